@@ -1,0 +1,188 @@
+"""What an AWS service collector is, and the context the runner hands it.
+
+A service module is mostly data: a `ServiceSpec` naming its boto3 client, whether it is
+regional, the resource types it yields and the IAM actions it needs, plus one `collect`
+function. The runner calls `collect(ctx)` once per region (or once for a global service).
+
+Fail-closed rules every collector keeps:
+- A listing call that fails is left to raise: the runner records a `CollectionError` for all
+  of the spec's resource types in that region, and their controls become `error`.
+- A per-resource call that fails goes through `ctx.get(...)`, which records a
+  `CollectionError` for that resource's attributes and returns `FAILED`; the collector then
+  leaves those attributes *out* (absent, not null), so no control can pass on them.
+- `null` is only written for "read, and not configured" (e.g. NoSuchBucketPolicy).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pcicheck.model import CollectionError, Resource
+
+
+class _Failed:
+    def __repr__(self) -> str:
+        return "FAILED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+FAILED: Any = _Failed()
+"""Returned by `CollectContext.get` when the call failed and the failure was recorded."""
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # short name used in errors and progress, e.g. "s3"
+    client: str  # boto3 client name
+    regional: bool  # False: collected once per account (IAM, S3 listing)
+    resource_types: tuple[str, ...]
+    permissions: tuple[str, ...]  # IAM actions the collector calls, e.g. "s3:GetBucketEncryption"
+    collect: Callable[[CollectContext], Iterable[Resource]]
+
+
+def iso(value: Any) -> str | None:
+    """botocore datetimes → ISO-8601 UTC with 'Z'; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def tag_map(tags: Iterable[dict[str, Any]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    """AWS's [{Key, Value}] tag lists → {key: value}."""
+    return {str(t[key]): str(t.get(value, "")) for t in (tags or ()) if key in t}
+
+
+def error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", type(exc).__name__))
+    return type(exc).__name__
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        msg = response.get("Error", {}).get("Message")
+        if msg:
+            return str(msg)
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@dataclass
+class CollectContext:
+    """One service in one region of one account. Thread-confined: the runner makes one per task."""
+
+    spec: ServiceSpec
+    account: str
+    region: str  # the region the client talks to ("us-east-1" for global services)
+    partition: str
+    make_client: Callable[[str, str], Any]  # (boto3 client name, region) -> client
+    errors: list[CollectionError] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, name: str | None = None, region: str | None = None) -> Any:
+        key = (name or self.spec.client, region or self.region)
+        if key not in self._clients:
+            self._clients[key] = self.make_client(*key)
+        return self._clients[key]
+
+    @staticmethod
+    def action(client: Any, operation: str) -> str:
+        """'get_bucket_encryption' on an s3 client → 's3:GetBucketEncryption' (the IAM action)."""
+        prefix = client.meta.service_model.signing_name
+        op_name = client.meta.method_to_api_mapping.get(operation, operation)
+        return f"{prefix}:{op_name}"
+
+    def call(self, client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """One API call, counted for provenance. Exceptions propagate."""
+        self.calls[self.action(client, operation)] += 1
+        return getattr(client, operation)(**kwargs)
+
+    def pages(self, client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
+        """Every item under `key` across all pages (falls back to one call when not paginated)."""
+        action = self.action(client, operation)
+        if client.can_paginate(operation):
+            for page in client.get_paginator(operation).paginate(**kwargs):
+                self.calls[action] += 1
+                yield from page.get(key) or ()
+        else:
+            self.calls[action] += 1
+            yield from getattr(client, operation)(**kwargs).get(key) or ()
+
+    def get(
+        self,
+        client: Any,
+        operation: str,
+        *,
+        uid: str,
+        resource_type: str,
+        attributes: tuple[str, ...],
+        absent: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> Any:
+        """A per-resource read. Returns the response; None if the error code is in `absent`
+        (meaning "not configured"); FAILED (and records a CollectionError naming `uid` and
+        `attributes`) on any other error."""
+        try:
+            return self.call(client, operation, **kwargs)
+        except Exception as exc:  # botocore raises many unrelated classes; the code decides
+            code = error_code(exc)
+            if code in absent:
+                return None
+            self.errors.append(
+                CollectionError(
+                    provider="aws",
+                    account=self.account,
+                    region=self.region,
+                    service=self.spec.name,
+                    operation=self.action(client, operation).split(":", 1)[1],
+                    code=code,
+                    message=error_message(exc),
+                    resource_types=(resource_type,),
+                    resource_uid=uid,
+                    attributes=attributes,
+                )
+            )
+            return FAILED
+
+    def resource(
+        self,
+        *,
+        type: str,
+        uid: str,
+        name: str,
+        attributes: dict[str, Any],
+        tags: dict[str, str] | None = None,
+        region: str | None = None,
+        source: Iterable[str] = (),
+    ) -> Resource:
+        """Build a Resource, dropping FAILED attributes so they read as absent."""
+        return Resource(
+            uid=uid,
+            type=type,
+            provider="aws",
+            account=self.account,
+            region=self.region if region is None else region,
+            name=name,
+            tags=dict(tags or {}),
+            attributes={k: v for k, v in attributes.items() if v is not FAILED},
+            source=tuple(sorted(set(source))),
+        )
+
+
+def name_from_tags(tags: dict[str, str], fallback: str) -> str:
+    """The results contract: an AWS resource's name is its Name tag, else its own name or id."""
+    return tags.get("Name") or fallback

@@ -1,0 +1,212 @@
+"""The records every stage passes to the next. Frozen, so no stage edits another's output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+    MANUAL = "manual"  # requirement-level only: no automated control evidences it
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_ORDER.index(self)
+
+
+SEVERITY_ORDER = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+
+DOMAINS = (
+    "encryption-at-rest",
+    "encryption-in-transit",
+    "key-management",
+    "segmentation",
+    "perimeter-auth",
+    "identity-access",
+    "logging",
+    "configuration",
+    "tenant-isolation",
+)
+
+SCOPES = ("all", "cde", "tenant")
+
+FRAMEWORKS = ("pci-dss-3.2.1", "pci-dss-4.0.1")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One thing in the estate, as collected. `attributes` is the evidence."""
+
+    uid: str
+    type: str
+    provider: str
+    account: str
+    region: str
+    name: str
+    tags: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "uid": self.uid,
+            "type": self.type,
+            "provider": self.provider,
+            "account": self.account,
+            "region": self.region,
+            "name": self.name,
+            "tags": self.tags,
+            "attributes": self.attributes,
+            "source": list(self.source),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Resource:
+        return cls(
+            uid=data["uid"],
+            type=data["type"],
+            provider=data["provider"],
+            account=data.get("account", ""),
+            region=data.get("region", ""),
+            name=data.get("name", ""),
+            tags=dict(data.get("tags") or {}),
+            attributes=dict(data.get("attributes") or {}),
+            source=tuple(data.get("source") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    """Something that could not be read. Controls that needed it become `error`, never `pass`.
+
+    With `resource_uid` the failure hit one resource's `attributes`; without it, a whole
+    listing of `resource_types` in `account`/`region` is missing.
+    """
+
+    provider: str
+    account: str
+    region: str
+    service: str
+    operation: str
+    code: str
+    message: str
+    resource_types: tuple[str, ...] = ()
+    resource_uid: str | None = None
+    attributes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "account": self.account,
+            "region": self.region,
+            "service": self.service,
+            "operation": self.operation,
+            "code": self.code,
+            "message": self.message,
+            "resource_types": list(self.resource_types),
+            "resource_uid": self.resource_uid,
+            "attributes": list(self.attributes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CollectionError:
+        return cls(
+            provider=data["provider"],
+            account=data.get("account", ""),
+            region=data.get("region", ""),
+            service=data["service"],
+            operation=data.get("operation", ""),
+            code=data.get("code", ""),
+            message=data.get("message", ""),
+            resource_types=tuple(data.get("resource_types") or ()),
+            resource_uid=data.get("resource_uid"),
+            attributes=tuple(data.get("attributes") or ()),
+        )
+
+    @property
+    def cause(self) -> str:
+        return f"{self.service}:{self.operation} {self.code}: {self.message}".strip()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one collection run saw, with who/when/what was asked: the reproducible input."""
+
+    tool_version: str
+    created_at: str
+    request: dict[str, Any]
+    identity: dict[str, Any]
+    resources: tuple[Resource, ...]
+    errors: tuple[CollectionError, ...]
+    calls: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ControlTest:
+    name: str
+    resource: dict[str, Any]
+    expect: Status
+    related: tuple[dict[str, Any], ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    title: str
+    domain: str
+    severity: Severity
+    resource: str
+    scope: str
+    where: str
+    assertion: str
+    params: dict[str, Any]
+    requirements: dict[str, tuple[str, ...]]
+    rationale: str
+    remediation: str
+    evidence: tuple[str, ...]
+    tests: tuple[ControlTest, ...]
+    path: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    title: str
+    manual: bool
+    parent: str | None
+    children: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    title: str
+    version: str
+    requirements: dict[str, Requirement]  # in document order
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One control judged on one resource (or on a listing that could not be read)."""
+
+    control: Control
+    resource: dict[str, Any]  # uid, type, name, account, region, tags, scope, scope_reason, tenant
+    status: Status
+    message: str
+    evidence: dict[str, Any]

@@ -1,0 +1,29 @@
+"""Where the data that ships with pcicheck lives: in the wheel, or at the top of a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent
+
+
+def _data_dir(packaged: str, checkout: str) -> Path:
+    inside = _PACKAGE / "_data" / packaged
+    return inside if inside.is_dir() else _CHECKOUT / checkout
+
+
+def controls_dir() -> Path:
+    return _data_dir("controls", "controls")
+
+
+def frameworks_dir() -> Path:
+    return controls_dir() / "frameworks"
+
+
+def templates_dir() -> Path:
+    return _data_dir("templates", "reports/templates")
+
+
+def demo_dir() -> Path:
+    return _data_dir("demo", "fixtures/demo")

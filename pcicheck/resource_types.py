@@ -1,0 +1,302 @@
+"""The resource types pcicheck knows and the attributes each carries.
+
+This is the contract between collectors (which fill `attributes`) and controls (which read
+them in CEL). Every control names one of these types; the catalog rejects any other.
+Attribute values are JSON: strings, numbers, booleans, lists, maps, or null. `null` means
+"read, and not configured" (e.g. a bucket with no policy). An attribute that could not be
+read is *absent*, and the engine turns any control that touches it into `error`.
+Timestamps are ISO-8601 UTC strings ("2024-01-31T12:00:00Z"): compare with `timestamp(x)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str
+    description: str
+    attributes: dict[str, str]
+
+
+def _t(name: str, description: str, **attributes: str) -> ResourceType:
+    return ResourceType(name, description, attributes)
+
+
+_SG_RULE = (
+    "list of {protocol ('tcp'|'udp'|'icmp'|'-1' for all), from_port, to_port (int; -1/null when all), "
+    "cidrs [ipv4], ipv6_cidrs [ipv6], prefix_lists [ids], groups [sg ids], description}"
+)
+
+TYPES: dict[str, ResourceType] = {
+    t.name: t
+    for t in (
+        _t(
+            "aws.account",
+            "Account-wide settings (one per account, region '')",
+            account_id="12-digit account id",
+            password_policy="map {minimum_length, require_symbols, require_numbers, require_uppercase, "
+            "require_lowercase, max_age_days (int|null), reuse_prevention (int|null), expire_passwords, "
+            "allow_users_to_change} or null when the account has no policy",
+            s3_public_access_block="map {block_public_acls, ignore_public_acls, block_public_policy, "
+            "restrict_public_buckets} or null when not configured",
+        ),
+        _t(
+            "aws.region",
+            "Per-region settings (one per account and scanned region)",
+            ebs_encryption_by_default="bool",
+            ebs_default_kms_key_id="string key id/ARN/alias or null",
+        ),
+        _t(
+            "aws.s3.bucket",
+            "S3 bucket",
+            creation_date="timestamp",
+            encryption="map {algorithm ('AES256'|'aws:kms'|'aws:kms:dsse'), kms_key_id (string|null), "
+            "bucket_key_enabled} or null when no default encryption is configured",
+            public_access_block="map {block_public_acls, ignore_public_acls, block_public_policy, "
+            "restrict_public_buckets} or null",
+            policy="the bucket policy document (map) or null",
+            policy_is_public="bool (S3's own policy-status verdict; false when no policy)",
+            secure_transport_enforced="bool: policy denies requests with aws:SecureTransport=false",
+            acl_public="bool: the ACL grants AllUsers or AuthenticatedUsers",
+            versioning="'Enabled'|'Suspended'|'Disabled'",
+            mfa_delete="bool",
+            logging_target="target bucket name or null when server access logging is off",
+        ),
+        _t(
+            "aws.kms.key",
+            "KMS key (customer- and AWS-managed)",
+            key_id="key id",
+            arn="key ARN",
+            manager="'CUSTOMER'|'AWS'",
+            state="'Enabled'|'Disabled'|'PendingDeletion'|'PendingImport'|...",
+            key_spec="e.g. 'SYMMETRIC_DEFAULT'",
+            key_usage="e.g. 'ENCRYPT_DECRYPT'",
+            origin="'AWS_KMS'|'EXTERNAL'|'AWS_CLOUDHSM'|...",
+            description="string",
+            creation_date="timestamp",
+            multi_region="bool",
+            rotation_enabled="bool (null for asymmetric/HMAC keys, where rotation is not supported)",
+            rotation_period_days="int or null",
+            next_rotation_date="timestamp or null",
+            aliases="list of alias names ('alias/…')",
+        ),
+        _t(
+            "aws.ec2.security_group",
+            "EC2/VPC security group",
+            group_id="sg-…",
+            group_name="string",
+            vpc_id="vpc-…",
+            description="string",
+            is_default="bool: the VPC's 'default' group",
+            ingress=_SG_RULE,
+            egress=_SG_RULE,
+            attached_enis="int: network interfaces using the group",
+        ),
+        _t(
+            "aws.ec2.instance",
+            "EC2 instance",
+            instance_id="i-…",
+            state="'running'|'stopped'|…",
+            instance_type="string",
+            image_id="ami-…",
+            vpc_id="vpc-… or null",
+            subnet_id="subnet-… or null",
+            public_ip="string or null",
+            private_ip="string or null",
+            security_groups="list of sg ids",
+            iam_instance_profile="ARN or null",
+            imdsv2_required="bool: MetadataOptions.HttpTokens == 'required'",
+            launch_time="timestamp",
+        ),
+        _t(
+            "aws.ec2.volume",
+            "EBS volume",
+            volume_id="vol-…",
+            state="string",
+            encrypted="bool",
+            kms_key_id="ARN or null",
+            size_gib="int",
+            attached_instances="list of instance ids",
+        ),
+        _t(
+            "aws.ec2.vpc",
+            "VPC",
+            vpc_id="vpc-…",
+            cidr_blocks="list of ipv4 CIDRs",
+            is_default="bool",
+            flow_logs="list of {id, status, traffic_type ('ALL'|'ACCEPT'|'REJECT'), destination_type}",
+        ),
+        _t(
+            "aws.ec2.subnet",
+            "VPC subnet",
+            subnet_id="subnet-…",
+            vpc_id="vpc-…",
+            cidr="ipv4 CIDR",
+            availability_zone="string",
+            map_public_ip_on_launch="bool",
+            route_table_id="the associated (or the VPC's main) route table id",
+            routes_to_internet_gateway="bool: its route table sends 0.0.0.0/0 or ::/0 to an igw-",
+        ),
+        _t(
+            "aws.ec2.route_table",
+            "VPC route table",
+            route_table_id="rtb-…",
+            vpc_id="vpc-…",
+            main="bool",
+            subnet_ids="list of explicitly associated subnet ids",
+            routes="list of {destination (CIDR or prefix list), target_type ('gateway'|'nat'|'peering'|"
+            "'transit_gateway'|'instance'|'interface'|'local'|'endpoint'|'other'), target, state}",
+        ),
+        _t(
+            "aws.ec2.network_acl",
+            "VPC network ACL",
+            network_acl_id="acl-…",
+            vpc_id="vpc-…",
+            is_default="bool",
+            subnet_ids="list of subnet ids",
+            entries="list of {rule_number, egress (bool), protocol ('-1'|'6'|'17'|…), action ('allow'|"
+            "'deny'), cidr (ipv4|null), ipv6_cidr (|null), from_port, to_port (null when all)}",
+        ),
+        _t(
+            "aws.rds.instance",
+            "RDS DB instance",
+            db_instance_identifier="string",
+            engine="string",
+            engine_version="string",
+            status="string",
+            storage_encrypted="bool",
+            kms_key_id="ARN or null",
+            publicly_accessible="bool",
+            multi_az="bool",
+            backup_retention_days="int",
+            auto_minor_version_upgrade="bool",
+            iam_auth_enabled="bool",
+            deletion_protection="bool",
+            vpc_id="vpc-… or null",
+            subnet_ids="list of subnet ids (its DB subnet group)",
+            security_groups="list of sg ids",
+            port="int or null",
+            ca_certificate_identifier="string or null",
+        ),
+        _t(
+            "aws.iam.user",
+            "IAM user",
+            user_name="string",
+            arn="ARN",
+            create_date="timestamp",
+            console_access="bool: has a login profile (password)",
+            mfa_enabled="bool: at least one MFA device",
+            password_last_used="timestamp or null",
+            access_keys="list of {id (redacted to its last 4 chars), status ('Active'|'Inactive'), "
+            "create_date, last_used_date (timestamp|null)}",
+            attached_policies="list of managed policy ARNs attached directly",
+            inline_policies="list of inline policy names",
+            groups="list of group names",
+            admin="bool: an attached, inline or group policy allows Action '*' on Resource '*'",
+        ),
+        _t(
+            "aws.iam.policy",
+            "Customer-managed IAM policy (default version)",
+            policy_name="string",
+            arn="ARN",
+            attachment_count="int",
+            document="the default version's policy document (map)",
+            allows_full_admin="bool: a statement allows Action '*' on Resource '*'",
+        ),
+        _t(
+            "aws.cloudtrail.trail",
+            "CloudTrail trail (collected in its home region)",
+            trail_arn="ARN",
+            home_region="string",
+            is_multi_region="bool",
+            is_organization_trail="bool",
+            log_file_validation="bool",
+            kms_key_id="ARN or null",
+            is_logging="bool (GetTrailStatus)",
+            s3_bucket="string",
+            cloudwatch_logs_log_group_arn="ARN or null",
+            include_global_service_events="bool",
+        ),
+        _t(
+            "aws.apigateway.method",
+            "API Gateway REST API method (one per resource path and HTTP verb)",
+            api_id="string",
+            api_name="string",
+            path="resource path, e.g. '/payments/{id}'",
+            http_method="GET|POST|…|ANY|OPTIONS",
+            authorization_type="'NONE'|'AWS_IAM'|'CUSTOM'|'COGNITO_USER_POOLS'",
+            authorizer="map {id, name, type ('TOKEN'|'REQUEST'|'COGNITO_USER_POOLS'), identity_source} or null",
+            api_key_required="bool",
+            endpoint_types="list, e.g. ['REGIONAL']",
+        ),
+        _t(
+            "aws.apigateway.stage",
+            "API Gateway REST API stage",
+            api_id="string",
+            api_name="string",
+            stage_name="string",
+            client_certificate_id="string or null",
+            web_acl_arn="ARN or null",
+            access_log_destination="ARN or null",
+            method_logging_level="'OFF'|'ERROR'|'INFO' (the '*/*' method setting; 'OFF' when unset)",
+            tracing_enabled="bool",
+            cache_encrypted="bool",
+        ),
+        _t(
+            "aws.apigatewayv2.route",
+            "API Gateway HTTP/WebSocket API route",
+            api_id="string",
+            api_name="string",
+            protocol="'HTTP'|'WEBSOCKET'",
+            route_key="e.g. 'POST /payments' or '$default'",
+            authorization_type="'NONE'|'JWT'|'AWS_IAM'|'CUSTOM'",
+            authorizer="map {id, name, type ('JWT'|'REQUEST'), issuer (string|null), audience [strings], "
+            "identity_source [strings]} or null",
+            authorization_scopes="list of strings",
+        ),
+        _t(
+            "aws.apigatewayv2.stage",
+            "API Gateway HTTP/WebSocket API stage",
+            api_id="string",
+            api_name="string",
+            stage_name="string",
+            access_log_destination="ARN or null",
+            auto_deploy="bool",
+        ),
+        _t(
+            "aws.secretsmanager.secret",
+            "Secrets Manager secret (metadata only: values are never read)",
+            arn="ARN",
+            description="string",
+            kms_key_id="key id/ARN/alias or null (null = the AWS-managed aws/secretsmanager key)",
+            rotation_enabled="bool",
+            rotation_days="int or null (RotationRules.AutomaticallyAfterDays)",
+            last_rotated_date="timestamp or null",
+            next_rotation_date="timestamp or null",
+            last_accessed_date="timestamp or null",
+            created_date="timestamp or null",
+        ),
+        _t(
+            "aws.guardduty.detector",
+            "GuardDuty detector",
+            detector_id="string",
+            status="'ENABLED'|'DISABLED'",
+            finding_publishing_frequency="string",
+        ),
+    )
+}
+
+# Facts the analyze stage adds under `resource.facts` (available to every control):
+FACTS = {
+    "scope": "'cde' or 'non-cde'",
+    "scope_reason": "why: the tag or parent (VPC/subnet) that put it in the CDE, or 'no CDE marker'",
+    "tenant": "tenant id (from the tenant tag, or inherited from the VPC/subnet) or null",
+    "kms_key_uid": "uid of the KMS key the resource's kms_key_id/encryption names, resolved through "
+    "aliases, or null when it names none or a key not in the snapshot",
+}
+
+
+def known(type_name: str) -> bool:
+    return type_name in TYPES
