@@ -20,7 +20,7 @@ class ResourceType:
     attributes: dict[str, str]
 
 
-def _t(name: str, description: str, **attributes: str) -> ResourceType:
+def _t(name: str, description: str, /, **attributes: str) -> ResourceType:
     return ResourceType(name, description, attributes)
 
 

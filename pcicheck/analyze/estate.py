@@ -1,0 +1,40 @@
+"""The analyze stage: every resource with the facts that single resources cannot show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pcicheck.analyze.references import reference_facts
+from pcicheck.analyze.scope import scope_facts
+from pcicheck.config import ScopeConfig
+from pcicheck.model import Resource
+
+
+@dataclass(frozen=True)
+class Estate:
+    """Resources plus derived facts, and the map each control sees as `resource` in CEL."""
+
+    resources: tuple[Resource, ...]
+    facts: dict[str, dict[str, Any]]
+
+    def view(self, r: Resource) -> dict[str, Any]:
+        return {
+            "uid": r.uid,
+            "type": r.type,
+            "name": r.name,
+            "account": r.account,
+            "region": r.region,
+            "tags": r.tags,
+            "attributes": r.attributes,
+            "facts": self.facts[r.uid],
+        }
+
+
+def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig) -> Estate:
+    resources = list(resources)
+    facts: dict[str, dict[str, Any]] = {r.uid: {} for r in resources}
+    for derived in (scope_facts(resources, scope), reference_facts(resources)):
+        for uid, values in derived.items():
+            facts[uid].update(values)
+    return Estate(resources=tuple(resources), facts=facts)

@@ -1,0 +1,46 @@
+"""CDE and tenant membership: from a resource's own tags, else inherited from its subnet or VPC."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pcicheck.config import ScopeConfig
+from pcicheck.model import Resource
+
+# Attributes through which a resource sits inside a network container, nearest first.
+_PARENT_ATTRIBUTES = ("subnet_id", "vpc_id")
+
+
+def _container_index(resources: Iterable[Resource]) -> dict[str, Resource]:
+    """subnet-…/vpc-… id → the subnet/VPC resource (ids are unique per account, good enough here)."""
+    index = {}
+    for r in resources:
+        if r.type == "aws.ec2.subnet":
+            index[f"{r.account}/{r.attributes.get('subnet_id')}"] = r
+        elif r.type == "aws.ec2.vpc":
+            index[f"{r.account}/{r.attributes.get('vpc_id')}"] = r
+    return index
+
+
+def scope_facts(resources: list[Resource], config: ScopeConfig) -> dict[str, dict[str, Any]]:
+    """uid → {scope, scope_reason, tenant} for every resource."""
+    containers = _container_index(resources)
+    marker = f"{config.cde_tag}={config.cde_value}"
+    facts: dict[str, dict[str, Any]] = {}
+    for r in resources:
+        scope, reason, tenant = "non-cde", "no CDE marker", r.tags.get(config.tenant_tag) or None
+        if r.tags.get(config.cde_tag) == config.cde_value:
+            scope, reason = "cde", f"tag {marker}"
+        for attr in _PARENT_ATTRIBUTES:
+            parent_id = r.attributes.get(attr)
+            # A subnet's own subnet_id is itself; only look at true parents.
+            parent = containers.get(f"{r.account}/{parent_id}") if parent_id else None
+            if parent is None or parent.uid == r.uid:
+                continue
+            if scope != "cde" and parent.tags.get(config.cde_tag) == config.cde_value:
+                scope, reason = "cde", f"in {parent_id} (tag {marker})"
+            if tenant is None and parent.tags.get(config.tenant_tag):
+                tenant = parent.tags[config.tenant_tag]
+        facts[r.uid] = {"scope": scope, "scope_reason": reason, "tenant": tenant}
+    return facts

@@ -1,0 +1,331 @@
+"""Loads and validates the control catalog and the framework requirement trees.
+
+Every problem is reported as `file:line: what is wrong (how to fix it)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cel
+
+from pcicheck import paths, resource_types
+from pcicheck.errors import InputError, PcicheckError
+from pcicheck.model import (
+    DOMAINS,
+    FRAMEWORKS,
+    SCOPES,
+    Control,
+    ControlTest,
+    Framework,
+    Requirement,
+    Severity,
+    Status,
+)
+from pcicheck.yamlfile import LineDict, load_documents, load_mapping
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+REQUIRED = ("id", "title", "domain", "severity", "resource", "scope", "where", "assert", "requirements",
+            "rationale", "remediation", "tests")
+OPTIONAL = ("params", "evidence")
+TEST_EXPECT = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR)
+
+
+class CatalogInvalid(PcicheckError):
+    """One or more catalog files are invalid; `problems` holds every one."""
+
+    def __init__(self, problems: list[InputError]) -> None:
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more: run `pcicheck controls validate`)" if len(problems) > 1 else ""
+        super().__init__(first.message + more, path=first.path, line=first.line, fix=first.fix)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    controls: tuple[Control, ...]
+    frameworks: dict[str, Framework]
+
+    def control(self, control_id: str) -> Control:
+        for c in self.controls:
+            if c.id == control_id:
+                return c
+        raise InputError(f"no control with id {control_id!r}", fix="see `pcicheck controls list`")
+
+    def framework(self, framework_id: str) -> Framework:
+        if framework_id not in self.frameworks:
+            raise InputError(
+                f"unknown framework {framework_id!r}", fix=f"use one of: {', '.join(sorted(self.frameworks))}"
+            )
+        return self.frameworks[framework_id]
+
+    def digest(self) -> str:
+        """SHA-256 over every control's source file, so evidence names the exact rules it used."""
+        h = hashlib.sha256()
+        for c in sorted(self.controls, key=lambda c: c.id):
+            h.update(c.id.encode())
+            h.update(Path(c.path).read_bytes())
+        return h.hexdigest()
+
+
+# --- frameworks -------------------------------------------------------------------------------
+
+
+def load_framework(path: Path) -> Framework:
+    doc = load_mapping(path)
+    for key in ("id", "title", "requirements"):
+        if key not in doc:
+            raise InputError(f"framework is missing {key!r}", path=str(path), line=doc.line)
+    requirements: dict[str, Requirement] = {}
+
+    def walk(items: Any, parent: str | None, line: int) -> tuple[str, ...]:
+        if not isinstance(items, list):
+            raise InputError("'children'/'requirements' must be a list", path=str(path), line=line)
+        ids = []
+        for item in items:
+            if not isinstance(item, LineDict) or "id" not in item or "title" not in item:
+                raise InputError("each requirement needs 'id' and 'title'", path=str(path), line=line)
+            rid = str(item["id"])
+            if rid in requirements:
+                raise InputError(f"duplicate requirement id {rid!r}", path=str(path), line=item.line)
+            if parent and not rid.startswith(parent + "."):
+                raise InputError(
+                    f"requirement {rid!r} is not under its parent {parent!r}", path=str(path), line=item.line
+                )
+            children = walk(item.get("children", []), rid, item.line)
+            requirements[rid] = Requirement(
+                id=rid,
+                title=str(item["title"]),
+                # A parent is process-only exactly when all its children are.
+                manual=all(requirements[c].manual for c in children) if children else bool(item.get("manual")),
+                parent=parent,
+                children=children,
+            )
+            ids.append(rid)
+        return tuple(ids)
+
+    walk(doc["requirements"], None, doc.line_of("requirements"))
+    # Keep document order (parents before children) for reports.
+    ordered: dict[str, Requirement] = {}
+
+    def order(rid: str) -> None:
+        ordered[rid] = requirements[rid]
+        for child in requirements[rid].children:
+            order(child)
+
+    for rid, req in requirements.items():
+        if req.parent is None:
+            order(rid)
+    return Framework(
+        id=str(doc["id"]),
+        title=str(doc["title"]),
+        version=str(doc.get("version", "")),
+        requirements=ordered,
+        path=str(path),
+    )
+
+
+def load_frameworks(directory: Path | None = None) -> dict[str, Framework]:
+    directory = directory or paths.frameworks_dir()
+    frameworks = {}
+    for path in sorted(directory.glob("*.yaml")):
+        fw = load_framework(path)
+        frameworks[fw.id] = fw
+    missing = [f for f in FRAMEWORKS if f not in frameworks]
+    if missing:
+        raise InputError(f"framework file(s) missing: {', '.join(missing)}", path=str(directory))
+    return frameworks
+
+
+# --- controls ---------------------------------------------------------------------------------
+
+
+def control_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise InputError("not a directory of controls", path=str(directory), fix="pass a folder of *.yaml files")
+    files = [p for p in directory.rglob("*.y*ml") if "frameworks" not in p.relative_to(directory).parts]
+    return sorted(files)
+
+
+def _compile(expr: Any, what: str, path: Path, line: int) -> None:
+    if not isinstance(expr, str) or not expr.strip():
+        raise InputError(f"'{what}' must be a non-empty CEL expression", path=str(path), line=line)
+    try:
+        cel.compile(expr)
+    except Exception as exc:  # the cel module raises ValueError for syntax; keep any to one line
+        detail = " ".join(str(exc).split("\n")[1:2]).strip() or str(exc).splitlines()[0]
+        raise InputError(
+            f"'{what}' is not valid CEL: {detail}", path=str(path), line=line, fix="see the CEL language definition"
+        ) from exc
+
+
+def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -> Control:
+    def fail(msg: str, key: str | None = None, fix: str | None = None) -> InputError:
+        return InputError(msg, path=str(path), line=doc.line_of(key) if key else doc.line, fix=fix)
+
+    for key in REQUIRED:
+        if key not in doc:
+            raise fail(f"control is missing required field {key!r}", fix=f"add '{key}:'")
+    for key in doc:
+        if key not in REQUIRED and key not in OPTIONAL:
+            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(REQUIRED + OPTIONAL)}")
+    cid = doc["id"]
+    if not isinstance(cid, str) or not ID_PATTERN.match(cid):
+        raise fail(f"id {cid!r} is not kebab-case", "id", fix="use lowercase words joined by '-'")
+    if cid != path.stem:
+        raise fail(f"id {cid!r} does not match the file name {path.name!r}", "id", fix=f"rename to {cid}.yaml")
+    if doc["domain"] not in DOMAINS:
+        raise fail(f"unknown domain {doc['domain']!r}", "domain", fix=f"use one of: {', '.join(DOMAINS)}")
+    try:
+        severity = Severity(doc["severity"])
+    except ValueError:
+        raise fail(
+            f"unknown severity {doc['severity']!r}", "severity", fix="use critical, high, medium or low"
+        ) from None
+    if not resource_types.known(str(doc["resource"])):
+        raise fail(
+            f"unknown resource type {doc['resource']!r}",
+            "resource",
+            fix="see pcicheck/resource_types.py or `pcicheck controls list` for known types",
+        )
+    if doc["scope"] not in SCOPES:
+        raise fail(f"unknown scope {doc['scope']!r}", "scope", fix="use all, cde or tenant")
+    _compile(doc["where"], "where", path, doc.line_of("where"))
+    _compile(doc["assert"], "assert", path, doc.line_of("assert"))
+    params = doc.get("params") or {}
+    if not isinstance(params, dict):
+        raise fail("'params' must be a mapping", "params")
+    reqs = doc["requirements"]
+    if not isinstance(reqs, dict):
+        raise fail("'requirements' must map framework ids to lists of requirement ids", "requirements")
+    requirements: dict[str, tuple[str, ...]] = {}
+    for fw_id in FRAMEWORKS:
+        ids = reqs.get(fw_id)
+        if not isinstance(ids, list) or not ids:
+            raise fail(f"'requirements' has no list for {fw_id}", "requirements", fix="every control maps to both")
+        for rid in ids:
+            if str(rid) not in frameworks[fw_id].requirements:
+                raise fail(
+                    f"unknown requirement id {rid!r} in {fw_id}",
+                    "requirements",
+                    fix=f"use an id from controls/frameworks/{fw_id}.yaml",
+                )
+        requirements[fw_id] = tuple(str(r) for r in ids)
+    for fw_id in reqs:
+        if fw_id not in FRAMEWORKS:
+            raise fail(f"unknown framework {fw_id!r} in 'requirements'", "requirements")
+    evidence = doc.get("evidence") or []
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        raise fail("'evidence' must be a list of attribute names", "evidence")
+    tests = _parse_tests(doc["tests"], path, doc.line_of("tests"))
+    for key in ("title", "rationale", "remediation"):
+        if not isinstance(doc[key], str) or not doc[key].strip():
+            raise fail(f"'{key}' must be non-empty text", key)
+    return Control(
+        id=cid,
+        title=doc["title"].strip(),
+        domain=doc["domain"],
+        severity=severity,
+        resource=str(doc["resource"]),
+        scope=doc["scope"],
+        where=doc["where"],
+        assertion=doc["assert"],
+        params=dict(params),
+        requirements=requirements,
+        rationale=" ".join(doc["rationale"].split()),
+        remediation=" ".join(doc["remediation"].split()),
+        evidence=tuple(evidence),
+        tests=tests,
+        path=str(path),
+        line=doc.line,
+    )
+
+
+def _parse_tests(items: Any, path: Path, line: int) -> tuple[ControlTest, ...]:
+    if not isinstance(items, list) or not items:
+        raise InputError("'tests' must be a non-empty list", path=str(path), line=line)
+    tests = []
+    for item in items:
+        if not isinstance(item, LineDict):
+            raise InputError("each test must be a mapping", path=str(path), line=line)
+        for key in ("name", "resource", "expect"):
+            if key not in item:
+                raise InputError(f"test is missing {key!r}", path=str(path), line=item.line)
+        try:
+            expect = Status(item["expect"])
+        except ValueError:
+            expect = None
+        if expect not in TEST_EXPECT:
+            raise InputError(
+                f"test expect {item['expect']!r} is not a status",
+                path=str(path),
+                line=item.line_of("expect"),
+                fix="use pass, fail, not_applicable or error",
+            )
+        if not isinstance(item["resource"], dict):
+            raise InputError("test 'resource' must be a mapping", path=str(path), line=item.line_of("resource"))
+        related = item.get("related") or []
+        if not isinstance(related, list) or not all(isinstance(r, dict) for r in related):
+            raise InputError("test 'related' must be a list of resources", path=str(path), line=item.line)
+        tests.append(
+            ControlTest(
+                name=str(item["name"]),
+                resource=item["resource"],
+                expect=expect,
+                related=tuple(related),
+                line=item.line,
+            )
+        )
+    expects = {t.expect for t in tests}
+    if Status.PASS not in expects or Status.FAIL not in expects:
+        raise InputError("'tests' needs at least one pass and one fail case", path=str(path), line=line)
+    return tuple(tests)
+
+
+def load_controls(directories: Iterable[Path], frameworks: dict[str, Framework]) -> tuple[list[Control], list[InputError]]:
+    """Every control in the directories, plus every problem found (not just the first)."""
+    controls: list[Control] = []
+    problems: list[InputError] = []
+    seen: dict[str, Control] = {}
+    for directory in directories:
+        try:
+            files = control_files(directory)
+        except InputError as exc:
+            problems.append(exc)
+            continue
+        for path in files:
+            try:
+                docs = load_documents(path)
+                if len(docs) != 1 or not isinstance(docs[0], LineDict):
+                    raise InputError("a control file holds exactly one YAML mapping", path=str(path), line=1)
+                control = parse_control(docs[0], path, frameworks)
+            except InputError as exc:
+                problems.append(exc)
+                continue
+            if control.id in seen:
+                problems.append(
+                    InputError(
+                        f"duplicate control id {control.id!r} (also in {seen[control.id].path})",
+                        path=str(path),
+                        line=control.line,
+                        fix="control ids are never reused",
+                    )
+                )
+                continue
+            seen[control.id] = control
+            controls.append(control)
+    return controls, problems
+
+
+def load_catalog(extra_dirs: Iterable[Path] = (), *, builtin: bool = True) -> Catalog:
+    frameworks = load_frameworks()
+    dirs = ([paths.controls_dir()] if builtin else []) + list(extra_dirs)
+    controls, problems = load_controls(dirs, frameworks)
+    if problems:
+        raise CatalogInvalid(problems)
+    return Catalog(controls=tuple(sorted(controls, key=lambda c: c.id)), frameworks=frameworks)

@@ -1,0 +1,407 @@
+"""The command line. Thin: parse options, call the pipeline, choose the exit code.
+
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 invalid input or usage;
+3 scan incomplete (errors, and no finding at or above --fail-on).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.exceptions import TyperException
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from pcicheck import __version__
+from pcicheck.errors import ExitCode, InputError, PcicheckError
+from pcicheck.model import DOMAINS, Severity, Status
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 clean; 1 a failed control at or above --fail-on; 2 invalid input or usage; "
+    "3 scan incomplete (something could not be read or evaluated, and no finding reached --fail-on)."
+)
+
+app = typer.Typer(
+    name="pcicheck",
+    help="Prove or disprove that a cloud payments platform meets PCI DSS, with evidence an auditor can accept.\n\n"
+    + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+controls_app = typer.Typer(help="List, show, validate and test controls.", no_args_is_help=True)
+app.add_typer(controls_app, name="controls")
+
+
+class Framework(StrEnum):
+    v321 = "pci-dss-3.2.1"
+    v401 = "pci-dss-4.0.1"
+
+
+class OutputFormat(StrEnum):
+    console = "console"
+    json = "json"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _say_error(message: str) -> None:
+    """Errors are one line, never wrapped, never markup."""
+    sys.stderr.write(f"pcicheck: error: {' '.join(message.split())}\n")
+
+
+def _stderr(quiet: bool = False) -> Console:
+    return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=False)
+
+
+# --- shared options ---------------------------------------------------------------------------
+
+FrameworkOpt = Annotated[Framework, typer.Option("--framework", help="Requirement tree to report against.")]
+FailOnOpt = Annotated[
+    Severity, typer.Option("--fail-on", help="Exit 1 when a control of this severity or higher fails.")
+]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", help="console: summary on stderr only; json: the results document on stdout or --output."),
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the results document here.")]
+ControlsOpt = Annotated[
+    list[Path] | None, typer.Option("--controls", help="Add a directory of your own controls (repeatable).")
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="pcicheck.yaml with scope and params (default: ./pcicheck.yaml).")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS named profile (default: standard chain).")]
+RegionsOpt = Annotated[
+    str | None, typer.Option("--regions", help="Comma-separated, e.g. eu-west-2,us-east-1 (default: all enabled).")
+]
+
+
+def _regions(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    regions = tuple(r.strip() for r in value.split(",") if r.strip())
+    for r in regions:
+        if not r.replace("-", "").isalnum() or r.count("-") < 2:
+            raise InputError(f"--regions: {r!r} is not a region name", fix="e.g. --regions eu-west-2,us-east-1")
+    if not regions:
+        raise InputError("--regions is empty", fix="e.g. --regions eu-west-2,us-east-1")
+    return regions
+
+
+def _collect(profile: str | None, regions: str | None, quiet: bool) -> Any:
+    from pcicheck.collect.aws.runner import AwsOptions, collect_aws
+
+    options = AwsOptions(profile=profile, regions=_regions(regions))
+    console = _stderr(quiet)
+    if quiet or not console.is_terminal:
+        return collect_aws(options)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("collecting AWS"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def hook(what: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, description=Text(what).plain)
+
+        return collect_aws(options, hook)
+
+
+def _evaluate_and_report(
+    snapshot: Any,
+    *,
+    framework: Framework,
+    fail_on: Severity,
+    output_format: OutputFormat,
+    output: Path | None,
+    controls: list[Path] | None,
+    config: Path | None,
+    quiet: bool,
+) -> ExitCode:
+    from pcicheck.catalog import load_catalog
+    from pcicheck.config import load_config
+    from pcicheck.gate import exit_code
+    from pcicheck.pipeline import evaluate_snapshot
+    from pcicheck.report import console as console_report
+    from pcicheck.report import results_json
+
+    catalog = load_catalog(controls or ())
+    cfg = load_config(config)
+    ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value)
+    console_report.render(ev, _stderr(quiet))
+    if output_format == OutputFormat.json or output is not None:
+        text = results_json.dumps(results_json.build(ev))
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+            _stderr(quiet).print(Text(f"results written to {output}"))
+    return exit_code(ev.results, fail_on, len(snapshot.errors))
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def scan(
+    aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS (boto3 standard credential chain).")] = False,
+    profile: ProfileOpt = None,
+    regions: RegionsOpt = None,
+    framework: FrameworkOpt = Framework.v321,
+    fail_on: FailOnOpt = Severity.LOW,
+    output_format: FormatOpt = OutputFormat.console,
+    output: OutputOpt = None,
+    snapshot_out: Annotated[
+        Path | None, typer.Option("--snapshot", help="Also keep the raw snapshot (.json or .json.gz).")
+    ] = None,
+    controls: ControlsOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Collect and evaluate in one go."""
+    if not aws:
+        raise InputError("nothing to scan", fix="pass --aws")
+    snap = _collect(profile, regions, quiet)
+    if snapshot_out:
+        from pcicheck.snapshot import write_snapshot
+
+        write_snapshot(snap, snapshot_out)
+    raise typer.Exit(
+        _evaluate_and_report(snap, framework=framework, fail_on=fail_on, output_format=output_format,
+                             output=output, controls=controls, config=config, quiet=quiet)
+    )
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def collect(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file (.json, or .json.gz to gzip).")],
+    aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS.")] = False,
+    profile: ProfileOpt = None,
+    regions: RegionsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Collect a snapshot to evaluate later (read-only API calls)."""
+    from pcicheck.snapshot import write_snapshot
+
+    if not aws:
+        raise InputError("nothing to collect", fix="pass --aws")
+    snap = _collect(profile, regions, quiet)
+    write_snapshot(snap, output)
+    _stderr(quiet).print(
+        Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}")
+    )
+    raise typer.Exit(ExitCode.INCOMPLETE if snap.errors else ExitCode.OK)
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def evaluate(
+    snapshot: Annotated[Path, typer.Argument(help="A snapshot written by `pcicheck collect`.")],
+    framework: FrameworkOpt = Framework.v321,
+    fail_on: FailOnOpt = Severity.LOW,
+    output_format: FormatOpt = OutputFormat.console,
+    output: OutputOpt = None,
+    controls: ControlsOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Evaluate a saved snapshot (same snapshot, same results: `now` is the snapshot's time)."""
+    from pcicheck.snapshot import read_snapshot
+
+    snap = read_snapshot(snapshot)
+    raise typer.Exit(
+        _evaluate_and_report(snap, framework=framework, fail_on=fail_on, output_format=output_format,
+                             output=output, controls=controls, config=config, quiet=quiet)
+    )
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Where results.json and snapshot.json.gz go.")] = Path("out"),
+    framework: FrameworkOpt = Framework.v321,
+    quiet: QuietOpt = False,
+) -> None:
+    """Scan the built-in demo estate, served by a local AWS emulator (needs pcicheck[demo])."""
+    from pcicheck.demo.run import run_demo
+
+    run_demo(out, framework.value, quiet)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    print(__version__)
+
+
+# --- controls ---------------------------------------------------------------------------------
+
+
+@controls_app.command("list")
+def controls_list(
+    domain: Annotated[str | None, typer.Option(help=f"One of: {', '.join(DOMAINS)}.")] = None,
+    requirement: Annotated[
+        str | None, typer.Option(help="A requirement id (e.g. 3.6.4); matches it and everything under it.")
+    ] = None,
+    resource: Annotated[str | None, typer.Option(help="A resource type, e.g. aws.kms.key.")] = None,
+    framework: FrameworkOpt = Framework.v321,
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    controls: ControlsOpt = None,
+) -> None:
+    """List controls, optionally filtered."""
+    from pcicheck.catalog import load_catalog
+
+    if domain is not None and domain not in DOMAINS:
+        raise InputError(f"--domain: unknown domain {domain!r}", fix=f"use one of: {', '.join(DOMAINS)}")
+    catalog = load_catalog(controls or ())
+    selected = [
+        c for c in catalog.controls
+        if (domain is None or c.domain == domain)
+        and (resource is None or c.resource == resource)
+        and (requirement is None or any(
+            r == requirement or r.startswith(requirement + ".") for r in c.requirements[framework.value]))
+    ]
+    if output_format == ListFormat.json:
+        sys.stdout.write(json.dumps([_control_summary(c) for c in selected], indent=2) + "\n")
+        return
+    table = Table(title=f"{len(selected)} controls", title_justify="left")
+    for col in ("id", "severity", "domain", "resource", framework.value):
+        table.add_column(col, overflow="fold")
+    for c in selected:
+        table.add_row(Text(c.id), c.severity.value, c.domain, Text(c.resource),
+                      Text(", ".join(c.requirements[framework.value])))
+    Console(highlight=False).print(table)
+
+
+def _control_summary(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "domain": c.domain,
+        "severity": c.severity.value,
+        "resource": c.resource,
+        "scope": c.scope,
+        "requirements": {k: list(v) for k, v in c.requirements.items()},
+        "path": c.path,
+    }
+
+
+@controls_app.command("show")
+def controls_show(
+    control_id: Annotated[str, typer.Argument(metavar="ID")],
+    controls: ControlsOpt = None,
+) -> None:
+    """Show one control in full."""
+    from pcicheck.catalog import load_catalog
+
+    c = load_catalog(controls or ()).control(control_id)
+    console = Console(highlight=False)
+    fields = [
+        ("id", c.id), ("title", c.title), ("domain", c.domain), ("severity", c.severity.value),
+        ("resource", c.resource), ("scope", c.scope), ("where", c.where), ("assert", c.assertion),
+        ("params", json.dumps(c.params)),
+        *((f"requirements {fw}", ", ".join(ids)) for fw, ids in c.requirements.items()),
+        ("evidence", ", ".join(c.evidence)), ("rationale", c.rationale), ("remediation", c.remediation),
+        ("tests", ", ".join(f"{t.name} → {t.expect.value}" for t in c.tests)), ("file", c.path),
+    ]
+    for key, value in fields:
+        console.print(Text(f"{key}: ", style="bold") + Text(str(value)))
+
+
+def _catalog_dirs(directory: Path | None) -> tuple[list[Path], bool]:
+    """(directories, include the built-in catalog). A user dir is checked on its own."""
+    return ([directory], False) if directory else ([], True)
+
+
+@controls_app.command("validate")
+def controls_validate(
+    directory: Annotated[Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")] = None,
+) -> None:
+    """Check every control file and run its embedded tests; print each problem as file:line."""
+    from pcicheck.catalog import CatalogInvalid, load_catalog
+    from pcicheck.controltests import run_control_tests
+
+    dirs, builtin = _catalog_dirs(directory)
+    console = _stderr()
+    try:
+        catalog = load_catalog(dirs, builtin=builtin)
+    except CatalogInvalid as exc:
+        for p in exc.problems:
+            console.print(Text(str(p)))
+        raise typer.Exit(ExitCode.INVALID) from None
+    failed = [o for o in run_control_tests(catalog.controls) if not o.ok]
+    for o in failed:
+        console.print(Text(
+            f"{o.control.path}:{o.case.line}: test {o.case.name!r} expected {o.case.expect.value}, "
+            f"got {o.status.value} ({o.message})"
+        ))
+    if failed:
+        raise typer.Exit(ExitCode.INVALID)
+    console.print(Text(f"{len(catalog.controls)} controls valid"))
+
+
+@controls_app.command("test")
+def controls_test(
+    directory: Annotated[Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")] = None,
+) -> None:
+    """Run each control's embedded pass/fail cases."""
+    from pcicheck.catalog import load_catalog
+    from pcicheck.controltests import run_control_tests
+
+    dirs, builtin = _catalog_dirs(directory)
+    catalog = load_catalog(dirs, builtin=builtin)
+    outcomes = run_control_tests(catalog.controls)
+    console = _stderr()
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        console.print(Text(
+            f"FAIL {o.control.path}:{o.case.line}: {o.control.id} / {o.case.name}: expected "
+            f"{o.case.expect.value}, got {o.status.value} ({o.message})", style="red"
+        ))
+    console.print(Text(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed "
+                       f"({len(catalog.controls)} controls)"))
+    raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        result = app(args=argv, prog_name="pcicheck", standalone_mode=False)
+    except PcicheckError as exc:
+        _say_error(str(exc))
+        return int(exc.exit_code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        _stderr().print(Text("pcicheck: aborted"))
+        return 130
+    except TyperException as exc:  # usage errors: bad flag, bad value, missing argument
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx else "pcicheck"
+        _say_error(f"{exc.format_message()} (see `{command} --help`)")
+        return int(ExitCode.INVALID)
+    except KeyboardInterrupt:
+        return 130
+    return int(result) if isinstance(result, int) else 0
+
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

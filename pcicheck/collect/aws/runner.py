@@ -1,0 +1,177 @@
+"""Runs every AWS service collector across regions, concurrently, and assembles a snapshot.
+
+boto3 is imported here, not at module import of the CLI, so `pcicheck --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pcicheck import __version__
+from pcicheck.collect.aws.interface import CollectContext, ServiceSpec, error_code, error_message
+from pcicheck.errors import CollectionFailed
+from pcicheck.model import CollectionError, Resource, Snapshot
+
+SERVICE_MODULES = (
+    "s3", "kms", "iam", "ec2", "rds", "cloudtrail", "apigateway", "apigatewayv2", "secretsmanager", "guardduty",
+)
+MAX_WORKERS = 16
+GLOBAL_REGION = "us-east-1"
+
+
+def service_specs() -> list[ServiceSpec]:
+    specs: list[ServiceSpec] = []
+    for name in SERVICE_MODULES:
+        module = importlib.import_module(f"pcicheck.collect.aws.services.{name}")
+        found = getattr(module, "SPECS", None) or (module.SPEC,)
+        specs.extend(found)
+    return specs
+
+
+@dataclass(frozen=True)
+class AwsOptions:
+    profile: str | None = None
+    regions: tuple[str, ...] = ()  # empty: every region enabled for the account
+
+
+ProgressHook = Callable[[str, int, int], None]  # (what finished, done, total)
+
+
+def _boto_config() -> Any:
+    from botocore.config import Config
+
+    # Adaptive mode backs off on throttling across threads sharing a client's rate limiter.
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": 10},
+        connect_timeout=10,
+        read_timeout=60,
+        max_pool_connections=MAX_WORKERS,
+        user_agent_extra=f"pcicheck/{__version__}",
+    )
+
+
+def _session(options: AwsOptions) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=options.profile)
+    except botocore.exceptions.ProfileNotFound:
+        raise CollectionFailed(
+            f"AWS profile {options.profile!r} not found", fix="check --profile against ~/.aws/config"
+        ) from None
+
+
+def _identity(session: Any, config: Any) -> dict[str, Any]:
+    import botocore.exceptions
+
+    try:
+        ident = session.client("sts", region_name=GLOBAL_REGION, config=config).get_caller_identity()
+    except botocore.exceptions.NoCredentialsError:
+        raise CollectionFailed(
+            "no AWS credentials found", fix="set AWS_PROFILE or --profile, or run `aws configure`"
+        ) from None
+    except botocore.exceptions.EndpointConnectionError as exc:
+        raise CollectionFailed(f"cannot reach AWS: {exc}", fix="check the network or AWS_ENDPOINT_URL") from None
+    except botocore.exceptions.ClientError as exc:
+        raise CollectionFailed(
+            f"cannot identify the caller: {error_code(exc)}: {error_message(exc)}",
+            fix="check the credentials are valid and not expired",
+        ) from None
+    arn = str(ident["Arn"])
+    return {"account": str(ident["Account"]), "arn": arn, "user_id": str(ident["UserId"]),
+            "partition": arn.split(":")[1] if arn.count(":") > 2 else "aws"}
+
+
+def _regions(session: Any, config: Any, options: AwsOptions) -> list[str]:
+    if options.regions:
+        return list(dict.fromkeys(options.regions))
+    try:
+        ec2 = session.client("ec2", region_name=session.region_name or GLOBAL_REGION, config=config)
+        return sorted(r["RegionName"] for r in ec2.describe_regions()["Regions"])
+    except Exception as exc:
+        raise CollectionFailed(
+            f"cannot list enabled regions: {error_code(exc)}", fix="pass --regions eu-west-2,us-east-1"
+        ) from None
+
+
+def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Snapshot:
+    started = datetime.now(UTC)
+    session = _session(options)
+    config = _boto_config()
+    identity = _identity(session, config)
+    account, partition = identity["account"], identity["partition"]
+    regions = _regions(session, config, options)
+    # botocore sessions are not thread-safe for client creation; clients themselves are.
+    client_lock = threading.Lock()
+
+    def make_client(name: str, region: str) -> Any:
+        with client_lock:
+            return session.client(name, region_name=region, config=config)
+
+    tasks = [
+        (spec, region)
+        for spec in service_specs()
+        for region in (regions if spec.regional else [GLOBAL_REGION])
+    ]
+    resources: dict[str, Resource] = {}
+    errors: list[CollectionError] = []
+    calls: Counter[str] = Counter()
+
+    def run(spec: ServiceSpec, region: str) -> tuple[CollectContext, list[Resource]]:
+        ctx = CollectContext(spec=spec, account=account, region=region, partition=partition,
+                             make_client=make_client)
+        found: list[Resource] = []
+        try:
+            for r in spec.collect(ctx):
+                found.append(r)
+        except Exception as exc:  # any failure of a listing: record it, keep what was read
+            ctx.errors.append(
+                CollectionError(
+                    provider="aws",
+                    account=account,
+                    region=region if spec.regional else "",
+                    service=spec.name,
+                    operation=_operation_of(exc),
+                    code=error_code(exc),
+                    message=error_message(exc),
+                    resource_types=spec.resource_types,
+                )
+            )
+        return ctx, found
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, max(1, len(tasks)))) as pool:
+        futures = {pool.submit(run, spec, region): (spec, region) for spec, region in tasks}
+        for future in as_completed(futures):
+            spec, region = futures[future]
+            ctx, found = future.result()
+            for r in found:
+                resources[r.uid] = r
+            errors.extend(ctx.errors)
+            calls.update(ctx.calls)
+            done += 1
+            if progress:
+                progress(f"{spec.name} {region if spec.regional else 'global'}", done, len(tasks))
+    errors.sort(key=lambda e: (e.account, e.region, e.service, e.resource_uid or "", e.operation))
+    return Snapshot(
+        tool_version=__version__,
+        created_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        request={"providers": ["aws"], "aws": {"profile": options.profile, "regions": regions,
+                                                "services": sorted({s.name for s, _ in tasks})}},
+        identity={"aws": identity},
+        resources=tuple(sorted(resources.values(), key=lambda r: r.uid)),
+        errors=tuple(errors),
+        calls=dict(calls),
+    )
+
+
+def _operation_of(exc: BaseException) -> str:
+    return str(getattr(exc, "operation_name", "") or "")

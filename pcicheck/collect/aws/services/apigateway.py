@@ -1,0 +1,195 @@
+"""API Gateway REST APIs (v1): one resource per method (path + verb) and one per stage.
+
+GetRestApis is the listing. Per API, GetResources and GetStages are listings of their own:
+when one fails, that API's methods or stages are unknown, so a listing-level error is
+recorded for the type (the engine then errors every control on it in this region) and the
+other APIs are still collected. IAM authorizes every read here as `apigateway:GET`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import (
+    FAILED,
+    CollectContext,
+    ServiceSpec,
+    error_code,
+    error_message,
+)
+from pcicheck.model import CollectionError, Resource
+
+METHOD = "aws.apigateway.method"
+STAGE = "aws.apigateway.stage"
+
+_METHOD_ATTRS = ("authorization_type", "authorizer", "api_key_required")
+
+
+def _record(
+    ctx: CollectContext,
+    client: Any,
+    operation: str,
+    exc: BaseException,
+    *,
+    resource_type: str,
+    uid: str | None = None,
+    attributes: tuple[str, ...] = (),
+    note: str = "",
+) -> None:
+    ctx.errors.append(
+        CollectionError(
+            provider="aws",
+            account=ctx.account,
+            region=ctx.region,
+            service=ctx.spec.name,
+            operation=ctx.action(client, operation).split(":", 1)[1],
+            code=error_code(exc),
+            message=f"{error_message(exc)} ({note})" if note else error_message(exc),
+            resource_types=(resource_type,),
+            resource_uid=uid,
+            attributes=attributes,
+        )
+    )
+
+
+def _api_arn(ctx: CollectContext, api_id: str) -> str:
+    return f"arn:{ctx.partition}:apigateway:{ctx.region}::/restapis/{api_id}"
+
+
+def _authorizer(auth: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": auth.get("id"),
+        "name": auth.get("name"),
+        "type": auth.get("type"),
+        "identity_source": auth.get("identitySource"),
+    }
+
+
+def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resource]:
+    api_id, api_name = api["id"], api.get("name", api["id"])
+    try:
+        # embed=methods returns each Method inline, saving one GetMethod per verb.
+        items = list(ctx.pages(ag, "get_resources", "items", restApiId=api_id, embed=["methods"]))
+    except Exception as exc:  # this API's methods are unknown: error the type, keep the other APIs
+        _record(ctx, ag, "get_resources", exc, resource_type=METHOD, note=f"REST API {api_id} {api_name!r}")
+        return
+    endpoint = api.get("endpointConfiguration")
+    endpoint_types: Any = list(endpoint.get("types") or []) if isinstance(endpoint, dict) else FAILED
+    base_source = [ctx.action(ag, "get_rest_apis"), ctx.action(ag, "get_resources")]
+
+    found: list[tuple[str, dict[str, Any], str, str, Any, list[str]]] = []
+    for item in items:
+        path = item.get("path", "")
+        for verb, method in sorted((item.get("resourceMethods") or {}).items()):
+            uid = f"{_api_arn(ctx, api_id)}/resources/{item['id']}/methods/{verb}"
+            source = list(base_source)
+            if "authorizationType" not in (method or {}):
+                # The embedded form was not returned (e.g. an older API): read the method itself.
+                method = ctx.get(
+                    ag,
+                    "get_method",
+                    uid=uid,
+                    resource_type=METHOD,
+                    attributes=_METHOD_ATTRS,
+                    restApiId=api_id,
+                    resourceId=item["id"],
+                    httpMethod=verb,
+                )
+                if method is not FAILED:
+                    source.append(ctx.action(ag, "get_method"))
+            found.append((uid, item, path, verb, method, source))
+
+    authorizers: dict[str, dict[str, Any]] | Any = {}
+    needs = [uid for uid, _, _, _, m, _ in found if m is not FAILED and m.get("authorizerId")]
+    if needs:
+        try:
+            authorizers = {a["id"]: a for a in ctx.pages(ag, "get_authorizers", "items", restApiId=api_id)}
+        except Exception as exc:  # every method that names an authorizer loses that attribute
+            authorizers = FAILED
+            for uid in needs:
+                _record(ctx, ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",))
+
+    for uid, _item, path, verb, method, source in found:
+        attributes: dict[str, Any] = {
+            "api_id": api_id,
+            "api_name": api_name,
+            "path": path,
+            "http_method": verb,
+            "endpoint_types": endpoint_types,
+        }
+        if method is not FAILED:
+            auth_id = method.get("authorizerId")
+            authorizer: Any = None
+            if auth_id:
+                # A dangling authorizer id (not in the listing) is unknown, not "none".
+                if authorizers is FAILED or auth_id not in authorizers:
+                    authorizer = FAILED
+                else:
+                    authorizer = _authorizer(authorizers[auth_id])
+                    source.append(ctx.action(ag, "get_authorizers"))
+            attributes.update(
+                authorization_type=method.get("authorizationType", FAILED),
+                authorizer=authorizer,
+                api_key_required=bool(method.get("apiKeyRequired", False)),
+            )
+        yield ctx.resource(
+            type=METHOD,
+            uid=uid,
+            name=f"{api_name} {verb} {path}",
+            tags=api.get("tags") or {},
+            attributes=attributes,
+            source=source,
+        )
+
+
+def _stages(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resource]:
+    api_id, api_name = api["id"], api.get("name", api["id"])
+    try:
+        stages = list(ctx.pages(ag, "get_stages", "item", restApiId=api_id))
+    except Exception as exc:  # this API's stages are unknown: error the type, keep the other APIs
+        _record(ctx, ag, "get_stages", exc, resource_type=STAGE, note=f"REST API {api_id} {api_name!r}")
+        return
+    source = [ctx.action(ag, "get_rest_apis"), ctx.action(ag, "get_stages")]
+    for stage in stages:
+        name = stage["stageName"]
+        # '*/*' holds the stage-wide defaults; AWS omits it when nothing was set.
+        defaults = (stage.get("methodSettings") or {}).get("*/*") or {}
+        yield ctx.resource(
+            type=STAGE,
+            uid=f"{_api_arn(ctx, api_id)}/stages/{name}",
+            name=f"{api_name}/{name}",
+            # The stage's own tags are the more specific, so they win over the API's.
+            tags={**(api.get("tags") or {}), **(stage.get("tags") or {})},
+            attributes={
+                "api_id": api_id,
+                "api_name": api_name,
+                "stage_name": name,
+                "client_certificate_id": stage.get("clientCertificateId") or None,
+                "web_acl_arn": stage.get("webAclArn") or None,
+                "access_log_destination": (stage.get("accessLogSettings") or {}).get("destinationArn") or None,
+                "method_logging_level": defaults.get("loggingLevel") or "OFF",
+                "tracing_enabled": bool(stage.get("tracingEnabled", False)),
+                "cache_encrypted": bool(defaults.get("cacheDataEncrypted", False)),
+            },
+            source=source,
+        )
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    ag = ctx.client()
+    apis = list(ctx.pages(ag, "get_rest_apis", "items"))
+    for api in apis:
+        yield from _methods(ctx, ag, api)
+        yield from _stages(ctx, ag, api)
+
+
+SPEC = ServiceSpec(
+    name="apigateway",
+    client="apigateway",
+    regional=True,
+    resource_types=(METHOD, STAGE),
+    permissions=("apigateway:GET",),
+    collect=collect,
+)
+SPECS: tuple[ServiceSpec, ...] = (SPEC,)

@@ -1,0 +1,223 @@
+"""KMS keys (aws.kms.key), customer- and AWS-managed, in every state.
+
+Keys pending deletion or awaiting import are still listed: a key that is about to vanish is
+exactly what an auditor asks about (data encrypted under it becomes unreadable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pcicheck.collect.aws.interface import (
+    FAILED,
+    CollectContext,
+    ServiceSpec,
+    error_code,
+    error_message,
+    iso,
+    name_from_tags,
+    tag_map,
+)
+from pcicheck.model import CollectionError, Resource
+
+TYPE = "aws.kms.key"
+
+_DESCRIBED = (
+    "manager",
+    "state",
+    "key_spec",
+    "key_usage",
+    "origin",
+    "description",
+    "creation_date",
+    "multi_region",
+    "rotation_enabled",
+    "rotation_period_days",
+    "next_rotation_date",
+)
+_ROTATION = ("rotation_enabled", "rotation_period_days", "next_rotation_date")
+
+# KMS refuses GetKeyRotationStatus outside these states (KMSInvalidStateException).
+_ROTATION_STATES = ("Enabled", "Disabled")
+
+# AWS rotates AWS-managed keys yearly and does not let this be changed.
+_AWS_MANAGED_PERIOD_DAYS = 365
+
+
+@dataclass
+class _Reads:
+    """The per-resource reads of one key, remembering which calls produced it."""
+
+    ctx: CollectContext
+    uid: str
+    source: set[str] = field(default_factory=set)
+
+    def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
+        result = self.ctx.get(client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs)
+        if result is not FAILED:
+            self.source.add(self.ctx.action(client, operation))
+        return result
+
+    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
+        """Every item of a paginated per-resource call, or FAILED if any page failed."""
+        items: list[Any] = []
+        while True:
+            page = self.get(client, operation, attributes, **kwargs)
+            if page is FAILED:
+                return FAILED
+            items.extend(page.get(key) or ())
+            if not page.get("Truncated") or not page.get("NextMarker"):
+                return items
+            kwargs["Marker"] = page["NextMarker"]
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    kms = ctx.client()
+    keys = list(ctx.pages(kms, "list_keys", "Keys"))
+    aliases, alias_failure = _aliases(ctx, kms)
+    for key in keys:
+        yield _key(ctx, kms, key, aliases, alias_failure)
+
+
+def _aliases(ctx: CollectContext, kms: Any) -> tuple[dict[str, list[str]], BaseException | None]:
+    """One ListAliases per region, mapped to key ids. A failure only costs the `aliases`
+    attribute of each key, so it is kept and recorded per key rather than sinking the listing."""
+    by_key: dict[str, list[str]] = {}
+    try:
+        for alias in ctx.pages(kms, "list_aliases", "Aliases"):
+            # Predefined AWS aliases have no target until a service first uses them.
+            if alias.get("TargetKeyId"):
+                by_key.setdefault(str(alias["TargetKeyId"]), []).append(str(alias["AliasName"]))
+    except Exception as exc:  # botocore raises many unrelated classes; the error code decides
+        return {}, exc
+    return {k: sorted(v) for k, v in by_key.items()}, None
+
+
+def _key(
+    ctx: CollectContext,
+    kms: Any,
+    key: dict[str, Any],
+    aliases: dict[str, list[str]],
+    alias_failure: BaseException | None,
+) -> Resource:
+    key_id = str(key["KeyId"])
+    uid = str(key.get("KeyArn") or f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account}:key/{key_id}")
+    reads = _Reads(ctx, uid, {ctx.action(kms, "list_keys")})
+    attributes: dict[str, Any] = {"key_id": key_id, "arn": uid}
+
+    if alias_failure is None:
+        reads.source.add(ctx.action(kms, "list_aliases"))
+        key_aliases: list[str] = aliases.get(key_id, [])
+        attributes["aliases"] = key_aliases
+    else:
+        key_aliases = []
+        ctx.errors.append(
+            CollectionError(
+                provider="aws",
+                account=ctx.account,
+                region=ctx.region,
+                service=ctx.spec.name,
+                operation="ListAliases",
+                code=error_code(alias_failure),
+                message=error_message(alias_failure),
+                resource_types=(TYPE,),
+                resource_uid=uid,
+                attributes=("aliases",),
+            )
+        )
+
+    described = reads.get(kms, "describe_key", _DESCRIBED, KeyId=key_id)
+    metadata: dict[str, Any] = {} if described is FAILED else described.get("KeyMetadata") or {}
+    if described is FAILED:
+        attributes.update(dict.fromkeys(_DESCRIBED, FAILED))
+    else:
+        attributes.update(
+            {
+                "manager": metadata.get("KeyManager"),
+                "state": metadata.get("KeyState"),
+                "key_spec": metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec"),
+                "key_usage": metadata.get("KeyUsage"),
+                "origin": metadata.get("Origin"),
+                "description": metadata.get("Description") or "",
+                "creation_date": iso(metadata.get("CreationDate")),
+                "multi_region": bool(metadata.get("MultiRegion", False)),
+            }
+        )
+        attributes.update(_rotation(reads, kms, key_id, metadata))
+
+    tags: dict[str, str] = {}
+    # AWS-managed keys cannot carry tags; only ask when the key may have some.
+    if metadata.get("KeyManager") != "AWS":
+        listed = reads.all_pages(kms, "list_resource_tags", "Tags", ("tags",), KeyId=key_id)
+        if listed is not FAILED:
+            tags = tag_map(listed, key="TagKey", value="TagValue")
+
+    fallback = key_aliases[0] if key_aliases else key_id
+    return ctx.resource(
+        type=TYPE,
+        uid=uid,
+        name=name_from_tags(tags, fallback),
+        attributes=attributes,
+        tags=tags,
+        source=reads.source,
+    )
+
+
+def _rotation(reads: _Reads, kms: Any, key_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    manager = metadata.get("KeyManager")
+    spec = metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec")
+    state = metadata.get("KeyState")
+    if spec != "SYMMETRIC_DEFAULT" or state not in _ROTATION_STATES:
+        # Asymmetric and HMAC keys cannot rotate; a key that is pending deletion or import
+        # has no rotation to report (KMS refuses the call in those states).
+        return dict.fromkeys(_ROTATION)
+
+    if manager == "AWS":
+        # Reading an AWS-managed key's status can be refused by its key policy; AWS rotates
+        # those keys every year regardless, so a refusal is not a gap in the evidence.
+        status = reads.get(
+            kms, "get_key_rotation_status", _ROTATION, absent=("AccessDeniedException",), KeyId=key_id
+        )
+        if status is FAILED:
+            return dict.fromkeys(_ROTATION, FAILED)
+        status = status or {}
+        return {
+            "rotation_enabled": bool(status.get("KeyRotationEnabled", True)),
+            "rotation_period_days": int(status.get("RotationPeriodInDays") or _AWS_MANAGED_PERIOD_DAYS),
+            "next_rotation_date": iso(status.get("NextRotationDate")),
+        }
+
+    # Imported key material and custom key stores answer UnsupportedOperationException:
+    # read, and automatic rotation is not on.
+    status = reads.get(
+        kms, "get_key_rotation_status", _ROTATION, absent=("UnsupportedOperationException",), KeyId=key_id
+    )
+    if status is FAILED:
+        return dict.fromkeys(_ROTATION, FAILED)
+    if status is None:
+        return {"rotation_enabled": False, "rotation_period_days": None, "next_rotation_date": None}
+    period = status.get("RotationPeriodInDays")
+    return {
+        "rotation_enabled": bool(status.get("KeyRotationEnabled", False)),
+        # Left null when KMS does not say: a guessed period could pass a control it should not.
+        "rotation_period_days": int(period) if period is not None else None,
+        "next_rotation_date": iso(status.get("NextRotationDate")),
+    }
+
+
+SPEC = ServiceSpec(
+    name="kms",
+    client="kms",
+    regional=True,
+    resource_types=(TYPE,),
+    permissions=(
+        "kms:DescribeKey",
+        "kms:GetKeyRotationStatus",
+        "kms:ListAliases",
+        "kms:ListKeys",
+        "kms:ListResourceTags",
+    ),
+    collect=collect,
+)

@@ -1,0 +1,73 @@
+"""RDS DB instances: one DescribeDBInstances listing carries every attribute, tags included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, name_from_tags, tag_map
+from pcicheck.model import Resource
+
+INSTANCE = "aws.rds.instance"
+
+
+def _opt(data: dict[str, Any], key: str) -> Any:
+    """A field AWS always sends: missing means unknown, so the attribute stays absent."""
+    return data[key] if key in data else FAILED
+
+
+def _port(db: dict[str, Any]) -> int | None:
+    # The endpoint appears only once the instance is created; DbInstancePort is 0 when unset.
+    port = (db.get("Endpoint") or {}).get("Port") or db.get("DbInstancePort")
+    return int(port) if port else None
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    rds = ctx.client()
+    instances = list(ctx.pages(rds, "describe_db_instances", "DBInstances"))
+    source = [ctx.action(rds, "describe_db_instances")]
+    for db in instances:
+        ident = db["DBInstanceIdentifier"]
+        tags = tag_map(db.get("TagList"))
+        subnet_group = db.get("DBSubnetGroup") or {}
+        yield ctx.resource(
+            type=INSTANCE,
+            uid=db["DBInstanceArn"],
+            name=name_from_tags(tags, ident),
+            tags=tags,
+            attributes={
+                "db_instance_identifier": ident,
+                "engine": db.get("Engine", ""),
+                "engine_version": db.get("EngineVersion", ""),
+                "status": db.get("DBInstanceStatus", ""),
+                "storage_encrypted": _opt(db, "StorageEncrypted"),
+                "kms_key_id": db.get("KmsKeyId"),
+                "publicly_accessible": _opt(db, "PubliclyAccessible"),
+                "multi_az": _opt(db, "MultiAZ"),
+                "backup_retention_days": _opt(db, "BackupRetentionPeriod"),
+                "auto_minor_version_upgrade": _opt(db, "AutoMinorVersionUpgrade"),
+                "iam_auth_enabled": _opt(db, "IAMDatabaseAuthenticationEnabled"),
+                "deletion_protection": _opt(db, "DeletionProtection"),
+                "vpc_id": subnet_group.get("VpcId") or None,
+                "subnet_ids": sorted(
+                    s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or () if s.get("SubnetIdentifier")
+                ),
+                "security_groups": [
+                    g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups") or () if g.get("VpcSecurityGroupId")
+                ],
+                "port": _port(db),
+                "ca_certificate_identifier": db.get("CACertificateIdentifier"),
+            },
+            source=source,
+        )
+
+
+SPEC = ServiceSpec(
+    name="rds",
+    client="rds",
+    regional=True,
+    resource_types=(INSTANCE,),
+    permissions=("rds:DescribeDBInstances",),
+    collect=collect,
+)
+SPECS: tuple[ServiceSpec, ...] = (SPEC,)

@@ -1,0 +1,98 @@
+"""pcicheck.yaml: how CDE and tenant membership are recognised, and per-control parameters.
+
+Every field is optional; without a file the defaults below apply:
+
+    scope:
+      cde:    {tag: pci-scope, value: cde}   # AWS tag (and, later, Kubernetes namespace label)
+      tenant: {tag: tenant}                  # its value is the tenant id
+    params:
+      aws-kms-key-rotation: {max_days: 180}  # overrides a control's own params
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcicheck.errors import InputError
+from pcicheck.yamlfile import LineDict, load_mapping
+
+DEFAULT_FILE = "pcicheck.yaml"
+
+
+@dataclass(frozen=True)
+class ScopeConfig:
+    cde_tag: str = "pci-scope"
+    cde_value: str = "cde"
+    tenant_tag: str = "tenant"
+
+    def describe(self) -> dict[str, Any]:
+        return {"cde": {"tag": self.cde_tag, "value": self.cde_value}, "tenant": {"tag": self.tenant_tag}}
+
+
+@dataclass(frozen=True)
+class Config:
+    scope: ScopeConfig = field(default_factory=ScopeConfig)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path: str | None = None
+
+
+def _section(doc: LineDict, key: str, path: Path) -> LineDict:
+    value = doc.get(key)
+    if value is None:
+        return LineDict()
+    if not isinstance(value, LineDict):
+        raise InputError(f"'{key}' must be a mapping", path=str(path), line=doc.line_of(key))
+    return value
+
+
+def _tag_rule(section: LineDict, key: str, path: Path, need_value: bool) -> tuple[str, str | None] | None:
+    rule = section.get(key)
+    if rule is None:
+        return None
+    allowed = {"tag", "value"} if need_value else {"tag"}
+    if not isinstance(rule, LineDict) or not isinstance(rule.get("tag"), str) or set(rule) - allowed:
+        shape = "{tag: NAME, value: VALUE}" if need_value else "{tag: NAME}"
+        raise InputError(f"'scope.{key}' must be {shape}", path=str(path), line=section.line_of(key))
+    value = rule.get("value")
+    if need_value and not isinstance(value, str):
+        raise InputError(f"'scope.{key}.value' must be text", path=str(path), line=rule.line_of("value"))
+    return rule["tag"], value
+
+
+def load_config(path: Path | None) -> Config:
+    """The given file, else ./pcicheck.yaml if present, else defaults."""
+    if path is None:
+        default = Path(DEFAULT_FILE)
+        if not default.is_file():
+            return Config()
+        path = default
+    if not path.is_file():
+        raise InputError("config file not found", path=str(path), fix="check the --config path")
+    doc = load_mapping(path)
+    unknown = set(doc) - {"scope", "params"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise InputError(f"unknown section {key!r}", path=str(path), line=doc.line_of(key), fix="use scope or params")
+    scope_doc = _section(doc, "scope", path)
+    if set(scope_doc) - {"cde", "tenant"}:
+        key = sorted(set(scope_doc) - {"cde", "tenant"})[0]
+        raise InputError(f"unknown scope rule {key!r}", path=str(path), line=scope_doc.line_of(key))
+    scope = ScopeConfig()
+    cde = _tag_rule(scope_doc, "cde", path, need_value=True)
+    tenant = _tag_rule(scope_doc, "tenant", path, need_value=False)
+    scope = ScopeConfig(
+        cde_tag=cde[0] if cde else scope.cde_tag,
+        cde_value=(cde[1] or scope.cde_value) if cde else scope.cde_value,
+        tenant_tag=tenant[0] if tenant else scope.tenant_tag,
+    )
+    params_doc = _section(doc, "params", path)
+    params: dict[str, dict[str, Any]] = {}
+    for control_id, values in params_doc.items():
+        if not isinstance(values, dict):
+            raise InputError(
+                f"params for {control_id!r} must be a mapping", path=str(path), line=params_doc.line_of(control_id)
+            )
+        params[control_id] = dict(values)
+    return Config(scope=scope, params=params, path=str(path))

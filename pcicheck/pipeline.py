@@ -1,0 +1,60 @@
+"""Glue for the stages after collection: snapshot → analyze → evaluate → roll-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pcicheck.analyze.estate import Estate, analyze
+from pcicheck.catalog import Catalog
+from pcicheck.config import Config
+from pcicheck.engine import Evaluator
+from pcicheck.errors import InputError
+from pcicheck.model import Framework, Result, Snapshot
+from pcicheck.rollup import RequirementStatus, roll_up
+from pcicheck.snapshot import snapshot_time
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    snapshot: Snapshot
+    catalog: Catalog
+    config: Config
+    framework: Framework
+    estate: Estate
+    results: tuple[Result, ...]
+    requirements: tuple[RequirementStatus, ...]
+    started_at: str
+    finished_at: str
+
+
+def _utc(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def evaluate_snapshot(snapshot: Snapshot, catalog: Catalog, config: Config, framework_id: str) -> Evaluation:
+    framework = catalog.framework(framework_id)
+    known = {c.id for c in catalog.controls}
+    for control_id in config.params:
+        if control_id not in known:
+            raise InputError(
+                f"params given for unknown control {control_id!r}",
+                path=config.path,
+                fix="check the id with `pcicheck controls list`",
+            )
+    estate = analyze(snapshot.resources, config.scope)
+    evaluator = Evaluator(catalog.controls, config.params)
+    results = evaluator.evaluate(estate, snapshot.errors, now=snapshot_time(snapshot))
+    results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
+    requirements = roll_up(framework, catalog.controls, results)
+    return Evaluation(
+        snapshot=snapshot,
+        catalog=catalog,
+        config=config,
+        framework=framework,
+        estate=estate,
+        results=tuple(results),
+        requirements=tuple(requirements),
+        started_at=snapshot.created_at,
+        finished_at=_utc(datetime.now(UTC)),
+    )

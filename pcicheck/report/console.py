@@ -1,0 +1,120 @@
+"""The human summary on stderr: per requirement, per severity, the failing resources, what could not be read.
+
+Names and tags are attacker-controlled: they are always passed to rich as `Text`, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from pcicheck.model import SEVERITY_ORDER, Result, Status
+from pcicheck.pipeline import Evaluation
+
+STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.ERROR: "yellow",
+    Status.NOT_APPLICABLE: "dim",
+    Status.WAIVED: "cyan",
+    Status.MANUAL: "blue",
+}
+MAX_ROWS = 40
+
+
+def _status(status: Status) -> Text:
+    return Text(status.value, style=STATUS_STYLE[status])
+
+
+def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
+    snap = ev.snapshot
+    ident = snap.identity.get("aws", {})
+    regions = snap.request.get("aws", {}).get("regions", [])
+    console.print(Text(f"pcicheck — {ev.framework.title}", style="bold"))
+    console.print(
+        Text(
+            f"account {ident.get('account', '?')} ({ident.get('arn', '?')}), regions {', '.join(regions) or '-'}, "
+            f"snapshot {snap.created_at}, {len(snap.resources)} resources, {len(ev.catalog.controls)} controls"
+        )
+    )
+
+    counts = Counter(r.status for r in ev.results)
+    line = Text("results: ")
+    for s in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE):
+        line.append(f"{counts.get(s, 0)} {s.value}", style=STATUS_STYLE[s])
+        line.append("  ")
+    console.print(line)
+
+    failed = [r for r in ev.results if r.status == Status.FAIL]
+    sev = Counter(r.control.severity for r in failed)
+    sev_line = Text("failures by severity: ")
+    for s in reversed(SEVERITY_ORDER):
+        sev_line.append(f"{s.value} {sev.get(s, 0)}  ", style="bold red" if sev.get(s) else "dim")
+    console.print(sev_line)
+
+    table = Table(title="Requirements", title_justify="left", show_lines=False)
+    table.add_column("req")
+    table.add_column("status")
+    table.add_column("pass", justify="right")
+    table.add_column("fail", justify="right")
+    table.add_column("error", justify="right")
+    table.add_column("title", overflow="ellipsis", max_width=60)
+    manual = 0
+    for q in ev.requirements:
+        if q.status == Status.MANUAL:
+            manual += 1
+            continue
+        top_or_judged = "." not in q.id or verbose or q.status in (Status.FAIL, Status.ERROR)
+        if not top_or_judged:
+            continue
+        table.add_row(
+            Text(q.id),
+            _status(q.status),
+            str(q.counts.get("pass", 0)),
+            str(q.counts.get("fail", 0)),
+            str(q.counts.get("error", 0)),
+            Text(q.title),
+        )
+    console.print(table)
+    console.print(
+        Text(f"{manual} requirements have no automated control: they need the auditor's own evidence (manual).",
+             style="blue")
+    )
+
+    if failed:
+        _results_table(console, "Failing", failed)
+    errored = [r for r in ev.results if r.status == Status.ERROR]
+    if errored:
+        _results_table(console, "Could not be evaluated (error)", errored)
+    if snap.errors:
+        console.print(Text(f"{len(snap.errors)} collection errors: what could not be read", style="yellow"))
+        for e in snap.errors[:MAX_ROWS]:
+            target = e.resource_uid or ", ".join(e.resource_types)
+            console.print(Text(f"  {e.region or 'global'} {e.cause} — {target}"))
+
+
+def _results_table(console: Console, title: str, results: list[Result]) -> None:
+    order = {s: i for i, s in enumerate(reversed(SEVERITY_ORDER))}
+    rows = sorted(results, key=lambda r: (order[r.control.severity], r.control.id, r.resource["uid"]))
+    table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+    table.add_column("severity")
+    table.add_column("control")
+    table.add_column("resource", overflow="fold")
+    table.add_column("scope")
+    table.add_column("message", overflow="fold")
+    for r in rows[:MAX_ROWS]:
+        res = r.resource
+        name = res["name"] if res["name"] == res["uid"] else f"{res['name']} ({res['uid']})"
+        table.add_row(
+            Text(r.control.severity.value),
+            Text(r.control.id),
+            Text(name),
+            Text(res.get("scope", "")),
+            Text(r.message),
+        )
+    console.print(table)
+    if len(rows) > MAX_ROWS:
+        console.print(Text(f"… and {len(rows) - MAX_ROWS} more: see the JSON results (--format json)", style="dim"))

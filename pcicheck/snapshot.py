@@ -1,0 +1,118 @@
+"""The snapshot: one versioned JSON document (gzipped when the name ends in .gz).
+
+A snapshot is everything evaluation needs, so a scan re-evaluated next month gives the same
+results: evaluation uses the snapshot's own `created_at` as `now`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pcicheck import __version__
+from pcicheck.errors import InputError
+from pcicheck.model import CollectionError, Resource, Snapshot
+
+SCHEMA = "pcicheck/snapshot/v1"
+SCHEMA_VERSION = 1
+_SCHEMA_PREFIX = "pcicheck/snapshot/v"
+
+
+def to_document(snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "pcicheck", "version": snapshot.tool_version},
+        "created_at": snapshot.created_at,
+        "request": snapshot.request,
+        "identity": snapshot.identity,
+        "calls": dict(sorted(snapshot.calls.items())),
+        "resources": [r.to_dict() for r in sorted(snapshot.resources, key=lambda r: r.uid)],
+        "errors": [e.to_dict() for e in snapshot.errors],
+    }
+
+
+def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    data = json.dumps(to_document(snapshot), indent=None, separators=(",", ":"), sort_keys=False).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".gz":
+        # mtime=0 keeps the bytes identical for identical content.
+        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(data)
+    else:
+        path.write_bytes(data)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("snapshot not found", path=str(path), fix="check the path") from None
+    except OSError as exc:
+        raise InputError(f"cannot read snapshot: {exc.strerror}", path=str(path)) from exc
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error):
+            raise InputError(
+                "snapshot is a truncated or corrupt gzip file", path=str(path), fix="collect it again"
+            ) from None
+    return raw
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    raw = _read_bytes(path)
+    try:
+        doc = json.loads(raw)
+    except UnicodeDecodeError:
+        raise InputError("snapshot is not UTF-8 JSON", path=str(path), fix="collect it again") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"snapshot is not valid JSON ({exc.msg}, column {exc.colno})",
+            path=str(path),
+            line=exc.lineno,
+            fix="the file is truncated or edited; collect it again",
+        ) from None
+    if not isinstance(doc, dict) or not str(doc.get("schema", "")).startswith(_SCHEMA_PREFIX):
+        raise InputError(
+            "not a pcicheck snapshot (no 'schema': 'pcicheck/snapshot/v1')",
+            path=str(path),
+            fix="write one with `pcicheck collect --aws -o snap.json.gz`",
+        )
+    try:
+        version = int(str(doc["schema"])[len(_SCHEMA_PREFIX):])
+    except ValueError:
+        raise InputError(f"unknown snapshot schema {doc['schema']!r}", path=str(path)) from None
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"snapshot schema v{version} is newer than this pcicheck ({__version__}) understands (v{SCHEMA_VERSION})",
+            path=str(path),
+            fix="upgrade pcicheck",
+        )
+    try:
+        created = str(doc["created_at"])
+        datetime.fromisoformat(created.replace("Z", "+00:00"))
+        resources = tuple(Resource.from_dict(r) for r in doc["resources"])
+        errors = tuple(CollectionError.from_dict(e) for e in doc.get("errors", []))
+        return Snapshot(
+            tool_version=str(doc.get("tool", {}).get("version", "")),
+            created_at=created,
+            request=dict(doc.get("request") or {}),
+            identity=dict(doc.get("identity") or {}),
+            resources=resources,
+            errors=errors,
+            calls=dict(doc.get("calls") or {}),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(
+            f"snapshot is missing or has a malformed field ({type(exc).__name__}: {exc})",
+            path=str(path),
+            fix="collect it again",
+        ) from None
+
+
+def snapshot_time(snapshot: Snapshot) -> datetime:
+    return datetime.fromisoformat(snapshot.created_at.replace("Z", "+00:00"))
