@@ -101,8 +101,9 @@ def load_framework(path: Path) -> Framework:
             requirements[rid] = Requirement(
                 id=rid,
                 title=str(item["title"]),
-                # A parent is process-only exactly when all its children are.
-                manual=all(requirements[c].manual for c in children) if children else bool(item.get("manual")),
+                # Unless a parent says so itself, it is process-only exactly when all its children are.
+                manual=bool(item.get("manual")) if "manual" in item or not children
+                else all(requirements[c].manual for c in children),
                 parent=parent,
                 children=children,
             )

@@ -39,8 +39,8 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     data = json.dumps(to_document(snapshot), indent=None, separators=(",", ":"), sort_keys=False).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".gz":
-        # mtime=0 keeps the bytes identical for identical content.
-        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        # No name and mtime=0 in the header: identical content gives identical bytes.
+        with path.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
             gz.write(data)
     else:
         path.write_bytes(data)

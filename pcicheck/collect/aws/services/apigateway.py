@@ -108,7 +108,9 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
         except Exception as exc:  # every method that names an authorizer loses that attribute
             authorizers = FAILED
             for uid in needs:
-                _record(ctx, ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",))
+                _record(
+                    ctx, ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",)
+                )
 
     for uid, _item, path, verb, method, source in found:
         attributes: dict[str, Any] = {
@@ -153,6 +155,7 @@ def _stages(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resou
     source = [ctx.action(ag, "get_rest_apis"), ctx.action(ag, "get_stages")]
     for stage in stages:
         name = stage["stageName"]
+        access_log = (stage.get("accessLogSettings") or {}).get("destinationArn") or None
         # '*/*' holds the stage-wide defaults; AWS omits it when nothing was set.
         defaults = (stage.get("methodSettings") or {}).get("*/*") or {}
         yield ctx.resource(
@@ -167,7 +170,7 @@ def _stages(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resou
                 "stage_name": name,
                 "client_certificate_id": stage.get("clientCertificateId") or None,
                 "web_acl_arn": stage.get("webAclArn") or None,
-                "access_log_destination": (stage.get("accessLogSettings") or {}).get("destinationArn") or None,
+                "access_log_destination": access_log,
                 "method_logging_level": defaults.get("loggingLevel") or "OFF",
                 "tracing_enabled": bool(stage.get("tracingEnabled", False)),
                 "cache_encrypted": bool(defaults.get("cacheDataEncrypted", False)),

@@ -85,7 +85,9 @@ def _routes(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
         except Exception as exc:  # each route using it loses `authorizer`, and says so
             authorizers[auth_id] = FAILED
             for uid in users:
-                _record(ctx, v2, "get_authorizer", exc, resource_type=ROUTE, uid=uid, attributes=("authorizer",))
+                _record(
+                    ctx, v2, "get_authorizer", exc, resource_type=ROUTE, uid=uid, attributes=("authorizer",)
+                )
 
     base_source = [ctx.action(v2, "get_apis"), ctx.action(v2, "get_routes")]
     for route in routes:
@@ -125,6 +127,7 @@ def _stages(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
     source = [ctx.action(v2, "get_apis"), ctx.action(v2, "get_stages")]
     for stage in stages:
         name = stage["StageName"]
+        access_log = (stage.get("AccessLogSettings") or {}).get("DestinationArn") or None
         yield ctx.resource(
             type=STAGE,
             uid=f"{_api_arn(ctx, api_id)}/stages/{name}",
@@ -135,7 +138,7 @@ def _stages(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
                 "api_id": api_id,
                 "api_name": api_name,
                 "stage_name": name,
-                "access_log_destination": (stage.get("AccessLogSettings") or {}).get("DestinationArn") or None,
+                "access_log_destination": access_log,
                 "auto_deploy": bool(stage.get("AutoDeploy", False)),
             },
             source=source,

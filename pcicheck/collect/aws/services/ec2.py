@@ -45,7 +45,7 @@ def _arn(ctx: CollectContext, kind: str, ident: str) -> str:
 def _opt(data: dict[str, Any], key: str) -> Any:
     """A field AWS always sends: if it is missing the value is unknown, so the attribute is
     left absent (FAILED is dropped by ctx.resource) rather than given a guessed default."""
-    return data[key] if key in data else FAILED
+    return data.get(key, FAILED)
 
 
 def _record_each(
@@ -248,7 +248,9 @@ def collect_volumes(ctx: CollectContext) -> Iterator[Resource]:
                 "encrypted": _opt(vol, "Encrypted"),
                 "kms_key_id": vol.get("KmsKeyId"),
                 "size_gib": vol.get("Size"),
-                "attached_instances": [a["InstanceId"] for a in vol.get("Attachments") or () if "InstanceId" in a],
+                "attached_instances": [
+                    a["InstanceId"] for a in vol.get("Attachments") or () if "InstanceId" in a
+                ],
             },
             source=source,
         )
@@ -277,7 +279,13 @@ def collect_vpcs(ctx: CollectContext) -> Iterator[Resource]:
     except Exception as exc:  # any failure: flow logs unknown, never "none"
         flow_logs = FAILED
         _record_each(
-            ctx, ec2, "describe_flow_logs", exc, resource_type=VPC, uids=uids.values(), attributes=("flow_logs",)
+            ctx,
+            ec2,
+            "describe_flow_logs",
+            exc,
+            resource_type=VPC,
+            uids=uids.values(),
+            attributes=("flow_logs",),
         )
     for vpc in vpcs:
         vid = vpc["VpcId"]
@@ -401,7 +409,12 @@ def _route(route: dict[str, Any]) -> dict[str, Any]:
             if route.get(key):
                 target_type, target = kind, route[key]
                 break
-    return {"destination": destination, "target_type": target_type, "target": target, "state": route.get("State")}
+    return {
+        "destination": destination,
+        "target_type": target_type,
+        "target": target,
+        "state": route.get("State"),
+    }
 
 
 def collect_route_tables(ctx: CollectContext) -> Iterator[Resource]:
@@ -461,7 +474,9 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
                 "network_acl_id": aid,
                 "vpc_id": acl.get("VpcId"),
                 "is_default": _opt(acl, "IsDefault"),
-                "subnet_ids": sorted(a["SubnetId"] for a in acl.get("Associations") or () if a.get("SubnetId")),
+                "subnet_ids": sorted(
+                    a["SubnetId"] for a in acl.get("Associations") or () if a.get("SubnetId")
+                ),
                 # Evaluation order is by rule number, per direction; keep it so controls read it as AWS does.
                 "entries": sorted(
                     (_entry(e) for e in acl.get("Entries") or ()),

@@ -1,0 +1,88 @@
+"""Account-wide settings (aws.account): the IAM password policy and S3 Block Public Access.
+
+One resource per account, with region '' because neither setting belongs to a region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec
+from pcicheck.collect.aws.services.s3 import public_access_block
+from pcicheck.model import Resource
+
+TYPE = "aws.account"
+
+# ctx.action() names s3control's operation after its signing name ("s3:GetPublicAccessBlock",
+# the same string as the bucket-level call); IAM authorizes it as the account-level action.
+ACTIONS: dict[str, str] = {
+    "iam:GetAccountPasswordPolicy": "iam:GetAccountPasswordPolicy",
+    "s3:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+}
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    uid = f"aws://{ctx.account}"
+    source: set[str] = set()
+
+    def get(client: Any, operation: str, attribute: str, absent: str, **kwargs: Any) -> Any:
+        result = ctx.get(
+            client, operation, uid=uid, resource_type=TYPE, attributes=(attribute,), absent=(absent,), **kwargs
+        )
+        if result is not FAILED:
+            source.add(ctx.action(client, operation))
+        return result
+
+    iam = ctx.client("iam")
+    policy = get(iam, "get_account_password_policy", "password_policy", "NoSuchEntity")
+    s3control = ctx.client("s3control")
+    pab = get(
+        s3control,
+        "get_public_access_block",
+        "s3_public_access_block",
+        "NoSuchPublicAccessBlockConfiguration",
+        AccountId=ctx.account,
+    )
+    yield ctx.resource(
+        type=TYPE,
+        uid=uid,
+        name=ctx.account,
+        attributes={
+            "account_id": ctx.account,
+            "password_policy": policy if policy is FAILED else _password_policy(policy),
+            "s3_public_access_block": pab if pab is FAILED else public_access_block(pab),
+        },
+        region="",
+        source=source,
+    )
+
+
+def _password_policy(response: dict[str, Any] | None) -> dict[str, Any] | None:
+    if response is None:
+        return None
+    policy = response.get("PasswordPolicy") or {}
+    max_age = policy.get("MaxPasswordAge")
+    reuse = policy.get("PasswordReusePrevention")
+    return {
+        # IAM's documented default when the field is left out is 6 characters.
+        "minimum_length": int(policy.get("MinimumPasswordLength") or 6),
+        "require_symbols": bool(policy.get("RequireSymbols", False)),
+        "require_numbers": bool(policy.get("RequireNumbers", False)),
+        "require_uppercase": bool(policy.get("RequireUppercaseCharacters", False)),
+        "require_lowercase": bool(policy.get("RequireLowercaseCharacters", False)),
+        "max_age_days": int(max_age) if max_age else None,
+        "reuse_prevention": int(reuse) if reuse else None,
+        "expire_passwords": bool(policy.get("ExpirePasswords", False)),
+        "allow_users_to_change": bool(policy.get("AllowUsersToChangePassword", False)),
+    }
+
+
+SPEC = ServiceSpec(
+    name="account",
+    client="iam",
+    regional=False,
+    resource_types=(TYPE,),
+    permissions=tuple(sorted(set(ACTIONS.values()))),
+    collect=collect,
+)
