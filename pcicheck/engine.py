@@ -19,6 +19,8 @@ from pcicheck.analyze.estate import Estate
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
 
 _RESOURCES_CALL = re.compile(r"""resources\(\s*["']([a-z0-9_.]+)["']\s*\)""")
+_ATTRIBUTE_READ = re.compile(r"resource\.attributes\.([A-Za-z_][A-Za-z0-9_]*)")
+_WHOLE_ATTRIBUTES = re.compile(r"resource\.attributes(?!\.[A-Za-z_])")
 _NOT_COLLECTED = "<not collected>"
 
 
@@ -42,6 +44,21 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
         depends_on=tuple(sorted(set(_RESOURCES_CALL.findall(expressions)))),
         text=expressions + "\n" + "\n".join(control.evidence),
     )
+
+
+def _attributes_read(controls: list[CompiledControl]) -> frozenset[str] | None:
+    """The attribute names a type's controls read as `resource.attributes.X`; None if one reads them whole.
+
+    Handing CEL only these keeps the per-resource conversion into CEL cheap; an attribute
+    that was absent stays absent, so pruning cannot turn an error into a pass.
+    """
+    names: set[str] = set()
+    for cc in controls:
+        expressions = f"{cc.control.where}\n{cc.control.assertion}"
+        if _WHOLE_ATTRIBUTES.search(expressions):
+            return None
+        names.update(_ATTRIBUTE_READ.findall(expressions))
+    return frozenset(names)
 
 
 def _lookup_path(view: dict[str, Any], path: str) -> Any:
@@ -86,6 +103,7 @@ class Evaluator:
         self.by_type: dict[str, list[CompiledControl]] = defaultdict(list)
         for cc in self.compiled:
             self.by_type[cc.control.resource].append(cc)
+        self.reads = {t: _attributes_read(ccs) for t, ccs in self.by_type.items()}
 
     def evaluate(self, estate: Estate, errors: Iterable[CollectionError], now: datetime) -> list[Result]:
         errors = list(errors)
@@ -158,8 +176,11 @@ class Evaluator:
                         cache[key] = by_account_type.get((account, key), [])
                     return cache[key]
 
+                reads = self.reads[r.type]
+                subject = view if reads is None else {
+                    **view, "attributes": {k: v for k, v in view["attributes"].items() if k in reads}}
                 context = cel.Context(
-                    variables={"resource": view, "now": now},
+                    variables={"resource": subject, "now": now},
                     functions={"lookup": lookup, "resources": resources},
                 )
             context.add_variable("params", cc.params)

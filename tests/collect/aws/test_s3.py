@@ -37,7 +37,9 @@ def secure_transport_policy(bucket: str) -> dict[str, Any]:
     }
 
 
-def run_with_hooks(aws: Any, hooks: dict[str, Callable[..., Any]]) -> tuple[list[Any], CollectContext, list[Any]]:
+def run_with_hooks(
+    aws: Any, hooks: dict[str, Callable[..., Any]]
+) -> tuple[list[Any], CollectContext, list[Any]]:
     """Collect with botocore event hooks on every client: how a test makes one call fail or
     return a shape moto cannot produce. Also records which (client, region) pairs were made."""
     made: list[tuple[str, str]] = []
@@ -49,7 +51,9 @@ def run_with_hooks(aws: Any, hooks: dict[str, Callable[..., Any]]) -> tuple[list
             client.meta.events.register(event, handler)
         return client
 
-    ctx = CollectContext(spec=SPEC, account=ACCOUNT, region="us-east-1", partition="aws", make_client=make_client)
+    ctx = CollectContext(
+        spec=SPEC, account=ACCOUNT, region="us-east-1", partition="aws", make_client=make_client
+    )
     return list(SPEC.collect(ctx)), ctx, made
 
 
@@ -132,17 +136,23 @@ def test_configured_bucket_in_its_own_region(client: Any, aws: Any) -> None:
     s3.put_bucket_policy(Bucket="cards", Policy=json.dumps(policy))
     s3.put_bucket_versioning(Bucket="cards", VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_logging(
-        Bucket="cards", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "logs", "TargetPrefix": "cards/"}}
+        Bucket="cards",
+        BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "logs", "TargetPrefix": "cards/"}},
     )
     s3.put_bucket_tagging(
-        Bucket="cards", Tagging={"TagSet": [{"Key": "Name", "Value": "Card vault"}, {"Key": "pci", "Value": "cde"}]}
+        Bucket="cards",
+        Tagging={"TagSet": [{"Key": "Name", "Value": "Card vault"}, {"Key": "pci", "Value": "cde"}]},
     )
 
     resources, ctx, made = run_with_hooks(aws, {})
 
     assert ctx.errors == []
     cards = by_name(resources)["cards"]
-    assert (cards.region, cards.name, cards.tags) == ("eu-west-2", "Card vault", {"Name": "Card vault", "pci": "cde"})
+    assert (cards.region, cards.name, cards.tags) == (
+        "eu-west-2",
+        "Card vault",
+        {"Name": "Card vault", "pci": "cde"},
+    )
     assert {k: v for k, v in cards.attributes.items() if k != "creation_date"} == {
         "encryption": {"algorithm": "aws:kms", "kms_key_id": key, "bucket_key_enabled": True},
         "public_access_block": {
@@ -170,7 +180,9 @@ def test_public_bucket(client: Any, run_service: Any) -> None:
     s3.put_bucket_acl(Bucket="open", ACL="public-read")
     public = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::open/*"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::open/*"}
+        ],
     }
     s3.put_bucket_policy(Bucket="open", Policy=json.dumps(public))
     s3.put_public_access_block(Bucket="open", PublicAccessBlockConfiguration={"BlockPublicAcls": True})
@@ -217,7 +229,9 @@ def test_denied_read_is_absent_and_recorded(client: Any, aws: Any) -> None:
     client("s3").create_bucket(Bucket="locked")
 
     def deny(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetBucketEncryption")
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetBucketEncryption"
+        )
 
     resources, ctx, _ = run_with_hooks(aws, {"before-call.s3.GetBucketEncryption": deny})
 
@@ -299,8 +313,8 @@ def test_no_statement_means_not_enforced() -> None:
 
 def test_permissions_cover_every_call(client: Any, run_service: Any) -> None:
     s3 = client("s3")
-    s3.create_bucket(Bucket="p")
-    s3.put_bucket_policy(Bucket="p", Policy=json.dumps(secure_transport_policy("p")))
+    s3.create_bucket(Bucket="perms")
+    s3.put_bucket_policy(Bucket="perms", Policy=json.dumps(secure_transport_policy("perms")))
 
     _, errors, calls = run_service(SPEC)
 

@@ -28,7 +28,13 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
 
     def get(client: Any, operation: str, attribute: str, absent: str, **kwargs: Any) -> Any:
         result = ctx.get(
-            client, operation, uid=uid, resource_type=TYPE, attributes=(attribute,), absent=(absent,), **kwargs
+            client,
+            operation,
+            uid=uid,
+            resource_type=TYPE,
+            attributes=(attribute,),
+            absent=(absent,),
+            **kwargs,
         )
         if result is not FAILED:
             source.add(ctx.action(client, operation))

@@ -193,6 +193,20 @@ def collect_security_groups(ctx: CollectContext) -> Iterator[Resource]:
 # --- aws.ec2.instance ---------------------------------------------------------------------------
 
 
+def _instance_groups(inst: dict[str, Any]) -> list[str]:
+    """The instance's groups plus those of each of its ENIs: a secondary ENI can carry other
+    groups, and reachability must see all of them (moto also leaves SecurityGroups empty when
+    the groups were given per interface)."""
+    ids: list[str] = []
+    sources = [inst.get("SecurityGroups") or ()]
+    sources += [eni.get("Groups") or () for eni in inst.get("NetworkInterfaces") or ()]
+    for groups in sources:
+        for g in groups:
+            if g.get("GroupId") and g["GroupId"] not in ids:
+                ids.append(g["GroupId"])
+    return ids
+
+
 def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
     ec2 = ctx.client()
     reservations = list(ctx.pages(ec2, "describe_instances", "Reservations"))
@@ -216,7 +230,7 @@ def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
                     "subnet_id": inst.get("SubnetId"),
                     "public_ip": inst.get("PublicIpAddress"),
                     "private_ip": inst.get("PrivateIpAddress"),
-                    "security_groups": [g["GroupId"] for g in inst.get("SecurityGroups") or ()],
+                    "security_groups": _instance_groups(inst),
                     "iam_instance_profile": (inst.get("IamInstanceProfile") or {}).get("Arn"),
                     "imdsv2_required": (
                         metadata["HttpTokens"] == "required" if "HttpTokens" in metadata else FAILED

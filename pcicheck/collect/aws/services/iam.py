@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, iso, name_from_tags, tag_map
+from pcicheck.collect.aws.services.account import SPEC as ACCOUNT_SPEC
 from pcicheck.model import CollectionError, Resource
 
 USER = "aws.iam.user"
@@ -48,7 +49,9 @@ class _Reads:
             self.source.add(self.ctx.action(client, operation))
         return result
 
-    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
+    def all_pages(
+        self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any
+    ) -> Any:
         """Every item of a paginated per-resource call; FAILED if any page failed, None if absent."""
         items: list[Any] = []
         while True:
@@ -94,12 +97,13 @@ class _Collector:
         return f"arn:{self.ctx.partition}:iam::aws:policy/AdministratorAccess"
 
     def run(self) -> Iterator[Resource]:
-        # Both listings first: if either fails, it raises before anything half-done is yielded.
-        policies = list(self.ctx.pages(self.iam, "list_policies", "Policies", Scope="Local", OnlyAttached=False))
-        users = list(self.ctx.pages(self.iam, "list_users", "Users"))
-        for policy in policies:
+        # Policies first: their documents are then cached for the users' `admin` verdicts, and
+        # the runner keeps what was yielded if the user listing fails afterwards.
+        for policy in self.ctx.pages(
+            self.iam, "list_policies", "Policies", Scope="Local", OnlyAttached=False
+        ):
             yield self.policy(policy)
-        for user in users:
+        for user in self.ctx.pages(self.iam, "list_users", "Users"):
             yield self.user(user)
 
     # -- policies ---------------------------------------------------------------------------
@@ -107,7 +111,9 @@ class _Collector:
     def policy(self, policy: dict[str, Any]) -> Resource:
         arn = str(policy["Arn"])
         reads = _Reads(self.ctx, arn, POLICY, {self.ctx.action(self.iam, "list_policies")})
-        document = self.document(reads, arn, policy.get("DefaultVersionId"), ("document", "allows_full_admin"))
+        document = self.document(
+            reads, arn, policy.get("DefaultVersionId"), ("document", "allows_full_admin")
+        )
         attributes = {
             "policy_name": policy.get("PolicyName"),
             "arn": arn,
@@ -124,9 +130,7 @@ class _Collector:
             source=reads.source,
         )
 
-    def document(
-        self, reads: _Reads, arn: str, version_id: str | None, attributes: tuple[str, ...]
-    ) -> Any:
+    def document(self, reads: _Reads, arn: str, version_id: str | None, attributes: tuple[str, ...]) -> Any:
         """The default version's document of a managed policy, read once per run."""
         cached = self.documents.get(arn)
         if cached is None:
@@ -167,7 +171,9 @@ class _Collector:
             "password_last_used": iso(user.get("PasswordLastUsed")),
         }
 
-        login = reads.get(self.iam, "get_login_profile", ("console_access",), absent=("NoSuchEntity",), UserName=name)
+        login = reads.get(
+            self.iam, "get_login_profile", ("console_access",), absent=("NoSuchEntity",), UserName=name
+        )
         attributes["console_access"] = login if login is FAILED else login is not None
 
         mfa = reads.all_pages(self.iam, "list_mfa_devices", "MFADevices", ("mfa_enabled",), UserName=name)
@@ -176,7 +182,11 @@ class _Collector:
         attributes["access_keys"] = self.access_keys(reads, name)
 
         attached = reads.all_pages(
-            self.iam, "list_attached_user_policies", "AttachedPolicies", ("attached_policies", "admin"), UserName=name
+            self.iam,
+            "list_attached_user_policies",
+            "AttachedPolicies",
+            ("attached_policies", "admin"),
+            UserName=name,
         )
         arns = attached if attached is FAILED else sorted(str(p["PolicyArn"]) for p in attached)
         attributes["attached_policies"] = arns
@@ -186,7 +196,9 @@ class _Collector:
         )
         attributes["inline_policies"] = inline if inline is FAILED else sorted(str(n) for n in inline)
 
-        groups = reads.all_pages(self.iam, "list_groups_for_user", "Groups", ("groups", "admin"), UserName=name)
+        groups = reads.all_pages(
+            self.iam, "list_groups_for_user", "Groups", ("groups", "admin"), UserName=name
+        )
         group_names = groups if groups is FAILED else sorted(str(g["GroupName"]) for g in groups)
         attributes["groups"] = group_names
 
@@ -220,7 +232,9 @@ class _Collector:
             if used is FAILED:
                 # AWS echoes the key id in some error messages; the snapshot must not carry it.
                 error = self.ctx.errors[-1]
-                self.ctx.errors[-1] = dataclasses.replace(error, message=error.message.replace(key_id, redacted))
+                self.ctx.errors[-1] = dataclasses.replace(
+                    error, message=error.message.replace(key_id, redacted)
+                )
                 failed = True
                 continue
             keys.append(
@@ -241,7 +255,9 @@ class _Collector:
         for arn in arns or ():
             verdicts.append(self.managed_admin(reads, arn))
         for policy_name in inline or ():
-            got = reads.get(self.iam, "get_user_policy", ("admin",), UserName=user_name, PolicyName=policy_name)
+            got = reads.get(
+                self.iam, "get_user_policy", ("admin",), UserName=user_name, PolicyName=policy_name
+            )
             verdicts.append(got if got is FAILED else allows_full_admin(_decode(got.get("PolicyDocument"))))
         for group in groups or ():
             verdicts.append(self.group_admin(reads, group))
@@ -347,3 +363,7 @@ SPEC = ServiceSpec(
     ),
     collect=collect,
 )
+
+# The runner collects every spec a module lists in SPECS: the account settings ride along here
+# so that aws.account is collected without its own entry in the runner's module list.
+SPECS = (SPEC, ACCOUNT_SPEC)

@@ -55,12 +55,16 @@ class _Reads:
     source: set[str] = field(default_factory=set)
 
     def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs)
+        result = self.ctx.get(
+            client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs
+        )
         if result is not FAILED:
             self.source.add(self.ctx.action(client, operation))
         return result
 
-    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
+    def all_pages(
+        self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any
+    ) -> Any:
         """Every item of a paginated per-resource call, or FAILED if any page failed."""
         items: list[Any] = []
         while True:

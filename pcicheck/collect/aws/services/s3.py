@@ -59,7 +59,9 @@ class _Reads:
     source: set[str] = field(default_factory=set)
 
     def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs)
+        result = self.ctx.get(
+            client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs
+        )
         if result is not FAILED:
             self.source.add(self.ctx.action(client, operation))
         return result
@@ -115,10 +117,16 @@ def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
         attributes["policy_is_public"] = False
     else:
         status = reads.get(
-            regional, "get_bucket_policy_status", ("policy_is_public",), absent=("NoSuchBucketPolicy",), Bucket=name
+            regional,
+            "get_bucket_policy_status",
+            ("policy_is_public",),
+            absent=("NoSuchBucketPolicy",),
+            Bucket=name,
         )
         attributes["policy_is_public"] = (
-            status if status is FAILED else bool(((status or {}).get("PolicyStatus") or {}).get("IsPublic", False))
+            status
+            if status is FAILED
+            else bool(((status or {}).get("PolicyStatus") or {}).get("IsPublic", False))
         )
 
     acl = reads.get(regional, "get_bucket_acl", ("acl_public",), Bucket=name)

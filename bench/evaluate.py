@@ -1,0 +1,95 @@
+"""Benchmark: evaluate a synthetic snapshot of 100,000 AWS resources with the whole catalog.
+
+Budget (issue 2): <= 10 s wall and <= 1.5 GB peak RSS on a 2-core machine.
+
+Resources are built from the attribute sets the controls' own test cases use, so every
+control finds the attributes it reads, and about a third of them are tagged CDE or tenant.
+Timed: reading the gzipped snapshot, analysis, evaluation, requirement roll-up and the JSON
+results document — what `pcicheck evaluate snap.json.gz --format json` does.
+
+    python bench/evaluate.py [--resources 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from pcicheck.catalog import load_catalog
+from pcicheck.config import Config
+from pcicheck.model import Resource, Snapshot
+from pcicheck.pipeline import evaluate_snapshot
+from pcicheck.report import results_json
+from pcicheck.snapshot import read_snapshot, write_snapshot
+
+BUDGET_SECONDS = 10.0
+BUDGET_RSS_MB = 1536
+
+
+def templates() -> dict[str, list[dict[str, Any]]]:
+    """Per resource type, the attribute maps the catalog's test cases use."""
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for control in load_catalog().controls:
+        for case in control.tests:
+            by_type[control.resource].append(dict(case.resource.get("attributes") or {}))
+            for rel in case.related:
+                by_type[str(rel.get("type", control.resource))].append(dict(rel.get("attributes") or {}))
+    return by_type
+
+
+def synthetic(n: int, seed: int = 7) -> Snapshot:
+    rng = random.Random(seed)
+    shapes = templates()
+    types = sorted(shapes)
+    resources = []
+    for i in range(n):
+        t = types[i % len(types)]
+        attrs = dict(rng.choice(shapes[t]))
+        tags = {"Name": f"{t.split('.')[-1]}-{i}"}
+        roll = rng.random()
+        if roll < 0.2:
+            tags["pci-scope"] = "cde"
+        elif roll < 0.35:
+            tags["tenant"] = f"tenant-{i % 50}"
+        region = ("us-east-1", "eu-west-2", "eu-west-1", "ap-southeast-2")[i % 4]
+        resources.append(
+            Resource(uid=f"arn:aws:bench:{region}:{100000000000 + i % 5}:{t}/{i}", type=t, provider="aws",
+                     account=str(100000000000 + i % 5), region=region, name=tags["Name"], tags=tags,
+                     attributes=attrs, source=("bench:Synthetic",))
+        )
+    return Snapshot(tool_version="bench", created_at="2026-11-25T00:00:00Z", request={"providers": ["aws"]},
+                    identity={}, resources=tuple(resources), errors=(), calls={})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=100_000)
+    args = parser.parse_args()
+    catalog = load_catalog()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.json.gz"
+        write_snapshot(synthetic(args.resources), path)
+        size_mb = path.stat().st_size / 1e6
+        start = time.perf_counter()
+        snap = read_snapshot(path)
+        ev = evaluate_snapshot(snap, catalog, Config(), "pci-dss-3.2.1")
+        document = results_json.dumps(results_json.build(ev))
+        elapsed = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"resources={len(snap.resources)} controls={len(catalog.controls)} results={len(ev.results)} "
+          f"snapshot={size_mb:.1f}MB results_json={len(document) / 1e6:.1f}MB")
+    print(f"wall={elapsed:.2f}s (budget {BUDGET_SECONDS:.0f}s)  peak_rss={peak_mb:.0f}MB (budget {BUDGET_RSS_MB}MB)")
+    ok = elapsed <= BUDGET_SECONDS and peak_mb <= BUDGET_RSS_MB
+    print("within budget" if ok else "OVER BUDGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
