@@ -17,11 +17,15 @@ import cel
 
 from pcicheck.analyze.estate import Estate
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
+from pcicheck.resource_types import TYPES
 
 _RESOURCES_CALL = re.compile(r"""resources\(\s*["']([a-z0-9_.]+)["']\s*\)""")
 _ATTRIBUTE_READ = re.compile(r"resource\.attributes\.([A-Za-z_][A-Za-z0-9_]*)")
 _WHOLE_ATTRIBUTES = re.compile(r"resource\.attributes(?!\.[A-Za-z_])")
+_RESOURCE_KEY = re.compile(r"\bresource\.([A-Za-z_][A-Za-z0-9_]*)")
+_WHOLE_RESOURCE = re.compile(r"\bresource\b(?!\.[A-Za-z_])")
 _NOT_COLLECTED = "<not collected>"
+_KEY_FACTS = re.compile(r"facts\.key_(?:user_count|tenants|other_tenant_users)")
 
 
 @dataclass(frozen=True)
@@ -34,31 +38,59 @@ class CompiledControl:
     text: str  # where + assert + evidence, for matching attribute names of collection errors
 
 
+# Attributes through which a resource names its KMS key; the `facts.key_*` of keys are built from them.
+KEY_REFERENCE_ATTRIBUTES = ("encryption", "kms_key_id", "ebs_default_kms_key_id")
+KEY_REFERENCING_TYPES = tuple(
+    sorted(t.name for t in TYPES.values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
+)
+
+
 def compile_control(control: Control, overrides: dict[str, Any] | None = None) -> CompiledControl:
     expressions = f"{control.where}\n{control.assertion}"
+    depends = set(_RESOURCES_CALL.findall(expressions))
+    if _KEY_FACTS.search(expressions):
+        depends.update(KEY_REFERENCING_TYPES)
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),
         check=cel.compile(control.assertion),
         params={**control.params, **(overrides or {})},
-        depends_on=tuple(sorted(set(_RESOURCES_CALL.findall(expressions)))),
+        depends_on=tuple(sorted(depends)),
         text=expressions + "\n" + "\n".join(control.evidence),
     )
 
 
-def _attributes_read(controls: list[CompiledControl]) -> frozenset[str] | None:
-    """The attribute names a type's controls read as `resource.attributes.X`; None if one reads them whole.
+@dataclass(frozen=True)
+class Reads:
+    """What a type's controls read of `resource`: top-level keys, and attribute names (None = all)."""
 
-    Handing CEL only these keeps the per-resource conversion into CEL cheap; an attribute
-    that was absent stays absent, so pruning cannot turn an error into a pass.
-    """
-    names: set[str] = set()
+    keys: frozenset[str] | None
+    attributes: frozenset[str] | None
+
+    def subject(self, view: dict[str, Any]) -> dict[str, Any]:
+        """The part of `view` handed to CEL. Converting a map into CEL costs per value, so handing
+        it only what is read keeps 100,000 resources fast; what was absent stays absent, so this
+        cannot turn an error into a pass."""
+        out = view if self.keys is None else {k: v for k, v in view.items() if k in self.keys}
+        if self.attributes is not None and "attributes" in out:
+            out = {**out, "attributes": {k: v for k, v in view["attributes"].items() if k in self.attributes}}
+        return out
+
+
+def _reads(controls: list[CompiledControl]) -> Reads:
+    keys: set[str] | None = set()
+    names: set[str] | None = set()
     for cc in controls:
         expressions = f"{cc.control.where}\n{cc.control.assertion}"
+        if _WHOLE_RESOURCE.search(expressions):
+            keys = None
+        elif keys is not None:
+            keys.update(_RESOURCE_KEY.findall(expressions))
         if _WHOLE_ATTRIBUTES.search(expressions):
-            return None
-        names.update(_ATTRIBUTE_READ.findall(expressions))
-    return frozenset(names)
+            names = None
+        elif names is not None:
+            names.update(_ATTRIBUTE_READ.findall(expressions))
+    return Reads(None if keys is None else frozenset(keys), None if names is None else frozenset(names))
 
 
 def _lookup_path(view: dict[str, Any], path: str) -> Any:
@@ -103,7 +135,7 @@ class Evaluator:
         self.by_type: dict[str, list[CompiledControl]] = defaultdict(list)
         for cc in self.compiled:
             self.by_type[cc.control.resource].append(cc)
-        self.reads = {t: _attributes_read(ccs) for t, ccs in self.by_type.items()}
+        self.reads = {t: _reads(ccs) for t, ccs in self.by_type.items()}
 
     def evaluate(self, estate: Estate, errors: Iterable[CollectionError], now: datetime) -> list[Result]:
         errors = list(errors)
@@ -112,6 +144,9 @@ class Evaluator:
         for e in errors:
             if e.resource_uid:
                 per_resource[e.resource_uid].append(e)
+                if set(e.attributes) & set(KEY_REFERENCE_ATTRIBUTES):
+                    # A resource whose key could not be read is missing from its key's key_* facts.
+                    listing[(e.account, "@key-reference")].append(e)
             else:
                 for t in e.resource_types:
                     listing[(e.account, t)].append(e)
@@ -164,6 +199,8 @@ class Evaluator:
                 continue
             blocking = [e for e in own_errors if any(a in cc.text for a in e.attributes) or not e.attributes]
             blocking += [e for t in cc.depends_on for e in listing.get((r.account, t), [])]
+            if _KEY_FACTS.search(cc.text):
+                blocking += listing.get((r.account, "@key-reference"), [])
             if blocking:
                 out.append(result(Status.ERROR, "could not be read: " + "; ".join(e.cause for e in blocking)))
                 continue
@@ -176,11 +213,8 @@ class Evaluator:
                         cache[key] = by_account_type.get((account, key), [])
                     return cache[key]
 
-                reads = self.reads[r.type]
-                subject = view if reads is None else {
-                    **view, "attributes": {k: v for k, v in view["attributes"].items() if k in reads}}
                 context = cel.Context(
-                    variables={"resource": subject, "now": now},
+                    variables={"resource": self.reads[r.type].subject(view), "now": now},
                     functions={"lookup": lookup, "resources": resources},
                 )
             context.add_variable("params", cc.params)

@@ -34,7 +34,7 @@ class Estate:
 def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig) -> Estate:
     resources = list(resources)
     facts: dict[str, dict[str, Any]] = {r.uid: {} for r in resources}
-    for derived in (scope_facts(resources, scope), reference_facts(resources)):
+    for derived in (scope_facts(resources, scope), reference_facts(resources, scope.tenant_tag)):
         for uid, values in derived.items():
             facts[uid].update(values)
     return Estate(resources=tuple(resources), facts=facts)

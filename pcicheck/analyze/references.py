@@ -39,10 +39,24 @@ def _named_key(r: Resource) -> str | None:
     return None
 
 
-def reference_facts(resources: list[Resource]) -> dict[str, dict[str, Any]]:
-    """uid → {kms_key_uid} (None when no key is named or the named key is not in the snapshot)."""
+MAX_LISTED_USERS = 20  # evidence examples; the verdict reads the complete key_tenants
+
+
+def reference_facts(resources: list[Resource], tenant_tag: str) -> dict[str, dict[str, Any]]:
+    """uid → {kms_key_uid} for every resource (None when no key is named or the key is not in the
+    snapshot), and for every KMS key who it protects, seen from the key's side:
+    {key_user_count, key_tenants (distinct tenants of its users, null for untenanted),
+    key_other_tenant_users (up to 20 {uid, type, tenant} whose tenant differs from the key's)}.
+
+    Done once here, and kept small, so judging 100,000 resources never copies a key's whole
+    user list into CEL per resource.
+    """
     index = _key_index(resources)
+    key_tenant = {r.uid: r.tags.get(tenant_tag) or None for r in resources if r.type == "aws.kms.key"}
     facts: dict[str, dict[str, Any]] = {}
+    count: dict[str, int] = dict.fromkeys(key_tenant, 0)
+    tenants: dict[str, set[str | None]] = {uid: set() for uid in key_tenant}
+    others: dict[str, list[dict[str, Any]]] = {uid: [] for uid in key_tenant}
     for r in resources:
         named = _named_key(r)
         uid = None
@@ -50,4 +64,16 @@ def reference_facts(resources: list[Resource]) -> dict[str, dict[str, Any]]:
             # Full ARNs resolve directly; bare ids and alias names are relative to the resource's region.
             uid = index.get(named) or index.get(f"{r.account}/{r.region}/{named}")
         facts[r.uid] = {"kms_key_uid": uid}
+        if uid is not None and r.type != "aws.kms.key":
+            tenant = r.tags.get(tenant_tag) or None
+            count[uid] += 1
+            tenants[uid].add(tenant)
+            if tenant != key_tenant[uid] and len(others[uid]) < MAX_LISTED_USERS:
+                others[uid].append({"uid": r.uid, "type": r.type, "tenant": tenant})
+    for key_uid in key_tenant:
+        facts[key_uid].update(
+            key_user_count=count[key_uid],
+            key_tenants=sorted(tenants[key_uid], key=lambda t: (t is not None, t or "")),
+            key_other_tenant_users=others[key_uid],
+        )
     return facts

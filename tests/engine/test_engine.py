@@ -137,3 +137,27 @@ def test_requirement_roll_up() -> None:
     assert statuses["12"].status == Status.MANUAL
     only_pass = judge([c], [key("a", ok=True)])
     assert {q.id: q for q in roll_up(fw, [c], only_pass)}["3.6.4"].status == Status.PASS
+
+
+def test_key_users_fact_and_its_fail_closed_dependencies() -> None:
+    acme = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1", aliases=["alias/acme"])
+    bucket = Resource(uid="arn:aws:s3:::g", type="aws.s3.bucket", provider="aws", account="111",
+                      region="eu-west-2", name="g", tags={"tenant": "globex"},
+                      attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "k1"}})
+    c = control(check="resource.facts.key_tenants.all(t, t == resource.facts.tenant)", scope="tenant")
+    (r,) = (x for x in judge([c], [acme, bucket]) if x.resource["uid"] == acme.uid)
+    assert r.status == Status.FAIL
+    facts = analyze([acme, bucket], ScopeConfig()).facts[acme.uid]
+    assert facts["key_user_count"] == 1 and facts["key_tenants"] == ["globex"]
+    assert facts["key_other_tenant_users"] == [{"uid": bucket.uid, "type": "aws.s3.bucket", "tenant": "globex"}]
+    assert judge([c], [acme])[0].status == Status.PASS
+    unread = CollectionError(provider="aws", account="111", region="eu-west-2", service="s3",
+                             operation="GetBucketEncryption", code="AccessDenied", message="no",
+                             resource_types=("aws.s3.bucket",), resource_uid="arn:aws:s3:::x",
+                             attributes=("encryption",))
+    assert judge([c], [acme], [unread])[0].status == Status.ERROR
+    unlisted = CollectionError(provider="aws", account="111", region="eu-west-2", service="rds",
+                               operation="DescribeDBInstances", code="AccessDenied", message="no",
+                               resource_types=("aws.rds.instance",))
+    statuses = {x.resource["uid"]: x.status for x in judge([c], [acme], [unlisted])}
+    assert statuses[acme.uid] == Status.ERROR
