@@ -7,6 +7,7 @@ Exit codes: 0 clean; 1 findings at or above --fail-on; 2 invalid input or usage;
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -61,7 +62,9 @@ def _say_error(message: str) -> None:
 
 
 def _stderr(quiet: bool = False) -> Console:
-    return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=False)
+    from pcicheck.report.console import make_console
+
+    return make_console(quiet=quiet)
 
 
 # --- shared options ---------------------------------------------------------------------------
@@ -397,6 +400,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.INVALID)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug in pcicheck, not the user's input: still one line, unless asked
+        if os.environ.get("PCICHECK_DEBUG"):
+            raise
+        _say_error(f"internal error: {type(exc).__name__}: {exc} (PCICHECK_DEBUG=1 shows the traceback)")
+        return int(ExitCode.INVALID)
     return int(result) if isinstance(result, int) else 0
 
 

@@ -39,7 +39,8 @@ class CompiledControl:
 
 
 # Attributes through which a resource names its KMS key; the `facts.key_*` of keys are built from them.
-KEY_REFERENCE_ATTRIBUTES = ("encryption", "kms_key_id", "ebs_default_kms_key_id")
+# A region's default EBS key is not data the key protects, so regions are not key users.
+KEY_REFERENCE_ATTRIBUTES = ("encryption", "kms_key_id")
 KEY_REFERENCING_TYPES = tuple(
     sorted(t.name for t in TYPES.values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
 )
@@ -106,7 +107,11 @@ def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, KeyError):
         return f"attribute {text} was not collected"
-    return text.splitlines()[0]
+    if text.startswith("No such overload"):
+        # The CEL library's own text runs to a paragraph; the usual cause here is a null value.
+        return "a value has a type the expression cannot use (often an attribute that is null)"
+    first = text.splitlines()[0]
+    return first if len(first) <= 200 else first[:197] + "..."
 
 
 def result_resource(view: dict[str, Any]) -> dict[str, Any]:

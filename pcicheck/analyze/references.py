@@ -64,7 +64,7 @@ def reference_facts(resources: list[Resource], tenant_tag: str) -> dict[str, dic
             # Full ARNs resolve directly; bare ids and alias names are relative to the resource's region.
             uid = index.get(named) or index.get(f"{r.account}/{r.region}/{named}")
         facts[r.uid] = {"kms_key_uid": uid}
-        if uid is not None and r.type != "aws.kms.key":
+        if uid is not None and r.type not in ("aws.kms.key", "aws.region"):
             tenant = r.tags.get(tenant_tag) or None
             count[uid] += 1
             tenants[uid].add(tenant)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import urllib.request
@@ -50,6 +51,8 @@ def running_emulator() -> Iterator[Emulator]:
             "the AWS emulator (moto) is not installed",
             fix="install the demo extra: pip install 'pcicheck[demo]', or run `make demo`",
         ) from exc
+    # The emulator's web server logs every request (and a traceback for calls it lacks): noise here.
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

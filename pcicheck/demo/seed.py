@@ -67,8 +67,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from pcicheck.collect.aws.endpoint import pin_s3control_host
 from pcicheck.errors import InputError, PcicheckError
 from pcicheck.yamlfile import LineDict, load_mapping
 
@@ -1299,13 +1299,9 @@ class _Seeder:
             if service == "s3control":
                 # S3 Control puts the account id in front of the host (123456789012.127.0.0.1),
                 # which does not resolve for a local emulator: send it to the endpoint as given.
-                client.meta.events.register("before-send.s3-control", self._pin_host)
+                pin_s3control_host(client, self.endpoint_url)
             self.clients[key] = client
         return self.clients[key]
-
-    def _pin_host(self, request: Any, **_: Any) -> None:
-        url, endpoint = urlsplit(request.url), urlsplit(self.endpoint_url)
-        request.url = urlunsplit((url.scheme, endpoint.netloc, url.path, url.query, url.fragment))
 
     def record(self, kind: str, name: str, region: str, real_id: str) -> str:
         self.created.append(SeededResource(kind, name, region, real_id))

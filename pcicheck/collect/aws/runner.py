@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pcicheck import __version__
+from pcicheck.collect.aws.endpoint import custom_endpoint, pin_s3control_host
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec, error_code, error_message
 from pcicheck.errors import CollectionFailed
 from pcicheck.model import CollectionError, Resource, Snapshot
@@ -112,9 +113,14 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
     # botocore sessions are not thread-safe for client creation; clients themselves are.
     client_lock = threading.Lock()
 
+    endpoint = custom_endpoint()
+
     def make_client(name: str, region: str) -> Any:
         with client_lock:
-            return session.client(name, region_name=region, config=config)
+            client = session.client(name, region_name=region, config=config)
+        if name == "s3control" and endpoint:
+            pin_s3control_host(client, endpoint)
+        return client
 
     tasks = [
         (spec, region)
