@@ -124,26 +124,30 @@ def _collect(profile: str | None, regions: str | None, quiet: bool) -> Any:
         return collect_aws(options, hook)
 
 
+def _load_rules(controls: list[Path] | None, config: Path | None) -> tuple[Any, Any]:
+    """Catalog and config, loaded before any collection so a typo fails in a second, not after a scan."""
+    from pcicheck.catalog import load_catalog
+    from pcicheck.config import load_config
+
+    return load_catalog(controls or ()), load_config(config)
+
+
 def _evaluate_and_report(
     snapshot: Any,
+    rules: tuple[Any, Any],
     *,
     framework: Framework,
     fail_on: Severity,
     output_format: OutputFormat,
     output: Path | None,
-    controls: list[Path] | None,
-    config: Path | None,
     quiet: bool,
 ) -> ExitCode:
-    from pcicheck.catalog import load_catalog
-    from pcicheck.config import load_config
     from pcicheck.gate import exit_code
     from pcicheck.pipeline import evaluate_snapshot
     from pcicheck.report import console as console_report
     from pcicheck.report import results_json
 
-    catalog = load_catalog(controls or ())
-    cfg = load_config(config)
+    catalog, cfg = rules
     ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value)
     console_report.render(ev, _stderr(quiet))
     if output_format == OutputFormat.json or output is not None:
@@ -179,14 +183,15 @@ def scan(
     """Collect and evaluate in one go."""
     if not aws:
         raise InputError("nothing to scan", fix="pass --aws")
+    rules = _load_rules(controls, config)
     snap = _collect(profile, regions, quiet)
     if snapshot_out:
         from pcicheck.snapshot import write_snapshot
 
         write_snapshot(snap, snapshot_out)
     raise typer.Exit(
-        _evaluate_and_report(snap, framework=framework, fail_on=fail_on, output_format=output_format,
-                             output=output, controls=controls, config=config, quiet=quiet)
+        _evaluate_and_report(snap, rules, framework=framework, fail_on=fail_on, output_format=output_format,
+                             output=output, quiet=quiet)
     )
 
 
@@ -225,10 +230,11 @@ def evaluate(
     """Evaluate a saved snapshot (same snapshot, same results: `now` is the snapshot's time)."""
     from pcicheck.snapshot import read_snapshot
 
+    rules = _load_rules(controls, config)
     snap = read_snapshot(snapshot)
     raise typer.Exit(
-        _evaluate_and_report(snap, framework=framework, fail_on=fail_on, output_format=output_format,
-                             output=output, controls=controls, config=config, quiet=quiet)
+        _evaluate_and_report(snap, rules, framework=framework, fail_on=fail_on, output_format=output_format,
+                             output=output, quiet=quiet)
     )
 
 

@@ -19,6 +19,7 @@ from pcicheck.collect.aws.endpoint import custom_endpoint, pin_s3control_host
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec, error_code, error_message
 from pcicheck.errors import CollectionFailed
 from pcicheck.model import CollectionError, Resource, Snapshot
+from pcicheck.redact import redact_snapshot
 
 SERVICE_MODULES = (
     "s3", "kms", "iam", "ec2", "rds", "cloudtrail", "apigateway", "apigatewayv2", "secretsmanager", "guardduty",
@@ -167,7 +168,7 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
             if progress:
                 progress(f"{spec.name} {region if spec.regional else 'global'}", done, len(tasks))
     errors.sort(key=lambda e: (e.account, e.region, e.service, e.resource_uid or "", e.operation))
-    return Snapshot(
+    return redact_snapshot(Snapshot(
         tool_version=__version__,
         created_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         request={"providers": ["aws"], "aws": {"profile": options.profile, "regions": regions,
@@ -176,7 +177,7 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
         resources=tuple(sorted(resources.values(), key=lambda r: r.uid)),
         errors=tuple(errors),
         calls=dict(calls),
-    )
+    ))
 
 
 def _operation_of(exc: BaseException) -> str:
