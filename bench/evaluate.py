@@ -65,9 +65,17 @@ def synthetic(n: int, seed: int = 7) -> Snapshot:
         elif roll < 0.35:
             tags["tenant"] = f"tenant-{i % 50}"
         resources.append(
-            Resource(uid=f"arn:aws:bench:{region}:{account}:{t}/{i}", type=t, provider="aws", account=account,
-                     region=region, name=tags["Name"], tags=tags, attributes=dict(rng.choice(shapes[t])),
-                     source=("bench:Synthetic",))
+            Resource(
+                uid=f"arn:aws:bench:{region}:{account}:{t}/{i}",
+                type=t,
+                provider="aws",
+                account=account,
+                region=region,
+                name=tags["Name"],
+                tags=tags,
+                attributes=dict(rng.choice(shapes[t])),
+                source=("bench:Synthetic",),
+            )
         )
 
     for account in ACCOUNTS:
@@ -81,8 +89,15 @@ def synthetic(n: int, seed: int = 7) -> Snapshot:
     while len(resources) < n:
         add(bulk[i % len(bulk)], len(resources), ACCOUNTS[i % len(ACCOUNTS)], REGIONS[i % len(REGIONS)])
         i += 1
-    return Snapshot(tool_version="bench", created_at="2026-11-25T00:00:00Z", request={"providers": ["aws"]},
-                    identity={}, resources=tuple(resources), errors=(), calls={})
+    return Snapshot(
+        tool_version="bench",
+        created_at="2026-11-25T00:00:00Z",
+        request={"providers": ["aws"]},
+        identity={},
+        resources=tuple(resources),
+        errors=(),
+        calls={},
+    )
 
 
 def main() -> int:
@@ -101,11 +116,14 @@ def main() -> int:
         evaluated = time.perf_counter()
         document = results_json.dumps(results_json.build(ev))
         elapsed = time.perf_counter() - start
-    print(f"read={read - start:.2f}s evaluate={evaluated - read:.2f}s "
-          f"results_document={start + elapsed - evaluated:.2f}s")
+    print(
+        f"read={read - start:.2f}s evaluate={evaluated - read:.2f}s results_document={start + elapsed - evaluated:.2f}s"
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"resources={len(snap.resources)} controls={len(catalog.controls)} results={len(ev.results)} "
-          f"snapshot={size_mb:.1f}MB results_json={len(document) / 1e6:.1f}MB")
+    print(
+        f"resources={len(snap.resources)} controls={len(catalog.controls)} results={len(ev.results)} "
+        f"snapshot={size_mb:.1f}MB results_json={len(document) / 1e6:.1f}MB"
+    )
     print(f"wall={elapsed:.2f}s (budget {BUDGET_SECONDS:.0f}s)  peak_rss={peak_mb:.0f}MB (budget {BUDGET_RSS_MB}MB)")
     ok = elapsed <= BUDGET_SECONDS and peak_mb <= BUDGET_RSS_MB
     print("within budget" if ok else "OVER BUDGET")

@@ -30,8 +30,20 @@ from pcicheck.model import (
 from pcicheck.yamlfile import LineDict, load_documents, load_mapping
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-REQUIRED = ("id", "title", "domain", "severity", "resource", "scope", "where", "assert", "requirements",
-            "rationale", "remediation", "tests")
+REQUIRED = (
+    "id",
+    "title",
+    "domain",
+    "severity",
+    "resource",
+    "scope",
+    "where",
+    "assert",
+    "requirements",
+    "rationale",
+    "remediation",
+    "tests",
+)
 OPTIONAL = ("params", "evidence")
 TEST_EXPECT = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR)
 
@@ -102,7 +114,8 @@ def load_framework(path: Path) -> Framework:
                 id=rid,
                 title=str(item["title"]),
                 # Unless a parent says so itself, it is process-only exactly when all its children are.
-                manual=bool(item.get("manual")) if "manual" in item or not children
+                manual=bool(item.get("manual"))
+                if "manual" in item or not children
                 else all(requirements[c].manual for c in children),
                 parent=parent,
                 children=children,
@@ -161,7 +174,10 @@ def _compile(expr: Any, what: str, path: Path, line: int) -> None:
     except Exception as exc:  # the cel module raises ValueError for syntax; keep any to one line
         detail = " ".join(str(exc).split("\n")[1:2]).strip() or str(exc).splitlines()[0]
         raise InputError(
-            f"'{what}' is not valid CEL: {detail}", path=str(path), line=line, fix="see the CEL language definition"
+            f"'{what}' is not valid CEL: {detail}",
+            path=str(path),
+            line=line,
+            fix="see the CEL language definition",
         ) from exc
 
 
@@ -288,7 +304,9 @@ def _parse_tests(items: Any, path: Path, line: int) -> tuple[ControlTest, ...]:
     return tuple(tests)
 
 
-def load_controls(directories: Iterable[Path], frameworks: dict[str, Framework]) -> tuple[list[Control], list[InputError]]:
+def load_controls(
+    directories: Iterable[Path], frameworks: dict[str, Framework]
+) -> tuple[list[Control], list[InputError]]:
     """Every control in the directories, plus every problem found (not just the first)."""
     controls: list[Control] = []
     problems: list[InputError] = []

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from pcicheck import __version__
 from pcicheck.errors import ExitCode, InputError, PcicheckError
-from pcicheck.model import DOMAINS, Severity, Status
+from pcicheck.model import DOMAINS, Severity
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 clean; 1 a failed control at or above --fail-on; 2 invalid input or usage; "
@@ -82,12 +82,14 @@ ControlsOpt = Annotated[
     list[Path] | None, typer.Option("--controls", help="Add a directory of your own controls (repeatable).")
 ]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="pcicheck.yaml with scope and params (default: ./pcicheck.yaml).")
+    Path | None,
+    typer.Option("--config", help="pcicheck.yaml with scope and params (default: ./pcicheck.yaml)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS named profile (default: standard chain).")]
 RegionsOpt = Annotated[
-    str | None, typer.Option("--regions", help="Comma-separated, e.g. eu-west-2,us-east-1 (default: all enabled).")
+    str | None,
+    typer.Option("--regions", help="Comma-separated, e.g. eu-west-2,us-east-1 (default: all enabled)."),
 ]
 
 
@@ -113,8 +115,13 @@ def _collect(profile: str | None, regions: str | None, quiet: bool) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("collecting AWS"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("collecting AWS"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("", total=None)
 
@@ -190,8 +197,15 @@ def scan(
 
         write_snapshot(snap, snapshot_out)
     raise typer.Exit(
-        _evaluate_and_report(snap, rules, framework=framework, fail_on=fail_on, output_format=output_format,
-                             output=output, quiet=quiet)
+        _evaluate_and_report(
+            snap,
+            rules,
+            framework=framework,
+            fail_on=fail_on,
+            output_format=output_format,
+            output=output,
+            quiet=quiet,
+        )
     )
 
 
@@ -210,9 +224,7 @@ def collect(
         raise InputError("nothing to collect", fix="pass --aws")
     snap = _collect(profile, regions, quiet)
     write_snapshot(snap, output)
-    _stderr(quiet).print(
-        Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}")
-    )
+    _stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}"))
     raise typer.Exit(ExitCode.INCOMPLETE if snap.errors else ExitCode.OK)
 
 
@@ -233,8 +245,15 @@ def evaluate(
     rules = _load_rules(controls, config)
     snap = read_snapshot(snapshot)
     raise typer.Exit(
-        _evaluate_and_report(snap, rules, framework=framework, fail_on=fail_on, output_format=output_format,
-                             output=output, quiet=quiet)
+        _evaluate_and_report(
+            snap,
+            rules,
+            framework=framework,
+            fail_on=fail_on,
+            output_format=output_format,
+            output=output,
+            quiet=quiet,
+        )
     )
 
 
@@ -277,11 +296,14 @@ def controls_list(
         raise InputError(f"--domain: unknown domain {domain!r}", fix=f"use one of: {', '.join(DOMAINS)}")
     catalog = load_catalog(controls or ())
     selected = [
-        c for c in catalog.controls
+        c
+        for c in catalog.controls
         if (domain is None or c.domain == domain)
         and (resource is None or c.resource == resource)
-        and (requirement is None or any(
-            r == requirement or r.startswith(requirement + ".") for r in c.requirements[framework.value]))
+        and (
+            requirement is None
+            or any(r == requirement or r.startswith(requirement + ".") for r in c.requirements[framework.value])
+        )
     ]
     if output_format == ListFormat.json:
         sys.stdout.write(json.dumps([_control_summary(c) for c in selected], indent=2) + "\n")
@@ -290,8 +312,13 @@ def controls_list(
     for col in ("id", "severity", "domain", "resource", framework.value):
         table.add_column(col, overflow="fold")
     for c in selected:
-        table.add_row(Text(c.id), c.severity.value, c.domain, Text(c.resource),
-                      Text(", ".join(c.requirements[framework.value])))
+        table.add_row(
+            Text(c.id),
+            c.severity.value,
+            c.domain,
+            Text(c.resource),
+            Text(", ".join(c.requirements[framework.value])),
+        )
     Console(highlight=False).print(table)
 
 
@@ -319,12 +346,21 @@ def controls_show(
     c = load_catalog(controls or ()).control(control_id)
     console = Console(highlight=False)
     fields = [
-        ("id", c.id), ("title", c.title), ("domain", c.domain), ("severity", c.severity.value),
-        ("resource", c.resource), ("scope", c.scope), ("where", c.where), ("assert", c.assertion),
+        ("id", c.id),
+        ("title", c.title),
+        ("domain", c.domain),
+        ("severity", c.severity.value),
+        ("resource", c.resource),
+        ("scope", c.scope),
+        ("where", c.where),
+        ("assert", c.assertion),
         ("params", json.dumps(c.params)),
         *((f"requirements {fw}", ", ".join(ids)) for fw, ids in c.requirements.items()),
-        ("evidence", ", ".join(c.evidence)), ("rationale", c.rationale), ("remediation", c.remediation),
-        ("tests", ", ".join(f"{t.name} → {t.expect.value}" for t in c.tests)), ("file", c.path),
+        ("evidence", ", ".join(c.evidence)),
+        ("rationale", c.rationale),
+        ("remediation", c.remediation),
+        ("tests", ", ".join(f"{t.name} → {t.expect.value}" for t in c.tests)),
+        ("file", c.path),
     ]
     for key, value in fields:
         console.print(Text(f"{key}: ", style="bold") + Text(str(value)))
@@ -337,7 +373,9 @@ def _catalog_dirs(directory: Path | None) -> tuple[list[Path], bool]:
 
 @controls_app.command("validate")
 def controls_validate(
-    directory: Annotated[Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")
+    ] = None,
 ) -> None:
     """Check every control file and run its embedded tests; print each problem as file:line."""
     from pcicheck.catalog import CatalogInvalid, load_catalog
@@ -353,10 +391,12 @@ def controls_validate(
         raise typer.Exit(ExitCode.INVALID) from None
     failed = [o for o in run_control_tests(catalog.controls) if not o.ok]
     for o in failed:
-        console.print(Text(
-            f"{o.control.path}:{o.case.line}: test {o.case.name!r} expected {o.case.expect.value}, "
-            f"got {o.status.value} ({o.message})"
-        ))
+        console.print(
+            Text(
+                f"{o.control.path}:{o.case.line}: test {o.case.name!r} expected {o.case.expect.value}, "
+                f"got {o.status.value} ({o.message})"
+            )
+        )
     if failed:
         raise typer.Exit(ExitCode.INVALID)
     console.print(Text(f"{len(catalog.controls)} controls valid"))
@@ -364,7 +404,9 @@ def controls_validate(
 
 @controls_app.command("test")
 def controls_test(
-    directory: Annotated[Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")
+    ] = None,
 ) -> None:
     """Run each control's embedded pass/fail cases."""
     from pcicheck.catalog import load_catalog
@@ -376,12 +418,16 @@ def controls_test(
     console = _stderr()
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        console.print(Text(
-            f"FAIL {o.control.path}:{o.case.line}: {o.control.id} / {o.case.name}: expected "
-            f"{o.case.expect.value}, got {o.status.value} ({o.message})", style="red"
-        ))
-    console.print(Text(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed "
-                       f"({len(catalog.controls)} controls)"))
+        console.print(
+            Text(
+                f"FAIL {o.control.path}:{o.case.line}: {o.control.id} / {o.case.name}: expected "
+                f"{o.case.expect.value}, got {o.status.value} ({o.message})",
+                style="red",
+            )
+        )
+    console.print(
+        Text(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({len(catalog.controls)} controls)")
+    )
     raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
 
 
@@ -414,8 +460,5 @@ def main(argv: list[str] | None = None) -> int:
     return int(result) if isinstance(result, int) else 0
 
 
-
-
 if __name__ == "__main__":
     sys.exit(main())
-

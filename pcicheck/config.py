@@ -92,7 +92,9 @@ def load_config(path: Path | None) -> Config:
     for control_id, values in params_doc.items():
         if not isinstance(values, dict):
             raise InputError(
-                f"params for {control_id!r} must be a mapping", path=str(path), line=params_doc.line_of(control_id)
+                f"params for {control_id!r} must be a mapping",
+                path=str(path),
+                line=params_doc.line_of(control_id),
             )
         params[control_id] = dict(values)
     return Config(scope=scope, params=params, path=str(path))

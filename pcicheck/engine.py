@@ -132,9 +132,7 @@ def result_resource(view: dict[str, Any]) -> dict[str, Any]:
 class Evaluator:
     """Holds compiled controls; `evaluate` judges an analyzed estate against all of them."""
 
-    def __init__(
-        self, controls: Iterable[Control], params: dict[str, dict[str, Any]] | None = None
-    ) -> None:
+    def __init__(self, controls: Iterable[Control], params: dict[str, dict[str, Any]] | None = None) -> None:
         params = params or {}
         self.compiled = [compile_control(c, params.get(c.id)) for c in controls]
         self.by_type: dict[str, list[CompiledControl]] = defaultdict(list)
@@ -168,8 +166,16 @@ class Evaluator:
             controls = self.by_type.get(r.type)
             if controls:
                 results.extend(
-                    self._judge(r, views[r.uid], controls, per_resource.get(r.uid, []), listing,
-                                by_account_type, lookup, now)
+                    self._judge(
+                        r,
+                        views[r.uid],
+                        controls,
+                        per_resource.get(r.uid, []),
+                        listing,
+                        by_account_type,
+                        lookup,
+                        now,
+                    )
                 )
         results.extend(self._listing_errors(errors))
         return results

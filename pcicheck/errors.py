@@ -17,8 +17,9 @@ class PcicheckError(Exception):
 
     exit_code: ExitCode = ExitCode.INVALID
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 fix: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, fix: str | None = None
+    ) -> None:
         self.message = message
         self.path = path
         self.line = line

@@ -40,6 +40,3 @@ def redact_snapshot(snapshot: Snapshot) -> Snapshot:
     )
     errors = tuple(replace(e, message=redact_text(e.message)) for e in snapshot.errors)
     return replace(snapshot, resources=resources, errors=errors, identity=redact_value(snapshot.identity))
-
-
-

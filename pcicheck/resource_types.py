@@ -297,8 +297,7 @@ FACTS = {
     "aliases, or null when it names none or a key not in the snapshot",
     "key_user_count": "KMS keys only: how many resources in the snapshot name this key",
     "key_tenants": "KMS keys only: the distinct tenants of those resources (null for untenanted ones)",
-    "key_other_tenant_users": "KMS keys only: up to 20 {uid, type, tenant} of them whose tenant differs "
-    "from the key's",
+    "key_other_tenant_users": "KMS keys only: up to 20 {uid, type, tenant} of them whose tenant differs from the key's",
 }
 
 

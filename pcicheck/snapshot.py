@@ -83,7 +83,7 @@ def read_snapshot(path: Path) -> Snapshot:
             fix="write one with `pcicheck collect --aws -o snap.json.gz`",
         )
     try:
-        version = int(str(doc["schema"])[len(_SCHEMA_PREFIX):])
+        version = int(str(doc["schema"])[len(_SCHEMA_PREFIX) :])
     except ValueError:
         raise InputError(f"unknown snapshot schema {doc['schema']!r}", path=str(path)) from None
     if version > SCHEMA_VERSION:

@@ -39,9 +39,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             )
         key = str(key)
         if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
@@ -72,7 +70,7 @@ def load_documents(path: Path) -> list[Any]:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
     try:
-        return [doc for doc in yaml.load_all(text, Loader=_LineLoader) if doc is not None]  # noqa: S506 - SafeLoader subclass
+        return [doc for doc in yaml.load_all(text, Loader=_LineLoader) if doc is not None]
     except yaml.YAMLError as exc:
         raise _yaml_error(path, exc) from exc
 
@@ -82,6 +80,9 @@ def load_mapping(path: Path) -> LineDict:
     docs = load_documents(path)
     if len(docs) != 1 or not isinstance(docs[0], LineDict):
         raise InputError(
-            "expected exactly one YAML mapping", path=str(path), line=1, fix="one document of key: value pairs"
+            "expected exactly one YAML mapping",
+            path=str(path),
+            line=1,
+            fix="one document of key: value pairs",
         )
     return docs[0]

@@ -44,8 +44,9 @@ def test_corrupt_snapshot(capsys: pytest.CaptureFixture, tmp_path: Path) -> None
     (tmp_path / "s.json.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
     code, _, err = run(capsys, "evaluate", str(tmp_path / "s.json.gz"))
     assert code == 2
-    assert err.strip() == (f"pcicheck: error: {tmp_path / 's.json.gz'}: snapshot is a truncated or corrupt "
-                           "gzip file (collect it again)")
+    assert err.strip() == (
+        f"pcicheck: error: {tmp_path / 's.json.gz'}: snapshot is a truncated or corrupt gzip file (collect it again)"
+    )
 
 
 def test_broken_user_control_stops_the_scan_with_file_and_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -71,8 +72,19 @@ def test_controls_list_json_and_filters(capsys: pytest.CaptureFixture) -> None:
     assert {c["domain"] for c in json.loads(out)} == {"key-management"}
     code, out, _ = run(capsys, "controls", "list", "--format", "json", "--requirement", "3.6")
     assert "aws-kms-key-rotation" in {c["id"] for c in json.loads(out)}
-    code, out, _ = run(capsys, "controls", "list", "--format", "json", "--resource", "aws.kms.key",
-                       "--framework", "pci-dss-4.0.1", "--requirement", "3.7.4")
+    code, out, _ = run(
+        capsys,
+        "controls",
+        "list",
+        "--format",
+        "json",
+        "--resource",
+        "aws.kms.key",
+        "--framework",
+        "pci-dss-4.0.1",
+        "--requirement",
+        "3.7.4",
+    )
     assert [c["id"] for c in json.loads(out)] == ["aws-kms-key-rotation"]
 
 

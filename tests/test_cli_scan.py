@@ -6,7 +6,6 @@ import gzip
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +31,21 @@ def demo_estate(emulator: Emulator) -> Iterator[Emulator]:
 @pytest.fixture(scope="module")
 def scanned(demo_estate: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("scan")
-    code = main(["scan", "--aws", "--regions", REGIONS, "--quiet", "--format", "json",
-                 "--output", str(out / "results.json"), "--snapshot", str(out / "snap.json.gz")])
+    code = main(
+        [
+            "scan",
+            "--aws",
+            "--regions",
+            REGIONS,
+            "--quiet",
+            "--format",
+            "json",
+            "--output",
+            str(out / "results.json"),
+            "--snapshot",
+            str(out / "snap.json.gz"),
+        ]
+    )
     return {"code": code, "doc": json.loads((out / "results.json").read_text()), "dir": out}
 
 
@@ -61,8 +73,11 @@ def test_scan_finds_the_deliberate_violations(scanned: dict[str, Any]) -> None:
 
 def test_results_carry_scope_requirements_and_evidence(scanned: dict[str, Any]) -> None:
     doc = scanned["doc"]
-    (result,) = [r for r in doc["results"] if r["control"] == "aws-ec2-cde-instance-no-public-ip"
-                 and r["resource"]["name"] == "ops-debug"]
+    (result,) = [
+        r
+        for r in doc["results"]
+        if r["control"] == "aws-ec2-cde-instance-no-public-ip" and r["resource"]["name"] == "ops-debug"
+    ]
     assert result["resource"]["scope"] == "cde"
     reason = result["resource"]["scope_reason"]
     assert reason == "tag pci-scope=cde" or reason.startswith("in ")  # its own tag, or its subnet/VPC
@@ -102,8 +117,10 @@ def test_fail_on_critical_with_only_high_findings(demo_estate: Emulator, capsys:
 
 
 def test_access_denied_on_one_service(demo_estate: Emulator, capsys: pytest.CaptureFixture) -> None:
-    with denying_proxy(demo_estate.endpoint, {"ListKeys"}) as (endpoint, seen), \
-            patched_environ({"AWS_ENDPOINT_URL": endpoint}):
+    with (
+        denying_proxy(demo_estate.endpoint, {"ListKeys"}) as (endpoint, seen),
+        patched_environ({"AWS_ENDPOINT_URL": endpoint}),
+    ):
         capsys.readouterr()
         code = main(["scan", "--aws", "--regions", REGIONS, "--quiet", "--format", "json"])
     doc = json.loads(capsys.readouterr().out)

@@ -13,12 +13,35 @@ from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.snapshot import read_snapshot, write_snapshot
 
 SNAP = Snapshot(
-    tool_version="0.1.0", created_at="2026-11-25T10:00:00Z", request={"providers": ["aws"]},
+    tool_version="0.1.0",
+    created_at="2026-11-25T10:00:00Z",
+    request={"providers": ["aws"]},
     identity={"aws": {"account": "111"}},
-    resources=(Resource(uid="u1", type="aws.kms.key", provider="aws", account="111", region="r", name="k",
-                        tags={"a": "b"}, attributes={"x": [1, {"y": None}]}, source=("kms:ListKeys",)),),
-    errors=(CollectionError(provider="aws", account="111", region="r", service="kms", operation="ListKeys",
-                            code="AccessDenied", message="no", resource_types=("aws.kms.key",)),),
+    resources=(
+        Resource(
+            uid="u1",
+            type="aws.kms.key",
+            provider="aws",
+            account="111",
+            region="r",
+            name="k",
+            tags={"a": "b"},
+            attributes={"x": [1, {"y": None}]},
+            source=("kms:ListKeys",),
+        ),
+    ),
+    errors=(
+        CollectionError(
+            provider="aws",
+            account="111",
+            region="r",
+            service="kms",
+            operation="ListKeys",
+            code="AccessDenied",
+            message="no",
+            resource_types=("aws.kms.key",),
+        ),
+    ),
     calls={"kms:ListKeys": 1},
 )
 
@@ -56,10 +79,20 @@ def test_future_version(tmp_path: Path) -> None:
         read_snapshot(tmp_path / "s.json")
 
 
-@pytest.mark.parametrize("doc", [[], {"schema": "other"}, {"schema": "pcicheck/snapshot/v1"},
-                                 {"schema": "pcicheck/snapshot/v1", "created_at": "x", "resources": []},
-                                 {"schema": "pcicheck/snapshot/v1", "created_at": "2026-01-01T00:00:00Z",
-                                  "resources": [{"type": "t"}]}])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        [],
+        {"schema": "other"},
+        {"schema": "pcicheck/snapshot/v1"},
+        {"schema": "pcicheck/snapshot/v1", "created_at": "x", "resources": []},
+        {
+            "schema": "pcicheck/snapshot/v1",
+            "created_at": "2026-01-01T00:00:00Z",
+            "resources": [{"type": "t"}],
+        },
+    ],
+)
 def test_malformed_documents(tmp_path: Path, doc: object) -> None:
     (tmp_path / "s.json.gz").write_bytes(gzip.compress(json.dumps(doc).encode()))
     with pytest.raises(InputError):

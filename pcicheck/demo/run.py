@@ -31,8 +31,12 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
     with running_emulator() as emulator, patched_environ(emulator.env()):
         console.print(Text(f"AWS emulator (moto) listening on {emulator.endpoint}"))
         report = seed_estate(estate_path, emulator.endpoint)
-        console.print(Text(f"seeded the demo estate: {len(report.resources)} records in {report.seconds:.1f} s "
-                           f"({', '.join(regions)})"))
+        console.print(
+            Text(
+                f"seeded the demo estate: {len(report.resources)} records in {report.seconds:.1f} s "
+                f"({', '.join(regions)})"
+            )
+        )
         started = time.perf_counter()
         snapshot = collect_aws(AwsOptions(regions=regions))
         ev = evaluate_snapshot(snapshot, catalog, Config(), framework)
@@ -42,8 +46,10 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
     (out / "results.json").write_text(results_json.dumps(results_json.build(ev)), encoding="utf-8")
     write_snapshot(snapshot, out / "snapshot.json.gz")
     code = exit_code(ev.results, Severity.LOW, len(snapshot.errors))
-    console.print(Text(
-        f"scan: {len(snapshot.resources)} resources collected and evaluated in {elapsed:.1f} s; "
-        f"wrote {out / 'results.json'} and {out / 'snapshot.json.gz'}. "
-        f"The deliberate violations make a real scan exit {int(code)}; the demo itself exits 0."
-    ))
+    console.print(
+        Text(
+            f"scan: {len(snapshot.resources)} resources collected and evaluated in {elapsed:.1f} s; "
+            f"wrote {out / 'results.json'} and {out / 'snapshot.json.gz'}. "
+            f"The deliberate violations make a real scan exit {int(code)}; the demo itself exits 0."
+        )
+    )

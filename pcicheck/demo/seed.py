@@ -590,9 +590,7 @@ class _Fields:
             return name
         return self.p.ref(kind, name, self.line_of(key), self.what, region, vpc)
 
-    def refs(
-        self, key: str, kind: str, region: str | None = None, vpc: str | None = None
-    ) -> tuple[_Ref, ...]:
+    def refs(self, key: str, kind: str, region: str | None = None, vpc: str | None = None) -> tuple[_Ref, ...]:
         line = self.line_of(key)
         return tuple(self.p.ref(kind, name, line, self.what, region, vpc) for name in self.texts(key))
 
@@ -682,9 +680,7 @@ class _Parser:
         top.done()
         self.check_refs()
         lines = {(kind, name): d.line for kind, decls in self.declared.items() for name, d in decls.items()}
-        return _Estate(
-            self.path, password_policy, account_pab, policies, groups, users, tuple(regions), lines
-        )
+        return _Estate(self.path, password_policy, account_pab, policies, groups, users, tuple(regions), lines)
 
     def each(self, mapping: LineDict, kind: str, region: str, build: Callable[..., Any]) -> Iterator[Any]:
         for name, body in mapping.items():
@@ -695,9 +691,7 @@ class _Parser:
     def password_policy(self, account: _Fields) -> dict[str, Any] | None:
         if "password_policy" not in account.data:
             return None
-        f = _Fields(
-            self, account.mapping("password_policy"), "password_policy", account.line_of("password_policy")
-        )
+        f = _Fields(self, account.mapping("password_policy"), "password_policy", account.line_of("password_policy"))
         out: dict[str, Any] = {}
         for key, (api_name, typ) in _PASSWORD_FIELDS.items():
             value = f.number(key, None) if typ is int else f.flag(key, None)
@@ -743,9 +737,7 @@ class _Parser:
         groups = f.refs("groups", IAM_GROUP)
         keys = f.number("access_keys", 0)
         if not 0 <= keys <= 2:
-            raise self.error(
-                f"{f.what}: access_keys must be 0, 1 or 2 (the AWS limit)", f.line_of("access_keys")
-            )
+            raise self.error(f"{f.what}: access_keys must be 0, 1 or 2 (the AWS limit)", f.line_of("access_keys"))
         result = _User(
             name,
             f.line,
@@ -801,13 +793,9 @@ class _Parser:
         rotation = f.flag("rotation", False)
         period = f.number("rotation_period_days", None)
         if period is not None and not rotation:
-            raise self.error(
-                f"{f.what}: rotation_period_days needs rotation: true", f.line_of("rotation_period_days")
-            )
+            raise self.error(f"{f.what}: rotation_period_days needs rotation: true", f.line_of("rotation_period_days"))
         if period is not None and not 90 <= period <= 2560:
-            raise self.error(
-                f"{f.what}: rotation_period_days must be 90–2560", f.line_of("rotation_period_days")
-            )
+            raise self.error(f"{f.what}: rotation_period_days must be 90–2560", f.line_of("rotation_period_days"))
         aliases = f.texts("aliases")
         for alias in aliases:
             if not alias.startswith("alias/") or alias.startswith("alias/aws/"):
@@ -844,9 +832,7 @@ class _Parser:
         deny_insecure = policy.flag("deny_insecure_transport", False)
         statements = policy.raw("statements", [])
         if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
-            raise self.error(
-                f"{f.what}: policy statements must be a list of mappings", policy.line_of("statements")
-            )
+            raise self.error(f"{f.what}: policy statements must be a list of mappings", policy.line_of("statements"))
         policy.done()
         logging = _Fields(self, f.mapping("logging"), f"{f.what}: logging", f.line_of("logging"))
         # AWS refuses a logging target in another region, so check it before the first call.
@@ -895,12 +881,9 @@ class _Parser:
                 )
         entries = f.raw("network_acl_entries", [])
         if not isinstance(entries, list):
-            raise self.error(
-                f"{f.what}: network_acl_entries must be a list", f.line_of("network_acl_entries")
-            )
+            raise self.error(f"{f.what}: network_acl_entries must be a list", f.line_of("network_acl_entries"))
         nacl = tuple(
-            self.nacl_entry(e, f"{f.what}: network ACL entry", f.line_of("network_acl_entries"))
-            for e in entries
+            self.nacl_entry(e, f"{f.what}: network ACL entry", f.line_of("network_acl_entries")) for e in entries
         )
         subnets_map = f.mapping("subnets")
         subnets = []
@@ -1069,9 +1052,7 @@ class _Parser:
             raise self.error(f"{f.what}: kms_key needs encrypted: true", f.line_of("kms_key"))
         subnets = f.refs("subnets", SUBNET, region)
         if len(subnets) < 2:
-            raise self.error(
-                f"{f.what}: an RDS subnet group needs at least two subnets", f.line_of("subnets")
-            )
+            raise self.error(f"{f.what}: an RDS subnet group needs at least two subnets", f.line_of("subnets"))
         # One VPC for the whole subnet group and its security groups, as AWS requires.
         first = self.declared.get(SUBNET, {}).get(subnets[0].name)
         vpc = first.vpc if first else None
@@ -1105,9 +1086,7 @@ class _Parser:
         bucket = f.ref("bucket", BUCKET)
         cw_group = cw_role = None
         if "cloudwatch_logs" in f.data:
-            cw = _Fields(
-                self, f.mapping("cloudwatch_logs"), f"{f.what}: cloudwatch_logs", f.line_of("cloudwatch_logs")
-            )
+            cw = _Fields(self, f.mapping("cloudwatch_logs"), f"{f.what}: cloudwatch_logs", f.line_of("cloudwatch_logs"))
             cw_group, cw_role = cw.text("log_group"), cw.text("role_arn")
             cw.done()
         kms_key = f.ref("kms_key", KMS_KEY, None, region)
@@ -1250,9 +1229,7 @@ class _Parser:
             raise self.error(f"{f.what}: rotation_days must be 1–1000", f.line_of("rotation_days"))
         lambda_arn = f.text("rotation_lambda_arn", None)
         if lambda_arn is not None and days is None:
-            raise self.error(
-                f"{f.what}: rotation_lambda_arn needs rotation_days", f.line_of("rotation_lambda_arn")
-            )
+            raise self.error(f"{f.what}: rotation_lambda_arn needs rotation_days", f.line_of("rotation_lambda_arn"))
         result = _Secret(name, f.line, region, f.text("description", ""), kms_key, f.tags(), days, lambda_arn)
         f.done()
         return result
@@ -1420,9 +1397,7 @@ class _Seeder:
             if u.console_password:
                 iam.create_login_profile(UserName=u.name, Password=PLACEHOLDER_PASSWORD)
             if u.mfa:
-                serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=u.name)["VirtualMFADevice"][
-                    "SerialNumber"
-                ]
+                serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=u.name)["VirtualMFADevice"]["SerialNumber"]
                 # Two consecutive codes, as AWS asks; the emulator takes any pair of digits.
                 iam.enable_mfa_device(
                     UserName=u.name,
@@ -1451,9 +1426,7 @@ class _Seeder:
             self.record(KMS_KEY, k.name, k.region, meta["Arn"])
             for alias in k.aliases:
                 kms.create_alias(AliasName=alias, TargetKeyId=meta["KeyId"])
-                self.record(
-                    KMS_ALIAS, alias, k.region, f"arn:aws:kms:{k.region}:{meta['Arn'].split(':')[4]}:{alias}"
-                )
+                self.record(KMS_ALIAS, alias, k.region, f"arn:aws:kms:{k.region}:{meta['Arn'].split(':')[4]}:{alias}")
             if k.rotation:
                 extra = {"RotationPeriodInDays": k.rotation_period_days} if k.rotation_period_days else {}
                 kms.enable_key_rotation(KeyId=meta["KeyId"], **extra)
@@ -1478,15 +1451,11 @@ class _Seeder:
                 s3.put_bucket_encryption(
                     Bucket=b.name,
                     ServerSideEncryptionConfiguration={
-                        "Rules": [
-                            {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": b.bucket_key}
-                        ]
+                        "Rules": [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": b.bucket_key}]
                     },
                 )
             if b.public_access_block is not None:
-                s3.put_public_access_block(
-                    Bucket=b.name, PublicAccessBlockConfiguration=b.public_access_block
-                )
+                s3.put_public_access_block(Bucket=b.name, PublicAccessBlockConfiguration=b.public_access_block)
             if b.versioning:
                 s3.put_bucket_versioning(Bucket=b.name, VersioningConfiguration={"Status": "Enabled"})
 
@@ -1541,9 +1510,9 @@ class _Seeder:
     def vpc(self, v: _Vpc) -> None:
         ec2 = self.client("ec2", v.region)
         with self.step(VPC, v.name):
-            vpc_id = ec2.create_vpc(CidrBlock=v.cidr, TagSpecifications=_ec2_tags("vpc", v.name, v.tags))[
-                "Vpc"
-            ]["VpcId"]
+            vpc_id = ec2.create_vpc(CidrBlock=v.cidr, TagSpecifications=_ec2_tags("vpc", v.name, v.tags))["Vpc"][
+                "VpcId"
+            ]
             self.record(VPC, v.name, v.region, vpc_id)
             if v.flow_logs_bucket is not None:
                 flow = ec2.create_flow_logs(
@@ -1638,14 +1607,14 @@ class _Seeder:
                     )
 
     def internet_route(self, ec2: Any, v: _Vpc, vpc_id: str) -> str:
-        igw = ec2.create_internet_gateway(
-            TagSpecifications=_ec2_tags("internet-gateway", f"{v.name}-igw", {})
-        )["InternetGateway"]["InternetGatewayId"]
+        igw = ec2.create_internet_gateway(TagSpecifications=_ec2_tags("internet-gateway", f"{v.name}-igw", {}))[
+            "InternetGateway"
+        ]["InternetGatewayId"]
         ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
         self.record(INTERNET_GATEWAY, f"{v.name}-igw", v.region, igw)
-        rt = ec2.create_route_table(
-            VpcId=vpc_id, TagSpecifications=_ec2_tags("route-table", f"{v.name}-public", {})
-        )["RouteTable"]["RouteTableId"]
+        rt = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_ec2_tags("route-table", f"{v.name}-public", {}))[
+            "RouteTable"
+        ]["RouteTableId"]
         ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
         self.record(ROUTE_TABLE, f"{v.name}-public", v.region, rt)
         return rt
@@ -1812,16 +1781,11 @@ class _Seeder:
     def rest_api(self, a: _RestApi) -> None:
         ag = self.client("apigateway", a.region)
         with self.step(REST_API, a.name):
-            api_id = ag.create_rest_api(
-                name=a.name, endpointConfiguration={"types": ["REGIONAL"]}, tags=a.tags
-            )["id"]
+            api_id = ag.create_rest_api(name=a.name, endpointConfiguration={"types": ["REGIONAL"]}, tags=a.tags)["id"]
             self.record(REST_API, a.name, a.region, api_id)
             authorizers: dict[str, str] = {}
             for auth in a.authorizers:
-                uri = (
-                    f"arn:aws:apigateway:{a.region}:lambda:path/2015-03-31/functions/"
-                    f"{auth.lambda_arn}/invocations"
-                )
+                uri = f"arn:aws:apigateway:{a.region}:lambda:path/2015-03-31/functions/{auth.lambda_arn}/invocations"
                 authorizers[auth.name] = ag.create_authorizer(
                     restApiId=api_id,
                     name=auth.name,
@@ -1854,9 +1818,7 @@ class _Seeder:
                 )
                 self.record(REST_METHOD, f"{a.name} {m.key}", a.region, f"{api_id}/{resource_id}/{verb}")
             for stage in a.stages:
-                ag.create_deployment(
-                    restApiId=api_id, stageName=stage.name, stageDescription=stage.description
-                )
+                ag.create_deployment(restApiId=api_id, stageName=stage.name, stageDescription=stage.description)
                 if stage.access_log_group is not None:
                     ag.update_stage(
                         restApiId=api_id,

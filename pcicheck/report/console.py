@@ -87,8 +87,10 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
         )
     console.print(table)
     console.print(
-        Text(f"{manual} requirements have no automated control: they need the auditor's own evidence (manual).",
-             style="blue")
+        Text(
+            f"{manual} requirements have no automated control: they need the auditor's own evidence (manual).",
+            style="blue",
+        )
     )
 
     if failed:

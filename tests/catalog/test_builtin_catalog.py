@@ -17,8 +17,15 @@ def test_catalog_size_and_spread() -> None:
     aws = [c for c in CATALOG.controls if c.resource.startswith("aws.")]
     assert len(aws) >= 35
     domains = Counter(c.domain for c in aws)
-    for domain in ("encryption-at-rest", "key-management", "segmentation", "perimeter-auth",
-                   "identity-access", "logging", "tenant-isolation"):
+    for domain in (
+        "encryption-at-rest",
+        "key-management",
+        "segmentation",
+        "perimeter-auth",
+        "identity-access",
+        "logging",
+        "tenant-isolation",
+    ):
         assert domains[domain] >= 1, domain
     assert set(domains) <= set(DOMAINS)
 
@@ -26,8 +33,11 @@ def test_catalog_size_and_spread() -> None:
 @pytest.mark.parametrize("control", CATALOG.controls, ids=lambda c: c.id)
 def test_control_cases(control) -> None:
     outcomes = run_control_tests([control])
-    wrong = [f"{o.case.name}: expected {o.case.expect.value}, got {o.status.value} ({o.message})"
-             for o in outcomes if not o.ok]
+    wrong = [
+        f"{o.case.name}: expected {o.case.expect.value}, got {o.status.value} ({o.message})"
+        for o in outcomes
+        if not o.ok
+    ]
     assert not wrong
     assert {Status.PASS, Status.FAIL} <= {o.status for o in outcomes}
 

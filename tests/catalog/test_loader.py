@@ -49,11 +49,17 @@ def test_good_control_loads(tmp_path: Path) -> None:
         (lambda t: t.replace("aws.kms.key", "aws.kms.keyz"), ":5: unknown resource type 'aws.kms.keyz'"),
         (lambda t: t.replace('== "CUSTOMER"', '== "CUSTOMER" &&'), ":7: 'where' is not valid CEL"),
         (lambda t: t.replace('["3.7.4"]', '["99.9"]'), ":9: unknown requirement id '99.9' in pci-dss-4.0.1"),
-        (lambda t: t.replace("pci-dss-4.0.1", "pci-dss-9"), ":9: 'requirements' has no list for pci-dss-4.0.1"),
+        (
+            lambda t: t.replace("pci-dss-4.0.1", "pci-dss-9"),
+            ":9: 'requirements' has no list for pci-dss-4.0.1",
+        ),
         (lambda t: t.replace("id: my-key-rotation", "id: My_Key"), ":1: id 'My_Key' is not kebab-case"),
         (lambda t: t + "colour: red\n", ":15: unknown field 'colour'"),
         (lambda t: t.replace("expect: fail", "expect: pass"), "needs at least one pass and one fail case"),
-        (lambda t: t.replace("title: Keys rotate", "title: [unclosed"), ":3: invalid YAML: expected ',' or ']'"),
+        (
+            lambda t: t.replace("title: Keys rotate", "title: [unclosed"),
+            ":3: invalid YAML: expected ',' or ']'",
+        ),
     ],
 )
 def test_each_problem_names_file_and_line(tmp_path: Path, edit, expected: str) -> None:

@@ -163,9 +163,7 @@ def test_instances_and_volumes(seeded: tuple[SeedReport, Client]) -> None:
     ids = report.ids(INSTANCE)
     us_ids = [ids["payments-app-a"], ids["payments-app-b"], ids["ops-debug"]]
     found = {
-        i["InstanceId"]: i
-        for r in ec2.describe_instances(InstanceIds=us_ids)["Reservations"]
-        for i in r["Instances"]
+        i["InstanceId"]: i for r in ec2.describe_instances(InstanceIds=us_ids)["Reservations"] for i in r["Instances"]
     }
     assert all(i["MetadataOptions"]["HttpTokens"] == "required" for i in found.values())
     debug = found[ids["ops-debug"]]
@@ -173,11 +171,7 @@ def test_instances_and_volumes(seeded: tuple[SeedReport, Client]) -> None:
     assert [g["GroupId"] for g in debug["SecurityGroups"]] == [report.id(SECURITY_GROUP, "cde-app")]
     assert not found[ids["payments-app-a"]].get("PublicIpAddress")
 
-    volumes = [
-        v
-        for region in ("us-east-1", "eu-west-2")
-        for v in client("ec2", region).describe_volumes()["Volumes"]
-    ]
+    volumes = [v for region in ("us-east-1", "eu-west-2") for v in client("ec2", region).describe_volumes()["Volumes"]]
     unencrypted = [v["VolumeId"] for v in volumes if not v["Encrypted"]]
     assert unencrypted == [report.id(VOLUME, "ops-debug-scratch")]
     data = next(v for v in volumes if v["VolumeId"] == report.id(VOLUME, "payments-app-a-data"))
@@ -193,8 +187,7 @@ def test_web_vpc_is_public(seeded: tuple[SeedReport, Client]) -> None:
     table = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
     routes = table["RouteTables"][0]["Routes"]
     assert any(
-        r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("GatewayId", "").startswith("igw-")
-        for r in routes
+        r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("GatewayId", "").startswith("igw-") for r in routes
     )
 
 
@@ -259,9 +252,7 @@ def test_secrets_and_iam_users(seeded: tuple[SeedReport, Client]) -> None:
     _, client = seeded
     master = client("secretsmanager").describe_secret(SecretId="card-vault/master-credentials")
     assert master["RotationEnabled"] and master["RotationRules"]["AutomaticallyAfterDays"] == 30
-    partner = client("secretsmanager", "eu-west-2").describe_secret(
-        SecretId="partner/legacy-acquirer-api-key"
-    )
+    partner = client("secretsmanager", "eu-west-2").describe_secret(SecretId="partner/legacy-acquirer-api-key")
     assert not partner.get("RotationEnabled")
 
     iam = client("iam")
@@ -269,9 +260,7 @@ def test_secrets_and_iam_users(seeded: tuple[SeedReport, Client]) -> None:
     assert iam.list_mfa_devices(UserName="bob.support")["MFADevices"] == []
     assert len(iam.list_mfa_devices(UserName="alice.ops")["MFADevices"]) == 1
     assert len(iam.list_access_keys(UserName="ci-deployer")["AccessKeyMetadata"]) == 1
-    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="ci-deployer")["Groups"]] == [
-        "deployers"
-    ]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="ci-deployer")["Groups"]] == ["deployers"]
 
 
 # --- bad estate files: parsed and checked before any call, so no emulator is needed --------

@@ -14,20 +14,47 @@ from pcicheck.rollup import roll_up
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def control(where: str = "true", check: str = "true", *, resource: str = "aws.kms.key", scope: str = "all",
-            evidence: tuple[str, ...] = (), params: dict[str, Any] | None = None, cid: str = "c1",
-            requirements: tuple[str, ...] = ("3.6.4",)) -> Control:
+def control(
+    where: str = "true",
+    check: str = "true",
+    *,
+    resource: str = "aws.kms.key",
+    scope: str = "all",
+    evidence: tuple[str, ...] = (),
+    params: dict[str, Any] | None = None,
+    cid: str = "c1",
+    requirements: tuple[str, ...] = ("3.6.4",),
+) -> Control:
     return Control(
-        id=cid, title="t", domain="key-management", severity=Severity.HIGH, resource=resource, scope=scope,
-        where=where, assertion=check, params=params or {},
+        id=cid,
+        title="t",
+        domain="key-management",
+        severity=Severity.HIGH,
+        resource=resource,
+        scope=scope,
+        where=where,
+        assertion=check,
+        params=params or {},
         requirements={"pci-dss-3.2.1": requirements, "pci-dss-4.0.1": ("3.7.4",)},
-        rationale="r", remediation="m", evidence=evidence, tests=(), path="x.yaml",
+        rationale="r",
+        remediation="m",
+        evidence=evidence,
+        tests=(),
+        path="x.yaml",
     )
 
 
 def key(uid: str = "arn:key/1", tags: dict[str, str] | None = None, **attributes: Any) -> Resource:
-    return Resource(uid=uid, type="aws.kms.key", provider="aws", account="111", region="eu-west-2",
-                    name=uid, tags=tags or {}, attributes=attributes)
+    return Resource(
+        uid=uid,
+        type="aws.kms.key",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name=uid,
+        tags=tags or {},
+        attributes=attributes,
+    )
 
 
 def judge(controls: list[Control], resources: list[Resource], errors: list[CollectionError] | None = None):
@@ -37,9 +64,14 @@ def judge(controls: list[Control], resources: list[Resource], errors: list[Colle
 
 def test_pass_fail_not_applicable() -> None:
     c = control("resource.attributes.manager == 'CUSTOMER'", "resource.attributes.rotation_enabled")
-    results = judge([c], [key("a", manager="CUSTOMER", rotation_enabled=True),
-                          key("b", manager="CUSTOMER", rotation_enabled=False),
-                          key("c", manager="AWS", rotation_enabled=False)])
+    results = judge(
+        [c],
+        [
+            key("a", manager="CUSTOMER", rotation_enabled=True),
+            key("b", manager="CUSTOMER", rotation_enabled=False),
+            key("c", manager="AWS", rotation_enabled=False),
+        ],
+    )
     assert [r.status for r in results] == [Status.PASS, Status.FAIL, Status.NOT_APPLICABLE]
 
 
@@ -50,19 +82,31 @@ def test_missing_attribute_is_error_never_pass() -> None:
 
 
 def test_non_boolean_and_runtime_errors_are_errors() -> None:
-    results = judge([control(check="resource.attributes.n", cid="a"), control(check="1 + 'x' == 2", cid="b")],
-                    [key(n=3)])
+    results = judge(
+        [control(check="resource.attributes.n", cid="a"), control(check="1 + 'x' == 2", cid="b")], [key(n=3)]
+    )
     assert [r.status for r in results] == [Status.ERROR, Status.ERROR]
     assert "not a boolean" in results[0].message
 
 
 def test_collection_error_on_an_attribute_the_control_reads_is_error() -> None:
-    err = CollectionError(provider="aws", account="111", region="eu-west-2", service="kms",
-                          operation="GetKeyRotationStatus", code="AccessDeniedException", message="denied",
-                          resource_types=("aws.kms.key",), resource_uid="a", attributes=("rotation_enabled",))
+    err = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="kms",
+        operation="GetKeyRotationStatus",
+        code="AccessDeniedException",
+        message="denied",
+        resource_types=("aws.kms.key",),
+        resource_uid="a",
+        attributes=("rotation_enabled",),
+    )
     # `has()` would let a naive engine pass a resource whose attribute was never read.
-    reads = control(check="!has(resource.attributes.rotation_enabled) || resource.attributes.rotation_enabled",
-                    cid="reads")
+    reads = control(
+        check="!has(resource.attributes.rotation_enabled) || resource.attributes.rotation_enabled",
+        cid="reads",
+    )
     other = control(check="resource.attributes.manager == 'CUSTOMER'", cid="other")
     results = {r.control.id: r for r in judge([reads, other], [key("a", manager="CUSTOMER")], [err])}
     assert results["reads"].status == Status.ERROR
@@ -71,57 +115,114 @@ def test_collection_error_on_an_attribute_the_control_reads_is_error() -> None:
 
 
 def test_listing_error_yields_error_results_for_its_controls() -> None:
-    err = CollectionError(provider="aws", account="111", region="eu-west-2", service="kms", operation="ListKeys",
-                          code="AccessDenied", message="no", resource_types=("aws.kms.key",))
+    err = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="kms",
+        operation="ListKeys",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.kms.key",),
+    )
     (r,) = judge([control()], [], [err])
     assert r.status == Status.ERROR and r.resource["uid"] == "aws://111/eu-west-2/kms"
 
 
 def test_resources_function_fails_closed_when_its_type_was_not_listed() -> None:
-    account = Resource(uid="aws://111", type="aws.account", provider="aws", account="111", region="",
-                       name="111", attributes={})
-    c = control(check='resources("aws.cloudtrail.trail").exists(t, t.attributes.is_logging)',
-                resource="aws.account")
+    account = Resource(
+        uid="aws://111",
+        type="aws.account",
+        provider="aws",
+        account="111",
+        region="",
+        name="111",
+        attributes={},
+    )
+    c = control(check='resources("aws.cloudtrail.trail").exists(t, t.attributes.is_logging)', resource="aws.account")
     assert judge([c], [account])[0].status == Status.FAIL
-    err = CollectionError(provider="aws", account="111", region="us-east-1", service="cloudtrail",
-                          operation="DescribeTrails", code="AccessDenied", message="no",
-                          resource_types=("aws.cloudtrail.trail",))
+    err = CollectionError(
+        provider="aws",
+        account="111",
+        region="us-east-1",
+        service="cloudtrail",
+        operation="DescribeTrails",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.cloudtrail.trail",),
+    )
     assert judge([c], [account], [err])[0].status == Status.ERROR
 
 
 def test_scope_and_lookup_across_resources() -> None:
-    bucket = Resource(uid="arn:aws:s3:::b", type="aws.s3.bucket", provider="aws", account="111",
-                      region="eu-west-2", name="b", tags={"tenant": "globex", "pci-scope": "cde"},
-                      attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "alias/acme"}})
+    bucket = Resource(
+        uid="arn:aws:s3:::b",
+        type="aws.s3.bucket",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name="b",
+        tags={"tenant": "globex", "pci-scope": "cde"},
+        attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "alias/acme"}},
+    )
     acme = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1", aliases=["alias/acme"])
-    c = control(check="lookup(resource.facts.kms_key_uid).facts.tenant == resource.facts.tenant",
-                resource="aws.s3.bucket", scope="tenant", evidence=("facts.kms_key_uid", "encryption.algorithm"))
+    c = control(
+        check="lookup(resource.facts.kms_key_uid).facts.tenant == resource.facts.tenant",
+        resource="aws.s3.bucket",
+        scope="tenant",
+        evidence=("facts.kms_key_uid", "encryption.algorithm"),
+    )
     (r,) = judge([c], [bucket, acme])
     assert r.status == Status.FAIL
     assert r.evidence == {"facts.kms_key_uid": acme.uid, "encryption.algorithm": "aws:kms"}
     assert r.resource["scope"] == "cde" and r.resource["scope_reason"] == "tag pci-scope=cde"
-    untenanted = Resource(uid="u", type="aws.s3.bucket", provider="aws", account="111", region="eu-west-2",
-                          name="u", attributes={})
+    untenanted = Resource(
+        uid="u",
+        type="aws.s3.bucket",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name="u",
+        attributes={},
+    )
     assert judge([c], [untenanted])[0].status == Status.NOT_APPLICABLE
 
 
 def test_cde_scope_is_inherited_from_the_vpc() -> None:
-    vpc = Resource(uid="vpc", type="aws.ec2.vpc", provider="aws", account="111", region="r", name="vpc",
-                   tags={"pci-scope": "cde"}, attributes={"vpc_id": "vpc-1"})
-    inst = Resource(uid="i", type="aws.ec2.instance", provider="aws", account="111", region="r", name="i",
-                    attributes={"vpc_id": "vpc-1", "public_ip": "1.2.3.4"})
+    vpc = Resource(
+        uid="vpc",
+        type="aws.ec2.vpc",
+        provider="aws",
+        account="111",
+        region="r",
+        name="vpc",
+        tags={"pci-scope": "cde"},
+        attributes={"vpc_id": "vpc-1"},
+    )
+    inst = Resource(
+        uid="i",
+        type="aws.ec2.instance",
+        provider="aws",
+        account="111",
+        region="r",
+        name="i",
+        attributes={"vpc_id": "vpc-1", "public_ip": "1.2.3.4"},
+    )
     c = control(check="resource.attributes.public_ip == null", resource="aws.ec2.instance", scope="cde")
     (r,) = judge([c], [vpc, inst])
     assert r.status == Status.FAIL and r.resource["scope_reason"] == "in vpc-1 (tag pci-scope=cde)"
 
 
 def test_params_and_now() -> None:
-    c = control(check="now - timestamp(resource.attributes.created) <= duration(string(params.days * 24) + 'h')",
-                params={"days": 90})
+    c = control(
+        check="now - timestamp(resource.attributes.created) <= duration(string(params.days * 24) + 'h')",
+        params={"days": 90},
+    )
     results = judge([c], [key("old", created="2026-01-01T00:00:00Z"), key("new", created="2026-05-01T00:00:00Z")])
     assert [r.status for r in results] == [Status.FAIL, Status.PASS]
     overridden = Evaluator([c], {"c1": {"days": 365}}).evaluate(
-        analyze([key("old", created="2026-01-01T00:00:00Z")], ScopeConfig()), [], NOW)
+        analyze([key("old", created="2026-01-01T00:00:00Z")], ScopeConfig()), [], NOW
+    )
     assert overridden[0].status == Status.PASS
 
 
@@ -141,9 +242,16 @@ def test_requirement_roll_up() -> None:
 
 def test_key_users_fact_and_its_fail_closed_dependencies() -> None:
     acme = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1", aliases=["alias/acme"])
-    bucket = Resource(uid="arn:aws:s3:::g", type="aws.s3.bucket", provider="aws", account="111",
-                      region="eu-west-2", name="g", tags={"tenant": "globex"},
-                      attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "k1"}})
+    bucket = Resource(
+        uid="arn:aws:s3:::g",
+        type="aws.s3.bucket",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name="g",
+        tags={"tenant": "globex"},
+        attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "k1"}},
+    )
     c = control(check="resource.facts.key_tenants.all(t, t == resource.facts.tenant)", scope="tenant")
     (r,) = (x for x in judge([c], [acme, bucket]) if x.resource["uid"] == acme.uid)
     assert r.status == Status.FAIL
@@ -151,13 +259,28 @@ def test_key_users_fact_and_its_fail_closed_dependencies() -> None:
     assert facts["key_user_count"] == 1 and facts["key_tenants"] == ["globex"]
     assert facts["key_other_tenant_users"] == [{"uid": bucket.uid, "type": "aws.s3.bucket", "tenant": "globex"}]
     assert judge([c], [acme])[0].status == Status.PASS
-    unread = CollectionError(provider="aws", account="111", region="eu-west-2", service="s3",
-                             operation="GetBucketEncryption", code="AccessDenied", message="no",
-                             resource_types=("aws.s3.bucket",), resource_uid="arn:aws:s3:::x",
-                             attributes=("encryption",))
+    unread = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="s3",
+        operation="GetBucketEncryption",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.s3.bucket",),
+        resource_uid="arn:aws:s3:::x",
+        attributes=("encryption",),
+    )
     assert judge([c], [acme], [unread])[0].status == Status.ERROR
-    unlisted = CollectionError(provider="aws", account="111", region="eu-west-2", service="rds",
-                               operation="DescribeDBInstances", code="AccessDenied", message="no",
-                               resource_types=("aws.rds.instance",))
+    unlisted = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="rds",
+        operation="DescribeDBInstances",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.rds.instance",),
+    )
     statuses = {x.resource["uid"]: x.status for x in judge([c], [acme], [unlisted])}
     assert statuses[acme.uid] == Status.ERROR

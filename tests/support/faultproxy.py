@@ -43,13 +43,16 @@ def denying_proxy(upstream: str, denied: set[str]) -> Iterator[tuple[str, list[s
             if action in denied:
                 seen.append(action)
                 if "x-amz-target" in headers:
-                    payload = json.dumps({"__type": "AccessDeniedException",
-                                          "message": f"not authorized to perform {action}"}).encode()
+                    payload = json.dumps(
+                        {"__type": "AccessDeniedException", "message": f"not authorized to perform {action}"}
+                    ).encode()
                     ctype = "application/x-amz-json-1.1"
                 else:
-                    payload = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                               f"<Message>not authorized to perform {action}</Message></Error>"
-                               f"<RequestId>1</RequestId></ErrorResponse>").encode()
+                    payload = (
+                        f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                        f"<Message>not authorized to perform {action}</Message></Error>"
+                        f"<RequestId>1</RequestId></ErrorResponse>"
+                    ).encode()
                     ctype = "text/xml"
                 self.send_response(403)
                 self.send_header("Content-Type", ctype)
@@ -58,8 +61,12 @@ def denying_proxy(upstream: str, denied: set[str]) -> Iterator[tuple[str, list[s
                 self.wfile.write(payload)
                 return
             conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-            conn.request(self.command, self.path, body=body,
-                         headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+            conn.request(
+                self.command,
+                self.path,
+                body=body,
+                headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+            )
             resp = conn.getresponse()
             data = resp.read()
             self.send_response(resp.status)

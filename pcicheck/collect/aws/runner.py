@@ -22,7 +22,16 @@ from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.redact import redact_snapshot
 
 SERVICE_MODULES = (
-    "s3", "kms", "iam", "ec2", "rds", "cloudtrail", "apigateway", "apigatewayv2", "secretsmanager", "guardduty",
+    "s3",
+    "kms",
+    "iam",
+    "ec2",
+    "rds",
+    "cloudtrail",
+    "apigateway",
+    "apigatewayv2",
+    "secretsmanager",
+    "guardduty",
 )
 MAX_WORKERS = 16
 GLOBAL_REGION = "us-east-1"
@@ -88,8 +97,12 @@ def _identity(session: Any, config: Any) -> dict[str, Any]:
             fix="check the credentials are valid and not expired",
         ) from None
     arn = str(ident["Arn"])
-    return {"account": str(ident["Account"]), "arn": arn, "user_id": str(ident["UserId"]),
-            "partition": arn.split(":")[1] if arn.count(":") > 2 else "aws"}
+    return {
+        "account": str(ident["Account"]),
+        "arn": arn,
+        "user_id": str(ident["UserId"]),
+        "partition": arn.split(":")[1] if arn.count(":") > 2 else "aws",
+    }
 
 
 def _regions(session: Any, config: Any, options: AwsOptions) -> list[str]:
@@ -123,18 +136,13 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
             pin_s3control_host(client, endpoint)
         return client
 
-    tasks = [
-        (spec, region)
-        for spec in service_specs()
-        for region in (regions if spec.regional else [GLOBAL_REGION])
-    ]
+    tasks = [(spec, region) for spec in service_specs() for region in (regions if spec.regional else [GLOBAL_REGION])]
     resources: dict[str, Resource] = {}
     errors: list[CollectionError] = []
     calls: Counter[str] = Counter()
 
     def run(spec: ServiceSpec, region: str) -> tuple[CollectContext, list[Resource]]:
-        ctx = CollectContext(spec=spec, account=account, region=region, partition=partition,
-                             make_client=make_client)
+        ctx = CollectContext(spec=spec, account=account, region=region, partition=partition, make_client=make_client)
         found: list[Resource] = []
         try:
             for r in spec.collect(ctx):
@@ -168,16 +176,24 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
             if progress:
                 progress(f"{spec.name} {region if spec.regional else 'global'}", done, len(tasks))
     errors.sort(key=lambda e: (e.account, e.region, e.service, e.resource_uid or "", e.operation))
-    return redact_snapshot(Snapshot(
-        tool_version=__version__,
-        created_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        request={"providers": ["aws"], "aws": {"profile": options.profile, "regions": regions,
-                                                "services": sorted({s.name for s, _ in tasks})}},
-        identity={"aws": identity},
-        resources=tuple(sorted(resources.values(), key=lambda r: r.uid)),
-        errors=tuple(errors),
-        calls=dict(calls),
-    ))
+    return redact_snapshot(
+        Snapshot(
+            tool_version=__version__,
+            created_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            request={
+                "providers": ["aws"],
+                "aws": {
+                    "profile": options.profile,
+                    "regions": regions,
+                    "services": sorted({s.name for s, _ in tasks}),
+                },
+            },
+            identity={"aws": identity},
+            resources=tuple(sorted(resources.values(), key=lambda r: r.uid)),
+            errors=tuple(errors),
+            calls=dict(calls),
+        )
+    )
 
 
 def _operation_of(exc: BaseException) -> str:

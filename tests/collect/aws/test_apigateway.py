@@ -55,9 +55,9 @@ def check_contract(resources: list[Any], spec: ServiceSpec, calls: dict[str, int
 
 def _seed_rest(client: Any) -> dict[str, str]:
     ag = client("apigateway", REGION)
-    api = ag.create_rest_api(
-        name="payments-api", tags={"pci": "cde"}, endpointConfiguration={"types": ["REGIONAL"]}
-    )["id"]
+    api = ag.create_rest_api(name="payments-api", tags={"pci": "cde"}, endpointConfiguration={"types": ["REGIONAL"]})[
+        "id"
+    ]
     root = next(r["id"] for r in ag.get_resources(restApiId=api)["items"] if r["path"] == "/")
     payments = ag.create_resource(restApiId=api, parentId=root, pathPart="payments")["id"]
     auth = ag.create_authorizer(
@@ -79,9 +79,7 @@ def _seed_rest(client: Any) -> dict[str, str]:
     for verb in ("GET", "POST"):
         ag.put_integration(restApiId=api, resourceId=payments, httpMethod=verb, type="MOCK")
     deployment = ag.create_deployment(restApiId=api)["id"]
-    ag.create_stage(
-        restApiId=api, stageName="prod", deploymentId=deployment, tracingEnabled=True, tags={"env": "prod"}
-    )
+    ag.create_stage(restApiId=api, stageName="prod", deploymentId=deployment, tracingEnabled=True, tags={"env": "prod"})
     ag.update_stage(
         restApiId=api,
         stageName="prod",
@@ -320,9 +318,9 @@ def test_http_authorizer_denied_leaves_authorizer_absent(client: Any, aws: Any) 
 
 def test_websocket_api_protocol(client: Any, run_service: Any) -> None:
     v2 = client("apigatewayv2", REGION)
-    api = v2.create_api(
-        Name="events", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
-    )["ApiId"]
+    api = v2.create_api(Name="events", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")[
+        "ApiId"
+    ]
     v2.create_route(ApiId=api, RouteKey="$connect", AuthorizationType="AWS_IAM")
     resources, errors, _ = run_service(apigatewayv2.SPEC, REGION)
     assert errors == []

@@ -162,9 +162,7 @@ def _seed_groups(ec2: Any) -> tuple[str, str, str, str]:
         GroupName="db-open",
         Description="postgres for everyone",
         VpcId=vpc,
-        TagSpecifications=[
-            {"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": "payments-db"}]}
-        ],
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": "payments-db"}]}],
     )["GroupId"]
     closed_sg = ec2.create_security_group(GroupName="db-closed", Description="app only", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
@@ -191,9 +189,7 @@ def _seed_groups(ec2: Any) -> tuple[str, str, str, str]:
             }
         ],
     )
-    ec2.run_instances(
-        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[open_sg]
-    )
+    ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[open_sg])
     return vpc, subnet, open_sg, closed_sg
 
 
@@ -297,9 +293,7 @@ def test_instances_public_ip_and_imds(client: Any, run_service: Any) -> None:
         MinCount=1,
         MaxCount=1,
         InstanceType="t3.micro",
-        NetworkInterfaces=[
-            {"DeviceIndex": 0, "SubnetId": subnet, "AssociatePublicIpAddress": True, "Groups": [sg]}
-        ],
+        NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet, "AssociatePublicIpAddress": True, "Groups": [sg]}],
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-1"}]}],
     )["Instances"][0]
     private = ec2.run_instances(
@@ -385,9 +379,7 @@ def test_volumes_encrypted_and_not(client: Any, run_service: Any) -> None:
 
 def test_vpcs_with_and_without_flow_logs(client: Any, run_service: Any) -> None:
     ec2 = client("ec2", REGION)
-    client("s3", REGION).create_bucket(
-        Bucket="flow-logs", CreateBucketConfiguration={"LocationConstraint": REGION}
-    )
+    client("s3", REGION).create_bucket(Bucket="flow-logs", CreateBucketConfiguration={"LocationConstraint": REGION})
     logged = ec2.create_vpc(
         CidrBlock="10.2.0.0/16",
         TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "cde"}]}],
@@ -440,9 +432,7 @@ def _seed_network(ec2: Any) -> dict[str, str]:
         AvailabilityZone=f"{REGION}a",
         TagSpecifications=[{"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": "public-a"}]}],
     )["Subnet"]["SubnetId"]
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.4.2.0/24", AvailabilityZone=f"{REGION}b")["Subnet"][
-        "SubnetId"
-    ]
+    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.4.2.0/24", AvailabilityZone=f"{REGION}b")["Subnet"]["SubnetId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]

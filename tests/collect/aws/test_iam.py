@@ -41,9 +41,7 @@ def run_with_hooks(
             client.meta.events.register(event, handler)
         return client
 
-    ctx = CollectContext(
-        spec=spec, account=ACCOUNT, region="us-east-1", partition="aws", make_client=make_client
-    )
+    ctx = CollectContext(spec=spec, account=ACCOUNT, region="us-east-1", partition="aws", make_client=make_client)
     return list(spec.collect(ctx)), ctx
 
 
@@ -79,9 +77,7 @@ def seed_estate(client: Any) -> dict[str, str]:
     narrow = c.create_policy(PolicyName="narrow", PolicyDocument=json.dumps(NARROW))["Policy"]["Arn"]
 
     # alice: console password, no MFA, an access key, one harmless inline policy
-    c.create_user(
-        UserName="alice", Tags=[{"Key": "Name", "Value": "Alice A."}, {"Key": "team", "Value": "pay"}]
-    )
+    c.create_user(UserName="alice", Tags=[{"Key": "Name", "Value": "Alice A."}, {"Key": "team", "Value": "pay"}])
     c.create_login_profile(UserName="alice", Password="Correct-Horse-Battery-9")
     key_id = c.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
     c.put_user_policy(UserName="alice", PolicyName="read-cards", PolicyDocument=json.dumps(NARROW))
@@ -89,9 +85,7 @@ def seed_estate(client: Any) -> dict[str, str]:
     # bob: API only, MFA on, admin through a group's customer-managed policy
     c.create_user(UserName="bob")
     device = c.create_virtual_mfa_device(VirtualMFADeviceName="bob")["VirtualMFADevice"]["SerialNumber"]
-    c.enable_mfa_device(
-        UserName="bob", SerialNumber=device, AuthenticationCode1="123456", AuthenticationCode2="654321"
-    )
+    c.enable_mfa_device(UserName="bob", SerialNumber=device, AuthenticationCode1="123456", AuthenticationCode2="654321")
     c.create_group(GroupName="admins")
     c.attach_group_policy(GroupName="admins", PolicyArn=star)
     c.add_user_to_group(GroupName="admins", UserName="bob")
@@ -226,9 +220,7 @@ def test_other_aws_managed_policy_is_read_through_get_policy(client: Any, aws: A
     def attach_power_user(parsed: dict[str, Any], **_: Any) -> None:
         parsed["AttachedPolicies"] = [{"PolicyName": "PowerUserAccess", "PolicyArn": power_user}]
 
-    resources, ctx = run_with_hooks(
-        aws, iam.SPEC, {"after-call.iam.ListAttachedUserPolicies": attach_power_user}
-    )
+    resources, ctx = run_with_hooks(aws, iam.SPEC, {"after-call.iam.ListAttachedUserPolicies": attach_power_user})
 
     erin = by_uid(resources)[user_arn("erin")]
     # moto does not hold AWS-managed policies, so the read fails: admin is unknown, not False.
@@ -297,11 +289,7 @@ def test_failed_group_read_makes_admin_unknown_for_each_member(client: Any, aws:
     resources, ctx = run_with_hooks(
         aws,
         iam.SPEC,
-        {
-            "before-parameter-build.iam.ListAttachedGroupPolicies": deny(
-                "ListAttachedGroupPolicies", GroupName="admins"
-            )
-        },
+        {"before-parameter-build.iam.ListAttachedGroupPolicies": deny("ListAttachedGroupPolicies", GroupName="admins")},
     )
 
     found = by_uid(resources)

@@ -114,9 +114,7 @@ def test_rotation_off_names_from_alias_or_id(client: Any, run_service: Any) -> N
     assert keys[bare].name == bare
     assert keys[bare].attributes["aliases"] == []
     for key in keys.values():
-        rotation = {
-            k: key.attributes[k] for k in ("rotation_enabled", "rotation_period_days", "next_rotation_date")
-        }
+        rotation = {k: key.attributes[k] for k in ("rotation_enabled", "rotation_period_days", "next_rotation_date")}
         assert rotation == {
             "rotation_enabled": False,
             "rotation_period_days": None,

@@ -37,9 +37,7 @@ def secure_transport_policy(bucket: str) -> dict[str, Any]:
     }
 
 
-def run_with_hooks(
-    aws: Any, hooks: dict[str, Callable[..., Any]]
-) -> tuple[list[Any], CollectContext, list[Any]]:
+def run_with_hooks(aws: Any, hooks: dict[str, Callable[..., Any]]) -> tuple[list[Any], CollectContext, list[Any]]:
     """Collect with botocore event hooks on every client: how a test makes one call fail or
     return a shape moto cannot produce. Also records which (client, region) pairs were made."""
     made: list[tuple[str, str]] = []
@@ -51,9 +49,7 @@ def run_with_hooks(
             client.meta.events.register(event, handler)
         return client
 
-    ctx = CollectContext(
-        spec=SPEC, account=ACCOUNT, region="us-east-1", partition="aws", make_client=make_client
-    )
+    ctx = CollectContext(spec=SPEC, account=ACCOUNT, region="us-east-1", partition="aws", make_client=make_client)
     return list(SPEC.collect(ctx)), ctx, made
 
 
@@ -229,9 +225,7 @@ def test_denied_read_is_absent_and_recorded(client: Any, aws: Any) -> None:
     client("s3").create_bucket(Bucket="locked")
 
     def deny(**_: Any) -> None:
-        raise ClientError(
-            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetBucketEncryption"
-        )
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetBucketEncryption")
 
     resources, ctx, _ = run_with_hooks(aws, {"before-call.s3.GetBucketEncryption": deny})
 

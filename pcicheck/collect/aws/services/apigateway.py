@@ -108,9 +108,7 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
         except Exception as exc:  # every method that names an authorizer loses that attribute
             authorizers = FAILED
             for uid in needs:
-                _record(
-                    ctx, ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",)
-                )
+                _record(ctx, ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",))
 
     for uid, _item, path, verb, method, source in found:
         attributes: dict[str, Any] = {

@@ -85,9 +85,7 @@ def _routes(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
         except Exception as exc:  # each route using it loses `authorizer`, and says so
             authorizers[auth_id] = FAILED
             for uid in users:
-                _record(
-                    ctx, v2, "get_authorizer", exc, resource_type=ROUTE, uid=uid, attributes=("authorizer",)
-                )
+                _record(ctx, v2, "get_authorizer", exc, resource_type=ROUTE, uid=uid, attributes=("authorizer",))
 
     base_source = [ctx.action(v2, "get_apis"), ctx.action(v2, "get_routes")]
     for route in routes:

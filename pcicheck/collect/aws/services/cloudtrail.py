@@ -31,17 +31,13 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             continue  # belt and braces: another region's collector owns it
         arn = trail["TrailARN"]
         source = [ctx.action(ct, "describe_trails")]
-        status = ctx.get(
-            ct, "get_trail_status", uid=arn, resource_type=TRAIL, attributes=("is_logging",), Name=arn
-        )
+        status = ctx.get(ct, "get_trail_status", uid=arn, resource_type=TRAIL, attributes=("is_logging",), Name=arn)
         is_logging: Any = FAILED
         if status is not FAILED:
             is_logging = _opt(status, "IsLogging")
             source.append(ctx.action(ct, "get_trail_status"))
         # ListTags' NextToken is "reserved for future use": one call per trail reads all its tags.
-        tag_resp = ctx.get(
-            ct, "list_tags", uid=arn, resource_type=TRAIL, attributes=("tags",), ResourceIdList=[arn]
-        )
+        tag_resp = ctx.get(ct, "list_tags", uid=arn, resource_type=TRAIL, attributes=("tags",), ResourceIdList=[arn])
         tags: dict[str, str] = {}
         if tag_resp is not FAILED:
             source.append(ctx.action(ct, "list_tags"))

@@ -232,9 +232,7 @@ def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
                     "private_ip": inst.get("PrivateIpAddress"),
                     "security_groups": _instance_groups(inst),
                     "iam_instance_profile": (inst.get("IamInstanceProfile") or {}).get("Arn"),
-                    "imdsv2_required": (
-                        metadata["HttpTokens"] == "required" if "HttpTokens" in metadata else FAILED
-                    ),
+                    "imdsv2_required": (metadata["HttpTokens"] == "required" if "HttpTokens" in metadata else FAILED),
                     "launch_time": iso(inst.get("LaunchTime")),
                 },
                 source=source,
@@ -262,9 +260,7 @@ def collect_volumes(ctx: CollectContext) -> Iterator[Resource]:
                 "encrypted": _opt(vol, "Encrypted"),
                 "kms_key_id": vol.get("KmsKeyId"),
                 "size_gib": vol.get("Size"),
-                "attached_instances": [
-                    a["InstanceId"] for a in vol.get("Attachments") or () if "InstanceId" in a
-                ],
+                "attached_instances": [a["InstanceId"] for a in vol.get("Attachments") or () if "InstanceId" in a],
             },
             source=source,
         )
@@ -488,9 +484,7 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
                 "network_acl_id": aid,
                 "vpc_id": acl.get("VpcId"),
                 "is_default": _opt(acl, "IsDefault"),
-                "subnet_ids": sorted(
-                    a["SubnetId"] for a in acl.get("Associations") or () if a.get("SubnetId")
-                ),
+                "subnet_ids": sorted(a["SubnetId"] for a in acl.get("Associations") or () if a.get("SubnetId")),
                 # Evaluation order is by rule number, per direction; keep it so controls read it as AWS does.
                 "entries": sorted(
                     (_entry(e) for e in acl.get("Entries") or ()),

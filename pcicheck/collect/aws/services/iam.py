@@ -40,18 +40,14 @@ class _Reads:
     failures: list[CollectionError] = field(default_factory=list)  # recorded or inherited
 
     def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(
-            client, operation, uid=self.uid, resource_type=self.type, attributes=attributes, **kwargs
-        )
+        result = self.ctx.get(client, operation, uid=self.uid, resource_type=self.type, attributes=attributes, **kwargs)
         if result is FAILED:
             self.failures.append(self.ctx.errors[-1])
         else:
             self.source.add(self.ctx.action(client, operation))
         return result
 
-    def all_pages(
-        self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any
-    ) -> Any:
+    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
         """Every item of a paginated per-resource call; FAILED if any page failed, None if absent."""
         items: list[Any] = []
         while True:
@@ -70,9 +66,7 @@ class _Reads:
         if failure.resource_uid == self.uid and failure.attributes == attributes:
             return  # already recorded for this very resource and attributes
         self.ctx.errors.append(
-            dataclasses.replace(
-                failure, resource_uid=self.uid, resource_types=(self.type,), attributes=attributes
-            )
+            dataclasses.replace(failure, resource_uid=self.uid, resource_types=(self.type,), attributes=attributes)
         )
 
 
@@ -99,9 +93,7 @@ class _Collector:
     def run(self) -> Iterator[Resource]:
         # Policies first: their documents are then cached for the users' `admin` verdicts, and
         # the runner keeps what was yielded if the user listing fails afterwards.
-        for policy in self.ctx.pages(
-            self.iam, "list_policies", "Policies", Scope="Local", OnlyAttached=False
-        ):
+        for policy in self.ctx.pages(self.iam, "list_policies", "Policies", Scope="Local", OnlyAttached=False):
             yield self.policy(policy)
         for user in self.ctx.pages(self.iam, "list_users", "Users"):
             yield self.user(user)
@@ -111,9 +103,7 @@ class _Collector:
     def policy(self, policy: dict[str, Any]) -> Resource:
         arn = str(policy["Arn"])
         reads = _Reads(self.ctx, arn, POLICY, {self.ctx.action(self.iam, "list_policies")})
-        document = self.document(
-            reads, arn, policy.get("DefaultVersionId"), ("document", "allows_full_admin")
-        )
+        document = self.document(reads, arn, policy.get("DefaultVersionId"), ("document", "allows_full_admin"))
         attributes = {
             "policy_name": policy.get("PolicyName"),
             "arn": arn,
@@ -143,9 +133,7 @@ class _Collector:
         reads.source |= cached.source
         return FAILED if cached.failure is not None else cached.value
 
-    def _read_document(
-        self, reads: _Reads, arn: str, version_id: str | None, attributes: tuple[str, ...]
-    ) -> _Shared:
+    def _read_document(self, reads: _Reads, arn: str, version_id: str | None, attributes: tuple[str, ...]) -> _Shared:
         own = _Reads(self.ctx, reads.uid, reads.type)
         if version_id is None:
             # An AWS-managed policy attached to a user: ListPolicies (Local) did not give its version.
@@ -171,9 +159,7 @@ class _Collector:
             "password_last_used": iso(user.get("PasswordLastUsed")),
         }
 
-        login = reads.get(
-            self.iam, "get_login_profile", ("console_access",), absent=("NoSuchEntity",), UserName=name
-        )
+        login = reads.get(self.iam, "get_login_profile", ("console_access",), absent=("NoSuchEntity",), UserName=name)
         attributes["console_access"] = login if login is FAILED else login is not None
 
         mfa = reads.all_pages(self.iam, "list_mfa_devices", "MFADevices", ("mfa_enabled",), UserName=name)
@@ -196,9 +182,7 @@ class _Collector:
         )
         attributes["inline_policies"] = inline if inline is FAILED else sorted(str(n) for n in inline)
 
-        groups = reads.all_pages(
-            self.iam, "list_groups_for_user", "Groups", ("groups", "admin"), UserName=name
-        )
+        groups = reads.all_pages(self.iam, "list_groups_for_user", "Groups", ("groups", "admin"), UserName=name)
         group_names = groups if groups is FAILED else sorted(str(g["GroupName"]) for g in groups)
         attributes["groups"] = group_names
 
@@ -232,9 +216,7 @@ class _Collector:
             if used is FAILED:
                 # AWS echoes the key id in some error messages; the snapshot must not carry it.
                 error = self.ctx.errors[-1]
-                self.ctx.errors[-1] = dataclasses.replace(
-                    error, message=error.message.replace(key_id, redacted)
-                )
+                self.ctx.errors[-1] = dataclasses.replace(error, message=error.message.replace(key_id, redacted))
                 failed = True
                 continue
             keys.append(
@@ -255,9 +237,7 @@ class _Collector:
         for arn in arns or ():
             verdicts.append(self.managed_admin(reads, arn))
         for policy_name in inline or ():
-            got = reads.get(
-                self.iam, "get_user_policy", ("admin",), UserName=user_name, PolicyName=policy_name
-            )
+            got = reads.get(self.iam, "get_user_policy", ("admin",), UserName=user_name, PolicyName=policy_name)
             verdicts.append(got if got is FAILED else allows_full_admin(_decode(got.get("PolicyDocument"))))
         for group in groups or ():
             verdicts.append(self.group_admin(reads, group))

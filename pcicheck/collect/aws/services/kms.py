@@ -55,16 +55,12 @@ class _Reads:
     source: set[str] = field(default_factory=set)
 
     def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(
-            client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs
-        )
+        result = self.ctx.get(client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs)
         if result is not FAILED:
             self.source.add(self.ctx.action(client, operation))
         return result
 
-    def all_pages(
-        self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any
-    ) -> Any:
+    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
         """Every item of a paginated per-resource call, or FAILED if any page failed."""
         items: list[Any] = []
         while True:
@@ -181,9 +177,7 @@ def _rotation(reads: _Reads, kms: Any, key_id: str, metadata: dict[str, Any]) ->
     if manager == "AWS":
         # Reading an AWS-managed key's status can be refused by its key policy; AWS rotates
         # those keys every year regardless, so a refusal is not a gap in the evidence.
-        status = reads.get(
-            kms, "get_key_rotation_status", _ROTATION, absent=("AccessDeniedException",), KeyId=key_id
-        )
+        status = reads.get(kms, "get_key_rotation_status", _ROTATION, absent=("AccessDeniedException",), KeyId=key_id)
         if status is FAILED:
             return dict.fromkeys(_ROTATION, FAILED)
         status = status or {}

@@ -50,14 +50,10 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 "deletion_protection": _opt(db, "DeletionProtection"),
                 "vpc_id": subnet_group.get("VpcId") or None,
                 "subnet_ids": sorted(
-                    s["SubnetIdentifier"]
-                    for s in subnet_group.get("Subnets") or ()
-                    if s.get("SubnetIdentifier")
+                    s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or () if s.get("SubnetIdentifier")
                 ),
                 "security_groups": [
-                    g["VpcSecurityGroupId"]
-                    for g in db.get("VpcSecurityGroups") or ()
-                    if g.get("VpcSecurityGroupId")
+                    g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups") or () if g.get("VpcSecurityGroupId")
                 ],
                 "port": _port(db),
                 "ca_certificate_identifier": db.get("CACertificateIdentifier"),

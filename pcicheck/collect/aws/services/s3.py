@@ -59,9 +59,7 @@ class _Reads:
     source: set[str] = field(default_factory=set)
 
     def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(
-            client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs
-        )
+        result = self.ctx.get(client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs)
         if result is not FAILED:
             self.source.add(self.ctx.action(client, operation))
         return result
@@ -124,9 +122,7 @@ def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
             Bucket=name,
         )
         attributes["policy_is_public"] = (
-            status
-            if status is FAILED
-            else bool(((status or {}).get("PolicyStatus") or {}).get("IsPublic", False))
+            status if status is FAILED else bool(((status or {}).get("PolicyStatus") or {}).get("IsPublic", False))
         )
 
     acl = reads.get(regional, "get_bucket_acl", ("acl_public",), Bucket=name)
@@ -227,9 +223,7 @@ def _policy(ctx: CollectContext, reads: _Reads, client: Any, bucket: str) -> Any
 
 
 def _acl_public(response: dict[str, Any]) -> bool:
-    return any(
-        (grant.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES for grant in response.get("Grants") or ()
-    )
+    return any((grant.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES for grant in response.get("Grants") or ())
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -258,9 +252,7 @@ def _insecure_transport_condition(condition: Any) -> bool:
             continue
         for key, values in clauses.items():
             # Condition keys are case-insensitive in IAM; values may be strings, booleans or lists.
-            if str(key).lower() == "aws:securetransport" and any(
-                str(v).lower() == "false" for v in _as_list(values)
-            ):
+            if str(key).lower() == "aws:securetransport" and any(str(v).lower() == "false" for v in _as_list(values)):
                 return True
     return False
 
