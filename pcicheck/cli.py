@@ -61,6 +61,12 @@ def _say_error(message: str) -> None:
     sys.stderr.write(f"pcicheck: error: {' '.join(message.split())}\n")
 
 
+def _stdout() -> Console:
+    from pcicheck.report.console import make_console
+
+    return make_console(stderr=False)
+
+
 def _stderr(quiet: bool = False) -> Console:
     from pcicheck.report.console import make_console
 
@@ -319,7 +325,7 @@ def controls_list(
             Text(c.resource),
             Text(", ".join(c.requirements[framework.value])),
         )
-    Console(highlight=False).print(table)
+    _stdout().print(table)
 
 
 def _control_summary(c: Any) -> dict[str, Any]:
@@ -344,7 +350,7 @@ def controls_show(
     from pcicheck.catalog import load_catalog
 
     c = load_catalog(controls or ()).control(control_id)
-    console = Console(highlight=False)
+    console = _stdout()
     fields = [
         ("id", c.id),
         ("title", c.title),

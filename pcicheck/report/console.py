@@ -25,11 +25,11 @@ STATUS_STYLE = {
 MAX_ROWS = 40
 
 
-def make_console(*, quiet: bool = False) -> Console:
-    """stderr; when it is not a terminal (CI logs, pipes) rich would wrap at 80 columns: use 140."""
-    probe = Console(stderr=True)
+def make_console(*, quiet: bool = False, stderr: bool = True) -> Console:
+    """When the stream is not a terminal (CI logs, pipes) rich would wrap at 80 columns: use 140."""
+    probe = Console(stderr=stderr)
     width = None if probe.is_terminal else 140
-    return Console(stderr=True, quiet=quiet, highlight=False, width=width)
+    return Console(stderr=stderr, quiet=quiet, highlight=False, width=width)
 
 
 def _status(status: Status) -> Text:
