@@ -114,18 +114,24 @@ def main() -> int:
         read = time.perf_counter()
         ev = evaluate_snapshot(snap, catalog, Config(), "pci-dss-3.2.1")
         evaluated = time.perf_counter()
-        document = results_json.dumps(results_json.build(ev))
+        with (Path(tmp) / "results.json").open("w", encoding="utf-8") as fp:
+            results_json.write(ev, fp)
         elapsed = time.perf_counter() - start
+        document_mb = (Path(tmp) / "results.json").stat().st_size / 1e6
     print(
         f"read={read - start:.2f}s evaluate={evaluated - read:.2f}s results_document={start + elapsed - evaluated:.2f}s"
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the forked evaluator
     print(
         f"resources={len(snap.resources)} controls={len(catalog.controls)} results={len(ev.results)} "
-        f"snapshot={size_mb:.1f}MB results_json={len(document) / 1e6:.1f}MB"
+        f"snapshot={size_mb:.1f}MB results_json={document_mb:.1f}MB"
     )
-    print(f"wall={elapsed:.2f}s (budget {BUDGET_SECONDS:.0f}s)  peak_rss={peak_mb:.0f}MB (budget {BUDGET_RSS_MB}MB)")
-    ok = elapsed <= BUDGET_SECONDS and peak_mb <= BUDGET_RSS_MB
+    print(
+        f"wall={elapsed:.2f}s (budget {BUDGET_SECONDS:.0f}s)  "
+        f"peak_rss={peak_mb:.0f}MB, worker {worker_mb:.0f}MB (budget {BUDGET_RSS_MB}MB each)"
+    )
+    ok = elapsed <= BUDGET_SECONDS and max(peak_mb, worker_mb) <= BUDGET_RSS_MB
     print("within budget" if ok else "OVER BUDGET")
     return 0 if ok else 1
 

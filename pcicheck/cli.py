@@ -164,12 +164,12 @@ def _evaluate_and_report(
     ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value)
     console_report.render(ev, _stderr(quiet))
     if output_format == OutputFormat.json or output is not None:
-        text = results_json.dumps(results_json.build(ev))
         if output is None:
-            sys.stdout.write(text)
+            results_json.write(ev, sys.stdout)
         else:
             output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
+            with output.open("w", encoding="utf-8") as fp:
+                results_json.write(ev, fp)
             _stderr(quiet).print(Text(f"results written to {output}"))
     return exit_code(ev.results, fail_on, len(snapshot.errors))
 

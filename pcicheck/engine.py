@@ -6,9 +6,11 @@ error touching what the control reads is `error`, never `pass`.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +27,8 @@ _WHOLE_ATTRIBUTES = re.compile(r"resource\.attributes(?!\.[A-Za-z_])")
 _RESOURCE_KEY = re.compile(r"\bresource\.([A-Za-z_][A-Za-z0-9_]*)")
 _WHOLE_RESOURCE = re.compile(r"\bresource\b(?!\.[A-Za-z_])")
 _NOT_COLLECTED = "<not collected>"
+# Below this many resources a second process costs more than it saves.
+PARALLEL_FROM = 20_000
 _KEY_FACTS = re.compile(r"facts\.key_(?:user_count|tenants|other_tenant_users)")
 
 
@@ -36,6 +40,8 @@ class CompiledControl:
     params: dict[str, Any]
     depends_on: tuple[str, ...]  # other resource types read through resources("…")
     text: str  # where + assert + evidence, for matching attribute names of collection errors
+    reads_key_facts: bool  # reads facts.key_*, which unreadable key references leave incomplete
+    evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
 
 
 # Attributes through which a resource names its KMS key; the `facts.key_*` of keys are built from them.
@@ -58,6 +64,10 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
         params={**control.params, **(overrides or {})},
         depends_on=tuple(sorted(depends)),
         text=expressions + "\n" + "\n".join(control.evidence),
+        reads_key_facts=bool(_KEY_FACTS.search(expressions)),
+        evidence=tuple(
+            (p, p.startswith("facts."), tuple(p.removeprefix("facts.").split("."))) for p in control.evidence
+        ),
     )
 
 
@@ -94,13 +104,14 @@ def _reads(controls: list[CompiledControl]) -> Reads:
     return Reads(None if keys is None else frozenset(keys), None if names is None else frozenset(names))
 
 
-def _lookup_path(view: dict[str, Any], path: str) -> Any:
-    node: Any = view["facts"] if path.startswith("facts.") else view["attributes"]
-    for part in path.removeprefix("facts.").split("."):
-        if not isinstance(node, dict) or part not in node:
-            return _NOT_COLLECTED
-        node = node[part]
-    return node
+def _evidence(cc: CompiledControl, view: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for path, in_facts, keys in cc.evidence:
+        node: Any = view["facts"] if in_facts else view["attributes"]
+        for key in keys:
+            node = node.get(key, _NOT_COLLECTED) if isinstance(node, dict) else _NOT_COLLECTED
+        out[path] = node
+    return out
 
 
 def _one_line(exc: BaseException) -> str:
@@ -132,7 +143,14 @@ def result_resource(view: dict[str, Any]) -> dict[str, Any]:
 class Evaluator:
     """Holds compiled controls; `evaluate` judges an analyzed estate against all of them."""
 
-    def __init__(self, controls: Iterable[Control], params: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        controls: Iterable[Control],
+        params: dict[str, dict[str, Any]] | None = None,
+        *,
+        parallel_from: int = PARALLEL_FROM,
+    ) -> None:
+        self.parallel_from = parallel_from
         params = params or {}
         self.compiled = [compile_control(c, params.get(c.id)) for c in controls]
         self.by_type: dict[str, list[CompiledControl]] = defaultdict(list)
@@ -161,15 +179,14 @@ class Evaluator:
         def lookup(uid: Any) -> Any:
             return views.get(str(uid))
 
-        results: list[Result] = []
-        for r in estate.resources:
-            controls = self.by_type.get(r.type)
-            if controls:
-                results.extend(
+        def judge(chunk: list[Resource]) -> list[Result]:
+            out: list[Result] = []
+            for r in chunk:
+                out.extend(
                     self._judge(
                         r,
                         views[r.uid],
-                        controls,
+                        self.by_type[r.type],
                         per_resource.get(r.uid, []),
                         listing,
                         by_account_type,
@@ -177,7 +194,65 @@ class Evaluator:
                         now,
                     )
                 )
+            return out
+
+        judged = [r for r in estate.resources if r.type in self.by_type]
+        if len(judged) >= self.parallel_from:
+            results = self._in_parallel(judged, judge, lambda uid: result_resource(views[uid]))
+        else:
+            results = judge(judged)
         results.extend(self._listing_errors(errors))
+        return results
+
+    def _in_parallel(
+        self,
+        judged: list[Resource],
+        judge: Callable[[list[Resource]], list[Result]],
+        resource_of: Callable[[str], dict[str, Any]],
+    ) -> list[Result]:
+        """Judge half the estate in a forked child while this process judges the other half.
+
+        CEL evaluation is CPU-bound Python/Rust under the GIL, so threads would not help; a fork
+        shares the estate without copying it. The child sends back compact tuples, rebuilt here.
+        Anything unexpected (no fork, a child that dies) falls back to judging serially.
+        """
+        if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+            return judge(judged)
+        middle = len(judged) // 2
+        mine, theirs = judged[:middle], judged[middle:]
+        index = {id(cc.control): i for i, cc in enumerate(self.compiled)}
+        receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+
+        def child() -> None:
+            try:
+                sender.send(
+                    [
+                        (index[id(x.control)], x.resource["uid"], x.status.value, x.message, x.evidence)
+                        for x in judge(theirs)
+                    ]
+                )
+            except BaseException as exc:  # reported to the parent, which then judges serially
+                sender.send(repr(exc))
+            finally:
+                sender.close()
+
+        process = multiprocessing.get_context("fork").Process(target=child, daemon=True)
+        process.start()
+        sender.close()
+        results = judge(mine)
+        try:
+            compact = receiver.recv()
+        except EOFError:
+            compact = None
+        process.join()
+        if not isinstance(compact, list):
+            return results + judge(theirs)
+        resources: dict[str, dict[str, Any]] = {}
+        for ci, uid, status, message, evidence in compact:
+            shared = resources.get(uid)
+            if shared is None:
+                shared = resources[uid] = resource_of(uid)
+            results.append(Result(self.compiled[ci].control, shared, Status(status), message, evidence))
         return results
 
     def _judge(
@@ -193,30 +268,31 @@ class Evaluator:
     ) -> list[Result]:
         facts = view["facts"]
         where = result_resource(view)
+        in_cde = facts.get("scope") == "cde"
+        has_tenant = bool(facts.get("tenant"))
+        key_gaps = listing.get((r.account, "@key-reference"), [])
         context: Any = None
         out = []
         for cc in controls:
             c = cc.control
-
-            def result(status: Status, message: str, c: Control = c, cc: CompiledControl = cc) -> Result:
-                evidence = {p: _lookup_path(view, p) for p in c.evidence}
-                return Result(control=c, resource=where, status=status, message=message, evidence=evidence)
-
-            if c.scope == "cde" and facts.get("scope") != "cde":
-                out.append(result(Status.NOT_APPLICABLE, "out of scope: not in the CDE"))
+            # Out-of-scope results carry no evidence: nothing was judged.
+            if c.scope == "cde" and not in_cde:
+                out.append(Result(c, where, Status.NOT_APPLICABLE, "out of scope: not in the CDE", {}))
                 continue
-            if c.scope == "tenant" and not facts.get("tenant"):
-                out.append(result(Status.NOT_APPLICABLE, "out of scope: no tenant"))
+            if c.scope == "tenant" and not has_tenant:
+                out.append(Result(c, where, Status.NOT_APPLICABLE, "out of scope: no tenant", {}))
                 continue
-            blocking = [e for e in own_errors if any(a in cc.text for a in e.attributes) or not e.attributes]
-            blocking += [e for t in cc.depends_on for e in listing.get((r.account, t), [])]
-            if _KEY_FACTS.search(cc.text):
-                blocking += listing.get((r.account, "@key-reference"), [])
+            blocking = [e for e in own_errors if not e.attributes or any(a in cc.text for a in e.attributes)]
+            for t in cc.depends_on:
+                blocking += listing.get((r.account, t), ())
+            if cc.reads_key_facts:
+                blocking += key_gaps
             if blocking:
-                out.append(result(Status.ERROR, "could not be read: " + "; ".join(e.cause for e in blocking)))
+                message = "could not be read: " + "; ".join(e.cause for e in blocking)
+                out.append(Result(c, where, Status.ERROR, message, _evidence(cc, view)))
                 continue
             if context is None:
-                account_lists = {}
+                account_lists: dict[str, Any] = {}
 
                 def resources(type_name: Any, account: str = r.account, cache: dict = account_lists) -> Any:
                     key = str(type_name)
@@ -234,15 +310,16 @@ class Evaluator:
                 if applies is not True and applies is not False:
                     raise TypeError(f"'where' returned {type(applies).__name__}, not a boolean")
                 if not applies:
-                    out.append(result(Status.NOT_APPLICABLE, "does not apply (where is false)"))
+                    out.append(Result(c, where, Status.NOT_APPLICABLE, "does not apply (where is false)", {}))
                     continue
                 verdict = cc.check.execute(context)
                 if verdict is not True and verdict is not False:
                     raise TypeError(f"'assert' returned {type(verdict).__name__}, not a boolean")
             except Exception as exc:  # CEL raises KeyError/TypeError/RuntimeError/ValueError alike
-                out.append(result(Status.ERROR, f"could not evaluate: {_one_line(exc)}"))
-                continue
-            out.append(result(Status.PASS, "met") if verdict else result(Status.FAIL, f"not met: {c.title}"))
+                status, message = Status.ERROR, f"could not evaluate: {_one_line(exc)}"
+            else:
+                status, message = (Status.PASS, "met") if verdict else (Status.FAIL, f"not met: {c.title}")
+            out.append(Result(c, where, status, message, _evidence(cc, view)))
         return out
 
     def _listing_errors(self, errors: list[CollectionError]) -> list[Result]:

@@ -11,6 +11,7 @@ from pcicheck.config import Config
 from pcicheck.engine import Evaluator
 from pcicheck.errors import InputError
 from pcicheck.model import Framework, Result, Snapshot
+from pcicheck.perf import paused_gc
 from pcicheck.rollup import RequirementStatus, roll_up
 from pcicheck.snapshot import snapshot_time
 
@@ -42,11 +43,12 @@ def evaluate_snapshot(snapshot: Snapshot, catalog: Catalog, config: Config, fram
                 path=config.path,
                 fix="check the id with `pcicheck controls list`",
             )
-    estate = analyze(snapshot.resources, config.scope)
-    evaluator = Evaluator(catalog.controls, config.params)
-    results = evaluator.evaluate(estate, snapshot.errors, now=snapshot_time(snapshot))
-    results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
-    requirements = roll_up(framework, catalog.controls, results)
+    with paused_gc():
+        estate = analyze(snapshot.resources, config.scope)
+        evaluator = Evaluator(catalog.controls, config.params)
+        results = evaluator.evaluate(estate, snapshot.errors, now=snapshot_time(snapshot))
+        results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
+        requirements = roll_up(framework, catalog.controls, results)
     return Evaluation(
         snapshot=snapshot,
         catalog=catalog,

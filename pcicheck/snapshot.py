@@ -16,6 +16,7 @@ from typing import Any
 from pcicheck import __version__
 from pcicheck.errors import InputError
 from pcicheck.model import CollectionError, Resource, Snapshot
+from pcicheck.perf import paused_gc
 
 SCHEMA = "pcicheck/snapshot/v1"
 SCHEMA_VERSION = 1
@@ -66,7 +67,8 @@ def _read_bytes(path: Path) -> bytes:
 def read_snapshot(path: Path) -> Snapshot:
     raw = _read_bytes(path)
     try:
-        doc = json.loads(raw)
+        with paused_gc():
+            doc = json.loads(raw)
     except UnicodeDecodeError:
         raise InputError("snapshot is not UTF-8 JSON", path=str(path), fix="collect it again") from None
     except json.JSONDecodeError as exc:
@@ -95,7 +97,8 @@ def read_snapshot(path: Path) -> Snapshot:
     try:
         created = str(doc["created_at"])
         datetime.fromisoformat(created.replace("Z", "+00:00"))
-        resources = tuple(Resource.from_dict(r) for r in doc["resources"])
+        with paused_gc():
+            resources = tuple(Resource.from_dict(r) for r in doc["resources"])
         errors = tuple(CollectionError.from_dict(e) for e in doc.get("errors", []))
         return Snapshot(
             tool_version=str(doc.get("tool", {}).get("version", "")),

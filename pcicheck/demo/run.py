@@ -43,7 +43,8 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
         elapsed = time.perf_counter() - started
     console_report.render(ev, console)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(results_json.dumps(results_json.build(ev)), encoding="utf-8")
+    with (out / "results.json").open("w", encoding="utf-8") as fp:
+        results_json.write(ev, fp)
     write_snapshot(snapshot, out / "snapshot.json.gz")
     code = exit_code(ev.results, Severity.LOW, len(snapshot.errors))
     console.print(

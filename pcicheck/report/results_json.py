@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, TextIO
 
 from pcicheck import __version__
 from pcicheck.model import Result, Status
@@ -18,25 +19,9 @@ def summary(results: tuple[Result, ...] | list[Result]) -> dict[str, int]:
     return {s.value: counts.get(s.value, 0) for s in Status if s != Status.MANUAL}
 
 
-def result_entry(r: Result, requirements: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    c = r.control
-    return {
-        "control": c.id,
-        "title": c.title,
-        "status": r.status.value,
-        "severity": c.severity.value,
-        "domain": c.domain,
-        "requirements": requirements or {fw: list(ids) for fw, ids in c.requirements.items()},
-        "resource": r.resource,
-        "message": r.message,
-        "evidence": r.evidence,
-    }
-
-
-def build(ev: Evaluation) -> dict[str, Any]:
+def _head(ev: Evaluation) -> dict[str, Any]:
+    """The document in key order, with `results` left to `_results` (the bulk of a large document)."""
     snap = ev.snapshot
-    # One mapping object per control, shared by its results: 100,000 results stay small in memory.
-    mapped = {c.id: {fw: list(ids) for fw, ids in c.requirements.items()} for c in ev.catalog.controls}
     return {
         "schema": SCHEMA,
         "tool": {"name": "pcicheck", "version": __version__, "catalog_digest": ev.catalog.digest()},
@@ -52,7 +37,7 @@ def build(ev: Evaluation) -> dict[str, Any]:
         },
         "scope": ev.config.scope.describe(),
         "summary": summary(ev.results),
-        "results": [result_entry(r, mapped[r.control.id]) for r in ev.results],
+        "results": None,
         "requirements": [
             {
                 "id": q.id,
@@ -68,6 +53,61 @@ def build(ev: Evaluation) -> dict[str, Any]:
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """Compact (a large estate's document is hundreds of MB indented); pretty-print with `jq .`."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_dumps = _ENCODER.encode
+
+
+def _write_results(results: tuple[Result, ...], out: TextIO) -> None:
+    """The results array, assembled from pieces encoded once: a control's fixed fields once per
+    control, a resource once per resource, written as it goes. 300,000 results take a fraction of
+    the time and memory of json.dumps over the equivalent list of dicts, with the same output."""
+    controls: dict[str, tuple[str, str]] = {}
+    resources: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    batch: list[str] = []
+    for i, r in enumerate(results):
+        c = r.control
+        pieces = controls.get(c.id)
+        if pieces is None:
+            requirements = {fw: list(ids) for fw, ids in c.requirements.items()}
+            pieces = controls[c.id] = (
+                f'{{"control":{_dumps(c.id)},"title":{_dumps(c.title)},"status":"',
+                f'","severity":"{c.severity.value}","domain":"{c.domain}","requirements":{_dumps(requirements)},'
+                '"resource":',
+            )
+        uid = r.resource["uid"]
+        resource = resources.get(uid)
+        if resource is None:
+            resource = resources[uid] = _dumps(r.resource)
+        message = texts.get(r.message)
+        if message is None:
+            message = texts[r.message] = _dumps(r.message)
+        evidence = _dumps(r.evidence) if r.evidence else "{}"
+        batch.append(
+            f'{"," if i else ""}{pieces[0]}{r.status.value}{pieces[1]}{resource},"message":{message},'
+            f'"evidence":{evidence}}}'
+        )
+        if len(batch) >= 4096:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
+
+
+def write(ev: Evaluation, out: TextIO) -> None:
+    """The whole document as compact JSON text (pretty-print with `jq .`)."""
+    out.write("{")
+    for n, (key, value) in enumerate(_head(ev).items()):
+        out.write(f"{',' if n else ''}{_dumps(key)}:")
+        if key == "results":
+            out.write("[")
+            _write_results(ev.results, out)
+            out.write("]")
+        else:
+            out.write(_dumps(value))
+    out.write("}\n")
+
+
+def render(ev: Evaluation) -> str:
+    buffer = io.StringIO()
+    write(ev, buffer)
+    return buffer.getvalue()

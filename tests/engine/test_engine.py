@@ -284,3 +284,39 @@ def test_key_users_fact_and_its_fail_closed_dependencies() -> None:
     )
     statuses = {x.resource["uid"]: x.status for x in judge([c], [acme], [unlisted])}
     assert statuses[acme.uid] == Status.ERROR
+
+
+def test_parallel_evaluation_gives_the_serial_results() -> None:
+    import random
+
+    from pcicheck.catalog import load_catalog
+
+    rng = random.Random(3)
+    catalog = load_catalog()
+    resources = []
+    for i in range(400):
+        c = catalog.controls[i % len(catalog.controls)]
+        case = c.tests[i % len(c.tests)]
+        tags = dict(case.resource.get("tags") or {})
+        if rng.random() < 0.3:
+            tags["pci-scope"] = "cde"
+        resources.append(
+            Resource(
+                uid=f"u{i}",
+                type=c.resource,
+                provider="aws",
+                account="111",
+                region="r",
+                name=f"n{i}",
+                tags=tags,
+                attributes=dict(case.resource.get("attributes") or {}),
+            )
+        )
+    estate = analyze(resources, ScopeConfig())
+
+    def key(r):
+        return (r.control.id, r.resource["uid"], r.status, r.message, repr(r.evidence), repr(r.resource))
+
+    serial = sorted(map(key, Evaluator(catalog.controls).evaluate(estate, [], NOW)))
+    parallel = sorted(map(key, Evaluator(catalog.controls, parallel_from=1).evaluate(estate, [], NOW)))
+    assert len(serial) > 400 and parallel == serial

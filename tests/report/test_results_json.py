@@ -1,0 +1,96 @@
+"""The results document: exact shape, and the piecewise encoder agrees with plain json."""
+
+from __future__ import annotations
+
+import json
+
+from pcicheck.catalog import load_catalog
+from pcicheck.config import Config
+from pcicheck.model import CollectionError, Resource, Snapshot
+from pcicheck.pipeline import evaluate_snapshot
+from pcicheck.report.results_json import render
+
+HOSTILE = 'role/[admin] "quoted" \\ </script> ünïcode \u2028'
+
+
+def evaluation():
+    key = Resource(
+        uid="arn:aws:kms:eu-west-2:111:key/k1",
+        type="aws.kms.key",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name=HOSTILE,
+        tags={"Name": HOSTILE, "tenant": "acme"},
+        attributes={
+            "key_id": "k1",
+            "arn": "arn:aws:kms:eu-west-2:111:key/k1",
+            "manager": "CUSTOMER",
+            "state": "Enabled",
+            "key_spec": "SYMMETRIC_DEFAULT",
+            "rotation_enabled": False,
+            "rotation_period_days": None,
+            "next_rotation_date": None,
+            "aliases": [],
+        },
+    )
+    err = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="s3",
+        operation="ListBuckets",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.s3.bucket",),
+    )
+    snap = Snapshot(
+        tool_version="0.1.0",
+        created_at="2026-11-25T00:00:00Z",
+        request={"providers": ["aws"]},
+        identity={"aws": {"account": "111"}},
+        resources=(key,),
+        errors=(err,),
+    )
+    return evaluate_snapshot(snap, load_catalog(), Config(), "pci-dss-4.0.1")
+
+
+def test_document_matches_the_contract() -> None:
+    ev = evaluation()
+    doc = json.loads(render(ev))
+    assert list(doc) == [
+        "schema",
+        "tool",
+        "framework",
+        "started_at",
+        "finished_at",
+        "snapshot",
+        "scope",
+        "summary",
+        "results",
+        "requirements",
+        "errors",
+    ]
+    expected = [
+        {
+            "control": r.control.id,
+            "title": r.control.title,
+            "status": r.status.value,
+            "severity": r.control.severity.value,
+            "domain": r.control.domain,
+            "requirements": {fw: list(ids) for fw, ids in r.control.requirements.items()},
+            "resource": r.resource,
+            "message": r.message,
+            "evidence": r.evidence,
+        }
+        for r in ev.results
+    ]
+    assert doc["results"] == json.loads(json.dumps(expected))
+    rotation = next(r for r in doc["results"] if r["control"] == "aws-kms-key-rotation")
+    assert rotation["status"] == "fail" and rotation["resource"]["name"] == HOSTILE
+    assert rotation["requirements"]["pci-dss-4.0.1"] == ["3.7.4"]
+    assert sum(doc["summary"].values()) == len(doc["results"])
+    assert doc["errors"][0]["code"] == "AccessDenied"
+    listing = [r for r in doc["results"] if r["resource"]["uid"] == "aws://111/eu-west-2/s3"]
+    assert listing and {r["status"] for r in listing} == {"error"}
+    assert doc["framework"]["id"] == "pci-dss-4.0.1"
