@@ -271,10 +271,16 @@ class Evaluator:
         in_cde = facts.get("scope") == "cde"
         has_tenant = bool(facts.get("tenant"))
         key_gaps = listing.get((r.account, "@key-reference"), [])
+        # Scope and tenant come from tags: unreadable tags make "out of scope" unknowable.
+        tag_gaps = [e for e in own_errors if "tags" in e.attributes]
         context: Any = None
         out = []
         for cc in controls:
             c = cc.control
+            if c.scope != "all" and tag_gaps:
+                message = "scope unknown, tags could not be read: " + "; ".join(e.cause for e in tag_gaps)
+                out.append(Result(c, where, Status.ERROR, message, {}))
+                continue
             # Out-of-scope results carry no evidence: nothing was judged.
             if c.scope == "cde" and not in_cde:
                 out.append(Result(c, where, Status.NOT_APPLICABLE, "out of scope: not in the CDE", {}))

@@ -1,8 +1,8 @@
 """CloudTrail trails, each collected once, in its home region.
 
-DescribeTrails with includeShadowTrails=False lists only the trails created in the region
-asked, so a multi-region trail is not repeated in every region it covers. Known limit: in a
-member account, an organization trail exists only as a shadow and so is not listed here.
+Shadow trails are included so that, in a member account, the organization trail (which
+exists there only as a shadow) is seen; keeping only trails whose HomeRegion is the region
+asked means a multi-region trail is still collected once, not in every region it covers.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ def _opt(data: dict[str, Any], key: str) -> Any:
 def collect(ctx: CollectContext) -> Iterator[Resource]:
     ct = ctx.client()
     # DescribeTrails has no paginator: it returns every trail in one response.
-    trails = list(ctx.pages(ct, "describe_trails", "trailList", includeShadowTrails=False))
+    trails = list(ctx.pages(ct, "describe_trails", "trailList", includeShadowTrails=True))
     for trail in trails:
         home = trail.get("HomeRegion", ctx.region)
         if home != ctx.region:
-            continue  # belt and braces: another region's collector owns it
+            continue  # the collector of its home region owns it
         arn = trail["TrailARN"]
         source = [ctx.action(ct, "describe_trails")]
         status = ctx.get(ct, "get_trail_status", uid=arn, resource_type=TRAIL, attributes=("is_logging",), Name=arn)
