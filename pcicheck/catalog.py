@@ -30,6 +30,7 @@ from pcicheck.model import (
 from pcicheck.yamlfile import LineDict, load_documents, load_mapping
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CEL_ERROR = re.compile(r"ERROR: <input>:(\d+):(\d+): ([^\n]+)")
 REQUIRED = (
     "id",
     "title",
@@ -172,7 +173,8 @@ def _compile(expr: Any, what: str, path: Path, line: int) -> None:
     try:
         cel.compile(expr)
     except Exception as exc:  # the cel module raises ValueError for syntax; keep any to one line
-        detail = " ".join(str(exc).split("\n")[1:2]).strip() or str(exc).splitlines()[0]
+        found = _CEL_ERROR.search(str(exc))
+        detail = f"{found.group(3)} at column {found.group(2)}" if found else str(exc).splitlines()[0]
         raise InputError(
             f"'{what}' is not valid CEL: {detail}",
             path=str(path),

@@ -56,9 +56,13 @@ class ListFormat(StrEnum):
     json = "json"
 
 
+def _say(line: str) -> None:
+    """One plain line on stderr: never wrapped, never markup (file:line problems must stay greppable)."""
+    sys.stderr.write(" ".join(line.split()) + "\n")
+
+
 def _say_error(message: str) -> None:
-    """Errors are one line, never wrapped, never markup."""
-    sys.stderr.write(f"pcicheck: error: {' '.join(message.split())}\n")
+    _say(f"pcicheck: error: {message}")
 
 
 def _stdout() -> Console:
@@ -388,24 +392,21 @@ def controls_validate(
     from pcicheck.controltests import run_control_tests
 
     dirs, builtin = _catalog_dirs(directory)
-    console = _stderr()
     try:
         catalog = load_catalog(dirs, builtin=builtin)
     except CatalogInvalid as exc:
         for p in exc.problems:
-            console.print(Text(str(p)))
+            _say(str(p))
         raise typer.Exit(ExitCode.INVALID) from None
     failed = [o for o in run_control_tests(catalog.controls) if not o.ok]
     for o in failed:
-        console.print(
-            Text(
-                f"{o.control.path}:{o.case.line}: test {o.case.name!r} expected {o.case.expect.value}, "
-                f"got {o.status.value} ({o.message})"
-            )
+        _say(
+            f"{o.control.path}:{o.case.line}: test {o.case.name!r} expected {o.case.expect.value}, "
+            f"got {o.status.value} ({o.message})"
         )
     if failed:
         raise typer.Exit(ExitCode.INVALID)
-    console.print(Text(f"{len(catalog.controls)} controls valid"))
+    _say(f"{len(catalog.controls)} controls valid")
 
 
 @controls_app.command("test")
@@ -421,19 +422,13 @@ def controls_test(
     dirs, builtin = _catalog_dirs(directory)
     catalog = load_catalog(dirs, builtin=builtin)
     outcomes = run_control_tests(catalog.controls)
-    console = _stderr()
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        console.print(
-            Text(
-                f"FAIL {o.control.path}:{o.case.line}: {o.control.id} / {o.case.name}: expected "
-                f"{o.case.expect.value}, got {o.status.value} ({o.message})",
-                style="red",
-            )
+        _say(
+            f"FAIL {o.control.path}:{o.case.line}: {o.control.id} / {o.case.name}: expected "
+            f"{o.case.expect.value}, got {o.status.value} ({o.message})"
         )
-    console.print(
-        Text(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({len(catalog.controls)} controls)")
-    )
+    _say(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({len(catalog.controls)} controls)")
     raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
 
 
