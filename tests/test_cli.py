@@ -98,3 +98,12 @@ def test_controls_show_and_test(capsys: pytest.CaptureFixture) -> None:
 def test_help_documents_exit_codes(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "scan", "--help")
     assert code == 0 and "3 scan incomplete" in " ".join(out.split())
+
+
+def test_demo_without_the_emulator_says_how(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "moto.server", None)  # as if pcicheck[demo] were not installed
+    code, _, err = run(capsys, "demo", "--quiet")
+    assert code == 2
+    assert "the AWS emulator (moto) is not installed (install the demo extra" in err
