@@ -107,3 +107,42 @@ def test_demo_without_the_emulator_says_how(capsys: pytest.CaptureFixture, monke
     code, _, err = run(capsys, "demo", "--quiet")
     assert code == 2
     assert "the AWS emulator (moto) is not installed (install the demo extra" in err
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "expected"),
+    [
+        (
+            {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"},
+            [],
+            "cannot reach AWS: Could not connect to the endpoint URL",
+        ),
+        ({}, ["--profile", "nope-profile"], "AWS profile 'nope-profile' not found"),
+        (
+            {
+                "AWS_CONFIG_FILE": "/nonexistent",
+                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                "AWS_EC2_METADATA_DISABLED": "true",
+            },
+            [],
+            "no AWS credentials found",
+        ),
+    ],
+)
+def test_aws_unusable(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], argv: list[str], expected: str
+) -> None:
+    for key in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code, _, err = run(capsys, "scan", "--aws", "--regions", "us-east-1", *argv)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and expected in err

@@ -82,9 +82,12 @@ def _session(options: AwsOptions) -> Any:
 
 def _identity(session: Any, config: Any) -> dict[str, Any]:
     import botocore.exceptions
+    from botocore.config import Config
 
     try:
-        ident = session.client("sts", region_name=GLOBAL_REGION, config=config).get_caller_identity()
+        # The first call: fail fast when there is no endpoint at all, rather than after ten backoffs.
+        quick = config.merge(Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5))
+        ident = session.client("sts", region_name=GLOBAL_REGION, config=quick).get_caller_identity()
     except botocore.exceptions.NoCredentialsError:
         raise CollectionFailed(
             "no AWS credentials found", fix="set AWS_PROFILE or --profile, or run `aws configure`"
