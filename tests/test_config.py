@@ -20,12 +20,21 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_custom_scope_tags_drive_analysis(tmp_path: Path) -> None:
     path = tmp_path / "pcicheck.yaml"
-    path.write_text("scope:\n  cde: {tag: zone, value: cardholder}\n  tenant: {tag: customer}\n"
-                    "params:\n  aws-kms-key-rotation: {max_days: 180}\n")
+    path.write_text(
+        "scope:\n  cde: {tag: zone, value: cardholder}\n  tenant: {tag: customer}\n"
+        "params:\n  aws-kms-key-rotation: {max_days: 180}\n"
+    )
     config = load_config(path)
     assert config.params == {"aws-kms-key-rotation": {"max_days": 180}}
-    r = Resource(uid="u", type="aws.s3.bucket", provider="aws", account="1", region="r", name="b",
-                 tags={"zone": "cardholder", "customer": "acme", "pci-scope": "cde"})
+    r = Resource(
+        uid="u",
+        type="aws.s3.bucket",
+        provider="aws",
+        account="1",
+        region="r",
+        name="b",
+        tags={"zone": "cardholder", "customer": "acme", "pci-scope": "cde"},
+    )
     facts = analyze([r], config.scope).facts["u"]
     assert facts == {"scope": "cde", "scope_reason": "tag zone=cardholder", "tenant": "acme", "kms_key_uid": None}
 
@@ -56,7 +65,8 @@ def test_params_for_an_unknown_control_are_refused(tmp_path: Path) -> None:
 
     path = tmp_path / "pcicheck.yaml"
     path.write_text("params:\n  aws-kms-key-rotatoin: {max_days: 180}\n")
-    snap = Snapshot(tool_version="x", created_at="2026-01-01T00:00:00Z", request={}, identity={}, resources=(),
-                    errors=())
+    snap = Snapshot(
+        tool_version="x", created_at="2026-01-01T00:00:00Z", request={}, identity={}, resources=(), errors=()
+    )
     with pytest.raises(InputError, match="params given for unknown control 'aws-kms-key-rotatoin'"):
         evaluate_snapshot(snap, load_catalog(), load_config(path), "pci-dss-3.2.1")

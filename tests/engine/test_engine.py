@@ -323,9 +323,18 @@ def test_parallel_evaluation_gives_the_serial_results() -> None:
 
 
 def test_unreadable_tags_make_scoped_controls_error_not_out_of_scope() -> None:
-    err = CollectionError(provider="aws", account="111", region="eu-west-2", service="kms",
-                          operation="ListResourceTags", code="AccessDenied", message="no",
-                          resource_types=("aws.kms.key",), resource_uid="a", attributes=("tags",))
+    err = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="kms",
+        operation="ListResourceTags",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.kms.key",),
+        resource_uid="a",
+        attributes=("tags",),
+    )
     cde = control(check="true", scope="cde", cid="cde")
     everywhere = control(check="true", cid="all")
     results = {r.control.id: r.status for r in judge([cde, everywhere], [key("a")], [err])}

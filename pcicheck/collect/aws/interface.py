@@ -122,6 +122,37 @@ class CollectContext:
             self.calls[action] += 1
             yield from getattr(client, operation)(**kwargs).get(key) or ()
 
+    def record_error(
+        self,
+        client: Any,
+        operation: str,
+        exc: BaseException,
+        *,
+        resource_type: str,
+        uid: str | None = None,
+        attributes: tuple[str, ...] = (),
+        note: str = "",
+        region: str | None = None,
+    ) -> None:
+        """Record that `operation` failed with `exc`: for `uid`'s `attributes`, or without a uid
+        for every `resource_type` in the region. `note` is appended to the message in brackets
+        (e.g. which parent's listing failed); `region` defaults to the context's."""
+        message = error_message(exc)
+        self.errors.append(
+            CollectionError(
+                provider="aws",
+                account=self.account,
+                region=self.region if region is None else region,
+                service=self.spec.name,
+                operation=self.action(client, operation).split(":", 1)[1],
+                code=error_code(exc),
+                message=f"{message} ({note})" if note else message,
+                resource_types=(resource_type,),
+                resource_uid=uid,
+                attributes=attributes,
+            )
+        )
+
     def get(
         self,
         client: Any,
@@ -131,30 +162,19 @@ class CollectContext:
         resource_type: str,
         attributes: tuple[str, ...],
         absent: tuple[str, ...] = (),
+        region: str | None = None,
         **kwargs: Any,
     ) -> Any:
         """A per-resource read. Returns the response; None if the error code is in `absent`
         (meaning "not configured"); FAILED (and records a CollectionError naming `uid` and
-        `attributes`) on any other error."""
+        `attributes`, in `region`, by default the context's) on any other error."""
         try:
             return self.call(client, operation, **kwargs)
         except Exception as exc:  # botocore raises many unrelated classes; the code decides
-            code = error_code(exc)
-            if code in absent:
+            if error_code(exc) in absent:
                 return None
-            self.errors.append(
-                CollectionError(
-                    provider="aws",
-                    account=self.account,
-                    region=self.region,
-                    service=self.spec.name,
-                    operation=self.action(client, operation).split(":", 1)[1],
-                    code=code,
-                    message=error_message(exc),
-                    resource_types=(resource_type,),
-                    resource_uid=uid,
-                    attributes=attributes,
-                )
+            self.record_error(
+                client, operation, exc, resource_type=resource_type, uid=uid, attributes=attributes, region=region
             )
             return FAILED
 
@@ -181,6 +201,54 @@ class CollectContext:
             attributes={k: v for k, v in attributes.items() if v is not FAILED},
             source=tuple(sorted(set(source))),
         )
+
+
+@dataclass
+class ResourceReads:
+    """The per-resource reads of one resource, remembering which calls produced it (`source`).
+
+    Every read goes through `ctx.get`, so a failure is recorded against `uid`, `resource_type`
+    and the attributes the read was for, in `region` (None: the context's region)."""
+
+    ctx: CollectContext
+    uid: str
+    resource_type: str
+    source: set[str] = field(default_factory=set)
+    region: str | None = None
+
+    def get(
+        self, client: Any, operation: str, attributes: tuple[str, ...], *, absent: tuple[str, ...] = (), **kwargs: Any
+    ) -> Any:
+        result = self.ctx.get(
+            client,
+            operation,
+            uid=self.uid,
+            resource_type=self.resource_type,
+            attributes=attributes,
+            absent=absent,
+            region=self.region,
+            **kwargs,
+        )
+        if result is not FAILED:
+            self.source.add(self.ctx.action(client, operation))
+        return result
+
+    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
+        """Every item of a paginated per-resource call; FAILED if any page failed, None if absent.
+
+        Both marker styles are followed: IAM pages with IsTruncated/Marker, KMS with
+        Truncated/NextMarker; each takes the marker back as `Marker`."""
+        items: list[Any] = []
+        while True:
+            page = self.get(client, operation, attributes, **kwargs)
+            if page is FAILED or page is None:
+                return page
+            items.extend(page.get(key) or ())
+            truncated = page.get("IsTruncated") or page.get("Truncated")
+            marker = page.get("Marker") or page.get("NextMarker")
+            if not truncated or not marker:
+                return items
+            kwargs["Marker"] = marker
 
 
 def name_from_tags(tags: dict[str, str], fallback: str) -> str:

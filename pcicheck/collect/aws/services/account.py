@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
 from pcicheck.collect.aws.services.s3 import public_access_block
 from pcicheck.model import Resource
 
@@ -24,30 +24,15 @@ ACTIONS: dict[str, str] = {
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
     uid = f"aws://{ctx.account}"
-    source: set[str] = set()
-
-    def get(client: Any, operation: str, attribute: str, absent: str, **kwargs: Any) -> Any:
-        result = ctx.get(
-            client,
-            operation,
-            uid=uid,
-            resource_type=TYPE,
-            attributes=(attribute,),
-            absent=(absent,),
-            **kwargs,
-        )
-        if result is not FAILED:
-            source.add(ctx.action(client, operation))
-        return result
-
+    reads = ResourceReads(ctx, uid, TYPE)
     iam = ctx.client("iam")
-    policy = get(iam, "get_account_password_policy", "password_policy", "NoSuchEntity")
+    policy = reads.get(iam, "get_account_password_policy", ("password_policy",), absent=("NoSuchEntity",))
     s3control = ctx.client("s3control")
-    pab = get(
+    pab = reads.get(
         s3control,
         "get_public_access_block",
-        "s3_public_access_block",
-        "NoSuchPublicAccessBlockConfiguration",
+        ("s3_public_access_block",),
+        absent=("NoSuchPublicAccessBlockConfiguration",),
         AccountId=ctx.account,
     )
     yield ctx.resource(
@@ -60,7 +45,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             "s3_public_access_block": pab if pab is FAILED else public_access_block(pab),
         },
         region="",
-        source=source,
+        source=reads.source,
     )
 
 

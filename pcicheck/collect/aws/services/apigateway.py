@@ -15,42 +15,13 @@ from pcicheck.collect.aws.interface import (
     FAILED,
     CollectContext,
     ServiceSpec,
-    error_code,
-    error_message,
 )
-from pcicheck.model import CollectionError, Resource
+from pcicheck.model import Resource
 
 METHOD = "aws.apigateway.method"
 STAGE = "aws.apigateway.stage"
 
 _METHOD_ATTRS = ("authorization_type", "authorizer", "api_key_required")
-
-
-def _record(
-    ctx: CollectContext,
-    client: Any,
-    operation: str,
-    exc: BaseException,
-    *,
-    resource_type: str,
-    uid: str | None = None,
-    attributes: tuple[str, ...] = (),
-    note: str = "",
-) -> None:
-    ctx.errors.append(
-        CollectionError(
-            provider="aws",
-            account=ctx.account,
-            region=ctx.region,
-            service=ctx.spec.name,
-            operation=ctx.action(client, operation).split(":", 1)[1],
-            code=error_code(exc),
-            message=f"{error_message(exc)} ({note})" if note else error_message(exc),
-            resource_types=(resource_type,),
-            resource_uid=uid,
-            attributes=attributes,
-        )
-    )
 
 
 def _api_arn(ctx: CollectContext, api_id: str) -> str:
@@ -72,7 +43,7 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
         # embed=methods returns each Method inline, saving one GetMethod per verb.
         items = list(ctx.pages(ag, "get_resources", "items", restApiId=api_id, embed=["methods"]))
     except Exception as exc:  # this API's methods are unknown: error the type, keep the other APIs
-        _record(ctx, ag, "get_resources", exc, resource_type=METHOD, note=f"REST API {api_id} {api_name!r}")
+        ctx.record_error(ag, "get_resources", exc, resource_type=METHOD, note=f"REST API {api_id} {api_name!r}")
         return
     endpoint = api.get("endpointConfiguration")
     endpoint_types: Any = list(endpoint.get("types") or []) if isinstance(endpoint, dict) else FAILED
@@ -108,7 +79,7 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
         except Exception as exc:  # every method that names an authorizer loses that attribute
             authorizers = FAILED
             for uid in needs:
-                _record(ctx, ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",))
+                ctx.record_error(ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",))
 
     for uid, _item, path, verb, method, source in found:
         attributes: dict[str, Any] = {
@@ -148,7 +119,7 @@ def _stages(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resou
     try:
         stages = list(ctx.pages(ag, "get_stages", "item", restApiId=api_id))
     except Exception as exc:  # this API's stages are unknown: error the type, keep the other APIs
-        _record(ctx, ag, "get_stages", exc, resource_type=STAGE, note=f"REST API {api_id} {api_name!r}")
+        ctx.record_error(ag, "get_stages", exc, resource_type=STAGE, note=f"REST API {api_id} {api_name!r}")
         return
     source = [ctx.action(ag, "get_rest_apis"), ctx.action(ag, "get_stages")]
     for stage in stages:

@@ -16,40 +16,11 @@ from pcicheck.collect.aws.interface import (
     FAILED,
     CollectContext,
     ServiceSpec,
-    error_code,
-    error_message,
 )
-from pcicheck.model import CollectionError, Resource
+from pcicheck.model import Resource
 
 ROUTE = "aws.apigatewayv2.route"
 STAGE = "aws.apigatewayv2.stage"
-
-
-def _record(
-    ctx: CollectContext,
-    client: Any,
-    operation: str,
-    exc: BaseException,
-    *,
-    resource_type: str,
-    uid: str | None = None,
-    attributes: tuple[str, ...] = (),
-    note: str = "",
-) -> None:
-    ctx.errors.append(
-        CollectionError(
-            provider="aws",
-            account=ctx.account,
-            region=ctx.region,
-            service=ctx.spec.name,
-            operation=ctx.action(client, operation).split(":", 1)[1],
-            code=error_code(exc),
-            message=f"{error_message(exc)} ({note})" if note else error_message(exc),
-            resource_types=(resource_type,),
-            resource_uid=uid,
-            attributes=attributes,
-        )
-    )
 
 
 def _api_arn(ctx: CollectContext, api_id: str) -> str:
@@ -73,7 +44,7 @@ def _routes(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
     try:
         routes = list(ctx.pages(v2, "get_routes", "Items", ApiId=api_id))
     except Exception as exc:  # this API's routes are unknown: error the type, keep the other APIs
-        _record(ctx, v2, "get_routes", exc, resource_type=ROUTE, note=f"API {api_id} {api_name!r}")
+        ctx.record_error(v2, "get_routes", exc, resource_type=ROUTE, note=f"API {api_id} {api_name!r}")
         return
     uids = {r["RouteId"]: f"{_api_arn(ctx, api_id)}/routes/{r['RouteId']}" for r in routes}
 
@@ -85,7 +56,7 @@ def _routes(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
         except Exception as exc:  # each route using it loses `authorizer`, and says so
             authorizers[auth_id] = FAILED
             for uid in users:
-                _record(ctx, v2, "get_authorizer", exc, resource_type=ROUTE, uid=uid, attributes=("authorizer",))
+                ctx.record_error(v2, "get_authorizer", exc, resource_type=ROUTE, uid=uid, attributes=("authorizer",))
 
     base_source = [ctx.action(v2, "get_apis"), ctx.action(v2, "get_routes")]
     for route in routes:
@@ -120,7 +91,7 @@ def _stages(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
     try:
         stages = list(ctx.pages(v2, "get_stages", "Items", ApiId=api_id))
     except Exception as exc:  # this API's stages are unknown: error the type, keep the other APIs
-        _record(ctx, v2, "get_stages", exc, resource_type=STAGE, note=f"API {api_id} {api_name!r}")
+        ctx.record_error(v2, "get_stages", exc, resource_type=STAGE, note=f"API {api_id} {api_name!r}")
         return
     source = [ctx.action(v2, "get_apis"), ctx.action(v2, "get_stages")]
     for stage in stages:

@@ -16,13 +16,11 @@ from pcicheck.collect.aws.interface import (
     FAILED,
     CollectContext,
     ServiceSpec,
-    error_code,
-    error_message,
     iso,
     name_from_tags,
     tag_map,
 )
-from pcicheck.model import CollectionError, Resource
+from pcicheck.model import Resource
 
 REGION = "aws.region"
 SECURITY_GROUP = "aws.ec2.security_group"
@@ -60,22 +58,8 @@ def _record_each(
 ) -> None:
     """A shared secondary read failed: every resource that needed it gets its own error,
     because the engine matches per-resource errors by uid and attribute."""
-    op = ctx.action(client, operation).split(":", 1)[1]
     for uid in uids:
-        ctx.errors.append(
-            CollectionError(
-                provider="aws",
-                account=ctx.account,
-                region=ctx.region,
-                service=ctx.spec.name,
-                operation=op,
-                code=error_code(exc),
-                message=error_message(exc),
-                resource_types=(resource_type,),
-                resource_uid=uid,
-                attributes=attributes,
-            )
-        )
+        ctx.record_error(client, operation, exc, resource_type=resource_type, uid=uid, attributes=attributes)
 
 
 # --- aws.region ---------------------------------------------------------------------------------

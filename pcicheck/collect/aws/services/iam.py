@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, iso, name_from_tags, tag_map
+from pcicheck.collect.aws.interface import (
+    FAILED,
+    CollectContext,
+    ResourceReads,
+    ServiceSpec,
+    iso,
+    name_from_tags,
+    tag_map,
+)
 from pcicheck.collect.aws.services.account import SPEC as ACCOUNT_SPEC
 from pcicheck.model import CollectionError, Resource
 
@@ -30,34 +38,19 @@ def redact_key_id(key_id: str) -> str:
 
 
 @dataclass
-class _Reads:
-    """Per-resource reads, remembering which calls produced the resource."""
+class _Reads(ResourceReads):
+    """Per-resource reads that also keep the errors behind them, so a shared read's failure
+    can be handed on to every other resource that depends on it."""
 
-    ctx: CollectContext
-    uid: str
-    type: str
-    source: set[str] = field(default_factory=set)
     failures: list[CollectionError] = field(default_factory=list)  # recorded or inherited
 
-    def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(client, operation, uid=self.uid, resource_type=self.type, attributes=attributes, **kwargs)
+    def get(
+        self, client: Any, operation: str, attributes: tuple[str, ...], *, absent: tuple[str, ...] = (), **kwargs: Any
+    ) -> Any:
+        result = super().get(client, operation, attributes, absent=absent, **kwargs)
         if result is FAILED:
             self.failures.append(self.ctx.errors[-1])
-        else:
-            self.source.add(self.ctx.action(client, operation))
         return result
-
-    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        """Every item of a paginated per-resource call; FAILED if any page failed, None if absent."""
-        items: list[Any] = []
-        while True:
-            page = self.get(client, operation, attributes, **kwargs)
-            if page is FAILED or page is None:
-                return page
-            items.extend(page.get(key) or ())
-            if not page.get("IsTruncated") or not page.get("Marker"):
-                return items
-            kwargs["Marker"] = page["Marker"]
 
     def inherit(self, failure: CollectionError, attributes: tuple[str, ...]) -> None:
         """A shared read (a policy document, a group) failed earlier for another resource:
@@ -66,7 +59,9 @@ class _Reads:
         if failure.resource_uid == self.uid and failure.attributes == attributes:
             return  # already recorded for this very resource and attributes
         self.ctx.errors.append(
-            dataclasses.replace(failure, resource_uid=self.uid, resource_types=(self.type,), attributes=attributes)
+            dataclasses.replace(
+                failure, resource_uid=self.uid, resource_types=(self.resource_type,), attributes=attributes
+            )
         )
 
 
@@ -134,7 +129,7 @@ class _Collector:
         return FAILED if cached.failure is not None else cached.value
 
     def _read_document(self, reads: _Reads, arn: str, version_id: str | None, attributes: tuple[str, ...]) -> _Shared:
-        own = _Reads(self.ctx, reads.uid, reads.type)
+        own = _Reads(self.ctx, reads.uid, reads.resource_type)
         if version_id is None:
             # An AWS-managed policy attached to a user: ListPolicies (Local) did not give its version.
             described = own.get(self.iam, "get_policy", attributes, PolicyArn=arn)
@@ -256,7 +251,7 @@ class _Collector:
     def group_admin(self, reads: _Reads, group: str) -> Any:
         cached = self.groups.get(group)
         if cached is None:
-            own = _Reads(self.ctx, reads.uid, reads.type)
+            own = _Reads(self.ctx, reads.uid, reads.resource_type)
             verdict = self._read_group(own, group)
             failure = own.failures[0] if verdict is FAILED else None
             cached = _Shared(verdict, frozenset(own.source), failure)

@@ -7,20 +7,18 @@ exactly what an auditor asks about (data encrypted under it becomes unreadable).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from pcicheck.collect.aws.interface import (
     FAILED,
     CollectContext,
+    ResourceReads,
     ServiceSpec,
-    error_code,
-    error_message,
     iso,
     name_from_tags,
     tag_map,
 )
-from pcicheck.model import CollectionError, Resource
+from pcicheck.model import Resource
 
 TYPE = "aws.kms.key"
 
@@ -44,33 +42,6 @@ _ROTATION_STATES = ("Enabled", "Disabled")
 
 # AWS rotates AWS-managed keys yearly and does not let this be changed.
 _AWS_MANAGED_PERIOD_DAYS = 365
-
-
-@dataclass
-class _Reads:
-    """The per-resource reads of one key, remembering which calls produced it."""
-
-    ctx: CollectContext
-    uid: str
-    source: set[str] = field(default_factory=set)
-
-    def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs)
-        if result is not FAILED:
-            self.source.add(self.ctx.action(client, operation))
-        return result
-
-    def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        """Every item of a paginated per-resource call, or FAILED if any page failed."""
-        items: list[Any] = []
-        while True:
-            page = self.get(client, operation, attributes, **kwargs)
-            if page is FAILED:
-                return FAILED
-            items.extend(page.get(key) or ())
-            if not page.get("Truncated") or not page.get("NextMarker"):
-                return items
-            kwargs["Marker"] = page["NextMarker"]
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
@@ -104,7 +75,7 @@ def _key(
 ) -> Resource:
     key_id = str(key["KeyId"])
     uid = str(key.get("KeyArn") or f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account}:key/{key_id}")
-    reads = _Reads(ctx, uid, {ctx.action(kms, "list_keys")})
+    reads = ResourceReads(ctx, uid, TYPE, {ctx.action(kms, "list_keys")})
     attributes: dict[str, Any] = {"key_id": key_id, "arn": uid}
 
     if alias_failure is None:
@@ -113,20 +84,7 @@ def _key(
         attributes["aliases"] = key_aliases
     else:
         key_aliases = []
-        ctx.errors.append(
-            CollectionError(
-                provider="aws",
-                account=ctx.account,
-                region=ctx.region,
-                service=ctx.spec.name,
-                operation="ListAliases",
-                code=error_code(alias_failure),
-                message=error_message(alias_failure),
-                resource_types=(TYPE,),
-                resource_uid=uid,
-                attributes=("aliases",),
-            )
-        )
+        ctx.record_error(kms, "list_aliases", alias_failure, resource_type=TYPE, uid=uid, attributes=("aliases",))
 
     described = reads.get(kms, "describe_key", _DESCRIBED, KeyId=key_id)
     metadata: dict[str, Any] = {} if described is FAILED else described.get("KeyMetadata") or {}
@@ -165,7 +123,7 @@ def _key(
     )
 
 
-def _rotation(reads: _Reads, kms: Any, key_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+def _rotation(reads: ResourceReads, kms: Any, key_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
     manager = metadata.get("KeyManager")
     spec = metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec")
     state = metadata.get("KeyState")

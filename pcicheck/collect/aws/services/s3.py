@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from pcicheck.collect.aws.interface import (
     FAILED,
     CollectContext,
+    ResourceReads,
     ServiceSpec,
     iso,
     name_from_tags,
@@ -50,21 +50,6 @@ _PUBLIC_GRANTEES = frozenset(
 _LEGACY_LOCATIONS = {"EU": "eu-west-1"}
 
 
-@dataclass
-class _Reads:
-    """The per-resource reads of one bucket, remembering which calls produced it."""
-
-    ctx: CollectContext
-    uid: str
-    source: set[str] = field(default_factory=set)
-
-    def get(self, client: Any, operation: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
-        result = self.ctx.get(client, operation, uid=self.uid, resource_type=TYPE, attributes=attributes, **kwargs)
-        if result is not FAILED:
-            self.source.add(self.ctx.action(client, operation))
-        return result
-
-
 def collect(ctx: CollectContext) -> Iterator[Resource]:
     s3 = ctx.client()
     for bucket in ctx.pages(s3, "list_buckets", "Buckets"):
@@ -74,7 +59,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
 def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
     name = str(bucket["Name"])
     uid = f"arn:{ctx.partition}:s3:::{name}"
-    reads = _Reads(ctx, uid, {ctx.action(s3, "list_buckets")})
+    reads = ResourceReads(ctx, uid, TYPE, {ctx.action(s3, "list_buckets")})
 
     location = reads.get(s3, "get_bucket_location", (), Bucket=name)
     if location is FAILED:
@@ -84,6 +69,8 @@ def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
     else:
         region = _region(location.get("LocationConstraint"), ctx)
     regional = ctx.client("s3", region)
+    # From here on the bucket's reads go to its own region, and so do their errors.
+    reads.region = region
 
     attributes: dict[str, Any] = {"creation_date": iso(bucket.get("CreationDate"))}
 
@@ -190,7 +177,7 @@ def public_access_block(response: dict[str, Any] | None) -> dict[str, bool] | No
     }
 
 
-def _policy(ctx: CollectContext, reads: _Reads, client: Any, bucket: str) -> Any:
+def _policy(ctx: CollectContext, reads: ResourceReads, client: Any, bucket: str) -> Any:
     response = reads.get(
         client,
         "get_bucket_policy",
@@ -208,7 +195,7 @@ def _policy(ctx: CollectContext, reads: _Reads, client: Any, bucket: str) -> Any
             CollectionError(
                 provider="aws",
                 account=ctx.account,
-                region=ctx.region,
+                region=ctx.region if reads.region is None else reads.region,
                 service=ctx.spec.name,
                 operation="GetBucketPolicy",
                 code="InvalidPolicyDocument",
