@@ -57,6 +57,9 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
     depends = set(_RESOURCES_CALL.findall(expressions))
     if _KEY_FACTS.search(expressions):
         depends.update(KEY_REFERENCING_TYPES)
+    if "kms_key_uid" in expressions:
+        # A key that was never listed resolves to null: that is unknown, not "no customer key".
+        depends.add("aws.kms.key")
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),

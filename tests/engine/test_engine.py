@@ -339,3 +339,29 @@ def test_unreadable_tags_make_scoped_controls_error_not_out_of_scope() -> None:
     everywhere = control(check="true", cid="all")
     results = {r.control.id: r.status for r in judge([cde, everywhere], [key("a")], [err])}
     assert results == {"cde": Status.ERROR, "all": Status.PASS}
+
+
+def test_key_resolution_depends_on_the_key_listing() -> None:
+    bucket = Resource(
+        uid="arn:aws:s3:::b",
+        type="aws.s3.bucket",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name="b",
+        attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "alias/acme"}},
+    )
+    c = control(check="resource.facts.kms_key_uid != null", resource="aws.s3.bucket")
+    assert judge([c], [bucket])[0].status == Status.FAIL
+    denied = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="kms",
+        operation="ListKeys",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.kms.key",),
+    )
+    statuses = {r.resource["uid"]: r.status for r in judge([c], [bucket], [denied])}
+    assert statuses["arn:aws:s3:::b"] == Status.ERROR
