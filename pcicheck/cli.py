@@ -97,6 +97,13 @@ ConfigOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS named profile (default: standard chain).")]
+ManifestsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--manifests",
+        help="Kubernetes manifests: a file or folder (YAML, multi-document, kind: List, rendered Helm). Repeatable.",
+    ),
+]
 RegionsOpt = Annotated[
     str | None,
     typer.Option("--regions", help="Comma-separated, e.g. eu-west-2,us-east-1 (default: all enabled)."),
@@ -139,6 +146,24 @@ def _collect(profile: str | None, regions: str | None, quiet: bool) -> Any:
             progress.update(task, completed=done, total=total, description=Text(what).plain)
 
         return collect_aws(options, hook)
+
+
+def _gather(aws: bool, manifests: list[Path] | None, profile: str | None, regions: str | None, quiet: bool) -> Any:
+    """Everything asked for, as one snapshot. Manifests are read first: a bad file fails in a second."""
+    from pcicheck.snapshot import merge
+
+    parts = []
+    if manifests:
+        from pcicheck.collect.k8s.manifests import manifest_snapshot
+
+        snap, read = manifest_snapshot(list(manifests))
+        if read.skipped_kinds:
+            skipped = ", ".join(f"{kind} ({n})" for kind, n in sorted(read.skipped_kinds.items()))
+            _stderr(quiet).print(Text(f"manifests: not evaluated, kinds pcicheck does not know: {skipped}"))
+        parts.append(snap)
+    if aws:
+        parts.append(_collect(profile, regions, quiet))
+    return merge(parts)
 
 
 def _load_rules(controls: list[Path] | None, config: Path | None) -> tuple[Any, Any]:
@@ -184,6 +209,7 @@ def _evaluate_and_report(
 @app.command(epilog=EXIT_CODES_HELP)
 def scan(
     aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS (boto3 standard credential chain).")] = False,
+    manifests: ManifestsOpt = None,
     profile: ProfileOpt = None,
     regions: RegionsOpt = None,
     framework: FrameworkOpt = Framework.v321,
@@ -198,10 +224,10 @@ def scan(
     quiet: QuietOpt = False,
 ) -> None:
     """Collect and evaluate in one go."""
-    if not aws:
-        raise InputError("nothing to scan", fix="pass --aws")
+    if not aws and not manifests:
+        raise InputError("nothing to scan", fix="pass --aws and/or --manifests PATH")
     rules = _load_rules(controls, config)
-    snap = _collect(profile, regions, quiet)
+    snap = _gather(aws, manifests, profile, regions, quiet)
     if snapshot_out:
         from pcicheck.snapshot import write_snapshot
 
@@ -223,6 +249,7 @@ def scan(
 def collect(
     output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file (.json, or .json.gz to gzip).")],
     aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS.")] = False,
+    manifests: ManifestsOpt = None,
     profile: ProfileOpt = None,
     regions: RegionsOpt = None,
     quiet: QuietOpt = False,
@@ -230,9 +257,9 @@ def collect(
     """Collect a snapshot to evaluate later (read-only API calls)."""
     from pcicheck.snapshot import write_snapshot
 
-    if not aws:
-        raise InputError("nothing to collect", fix="pass --aws")
-    snap = _collect(profile, regions, quiet)
+    if not aws and not manifests:
+        raise InputError("nothing to collect", fix="pass --aws and/or --manifests PATH")
+    snap = _gather(aws, manifests, profile, regions, quiet)
     write_snapshot(snap, output)
     _stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}"))
     raise typer.Exit(ExitCode.INCOMPLETE if snap.errors else ExitCode.OK)

@@ -10,7 +10,7 @@ from pcicheck.catalog import Catalog
 from pcicheck.config import Config
 from pcicheck.engine import Evaluator
 from pcicheck.errors import InputError
-from pcicheck.model import Framework, Result, Snapshot
+from pcicheck.model import Control, Framework, Result, Snapshot
 from pcicheck.perf import paused_gc
 from pcicheck.rollup import RequirementStatus, roll_up
 from pcicheck.snapshot import snapshot_time
@@ -33,6 +33,19 @@ def _utc(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What each snapshot source lets pcicheck judge, by resource-type prefix.
+_PROVIDER_PREFIXES = {"aws": "aws.", "manifests": "k8s.", "k8s": "k8s."}
+
+
+def scanned_controls(snapshot: Snapshot, catalog: Catalog) -> tuple[Control, ...]:
+    """The controls about what this snapshot looked at. A manifests-only scan says nothing about
+    AWS: its AWS controls are left out (their requirements then read `manual`), not `not_applicable`."""
+    prefixes = tuple(
+        _PROVIDER_PREFIXES[p] for p in snapshot.request.get("providers", ["aws"]) if p in _PROVIDER_PREFIXES
+    )
+    return tuple(c for c in catalog.controls if c.resource.startswith(prefixes))
+
+
 def evaluate_snapshot(snapshot: Snapshot, catalog: Catalog, config: Config, framework_id: str) -> Evaluation:
     framework = catalog.framework(framework_id)
     known = {c.id for c in catalog.controls}
@@ -43,12 +56,13 @@ def evaluate_snapshot(snapshot: Snapshot, catalog: Catalog, config: Config, fram
                 path=config.path,
                 fix="check the id with `pcicheck controls list`",
             )
+    controls = scanned_controls(snapshot, catalog)
     with paused_gc():
         estate = analyze(snapshot.resources, config.scope)
-        evaluator = Evaluator(catalog.controls, config.params)
+        evaluator = Evaluator(controls, config.params)
         results = evaluator.evaluate(estate, snapshot.errors, now=snapshot_time(snapshot))
         results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
-        requirements = roll_up(framework, catalog.controls, results)
+        requirements = roll_up(framework, controls, results)
     return Evaluation(
         snapshot=snapshot,
         catalog=catalog,

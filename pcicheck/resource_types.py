@@ -285,12 +285,122 @@ TYPES: dict[str, ResourceType] = {
             status="'ENABLED'|'DISABLED'",
             finding_publishing_frequency="string",
         ),
+        # --- Kubernetes -------------------------------------------------------------------------
+        # uid k8s://<cluster>/<namespace or _cluster>/<Kind>/<name>; account = cluster name,
+        # region = namespace ('' for cluster-scoped kinds); tags = the object's labels. Live clusters
+        # and manifest files produce the same records (the API server's meaningful defaults applied).
+        _t(
+            "k8s.namespace",
+            "Namespace",
+            labels="map of labels (always includes kubernetes.io/metadata.name)",
+            pod_security="map {enforce, enforce_version, audit, warn}: values of the "
+            "pod-security.kubernetes.io/* labels, each null when unset",
+        ),
+        _t(
+            "k8s.workload",
+            "A pod, or the pod template of a Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/CronJob "
+            "(live pods owned by a controller are not repeated)",
+            kind="'Pod'|'Deployment'|'StatefulSet'|'DaemonSet'|'ReplicaSet'|'Job'|'CronJob'",
+            pod_labels="map: the pod's (template's) labels",
+            service_account="string ('default' when unset)",
+            automount_token="bool or null (pod spec automountServiceAccountToken; null = not set)",
+            host_network="bool",
+            host_pid="bool",
+            host_ipc="bool",
+            node_name="string or null",
+            node_selector="map",
+            host_path_volumes="list of host paths mounted through hostPath volumes",
+            containers="list of {name, init (bool), image, privileged (bool), allow_privilege_escalation "
+            "(bool|null; null = not set, which Linux treats as true), run_as_non_root (bool|null, container "
+            "setting else pod's), run_as_user (int|null, container else pod), read_only_root_filesystem "
+            "(bool), capabilities_add [names, upper case without CAP_], capabilities_drop [names], "
+            "host_ports [ints], ports [{name, port, protocol}], credential_env [names of env vars whose "
+            "name or literal value looks like a credential; values are never stored], secret_env [names of "
+            "env vars taken from a Secret]}",
+        ),
+        _t(
+            "k8s.service",
+            "Service",
+            service_type="'ClusterIP'|'NodePort'|'LoadBalancer'|'ExternalName'",
+            selector="map (empty: selects no pods)",
+            ports="list of {name, port, target_port (int or name), protocol, node_port (int|null)}",
+            load_balancer_source_ranges="list of CIDRs",
+            external_ips="list",
+        ),
+        _t(
+            "k8s.ingress",
+            "Ingress (networking.k8s.io/v1)",
+            ingress_class="string or null",
+            hosts="list of the rules' hosts ('*' for a rule without host)",
+            tls_hosts="list of hosts named in spec.tls",
+            tls_complete="bool: spec.tls is set and every rule host is covered by it",
+        ),
+        _t(
+            "k8s.network_policy",
+            "NetworkPolicy (networking.k8s.io/v1), with policyTypes defaulted as the API server does",
+            pod_selector="label selector map {match_labels, match_expressions}",
+            policy_types="list of 'Ingress'/'Egress' (defaulted)",
+            ingress="list of rules {from: [peers], ports: [{protocol (defaulted TCP), port, end_port}]}; "
+            "absent 'from'/'ports' are [] (= all)",
+            egress="list of rules {to: [peers], ports: [...]}",
+            default_deny_ingress="bool: empty pod selector, Ingress in policy_types and no ingress rules",
+            default_deny_egress="bool: empty pod selector, Egress in policy_types and no egress rules",
+        ),
+        _t(
+            "k8s.service_account",
+            "ServiceAccount",
+            automount_token="bool or null (null = not set, which means true)",
+        ),
+        _t(
+            "k8s.role",
+            "Role",
+            rules="list of {api_groups, resources, verbs, resource_names, non_resource_urls}",
+        ),
+        _t(
+            "k8s.cluster_role",
+            "ClusterRole",
+            rules="list of {api_groups, resources, verbs, resource_names, non_resource_urls}",
+            aggregated="bool: has an aggregationRule",
+        ),
+        _t(
+            "k8s.role_binding",
+            "RoleBinding",
+            role_ref="map {kind ('Role'|'ClusterRole'), name}",
+            subjects="list of {kind ('User'|'Group'|'ServiceAccount'), name, namespace (string|null)}",
+        ),
+        _t(
+            "k8s.cluster_role_binding",
+            "ClusterRoleBinding",
+            role_ref="map {kind, name}",
+            subjects="list of {kind, name, namespace}",
+        ),
+        _t("k8s.resource_quota", "ResourceQuota", hard="map of resource name → quantity string"),
+        _t("k8s.limit_range", "LimitRange", limits="list of {type, default, default_request, max, min}"),
+        _t(
+            "k8s.node",
+            "Node",
+            labels="map",
+            taints="list of {key, value, effect}",
+            kubelet_version="string or null",
+        ),
+        _t(
+            "k8s.configmap",
+            "ConfigMap (keys only; values are never stored)",
+            keys="list of data and binaryData keys",
+            credential_keys="list of keys whose name or value looks like a credential",
+        ),
+        _t(
+            "k8s.secret",
+            "Secret (names, type and keys only; values are never read)",
+            secret_type="string",
+            keys="list of data keys",
+        ),
     )
 }
 
 # Facts the analyze stage adds under `resource.facts` (available to every control):
 FACTS = {
-    "scope": "'cde' or 'non-cde'",
+    "scope": "'cde' or 'non-cde' (Kubernetes objects: from their namespace's labels)",
     "scope_reason": "why: the tag or parent (VPC/subnet) that put it in the CDE, or 'no CDE marker'",
     "tenant": "tenant id (from the tenant tag, or inherited from the VPC/subnet) or null",
     "kms_key_uid": "uid of the KMS key the resource's kms_key_id/encryption names, resolved through "

@@ -117,5 +117,27 @@ def read_snapshot(path: Path) -> Snapshot:
         ) from None
 
 
+def merge(snapshots: list[Snapshot]) -> Snapshot:
+    """One snapshot from several sources collected in the same run (AWS, manifests, …)."""
+    if len(snapshots) == 1:
+        return snapshots[0]
+    calls: dict[str, int] = {}
+    for s in snapshots:
+        for k, v in s.calls.items():
+            calls[k] = calls.get(k, 0) + v
+    return Snapshot(
+        tool_version=snapshots[0].tool_version,
+        created_at=min(s.created_at for s in snapshots),
+        request={
+            "providers": [p for s in snapshots for p in s.request.get("providers", [])],
+            **{k: v for s in snapshots for k, v in s.request.items() if k != "providers"},
+        },
+        identity={k: v for s in snapshots for k, v in s.identity.items()},
+        resources=tuple(sorted((r for s in snapshots for r in s.resources), key=lambda r: r.uid)),
+        errors=tuple(e for s in snapshots for e in s.errors),
+        calls=calls,
+    )
+
+
 def snapshot_time(snapshot: Snapshot) -> datetime:
     return datetime.fromisoformat(snapshot.created_at.replace("Z", "+00:00"))

@@ -1,4 +1,5 @@
-"""CDE and tenant membership: from a resource's own tags, else inherited from its subnet or VPC."""
+"""CDE and tenant membership: from a resource's own tags (labels), else inherited from its subnet or
+VPC (AWS) or its namespace (Kubernetes)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,25 @@ def _container_index(resources: Iterable[Resource]) -> dict[str, Resource]:
 def scope_facts(resources: list[Resource], config: ScopeConfig) -> dict[str, dict[str, Any]]:
     """uid → {scope, scope_reason, tenant} for every resource."""
     containers = _container_index(resources)
+    namespaces = {
+        (r.account, r.attributes.get("labels", {}).get("kubernetes.io/metadata.name", r.name.split()[-1])): r
+        for r in resources
+        if r.type == "k8s.namespace"
+    }
     marker = f"{config.cde_tag}={config.cde_value}"
     facts: dict[str, dict[str, Any]] = {}
     for r in resources:
         scope, reason, tenant = "non-cde", "no CDE marker", r.tags.get(config.tenant_tag) or None
         if r.tags.get(config.cde_tag) == config.cde_value:
             scope, reason = "cde", f"tag {marker}"
+        if r.provider == "k8s" and r.region:
+            # A namespaced object belongs to its namespace's CDE scope and tenant.
+            ns = namespaces.get((r.account, r.region))
+            if ns is not None:
+                if scope != "cde" and ns.tags.get(config.cde_tag) == config.cde_value:
+                    scope, reason = "cde", f"namespace {r.region} (label {marker})"
+                if tenant is None and ns.tags.get(config.tenant_tag):
+                    tenant = ns.tags[config.tenant_tag]
         for attr in _PARENT_ATTRIBUTES:
             parent_id = r.attributes.get(attr)
             # A subnet's own subnet_id is itself; only look at true parents.

@@ -38,13 +38,20 @@ def _status(status: Status) -> Text:
 
 def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
     snap = ev.snapshot
-    ident = snap.identity.get("aws", {})
-    regions = snap.request.get("aws", {}).get("regions", [])
     console.print(Text(f"pcicheck — {ev.framework.title}", style="bold"))
+    scanned = []
+    if "aws" in snap.identity:
+        ident = snap.identity["aws"]
+        regions = snap.request.get("aws", {}).get("regions", [])
+        scanned.append(
+            f"account {ident.get('account', '?')} ({ident.get('arn', '?')}), regions {', '.join(regions) or '-'}"
+        )
+    if "manifests" in snap.request:
+        scanned.append(f"manifests: {len(snap.request['manifests'].get('files', []))} files")
     console.print(
         Text(
-            f"account {ident.get('account', '?')} ({ident.get('arn', '?')}), regions {', '.join(regions) or '-'}, "
-            f"snapshot {snap.created_at}, {len(snap.resources)} resources, {len(ev.catalog.controls)} controls"
+            f"{'; '.join(scanned) or 'nothing scanned'}; snapshot {snap.created_at}, {len(snap.resources)} resources, "
+            f"{len(ev.catalog.controls)} controls"
         )
     )
 

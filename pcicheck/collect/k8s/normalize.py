@@ -1,0 +1,357 @@
+"""Kubernetes objects (as the API returns them, or as written in manifests) → Resource records.
+
+One function for live clusters and manifest files, so both evaluate alike. Values of Secrets and
+ConfigMaps never reach a record: only key names, and whether a key or env value looks like a
+credential.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pcicheck.model import Resource
+
+CLUSTER_SCOPE = "_cluster"
+
+# kind → (resource type, namespaced)
+KINDS: dict[str, tuple[str, bool]] = {
+    "Namespace": ("k8s.namespace", False),
+    "Pod": ("k8s.workload", True),
+    "Deployment": ("k8s.workload", True),
+    "StatefulSet": ("k8s.workload", True),
+    "DaemonSet": ("k8s.workload", True),
+    "ReplicaSet": ("k8s.workload", True),
+    "Job": ("k8s.workload", True),
+    "CronJob": ("k8s.workload", True),
+    "Service": ("k8s.service", True),
+    "Ingress": ("k8s.ingress", True),
+    "NetworkPolicy": ("k8s.network_policy", True),
+    "ServiceAccount": ("k8s.service_account", True),
+    "Role": ("k8s.role", True),
+    "ClusterRole": ("k8s.cluster_role", False),
+    "RoleBinding": ("k8s.role_binding", True),
+    "ClusterRoleBinding": ("k8s.cluster_role_binding", False),
+    "ResourceQuota": ("k8s.resource_quota", True),
+    "LimitRange": ("k8s.limit_range", True),
+    "Node": ("k8s.node", False),
+    "ConfigMap": ("k8s.configmap", True),
+    "Secret": ("k8s.secret", True),
+}
+
+_CREDENTIAL_NAME = re.compile(
+    r"(passw(or)?d|pwd|secret|token|api[_-]?key|apikey|private[_-]?key|credential|access[_-]?key|bearer|jwt)",
+    re.I,
+)
+_CREDENTIAL_VALUE = re.compile(
+    r"(AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|eyJhbGciO|ghp_[A-Za-z0-9]{20,}"
+    r"|xox[baprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{10,})"
+)
+
+
+def looks_like_credential(name: str, value: Any = None) -> bool:
+    """By the key's name, or by a literal value's shape. The value itself is never kept."""
+    if _CREDENTIAL_NAME.search(name):
+        return True
+    return isinstance(value, str) and bool(_CREDENTIAL_VALUE.search(value))
+
+
+def uid(cluster: str, namespace: str | None, kind: str, name: str) -> str:
+    return f"k8s://{cluster}/{namespace or CLUSTER_SCOPE}/{kind}/{name}"
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def pod_spec_of(kind: str, obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(pod metadata, pod spec) of a Pod or of a controller's pod template."""
+    spec = _map(obj.get("spec"))
+    if kind == "Pod":
+        return _map(obj.get("metadata")), spec
+    if kind == "CronJob":
+        spec = _map(_map(spec.get("jobTemplate")).get("spec"))
+    template = _map(spec.get("template"))
+    return _map(template.get("metadata")), _map(template.get("spec"))
+
+
+def _container(c: dict[str, Any], pod_sc: dict[str, Any], init: bool) -> dict[str, Any]:
+    sc = _map(c.get("securityContext"))
+    caps = _map(sc.get("capabilities"))
+    env = _list(c.get("env"))
+    run_as_non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
+    run_as_user = sc.get("runAsUser", pod_sc.get("runAsUser"))
+    return {
+        "name": str(c.get("name", "")),
+        "init": init,
+        "image": str(c.get("image", "")),
+        "privileged": bool(sc.get("privileged", False)),
+        "allow_privilege_escalation": sc.get("allowPrivilegeEscalation"),
+        "run_as_non_root": run_as_non_root if isinstance(run_as_non_root, bool) else None,
+        "run_as_user": run_as_user if isinstance(run_as_user, int) else None,
+        "read_only_root_filesystem": bool(sc.get("readOnlyRootFilesystem", False)),
+        "capabilities_add": sorted({str(x).upper().removeprefix("CAP_") for x in _list(caps.get("add"))}),
+        "capabilities_drop": sorted({str(x).upper().removeprefix("CAP_") for x in _list(caps.get("drop"))}),
+        "host_ports": sorted(int(p["hostPort"]) for p in _list(c.get("ports")) if _map(p).get("hostPort")),
+        "ports": [
+            {
+                "name": p.get("name"),
+                "port": p.get("containerPort"),
+                "protocol": p.get("protocol") or "TCP",  # the API server's default
+            }
+            for p in map(_map, _list(c.get("ports")))
+        ],
+        "credential_env": sorted(
+            str(e.get("name", ""))
+            for e in map(_map, env)
+            if "value" in e and looks_like_credential(str(e.get("name", "")), e.get("value"))
+        ),
+        "secret_env": sorted(
+            str(e.get("name", "")) for e in map(_map, env) if _map(_map(e.get("valueFrom")).get("secretKeyRef"))
+        ),
+    }
+
+
+def _workload(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    meta, spec = pod_spec_of(kind, obj)
+    pod_sc = _map(spec.get("securityContext"))
+    containers = [_container(_map(c), pod_sc, True) for c in _list(spec.get("initContainers"))]
+    containers += [_container(_map(c), pod_sc, False) for c in _list(spec.get("containers"))]
+    automount = spec.get("automountServiceAccountToken")
+    return {
+        "kind": kind,
+        "pod_labels": {str(k): str(v) for k, v in _map(meta.get("labels")).items()},
+        "service_account": str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"),
+        "automount_token": automount if isinstance(automount, bool) else None,
+        "host_network": bool(spec.get("hostNetwork", False)),
+        "host_pid": bool(spec.get("hostPID", False)),
+        "host_ipc": bool(spec.get("hostIPC", False)),
+        "node_name": spec.get("nodeName"),
+        "node_selector": _map(spec.get("nodeSelector")),
+        "host_path_volumes": sorted(
+            str(_map(v.get("hostPath")).get("path", ""))
+            for v in map(_map, _list(spec.get("volumes")))
+            if v.get("hostPath")
+        ),
+        "containers": containers,
+    }
+
+
+def _selector(sel: Any) -> dict[str, Any]:
+    sel = _map(sel)
+    return {
+        "match_labels": {str(k): str(v) for k, v in _map(sel.get("matchLabels")).items()},
+        "match_expressions": [
+            {"key": e.get("key"), "operator": e.get("operator"), "values": [str(v) for v in _list(e.get("values"))]}
+            for e in map(_map, _list(sel.get("matchExpressions")))
+        ],
+    }
+
+
+def _policy_ports(ports: Any) -> list[dict[str, Any]]:
+    return [
+        {"protocol": p.get("protocol") or "TCP", "port": p.get("port"), "end_port": p.get("endPort")}
+        for p in map(_map, _list(ports))
+    ]
+
+
+def _peers(peers: Any) -> list[dict[str, Any]]:
+    out = []
+    for p in map(_map, _list(peers)):
+        block = _map(p.get("ipBlock"))
+        out.append(
+            {
+                "pod_selector": _selector(p["podSelector"]) if "podSelector" in p else None,
+                "namespace_selector": _selector(p["namespaceSelector"]) if "namespaceSelector" in p else None,
+                "ip_block": {"cidr": block.get("cidr"), "except": _list(block.get("except"))} if block else None,
+            }
+        )
+    return out
+
+
+def _network_policy(obj: dict[str, Any]) -> dict[str, Any]:
+    spec = _map(obj.get("spec"))
+    types = _list(spec.get("policyTypes"))
+    if not types:
+        # API server default: Ingress always; Egress only when egress rules are present.
+        types = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+    ingress = [
+        {"from": _peers(r.get("from")), "ports": _policy_ports(r.get("ports"))}
+        for r in map(_map, _list(spec.get("ingress")))
+    ]
+    egress = [
+        {"to": _peers(r.get("to")), "ports": _policy_ports(r.get("ports"))}
+        for r in map(_map, _list(spec.get("egress")))
+    ]
+    selector = _selector(spec.get("podSelector"))
+    selects_all = not selector["match_labels"] and not selector["match_expressions"]
+    return {
+        "pod_selector": selector,
+        "policy_types": sorted(str(t) for t in types),
+        "ingress": ingress,
+        "egress": egress,
+        "default_deny_ingress": selects_all and "Ingress" in types and not ingress,
+        "default_deny_egress": selects_all and "Egress" in types and not egress,
+    }
+
+
+def _rules(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "api_groups": [str(x) for x in _list(r.get("apiGroups"))],
+            "resources": [str(x) for x in _list(r.get("resources"))],
+            "verbs": [str(x) for x in _list(r.get("verbs"))],
+            "resource_names": [str(x) for x in _list(r.get("resourceNames"))],
+            "non_resource_urls": [str(x) for x in _list(r.get("nonResourceURLs"))],
+        }
+        for r in map(_map, _list(obj.get("rules")))
+    ]
+
+
+def _binding(obj: dict[str, Any]) -> dict[str, Any]:
+    ref = _map(obj.get("roleRef"))
+    return {
+        "role_ref": {"kind": ref.get("kind"), "name": ref.get("name")},
+        "subjects": [
+            {"kind": s.get("kind"), "name": s.get("name"), "namespace": s.get("namespace")}
+            for s in map(_map, _list(obj.get("subjects")))
+        ],
+    }
+
+
+def _service(obj: dict[str, Any]) -> dict[str, Any]:
+    spec = _map(obj.get("spec"))
+    return {
+        "service_type": spec.get("type") or "ClusterIP",
+        "selector": _map(spec.get("selector")),
+        "ports": [
+            {
+                "name": p.get("name"),
+                "port": p.get("port"),
+                "target_port": p.get("targetPort", p.get("port")),
+                "protocol": p.get("protocol") or "TCP",
+                "node_port": p.get("nodePort"),
+            }
+            for p in map(_map, _list(spec.get("ports")))
+        ],
+        "load_balancer_source_ranges": _list(spec.get("loadBalancerSourceRanges")),
+        "external_ips": _list(spec.get("externalIPs")),
+    }
+
+
+def _ingress(obj: dict[str, Any]) -> dict[str, Any]:
+    spec = _map(obj.get("spec"))
+    hosts = sorted({str(_map(r).get("host") or "*") for r in _list(spec.get("rules"))})
+    tls_hosts = sorted({str(h) for t in map(_map, _list(spec.get("tls"))) for h in _list(t.get("hosts"))})
+    has_tls = bool(_list(spec.get("tls")))
+    return {
+        "ingress_class": spec.get("ingressClassName"),
+        "hosts": hosts,
+        "tls_hosts": tls_hosts,
+        "tls_complete": has_tls and all(h in tls_hosts for h in hosts if h != "*"),
+    }
+
+
+def _namespace(obj: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    prefix = "pod-security.kubernetes.io/"
+    return {
+        "labels": labels,
+        "pod_security": {
+            "enforce": labels.get(prefix + "enforce"),
+            "enforce_version": labels.get(prefix + "enforce-version"),
+            "audit": labels.get(prefix + "audit"),
+            "warn": labels.get(prefix + "warn"),
+        },
+    }
+
+
+def _keys(obj: dict[str, Any]) -> list[str]:
+    return sorted(
+        {
+            *map(str, _map(obj.get("data"))),
+            *map(str, _map(obj.get("binaryData"))),
+            *map(str, _map(obj.get("stringData"))),
+        }
+    )
+
+
+_ATTRIBUTES: dict[str, Callable[[str, dict[str, Any], dict[str, str]], dict[str, Any]]] = {
+    "k8s.namespace": lambda kind, o, labels: _namespace(o, labels),
+    "k8s.workload": lambda kind, o, labels: _workload(kind, o),
+    "k8s.service": lambda kind, o, labels: _service(o),
+    "k8s.ingress": lambda kind, o, labels: _ingress(o),
+    "k8s.network_policy": lambda kind, o, labels: _network_policy(o),
+    "k8s.service_account": lambda kind, o, labels: {
+        "automount_token": o.get("automountServiceAccountToken")
+        if isinstance(o.get("automountServiceAccountToken"), bool)
+        else None
+    },
+    "k8s.role": lambda kind, o, labels: {"rules": _rules(o)},
+    "k8s.cluster_role": lambda kind, o, labels: {"rules": _rules(o), "aggregated": bool(o.get("aggregationRule"))},
+    "k8s.role_binding": lambda kind, o, labels: _binding(o),
+    "k8s.cluster_role_binding": lambda kind, o, labels: _binding(o),
+    "k8s.resource_quota": lambda kind, o, labels: {
+        "hard": {str(k): str(v) for k, v in _map(_map(o.get("spec")).get("hard")).items()}
+    },
+    "k8s.limit_range": lambda kind, o, labels: {
+        "limits": [
+            {
+                "type": x.get("type"),
+                "default": _map(x.get("default")),
+                "default_request": _map(x.get("defaultRequest")),
+                "max": _map(x.get("max")),
+                "min": _map(x.get("min")),
+            }
+            for x in map(_map, _list(_map(o.get("spec")).get("limits")))
+        ]
+    },
+    "k8s.node": lambda kind, o, labels: {
+        "labels": labels,
+        "taints": [
+            {"key": t.get("key"), "value": t.get("value"), "effect": t.get("effect")}
+            for t in map(_map, _list(_map(o.get("spec")).get("taints")))
+        ],
+        "kubelet_version": _map(_map(_map(o.get("status")).get("nodeInfo"))).get("kubeletVersion"),
+    },
+    "k8s.configmap": lambda kind, o, labels: {
+        "keys": _keys(o),
+        "credential_keys": sorted(
+            k
+            for k, v in {**_map(o.get("data")), **{b: None for b in _map(o.get("binaryData"))}}.items()
+            if looks_like_credential(str(k), v)
+        ),
+    },
+    "k8s.secret": lambda kind, o, labels: {"secret_type": o.get("type") or "Opaque", "keys": _keys(o)},
+}
+
+
+def to_resource(obj: dict[str, Any], cluster: str, source: tuple[str, ...]) -> Resource | None:
+    """A record for a kind pcicheck knows (None for any other kind). Applies the API server's
+    defaults that change meaning, so a manifest reads as the live object would."""
+    kind = str(obj.get("kind", ""))
+    known = KINDS.get(kind)
+    if known is None:
+        return None
+    rtype, namespaced = known
+    meta = _map(obj.get("metadata"))
+    name = str(meta.get("name", ""))
+    namespace = str(meta.get("namespace") or "default") if namespaced else ""
+    labels = {str(k): str(v) for k, v in _map(meta.get("labels")).items()}
+    if kind == "Namespace":
+        labels.setdefault("kubernetes.io/metadata.name", name)  # set by the API server on every namespace
+    return Resource(
+        uid=uid(cluster, namespace, kind, name),
+        type=rtype,
+        provider="k8s",
+        account=cluster,
+        region=namespace,
+        name=f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}",
+        tags=labels,
+        attributes=_ATTRIBUTES[rtype](kind, obj, labels),
+        source=source,
+    )
