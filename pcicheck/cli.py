@@ -104,6 +104,11 @@ ManifestsOpt = Annotated[
         help="Kubernetes manifests: a file or folder (YAML, multi-document, kind: List, rendered Helm). Repeatable.",
     ),
 ]
+K8sOpt = Annotated[
+    bool, typer.Option("--k8s", help="Collect from a live Kubernetes cluster (kubeconfig, or in-cluster).")
+]
+KubeconfigOpt = Annotated[str | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG).")]
+ContextOpt = Annotated[str | None, typer.Option("--context", help="Kubeconfig context (default: the current one).")]
 RegionsOpt = Annotated[
     str | None,
     typer.Option("--regions", help="Comma-separated, e.g. eu-west-2,us-east-1 (default: all enabled)."),
@@ -148,7 +153,17 @@ def _collect(profile: str | None, regions: str | None, quiet: bool) -> Any:
         return collect_aws(options, hook)
 
 
-def _gather(aws: bool, manifests: list[Path] | None, profile: str | None, regions: str | None, quiet: bool) -> Any:
+def _gather(
+    aws: bool,
+    manifests: list[Path] | None,
+    profile: str | None,
+    regions: str | None,
+    quiet: bool,
+    *,
+    k8s: bool = False,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+) -> Any:
     """Everything asked for, as one snapshot. Manifests are read first: a bad file fails in a second."""
     from pcicheck.snapshot import merge
 
@@ -161,6 +176,10 @@ def _gather(aws: bool, manifests: list[Path] | None, profile: str | None, region
             skipped = ", ".join(f"{kind} ({n})" for kind, n in sorted(read.skipped_kinds.items()))
             _stderr(quiet).print(Text(f"manifests: not evaluated, kinds pcicheck does not know: {skipped}"))
         parts.append(snap)
+    if k8s:
+        from pcicheck.collect.k8s.live import K8sOptions, collect_k8s
+
+        parts.append(collect_k8s(K8sOptions(kubeconfig=kubeconfig, context=context)))
     if aws:
         parts.append(_collect(profile, regions, quiet))
     return merge(parts)
@@ -210,6 +229,9 @@ def _evaluate_and_report(
 def scan(
     aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS (boto3 standard credential chain).")] = False,
     manifests: ManifestsOpt = None,
+    k8s: K8sOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
     profile: ProfileOpt = None,
     regions: RegionsOpt = None,
     framework: FrameworkOpt = Framework.v321,
@@ -224,10 +246,10 @@ def scan(
     quiet: QuietOpt = False,
 ) -> None:
     """Collect and evaluate in one go."""
-    if not aws and not manifests:
-        raise InputError("nothing to scan", fix="pass --aws and/or --manifests PATH")
+    if not (aws or k8s or manifests):
+        raise InputError("nothing to scan", fix="pass --aws, --k8s and/or --manifests PATH")
     rules = _load_rules(controls, config)
-    snap = _gather(aws, manifests, profile, regions, quiet)
+    snap = _gather(aws, manifests, profile, regions, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
     if snapshot_out:
         from pcicheck.snapshot import write_snapshot
 
@@ -250,6 +272,9 @@ def collect(
     output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file (.json, or .json.gz to gzip).")],
     aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS.")] = False,
     manifests: ManifestsOpt = None,
+    k8s: K8sOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
     profile: ProfileOpt = None,
     regions: RegionsOpt = None,
     quiet: QuietOpt = False,
@@ -257,9 +282,9 @@ def collect(
     """Collect a snapshot to evaluate later (read-only API calls)."""
     from pcicheck.snapshot import write_snapshot
 
-    if not aws and not manifests:
-        raise InputError("nothing to collect", fix="pass --aws and/or --manifests PATH")
-    snap = _gather(aws, manifests, profile, regions, quiet)
+    if not (aws or k8s or manifests):
+        raise InputError("nothing to collect", fix="pass --aws, --k8s and/or --manifests PATH")
+    snap = _gather(aws, manifests, profile, regions, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
     write_snapshot(snap, output)
     _stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}"))
     raise typer.Exit(ExitCode.INCOMPLETE if snap.errors else ExitCode.OK)

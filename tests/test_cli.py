@@ -25,7 +25,7 @@ def test_unknown_flag_is_one_line_and_exit_2(capsys: pytest.CaptureFixture) -> N
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["scan"], "nothing to scan (pass --aws and/or --manifests PATH)"),
+        (["scan"], "nothing to scan (pass --aws, --k8s and/or --manifests PATH)"),
         (["scan", "--aws", "--regions", "mars"], "'mars' is not a region name"),
         (["scan", "--aws", "--fail-on", "huge"], "Invalid value for '--fail-on'"),
         (["evaluate", "/nonexistent/snap.json"], "/nonexistent/snap.json: snapshot not found"),

@@ -84,6 +84,7 @@ KINDS: tuple[ResourceKind, ...] = (
     ResourceKind("apps", "v1", "deployments", "Deployment", True, ("deploy",)),
     ResourceKind("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",)),
     ResourceKind("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",)),
+    ResourceKind("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",)),
     ResourceKind("batch", "v1", "jobs", "Job", True),
     ResourceKind("batch", "v1", "cronjobs", "CronJob", True, ("cj",)),
     ResourceKind("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
@@ -477,6 +478,18 @@ class _Handler(BaseHTTPRequestHandler):
         if remaining > 0:
             meta["continue"] = _encode_continue(current_rv, items[start + len(page)].key)
             meta["remainingItemCount"] = remaining
+        if "as=PartialObjectMetadataList" in (self.headers.get("Accept") or ""):
+            # Metadata-only lists, as the real server answers them: how a collector lists Secrets
+            # without ever receiving their values.
+            return {
+                "kind": "PartialObjectMetadataList",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": meta,
+                "items": [
+                    {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": s.obj["metadata"]}
+                    for s in page
+                ],
+            }
         return {
             "kind": f"{rk.kind}List",
             "apiVersion": rk.group_version,

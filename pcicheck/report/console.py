@@ -46,6 +46,9 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
         scanned.append(
             f"account {ident.get('account', '?')} ({ident.get('arn', '?')}), regions {', '.join(regions) or '-'}"
         )
+    if "k8s" in snap.identity:
+        k = snap.identity["k8s"]
+        scanned.append(f"cluster {k.get('cluster')} ({k.get('server')}, {k.get('version')})")
     if "manifests" in snap.request:
         scanned.append(f"manifests: {len(snap.request['manifests'].get('files', []))} files")
     console.print(

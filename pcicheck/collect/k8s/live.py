@@ -1,0 +1,236 @@
+"""Live Kubernetes collection with the official client: every kind listed cluster-wide, paginated,
+concurrently; a kind the caller may not list becomes a CollectionError and the scan goes on.
+
+The client is imported lazily so `pcicheck --help` stays instant. A fresh client Configuration is
+used, never the process-wide default, so nothing here leaks into other code in the process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from pcicheck import __version__
+from pcicheck.collect.k8s.normalize import KINDS, to_resource
+from pcicheck.errors import CollectionFailed
+from pcicheck.model import CollectionError, Resource, Snapshot
+from pcicheck.redact import redact_snapshot
+
+PAGE_SIZE = 500
+MAX_WORKERS = 8
+_JSON = "application/json"
+# Secrets are listed as metadata only: the server never sends their values to pcicheck.
+_METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What to list for one kind; also the source of the ClusterRole pcicheck needs (get/list only)."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    metadata_only: bool = False
+
+    @property
+    def path(self) -> str:
+        return (
+            f"/api/{self.version}/{self.plural}"
+            if not self.group
+            else f"/apis/{self.group}/{self.version}/{self.plural}"
+        )
+
+
+KIND_SPECS: tuple[KindSpec, ...] = (
+    KindSpec("", "v1", "namespaces", "Namespace"),
+    KindSpec("", "v1", "nodes", "Node"),
+    KindSpec("", "v1", "pods", "Pod"),
+    KindSpec("", "v1", "services", "Service"),
+    KindSpec("", "v1", "serviceaccounts", "ServiceAccount"),
+    KindSpec("", "v1", "configmaps", "ConfigMap"),
+    KindSpec("", "v1", "secrets", "Secret", metadata_only=True),
+    KindSpec("", "v1", "resourcequotas", "ResourceQuota"),
+    KindSpec("", "v1", "limitranges", "LimitRange"),
+    KindSpec("apps", "v1", "deployments", "Deployment"),
+    KindSpec("apps", "v1", "statefulsets", "StatefulSet"),
+    KindSpec("apps", "v1", "daemonsets", "DaemonSet"),
+    KindSpec("apps", "v1", "replicasets", "ReplicaSet"),
+    KindSpec("batch", "v1", "jobs", "Job"),
+    KindSpec("batch", "v1", "cronjobs", "CronJob"),
+    KindSpec("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy"),
+    KindSpec("networking.k8s.io", "v1", "ingresses", "Ingress"),
+    KindSpec("rbac.authorization.k8s.io", "v1", "roles", "Role"),
+    KindSpec("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole"),
+    KindSpec("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
+    KindSpec("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding"),
+)
+# Objects a controller made from a template pcicheck already judges (the Deployment, not its Pods).
+_TEMPLATED = {"Pod", "ReplicaSet", "Job"}
+
+
+@dataclass(frozen=True)
+class K8sOptions:
+    kubeconfig: str | None = None
+    context: str | None = None
+
+
+class _ListFailed(Exception):
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.message = status, reason, message
+
+
+def _configure(options: K8sOptions) -> tuple[Any, dict[str, Any]]:
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    cfg = client.Configuration()
+    in_cluster = (
+        not options.kubeconfig and not os.environ.get("KUBECONFIG") and os.environ.get("KUBERNETES_SERVICE_HOST")
+    )
+    try:
+        if in_cluster:
+            config.load_incluster_config(client_configuration=cfg)
+            return cfg, {"cluster": "in-cluster", "user": "in-cluster service account", "context": None}
+        config.load_kube_config(config_file=options.kubeconfig, context=options.context, client_configuration=cfg)
+        contexts, active = config.list_kube_config_contexts(config_file=options.kubeconfig)
+    except (ConfigException, FileNotFoundError, OSError, TypeError, ValueError) as exc:
+        where = options.kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+        raise CollectionFailed(
+            f"cannot load the Kubernetes configuration ({where}): {str(exc).splitlines()[0] if str(exc) else exc}",
+            fix="pass --kubeconfig FILE and --context NAME",
+        ) from None
+    chosen = next((c for c in contexts if c["name"] == options.context), active) if options.context else active
+    ctx = chosen.get("context", {}) if chosen else {}
+    return cfg, {
+        "cluster": ctx.get("cluster", "unknown"),
+        "user": ctx.get("user"),
+        "context": chosen and chosen["name"],
+    }
+
+
+def _get(api: Any, path: str, query: list[tuple[str, Any]], accept: str) -> dict[str, Any]:
+    method, url, headers, _, _ = api.param_serialize(
+        "GET", path, query_params=query, header_params={"Accept": accept}, auth_settings=["BearerToken"]
+    )
+    response = api.call_api(method, url, headers, _request_timeout=60)
+    body = response.read()
+    if response.status != 200:
+        try:
+            status = json.loads(body)
+        except ValueError:
+            status = {}
+        raise _ListFailed(response.status, str(status.get("reason", response.status)), str(status.get("message", "")))
+    return json.loads(body)
+
+
+def _list_all(api: Any, spec: KindSpec) -> tuple[list[dict[str, Any]], int]:
+    """Every object of a kind and the number of pages read, following `continue`; an expired
+    continuation restarts the list once."""
+    pages = 0
+    for attempt in (1, 2):
+        items: list[dict[str, Any]] = []
+        token = None
+        try:
+            while True:
+                query: list[tuple[str, Any]] = [("limit", PAGE_SIZE)] + ([("continue", token)] if token else [])
+                page = _get(api, spec.path, query, _METADATA_ONLY if spec.metadata_only else _JSON)
+                pages += 1
+                items.extend(page.get("items") or [])
+                token = (page.get("metadata") or {}).get("continue")
+                if not token:
+                    return items, pages
+        except _ListFailed as exc:
+            if exc.status == 410 and attempt == 1:
+                continue
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _records(spec: KindSpec, objects: list[dict[str, Any]], cluster: str) -> list[Resource]:
+    out = []
+    source = (f"k8s:list {spec.group + '/' if spec.group else ''}{spec.plural}",)
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if spec.kind in _TEMPLATED and any(o.get("controller") for o in meta.get("ownerReferences") or []):
+            continue
+        record = to_resource({**obj, "kind": spec.kind}, cluster, source)
+        if record is None:
+            continue
+        if spec.metadata_only:
+            # Type and keys live beside the values, which were deliberately not fetched: unknown.
+            record = replace(record, attributes={})
+        out.append(record)
+    return out
+
+
+def collect_k8s(options: K8sOptions) -> Snapshot:
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
+
+    started = datetime.now(UTC)
+    cfg, who = _configure(options)
+    cluster = who["cluster"]
+    api = client.ApiClient(cfg)
+    try:
+        version = _get(api, "/version", [], _JSON)
+    except _ListFailed as exc:
+        hint = "the token is wrong or expired" if exc.status == 401 else "check the credentials"
+        raise CollectionFailed(
+            f"the Kubernetes API server at {cfg.host} refused pcicheck ({exc.status} {exc.reason})", fix=hint
+        ) from None
+    except (HTTPError, OSError) as exc:
+        raise CollectionFailed(
+            f"cannot reach the Kubernetes API server at {cfg.host} ({type(exc).__name__})",
+            fix="check the kubeconfig's server address and the network",
+        ) from None
+
+    resources: list[Resource] = []
+    errors: list[CollectionError] = []
+    calls: dict[str, int] = {}
+
+    def run(spec: KindSpec) -> tuple[KindSpec, tuple[list[dict[str, Any]], int] | Exception]:
+        try:
+            return spec, _list_all(api, spec)
+        except (_ListFailed, HTTPError, OSError, ValueError) as exc:
+            return spec, exc
+
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        for spec, outcome in pool.map(run, KIND_SPECS):
+            rtype = KINDS[spec.kind][0]
+            action = f"k8s:list {spec.group + '/' if spec.group else ''}{spec.plural}"
+            if isinstance(outcome, Exception):
+                calls[action] = 1
+                status = outcome if isinstance(outcome, _ListFailed) else None
+                errors.append(
+                    CollectionError(
+                        provider="k8s",
+                        account=cluster,
+                        region="",
+                        service="kubernetes",
+                        operation=f"list {spec.plural}",
+                        code=status.reason if status else type(outcome).__name__,
+                        message=(status.message if status else str(outcome)).splitlines()[0][:300],
+                        resource_types=(rtype,),
+                    )
+                )
+                continue
+            objects, calls[action] = outcome
+            resources.extend(_records(spec, objects, cluster))
+    snapshot = Snapshot(
+        tool_version=__version__,
+        created_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        request={"providers": ["k8s"], "k8s": {"kubeconfig": options.kubeconfig, "context": who["context"]}},
+        identity={
+            "k8s": {"cluster": cluster, "server": cfg.host, "user": who["user"], "version": version.get("gitVersion")}
+        },
+        resources=tuple(sorted({r.uid: r for r in resources}.values(), key=lambda r: r.uid)),
+        errors=tuple(errors),
+        calls=calls,
+    )
+    return redact_snapshot(snapshot)
