@@ -1,7 +1,10 @@
-"""`pcicheck demo`: the real scan, against the built-in estate served by a local AWS emulator."""
+"""`pcicheck demo`: the real scan of the built-in estate, served by a local AWS emulator and a local
+Kubernetes API server, both over HTTP on loopback."""
 
 from __future__ import annotations
 
+import secrets
+import tempfile
 import time
 from pathlib import Path
 
@@ -10,17 +13,20 @@ from rich.text import Text
 from pcicheck import paths
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws
+from pcicheck.collect.k8s.live import K8sOptions, collect_k8s
 from pcicheck.config import Config
 from pcicheck.demo.emulator import patched_environ, running_emulator
+from pcicheck.demo.kubeapi import load_manifests, serve
 from pcicheck.demo.seed import load_estate, seed_estate
 from pcicheck.gate import exit_code
 from pcicheck.model import Severity
 from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report import console as console_report
 from pcicheck.report import results_json
-from pcicheck.snapshot import write_snapshot
+from pcicheck.snapshot import merge, write_snapshot
 
 ESTATE_FILE = "aws-estate.yaml"
+CLUSTER_FILE = "k8s-cluster.yaml"
 
 
 def run_demo(out: Path, framework: str, quiet: bool) -> None:
@@ -28,17 +34,26 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
     estate_path = paths.demo_dir() / ESTATE_FILE
     regions = tuple(r.name for r in load_estate(estate_path).regions)
     catalog = load_catalog()  # before the emulator starts: a broken catalog fails fast
-    with running_emulator() as emulator, patched_environ(emulator.env()):
-        console.print(Text(f"AWS emulator (moto) listening on {emulator.endpoint}"))
+    cluster = load_manifests([paths.demo_dir() / CLUSTER_FILE])
+    with (
+        running_emulator() as emulator,
+        patched_environ(emulator.env()),
+        serve(cluster, token=secrets.token_urlsafe(16)) as kube,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        console.print(Text(f"AWS emulator (moto) on {emulator.endpoint}; Kubernetes API server on {kube.url}"))
         report = seed_estate(estate_path, emulator.endpoint)
         console.print(
             Text(
-                f"seeded the demo estate: {len(report.resources)} records in {report.seconds:.1f} s "
-                f"({', '.join(regions)})"
+                f"seeded the demo estate: {len(report.resources)} AWS records in {report.seconds:.1f} s "
+                f"({', '.join(regions)}), {len(cluster)} Kubernetes objects"
             )
         )
+        kubeconfig = kube.kubeconfig(Path(tmp) / "kubeconfig")
         started = time.perf_counter()
-        snapshot = collect_aws(AwsOptions(regions=regions))
+        snapshot = merge(
+            [collect_aws(AwsOptions(regions=regions)), collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))]
+        )
         ev = evaluate_snapshot(snapshot, catalog, Config(), framework)
         elapsed = time.perf_counter() - started
     console_report.render(ev, console)

@@ -1,0 +1,26 @@
+"""`pcicheck demo` end to end: both emulated sources scanned, results and snapshot written, no values leak."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from pcicheck.cli import main
+
+
+def test_demo_scans_aws_and_kubernetes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "Kubernetes API server on http://127.0.0.1:" in err
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert doc["snapshot"]["request"]["providers"] == ["aws", "k8s"]
+    failed = {(r["control"], r["resource"]["name"]) for r in doc["results"] if r["status"] == "fail"}
+    assert ("k8s-workload-no-privileged", "DaemonSet payments/log-shipper") in failed
+    assert ("k8s-role-binding-same-tenant-subjects", "RoleBinding tenant-globex/reader") in failed
+    assert ("aws-s3-tenant-bucket-tenant-key", "tillpoint-globex-exports") in failed
+    raw = gzip.decompress((tmp_path / "snapshot.json.gz").read_bytes()).decode() + json.dumps(doc)
+    for value in ("demo-placeholder-not-a-password", "demo-placeholder-not-a-token", "demo-not-a-secret"):
+        assert value not in raw
