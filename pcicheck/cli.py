@@ -331,6 +331,14 @@ def demo(
     run_demo(out, framework.value, quiet)
 
 
+@app.command("k8s-clusterrole")
+def k8s_clusterrole() -> None:
+    """Print the read-only ClusterRole the live Kubernetes collector needs (get/list only)."""
+    from pcicheck.collect.k8s.rbac import cluster_role_yaml
+
+    sys.stdout.write(cluster_role_yaml())
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

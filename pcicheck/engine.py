@@ -52,14 +52,23 @@ KEY_REFERENCING_TYPES = tuple(
 )
 
 
+# Facts built from other resources are only as complete as those resources' listings: a control
+# reading one depends on them (a key never listed resolves to null: unknown, not "no customer key").
+_FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (_KEY_FACTS, KEY_REFERENCING_TYPES),
+    (re.compile(r"kms_key_uid"), ("aws.kms.key",)),
+    (re.compile(r"facts\.(?:network_policy_count|default_deny_ingress|default_deny_egress)"), ("k8s.network_policy",)),
+    (re.compile(r"facts\.has_resource_quota"), ("k8s.resource_quota",)),
+    (re.compile(r"facts\.has_limit_range"), ("k8s.limit_range",)),
+)
+
+
 def compile_control(control: Control, overrides: dict[str, Any] | None = None) -> CompiledControl:
     expressions = f"{control.where}\n{control.assertion}"
     depends = set(_RESOURCES_CALL.findall(expressions))
-    if _KEY_FACTS.search(expressions):
-        depends.update(KEY_REFERENCING_TYPES)
-    if "kms_key_uid" in expressions:
-        # A key that was never listed resolves to null: that is unknown, not "no customer key".
-        depends.add("aws.kms.key")
+    for pattern, types in _FACT_SOURCES:
+        if pattern.search(expressions):
+            depends.update(types)
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),

@@ -408,6 +408,11 @@ FACTS = {
     "key_user_count": "KMS keys only: how many resources in the snapshot name this key",
     "key_tenants": "KMS keys only: the distinct tenants of those resources (null for untenanted ones)",
     "key_other_tenant_users": "KMS keys only: up to 20 {uid, type, tenant} of them whose tenant differs from the key's",
+    "network_policy_count": "Kubernetes namespaces only: NetworkPolicies in the namespace",
+    "default_deny_ingress": "Kubernetes namespaces only: a policy selects every pod and allows no ingress",
+    "default_deny_egress": "Kubernetes namespaces only: a policy selects every pod and allows no egress",
+    "has_resource_quota": "Kubernetes namespaces only: a ResourceQuota exists in it",
+    "has_limit_range": "Kubernetes namespaces only: a LimitRange exists in it",
 }
 
 

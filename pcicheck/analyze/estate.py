@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pcicheck.analyze.namespaces import namespace_facts
 from pcicheck.analyze.references import reference_facts
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.config import ScopeConfig
@@ -34,7 +35,11 @@ class Estate:
 def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig) -> Estate:
     resources = list(resources)
     facts: dict[str, dict[str, Any]] = {r.uid: {} for r in resources}
-    for derived in (scope_facts(resources, scope), reference_facts(resources, scope.tenant_tag)):
+    for derived in (
+        scope_facts(resources, scope),
+        reference_facts(resources, scope.tenant_tag),
+        namespace_facts(resources),
+    ):
         for uid, values in derived.items():
             facts[uid].update(values)
     return Estate(resources=tuple(resources), facts=facts)

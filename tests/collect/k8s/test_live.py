@@ -100,3 +100,29 @@ def test_wrong_token_and_unreachable_server(tmp_path: Path, capsys: pytest.Captu
 def test_missing_kubeconfig(capsys: pytest.CaptureFixture) -> None:
     code = main(["scan", "--k8s", "--kubeconfig", "/nonexistent/kubeconfig"])
     assert code == 2 and "cannot load the Kubernetes configuration (/nonexistent/kubeconfig)" in capsys.readouterr().err
+
+
+def test_collector_stays_inside_the_shipped_cluster_role(cluster: tuple[Any, Path]) -> None:
+    import yaml
+
+    from pcicheck.collect.k8s.rbac import cluster_role_yaml
+
+    shipped = (ROOT / "deploy" / "pcicheck-clusterrole.yaml").read_text()
+    assert shipped == cluster_role_yaml()  # regenerate with `pcicheck k8s-clusterrole`
+    granted = {
+        (group, resource, verb)
+        for rule in yaml.safe_load(shipped)["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+    assert {verb for _, _, verb in granted} == {"get", "list"}
+    handle, kubeconfig = cluster
+    collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))
+    for method, path, _status in handle.requests:
+        assert method == "GET"
+        route = path.split("?")[0].strip("/").split("/")
+        if route == ["version"]:
+            continue  # a non-resource URL every authenticated user may read (system:discovery)
+        group, plural = ("", route[2]) if route[0] == "api" else (route[1], route[3])
+        assert (group, plural, "list") in granted, path

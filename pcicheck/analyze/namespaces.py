@@ -1,0 +1,33 @@
+"""Kubernetes namespace facts that need other objects: NetworkPolicy default-deny, quotas, limits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from pcicheck.model import Resource
+
+
+def namespace_facts(resources: list[Resource]) -> dict[str, dict[str, Any]]:
+    """uid of each k8s.namespace → {network_policy_count, default_deny_ingress, default_deny_egress,
+    has_resource_quota, has_limit_range}."""
+    by_namespace: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for r in resources:
+        if r.type in ("k8s.network_policy", "k8s.resource_quota", "k8s.limit_range"):
+            by_namespace[(r.account, r.region)].append(r)
+    facts: dict[str, dict[str, Any]] = {}
+    for r in resources:
+        if r.type != "k8s.namespace":
+            continue
+        name = str(r.attributes.get("labels", {}).get("kubernetes.io/metadata.name", ""))
+        members = by_namespace.get((r.account, name), [])
+        policies = [m for m in members if m.type == "k8s.network_policy"]
+        facts[r.uid] = {
+            "network_policy_count": len(policies),
+            # Any policy that selects every pod with no rules in a direction isolates that direction.
+            "default_deny_ingress": any(p.attributes.get("default_deny_ingress") for p in policies),
+            "default_deny_egress": any(p.attributes.get("default_deny_egress") for p in policies),
+            "has_resource_quota": any(m.type == "k8s.resource_quota" for m in members),
+            "has_limit_range": any(m.type == "k8s.limit_range" for m in members),
+        }
+    return facts
