@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/k8s_collect.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
