@@ -285,6 +285,27 @@ TYPES: dict[str, ResourceType] = {
             status="'ENABLED'|'DISABLED'",
             finding_publishing_frequency="string",
         ),
+        _t(
+            "aws.eks.cluster",
+            "EKS cluster (DescribeCluster); uid = cluster ARN",
+            name="cluster name",
+            arn="cluster ARN",
+            version="Kubernetes minor version string, e.g. '1.31'",
+            status="'CREATING'|'ACTIVE'|'DELETING'|'FAILED'|'UPDATING'|'PENDING'",
+            endpoint="API server endpoint URL or null (not yet created)",
+            endpoint_public_access="bool",
+            endpoint_private_access="bool",
+            public_access_cidrs="list of CIDRs allowed to reach the public endpoint",
+            secrets_encryption_key_arn="KMS key ARN of the encryptionConfig entry whose resources include "
+            "'secrets', or null when secrets envelope encryption with a KMS key is not configured",
+            logging_enabled_types="sorted list of enabled control-plane log types "
+            "('api'|'audit'|'authenticator'|'controllerManager'|'scheduler')",
+            vpc_id="string or null",
+            subnet_ids="sorted list of subnet ids",
+            security_group_ids="sorted list of additional security group ids",
+            cluster_security_group_id="string or null",
+            kms_key_id="same as secrets_encryption_key_arn (resolved into facts.kms_key_uid)",
+        ),
         # --- Kubernetes -------------------------------------------------------------------------
         # uid k8s://<cluster>/<namespace or _cluster>/<Kind>/<name>; account = cluster name,
         # region = namespace ('' for cluster-scoped kinds); tags = the object's labels. Live clusters

@@ -32,6 +32,7 @@ SERVICE_MODULES = (
     "apigatewayv2",
     "secretsmanager",
     "guardduty",
+    "eks",
 )
 MAX_WORKERS = 16
 GLOBAL_REGION = "us-east-1"

@@ -1,0 +1,130 @@
+"""EKS clusters: ListClusters for the names, DescribeCluster for each one's settings and tags.
+
+A failing DescribeCluster leaves only that cluster's described attributes (and its tags) absent,
+with a CollectionError naming them; the other clusters are unaffected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags
+from pcicheck.model import Resource
+
+CLUSTER = "aws.eks.cluster"
+
+# Everything DescribeCluster answers for; absent for a cluster whose describe failed.
+DESCRIBED = (
+    "version",
+    "status",
+    "endpoint",
+    "endpoint_public_access",
+    "endpoint_private_access",
+    "public_access_cidrs",
+    "secrets_encryption_key_arn",
+    "logging_enabled_types",
+    "vpc_id",
+    "subnet_ids",
+    "security_group_ids",
+    "cluster_security_group_id",
+    "kms_key_id",
+    "tags",
+)
+
+
+def _opt(data: dict[str, Any], key: str) -> Any:
+    """A field AWS always sends: missing means unknown, so the attribute stays absent."""
+    return data.get(key, FAILED)
+
+
+def _secrets_key(cluster: dict[str, Any]) -> str | None:
+    """The KMS key ARN of the encryptionConfig entry covering 'secrets' (AWS omits the list when unset)."""
+    for entry in cluster.get("encryptionConfig") or ():
+        if "secrets" in (entry.get("resources") or ()):
+            return (entry.get("provider") or {}).get("keyArn") or None
+    return None
+
+
+def _logging_types(cluster: dict[str, Any]) -> Any:
+    logging = cluster.get("logging")
+    if not isinstance(logging, dict):
+        return FAILED
+    enabled: set[str] = set()
+    for entry in logging.get("clusterLogging") or ():
+        if entry.get("enabled"):
+            enabled.update(str(t) for t in entry.get("types") or ())
+    return sorted(enabled)
+
+
+def _attributes(cluster: dict[str, Any]) -> dict[str, Any]:
+    vpc = cluster.get("resourcesVpcConfig")
+    if not isinstance(vpc, dict):
+        vpc_attrs: dict[str, Any] = {
+            k: FAILED
+            for k in (
+                "endpoint_public_access",
+                "endpoint_private_access",
+                "public_access_cidrs",
+                "vpc_id",
+                "subnet_ids",
+                "security_group_ids",
+                "cluster_security_group_id",
+            )
+        }
+    else:
+        vpc_attrs = {
+            "endpoint_public_access": _opt(vpc, "endpointPublicAccess"),
+            "endpoint_private_access": _opt(vpc, "endpointPrivateAccess"),
+            "public_access_cidrs": list(vpc["publicAccessCidrs"]) if "publicAccessCidrs" in vpc else FAILED,
+            "vpc_id": vpc.get("vpcId") or None,
+            "subnet_ids": sorted(vpc.get("subnetIds") or ()),
+            "security_group_ids": sorted(vpc.get("securityGroupIds") or ()),
+            "cluster_security_group_id": vpc.get("clusterSecurityGroupId") or None,
+        }
+    key = _secrets_key(cluster)
+    return {
+        "version": _opt(cluster, "version"),
+        "status": _opt(cluster, "status"),
+        "endpoint": cluster.get("endpoint") or None,
+        **vpc_attrs,
+        "secrets_encryption_key_arn": key,
+        "logging_enabled_types": _logging_types(cluster),
+        "kms_key_id": key,
+    }
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    eks = ctx.client()
+    names = list(ctx.pages(eks, "list_clusters", "clusters"))
+    for name in names:
+        # The ARN is fixed by partition, region, account and name, so a failed describe still has a uid.
+        arn = f"arn:{ctx.partition}:eks:{ctx.region}:{ctx.account}:cluster/{name}"
+        reads = ResourceReads(ctx, arn, CLUSTER, source={ctx.action(eks, "list_clusters")})
+        described = reads.get(eks, "describe_cluster", DESCRIBED, name=name)
+        attributes: dict[str, Any] = dict.fromkeys(DESCRIBED[:-1], FAILED)
+        tags: dict[str, str] = {}
+        if described is not FAILED:
+            cluster = described.get("cluster") or {}
+            arn = cluster.get("arn") or arn
+            tags = {str(k): str(v) for k, v in (cluster.get("tags") or {}).items()}
+            attributes = _attributes(cluster)
+        yield ctx.resource(
+            type=CLUSTER,
+            uid=arn,
+            name=name_from_tags(tags, name),
+            tags=tags,
+            attributes={"name": name, "arn": arn, **attributes},
+            source=reads.source,
+        )
+
+
+SPEC = ServiceSpec(
+    name="eks",
+    client="eks",
+    regional=True,
+    resource_types=(CLUSTER,),
+    permissions=("eks:ListClusters", "eks:DescribeCluster"),
+    collect=collect,
+)
+SPECS: tuple[ServiceSpec, ...] = (SPEC,)
