@@ -84,7 +84,7 @@ def synthetic(n: int, seed: int = 7) -> Snapshot:
         for region in REGIONS:
             for t in PER_REGION:
                 add(t, len(resources), account, region)
-    bulk = sorted(t for t in shapes if t not in PER_ACCOUNT + PER_REGION)
+    bulk = sorted(t for t in shapes if t.startswith("aws.") and t not in PER_ACCOUNT + PER_REGION)
     i = 0
     while len(resources) < n:
         add(bulk[i % len(bulk)], len(resources), ACCOUNTS[i % len(ACCOUNTS)], REGIONS[i % len(REGIONS)])

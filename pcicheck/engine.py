@@ -56,7 +56,7 @@ KEY_REFERENCING_TYPES = tuple(
 # reading one depends on them (a key never listed resolves to null: unknown, not "no customer key").
 _FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (_KEY_FACTS, KEY_REFERENCING_TYPES),
-    (re.compile(r"kms_key_uid"), ("aws.kms.key",)),
+    (re.compile(r"kms_key_(?:uid|tenant|manager)"), ("aws.kms.key",)),
     (re.compile(r"facts\.(?:network_policy_count|default_deny_ingress|default_deny_egress)"), ("k8s.network_policy",)),
     (re.compile(r"facts\.has_resource_quota"), ("k8s.resource_quota",)),
     (re.compile(r"facts\.has_limit_range"), ("k8s.limit_range",)),

@@ -426,6 +426,8 @@ FACTS = {
     "tenant": "tenant id (from the tenant tag, or inherited from the VPC/subnet) or null",
     "kms_key_uid": "uid of the KMS key the resource's kms_key_id/encryption names, resolved through "
     "aliases, or null when it names none or a key not in the snapshot",
+    "kms_key_tenant": "the tenant tag of that KMS key, or null (no key, key not in the snapshot, untagged key)",
+    "kms_key_manager": "that key's manager ('CUSTOMER'|'AWS'), or null when there is no resolved key",
     "key_user_count": "KMS keys only: how many resources in the snapshot name this key",
     "key_tenants": "KMS keys only: the distinct tenants of those resources (null for untenanted ones)",
     "key_other_tenant_users": "KMS keys only: up to 20 {uid, type, tenant} of them whose tenant differs from the key's",

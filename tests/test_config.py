@@ -36,7 +36,14 @@ def test_custom_scope_tags_drive_analysis(tmp_path: Path) -> None:
         tags={"zone": "cardholder", "customer": "acme", "pci-scope": "cde"},
     )
     facts = analyze([r], config.scope).facts["u"]
-    assert facts == {"scope": "cde", "scope_reason": "tag zone=cardholder", "tenant": "acme", "kms_key_uid": None}
+    assert facts == {
+        "scope": "cde",
+        "scope_reason": "tag zone=cardholder",
+        "tenant": "acme",
+        "kms_key_uid": None,
+        "kms_key_tenant": None,
+        "kms_key_manager": None,
+    }
 
 
 @pytest.mark.parametrize(

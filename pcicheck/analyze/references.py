@@ -39,12 +39,23 @@ def _named_key(r: Resource) -> str | None:
     return None
 
 
+def _key_summary(key: Resource | None, tenant_tag: str) -> dict[str, Any]:
+    """What controls ask of a resource's key, copied onto the resource: far cheaper than a CEL
+    lookup() of the whole key per resource. A manager that was not read stays absent (→ error)."""
+    if key is None:
+        return {"kms_key_tenant": None, "kms_key_manager": None}
+    summary: dict[str, Any] = {"kms_key_tenant": key.tags.get(tenant_tag) or None}
+    if "manager" in key.attributes:
+        summary["kms_key_manager"] = key.attributes["manager"]
+    return summary
+
+
 MAX_LISTED_USERS = 20  # evidence examples; the verdict reads the complete key_tenants
 
 
 def reference_facts(resources: list[Resource], tenant_tag: str) -> dict[str, dict[str, Any]]:
-    """uid → {kms_key_uid} for every resource (None when no key is named or the key is not in the
-    snapshot), and for every KMS key who it protects, seen from the key's side:
+    """uid → {kms_key_uid, kms_key_tenant, kms_key_manager} for every resource (None when no key is
+    named or the key is not in the snapshot), and for every KMS key who it protects, seen from the key's side:
     {key_user_count, key_tenants (distinct tenants of its users, null for untenanted),
     key_other_tenant_users (up to 20 {uid, type, tenant} whose tenant differs from the key's)}.
 
@@ -52,6 +63,7 @@ def reference_facts(resources: list[Resource], tenant_tag: str) -> dict[str, dic
     user list into CEL per resource.
     """
     index = _key_index(resources)
+    keys = {r.uid: r for r in resources if r.type == "aws.kms.key"}
     key_tenant = {r.uid: r.tags.get(tenant_tag) or None for r in resources if r.type == "aws.kms.key"}
     facts: dict[str, dict[str, Any]] = {}
     count: dict[str, int] = dict.fromkeys(key_tenant, 0)
@@ -63,7 +75,7 @@ def reference_facts(resources: list[Resource], tenant_tag: str) -> dict[str, dic
         if named:
             # Full ARNs resolve directly; bare ids and alias names are relative to the resource's region.
             uid = index.get(named) or index.get(f"{r.account}/{r.region}/{named}")
-        facts[r.uid] = {"kms_key_uid": uid}
+        facts[r.uid] = {"kms_key_uid": uid, **_key_summary(keys.get(uid) if uid else None, tenant_tag)}
         if uid is not None and r.type not in ("aws.kms.key", "aws.region"):
             tenant = r.tags.get(tenant_tag) or None
             count[uid] += 1

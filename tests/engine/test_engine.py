@@ -365,3 +365,22 @@ def test_key_resolution_depends_on_the_key_listing() -> None:
     )
     statuses = {r.resource["uid"]: r.status for r in judge([c], [bucket], [denied])}
     assert statuses["arn:aws:s3:::b"] == Status.ERROR
+
+
+def test_key_summary_facts_fail_closed_when_the_manager_was_not_read() -> None:
+    key_read = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1", manager="CUSTOMER")
+    key_unread = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1")
+    bucket = Resource(
+        uid="b",
+        type="aws.s3.bucket",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name="b",
+        attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "k1"}},
+    )
+    c = control(check="resource.facts.kms_key_manager == 'CUSTOMER'", resource="aws.s3.bucket")
+    assert judge([c], [bucket, key_read])[0].status == Status.PASS
+    assert judge([c], [bucket, key_unread])[0].status == Status.ERROR
+    facts = analyze([bucket, key_read], ScopeConfig()).facts["b"]
+    assert (facts["kms_key_tenant"], facts["kms_key_manager"]) == ("acme", "CUSTOMER")
