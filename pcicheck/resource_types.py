@@ -403,6 +403,8 @@ TYPES: dict[str, ResourceType] = {
             labels="map",
             taints="list of {key, value, effect}",
             kubelet_version="string or null",
+            pod_namespaces="sorted namespaces of the pods scheduled on the node (spec.nodeName), controller-made "
+            "pods included",
         ),
         _t(
             "k8s.configmap",
@@ -436,6 +438,7 @@ FACTS = {
     "default_deny_egress": "Kubernetes namespaces only: a policy selects every pod and allows no egress",
     "has_resource_quota": "Kubernetes namespaces only: a ResourceQuota exists in it",
     "has_limit_range": "Kubernetes namespaces only: a LimitRange exists in it",
+    "pod_scopes": "Kubernetes nodes only: the distinct scopes ('cde'/'non-cde') of the namespaces its pods run in",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pcicheck.analyze.namespaces import namespace_facts
+from pcicheck.analyze.namespaces import namespace_facts, node_facts
 from pcicheck.analyze.references import reference_facts
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.config import ScopeConfig
@@ -35,10 +35,12 @@ class Estate:
 def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig) -> Estate:
     resources = list(resources)
     facts: dict[str, dict[str, Any]] = {r.uid: {} for r in resources}
+    scopes = scope_facts(resources, scope)
     for derived in (
-        scope_facts(resources, scope),
+        scopes,
         reference_facts(resources, scope.tenant_tag),
         namespace_facts(resources),
+        node_facts(resources, scopes),
     ):
         for uid, values in derived.items():
             facts[uid].update(values)

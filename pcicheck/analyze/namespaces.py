@@ -31,3 +31,19 @@ def namespace_facts(resources: list[Resource]) -> dict[str, dict[str, Any]]:
             "has_limit_range": any(m.type == "k8s.limit_range" for m in members),
         }
     return facts
+
+
+def node_facts(resources: list[Resource], scopes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """uid of each k8s.node with known placement → {pod_scopes}: which scopes share the node."""
+    namespace_scope = {
+        (r.account, str(r.attributes.get("labels", {}).get("kubernetes.io/metadata.name", ""))): scopes[r.uid]["scope"]
+        for r in resources
+        if r.type == "k8s.namespace"
+    }
+    facts: dict[str, dict[str, Any]] = {}
+    for r in resources:
+        if r.type == "k8s.node" and "pod_namespaces" in r.attributes:
+            # A namespace missing from the snapshot has no CDE label pcicheck could see: non-cde.
+            found = {namespace_scope.get((r.account, ns), "non-cde") for ns in r.attributes["pod_namespaces"]}
+            facts[r.uid] = {"pod_scopes": sorted(found)}
+    return facts

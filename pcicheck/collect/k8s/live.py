@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pcicheck import __version__
-from pcicheck.collect.k8s.normalize import KINDS, to_resource
+from pcicheck.collect.k8s.normalize import KINDS, made_by_controller, to_resource, with_node_placement
 from pcicheck.errors import CollectionFailed
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.redact import redact_snapshot
@@ -69,8 +69,6 @@ KIND_SPECS: tuple[KindSpec, ...] = (
     KindSpec("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
     KindSpec("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding"),
 )
-# Objects a controller made from a template pcicheck already judges (the Deployment, not its Pods).
-_TEMPLATED = {"Pod", "ReplicaSet", "Job"}
 
 
 @dataclass(frozen=True)
@@ -156,8 +154,7 @@ def _records(spec: KindSpec, objects: list[dict[str, Any]], cluster: str) -> lis
     out = []
     source = (f"k8s:list {spec.group + '/' if spec.group else ''}{spec.plural}",)
     for obj in objects:
-        meta = obj.get("metadata") or {}
-        if spec.kind in _TEMPLATED and any(o.get("controller") for o in meta.get("ownerReferences") or []):
+        if made_by_controller(spec.kind, obj):
             continue
         record = to_resource({**obj, "kind": spec.kind}, cluster, source)
         if record is None:
@@ -191,6 +188,7 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
         ) from None
 
     resources: list[Resource] = []
+    pods: list[dict[str, Any]] | None = None  # every pod, controller-made too: node placement
     errors: list[CollectionError] = []
     calls: dict[str, int] = {}
 
@@ -221,7 +219,10 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
                 )
                 continue
             objects, calls[action] = outcome
+            if spec.kind == "Pod":
+                pods = objects
             resources.extend(_records(spec, objects, cluster))
+    resources = with_node_placement(resources, pods)
     snapshot = Snapshot(
         tool_version=__version__,
         created_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),

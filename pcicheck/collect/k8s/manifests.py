@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck import __version__
-from pcicheck.collect.k8s.normalize import KINDS, to_resource
+from pcicheck.collect.k8s.normalize import KINDS, made_by_controller, to_resource, with_node_placement
 from pcicheck.errors import InputError
 from pcicheck.model import Resource, Snapshot
 from pcicheck.redact import redact_snapshot
@@ -51,6 +51,7 @@ def _objects(doc: Any, path: Path) -> list[LineDict]:
 
 def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> ManifestRead:
     resources: dict[str, Resource] = {}
+    pods: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     files: list[str] = []
     for root in paths:
@@ -77,6 +78,10 @@ def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> Manifes
                     if kind not in KINDS:
                         skipped[kind] += 1
                         continue
+                    if kind == "Pod":
+                        pods.append(obj)
+                    if made_by_controller(kind, obj):
+                        continue
                     record = to_resource(obj, cluster, source=(f"file:{path}:{obj.line}",))
                     if record is None:  # pragma: no cover - KINDS and to_resource agree
                         continue
@@ -88,7 +93,8 @@ def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> Manifes
                             fix="one object per kind, namespace and name",
                         )
                     resources[record.uid] = record
-    return ManifestRead(tuple(sorted(resources.values(), key=lambda r: r.uid)), tuple(files), dict(skipped))
+    placed = with_node_placement(list(resources.values()), pods)
+    return ManifestRead(tuple(sorted(placed, key=lambda r: r.uid)), tuple(files), dict(skipped))
 
 
 def manifest_snapshot(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> tuple[Snapshot, ManifestRead]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pcicheck.model import Resource
@@ -48,6 +49,17 @@ _CREDENTIAL_VALUE = re.compile(
     r"(AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|eyJhbGciO|ghp_[A-Za-z0-9]{20,}"
     r"|xox[baprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{10,})"
 )
+
+
+# Objects a controller made from a template pcicheck already judges (the Deployment, not its Pods).
+_TEMPLATED = {"Pod", "ReplicaSet", "Job"}
+
+
+def made_by_controller(kind: str, obj: dict[str, Any]) -> bool:
+    """A Pod/ReplicaSet/Job owned by a controller: judged through its owner's template, not again.
+    Live clusters and `kubectl get -o yaml` dumps both list them; skipping in both keeps verdicts equal."""
+    owners = _map(obj.get("metadata")).get("ownerReferences")
+    return kind in _TEMPLATED and any(_map(o).get("controller") for o in _list(owners))
 
 
 def looks_like_credential(name: str, value: Any = None) -> bool:
@@ -355,3 +367,24 @@ def to_resource(obj: dict[str, Any], cluster: str, source: tuple[str, ...]) -> R
         attributes=_ATTRIBUTES[rtype](kind, obj, labels),
         source=source,
     )
+
+
+def with_node_placement(resources: list[Resource], pods: list[dict[str, Any]] | None) -> list[Resource]:
+    """Nodes get `pod_namespaces`: where the pods scheduled on them come from (all pods, including
+    those made by controllers). None for `pods` means pods could not be read: the attribute then
+    stays absent, so node-sharing controls report `error` rather than a guess."""
+    if pods is None:
+        return resources
+    placement: dict[str, set[str]] = {}
+    for pod in pods:
+        node = _map(pod.get("spec")).get("nodeName")
+        if node:
+            placement.setdefault(str(node), set()).add(str(_map(pod.get("metadata")).get("namespace") or "default"))
+    return [
+        replace(
+            r, attributes={**r.attributes, "pod_namespaces": sorted(placement.get(r.name.removeprefix("Node "), ()))}
+        )
+        if r.type == "k8s.node"
+        else r
+        for r in resources
+    ]

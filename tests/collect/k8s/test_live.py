@@ -126,3 +126,15 @@ def test_collector_stays_inside_the_shipped_cluster_role(cluster: tuple[Any, Pat
             continue  # a non-resource URL every authenticated user may read (system:discovery)
         group, plural = ("", route[2]) if route[0] == "api" else (route[1], route[3])
         assert (group, plural, "list") in granted, path
+
+
+def test_demo_cluster_live_and_files_agree_including_node_placement(tmp_path: Path) -> None:
+    from pcicheck import paths
+
+    demo = paths.demo_dir() / "k8s-cluster.yaml"
+    with serve(load_manifests([demo]), token="t") as handle:
+        live = collect_k8s(K8sOptions(kubeconfig=str(handle.kubeconfig(tmp_path / "kc"))))
+    files = read_manifests([demo])
+    assert comparable(live.resources) == comparable(files.resources)
+    node = next(r for r in live.resources if r.type == "k8s.node" and "10-0-1-10" in r.name)
+    assert node.attributes["pod_namespaces"] == ["payments", "tenant-acme"]

@@ -131,3 +131,15 @@ def test_scan_manifests_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert all(r["control"].startswith("k8s-") for r in doc["results"])  # AWS controls are not judged
     assert {q["status"] for q in doc["requirements"] if q["id"] == "3.5.1"} <= {"manual", "pass", "fail", "error"}
     assert code in (0, 1)
+
+
+def test_controller_made_pods_count_for_node_placement_only() -> None:
+    from pcicheck import paths
+
+    read = read_manifests([paths.demo_dir() / "k8s-cluster.yaml"])
+    names = {r.name for r in read.resources}
+    assert "Pod payments/card-api-6b7f9-x2x4q" not in names  # judged through its Deployment, as live
+    node = next(r for r in read.resources if r.name == "Node ip-10-0-1-10.ec2.internal")
+    assert node.attributes["pod_namespaces"] == ["payments", "tenant-acme"]
+    facts = analyze(read.resources, ScopeConfig()).facts[node.uid]
+    assert facts["pod_scopes"] == ["cde", "non-cde"]
