@@ -311,6 +311,13 @@ TYPES: dict[str, ResourceType] = {
         # region = namespace ('' for cluster-scoped kinds); tags = the object's labels. Live clusters
         # and manifest files produce the same records (the API server's meaningful defaults applied).
         _t(
+            "k8s.cluster",
+            "The cluster a live scan talked to (one per scanned cluster; not produced from files)",
+            server="API server URL",
+            version="gitVersion the server reported",
+            context="kubeconfig context or null (in-cluster)",
+        ),
+        _t(
             "k8s.namespace",
             "Namespace",
             labels="map of labels (always includes kubernetes.io/metadata.name)",
@@ -438,6 +445,9 @@ FACTS = {
     "default_deny_egress": "Kubernetes namespaces only: a policy selects every pod and allows no egress",
     "has_resource_quota": "Kubernetes namespaces only: a ResourceQuota exists in it",
     "has_limit_range": "Kubernetes namespaces only: a LimitRange exists in it",
+    "eks_cluster_uid": "k8s.cluster only: the aws.eks.cluster whose endpoint is this API server, when both "
+    "were scanned, else null",
+    "k8s_cluster_uid": "aws.eks.cluster only: the scanned k8s.cluster served at its endpoint, else null",
     "pod_scopes": "Kubernetes nodes only: the distinct scopes ('cde'/'non-cde') of the namespaces its pods run in",
 }
 

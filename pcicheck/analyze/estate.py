@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pcicheck.analyze.namespaces import namespace_facts, node_facts
-from pcicheck.analyze.references import reference_facts
+from pcicheck.analyze.references import cluster_links, reference_facts
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
@@ -39,6 +39,7 @@ def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig
     for derived in (
         scopes,
         reference_facts(resources, scope.tenant_tag),
+        cluster_links(resources),
         namespace_facts(resources),
         node_facts(resources, scopes),
     ):

@@ -89,3 +89,21 @@ def reference_facts(resources: list[Resource], tenant_tag: str) -> dict[str, dic
             key_other_tenant_users=others[key_uid],
         )
     return facts
+
+
+def _host(url: Any) -> str:
+    text = str(url or "").lower().strip()
+    return text.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+
+
+def cluster_links(resources: list[Resource]) -> dict[str, dict[str, Any]]:
+    """Link a scanned Kubernetes cluster and its EKS record through the API server's host name."""
+    eks = {_host(r.attributes.get("endpoint")): r.uid for r in resources if r.type == "aws.eks.cluster"}
+    clusters = {_host(r.attributes.get("server")): r.uid for r in resources if r.type == "k8s.cluster"}
+    facts: dict[str, dict[str, Any]] = {}
+    for r in resources:
+        if r.type == "k8s.cluster":
+            facts[r.uid] = {"eks_cluster_uid": eks.get(_host(r.attributes.get("server")))}
+        elif r.type == "aws.eks.cluster":
+            facts[r.uid] = {"k8s_cluster_uid": clusters.get(_host(r.attributes.get("endpoint")))}
+    return facts

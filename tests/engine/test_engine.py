@@ -384,3 +384,28 @@ def test_key_summary_facts_fail_closed_when_the_manager_was_not_read() -> None:
     assert judge([c], [bucket, key_unread])[0].status == Status.ERROR
     facts = analyze([bucket, key_read], ScopeConfig()).facts["b"]
     assert (facts["kms_key_tenant"], facts["kms_key_manager"]) == ("acme", "CUSTOMER")
+
+
+def test_scanned_cluster_is_linked_to_its_eks_record() -> None:
+    eks = Resource(
+        uid="arn:aws:eks:eu-west-2:111:cluster/pay",
+        type="aws.eks.cluster",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name="pay",
+        attributes={"endpoint": "https://ABC123.gr7.eu-west-2.eks.amazonaws.com"},
+    )
+    k8s = Resource(
+        uid="k8s://pay/_cluster/Cluster/pay",
+        type="k8s.cluster",
+        provider="k8s",
+        account="pay",
+        region="",
+        name="Cluster pay",
+        attributes={"server": "https://abc123.gr7.eu-west-2.eks.amazonaws.com:443/"},
+    )
+    facts = analyze([eks, k8s], ScopeConfig()).facts
+    assert facts[k8s.uid]["eks_cluster_uid"] == eks.uid
+    assert facts[eks.uid]["k8s_cluster_uid"] == k8s.uid
+    assert analyze([k8s], ScopeConfig()).facts[k8s.uid]["eks_cluster_uid"] is None

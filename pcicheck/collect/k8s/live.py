@@ -223,6 +223,18 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
                 pods = objects
             resources.extend(_records(spec, objects, cluster))
     resources = with_node_placement(resources, pods)
+    resources.append(
+        Resource(
+            uid=f"k8s://{cluster}/_cluster/Cluster/{cluster}",
+            type="k8s.cluster",
+            provider="k8s",
+            account=cluster,
+            region="",
+            name=f"Cluster {cluster}",
+            attributes={"server": cfg.host, "version": version.get("gitVersion"), "context": who["context"]},
+            source=("k8s:get /version",),
+        )
+    )
     snapshot = Snapshot(
         tool_version=__version__,
         created_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -30,16 +30,23 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
 
 
 def comparable(resources: Any) -> dict[tuple[str, str, str], tuple[Any, Any]]:
-    return {(r.type, r.region, r.name): (r.tags, r.attributes) for r in resources if r.type != "k8s.secret"}
+    # Secrets (metadata only when live) and the cluster record (live only) are compared elsewhere.
+    return {
+        (r.type, r.region, r.name): (r.tags, r.attributes)
+        for r in resources
+        if r.type not in ("k8s.secret", "k8s.cluster")
+    }
 
 
 def test_live_and_files_give_the_same_records_and_verdicts(cluster: tuple[Any, Path]) -> None:
-    _handle, kubeconfig = cluster
+    handle, kubeconfig = cluster
     live = collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))
     files = read_manifests([SAMPLE])
     assert live.errors == ()
     assert comparable(live.resources) == comparable(files.resources)
     assert live.identity["k8s"]["cluster"] == "pcicheck-demo"
+    (record,) = [r for r in live.resources if r.type == "k8s.cluster"]
+    assert record.attributes["server"] == handle.url and record.attributes["version"]
     controls = [c for c in load_catalog().controls if c.resource.startswith("k8s.") and c.resource != "k8s.secret"]
 
     def verdicts(resources: Any) -> set[tuple[str, str, str]]:
