@@ -441,13 +441,8 @@ def _catalog_dirs(directory: Path | None) -> tuple[list[Path], bool]:
     return ([directory], False) if directory else ([], True)
 
 
-@controls_app.command("validate")
-def controls_validate(
-    directory: Annotated[
-        Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")
-    ] = None,
-) -> None:
-    """Check every control file and run its embedded tests; print each problem as file:line."""
+def _checked_catalog(directory: Path | None) -> tuple[Any, list[Any]]:
+    """Load a catalog (every problem printed as file:line, then exit 2) and run its embedded cases."""
     from pcicheck.catalog import CatalogInvalid, load_catalog
     from pcicheck.controltests import run_control_tests
 
@@ -458,12 +453,27 @@ def controls_validate(
         for p in exc.problems:
             _say(str(p))
         raise typer.Exit(ExitCode.INVALID) from None
-    failed = [o for o in run_control_tests(catalog.controls) if not o.ok]
+    return catalog, run_control_tests(catalog.controls)
+
+
+def _case_failure(o: Any) -> str:
+    return (
+        f"{o.control.path}:{o.case.line}: {o.control.id} / test {o.case.name!r} expected {o.case.expect.value}, "
+        f"got {o.status.value} ({o.message})"
+    )
+
+
+@controls_app.command("validate")
+def controls_validate(
+    directory: Annotated[
+        Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")
+    ] = None,
+) -> None:
+    """Check every control file and run its embedded tests; print each problem as file:line."""
+    catalog, outcomes = _checked_catalog(directory)
+    failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        _say(
-            f"{o.control.path}:{o.case.line}: test {o.case.name!r} expected {o.case.expect.value}, "
-            f"got {o.status.value} ({o.message})"
-        )
+        _say(_case_failure(o))
     if failed:
         raise typer.Exit(ExitCode.INVALID)
     _say(f"{len(catalog.controls)} controls valid")
@@ -475,19 +485,11 @@ def controls_test(
         Path | None, typer.Argument(help="A directory of controls (default: the built-in catalog).")
     ] = None,
 ) -> None:
-    """Run each control's embedded pass/fail cases."""
-    from pcicheck.catalog import load_catalog
-    from pcicheck.controltests import run_control_tests
-
-    dirs, builtin = _catalog_dirs(directory)
-    catalog = load_catalog(dirs, builtin=builtin)
-    outcomes = run_control_tests(catalog.controls)
+    """Run each control's embedded pass/fail cases and count them."""
+    catalog, outcomes = _checked_catalog(directory)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        _say(
-            f"FAIL {o.control.path}:{o.case.line}: {o.control.id} / {o.case.name}: expected "
-            f"{o.case.expect.value}, got {o.status.value} ({o.message})"
-        )
+        _say("FAIL " + _case_failure(o))
     _say(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({len(catalog.controls)} controls)")
     raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
 
