@@ -345,6 +345,7 @@ TYPES: dict[str, ResourceType] = {
             "host_ports [ints], ports [{name, port, protocol}], credential_env [names of env vars whose "
             "name or literal value looks like a credential; values are never stored], secret_env [names of "
             "env vars taken from a Secret]}",
+            pod_ip="the Pod's IP (status.podIP) or null (templates, pending pods)",
         ),
         _t(
             "k8s.service",
@@ -410,6 +411,7 @@ TYPES: dict[str, ResourceType] = {
             labels="map",
             taints="list of {key, value, effect}",
             kubelet_version="string or null",
+            internal_ips="list of the node's InternalIP addresses",
             pod_namespaces="sorted namespaces of the pods scheduled on the node (spec.nodeName), controller-made "
             "pods included",
         ),

@@ -151,6 +151,8 @@ def _workload(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
             if v.get("hostPath")
         ),
         "containers": containers,
+        # Only a running Pod has an address; templates do not.
+        "pod_ip": _map(obj.get("status")).get("podIP") if kind == "Pod" else None,
     }
 
 
@@ -329,6 +331,11 @@ _ATTRIBUTES: dict[str, Callable[[str, dict[str, Any], dict[str, str]], dict[str,
             for t in map(_map, _list(_map(o.get("spec")).get("taints")))
         ],
         "kubelet_version": _map(_map(_map(o.get("status")).get("nodeInfo"))).get("kubeletVersion"),
+        "internal_ips": sorted(
+            str(a.get("address"))
+            for a in map(_map, _list(_map(o.get("status")).get("addresses")))
+            if a.get("type") == "InternalIP" and a.get("address")
+        ),
     },
     "k8s.configmap": lambda kind, o, labels: {
         "keys": _keys(o),
