@@ -1,0 +1,262 @@
+"""Exact Kubernetes NetworkPolicy (networking.k8s.io/v1) reachability for one flow.
+
+A connection needs the source pod's egress and the destination pod's ingress. A direction is
+isolated only when some policy in the pod's namespace selects the pod and lists that direction;
+then only the union of the selecting policies' rules allows. Where the specification leaves the
+answer to the network plugin (hostNetwork pods, ipBlocks covering pod IPs) the answer is
+"possible", never "denied". Works on the normalized records (API-server defaults applied).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pcicheck.model import Resource
+
+Verdict = Literal["allowed", "denied", "possible"]
+_ORDER = {"denied": 0, "possible": 1, "allowed": 2}
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: dict[str, str]
+    ip: str | None
+    node: str | None
+    host_network: bool
+    ports: tuple[tuple[str | None, int, str], ...]  # (name, number, protocol)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A flow end: a pod, a node (by name) or an address."""
+
+    pod: Pod | None = None
+    node: str | None = None
+    ip: str | None = None
+
+    def label(self) -> str:
+        if self.pod:
+            return self.pod.key
+        return f"node:{self.node}" if self.node else f"cidr:{self.ip}"
+
+
+@dataclass
+class Decision:
+    verdict: Verdict
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    namespaces: dict[str, dict[str, str]]  # name → labels (with kubernetes.io/metadata.name)
+    pods: dict[str, Pod]  # "ns/name" → Pod
+    nodes: dict[str, tuple[str, ...]]  # name → internal IPs
+    policies: dict[str, list[Resource]]  # namespace → its NetworkPolicy records
+
+    @classmethod
+    def from_resources(cls, resources: list[Resource] | tuple[Resource, ...]) -> Cluster:
+        namespaces: dict[str, dict[str, str]] = {}
+        pods: dict[str, Pod] = {}
+        nodes: dict[str, tuple[str, ...]] = {}
+        policies: dict[str, list[Resource]] = {}
+        for r in resources:
+            a = r.attributes
+            if r.type == "k8s.namespace":
+                labels = dict(a.get("labels") or {})
+                namespaces[labels.get(NAME_LABEL, r.name.split(" ", 1)[-1])] = labels
+            elif r.type == "k8s.workload" and a.get("kind") == "Pod":
+                ports = tuple(
+                    (p.get("name"), int(p["port"]), str(p.get("protocol") or "TCP"))
+                    for c in a.get("containers") or ()
+                    for p in c.get("ports") or ()
+                    if p.get("port") is not None
+                )
+                name = r.uid.rsplit("/", 1)[-1]
+                pods[f"{r.region}/{name}"] = Pod(
+                    r.region,
+                    name,
+                    dict(a.get("pod_labels") or {}),
+                    a.get("pod_ip"),
+                    a.get("node_name"),
+                    bool(a.get("host_network")),
+                    ports,
+                )
+            elif r.type == "k8s.node":
+                nodes[r.uid.rsplit("/", 1)[-1]] = tuple(a.get("internal_ips") or ())
+            elif r.type == "k8s.network_policy":
+                policies.setdefault(r.region, []).append(r)
+        for pod in pods.values():  # a namespace known only through its pods still has its name label
+            namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
+        return cls(namespaces, pods, nodes, policies)
+
+    def endpoint(self, text: str) -> Endpoint:
+        """`NS/POD`, `node:NAME` or `cidr:IP`."""
+        if text.startswith("cidr:"):
+            ipaddress.ip_address(text[5:])
+            return Endpoint(ip=text[5:])
+        if text.startswith("node:"):
+            if text[5:] not in self.nodes:
+                raise KeyError(f"no node {text[5:]!r}")
+            return Endpoint(node=text[5:])
+        if text not in self.pods:
+            raise KeyError(f"no pod {text!r}")
+        return Endpoint(pod=self.pods[text])
+
+    def flow(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
+        if src.pod and dst.pod and src.pod.key == dst.pod.key:
+            return Decision("allowed", ["a pod can always reach itself"])
+        egress = self._egress(src, dst, port, protocol)
+        ingress = self._ingress(src, dst, port, protocol)
+        verdict = min((egress.verdict, ingress.verdict), key=_ORDER.__getitem__)
+        return Decision(verdict, [f"egress: {r}" for r in egress.reasons] + [f"ingress: {r}" for r in ingress.reasons])
+
+    # --- directions ---------------------------------------------------------------------------
+
+    def _egress(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
+        if src.pod is None:
+            return Decision("allowed", ["source is outside the pod network: no egress policy applies"])
+        if src.pod.host_network:
+            return Decision("possible", [f"{src.pod.key} uses hostNetwork: policies may not apply (plugin-defined)"])
+        return self._direction(src.pod, "Egress", "to", dst, port, protocol, dst_pod=dst.pod)
+
+    def _ingress(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
+        if dst.pod is None:
+            return Decision("allowed", ["destination is outside the pod network: no ingress policy applies"])
+        if dst.pod.host_network:
+            return Decision("possible", [f"{dst.pod.key} uses hostNetwork: policies may not apply (plugin-defined)"])
+        if src.node and src.node == dst.pod.node:
+            return Decision("allowed", [f"traffic from its own node {src.node} is always allowed"])
+        return self._direction(dst.pod, "Ingress", "from", src, port, protocol, dst_pod=dst.pod)
+
+    def _direction(
+        self, pod: Pod, kind: str, peers_key: str, other: Endpoint, port: int, protocol: str, *, dst_pod: Pod | None
+    ) -> Decision:
+        selecting = [
+            p
+            for p in self.policies.get(pod.namespace, [])
+            if kind in p.attributes.get("policy_types", ()) and _selects(p.attributes.get("pod_selector"), pod.labels)
+        ]
+        if not selecting:
+            return Decision("allowed", [f"{pod.key} is not isolated for {kind.lower()}"])
+        best: Verdict = "denied"
+        reasons: list[str] = []
+        for policy in selecting:
+            for i, rule in enumerate(policy.attributes.get(kind.lower(), ())):
+                if not _ports_match(rule.get("ports") or [], port, protocol, dst_pod):
+                    continue
+                answer = self._peers_match(rule.get(peers_key) or [], policy.region, other)
+                if answer != "denied":
+                    reasons.append(f"{policy.name} {kind.lower()} rule {i + 1} ({answer})")
+                    if _ORDER[answer] > _ORDER[best]:
+                        best = answer
+        if best == "denied":
+            names = ", ".join(p.name for p in selecting)
+            reasons.append(f"{pod.key} is isolated for {kind.lower()} by {names} and no rule allows it")
+        return Decision(best, reasons)
+
+    def _peers_match(self, peers: list[dict[str, Any]], policy_ns: str, other: Endpoint) -> Verdict:
+        if not peers:
+            return "allowed"  # no from/to: every peer, external ones included
+        best: Verdict = "denied"
+        for peer in peers:
+            answer = self._peer_match(peer, policy_ns, other)
+            if _ORDER[answer] > _ORDER[best]:
+                best = answer
+        return best
+
+    def _peer_match(self, peer: dict[str, Any], policy_ns: str, other: Endpoint) -> Verdict:
+        block = peer.get("ip_block")
+        if block:
+            ips = self._addresses(other)
+            if not any(_in_block(ip, block) for ip in ips):
+                return "denied"
+            # An ipBlock covering a pod's IP (or a hostNetwork pod's node IP) is plugin-defined.
+            return "possible" if other.pod else "allowed"
+        if other.pod is None:
+            return "denied"  # selectors only ever select pods
+        if other.pod.host_network:
+            verdict: Verdict = "possible"
+        else:
+            verdict = "allowed"
+        ns_selector, pod_selector = peer.get("namespace_selector"), peer.get("pod_selector")
+        if ns_selector is None:
+            if other.pod.namespace != policy_ns:
+                return "denied"
+        elif not _selects(ns_selector, self.namespaces.get(other.pod.namespace, {NAME_LABEL: other.pod.namespace})):
+            return "denied"
+        if pod_selector is not None and not _selects(pod_selector, other.pod.labels):
+            return "denied"
+        return verdict
+
+    def _addresses(self, e: Endpoint) -> list[str]:
+        if e.ip:
+            return [e.ip]
+        if e.node:
+            return list(self.nodes.get(e.node, ()))
+        assert e.pod is not None
+        if e.pod.host_network and e.pod.node:
+            return list(self.nodes.get(e.pod.node, ()))
+        return [e.pod.ip] if e.pod.ip else []
+
+
+def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    if selector is None:
+        return True
+    for k, v in (selector.get("match_labels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get("match_expressions") or ():
+        key, op, values = e.get("key"), e.get("operator"), set(e.get("values") or ())
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:  # NotIn matches a missing key
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def _ports_match(ports: list[dict[str, Any]], port: int, protocol: str, dst_pod: Pod | None) -> bool:
+    if not ports:
+        return True  # no ports: every port and protocol
+    for p in ports:
+        if (p.get("protocol") or "TCP") != protocol:
+            continue
+        want = p.get("port")
+        if want is None:
+            return True  # a protocol without a port: every port of it
+        if isinstance(want, str) and not want.isdigit():
+            # Named: resolved on the destination pod's container ports; name and protocol must match.
+            if dst_pod and any(
+                name == want and number == port and proto == protocol for name, number, proto in dst_pod.ports
+            ):
+                return True
+            continue
+        low = int(want)
+        high = int(p.get("end_port") or low)
+        if low <= port <= high:
+            return True
+    return False
+
+
+def _in_block(ip: str, block: dict[str, Any]) -> bool:
+    address = ipaddress.ip_address(ip)
+    network = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+    if address.version != network.version or address not in network:
+        return False
+    for excluded in block.get("except") or ():
+        net = ipaddress.ip_network(str(excluded), strict=False)
+        if net.version == address.version and address in net:
+            return False
+    return True
