@@ -39,6 +39,8 @@ app = typer.Typer(
 )
 controls_app = typer.Typer(help="List, show, validate and test controls.", no_args_is_help=True)
 app.add_typer(controls_app, name="controls")
+segmentation_app = typer.Typer(help="Segmentation: which flows NetworkPolicies allow.", no_args_is_help=True)
+app.add_typer(segmentation_app, name="segmentation")
 
 
 class Framework(StrEnum):
@@ -492,6 +494,53 @@ def controls_test(
         _say("FAIL " + _case_failure(o))
     _say(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({len(catalog.controls)} controls)")
     raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
+
+
+@segmentation_app.command("query")
+def segmentation_query(
+    manifests: ManifestsOpt = None,
+    k8s: K8sOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    source: Annotated[str | None, typer.Option("--from", help="NS/POD, node:NAME or cidr:IP.")] = None,
+    destination: Annotated[str | None, typer.Option("--to", help="NS/POD, node:NAME or cidr:IP.")] = None,
+    port: Annotated[str | None, typer.Option("--port", help="PORT[/TCP|UDP|SCTP], e.g. 5432/TCP.")] = None,
+    flows: Annotated[
+        Path | None, typer.Option("--flows", help="YAML list of {from, to, port, protocol} (a segmentation test plan).")
+    ] = None,
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """Is a flow allowed, denied, or possibly allowed (plugin-defined)? And which policies decide it."""
+    from pcicheck.segmentation import Flow, answer, parse_port, read_flows
+
+    if not (manifests or k8s):
+        raise InputError("nothing to query", fix="pass --manifests PATH or --k8s")
+    if flows is not None:
+        wanted = read_flows(flows)
+    elif source and destination and port:
+        wanted = [Flow(source, destination, *parse_port(port))]
+    else:
+        raise InputError("say which flow", fix="pass --from, --to and --port, or --flows FILE")
+    snap = _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    answers = answer(snap, wanted)
+    if output_format == ListFormat.json:
+        sys.stdout.write(json.dumps(answers, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(answers)} flows", title_justify="left")
+    for col in ("from", "to", "port", "allowed", "reason"):
+        table.add_column(col, overflow="fold")
+    for a in answers:
+        verdict = {True: "allowed", False: "denied"}.get(a["allowed"], "possible")
+        style = {"allowed": "red", "denied": "green", "possible": "yellow"}[verdict]
+        table.add_row(
+            Text(a["from"]),
+            Text(a["to"]),
+            f"{a['port']}/{a['protocol']}",
+            Text(verdict, style=style),
+            Text(a["reason"]),
+        )
+    _stdout().print(table)
 
 
 # --- entry point ------------------------------------------------------------------------------

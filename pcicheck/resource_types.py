@@ -348,6 +348,16 @@ TYPES: dict[str, ResourceType] = {
             pod_ip="the Pod's IP (status.podIP) or null (templates, pending pods)",
         ),
         _t(
+            "k8s.pod",
+            "Every Pod (controller-made too) as a network endpoint for reachability; controls judge "
+            "k8s.workload instead",
+            pod_name="string",
+            ips="list of the pod's IPs (status.podIPs / podIP)",
+            node_name="string or null",
+            host_network="bool",
+            ports="list of {name, port, protocol} of all its containers",
+        ),
+        _t(
             "k8s.service",
             "Service",
             service_type="'ClusterIP'|'NodePort'|'LoadBalancer'|'ExternalName'",

@@ -25,7 +25,7 @@ class Pod:
     namespace: str
     name: str
     labels: dict[str, str]
-    ip: str | None
+    ips: tuple[str, ...]
     node: str | None
     host_network: bool
     ports: tuple[tuple[str | None, int, str], ...]  # (name, number, protocol)
@@ -73,19 +73,14 @@ class Cluster:
             if r.type == "k8s.namespace":
                 labels = dict(a.get("labels") or {})
                 namespaces[labels.get(NAME_LABEL, r.name.split(" ", 1)[-1])] = labels
-            elif r.type == "k8s.workload" and a.get("kind") == "Pod":
-                ports = tuple(
-                    (p.get("name"), int(p["port"]), str(p.get("protocol") or "TCP"))
-                    for c in a.get("containers") or ()
-                    for p in c.get("ports") or ()
-                    if p.get("port") is not None
-                )
-                name = r.uid.rsplit("/", 1)[-1]
+            elif r.type == "k8s.pod":
+                ports = tuple((p.get("name"), int(p["port"]), str(p.get("protocol") or "TCP")) for p in a["ports"])
+                name = str(a["pod_name"])
                 pods[f"{r.region}/{name}"] = Pod(
                     r.region,
                     name,
-                    dict(a.get("pod_labels") or {}),
-                    a.get("pod_ip"),
+                    dict(r.tags),
+                    tuple(a.get("ips") or ()),
                     a.get("node_name"),
                     bool(a.get("host_network")),
                     ports,
@@ -205,7 +200,7 @@ class Cluster:
         assert e.pod is not None
         if e.pod.host_network and e.pod.node:
             return list(self.nodes.get(e.pod.node, ()))
-        return [e.pod.ip] if e.pod.ip else []
+        return list(e.pod.ips)
 
 
 def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from pcicheck.analyze.k8s_reach import Cluster
-from pcicheck.collect.k8s.normalize import to_resource
+from pcicheck.collect.k8s.normalize import pod_endpoint, to_resource
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "segmentation" / "cases").glob("*.yaml"))
 
@@ -21,6 +21,7 @@ CASES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "segmentation
 def load(path: Path) -> tuple[Cluster, list[dict[str, Any]]]:
     case = yaml.safe_load(path.read_text())
     records = [r for r in (to_resource(o, "case", ("file",)) for o in case["objects"]) if r is not None]
+    records += [pod_endpoint(o, "case", ("file",)) for o in case["objects"] if o["kind"] == "Pod"]
     return Cluster.from_resources(records), case["flows"]
 
 

@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pcicheck import __version__
-from pcicheck.collect.k8s.normalize import KINDS, made_by_controller, to_resource, with_node_placement
+from pcicheck.collect.k8s.normalize import (
+    KINDS,
+    made_by_controller,
+    pod_endpoint,
+    to_resource,
+    with_node_placement,
+)
 from pcicheck.errors import CollectionFailed
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.redact import redact_snapshot
@@ -221,6 +227,7 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
             objects, calls[action] = outcome
             if spec.kind == "Pod":
                 pods = objects
+                resources.extend(pod_endpoint({**o, "kind": "Pod"}, cluster, (action,)) for o in objects)
             resources.extend(_records(spec, objects, cluster))
     resources = with_node_placement(resources, pods)
     resources.append(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck import __version__
-from pcicheck.collect.k8s.normalize import KINDS, made_by_controller, to_resource, with_node_placement
+from pcicheck.collect.k8s.normalize import KINDS, made_by_controller, pod_endpoint, to_resource, with_node_placement
 from pcicheck.errors import InputError
 from pcicheck.model import Resource, Snapshot
 from pcicheck.redact import redact_snapshot
@@ -80,6 +80,8 @@ def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> Manifes
                         continue
                     if kind == "Pod":
                         pods.append(obj)
+                        endpoint = pod_endpoint(obj, cluster, (f"file:{path}:{obj.line}",))
+                        resources.setdefault(endpoint.uid, endpoint)
                     if made_by_controller(kind, obj):
                         continue
                     record = to_resource(obj, cluster, source=(f"file:{path}:{obj.line}",))

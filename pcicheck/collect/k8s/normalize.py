@@ -395,3 +395,38 @@ def with_node_placement(resources: list[Resource], pods: list[dict[str, Any]] | 
         else r
         for r in resources
     ]
+
+
+def pod_endpoint(obj: dict[str, Any], cluster: str, source: tuple[str, ...]) -> Resource:
+    """Every Pod, controller-made or not, as a network endpoint for reachability (no controls judge
+    these: workloads are judged as k8s.workload)."""
+    meta = _map(obj.get("metadata"))
+    namespace = str(meta.get("namespace") or "default")
+    name = str(meta.get("name", ""))
+    spec = _map(obj.get("spec"))
+    status = _map(obj.get("status"))
+    ips = [str(p.get("ip")) for p in map(_map, _list(status.get("podIPs"))) if p.get("ip")]
+    if status.get("podIP") and str(status["podIP"]) not in ips:
+        ips.insert(0, str(status["podIP"]))
+    return Resource(
+        uid=uid(cluster, namespace, "PodEndpoint", name),
+        type="k8s.pod",
+        provider="k8s",
+        account=cluster,
+        region=namespace,
+        name=f"Pod {namespace}/{name}",
+        tags={str(k): str(v) for k, v in _map(meta.get("labels")).items()},
+        attributes={
+            "pod_name": name,
+            "ips": ips,
+            "node_name": spec.get("nodeName"),
+            "host_network": bool(spec.get("hostNetwork", False)),
+            "ports": [
+                {"name": p.get("name"), "port": p.get("containerPort"), "protocol": p.get("protocol") or "TCP"}
+                for c in map(_map, _list(spec.get("containers")) + _list(spec.get("initContainers")))
+                for p in map(_map, _list(c.get("ports")))
+                if p.get("containerPort") is not None
+            ],
+        },
+        source=source,
+    )

@@ -137,8 +137,10 @@ def test_controller_made_pods_count_for_node_placement_only() -> None:
     from pcicheck import paths
 
     read = read_manifests([paths.demo_dir() / "k8s-cluster.yaml"])
-    names = {r.name for r in read.resources}
-    assert "Pod payments/card-api-6b7f9-x2x4q" not in names  # judged through its Deployment, as live
+    workloads = {r.name for r in read.resources if r.type == "k8s.workload"}
+    assert "Pod payments/card-api-6b7f9-x2x4q" not in workloads  # judged through its Deployment, as live
+    endpoints = {r.name for r in read.resources if r.type == "k8s.pod"}
+    assert "Pod payments/card-api-6b7f9-x2x4q" in endpoints  # but still a network endpoint
     node = next(r for r in read.resources if r.name == "Node ip-10-0-1-10.ec2.internal")
     assert node.attributes["pod_namespaces"] == ["payments", "tenant-acme"]
     facts = analyze(read.resources, ScopeConfig()).facts[node.uid]
