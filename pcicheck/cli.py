@@ -503,7 +503,9 @@ def segmentation_query(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     source: Annotated[str | None, typer.Option("--from", help="NS/POD, node:NAME or cidr:IP.")] = None,
-    destination: Annotated[str | None, typer.Option("--to", help="NS/POD, node:NAME or cidr:IP.")] = None,
+    destination: Annotated[
+        str | None, typer.Option("--to", help="NS/POD, node:NAME, cidr:IP or svc:NS/NAME (a Service's backends).")
+    ] = None,
     port: Annotated[str | None, typer.Option("--port", help="PORT[/TCP|UDP|SCTP], e.g. 5432/TCP.")] = None,
     flows: Annotated[
         Path | None, typer.Option("--flows", help="YAML list of {from, to, port, protocol} (a segmentation test plan).")

@@ -52,14 +52,17 @@ def answer(snapshot: Snapshot, flows: list[Flow]) -> list[dict[str, Any]]:
     out = []
     for f in flows:
         try:
-            src, dst = cluster.endpoint(f.source), cluster.endpoint(f.destination)
+            src = cluster.endpoint(f.source)
+            if f.destination.startswith("svc:"):
+                decision = cluster.service_flow(src, f.destination[4:], f.port, f.protocol)
+            else:
+                decision = cluster.flow(src, cluster.endpoint(f.destination), f.port, f.protocol)
         except (KeyError, ValueError) as exc:
             where = f"{f.where}: " if f.where else ""
             raise InputError(
                 f"{where}unknown endpoint: {exc}",
-                fix="use NS/POD, node:NAME or cidr:IP naming objects in the scanned cluster",
+                fix="use NS/POD, node:NAME, cidr:IP or (as destination) svc:NS/NAME naming objects in the scan",
             ) from None
-        decision = cluster.flow(src, dst, f.port, f.protocol)
         allowed: bool | str = {"allowed": True, "denied": False}.get(decision.verdict, "possible")
         out.append(
             {

@@ -66,3 +66,63 @@ def test_flows_file(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
 def test_bad_input(capsys: pytest.CaptureFixture, argv: list[str], expected: str) -> None:
     code, _, err = run(capsys, "segmentation", "query", "--manifests", CLUSTER, *argv)
     assert code == 2 and expected in err and len(err.strip().splitlines()) == 1
+
+
+SERVICE_CASE = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 443, targetPort: https}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop, labels: {app: api}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8443, name: https}]}]}
+status: {podIP: 10.0.0.5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {containers: [{name: c, image: i}]}
+status: {podIP: 10.0.0.6}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-from-client, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: client}}}]
+      ports: [{port: 8443}]
+"""
+
+
+def test_service_destination_resolves_backends_and_target_port(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    (tmp_path / "shop.yaml").write_text(SERVICE_CASE)
+    answers = []
+    for source in ("shop/client", "cidr:203.0.113.9"):
+        code, out, _ = run(
+            capsys,
+            "segmentation",
+            "query",
+            "--manifests",
+            str(tmp_path),
+            "--from",
+            source,
+            "--to",
+            "svc:shop/api",
+            "--port",
+            "443",
+            "--format",
+            "json",
+        )
+        assert code == 0
+        answers.append(json.loads(out)[0])
+    assert [a["allowed"] for a in answers] == [True, False]  # the policy sees 8443 (targetPort), not 443
+    assert "shop/api-1:8443 allowed" in answers[0]["reason"]

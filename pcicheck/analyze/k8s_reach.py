@@ -61,6 +61,7 @@ class Cluster:
     pods: dict[str, Pod]  # "ns/name" → Pod
     nodes: dict[str, tuple[str, ...]]  # name → internal IPs
     policies: dict[str, list[Resource]]  # namespace → its NetworkPolicy records
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)  # "ns/name" → k8s.service attributes
 
     @classmethod
     def from_resources(cls, resources: list[Resource] | tuple[Resource, ...]) -> Cluster:
@@ -68,6 +69,7 @@ class Cluster:
         pods: dict[str, Pod] = {}
         nodes: dict[str, tuple[str, ...]] = {}
         policies: dict[str, list[Resource]] = {}
+        services: dict[str, dict[str, Any]] = {}
         for r in resources:
             a = r.attributes
             if r.type == "k8s.namespace":
@@ -89,9 +91,11 @@ class Cluster:
                 nodes[r.uid.rsplit("/", 1)[-1]] = tuple(a.get("internal_ips") or ())
             elif r.type == "k8s.network_policy":
                 policies.setdefault(r.region, []).append(r)
+            elif r.type == "k8s.service":
+                services[f"{r.region}/{r.uid.rsplit('/', 1)[-1]}"] = r.attributes
         for pod in pods.values():  # a namespace known only through its pods still has its name label
             namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
-        return cls(namespaces, pods, nodes, policies)
+        return cls(namespaces, pods, nodes, policies, services)
 
     def endpoint(self, text: str) -> Endpoint:
         """`NS/POD`, `node:NAME` or `cidr:IP`."""
@@ -105,6 +109,44 @@ class Cluster:
         if text not in self.pods:
             raise KeyError(f"no pod {text!r}")
         return Endpoint(pod=self.pods[text])
+
+    def service_flow(self, src: Endpoint, service: str, port: int, protocol: str) -> Decision:
+        """To a Service: policies see the backend pods and the targetPort after DNAT. Reachable when
+        at least one backend is; the reasons name each backend's answer."""
+        spec = self.services.get(service)
+        if spec is None:
+            raise KeyError(f"no service {service!r}")
+        namespace = service.split("/", 1)[0]
+        mapping = next(
+            (p for p in spec.get("ports") or () if p.get("port") == port and (p.get("protocol") or "TCP") == protocol),
+            None,
+        )
+        if mapping is None:
+            return Decision("denied", [f"service {service} has no port {port}/{protocol}"])
+        selector = spec.get("selector") or {}
+        backends = [
+            p
+            for p in self.pods.values()
+            if p.namespace == namespace and selector and all(p.labels.get(k) == v for k, v in selector.items())
+        ]
+        if not backends:
+            return Decision("denied", [f"service {service} selects no pods"])
+        best: Verdict = "denied"
+        reasons = []
+        for pod in sorted(backends, key=lambda p: p.key):
+            target = mapping.get("target_port", port)
+            if isinstance(target, str) and not target.isdigit():
+                number = next((n for name, n, proto in pod.ports if name == target and proto == protocol), None)
+                if number is None:
+                    reasons.append(f"{pod.key}: no container port named {target}")
+                    continue
+            else:
+                number = int(target)
+            decision = self.flow(src, Endpoint(pod=pod), number, protocol)
+            reasons.append(f"{pod.key}:{number} {decision.verdict} ({'; '.join(decision.reasons)})")
+            if _ORDER[decision.verdict] > _ORDER[best]:
+                best = decision.verdict
+        return Decision(best, reasons)
 
     def flow(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
         if src.pod and dst.pod and src.pod.key == dst.pod.key:
