@@ -545,6 +545,43 @@ def segmentation_query(
     _stdout().print(table)
 
 
+@segmentation_app.command("matrix")
+def segmentation_matrix(
+    manifests: ManifestsOpt = None,
+    k8s: K8sOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """Namespace-to-namespace reachability: can any pod of a row reach any pod of a column on some port?"""
+    from pcicheck.analyze.k8s_reach import Cluster, namespace_matrix
+
+    if not (manifests or k8s):
+        raise InputError("nothing to analyse", fix="pass --manifests PATH or --k8s")
+    snap = _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    matrix = namespace_matrix(Cluster.from_resources(snap.resources))
+    if output_format == ListFormat.json:
+        sys.stdout.write(json.dumps({"namespaces": sorted(matrix), "matrix": matrix}, indent=2) + "\n")
+        return
+    names = sorted(matrix)
+    table = Table(
+        title="from (rows) → to (columns): ✓ allowed, · denied, ? possible, – no pods to ask about",
+        title_justify="left",
+    )
+    table.add_column("from \\ to")
+    for n in names:
+        table.add_column(Text(n), justify="center")
+    mark = {
+        "allowed": Text("✓", style="red"),
+        "denied": Text("·", style="green"),
+        "possible": Text("?", style="yellow"),
+    }
+    for a in names:
+        table.add_row(Text(a), *(mark[matrix[a][b]] for b in names))
+    _stdout().print(table)
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 

@@ -126,3 +126,51 @@ def test_service_destination_resolves_backends_and_target_port(capsys: pytest.Ca
         answers.append(json.loads(out)[0])
     assert [a["allowed"] for a in answers] == [True, False]  # the policy sees 8443 (targetPort), not 443
     assert "shop/api-1:8443 allowed" in answers[0]["reason"]
+
+
+MATRIX_CASE = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: a}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: b}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: empty}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: a1, namespace: a}, spec: {containers: [{name: c, image: i}]}}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: a2, namespace: a}, spec: {containers: [{name: c, image: i}]}}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: b1, namespace: b}, spec: {containers: [{name: c, image: i}]}}
+---
+{apiVersion: v1, kind: Pod, metadata: {name: c1, namespace: c}, spec: {containers: [{name: c, image: i}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-from-a, namespace: b}
+spec:
+  podSelector: {}
+  ingress:
+    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: a}}}]
+      ports: [{port: 5432, endPort: 5433}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all-egress, namespace: empty}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"""
+
+
+def test_namespace_matrix(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(MATRIX_CASE)
+    code, out, _ = run(capsys, "segmentation", "matrix", "--manifests", str(tmp_path), "--format", "json")
+    matrix = json.loads(out)["matrix"]
+    assert code == 0
+    assert matrix["a"] == {"a": "allowed", "b": "allowed", "c": "allowed", "empty": None}
+    assert matrix["b"] == {"a": "allowed", "b": None, "c": "allowed", "empty": None}  # one pod: no pair
+    assert matrix["c"] == {"a": "allowed", "b": "denied", "c": None, "empty": None}  # b admits only a
+    assert matrix["empty"] == {"a": None, "b": None, "c": None, "empty": None}

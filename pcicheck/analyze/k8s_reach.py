@@ -297,3 +297,58 @@ def _in_block(ip: str, block: dict[str, Any]) -> bool:
         if net.version == address.version and address in net:
             return False
     return True
+
+
+def candidate_ports(cluster: Cluster, dst: Pod) -> list[tuple[int, str]]:
+    """Ports that decide whether *any* traffic reaches `dst`: its container ports, every port and
+    range edge its namespace's policies name, and one port per protocol that none names. Verdicts
+    only change at those points, so checking them answers "on some port" exactly."""
+    points: set[tuple[int, str]] = {(n, proto) for _, n, proto in dst.ports}
+    named: set[int] = {n for n, _ in points}
+    for policy in cluster.policies.get(dst.namespace, []):
+        for rule in policy.attributes.get("ingress", ()):
+            for p in rule.get("ports") or ():
+                proto, port, end = p.get("protocol") or "TCP", p.get("port"), p.get("end_port")
+                if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+                    low = int(port)
+                    high = int(end or low)
+                    for n in (low - 1, low, high, high + 1):
+                        if 1 <= n <= 65535:
+                            points.add((n, proto))
+                            named.add(n)
+    spare = next(n for n in range(1024, 65536) if n not in named)
+    for proto in ("TCP", "UDP", "SCTP"):
+        points.add((spare, proto))
+    return sorted(points)
+
+
+def namespace_matrix(cluster: Cluster) -> dict[str, dict[str, Verdict | None]]:
+    """Namespace → namespace: can any pod of one reach any pod of the other on some port?
+    None where there is no pair of distinct pods to ask about (an empty namespace, or one pod)."""
+    by_ns: dict[str, list[Pod]] = {}
+    for pod in cluster.pods.values():
+        by_ns.setdefault(pod.namespace, []).append(pod)
+    names = sorted(cluster.namespaces)
+    matrix: dict[str, dict[str, Verdict | None]] = {a: {} for a in names}
+    for a in names:
+        for b in names:
+            best: Verdict = "denied"
+            asked = False
+            for dst in by_ns.get(b, []):
+                ports = candidate_ports(cluster, dst)
+                for src in by_ns.get(a, []):
+                    if src.key == dst.key:
+                        continue
+                    asked = True
+                    for port, proto in ports:
+                        verdict = cluster.flow(Endpoint(pod=src), Endpoint(pod=dst), port, proto).verdict
+                        if _ORDER[verdict] > _ORDER[best]:
+                            best = verdict
+                        if best == "allowed":
+                            break
+                    if best == "allowed":
+                        break
+                if best == "allowed":
+                    break
+            matrix[a][b] = best if asked else None
+    return matrix
