@@ -582,6 +582,47 @@ def segmentation_matrix(
     _stdout().print(table)
 
 
+@segmentation_app.command("exposure")
+def segmentation_exposure(
+    manifests: ManifestsOpt = None,
+    k8s: K8sOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    config: ConfigOpt = None,
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """Who may connect to CDE pods: the selectors, namespaces and CIDRs the policies admit."""
+    from pcicheck.analyze.estate import analyze
+    from pcicheck.analyze.k8s_reach import Cluster, exposure
+    from pcicheck.config import load_config
+
+    if not (manifests or k8s):
+        raise InputError("nothing to analyse", fix="pass --manifests PATH or --k8s")
+    scope = load_config(config).scope
+    snap = _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    facts = analyze(snap.resources, scope).facts
+    cde_namespaces = {r.region for r in snap.resources if r.type == "k8s.pod" and facts[r.uid]["scope"] == "cde"}
+    cluster = Cluster.from_resources(snap.resources)
+    report = exposure(cluster, [p for p in cluster.pods.values() if p.namespace in cde_namespaces])
+    if output_format == ListFormat.json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return
+    table = Table(title=f"Exposure of {len(report)} CDE pods", title_justify="left")
+    for col in ("pod", "may be reached from", "ports", "policy", "warnings"):
+        table.add_column(col, overflow="fold")
+    for item in report:
+        for e in item["exposed_to"]:
+            table.add_row(
+                Text(item["pod"]),
+                Text(e["source"]),
+                Text(e["ports"]),
+                Text(e["policy"] or "–"),
+                Text("; ".join(e["warnings"]), style="yellow"),
+            )
+    _stdout().print(table)
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 

@@ -174,3 +174,68 @@ def test_namespace_matrix(capsys: pytest.CaptureFixture, tmp_path: Path) -> None
     assert matrix["b"] == {"a": "allowed", "b": None, "c": "allowed", "empty": None}  # one pod: no pair
     assert matrix["c"] == {"a": "allowed", "b": "denied", "c": None, "empty": None}  # b admits only a
     assert matrix["empty"] == {"a": None, "b": None, "c": None, "empty": None}
+
+
+EXPOSURE_CASE = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: cde, labels: {pci-scope: cde}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: cde, labels: {app: db}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: cde, labels: {app: api}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: open, namespace: cde, labels: {app: open}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: cde}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+    - from: [{namespaceSelector: {matchLabels: {team: payments}}}]
+      ports: [{port: 5432}]
+    - from:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cde}}
+          podSelector: {matchLabels: {app: api}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: cde}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - from: [{namespaceSelector: {}}, {ipBlock: {cidr: 0.0.0.0/0, except: [169.254.0.0/16]}}]
+      ports: [{port: 8443}]
+"""
+
+
+def test_exposure_of_cde_pods(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text(EXPOSURE_CASE)
+    code, out, _ = run(capsys, "segmentation", "exposure", "--manifests", str(tmp_path), "--format", "json")
+    report = {item["pod"]: item["exposed_to"] for item in json.loads(out)}
+    assert code == 0 and set(report) == {"cde/db", "cde/api", "cde/open"}  # shop/web is not in the CDE
+    spoofable, by_name = report["cde/db"]
+    assert spoofable["source"] == "namespace {team=payments}" and spoofable["ports"] == "5432/TCP"
+    assert "can be set by anyone" in spoofable["warnings"][0]
+    assert by_name["source"] == "namespace {kubernetes.io/metadata.name=cde} and pod {app=api}"
+    assert by_name["warnings"] == [] and by_name["ports"] == "all"
+    every_ns, internet = report["cde/api"]
+    assert every_ns["warnings"] == ["every namespace, including ones created later"]
+    assert internet["source"] == "cidr 0.0.0.0/0 except ['169.254.0.0/16']"
+    assert internet["warnings"] == ["open to the internet"]
+    assert report["cde/open"][0]["source"] == "anything (not isolated for ingress)"

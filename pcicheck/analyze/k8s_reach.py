@@ -352,3 +352,112 @@ def namespace_matrix(cluster: Cluster) -> dict[str, dict[str, Verdict | None]]:
                     break
             matrix[a][b] = best if asked else None
     return matrix
+
+
+def _describe_selector(selector: dict[str, Any] | None, what: str) -> str:
+    if selector is None:
+        return ""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("match_labels") or {}).items())]
+    parts += [
+        f"{e.get('key')} {e.get('operator')} {sorted(e.get('values') or [])}".replace(" []", "")
+        for e in selector.get("match_expressions") or ()
+    ]
+    return f"{what} {{{', '.join(parts)}}}" if parts else f"all {what}s"
+
+
+def _spoofable(selector: dict[str, Any] | None) -> bool:
+    """A namespace selector on any label but the API server's own name label can be satisfied by
+    anyone allowed to label namespaces (or create one)."""
+    if not selector:
+        return False
+    keys = set(selector.get("match_labels") or {}) | {e.get("key") for e in selector.get("match_expressions") or ()}
+    return bool(keys - {NAME_LABEL})
+
+
+def exposure(cluster: Cluster, pods: list[Pod]) -> list[dict[str, Any]]:
+    """For each pod: who may open connections to it, as the policies state it (selectors and CIDRs,
+    so namespaces and pods that do not exist yet are covered too)."""
+    out = []
+    for pod in sorted(pods, key=lambda p: p.key):
+        selecting = [
+            p
+            for p in cluster.policies.get(pod.namespace, [])
+            if "Ingress" in p.attributes.get("policy_types", ())
+            and _selects(p.attributes.get("pod_selector"), pod.labels)
+        ]
+        entries: list[dict[str, Any]] = []
+        if pod.host_network:
+            entries.append(
+                {
+                    "source": "plugin-defined: hostNetwork pod",
+                    "ports": "all",
+                    "policy": None,
+                    "warnings": ["hostNetwork pods may not be subject to NetworkPolicy"],
+                }
+            )
+        elif not selecting:
+            entries.append(
+                {
+                    "source": "anything (not isolated for ingress)",
+                    "ports": "all",
+                    "policy": None,
+                    "warnings": ["no NetworkPolicy selects this pod for ingress"],
+                }
+            )
+        for policy in selecting:
+            for rule in policy.attributes.get("ingress", ()):
+                ports = (
+                    ", ".join(
+                        f"{p.get('port') if p.get('port') is not None else 'all'}"
+                        f"{'-' + str(p['end_port']) if p.get('end_port') else ''}/{p.get('protocol') or 'TCP'}"
+                        for p in rule.get("ports") or ()
+                    )
+                    or "all"
+                )
+                peers = rule.get("from") or []
+                if not peers:
+                    entries.append(
+                        {
+                            "source": "anything, including the internet",
+                            "ports": ports,
+                            "policy": policy.name,
+                            "warnings": ["rule without 'from' admits every source"],
+                        }
+                    )
+                for peer in peers:
+                    warnings = []
+                    block = peer.get("ip_block")
+                    if block:
+                        source = f"cidr {block.get('cidr')}" + (
+                            f" except {block['except']}" if block.get("except") else ""
+                        )
+                        if str(block.get("cidr")) in ("0.0.0.0/0", "::/0"):
+                            warnings.append("open to the internet")
+                    else:
+                        ns_sel, pod_sel = peer.get("namespace_selector"), peer.get("pod_selector")
+                        ns_text = (
+                            _describe_selector(ns_sel, "namespace")
+                            if ns_sel is not None
+                            else f"namespace {policy.region}"
+                        )
+                        source = " and ".join(t for t in (ns_text, _describe_selector(pod_sel, "pod")) if t)
+                        if ns_sel is not None and not (ns_sel.get("match_labels") or ns_sel.get("match_expressions")):
+                            warnings.append("every namespace, including ones created later")
+                        elif _spoofable(ns_sel):
+                            warnings.append(
+                                "namespace labels other than kubernetes.io/metadata.name can be set by "
+                                "anyone who may label or create namespaces"
+                            )
+                    entries.append({"source": source, "ports": ports, "policy": policy.name, "warnings": warnings})
+        if not entries:
+            names = ", ".join(p.name for p in selecting)
+            entries.append(
+                {
+                    "source": "nothing: isolated for ingress and no rule admits a source",
+                    "ports": "-",
+                    "policy": names,
+                    "warnings": [],
+                }
+            )
+        out.append({"pod": pod.key, "exposed_to": entries})
+    return out
