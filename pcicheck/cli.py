@@ -496,6 +496,15 @@ def controls_test(
     raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
 
 
+def _cluster_snapshot(
+    manifests: list[Path] | None, k8s: bool, kubeconfig: str | None, context: str | None, quiet: bool
+) -> Any:
+    """The cluster the segmentation commands analyse: manifest files and/or a live cluster."""
+    if not (manifests or k8s):
+        raise InputError("nothing to analyse", fix="pass --manifests PATH or --k8s")
+    return _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+
+
 @segmentation_app.command("query")
 def segmentation_query(
     manifests: ManifestsOpt = None,
@@ -516,15 +525,13 @@ def segmentation_query(
     """Is a flow allowed, denied, or possibly allowed (plugin-defined)? And which policies decide it."""
     from pcicheck.segmentation import Flow, answer, parse_port, read_flows
 
-    if not (manifests or k8s):
-        raise InputError("nothing to query", fix="pass --manifests PATH or --k8s")
     if flows is not None:
         wanted = read_flows(flows)
     elif source and destination and port:
         wanted = [Flow(source, destination, *parse_port(port))]
     else:
         raise InputError("say which flow", fix="pass --from, --to and --port, or --flows FILE")
-    snap = _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    snap = _cluster_snapshot(manifests, k8s, kubeconfig, context, quiet)
     answers = answer(snap, wanted)
     if output_format == ListFormat.json:
         sys.stdout.write(json.dumps(answers, indent=2) + "\n")
@@ -557,9 +564,7 @@ def segmentation_matrix(
     """Namespace-to-namespace reachability: can any pod of a row reach any pod of a column on some port?"""
     from pcicheck.analyze.k8s_reach import Cluster, namespace_matrix
 
-    if not (manifests or k8s):
-        raise InputError("nothing to analyse", fix="pass --manifests PATH or --k8s")
-    snap = _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    snap = _cluster_snapshot(manifests, k8s, kubeconfig, context, quiet)
     matrix = namespace_matrix(Cluster.from_resources(snap.resources))
     if output_format == ListFormat.json:
         sys.stdout.write(json.dumps({"namespaces": sorted(matrix), "matrix": matrix}, indent=2) + "\n")
@@ -576,6 +581,7 @@ def segmentation_matrix(
         "allowed": Text("✓", style="red"),
         "denied": Text("·", style="green"),
         "possible": Text("?", style="yellow"),
+        None: Text("–", style="dim"),
     }
     for a in names:
         table.add_row(Text(a), *(mark[matrix[a][b]] for b in names))
@@ -597,10 +603,8 @@ def segmentation_exposure(
     from pcicheck.analyze.k8s_reach import Cluster, exposure
     from pcicheck.config import load_config
 
-    if not (manifests or k8s):
-        raise InputError("nothing to analyse", fix="pass --manifests PATH or --k8s")
     scope = load_config(config).scope
-    snap = _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    snap = _cluster_snapshot(manifests, k8s, kubeconfig, context, quiet)
     facts = analyze(snap.resources, scope).facts
     cde_namespaces = {r.region for r in snap.resources if r.type == "k8s.pod" and facts[r.uid]["scope"] == "cde"}
     cluster = Cluster.from_resources(snap.resources)

@@ -174,6 +174,13 @@ def test_namespace_matrix(capsys: pytest.CaptureFixture, tmp_path: Path) -> None
     assert matrix["b"] == {"a": "allowed", "b": None, "c": "allowed", "empty": None}  # one pod: no pair
     assert matrix["c"] == {"a": "allowed", "b": "denied", "c": None, "empty": None}  # b admits only a
     assert matrix["empty"] == {"a": None, "b": None, "c": None, "empty": None}
+    code, out, _ = run(capsys, "segmentation", "matrix", "--manifests", str(tmp_path))
+    assert code == 0 and "–" in out and "✓" in out and "·" in out  # the table marks every kind of cell
+
+
+def test_segmentation_needs_a_source(capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, "segmentation", "matrix")
+    assert code == 2 and "nothing to analyse (pass --manifests PATH or --k8s)" in err
 
 
 EXPOSURE_CASE = """\
