@@ -44,17 +44,31 @@ def control(
     )
 
 
-def key(uid: str = "arn:key/1", tags: dict[str, str] | None = None, **attributes: Any) -> Resource:
+def res(
+    rtype: str,
+    uid: str,
+    *,
+    tags: dict[str, str] | None = None,
+    attributes: dict[str, Any] | None = None,
+    account: str = "111",
+    region: str = "eu-west-2",
+    provider: str = "aws",
+    name: str | None = None,
+) -> Resource:
     return Resource(
         uid=uid,
-        type="aws.kms.key",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        name=uid,
+        type=rtype,
+        provider=provider,
+        account=account,
+        region=region,
+        name=name or uid,
         tags=tags or {},
-        attributes=attributes,
+        attributes=attributes or {},
     )
+
+
+def key(uid: str = "arn:key/1", tags: dict[str, str] | None = None, **attributes: Any) -> Resource:
+    return res("aws.kms.key", uid, tags=tags, attributes=attributes)
 
 
 def judge(controls: list[Control], resources: list[Resource], errors: list[CollectionError] | None = None):
@@ -130,15 +144,7 @@ def test_listing_error_yields_error_results_for_its_controls() -> None:
 
 
 def test_resources_function_fails_closed_when_its_type_was_not_listed() -> None:
-    account = Resource(
-        uid="aws://111",
-        type="aws.account",
-        provider="aws",
-        account="111",
-        region="",
-        name="111",
-        attributes={},
-    )
+    account = res("aws.account", "aws://111", region="", name="111", attributes={})
     c = control(check='resources("aws.cloudtrail.trail").exists(t, t.attributes.is_logging)', resource="aws.account")
     assert judge([c], [account])[0].status == Status.FAIL
     err = CollectionError(
@@ -155,12 +161,9 @@ def test_resources_function_fails_closed_when_its_type_was_not_listed() -> None:
 
 
 def test_scope_and_lookup_across_resources() -> None:
-    bucket = Resource(
-        uid="arn:aws:s3:::b",
-        type="aws.s3.bucket",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
+    bucket = res(
+        "aws.s3.bucket",
+        "arn:aws:s3:::b",
         name="b",
         tags={"tenant": "globex", "pci-scope": "cde"},
         attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "alias/acme"}},
@@ -176,38 +179,13 @@ def test_scope_and_lookup_across_resources() -> None:
     assert r.status == Status.FAIL
     assert r.evidence == {"facts.kms_key_uid": acme.uid, "encryption.algorithm": "aws:kms"}
     assert r.resource["scope"] == "cde" and r.resource["scope_reason"] == "tag pci-scope=cde"
-    untenanted = Resource(
-        uid="u",
-        type="aws.s3.bucket",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        name="u",
-        attributes={},
-    )
+    untenanted = res("aws.s3.bucket", "u", attributes={})
     assert judge([c], [untenanted])[0].status == Status.NOT_APPLICABLE
 
 
 def test_cde_scope_is_inherited_from_the_vpc() -> None:
-    vpc = Resource(
-        uid="vpc",
-        type="aws.ec2.vpc",
-        provider="aws",
-        account="111",
-        region="r",
-        name="vpc",
-        tags={"pci-scope": "cde"},
-        attributes={"vpc_id": "vpc-1"},
-    )
-    inst = Resource(
-        uid="i",
-        type="aws.ec2.instance",
-        provider="aws",
-        account="111",
-        region="r",
-        name="i",
-        attributes={"vpc_id": "vpc-1", "public_ip": "1.2.3.4"},
-    )
+    vpc = res("aws.ec2.vpc", "vpc", region="r", tags={"pci-scope": "cde"}, attributes={"vpc_id": "vpc-1"})
+    inst = res("aws.ec2.instance", "i", region="r", attributes={"vpc_id": "vpc-1", "public_ip": "1.2.3.4"})
     c = control(check="resource.attributes.public_ip == null", resource="aws.ec2.instance", scope="cde")
     (r,) = judge([c], [vpc, inst])
     assert r.status == Status.FAIL and r.resource["scope_reason"] == "in vpc-1 (tag pci-scope=cde)"
@@ -242,12 +220,9 @@ def test_requirement_roll_up() -> None:
 
 def test_key_users_fact_and_its_fail_closed_dependencies() -> None:
     acme = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1", aliases=["alias/acme"])
-    bucket = Resource(
-        uid="arn:aws:s3:::g",
-        type="aws.s3.bucket",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
+    bucket = res(
+        "aws.s3.bucket",
+        "arn:aws:s3:::g",
         name="g",
         tags={"tenant": "globex"},
         attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "k1"}},
@@ -301,11 +276,9 @@ def test_parallel_evaluation_gives_the_serial_results() -> None:
         if rng.random() < 0.3:
             tags["pci-scope"] = "cde"
         resources.append(
-            Resource(
-                uid=f"u{i}",
-                type=c.resource,
-                provider="aws",
-                account="111",
+            res(
+                c.resource,
+                f"u{i}",
                 region="r",
                 name=f"n{i}",
                 tags=tags,
@@ -342,12 +315,9 @@ def test_unreadable_tags_make_scoped_controls_error_not_out_of_scope() -> None:
 
 
 def test_key_resolution_depends_on_the_key_listing() -> None:
-    bucket = Resource(
-        uid="arn:aws:s3:::b",
-        type="aws.s3.bucket",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
+    bucket = res(
+        "aws.s3.bucket",
+        "arn:aws:s3:::b",
         name="b",
         attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "alias/acme"}},
     )
@@ -370,15 +340,7 @@ def test_key_resolution_depends_on_the_key_listing() -> None:
 def test_key_summary_facts_fail_closed_when_the_manager_was_not_read() -> None:
     key_read = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1", manager="CUSTOMER")
     key_unread = key("arn:aws:kms:eu-west-2:111:key/k1", tags={"tenant": "acme"}, key_id="k1")
-    bucket = Resource(
-        uid="b",
-        type="aws.s3.bucket",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        name="b",
-        attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "k1"}},
-    )
+    bucket = res("aws.s3.bucket", "b", attributes={"encryption": {"algorithm": "aws:kms", "kms_key_id": "k1"}})
     c = control(check="resource.facts.kms_key_manager == 'CUSTOMER'", resource="aws.s3.bucket")
     assert judge([c], [bucket, key_read])[0].status == Status.PASS
     assert judge([c], [bucket, key_unread])[0].status == Status.ERROR
@@ -387,18 +349,15 @@ def test_key_summary_facts_fail_closed_when_the_manager_was_not_read() -> None:
 
 
 def test_scanned_cluster_is_linked_to_its_eks_record() -> None:
-    eks = Resource(
-        uid="arn:aws:eks:eu-west-2:111:cluster/pay",
-        type="aws.eks.cluster",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
+    eks = res(
+        "aws.eks.cluster",
+        "arn:aws:eks:eu-west-2:111:cluster/pay",
         name="pay",
         attributes={"endpoint": "https://ABC123.gr7.eu-west-2.eks.amazonaws.com"},
     )
-    k8s = Resource(
-        uid="k8s://pay/_cluster/Cluster/pay",
-        type="k8s.cluster",
+    k8s = res(
+        "k8s.cluster",
+        "k8s://pay/_cluster/Cluster/pay",
         provider="k8s",
         account="pay",
         region="",
