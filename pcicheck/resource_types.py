@@ -306,6 +306,24 @@ TYPES: dict[str, ResourceType] = {
             cluster_security_group_id="string or null",
             kms_key_id="same as secrets_encryption_key_arn (resolved into facts.kms_key_uid)",
         ),
+        _t(
+            "aws.elbv2.load_balancer",
+            "Elastic Load Balancing v2 load balancer (application, network or gateway); uid = its ARN",
+            arn="load balancer ARN",
+            name="load balancer name",
+            type="'application'|'network'|'gateway'",
+            scheme="'internet-facing'|'internal'",
+            ip_address_type="'ipv4'|'dualstack'|'dualstack-without-public-ipv4'",
+            state="'active'|'provisioning'|'active_impaired'|'failed'",
+            vpc_id="vpc-… or null",
+            subnet_ids="sorted list of the subnets it has nodes in",
+            security_groups="sorted list of sg ids ([] for a network or gateway load balancer without groups)",
+            dns_name="string or null",
+            listeners="list of {port, protocol ('HTTP'|'HTTPS'|'TCP'|'TLS'|'UDP'|'TCP_UDP'|'GENEVE'), ssl_policy "
+            "(string|null; null unless HTTPS/TLS), certificate_arns [ARNs], default_actions [{type ('forward'|"
+            "'redirect'|'fixed-response'|'authenticate-oidc'|'authenticate-cognito'), redirect_protocol "
+            "(string|null)}]}, sorted by port",
+        ),
         # --- Kubernetes -------------------------------------------------------------------------
         # uid k8s://<cluster>/<namespace or _cluster>/<Kind>/<name>; account = cluster name,
         # region = namespace ('' for cluster-scoped kinds); tags = the object's labels. Live clusters

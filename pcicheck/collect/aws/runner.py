@@ -33,6 +33,7 @@ SERVICE_MODULES = (
     "secretsmanager",
     "guardduty",
     "eks",
+    "elbv2",
 )
 MAX_WORKERS = 16
 GLOBAL_REGION = "us-east-1"
