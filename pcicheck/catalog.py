@@ -241,7 +241,7 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     evidence = doc.get("evidence") or []
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         raise fail("'evidence' must be a list of attribute names", "evidence")
-    tests = _parse_tests(doc["tests"], path, doc.line_of("tests"))
+    tests = _parse_tests(doc["tests"], path, doc.line_of("tests"), params)
     for key in ("title", "rationale", "remediation"):
         if not isinstance(doc[key], str) or not doc[key].strip():
             raise fail(f"'{key}' must be non-empty text", key)
@@ -265,7 +265,7 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     )
 
 
-def _parse_tests(items: Any, path: Path, line: int) -> tuple[ControlTest, ...]:
+def _parse_tests(items: Any, path: Path, line: int, control_params: dict[str, Any]) -> tuple[ControlTest, ...]:
     if not isinstance(items, list) or not items:
         raise InputError("'tests' must be a non-empty list", path=str(path), line=line)
     tests = []
@@ -291,12 +291,22 @@ def _parse_tests(items: Any, path: Path, line: int) -> tuple[ControlTest, ...]:
         related = item.get("related") or []
         if not isinstance(related, list) or not all(isinstance(r, dict) for r in related):
             raise InputError("test 'related' must be a list of resources", path=str(path), line=item.line)
+        params = item.get("params") or {}
+        unknown = sorted(set(params) - set(control_params)) if isinstance(params, dict) else []
+        if not isinstance(params, dict) or unknown:
+            raise InputError(
+                f"test 'params' must map the control's own params (unknown: {', '.join(unknown) or 'not a mapping'})",
+                path=str(path),
+                line=item.line_of("params"),
+                fix="override only keys the control's params declare",
+            )
         tests.append(
             ControlTest(
                 name=str(item["name"]),
                 resource=item["resource"],
                 expect=expect,
                 related=tuple(related),
+                params=dict(params),
                 line=item.line,
             )
         )

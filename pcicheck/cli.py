@@ -496,13 +496,50 @@ def controls_test(
     raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
 
 
-def _cluster_snapshot(
-    manifests: list[Path] | None, k8s: bool, kubeconfig: str | None, context: str | None, quiet: bool
+SegSnapshotOpt = Annotated[
+    Path | None, typer.Option("--snapshot", help="Analyse a snapshot written by `pcicheck collect` or `scan`.")
+]
+SegAwsOpt = Annotated[bool, typer.Option("--aws", help="Collect the AWS account's networks too.")]
+
+
+def _segmentation_source(
+    manifests: list[Path] | None,
+    k8s: bool,
+    kubeconfig: str | None,
+    context: str | None,
+    quiet: bool,
+    *,
+    snapshot: Path | None = None,
+    aws: bool = False,
+    profile: str | None = None,
+    regions: str | None = None,
 ) -> Any:
-    """The cluster the segmentation commands analyse: manifest files and/or a live cluster."""
-    if not (manifests or k8s):
-        raise InputError("nothing to analyse", fix="pass --manifests PATH or --k8s")
-    return _gather(False, manifests, None, None, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    """What the segmentation commands analyse: a snapshot, manifest files, a live cluster, an AWS
+    account, or several of them merged."""
+    from pcicheck.snapshot import merge, read_snapshot
+
+    if not (manifests or k8s or snapshot or aws):
+        raise InputError("nothing to analyse", fix="pass --manifests PATH, --k8s, --aws or --snapshot FILE")
+    parts = [read_snapshot(snapshot)] if snapshot else []
+    if manifests or k8s or aws:
+        parts.append(_gather(aws, manifests, profile, regions, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context))
+    return merge(parts)
+
+
+def _flow_table(title: str, answers: list[dict[str, Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    expect = any("expect" in a for a in answers)
+    for col in ("from", "to", "port", "allowed", *(("expected",) if expect else ()), "reason"):
+        table.add_column(col, overflow="fold")
+    for a in answers:
+        verdict = {True: "allowed", False: "denied"}.get(a["allowed"], "possible")
+        style = {"allowed": "red", "denied": "green", "possible": "yellow"}[verdict]
+        cells = [Text(a["from"]), Text(a["to"]), f"{a['port']}/{a['protocol']}", Text(verdict, style=style)]
+        if expect:
+            wanted = a.get("expect")
+            cells.append(Text(wanted or "–", style="bold red" if wanted and wanted != verdict else ""))
+        table.add_row(*cells, Text(a["reason"]))
+    return table
 
 
 @segmentation_app.command("query")
@@ -511,45 +548,54 @@ def segmentation_query(
     k8s: K8sOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    snapshot: SegSnapshotOpt = None,
+    aws: SegAwsOpt = False,
+    profile: ProfileOpt = None,
+    regions: RegionsOpt = None,
     source: Annotated[str | None, typer.Option("--from", help="NS/POD, node:NAME or cidr:IP.")] = None,
     destination: Annotated[
         str | None, typer.Option("--to", help="NS/POD, node:NAME, cidr:IP or svc:NS/NAME (a Service's backends).")
     ] = None,
     port: Annotated[str | None, typer.Option("--port", help="PORT[/TCP|UDP|SCTP], e.g. 5432/TCP.")] = None,
     flows: Annotated[
-        Path | None, typer.Option("--flows", help="YAML list of {from, to, port, protocol} (a segmentation test plan).")
+        Path | None,
+        typer.Option("--flows", help="YAML list of {from, to, port, protocol, expect?} (a segmentation test plan)."),
     ] = None,
     output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
     quiet: QuietOpt = False,
 ) -> None:
-    """Is a flow allowed, denied, or possibly allowed (plugin-defined)? And which policies decide it."""
-    from pcicheck.segmentation import Flow, answer, parse_port, read_flows
+    """Is a flow allowed, denied, or possibly allowed (plugin-defined)? And which policies decide it.
+    With a flows file whose entries state `expect`, exits 1 when the configuration disagrees."""
+    from pcicheck.segmentation import Flow, answer, check_expectations, parse_port, read_flows
 
     if flows is not None:
         wanted = read_flows(flows)
     elif source and destination and port:
-        wanted = [Flow(source, destination, *parse_port(port))]
+        number, protocol = parse_port(port)
+        wanted = [Flow(source, destination, number, protocol)]
     else:
         raise InputError("say which flow", fix="pass --from, --to and --port, or --flows FILE")
-    snap = _cluster_snapshot(manifests, k8s, kubeconfig, context, quiet)
+    snap = _segmentation_source(
+        manifests, k8s, kubeconfig, context, quiet, snapshot=snapshot, aws=aws, profile=profile, regions=regions
+    )
     answers = answer(snap, wanted)
+    for a, f in zip(answers, wanted, strict=True):
+        if f.expect is not None:
+            a["expect"] = f.expect
+    misses = check_expectations(answers, wanted)
     if output_format == ListFormat.json:
         sys.stdout.write(json.dumps(answers, indent=2) + "\n")
-        return
-    table = Table(title=f"{len(answers)} flows", title_justify="left")
-    for col in ("from", "to", "port", "allowed", "reason"):
-        table.add_column(col, overflow="fold")
-    for a in answers:
-        verdict = {True: "allowed", False: "denied"}.get(a["allowed"], "possible")
-        style = {"allowed": "red", "denied": "green", "possible": "yellow"}[verdict]
-        table.add_row(
-            Text(a["from"]),
-            Text(a["to"]),
-            f"{a['port']}/{a['protocol']}",
-            Text(verdict, style=style),
-            Text(a["reason"]),
-        )
-    _stdout().print(table)
+    else:
+        _stdout().print(_flow_table(f"{len(answers)} flows", answers))
+    for line in misses:
+        _stderr(quiet).print(Text(line))
+    if misses:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+class MatrixBy(StrEnum):
+    namespace = "namespace"
+    tenant = "tenant"
 
 
 @segmentation_app.command("matrix")
@@ -558,20 +604,33 @@ def segmentation_matrix(
     k8s: K8sOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    snapshot: SegSnapshotOpt = None,
+    config: ConfigOpt = None,
+    by: Annotated[
+        MatrixBy, typer.Option("--by", help="Rows and columns: namespaces, or tenants (the scope's tenant label).")
+    ] = MatrixBy.namespace,
     output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
     quiet: QuietOpt = False,
 ) -> None:
-    """Namespace-to-namespace reachability: can any pod of a row reach any pod of a column on some port?"""
-    from pcicheck.analyze.k8s_reach import Cluster, namespace_matrix
+    """Namespace-to-namespace (or tenant-to-tenant) reachability: can some pod of a row reach a
+    different pod of a column on some port?"""
+    from pcicheck.analyze.k8s_classes import Reach, namespace_tenants, tenant_matrix
+    from pcicheck.analyze.k8s_reach import Cluster
+    from pcicheck.config import load_config
 
-    snap = _cluster_snapshot(manifests, k8s, kubeconfig, context, quiet)
-    matrix = namespace_matrix(Cluster.from_resources(snap.resources))
-    if output_format == ListFormat.json:
-        sys.stdout.write(json.dumps({"namespaces": sorted(matrix), "matrix": matrix}, indent=2) + "\n")
-        return
+    scope = load_config(config).scope
+    snap = _segmentation_source(manifests, k8s, kubeconfig, context, quiet, snapshot=snapshot)
+    cluster = Cluster.from_resources(snap.resources)
+    matrix = Reach.compute(cluster).namespace_matrix()
+    if by == MatrixBy.tenant:
+        matrix = tenant_matrix(matrix, namespace_tenants(cluster, scope.tenant_tag))
     names = sorted(matrix)
+    if output_format == ListFormat.json:
+        key = "namespaces" if by == MatrixBy.namespace else "tenants"
+        sys.stdout.write(json.dumps({key: names, "matrix": matrix}, indent=2) + "\n")
+        return
     table = Table(
-        title="from (rows) → to (columns): ✓ allowed, · denied, ? possible, – no pods to ask about",
+        title=f"from (rows) → to (columns), by {by.value}: ✓ allowed, · denied, ? possible, – no pods to ask about",
         title_justify="left",
     )
     table.add_column("from \\ to")
@@ -594,6 +653,7 @@ def segmentation_exposure(
     k8s: K8sOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
+    snapshot: SegSnapshotOpt = None,
     config: ConfigOpt = None,
     output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
     quiet: QuietOpt = False,
@@ -604,9 +664,11 @@ def segmentation_exposure(
     from pcicheck.config import load_config
 
     scope = load_config(config).scope
-    snap = _cluster_snapshot(manifests, k8s, kubeconfig, context, quiet)
+    snap = _segmentation_source(manifests, k8s, kubeconfig, context, quiet, snapshot=snapshot)
     facts = analyze(snap.resources, scope).facts
-    cde_namespaces = {r.region for r in snap.resources if r.type == "k8s.pod" and facts[r.uid]["scope"] == "cde"}
+    cde_namespaces = {
+        r.region for r in snap.resources if r.type in ("k8s.pod", "k8s.workload") and facts[r.uid]["scope"] == "cde"
+    }
     cluster = Cluster.from_resources(snap.resources)
     report = exposure(cluster, [p for p in cluster.pods.values() if p.namespace in cde_namespaces])
     if output_format == ListFormat.json:
@@ -625,6 +687,57 @@ def segmentation_exposure(
                 Text("; ".join(e["warnings"]), style="yellow"),
             )
     _stdout().print(table)
+
+
+@segmentation_app.command("plan")
+def segmentation_plan(
+    manifests: ManifestsOpt = None,
+    k8s: K8sOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    snapshot: SegSnapshotOpt = None,
+    aws: SegAwsOpt = False,
+    profile: ProfileOpt = None,
+    regions: RegionsOpt = None,
+    config: ConfigOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the plan as a flows file for `segmentation query --flows`."),
+    ] = None,
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """The flows that must be denied for the CDE to be isolated, as a segmentation test plan
+    (PCI DSS 3.2.1 11.3.4, 4.0.1 11.4.5), each with today's configured verdict. Exits 1 when the
+    configuration already leaves one open."""
+    from pcicheck.config import load_config
+    from pcicheck.segmentation import plan
+
+    scope = load_config(config).scope
+    snap = _segmentation_source(
+        manifests, k8s, kubeconfig, context, quiet, snapshot=snapshot, aws=aws, profile=profile, regions=regions
+    )
+    flows = plan(snap, scope)
+    if output is not None:
+        import yaml
+
+        header = (
+            f"# CDE segmentation test plan (PCI DSS 3.2.1 11.3.4 / 4.0.1 11.4.5), {len(flows)} flows that must be\n"
+            f"# denied, written by pcicheck {__version__} from the snapshot of {snap.created_at}.\n"
+            "# Check it again any time: pcicheck segmentation query --flows THIS_FILE ...\n"
+        )
+        body = [{k: f[k] for k in ("from", "to", "port", "protocol", "expect")} for f in flows]
+        output.write_text(header + yaml.safe_dump(body, sort_keys=False, width=200))
+    if output_format == ListFormat.json:
+        sys.stdout.write(json.dumps(flows, indent=2) + "\n")
+    else:
+        _stdout().print(_flow_table(f"{len(flows)} flows must be denied for CDE isolation", flows))
+    open_flows = [f for f in flows if f["allowed"] is not False]
+    _stderr(quiet).print(
+        Text(f"{len(flows)} flows in the plan; {len(open_flows)} not denied by the configuration today")
+    )
+    if open_flows:
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 # --- entry point ------------------------------------------------------------------------------

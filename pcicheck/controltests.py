@@ -49,7 +49,7 @@ def run_case(control: Control, case: ControlTest, index: int) -> CaseOutcome:
         for j, r in enumerate(case.related)
     ]
     estate = analyze([subject, *related], ScopeConfig())
-    results = Evaluator([control]).evaluate(estate, [], now=TEST_NOW)
+    results = Evaluator([control], {control.id: case.params}).evaluate(estate, [], now=TEST_NOW)
     mine = [r for r in results if r.resource["uid"] == subject.uid]
     if len(mine) != 1:
         return CaseOutcome(control, case, Status.ERROR, "the case's resource type does not match the control")

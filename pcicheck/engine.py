@@ -61,6 +61,13 @@ _FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"facts\.has_resource_quota"), ("k8s.resource_quota",)),
     (re.compile(r"facts\.has_limit_range"), ("k8s.limit_range",)),
     (re.compile(r"facts\.pod_scopes"), ("k8s.namespace", "k8s.workload")),
+    (
+        re.compile(
+            r"facts\.(?:ingress_sources|non_cde_sources|other_tenant_sources|internet_ingress|internet_egress_cidrs"
+            r"|any_namespace_ingress|label_selected_ingress|connected_to_cde)"
+        ),
+        ("k8s.namespace", "k8s.pod", "k8s.network_policy", "k8s.workload"),
+    ),
 )
 
 

@@ -160,6 +160,7 @@ class ControlTest:
     resource: dict[str, Any]
     expect: Status
     related: tuple[dict[str, Any], ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)  # overrides of the control's params for this case
     line: int = 0
 
 

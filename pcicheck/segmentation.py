@@ -1,4 +1,5 @@
-"""`pcicheck segmentation query`: answer flows against the NetworkPolicies of a cluster or manifests."""
+"""`pcicheck segmentation query` and `plan`: flows answered against the NetworkPolicies of a cluster or
+manifests, and the flows a CDE segmentation test must find closed."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.analyze.k8s_reach import Cluster
+from pcicheck.config import ScopeConfig
 from pcicheck.errors import InputError
 from pcicheck.model import Snapshot
 from pcicheck.yamlfile import LineDict, load_documents
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
+VERDICTS = ("allowed", "denied", "possible")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Flow:
     port: int
     protocol: str
     where: str = ""  # file:line of a flow read from a file
+    expect: str | None = None  # a test plan's required verdict: allowed | denied | possible
 
 
 def parse_port(text: str, where: str = "--port") -> tuple[int, str]:
@@ -43,7 +47,10 @@ def read_flows(path: Path) -> list[Flow]:
         if not isinstance(item, dict) or not {"from", "to", "port"} <= set(item):
             raise InputError("each flow needs from, to and port", path=str(path), line=line)
         port, protocol = parse_port(f"{item['port']}/{item.get('protocol', 'TCP')}", f"{path}:{line}")
-        flows.append(Flow(str(item["from"]), str(item["to"]), port, protocol, f"{path}:{line}"))
+        expect = item.get("expect")
+        if expect is not None and expect not in VERDICTS:
+            raise InputError(f"expect: {expect!r} is not one of {', '.join(VERDICTS)}", path=str(path), line=line)
+        flows.append(Flow(str(item["from"]), str(item["to"]), port, protocol, f"{path}:{line}", expect))
     return flows
 
 
@@ -75,3 +82,57 @@ def answer(snapshot: Snapshot, flows: list[Flow]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def check_expectations(answers: list[dict[str, Any]], flows: list[Flow]) -> list[str]:
+    """Flows whose configured verdict differs from the `expect` a test plan states ("denied" is met
+    only by a denied flow: a possible one is not proven closed)."""
+    misses = []
+    for a, f in zip(answers, flows, strict=True):
+        if f.expect is None:
+            continue
+        got = {True: "allowed", False: "denied"}.get(a["allowed"], "possible")  # type: ignore[arg-type]
+        if got != f.expect:
+            misses.append(f"{f.where}: {f.source} -> {f.destination} {f.port}/{f.protocol}: expected {f.expect}, {got}")
+    return misses
+
+
+INTERNET_PROBE = "cidr:203.0.113.10"  # TEST-NET-3: stands for any address on the internet
+
+
+def plan(snapshot: Snapshot, scope: ScopeConfig) -> list[dict[str, Any]]:
+    """Flows that must be denied for the CDE to be isolated (PCI DSS 3.2.1 11.3.4 / 4.0.1 11.4.5):
+    into every CDE pod class on each port it serves, from one pod of every non-CDE namespace (the
+    one that reaches furthest, so a gap shows) and from the internet; with today's verdict."""
+    from pcicheck.analyze.estate import analyze
+    from pcicheck.analyze.k8s_classes import Reach
+
+    facts = analyze(snapshot.resources, scope).facts
+    namespaces = {
+        str(r.attributes.get("labels", {}).get("kubernetes.io/metadata.name", r.name.split()[-1])): facts[r.uid][
+            "scope"
+        ]
+        for r in snapshot.resources
+        if r.type == "k8s.namespace"
+    }
+    cluster = Cluster.from_resources(snapshot.resources)
+    reach = Reach.compute(cluster)
+    cde = [c for c in reach.classes if namespaces.get(c.namespace) == "cde"]
+    outside: dict[str, list[Any]] = {}
+    for c in reach.classes:
+        if namespaces.get(c.namespace, "non-cde") != "cde" and not c.host_network:
+            outside.setdefault(c.namespace, []).append(c)
+    flows: list[Flow] = []
+    for dst in cde:
+        target = dst.representative.key
+        ports = sorted({(n, proto) for _, n, proto in dst.ports}) or [(443, "TCP")]
+        reaching = {src.index for src, _ in reach.sources(dst)}
+        for ns in sorted(outside):
+            candidates = outside[ns]
+            src = next((c for c in candidates if c.index in reaching), candidates[0])
+            flows += [Flow(src.representative.key, target, n, proto, expect="denied") for n, proto in ports]
+        flows += [Flow(INTERNET_PROBE, target, n, proto, expect="denied") for n, proto in ports]
+    answers = answer(snapshot, flows)
+    for a in answers:
+        a["expect"] = "denied"
+    return answers

@@ -13,6 +13,7 @@ from pcicheck.cli import main
 CLUSTER = str(paths.demo_dir() / "k8s-cluster.yaml")
 CARD_API = "payments/card-api-6b7f9-x2x4q"
 WEB = "tenant-acme/web-5c9d8-kq7zt"
+BILLING = "tenant-globex/billing-7d4c1-m2pq8"
 
 
 def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
@@ -29,7 +30,7 @@ def test_single_flow_json(capsys: pytest.CaptureFixture) -> None:
         "--manifests",
         CLUSTER,
         "--from",
-        WEB,
+        BILLING,
         "--to",
         CARD_API,
         "--port",
@@ -45,7 +46,7 @@ def test_single_flow_json(capsys: pytest.CaptureFixture) -> None:
 def test_flows_file(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
     plan.write_text(
-        f"- {{from: {WEB}, to: {CARD_API}, port: 8443}}\n"
+        f"- {{from: {BILLING}, to: {CARD_API}, port: 8443}}\n"
         f"- {{from: 'cidr:203.0.113.9', to: {WEB}, port: 80, protocol: TCP}}\n"
         f"- {{from: {CARD_API}, to: {CARD_API}, port: 8443}}\n"
     )
@@ -180,7 +181,7 @@ def test_namespace_matrix(capsys: pytest.CaptureFixture, tmp_path: Path) -> None
 
 def test_segmentation_needs_a_source(capsys: pytest.CaptureFixture) -> None:
     code, _, err = run(capsys, "segmentation", "matrix")
-    assert code == 2 and "nothing to analyse (pass --manifests PATH or --k8s)" in err
+    assert code == 2 and "nothing to analyse (pass --manifests PATH, --k8s, --aws or --snapshot FILE)" in err
 
 
 EXPOSURE_CASE = """\

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pcicheck.analyze.k8s_segmentation import segmentation_facts
 from pcicheck.analyze.namespaces import namespace_facts, node_facts
 from pcicheck.analyze.references import cluster_links, reference_facts
 from pcicheck.analyze.scope import scope_facts
@@ -42,6 +43,7 @@ def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig
         cluster_links(resources),
         namespace_facts(resources),
         node_facts(resources, scopes),
+        segmentation_facts(resources, scopes, scope.tenant_tag),
     ):
         for uid, values in derived.items():
             facts[uid].update(values)

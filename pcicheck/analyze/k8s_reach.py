@@ -13,6 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pcicheck.analyze.addresses import covers_private
 from pcicheck.model import Resource
 
 Verdict = Literal["allowed", "denied", "possible"]
@@ -93,6 +94,14 @@ class Cluster:
                 policies.setdefault(r.region, []).append(r)
             elif r.type == "k8s.service":
                 services[f"{r.region}/{r.uid.rsplit('/', 1)[-1]}"] = r.attributes
+        for r in resources:
+            if r.type == "k8s.workload" and r.attributes.get("kind") != "Pod":
+                template = _template_pod(r)
+                if template.key not in pods and not any(
+                    p.namespace == template.namespace and template.labels.items() <= p.labels.items()
+                    for p in pods.values()
+                ):
+                    pods[template.key] = template
         for pod in pods.values():  # a namespace known only through its pods still has its name label
             namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
         return cls(namespaces, pods, nodes, policies, services)
@@ -214,6 +223,9 @@ class Cluster:
         block = peer.get("ip_block")
         if block:
             ips = self._addresses(other)
+            if other.pod and not ips:
+                # Addresses unknown (a template or a pending pod): it gets one from pod space.
+                return "possible" if covers_private(block.get("cidr"), block.get("except") or ()) else "denied"
             if not any(_in_block(ip, block) for ip in ips):
                 return "denied"
             # An ipBlock covering a pod's IP (or a hostNetwork pod's node IP) is plugin-defined.
@@ -243,6 +255,21 @@ class Cluster:
         if e.pod.host_network and e.pod.node:
             return list(self.nodes.get(e.pod.node, ()))
         return list(e.pod.ips)
+
+
+def _template_pod(workload: Resource) -> Pod:
+    """A controller's pod template as one pod, for manifests (and controllers with no pods yet): its
+    labels, ports and hostNetwork, no address, keyed `NAMESPACE/WORKLOAD`."""
+    a = workload.attributes
+    ports = tuple(
+        (p.get("name"), int(p["port"]), str(p.get("protocol") or "TCP"))
+        for c in a.get("containers") or ()
+        for p in c.get("ports") or ()
+        if p.get("port") is not None
+    )
+    name = workload.uid.rsplit("/", 1)[-1]
+    labels = {str(k): str(v) for k, v in (a.get("pod_labels") or {}).items()}
+    return Pod(workload.region, name, labels, (), a.get("node_name"), bool(a.get("host_network")), ports)
 
 
 def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
@@ -297,61 +324,6 @@ def _in_block(ip: str, block: dict[str, Any]) -> bool:
         if net.version == address.version and address in net:
             return False
     return True
-
-
-def candidate_ports(cluster: Cluster, dst: Pod) -> list[tuple[int, str]]:
-    """Ports that decide whether *any* traffic reaches `dst`: its container ports, every port and
-    range edge its namespace's policies name, and one port per protocol that none names. Verdicts
-    only change at those points, so checking them answers "on some port" exactly."""
-    points: set[tuple[int, str]] = {(n, proto) for _, n, proto in dst.ports}
-    named: set[int] = {n for n, _ in points}
-    for policy in cluster.policies.get(dst.namespace, []):
-        for rule in policy.attributes.get("ingress", ()):
-            for p in rule.get("ports") or ():
-                proto, port, end = p.get("protocol") or "TCP", p.get("port"), p.get("end_port")
-                if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
-                    low = int(port)
-                    high = int(end or low)
-                    for n in (low - 1, low, high, high + 1):
-                        if 1 <= n <= 65535:
-                            points.add((n, proto))
-                            named.add(n)
-    spare = next(n for n in range(1024, 65536) if n not in named)
-    for proto in ("TCP", "UDP", "SCTP"):
-        points.add((spare, proto))
-    return sorted(points)
-
-
-def namespace_matrix(cluster: Cluster) -> dict[str, dict[str, Verdict | None]]:
-    """Namespace → namespace: can any pod of one reach any pod of the other on some port?
-    None where there is no pair of distinct pods to ask about (an empty namespace, or one pod)."""
-    by_ns: dict[str, list[Pod]] = {}
-    for pod in cluster.pods.values():
-        by_ns.setdefault(pod.namespace, []).append(pod)
-    names = sorted(cluster.namespaces)
-    matrix: dict[str, dict[str, Verdict | None]] = {a: {} for a in names}
-    for a in names:
-        for b in names:
-            best: Verdict = "denied"
-            asked = False
-            for dst in by_ns.get(b, []):
-                ports = candidate_ports(cluster, dst)
-                for src in by_ns.get(a, []):
-                    if src.key == dst.key:
-                        continue
-                    asked = True
-                    for port, proto in ports:
-                        verdict = cluster.flow(Endpoint(pod=src), Endpoint(pod=dst), port, proto).verdict
-                        if _ORDER[verdict] > _ORDER[best]:
-                            best = verdict
-                        if best == "allowed":
-                            break
-                    if best == "allowed":
-                        break
-                if best == "allowed":
-                    break
-            matrix[a][b] = best if asked else None
-    return matrix
 
 
 def _describe_selector(selector: dict[str, Any] | None, what: str) -> str:

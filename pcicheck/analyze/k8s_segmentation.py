@@ -1,0 +1,224 @@
+"""Kubernetes segmentation facts: who can reach each workload, from which namespaces, tenants and the
+internet, and where it can send traffic; plus the connected-to systems of the CDE.
+
+Computed per cluster from the equivalence-class engine, so a 5,000-pod cluster costs seconds, and
+attached to k8s.workload and k8s.namespace records for YAML controls. "possible" answers count as
+reachable: what the policies cannot rule out is not isolation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from pcicheck.analyze.addresses import admits_internet
+from pcicheck.analyze.k8s_classes import PodClass, Reach
+from pcicheck.analyze.k8s_reach import NAME_LABEL, Cluster, Verdict, _selects
+from pcicheck.model import Resource
+
+EVERYWHERE = ("0.0.0.0/0", "::/0")
+
+
+@dataclass(frozen=True)
+class ClassView:
+    """What one pod class exposes and reaches, ready to merge into facts."""
+
+    sources: dict[str, Verdict]  # namespace → best verdict of its pods toward this class
+    internet_ingress: tuple[str, ...]
+    internet_egress: tuple[str, ...]
+    any_namespace_ingress: tuple[str, ...]
+    label_selected_ingress: tuple[str, ...]
+
+
+def _better(a: Verdict | None, b: Verdict) -> Verdict:
+    order = {"denied": 0, "possible": 1, "allowed": 2}
+    return b if a is None or order[b] > order[a] else a
+
+
+def _selecting(cluster: Cluster, c: PodClass, kind: str) -> list[Resource]:
+    return [
+        p
+        for p in cluster.policies.get(c.namespace, ())
+        if kind in p.attributes.get("policy_types", ()) and _selects(p.attributes.get("pod_selector"), c.labels)
+    ]
+
+
+def _ingress_views(cluster: Cluster, c: PodClass) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(internet ingress, policies admitting every namespace, policies selecting namespaces by
+    labels that anyone able to label or create a namespace can set)."""
+    if c.host_network:
+        return ("hostNetwork: NetworkPolicy may not apply (plugin-defined)",), (), ()
+    policies = _selecting(cluster, c, "Ingress")
+    if not policies:
+        return ("not isolated for ingress: no NetworkPolicy selects it",), (), ()
+    internet: list[str] = []
+    any_ns: list[str] = []
+    labelled: list[str] = []
+    for policy in policies:
+        for i, rule in enumerate(policy.attributes.get("ingress", ()), 1):
+            peers = rule.get("from") or []
+            if not peers:
+                internet.append(f"{policy.name} ingress rule {i}: no 'from', every source")
+            for peer in peers:
+                block = peer.get("ip_block")
+                if block:
+                    if admits_internet(block.get("cidr"), block.get("except") or ()):
+                        internet.append(f"{policy.name} ingress rule {i}: ipBlock {block.get('cidr')}")
+                    continue
+                ns_selector = peer.get("namespace_selector")
+                if ns_selector is None:
+                    continue
+                keys = set(ns_selector.get("match_labels") or {}) | {
+                    e.get("key") for e in ns_selector.get("match_expressions") or ()
+                }
+                if not keys:
+                    any_ns.append(policy.name)
+                elif keys - {NAME_LABEL}:
+                    labelled.append(policy.name)
+    return tuple(internet), tuple(sorted(set(any_ns))), tuple(sorted(set(labelled)))
+
+
+def _internet_egress(cluster: Cluster, c: PodClass) -> tuple[str, ...]:
+    """The CIDRs holding internet addresses that this class may send to."""
+    if c.host_network:
+        return EVERYWHERE
+    policies = _selecting(cluster, c, "Egress")
+    if not policies:
+        return EVERYWHERE
+    out: set[str] = set()
+    for policy in policies:
+        for rule in policy.attributes.get("egress", ()):
+            peers = rule.get("to") or []
+            if not peers:
+                return EVERYWHERE
+            for peer in peers:
+                block = peer.get("ip_block")
+                if block and admits_internet(block.get("cidr"), block.get("except") or ()):
+                    out.add(str(block.get("cidr")))
+    return tuple(sorted(out))
+
+
+def class_views(reach: Reach) -> list[ClassView]:
+    views = []
+    for c in reach.classes:
+        sources: dict[str, Verdict] = {}
+        for src, verdict in reach.sources(c):
+            sources[src.namespace] = _better(sources.get(src.namespace), verdict)
+        internet, any_ns, labelled = _ingress_views(reach.cluster, c)
+        views.append(ClassView(sources, internet, _internet_egress(reach.cluster, c), any_ns, labelled))
+    return views
+
+
+def _workload_classes(classes: list[PodClass], workload: Resource) -> list[PodClass]:
+    """Of a namespace's classes, those of a workload's pods: the pod itself, pods carrying its template
+    labels (a superset when another workload's labels include these: wider, never narrower), or its
+    template."""
+    name = workload.uid.rsplit("/", 1)[-1]
+    labels = {str(k): str(v) for k, v in (workload.attributes.get("pod_labels") or {}).items()}
+    out = []
+    for c in classes:
+        if workload.attributes.get("kind") == "Pod":
+            hit = any(m.name == name for m in c.members)
+        else:
+            hit = labels.items() <= c.labels.items() or any(m.name == name and not m.ips for m in c.members)
+        if hit:
+            out.append(c)
+    return out
+
+
+def segmentation_facts(
+    resources: list[Resource], scopes: dict[str, dict[str, Any]], tenant_label: str
+) -> dict[str, dict[str, Any]]:
+    """Facts for k8s.workload (ingress_sources, non_cde_sources, other_tenant_sources,
+    internet_ingress, internet_egress_cidrs, any_namespace_ingress, label_selected_ingress,
+    connected_to_cde) and k8s.namespace (other_tenant_sources)."""
+    by_cluster: dict[str, list[Resource]] = defaultdict(list)
+    for r in resources:
+        if r.type in ("k8s.namespace", "k8s.pod", "k8s.node", "k8s.network_policy", "k8s.workload"):
+            by_cluster[r.account].append(r)
+    facts: dict[str, dict[str, Any]] = {}
+    for records in by_cluster.values():
+        if not any(r.type in ("k8s.pod", "k8s.workload") for r in records):
+            continue
+        facts.update(_cluster_facts(records, scopes, tenant_label))
+    return facts
+
+
+def _cluster_facts(
+    records: list[Resource], scopes: dict[str, dict[str, Any]], tenant_label: str
+) -> dict[str, dict[str, Any]]:
+    cluster = Cluster.from_resources(records)
+    reach = Reach.compute(cluster)
+    views = class_views(reach)
+    namespace_records = {
+        str(r.attributes.get("labels", {}).get(NAME_LABEL, r.name.split()[-1])): r
+        for r in records
+        if r.type == "k8s.namespace"
+    }
+
+    def scope(ns: str) -> str:
+        r = namespace_records.get(ns)
+        return str(scopes[r.uid]["scope"]) if r is not None else "non-cde"
+
+    def tenant(ns: str) -> str | None:
+        return cluster.namespaces.get(ns, {}).get(tenant_label) or None
+
+    by_namespace: dict[str, list[PodClass]] = defaultdict(list)
+    for c in reach.classes:
+        by_namespace[c.namespace].append(c)
+    cde_classes = [c for c in reach.classes if scope(c.namespace) == "cde"]
+    # Which CDE namespaces each class can reach (it is then connected-to, if it is outside).
+    reaches_cde: dict[int, dict[str, Verdict]] = defaultdict(dict)
+    for c in cde_classes:
+        for src, verdict in reach.sources(c):
+            reaches_cde[src.index][c.namespace] = _better(reaches_cde[src.index].get(c.namespace), verdict)
+
+    facts: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.type != "k8s.workload":
+            continue
+        classes = _workload_classes(by_namespace.get(r.region, []), r)
+        sources: dict[str, Verdict] = {}
+        for c in classes:
+            for ns, verdict in views[c.index].sources.items():
+                sources[ns] = _better(sources.get(ns), verdict)
+        own_tenant = tenant(r.region)
+        listed = [{"namespace": ns, "verdict": v} for ns, v in sorted(sources.items())]
+        connected: list[dict[str, str]] = []
+        if scope(r.region) != "cde":
+            reached: dict[str, Verdict] = {}
+            for c in classes:
+                for ns, verdict in reaches_cde.get(c.index, {}).items():
+                    reached[ns] = _better(reached.get(ns), verdict)
+            connected += [{"direction": "to-cde", "peer": ns, "verdict": v} for ns, v in sorted(reached.items())]
+            cde_sources = {ns: v for ns, v in sources.items() if scope(ns) == "cde"}
+            connected += [{"direction": "from-cde", "peer": ns, "verdict": v} for ns, v in sorted(cde_sources.items())]
+        facts[r.uid] = {
+            "ingress_sources": listed,
+            "non_cde_sources": [s for s in listed if scope(s["namespace"]) != "cde"],
+            "other_tenant_sources": [
+                {**s, "tenant": tenant(s["namespace"])}
+                for s in listed
+                if own_tenant and tenant(s["namespace"]) not in (None, own_tenant)
+            ],
+            "internet_ingress": sorted({t for c in classes for t in views[c.index].internet_ingress}),
+            "internet_egress_cidrs": sorted({t for c in classes for t in views[c.index].internet_egress}),
+            "any_namespace_ingress": sorted({t for c in classes for t in views[c.index].any_namespace_ingress}),
+            "label_selected_ingress": sorted({t for c in classes for t in views[c.index].label_selected_ingress}),
+            "connected_to_cde": connected,
+        }
+    for ns, r in namespace_records.items():
+        own_tenant = tenant(ns)
+        sources: dict[str, Verdict] = {}
+        for c in by_namespace.get(ns, []):
+            for src_ns, verdict in views[c.index].sources.items():
+                sources[src_ns] = _better(sources.get(src_ns), verdict)
+        facts[r.uid] = {
+            "other_tenant_sources": [
+                {"namespace": s, "verdict": v, "tenant": tenant(s)}
+                for s, v in sorted(sources.items())
+                if own_tenant and tenant(s) not in (None, own_tenant)
+            ]
+        }
+    return facts
