@@ -274,6 +274,7 @@ class _Builder:
                     ia, ip = self.everyone, 0
                 else:
                     ia = ip = 0
+                    ip = host  # hostNetwork sources: plugin-defined even when no rule admits them
                     for ports, a, p in ingress_rules:
                         if _ports_match(ports, port, protocol, pod):
                             ia |= a

@@ -181,7 +181,12 @@ class Cluster:
             return Decision("possible", [f"{dst.pod.key} uses hostNetwork: policies may not apply (plugin-defined)"])
         if src.node and src.node == dst.pod.node:
             return Decision("allowed", [f"traffic from its own node {src.node} is always allowed"])
-        return self._direction(dst.pod, "Ingress", "from", src, port, protocol, dst_pod=dst.pod)
+        decision = self._direction(dst.pod, "Ingress", "from", src, port, protocol, dst_pod=dst.pod)
+        if decision.verdict == "denied" and src.pod and src.pod.host_network:
+            # It sends from its node's address: seen as the pod, as the node (always allowed to that
+            # node's own pods; a DaemonSet is on every node) or as an ipBlock address, as the plugin decides.
+            decision = Decision("possible", [*decision.reasons, f"{src.pod.key} uses hostNetwork (plugin-defined)"])
+        return decision
 
     def _direction(
         self, pod: Pod, kind: str, peers_key: str, other: Endpoint, port: int, protocol: str, *, dst_pod: Pod | None
