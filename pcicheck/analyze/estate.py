@@ -32,6 +32,15 @@ class Estate:
             "facts": self.facts[r.uid],
         }
 
+    def connected_to(self) -> list[dict[str, Any]]:
+        """The non-CDE systems that can reach, or be reached from, the CDE: in PCI scope as
+        connected-to systems. Each with the links that put it there (fact `connected_to_cde`)."""
+        return [
+            {"uid": r.uid, "type": r.type, "name": r.name, "links": self.facts[r.uid]["connected_to_cde"]}
+            for r in self.resources
+            if self.facts[r.uid].get("connected_to_cde")
+        ]
+
 
 def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig) -> Estate:
     resources = list(resources)

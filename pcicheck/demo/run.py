@@ -14,7 +14,7 @@ from pcicheck import paths
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws
 from pcicheck.collect.k8s.live import K8sOptions, collect_k8s
-from pcicheck.config import Config
+from pcicheck.config import load_config
 from pcicheck.demo.emulator import patched_environ, running_emulator
 from pcicheck.demo.kubeapi import load_manifests, serve
 from pcicheck.demo.seed import load_estate, seed_estate
@@ -27,6 +27,7 @@ from pcicheck.snapshot import merge, write_snapshot
 
 ESTATE_FILE = "aws-estate.yaml"
 CLUSTER_FILE = "k8s-cluster.yaml"
+CONFIG_FILE = "pcicheck.yaml"
 
 
 def run_demo(out: Path, framework: str, quiet: bool) -> None:
@@ -34,6 +35,7 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
     estate_path = paths.demo_dir() / ESTATE_FILE
     regions = tuple(r.name for r in load_estate(estate_path).regions)
     catalog = load_catalog()  # before the emulator starts: a broken catalog fails fast
+    config = load_config(paths.demo_dir() / CONFIG_FILE)
     cluster = load_manifests([paths.demo_dir() / CLUSTER_FILE])
     with (
         running_emulator() as emulator,
@@ -54,7 +56,7 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
         snapshot = merge(
             [collect_aws(AwsOptions(regions=regions)), collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))]
         )
-        ev = evaluate_snapshot(snapshot, catalog, Config(), framework)
+        ev = evaluate_snapshot(snapshot, catalog, config, framework)
         elapsed = time.perf_counter() - started
     console_report.render(ev, console)
     out.mkdir(parents=True, exist_ok=True)

@@ -103,6 +103,14 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
         )
     )
 
+    connected = ev.estate.connected_to()
+    if connected:
+        names = ", ".join(c["name"] for c in connected[:MAX_ROWS])
+        more = f" and {len(connected) - MAX_ROWS} more" if len(connected) > MAX_ROWS else ""
+        console.print(
+            Text(f"connected-to (non-CDE, in scope through CDE links, see `connected_to`): {names}{more}", style="blue")
+        )
+
     if failed:
         _results_table(console, "Failing", failed)
     errored = [r for r in ev.results if r.status == Status.ERROR]

@@ -49,6 +49,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
             }
             for q in ev.requirements
         ],
+        "connected_to": ev.estate.connected_to(),
         "errors": [e.to_dict() for e in snap.errors],
     }
 

@@ -69,8 +69,10 @@ def test_document_matches_the_contract() -> None:
         "summary",
         "results",
         "requirements",
+        "connected_to",
         "errors",
     ]
+    assert doc["connected_to"] == []  # a KMS key alone connects nothing
     expected = [
         {
             "control": r.control.id,
