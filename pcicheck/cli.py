@@ -588,7 +588,7 @@ def segmentation_query(
     else:
         _stdout().print(_flow_table(f"{len(answers)} flows", answers))
     for line in misses:
-        _stderr(quiet).print(Text(line))
+        _say(line)  # file:line first, unwrapped: greppable in CI logs
     if misses:
         raise typer.Exit(ExitCode.FINDINGS)
 

@@ -247,3 +247,57 @@ def test_exposure_of_cde_pods(capsys: pytest.CaptureFixture, tmp_path: Path) -> 
     assert internet["source"] == "cidr 0.0.0.0/0 except ['169.254.0.0/16']"
     assert internet["warnings"] == ["open to the internet"]
     assert report["cde/open"][0]["source"] == "anything (not isolated for ingress)"
+
+
+def test_plan_lists_the_flows_that_must_be_denied(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.yaml"
+    code, out, err = run(
+        capsys, "segmentation", "plan", "--manifests", CLUSTER, "--format", "json", "--output", str(plan_file)
+    )
+    flows = json.loads(out)
+    # Into each CDE pod class (card-api on its https port; the log shipper declares no port, so 443),
+    # from one pod of each non-CDE namespace and from the internet.
+    assert {(f["from"], f["to"], f["port"]) for f in flows} == {
+        (WEB, CARD_API, 8443),
+        (BILLING, CARD_API, 8443),
+        ("cidr:203.0.113.10", CARD_API, 8443),
+        (WEB, "payments/log-shipper", 443),
+        (BILLING, "payments/log-shipper", 443),
+        ("cidr:203.0.113.10", "payments/log-shipper", 443),
+    }
+    assert all(f["expect"] == "denied" for f in flows)
+    open_now = {(f["from"], f["to"]) for f in flows if f["allowed"] is not False}
+    assert (WEB, CARD_API) in open_now and (BILLING, CARD_API) not in open_now
+    assert code == 1 and "6 flows in the plan; 4 not denied by the configuration today" in err
+    # The written plan is a flows file: checking it again reports each disagreement and exits 1.
+    assert plan_file.read_text().startswith("# CDE segmentation test plan (PCI DSS 3.2.1 11.3.4 / 4.0.1 11.4.5)")
+    code, out, err = run(capsys, "segmentation", "query", "--manifests", CLUSTER, "--flows", str(plan_file))
+    assert code == 1 and f"{WEB} -> {CARD_API} 8443/TCP: expected denied, allowed" in err
+    assert len(err.strip().splitlines()) == 4
+
+
+def test_flows_file_expectations_met(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"- {{from: {BILLING}, to: {CARD_API}, port: 8443, expect: denied}}\n")
+    code, _, _ = run(capsys, "segmentation", "query", "--manifests", CLUSTER, "--flows", str(plan))
+    assert code == 0
+    plan.write_text(f"- {{from: {BILLING}, to: {CARD_API}, port: 8443, expect: closed}}\n")
+    code, _, err = run(capsys, "segmentation", "query", "--manifests", CLUSTER, "--flows", str(plan))
+    assert code == 2 and "plan.yaml:1: expect: 'closed' is not one of allowed, denied, possible" in err
+
+
+def test_tenant_matrix(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "segmentation", "matrix", "--manifests", CLUSTER, "--by", "tenant", "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["tenants"] == ["acme", "globex"]
+    # acme has no policies and globex admits every namespace: each reaches the other; one pod each.
+    assert doc["matrix"] == {"acme": {"acme": None, "globex": "allowed"}, "globex": {"acme": "allowed", "globex": None}}
+
+
+def test_segmentation_reads_a_snapshot(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    snap = tmp_path / "snap.json.gz"
+    assert run(capsys, "collect", "--manifests", CLUSTER, "--output", str(snap), "--quiet")[0] == 0
+    code, out, _ = run(
+        capsys, "segmentation", "query", "--snapshot", str(snap), "--from", WEB, "--to", CARD_API, "--port", "8443"
+    )
+    assert code == 0 and "allowed" in out
