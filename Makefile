@@ -26,6 +26,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/k8s_collect.py
+	$(BIN)/python bench/segmentation.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
