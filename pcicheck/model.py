@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -211,3 +212,14 @@ class Result:
     status: Status
     message: str
     evidence: dict[str, Any]
+
+    @property
+    def evidence_id(self) -> str:
+        return evidence_id(self.control.id, str(self.resource["uid"]))
+
+
+def evidence_id(control_id: str, resource_uid: str) -> str:
+    """`EV-` and 12 hex digits of SHA-256 over control id and resource uid: the same finding keeps its
+    id across scans, reports and formats, so an auditor can cite it and a baseline can match it."""
+    digest = hashlib.sha256(f"{control_id}\n{resource_uid}".encode()).hexdigest()
+    return f"EV-{digest[:12].upper()}"

@@ -85,8 +85,8 @@ def _write_results(results: tuple[Result, ...], out: TextIO) -> None:
             message = texts[r.message] = _dumps(r.message)
         evidence = _dumps(r.evidence) if r.evidence else "{}"
         batch.append(
-            f'{"," if i else ""}{pieces[0]}{r.status.value}{pieces[1]}{resource},"message":{message},'
-            f'"evidence":{evidence}}}'
+            f'{"," if i else ""}{{"id":"{r.evidence_id}",{pieces[0][1:]}{r.status.value}{pieces[1]}{resource},'
+            f'"message":{message},"evidence":{evidence}}}'
         )
         if len(batch) >= 4096:
             out.write("".join(batch))

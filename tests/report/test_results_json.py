@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
-from pcicheck.model import CollectionError, Resource, Snapshot
+from pcicheck.model import CollectionError, Resource, Snapshot, evidence_id
 from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report.results_json import render
 
@@ -75,6 +76,7 @@ def test_document_matches_the_contract() -> None:
     assert doc["connected_to"] == []  # a KMS key alone connects nothing
     expected = [
         {
+            "id": evidence_id(r.control.id, r.resource["uid"]),
             "control": r.control.id,
             "title": r.control.title,
             "status": r.status.value,
@@ -88,6 +90,9 @@ def test_document_matches_the_contract() -> None:
         for r in ev.results
     ]
     assert doc["results"] == json.loads(json.dumps(expected))
+    first = doc["results"][0]
+    digest = hashlib.sha256(f"{first['control']}\n{first['resource']['uid']}".encode()).hexdigest()
+    assert first["id"] == "EV-" + digest[:12].upper()  # stable: a pure function of control and resource
     rotation = next(r for r in doc["results"] if r["control"] == "aws-kms-key-rotation")
     assert rotation["status"] == "fail" and rotation["resource"]["name"] == HOSTILE
     assert rotation["requirements"]["pci-dss-4.0.1"] == ["3.7.4"]
