@@ -17,6 +17,7 @@ class RequirementStatus:
     controls: tuple[str, ...]  # controls mapped to this requirement or any below it
     manual: bool  # process-only in the framework: needs the auditor's own evidence too
     counts: dict[str, int]
+    parent: str | None = None
 
 
 def combine(statuses: Iterable[Status]) -> Status:
@@ -55,5 +56,5 @@ def roll_up(framework: Framework, controls: Iterable[Control], results: Iterable
         for s in statuses:
             counts[s.value] += 1
         status = combine(statuses) if ids else Status.MANUAL
-        out.append(RequirementStatus(rid, req.title, status, tuple(ids), req.manual, dict(counts)))
+        out.append(RequirementStatus(rid, req.title, status, tuple(ids), req.manual, dict(counts), req.parent))
     return out

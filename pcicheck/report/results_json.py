@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any, TextIO
 
-from pcicheck import __version__
-from pcicheck.model import Result, Status
+from pcicheck import __version__, paths
+from pcicheck.model import Control, Result, Status
 from pcicheck.pipeline import Evaluation
 
 SCHEMA = "pcicheck/results/v1"
@@ -42,6 +43,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
             {
                 "id": q.id,
                 "title": q.title,
+                "parent": q.parent,
                 "status": q.status.value,
                 "manual": q.manual,
                 "controls": list(q.controls),
@@ -49,8 +51,44 @@ def _head(ev: Evaluation) -> dict[str, Any]:
             }
             for q in ev.requirements
         ],
+        "controls": [_control(c) for c in _judged_controls(ev)],
         "connected_to": ev.estate.connected_to(),
         "errors": [e.to_dict() for e in snap.errors],
+    }
+
+
+def _judged_controls(ev: Evaluation) -> list[Control]:
+    """The controls behind this document: those with results, or mapped to a reported requirement."""
+    ids = {r.control.id for r in ev.results} | {cid for q in ev.requirements for cid in q.controls}
+    return sorted((c for c in ev.catalog.controls if c.id in ids), key=lambda c: c.id)
+
+
+def control_source(path: str) -> str:
+    """Where a control is defined, as a reader can find it: `controls/…` for the built-in catalog,
+    else relative to the working directory when below it, else as given."""
+    p = Path(path).resolve()
+    builtin = paths.controls_dir().resolve()
+    if builtin in p.parents:
+        return "controls/" + p.relative_to(builtin).as_posix()
+    try:
+        return p.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def _control(c: Control) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "severity": c.severity.value,
+        "domain": c.domain,
+        "resource_type": c.resource,
+        "scope": c.scope,
+        "requirements": {fw: list(ids) for fw, ids in c.requirements.items()},
+        "rationale": c.rationale,
+        "remediation": c.remediation,
+        "evidence": list(c.evidence),
+        "source": f"{control_source(c.path)}:{c.line}",
     }
 
 

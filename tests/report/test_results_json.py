@@ -70,9 +70,17 @@ def test_document_matches_the_contract() -> None:
         "summary",
         "results",
         "requirements",
+        "controls",
         "connected_to",
         "errors",
     ]
+    controls = {c["id"]: c for c in doc["controls"]}
+    rotation = controls["aws-kms-key-rotation"]
+    assert rotation["source"] == "controls/aws/kms/aws-kms-key-rotation.yaml:1"
+    assert rotation["remediation"] and rotation["severity"] == "high"
+    assert {r["control"] for r in doc["results"]} <= set(controls)
+    parents = {q["id"]: q["parent"] for q in doc["requirements"]}
+    assert parents["3.6.1"] == "3.6" and parents["3"] is None
     assert doc["connected_to"] == []  # a KMS key alone connects nothing
     expected = [
         {
