@@ -51,6 +51,10 @@ class Framework(StrEnum):
 class OutputFormat(StrEnum):
     console = "console"
     json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    csv = "csv"
+    markdown = "markdown"
 
 
 class ListFormat(StrEnum):
@@ -87,9 +91,25 @@ FailOnOpt = Annotated[
 ]
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", help="console: summary on stderr only; json: the results document on stdout or --output."),
+    typer.Option(
+        "--format",
+        help="console: summary on stderr only; json (results document), sarif, junit, csv (findings) or markdown "
+        "(summary): raw on stdout, or to --output.",
+    ),
 ]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the results document here.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output here.")]
+PackOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        help="Write the evidence pack here: index.html, results.json, SARIF, JUnit, CSV, summary.md, "
+        "snapshot and manifest.json.",
+    ),
+]
+ZipOpt = Annotated[bool, typer.Option("--zip", help="Write the evidence pack as one zip (OUT.zip).")]
+SignKeyOpt = Annotated[
+    Path | None, typer.Option("--sign-key", help="Sign the pack's manifest with this Ed25519 private key (PEM).")
+]
 ControlsOpt = Annotated[
     list[Path] | None, typer.Option("--controls", help="Add a directory of your own controls (repeatable).")
 ]
@@ -204,6 +224,9 @@ def _evaluate_and_report(
     output_format: OutputFormat,
     output: Path | None,
     quiet: bool,
+    pack: Path | None = None,
+    as_zip: bool = False,
+    sign_key: Path | None = None,
 ) -> ExitCode:
     from pcicheck.gate import exit_code
     from pcicheck.pipeline import evaluate_snapshot
@@ -213,7 +236,8 @@ def _evaluate_and_report(
     catalog, cfg = rules
     ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value)
     console_report.render(ev, _stderr(quiet))
-    if output_format == OutputFormat.json or output is not None:
+    fmt = OutputFormat.json if output_format == OutputFormat.console and output is not None else output_format
+    if fmt == OutputFormat.json and pack is None:  # streamed: a 300,000-result document never sits in memory
         if output is None:
             results_json.write(ev, sys.stdout)
         else:
@@ -221,7 +245,49 @@ def _evaluate_and_report(
             with output.open("w", encoding="utf-8") as fp:
                 results_json.write(ev, fp)
             _stderr(quiet).print(Text(f"results written to {output}"))
+    elif fmt != OutputFormat.console or pack is not None:
+        raw = results_json.render(ev).encode()
+        doc = json.loads(raw) if fmt != OutputFormat.json or pack is not None else {}
+        if fmt != OutputFormat.console:
+            data = raw if fmt == OutputFormat.json else _machine_format(fmt, doc)
+            if output is None:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            else:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                output.write_bytes(data)
+                _stderr(quiet).print(Text(f"{fmt.value} written to {output}"))
+        if pack is not None:
+            from pcicheck.report.pack import write_pack
+            from pcicheck.snapshot import snapshot_bytes
+
+            written = write_pack(pack, raw, doc, snapshot_bytes(snapshot), sign_key=sign_key, as_zip=as_zip)
+            _stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
     return exit_code(ev.results, fail_on, len(snapshot.errors))
+
+
+def _machine_format(fmt: OutputFormat, doc: dict[str, Any]) -> bytes:
+    """SARIF, JUnit, CSV or markdown of one results document: the same document every format uses."""
+    import io
+
+    buffer = io.StringIO()
+    if fmt == OutputFormat.sarif:
+        from pcicheck.report.sarif import sarif_document
+
+        buffer.write(json.dumps(sarif_document(doc), indent=1, ensure_ascii=False) + "\n")
+    elif fmt == OutputFormat.junit:
+        from pcicheck.report.junit import write_junit
+
+        write_junit(doc, buffer)
+    elif fmt == OutputFormat.csv:
+        from pcicheck.report.findings_csv import write_csv
+
+        write_csv(doc, buffer)
+    else:
+        from pcicheck.report.summary_md import render_summary
+
+        buffer.write(render_summary(doc))
+    return buffer.getvalue().encode()
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -243,6 +309,9 @@ def scan(
     snapshot_out: Annotated[
         Path | None, typer.Option("--snapshot", help="Also keep the raw snapshot (.json or .json.gz).")
     ] = None,
+    pack: PackOpt = None,
+    as_zip: ZipOpt = False,
+    sign_key: SignKeyOpt = None,
     controls: ControlsOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -265,6 +334,9 @@ def scan(
             output_format=output_format,
             output=output,
             quiet=quiet,
+            pack=pack,
+            as_zip=as_zip,
+            sign_key=sign_key,
         )
     )
 
@@ -299,6 +371,9 @@ def evaluate(
     fail_on: FailOnOpt = Severity.LOW,
     output_format: FormatOpt = OutputFormat.console,
     output: OutputOpt = None,
+    pack: PackOpt = None,
+    as_zip: ZipOpt = False,
+    sign_key: SignKeyOpt = None,
     controls: ControlsOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -317,8 +392,60 @@ def evaluate(
             output_format=output_format,
             output=output,
             quiet=quiet,
+            pack=pack,
+            as_zip=as_zip,
+            sign_key=sign_key,
         )
     )
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="A results.json written by `pcicheck scan` or `evaluate`.")],
+    pack: Annotated[Path, typer.Option("--out", help="Where to write the evidence pack.")],
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", help="The snapshot the results came from, to include in the pack.")
+    ] = None,
+    as_zip: ZipOpt = False,
+    sign_key: SignKeyOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the evidence pack from a saved results document (no new scan)."""
+    from pcicheck.report.pack import load_results, write_pack
+    from pcicheck.snapshot import read_snapshot
+
+    raw, doc = load_results(results)
+    snapshot_raw = None
+    if snapshot is not None:
+        read_snapshot(snapshot)  # a corrupt or foreign file fails here, not in the auditor's hands
+        snapshot_raw = snapshot.read_bytes()
+        if snapshot_raw[:2] != b"\x1f\x8b":
+            import gzip
+
+            snapshot_raw = gzip.compress(snapshot_raw, mtime=0)
+    written = write_pack(pack, raw, doc, snapshot_raw, sign_key=sign_key, as_zip=as_zip)
+    _stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
+
+
+@app.command()
+def verify(
+    pack: Annotated[Path, typer.Argument(help="An evidence pack: its directory or .zip.")],
+    pub_key: Annotated[
+        Path | None, typer.Option("--pub-key", help="Ed25519 public key (PEM) to check manifest.sig with.")
+    ] = None,
+) -> None:
+    """Check every file of an evidence pack against its manifest (and the signature): exit 0 when
+    nothing was changed, added or removed, 1 naming each file that was."""
+    from pcicheck.report.integrity import verify as verify_pack
+
+    result = verify_pack(pack, pub_key)
+    for line in result.problems:
+        _say(f"{pack}: {line}")
+    for line in result.notes:
+        _say(f"{pack}: {line}")
+    if result.ok:
+        _say(f"{pack}: {result.checked} files match manifest.json")
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.FINDINGS)
 
 
 @app.command()

@@ -157,6 +157,7 @@ def result_resource(view: dict[str, Any]) -> dict[str, Any]:
         "scope": facts.get("scope", "non-cde"),
         "scope_reason": facts.get("scope_reason", ""),
         "tenant": facts.get("tenant"),
+        **({"location": view["location"]} if view.get("location") else {}),
     }
 
 

@@ -7,6 +7,7 @@ results: evaluation uses the snapshot's own `created_at` as `now`.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
 from datetime import datetime
@@ -36,15 +37,20 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+def snapshot_bytes(snapshot: Snapshot, *, compress: bool = True) -> bytes:
     data = json.dumps(to_document(snapshot), indent=None, separators=(",", ":"), sort_keys=False).encode()
+    if not compress:
+        return data
+    # No name and mtime=0 in the header: identical content gives identical bytes.
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", fileobj=buffer, mode="wb", mtime=0) as gz:
+        gz.write(data)
+    return buffer.getvalue()
+
+
+def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".gz":
-        # No name and mtime=0 in the header: identical content gives identical bytes.
-        with path.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(data)
-    else:
-        path.write_bytes(data)
+    path.write_bytes(snapshot_bytes(snapshot, compress=path.suffix == ".gz"))
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -5,12 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pcicheck.analyze.aws_reach import reach_facts
 from pcicheck.analyze.k8s_segmentation import segmentation_facts
 from pcicheck.analyze.namespaces import namespace_facts, node_facts
 from pcicheck.analyze.references import cluster_links, reference_facts
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
+
+
+def file_location(source: tuple[str, ...]) -> dict[str, Any] | None:
+    """{file, line} of a resource read from a file (manifests, IaC), else None (read from an API)."""
+    for s in source:
+        if s.startswith("file:"):
+            path, _, line = s[5:].rpartition(":")
+            if line.isdigit():
+                return {"file": path, "line": int(line)}
+            return {"file": s[5:], "line": 1}
+    return None
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,7 @@ class Estate:
             "tags": r.tags,
             "attributes": r.attributes,
             "facts": self.facts[r.uid],
+            "location": file_location(r.source),
         }
 
     def connected_to(self) -> list[dict[str, Any]]:
@@ -52,6 +65,7 @@ def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig
         cluster_links(resources),
         namespace_facts(resources),
         node_facts(resources, scopes),
+        reach_facts(resources, scopes),
         segmentation_facts(resources, scopes, scope.tenant_tag),
     ):
         for uid, values in derived.items():

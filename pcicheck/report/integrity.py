@@ -1,0 +1,161 @@
+"""The evidence pack's manifest: SHA-256 and size of every file, optionally signed with Ed25519, and
+the check that names any file changed, added or removed since.
+
+The signature covers manifest.json's exact bytes; the manifest covers every other file. A verifier
+needs only the public key (or nothing, to check the hashes alone).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcicheck.errors import InputError
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+SCHEMA = "pcicheck/manifest/v1"
+
+
+def file_entry(name: str, data: bytes) -> dict[str, Any]:
+    return {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def build_manifest(files: dict[str, bytes], doc: dict[str, Any]) -> dict[str, Any]:
+    """What the pack holds and what it is evidence of."""
+    return {
+        "schema": SCHEMA,
+        "tool": doc["tool"],
+        "framework": doc["framework"],
+        "started_at": doc["started_at"],
+        "finished_at": doc["finished_at"],
+        "snapshot_created_at": doc["snapshot"]["created_at"],
+        "identity": doc["snapshot"]["identity"],
+        "scope": doc["scope"],
+        "summary": doc["summary"],
+        "files": [file_entry(name, files[name]) for name in sorted(files)],
+    }
+
+
+def _private_key(path: Path) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"cannot read an Ed25519 private key: {exc}",
+            path=str(path),
+            fix="create one with `openssl genpkey -algorithm ed25519 -out pack-signing.pem` (unencrypted PEM)",
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError("the signing key is not an Ed25519 key", path=str(path), fix="use an Ed25519 key")
+    return key
+
+
+def _public_key(path: Path) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        key = load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"cannot read an Ed25519 public key: {exc}",
+            path=str(path),
+            fix="export it with `openssl pkey -in pack-signing.pem -pubout -out pack-signing.pub`",
+        ) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError("the public key is not an Ed25519 key", path=str(path), fix="use an Ed25519 key")
+    return key
+
+
+def _raw_public(key: Any) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return bytes(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def seal(files: dict[str, bytes], doc: dict[str, Any], sign_key: Path | None) -> dict[str, bytes]:
+    """`files` plus manifest.json (and manifest.sig when a key is given)."""
+    manifest = build_manifest(files, doc)
+    key = _private_key(sign_key) if sign_key else None
+    if key is not None:
+        manifest["signature"] = {
+            "algorithm": "Ed25519",
+            "file": SIGNATURE,
+            "public_key_sha256": hashlib.sha256(_raw_public(key.public_key())).hexdigest(),
+        }
+    body = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    sealed = {**files, MANIFEST: body}
+    if key is not None:
+        sealed[SIGNATURE] = base64.b64encode(key.sign(body)) + b"\n"
+    return sealed
+
+
+@dataclass
+class Verification:
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _read_pack(path: Path) -> dict[str, bytes]:
+    if path.is_dir():
+        return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            return {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
+    raise InputError("not an evidence pack", path=str(path), fix="pass the directory or .zip written by --out")
+
+
+def verify(path: Path, public_key: Path | None = None) -> Verification:
+    files = _read_pack(path)
+    result = Verification()
+    if MANIFEST not in files:
+        raise InputError(f"no {MANIFEST}: not an evidence pack, or its manifest was removed", path=str(path))
+    try:
+        manifest = json.loads(files[MANIFEST])
+        listed = {e["path"]: e for e in manifest["files"]}
+    except (ValueError, KeyError, TypeError):
+        result.problems.append(f"{MANIFEST} is not a pcicheck manifest (edited or corrupt)")
+        return result
+    for name, entry in sorted(listed.items()):
+        data = files.get(name)
+        if data is None:
+            result.problems.append(f"{name}: removed (listed in the manifest, not in the pack)")
+        elif hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["bytes"]:
+            result.problems.append(f"{name}: changed (SHA-256 differs from the manifest)")
+        else:
+            result.checked += 1
+    for name in sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE}):
+        result.problems.append(f"{name}: added (not in the manifest)")
+    signature = files.get(SIGNATURE)
+    if public_key is not None:
+        key = _public_key(public_key)
+        if signature is None:
+            result.problems.append(f"{SIGNATURE}: missing, so the pack is not signed")
+        else:
+            from cryptography.exceptions import InvalidSignature
+
+            try:
+                key.verify(base64.b64decode(signature, validate=True), files[MANIFEST])
+                result.notes.append(f"{SIGNATURE}: valid Ed25519 signature over {MANIFEST}")
+            except (InvalidSignature, ValueError):
+                result.problems.append(
+                    f"{SIGNATURE}: does not match {MANIFEST} under this key (the manifest was changed, or "
+                    "another key signed it)"
+                )
+    elif signature is not None:
+        result.notes.append(f"{SIGNATURE} present but not checked: pass --pub-key KEY to check it")
+    return result

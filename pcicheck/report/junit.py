@@ -1,0 +1,80 @@
+"""JUnit XML from the results document: one testcase per control × resource, as CI systems expect.
+
+classname is the control id (GitLab shows it as the suite), name the resource (unique within the
+control, since GitLab drops duplicates). fail → <failure>, error → <error> (could not be evaluated
+is not a pass), waived → <skipped> with the waiver; not_applicable results are not tests and are left out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any, TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+_INVALID_XML = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
+
+
+def _text(value: Any) -> str:
+    """XML-safe: control characters XML 1.0 cannot carry are dropped, the rest escaped."""
+    return escape(str(value).translate(_INVALID_XML))
+
+
+def _attr(value: Any) -> str:
+    return quoteattr(str(value).translate(_INVALID_XML))
+
+
+def write_junit(doc: dict[str, Any], out: TextIO) -> None:
+    framework = doc["framework"]["id"]
+    by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in doc["results"]:
+        if r["status"] != "not_applicable":
+            by_control[r["control"]].append(r)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    suites: list[str] = []
+    for control_id in sorted(by_control):
+        results = by_control[control_id]
+        counts = {
+            "tests": len(results),
+            "failures": sum(r["status"] == "fail" for r in results),
+            "errors": sum(r["status"] == "error" for r in results),
+            "skipped": sum(r["status"] == "waived" for r in results),
+        }
+        for k, v in counts.items():
+            totals[k] += v
+        cases = []
+        for r in results:
+            res = r["resource"]
+            name = f"{res['name']} [{res['uid']}]" if res["name"] != res["uid"] else res["uid"]
+            location = res.get("location")
+            file_attr = f" file={_attr(location['file'])}" if location else ""
+            head = f'<testcase classname={_attr(control_id)} name={_attr(name)} time="0"{file_attr}>'
+            detail = (
+                f"{r['id']} {r['title']}\nresource: {res['type']} {res['uid']} (scope {res.get('scope')})\n"
+                f"requirements ({framework}): {', '.join(r['requirements'].get(framework, []))}\n"
+                f"evidence: {json.dumps(r['evidence'], ensure_ascii=False, sort_keys=True)}"
+            )
+            if r["status"] == "fail":
+                body = f"<failure type={_attr(r['severity'])} message={_attr(r['message'])}>{_text(detail)}</failure>"
+            elif r["status"] == "error":
+                body = f'<error type="not-evaluated" message={_attr(r["message"])}>{_text(detail)}</error>'
+            elif r["status"] == "waived":
+                waiver = r.get("waiver") or {}
+                reason = "; ".join(f"{k}: {v}" for k, v in sorted(waiver.items())) or r["message"]
+                body = f"<skipped message={_attr('waived: ' + reason)}/>"
+            else:
+                body = ""
+            cases.append(f"    {head}{body}</testcase>")
+        suites.append(
+            f'  <testsuite name={_attr(control_id)} tests="{counts["tests"]}" failures="{counts["failures"]}" '
+            f'errors="{counts["errors"]}" skipped="{counts["skipped"]}" time="0" '
+            f"timestamp={_attr(doc['finished_at'])}>\n" + "\n".join(cases) + "\n  </testsuite>"
+        )
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(
+        f'<testsuites name={_attr("pcicheck " + doc["framework"]["title"])} tests="{totals["tests"]}" '
+        f'failures="{totals["failures"]}" errors="{totals["errors"]}" skipped="{totals["skipped"]}" time="0">\n'
+    )
+    for s in suites:
+        out.write(s + "\n")
+    out.write("</testsuites>\n")

@@ -1,0 +1,118 @@
+"""The evidence pack: every format rendered from one results document, sealed by a manifest.
+
+Files: index.html (for people), results.json (the v1 document, byte for byte), snapshot.json.gz
+(the redacted raw inventory, when there is one), results.sarif, junit.xml, findings.csv,
+summary.md, manifest.json (+ manifest.sig when signed). Written to a directory, or as one zip.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pcicheck.errors import InputError
+from pcicheck.report.findings_csv import write_csv
+from pcicheck.report.integrity import seal
+from pcicheck.report.junit import write_junit
+from pcicheck.report.results_json import SCHEMA
+from pcicheck.report.sarif import sarif_document
+from pcicheck.report.summary_md import render_summary
+
+
+@dataclass(frozen=True)
+class PackWritten:
+    where: Path
+    files: dict[str, int]  # name → bytes
+
+
+def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """A saved results document: its exact bytes and the parsed document."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise InputError(
+            f"not JSON ({exc})", path=str(path), fix="pass results.json written by `pcicheck scan`"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise InputError(f"not a {SCHEMA} document (schema: {found!r})", path=str(path), fix="pass results.json")
+    for key in ("controls", "requirements", "results"):
+        if key not in doc:
+            raise InputError(
+                f"results document has no {key!r} (written by an older pcicheck)",
+                path=str(path),
+                fix="scan again with this version",
+            )
+    return raw, doc
+
+
+def _text(render: Any, doc: dict[str, Any]) -> bytes:
+    buffer = io.StringIO()
+    render(doc, buffer)
+    return buffer.getvalue().encode()
+
+
+def render_files(results_raw: bytes, doc: dict[str, Any], snapshot_raw: bytes | None) -> dict[str, bytes]:
+    from pcicheck.report.html import render_html
+
+    files = {
+        "index.html": _text(render_html, doc),
+        "results.json": results_raw,
+        "results.sarif": (json.dumps(sarif_document(doc), indent=1, ensure_ascii=False) + "\n").encode(),
+        "junit.xml": _text(write_junit, doc),
+        "findings.csv": _text(write_csv, doc),
+        "summary.md": render_summary(doc).encode(),
+    }
+    if snapshot_raw is not None:
+        files["snapshot.json.gz"] = snapshot_raw
+    return files
+
+
+def _zip_time(doc: dict[str, Any]) -> tuple[int, int, int, int, int, int]:
+    """The scan's own finish time, so the same evidence zips to the same bytes."""
+    t = str(doc["finished_at"])
+    return (int(t[0:4]), int(t[5:7]), int(t[8:10]), int(t[11:13]), int(t[14:16]), int(t[17:19]))
+
+
+def write_pack(
+    out: Path,
+    results_raw: bytes,
+    doc: dict[str, Any],
+    snapshot_raw: bytes | None,
+    *,
+    sign_key: Path | None = None,
+    as_zip: bool = False,
+) -> PackWritten:
+    files = seal(render_files(results_raw, doc, snapshot_raw), doc, sign_key)
+    if as_zip:
+        target = out if out.suffix == ".zip" else out.with_name(out.name + ".zip")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(name, date_time=_zip_time(doc))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                z.writestr(info, files[name])
+    else:
+        target = out
+        if target.exists() and not target.is_dir():
+            raise InputError("exists and is not a directory", path=str(target), fix="choose a new directory")
+        target.mkdir(parents=True, exist_ok=True)
+        stale = sorted(p.name for p in target.iterdir() if p.name not in files)
+        if stale:
+            raise InputError(
+                f"directory holds files that are not part of this pack ({', '.join(stale[:3])})",
+                path=str(target),
+                fix="write the pack to an empty or new directory, so its manifest covers everything in it",
+            )
+        for name, data in files.items():
+            (target / name).write_bytes(data)
+    return PackWritten(target, {name: len(data) for name, data in sorted(files.items())})

@@ -1,0 +1,52 @@
+"""summary.md: a few dozen lines for a pull-request comment or $GITHUB_STEP_SUMMARY."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+TOP = 10
+_SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def _cell(value: Any) -> str:
+    """Table-safe and inert: no pipes, no line breaks, no HTML or links GitHub would render."""
+    text = str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("[", "\\[").replace("]", "\\]")
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def render_summary(doc: dict[str, Any]) -> str:
+    s = doc["summary"]
+    failed = [r for r in doc["results"] if r["status"] == "fail"]
+    sev = Counter(r["severity"] for r in failed)
+    verdict = "❌ findings" if failed else ("⚠️ incomplete" if s.get("error") else "✅ no findings")
+    snap = doc["snapshot"]
+    lines = [
+        f"## pcicheck — {doc['framework']['title']}: {verdict}",
+        "",
+        f"Snapshot {snap['created_at']}, {snap['resources']} resources, pcicheck {doc['tool']['version']}.",
+        "",
+        "| pass | fail | error | waived | not applicable |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {s.get('pass', 0)} | {s.get('fail', 0)} | {s.get('error', 0)} | {s.get('waived', 0)} "
+        f"| {s.get('not_applicable', 0)} |",
+        "",
+        "Failures by severity: " + ", ".join(f"{k} {sev.get(k, 0)}" for k in _SEVERITIES) + ".",
+    ]
+    if failed:
+        per_control = Counter((r["severity"], r["control"], r["title"]) for r in failed)
+        order = {k: i for i, k in enumerate(_SEVERITIES)}
+        top = sorted(per_control.items(), key=lambda kv: (order[kv[0][0]], -kv[1], kv[0][1]))[:TOP]
+        lines += ["", "| severity | control | failing resources |", "|---|---|---:|"]
+        lines += [f"| {sv} | `{cid}` {_cell(title)} | {n} |" for (sv, cid, title), n in top]
+        if len(per_control) > TOP:
+            lines.append(f"\n…and {len(per_control) - TOP} more failing controls in the full report.")
+    failing_reqs = [q["id"] for q in doc["requirements"] if q["status"] == "fail" and "." not in q["id"]]
+    if failing_reqs:
+        lines += ["", f"Failing requirement groups: {', '.join(failing_reqs)}."]
+    if doc["errors"]:
+        lines += ["", f"{len(doc['errors'])} collection errors: what depends on them is `error`, not `pass`."]
+    if doc.get("connected_to"):
+        lines += ["", f"{len(doc['connected_to'])} non-CDE systems are connected-to the CDE (in scope)."]
+    return "\n".join(lines) + "\n"
