@@ -149,7 +149,7 @@ def verify(path: Path, public_key: Path | None = None) -> Verification:
             from cryptography.exceptions import InvalidSignature
 
             try:
-                key.verify(base64.b64decode(signature, validate=True), files[MANIFEST])
+                key.verify(base64.b64decode(signature.strip(), validate=True), files[MANIFEST])
                 result.notes.append(f"{SIGNATURE}: valid Ed25519 signature over {MANIFEST}")
             except (InvalidSignature, ValueError):
                 result.problems.append(

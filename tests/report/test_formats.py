@@ -1,0 +1,123 @@
+"""SARIF, JUnit, CSV and the markdown summary, each from one real results document.
+
+The document comes from evaluating the demo cluster's manifests (real normalizer, analyze and
+engine), with two results rewritten as a waiver and a hostile resource name, so every branch of the
+writers runs on data shaped like production.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from pcicheck import paths
+from pcicheck.catalog import load_catalog
+from pcicheck.collect.k8s.manifests import manifest_snapshot
+from pcicheck.config import Config
+from pcicheck.pipeline import evaluate_snapshot
+from pcicheck.report import results_json
+from pcicheck.report.findings_csv import write_csv
+from pcicheck.report.junit import write_junit
+from pcicheck.report.sarif import MAX_RESULTS, sarif_document
+from pcicheck.report.summary_md import render_summary
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "support" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+HOSTILE = '=HYPERLINK("http://evil")<script>alert(1)</script> role/[admin] \x07'
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    snap, _ = manifest_snapshot([paths.demo_dir() / "k8s-cluster.yaml"])
+    ev = evaluate_snapshot(snap, load_catalog(), Config(), "pci-dss-3.2.1")
+    document = json.loads(results_json.render(ev))
+    fails = [r for r in document["results"] if r["status"] == "fail"]
+    fails[0]["status"] = "waived"
+    fails[0]["waiver"] = {"reason": "accepted until the migration", "expires": "2027-01-31", "approved_by": "QSA"}
+    fails[1]["resource"]["name"] = HOSTILE
+    return document
+
+
+def test_sarif_is_valid_and_every_result_has_a_location(doc: dict[str, Any]) -> None:
+    log = sarif_document(doc)
+    jsonschema.validate(log, SCHEMA)
+    run = log["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    flagged = [r for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
+    assert len(run["results"]) == len(flagged) > 10
+    for result in run["results"]:
+        (location,) = result["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] and physical["region"]["startLine"] >= 1
+        rule = rules[result["ruleId"]]
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]] is rule
+        assert rule["help"]["text"] and "security" in rule["properties"]["tags"]
+        assert float(rule["properties"]["security-severity"]) > 0
+    # Manifest findings point at the manifest line; the waiver is a suppression, not a silent drop.
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert str(paths.demo_dir() / "k8s-cluster.yaml") in uris or "fixtures/demo/k8s-cluster.yaml" in uris
+    (waived,) = [r for r in run["results"] if r.get("suppressions")]
+    assert waived["suppressions"][0]["justification"] == "accepted until the migration"
+    assert rules["k8s-workload-no-privileged"]["properties"]["security-severity"] == "9.5"  # critical
+
+
+def test_sarif_live_finding_points_at_the_control_file(doc: dict[str, Any]) -> None:
+    live = copy.deepcopy(doc)
+    for r in live["results"]:
+        r["resource"].pop("location", None)
+    run = sarif_document(live)["runs"][0]
+    uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("controls/k8s/") and uri.endswith(".yaml")
+
+
+def test_sarif_keeps_the_worst_25000_results(doc: dict[str, Any]) -> None:
+    big = copy.deepcopy(doc)
+    template = next(r for r in big["results"] if r["status"] == "fail" and r["severity"] == "medium")
+    critical = next(r for r in big["results"] if r["status"] == "fail" and r["severity"] == "critical")
+    big["results"] = [
+        {**template, "resource": {**template["resource"], "uid": f"u{i}"}} for i in range(MAX_RESULTS + 10)
+    ] + [critical]
+    run = sarif_document(big)["runs"][0]
+    assert len(run["results"]) == MAX_RESULTS and run["properties"]["omittedResults"] == 11
+    assert run["results"][0]["ruleId"] == critical["control"]  # the cut drops the least severe
+
+
+def test_junit_parses_back_with_distinct_outcomes(doc: dict[str, Any]) -> None:
+    buffer = io.StringIO()
+    write_junit(doc, buffer)
+    root = ET.fromstring(buffer.getvalue().encode())
+    judged = [r for r in doc["results"] if r["status"] != "not_applicable"]
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(judged) == int(root.get("tests", "0"))
+    failures = sum(r["status"] == "fail" for r in judged)
+    assert int(root.get("failures", "0")) == failures == len(root.findall(".//failure"))
+    assert int(root.get("errors", "0")) == sum(r["status"] == "error" for r in judged)
+    (skipped,) = root.findall(".//skipped")
+    assert "accepted until the migration" in (skipped.get("message") or "")
+    names = [(c.get("classname"), c.get("name")) for c in cases]
+    assert len(names) == len(set(names))  # GitLab drops duplicate classname+name
+    assert any(HOSTILE.replace("\x07", "") in (c.get("name") or "") for c in cases)
+
+
+def test_csv_defuses_formulas(doc: dict[str, Any]) -> None:
+    buffer = io.StringIO()
+    write_csv(doc, buffer)
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert len(rows) == sum(r["status"] in ("fail", "error", "waived") for r in doc["results"])
+    hostile = next(r for r in rows if "HYPERLINK" in r["resource_name"])
+    assert hostile["resource_name"].startswith("'=")
+    assert all(r["evidence_id"].startswith("EV-") for r in rows)
+
+
+def test_summary_is_short_and_inert(doc: dict[str, Any]) -> None:
+    text = render_summary(doc)
+    assert text.startswith("## pcicheck — PCI DSS v3.2.1: ❌ findings")
+    assert len(text.splitlines()) <= 40 and len(text) < 4000
+    assert "<script>" not in text
