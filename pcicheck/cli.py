@@ -757,8 +757,10 @@ def segmentation_matrix(
         sys.stdout.write(json.dumps({key: names, "matrix": matrix}, indent=2) + "\n")
         return
     table = Table(
-        title=f"from (rows) → to (columns), by {by.value}: ✓ allowed, · denied, ? possible, – no pods to ask about",
+        title=f"Reachability by {by.value}, from (rows) to (columns)",
         title_justify="left",
+        caption="✓ allowed · denied ? possible – no pod pair",
+        caption_justify="left",
     )
     table.add_column("from \\ to")
     for n in names:
