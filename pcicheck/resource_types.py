@@ -479,6 +479,29 @@ FACTS = {
     "were scanned, else null",
     "k8s_cluster_uid": "aws.eks.cluster only: the scanned k8s.cluster served at its endpoint, else null",
     "pod_scopes": "Kubernetes nodes only: the distinct scopes ('cde'/'non-cde') of the namespaces its pods run in",
+    # AWS network reachability (pcicheck/analyze/aws_reach.py) on aws.ec2.instance, aws.rds.instance,
+    # aws.elbv2.load_balancer and aws.eks.cluster. A verdict is 'allowed', or 'possible' where
+    # something could not be read or is not visible (prefix lists, transit gateways, IPv6 addresses);
+    # null means the resource's own placement is unknown. Paths name each rule passed, e.g.
+    # "rtb-1 0.0.0.0/0 → igw-1", "acl-1 inbound rule 100 allow", "sg-1 ingress tcp 443 from 0.0.0.0/0".
+    "internet_ingress": "AWS: list of {ports ('443/tcp', '8000-8010/tcp', 'all/udp', 'icmp'), verdict, path} on "
+    "which some internet address can open connections to it ([] when none), or null",
+    "reachable_from_internet": "AWS: true if some port is allowed from the internet, null if only possible or "
+    "unknown, false if none",
+    "internet_egress": "aws.ec2.instance only: list of {ports, verdict, path} on which it can open connections to "
+    "the internet (through an internet gateway with its public IP, a NAT gateway, …), or null",
+    "non_cde_sources": "AWS, CDE resources only: list of non-CDE sources that can reach it: {source (subnet-… "
+    "meaning any address in it, or sg-… meaning the resources holding a group its rules name), uid, type, name, "
+    "tenant, ports, verdict, path; for groups also members (up to 10 uids), member_count, member_tenants}; "
+    "null when its placement is unknown",
+    "other_tenant_sources": "AWS, resources with a tenant only: the same entries, for sources whose tenant is "
+    "another (subnets) or held by resources of another tenant (groups, see member_tenants)",
+    "connected_to_cde": "AWS, non-CDE resources only: links that put it in PCI scope as connected-to, one per CDE "
+    "peer {direction ('to-cde'|'from-cde'), peer (uid), peer_type, ports, verdict, via (path)}, at most 10 per "
+    "direction; [] when none, null when its placement is unknown",
+    "internet_routes": "aws.ec2.subnet only: routes of its table whose destination holds internet addresses, "
+    "as {destination, kind ('igw'|'nat'|'eigw'|'tgw'|'peering'|'vgw'|'endpoint'|'instance'|'interface'|…), "
+    "target}; null when the table is unknown",
 }
 
 

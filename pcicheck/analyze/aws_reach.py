@@ -44,18 +44,19 @@ CLUSTER = "aws.eks.cluster"
 SUBNET = "aws.ec2.subnet"
 GROUP = "aws.ec2.security_group"
 NODE_TYPES = (INSTANCE, DATABASE, BALANCER, CLUSTER)
-# The listings every reachability fact is built from (engine.py makes controls depend on them).
-SOURCE_TYPES = (
-    "aws.ec2.vpc",
-    SUBNET,
-    "aws.ec2.route_table",
-    "aws.ec2.network_acl",
-    GROUP,
-    INSTANCE,
-    DATABASE,
-    BALANCER,
-    CLUSTER,
-)
+_NETWORK = ("aws.ec2.vpc", SUBNET, "aws.ec2.route_table", "aws.ec2.network_acl", GROUP)
+# Fact → the listings it is built from: when one of them failed, a control reading the fact is
+# `error` (engine.py), since a missing table, ACL, group or peer could change the answer.
+FACT_SOURCES: dict[str, tuple[str, ...]] = {
+    "internet_ingress": _NETWORK,
+    "reachable_from_internet": _NETWORK,
+    "internet_egress": _NETWORK,
+    "internet_routes": ("aws.ec2.vpc", SUBNET, "aws.ec2.route_table"),
+    # Sources are subnets and the holders of referenced groups (EKS endpoints open no connections).
+    "non_cde_sources": (*_NETWORK, INSTANCE, DATABASE, BALANCER),
+    "other_tenant_sources": (*_NETWORK, INSTANCE, DATABASE, BALANCER),
+    "connected_to_cde": (*_NETWORK, *NODE_TYPES),
+}
 
 _ORDER: dict[str, int] = {"denied": 0, "possible": 1, "allowed": 2}
 _PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "-1": -1, "all": -1}
