@@ -1,0 +1,617 @@
+"""index.html: the auditor's evidence page, rendered from a results document (`pcicheck/results/v1`).
+
+One self-contained file: CSS and script inline, charts as inline SVG, no URL anywhere, so it opens
+from a USB stick with no network. A Content-Security-Policy in the page itself forbids every fetch
+and allows only our own style and script, by hash.
+
+Names, tags, labels and evidence values are attacker-controlled. They reach the page only through
+Jinja2 with autoescaping on, only as text or inside attribute values (never as a URL other than a
+`#fragment` we build, never inside the script or style), and every string is clipped to a bounded
+length. The script reads the page through the DOM and never writes markup.
+
+Large estates: failures, errors and waived results are listed one by one with their evidence; passing
+and not-applicable results are collapsed per control into counts with the first few names, so 50,000
+results stay a page a browser opens in seconds (the full population is in results.json).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TextIO
+
+import jinja2
+from markupsafe import Markup
+
+from pcicheck import paths
+
+MAX_TEXT = 2000  # characters of one string before it is clipped
+MAX_LISTED = 100  # passing or not-applicable resources named per control (and reason); the rest are counted
+MAX_TAGS = 50  # tags or labels shown per resource
+MAX_EVIDENCE = 50  # evidence attributes shown per result
+MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors section
+
+STATUSES = ("fail", "error", "waived", "pass", "not_applicable")
+LISTED_IN_FULL = ("fail", "error", "waived")
+SEVERITIES = ("critical", "high", "medium", "low")
+CHART_COLOURS = {
+    "pass": "#2e7d32",
+    "fail": "#c62828",
+    "error": "#e65100",
+    "waived": "#6a1b9a",
+    "not_applicable": "#9e9e9e",
+    "manual": "#546e7a",
+}
+
+
+def clip(value: Any, limit: int = MAX_TEXT) -> str:
+    """Text for the page, at most `limit` characters plus a marker saying how much was left out."""
+    text = value if isinstance(value, str) else show_value(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
+def show_value(value: Any) -> str:
+    """An evidence value as JSON would spell it, so `true`, `null` and `"true"` stay distinct."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=str)
+
+
+def _pairs(mapping: Any, limit: int) -> tuple[list[tuple[str, str]], int]:
+    """(key, value) text pairs of a mapping, the first `limit` of them, and how many were left out."""
+    if not isinstance(mapping, Mapping) or not mapping:
+        return [], 0
+    items = list(mapping.items())
+    shown = [(clip(str(k), 200), clip(v)) for k, v in items[:limit]]
+    return shown, max(0, len(items) - limit)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else clip(value)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A result listed in full: failures, errors and waived results."""
+
+    id: str
+    status: str
+    name: str
+    type: str
+    uid: str
+    account: str
+    region: str
+    scope: str
+    scope_reason: str
+    tenant: str
+    message: str
+    tags: list[tuple[str, str]]
+    tags_more: int
+    evidence: list[tuple[str, str]]
+    evidence_more: int
+    waiver: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A collapsed result named in a short list: evidence id, resource name and its evidence on one line."""
+
+    id: str
+    name: str
+    detail: str
+
+
+@dataclass
+class Group:
+    """Results of one control collapsed into a count: all passes, or the not-applicable ones of one reason."""
+
+    status: str
+    label: str
+    count: int = 0
+    shown: list[Brief] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.shown)
+
+
+@dataclass
+class ControlView:
+    id: str
+    title: str
+    severity: str
+    domain: str
+    resource_type: str
+    scope: str
+    requirements: list[str]  # in the document's framework
+    other_frameworks: list[tuple[str, str]]
+    rationale: str
+    remediation: str
+    evidence: list[str]
+    source: str
+    counts: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)
+    passing: Group = field(default_factory=lambda: Group("pass", "passing"))
+    not_applicable: dict[str, Group] = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> str:
+        return " ".join(s for s in STATUSES if self.counts.get(s))
+
+    @property
+    def counts_text(self) -> str:
+        return _counts_text(self.counts) or "no resources of this type"
+
+
+@dataclass(frozen=True)
+class RequirementView:
+    id: str
+    title: str
+    parent: str
+    depth: int
+    status: str
+    manual: bool
+    counts: dict[str, int]
+    controls_below: int
+    direct: list[ControlView]
+
+    @property
+    def counts_text(self) -> str:
+        return _counts_text(self.counts)
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    where: str
+    call: str
+    code: str
+    message: str
+    resource_uid: str
+    resource_types: list[str]
+    attributes: list[str]
+    controls: list[str]
+    unproven: list[str]
+
+
+@dataclass(frozen=True)
+class Connected:
+    """A non-CDE system that can reach the CDE or be reached from it: in scope as connected-to."""
+
+    name: str
+    type: str
+    uid: str
+    links: list[tuple[str, str, str]]  # direction, peer, verdict
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of the summary chart: a top-level requirement and its results, as SVG geometry."""
+
+    id: str
+    title: str
+    status: str
+    y: int
+    segments: list[tuple[str, float, float, int]]  # status, x, width, count
+    total: int
+
+
+def _counts_text(counts: Mapping[str, int]) -> str:
+    return " · ".join(f"{counts[s]:,} {s.replace('_', ' ')}" for s in STATUSES if counts.get(s))
+
+
+def _control_view(c: Mapping[str, Any], framework: str) -> ControlView:
+    reqs = c.get("requirements") or {}
+    return ControlView(
+        id=clip(str(c.get("id", "")), 200),
+        title=_text(c.get("title")),
+        severity=str(c.get("severity", "")),
+        domain=str(c.get("domain", "")),
+        resource_type=_text(c.get("resource_type")),
+        scope=_text(c.get("scope")),
+        requirements=[clip(str(r), 50) for r in reqs.get(framework, [])],
+        other_frameworks=[
+            (clip(fw, 100), clip(", ".join(map(str, ids)))) for fw, ids in reqs.items() if fw != framework
+        ],
+        rationale=_text(c.get("rationale")),
+        remediation=_text(c.get("remediation")),
+        evidence=[clip(str(e), 200) for e in c.get("evidence") or []],
+        source=_text(c.get("source")),
+    )
+
+
+def _brief_detail(evidence: Any) -> str:
+    if not isinstance(evidence, Mapping) or not evidence:
+        return ""
+    return clip("; ".join(f"{k}={show_value(v)}" for k, v in list(evidence.items())[:MAX_EVIDENCE]), 400)
+
+
+def _finding(r: Mapping[str, Any]) -> Finding:
+    res = r.get("resource") or {}
+    tags, tags_more = _pairs(res.get("tags"), MAX_TAGS)
+    evidence, evidence_more = _pairs(r.get("evidence"), MAX_EVIDENCE)
+    waiver, _ = _pairs(r.get("waiver"), MAX_EVIDENCE)
+    return Finding(
+        id=clip(str(r.get("id", "")), 100),
+        status=str(r.get("status", "")),
+        name=_text(res.get("name")),
+        type=_text(res.get("type")),
+        uid=_text(res.get("uid")),
+        account=_text(res.get("account")),
+        region=_text(res.get("region")),
+        scope=_text(res.get("scope")),
+        scope_reason=_text(res.get("scope_reason")),
+        tenant=_text(res.get("tenant")),
+        message=_text(r.get("message")),
+        tags=tags,
+        tags_more=tags_more,
+        evidence=evidence,
+        evidence_more=evidence_more,
+        waiver=waiver,
+    )
+
+
+def _depths(requirements: list[Mapping[str, Any]]) -> dict[str, int]:
+    parent = {str(q.get("id")): q.get("parent") for q in requirements}
+    depth: dict[str, int] = {}
+    for rid in parent:
+        chain, node = [], rid
+        # A parent cycle in a hand-edited document must not hang the renderer: stop at the tree's size.
+        while node is not None and node in parent and node not in depth and len(chain) <= len(parent):
+            chain.append(node)
+            node = parent[node]
+        base = depth.get(node, -1) if node is not None else -1
+        for n in reversed(chain):
+            base += 1
+            depth[n] = base
+    return depth
+
+
+@dataclass
+class Page:
+    """Everything the template shows, worked out from the results document in one pass over results."""
+
+    doc: Mapping[str, Any]
+    framework: str = ""
+    controls: list[ControlView] = field(default_factory=list)
+    requirements: list[RequirementView] = field(default_factory=list)
+    errors: list[ErrorView] = field(default_factory=list)
+    error_results: list[tuple[Brief, str, str]] = field(default_factory=list)  # result, control id, message
+    error_results_total: int = 0
+    bars: list[Bar] = field(default_factory=list)
+    chart_height: int = 0
+    resource_types: list[tuple[str, int, int]] = field(default_factory=list)  # type, cde, other
+    scope_reasons: list[tuple[str, str, int]] = field(default_factory=list)
+    tenants: list[tuple[str, int]] = field(default_factory=list)
+    out_of_scope: list[tuple[str, int]] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    resources_judged: int = 0
+    severity_failures: list[tuple[str, int]] = field(default_factory=list)
+    requirement_statuses: list[tuple[str, int]] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    manual_only: list[RequirementView] = field(default_factory=list)
+    manual_partly: list[RequirementView] = field(default_factory=list)
+    scan: list[tuple[str, str]] = field(default_factory=list)
+    not_scanned: list[str] = field(default_factory=list)
+    connected: list[Connected] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, doc: Mapping[str, Any]) -> Page:
+        page = cls(doc=doc, framework=str((doc.get("framework") or {}).get("id", "")))
+        page._controls_and_results(doc.get("results") or [], doc.get("controls") or [])
+        page._requirements(doc.get("requirements") or [])
+        page._errors(doc.get("errors") or [], doc.get("controls") or [])
+        page._chart()
+        page._scan(doc.get("snapshot") or {})
+        page.connected = [
+            Connected(
+                name=_text(c.get("name")),
+                type=_text(c.get("type")),
+                uid=_text(c.get("uid")),
+                links=[
+                    (_text(ln.get("direction")), _text(ln.get("peer")), _text(ln.get("verdict")))
+                    for ln in (c.get("links") or [])[:MAX_TAGS]
+                ],
+            )
+            for c in doc.get("connected_to") or []
+        ]
+        return page
+
+    def _scan(self, snap: Mapping[str, Any]) -> None:
+        """What was asked for and who asked, as label/value lines for the scope statement."""
+        identity = snap.get("identity") or {}
+        request = snap.get("request") or {}
+        providers = [str(p) for p in request.get("providers") or []]
+        lines = [("Providers scanned", ", ".join(providers) or "none recorded")]
+        aws, aws_request = identity.get("aws") or {}, request.get("aws") or {}
+        if aws or aws_request:
+            lines.append(("AWS account and caller", f"{aws.get('account', '?')} as {aws.get('arn', '?')}"))
+            regions = aws_request.get("regions")
+            lines.append(("AWS regions requested", ", ".join(map(str, regions)) if regions else "every enabled region"))
+            if aws_request.get("profile"):
+                lines.append(("AWS profile", str(aws_request["profile"])))
+            if aws_request.get("services"):
+                lines.append(("AWS services read", ", ".join(map(str, aws_request["services"]))))
+        k8s, k8s_request = identity.get("k8s") or {}, request.get("k8s") or {}
+        if k8s or k8s_request:
+            lines.append(
+                (
+                    "Kubernetes cluster",
+                    f"{k8s.get('cluster', '?')} at {k8s.get('server', '?')} (version {k8s.get('version', '?')}), "
+                    f"read as {k8s.get('user', '?')}",
+                )
+            )
+            if k8s_request.get("context"):
+                lines.append(("Kubernetes context", str(k8s_request["context"])))
+        manifests = request.get("manifests") or {}
+        if manifests:
+            cluster = (identity.get("manifests") or {}).get("cluster", "?")
+            files = manifests.get("files") or []
+            lines.append(
+                ("Kubernetes manifests", f"{len(files)} files from {', '.join(map(str, manifests.get('paths') or []))}")
+            )
+            lines.append(("Manifests judged as cluster", str(cluster)))
+            skipped = manifests.get("skipped_kinds") or {}
+            if skipped:
+                lines.append(
+                    ("Kinds in the manifests not evaluated", ", ".join(f"{k} ({n})" for k, n in skipped.items()))
+                )
+        scope = self.doc.get("scope") or {}
+        cde, tenant = scope.get("cde") or {}, scope.get("tenant") or {}
+        if cde:
+            lines.append(
+                (
+                    "CDE selector",
+                    f"tag or label {cde.get('tag', '?')}={cde.get('value', '?')} on the resource, its subnet or VPC, "
+                    "or its namespace",
+                )
+            )
+        if tenant:
+            lines.append(("Tenant selector", f"tag or label {tenant.get('tag', '?')}=<tenant id>"))
+        lines.append(
+            ("Resources", f"{snap.get('resources', '?')} collected; {self.resources_judged:,} judged by a control")
+        )
+        if self.accounts:
+            lines.append(("Accounts and clusters with results", ", ".join(self.accounts)))
+        if self.regions:
+            lines.append(("Regions and namespaces with results", ", ".join(self.regions)))
+        for provider, value in identity.items():
+            if provider not in ("aws", "k8s", "manifests"):
+                lines.append((f"Identity ({provider})", show_value(value)))
+        self.scan = [(clip(k, 200), clip(v)) for k, v in lines]
+        if providers and "aws" not in providers:
+            self.not_scanned.append("AWS was not scanned: requirements only AWS controls evidence are left manual.")
+        if providers and not {"k8s", "manifests"} & set(providers):
+            self.not_scanned.append(
+                "Kubernetes was not scanned: requirements only Kubernetes controls evidence are left manual."
+            )
+
+    def _controls_and_results(self, results: Iterable[Mapping[str, Any]], controls: list[Mapping[str, Any]]) -> None:
+        by_id: dict[str, ControlView] = {}
+        for c in controls:
+            view = _control_view(c, self.framework)
+            by_id[str(c.get("id", ""))] = view
+        seen: dict[str, tuple[str, str, str]] = {}  # uid → type, scope, reason
+        tenants: Counter[str] = Counter()
+        oos: Counter[str] = Counter()
+        severity_failures: Counter[str] = Counter()
+        accounts: set[str] = set()
+        regions: set[str] = set()
+        for r in results:
+            cid = str(r.get("control", ""))
+            view = by_id.get(cid)
+            if view is None:
+                # A document without its controls (or a hand-trimmed one): the result carries enough.
+                view = by_id[cid] = _control_view(
+                    {k: r.get(k) for k in ("title", "severity", "domain", "requirements")} | {"id": cid}, self.framework
+                )
+            status = str(r.get("status", ""))
+            view.counts[status] += 1
+            res = r.get("resource") or {}
+            uid = str(res.get("uid", ""))
+            if uid not in seen:
+                seen[uid] = (str(res.get("type", "")), str(res.get("scope", "")), str(res.get("scope_reason", "")))
+                if res.get("tenant"):
+                    tenants[str(res["tenant"])] += 1
+                if res.get("account"):
+                    accounts.add(str(res["account"]))
+                if res.get("region"):
+                    regions.add(str(res["region"]))
+            if status in LISTED_IN_FULL:
+                view.findings.append(_finding(r))
+                if status == "fail":
+                    severity_failures[str(r.get("severity", view.severity))] += 1
+                elif status == "error":
+                    self.error_results_total += 1
+                    if len(self.error_results) < MAX_ERROR_RESULTS:
+                        self.error_results.append((_brief(r), view.id, clip(r.get("message", ""), 400)))
+                continue
+            if status == "pass":
+                group = view.passing
+            else:
+                reason = str(r.get("message", ""))
+                oos[reason] += 1
+                group = view.not_applicable.get(reason)
+                if group is None:
+                    group = view.not_applicable[reason] = Group(status, clip(reason, 300))
+            group.count += 1
+            if len(group.shown) < MAX_LISTED:
+                group.shown.append(_brief(r))
+        # Failures first within a control, then errors, then waived; each in the document's order.
+        rank = {s: i for i, s in enumerate(LISTED_IN_FULL)}
+        for view in by_id.values():
+            view.findings.sort(key=lambda f: rank.get(f.status, 9))
+        self.controls = sorted(by_id.values(), key=lambda v: v.id)
+        self.domains = sorted({v.domain for v in self.controls if v.domain})
+        types: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        reasons: Counter[tuple[str, str]] = Counter()
+        for rtype, scope, reason in seen.values():
+            types[rtype][0 if scope == "cde" else 1] += 1
+            reasons[(scope, reason)] += 1
+        self.resources_judged = len(seen)
+        self.resource_types = sorted((clip(t, 200), cde, other) for t, (cde, other) in types.items())
+        self.scope_reasons = [(clip(s, 100), clip(r, 300), n) for (s, r), n in sorted(reasons.items())]
+        self.tenants = [(clip(t, 300), n) for t, n in sorted(tenants.items())]
+        self.out_of_scope = [(clip(m, 300), n) for m, n in oos.most_common()]
+        self.severity_failures = [(s, severity_failures.get(s, 0)) for s in SEVERITIES]
+        self.accounts = [clip(a, 200) for a in sorted(accounts)]
+        self.regions = [clip(r, 200) for r in sorted(regions)]
+
+    def _requirements(self, requirements: list[Mapping[str, Any]]) -> None:
+        direct: dict[str, list[ControlView]] = defaultdict(list)
+        for view in self.controls:
+            for rid in view.requirements:
+                direct[rid].append(view)
+        depths = _depths(requirements)
+        statuses: Counter[str] = Counter()
+        for q in requirements:
+            rid = str(q.get("id", ""))
+            status = str(q.get("status", ""))
+            statuses[status] += 1
+            view = RequirementView(
+                id=clip(rid, 50),
+                title=_text(q.get("title")),
+                parent=clip(str(q.get("parent") or ""), 50),
+                depth=min(depths.get(rid, 0), 6),
+                status=status,
+                manual=bool(q.get("manual")),
+                counts={str(k): v for k, v in (q.get("counts") or {}).items() if isinstance(v, int) and v > 0},
+                controls_below=len(q.get("controls") or []),
+                direct=direct.get(rid, []),
+            )
+            self.requirements.append(view)
+            if status == "manual":
+                self.manual_only.append(view)
+            elif view.manual:
+                self.manual_partly.append(view)
+        order = ("fail", "error", "pass", "waived", "not_applicable", "manual")
+        self.requirement_statuses = [(s, statuses[s]) for s in order if statuses.get(s)]
+
+    def _errors(self, errors: list[Mapping[str, Any]], controls: list[Mapping[str, Any]]) -> None:
+        """Each collection error with the requirements it leaves unproven: the requirements, in this
+        framework, of every control that reads a resource type the failed call would have produced."""
+        by_type: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for c in controls:
+            by_type[str(c.get("resource_type", ""))].append(c)
+        order = {v.id: i for i, v in enumerate(self.requirements)}
+        for e in errors:
+            types = [str(t) for t in e.get("resource_types") or []]
+            hit = sorted({str(c.get("id")) for t in types for c in by_type.get(t, ())})
+            reqs = {
+                str(rid)
+                for t in types
+                for c in by_type.get(t, ())
+                for rid in (c.get("requirements") or {}).get(self.framework, [])
+            }
+            where = " / ".join(str(e[k]) for k in ("provider", "account", "region") if e.get(k))
+            call = ":".join(str(e[k]) for k in ("service", "operation") if e.get(k))
+            self.errors.append(
+                ErrorView(
+                    where=clip(where, 300),
+                    call=clip(call, 300),
+                    code=_text(e.get("code")),
+                    message=_text(e.get("message")),
+                    resource_uid=_text(e.get("resource_uid")),
+                    resource_types=[clip(t, 200) for t in types],
+                    attributes=[clip(str(a), 200) for a in e.get("attributes") or []],
+                    controls=[clip(c, 200) for c in hit],
+                    unproven=[clip(r, 50) for r in sorted(reqs, key=lambda r: (order.get(r, len(order)), r))],
+                )
+            )
+
+    def _chart(self) -> None:
+        """A stacked bar per top-level requirement: the share of its results in each status."""
+        y = 0
+        for q in self.requirements:
+            if q.parent:
+                continue
+            counts = q.counts
+            total = sum(counts.values())
+            segments, x = [], 0.0
+            for s in STATUSES:
+                n = counts.get(s, 0)
+                if n:
+                    width = 100.0 * n / total
+                    segments.append((s, round(x, 3), round(width, 3), n))
+                    x += width
+            self.bars.append(Bar(q.id, clip(q.title, 70), q.status, y, segments, total))
+            y += 26
+        self.chart_height = y
+
+
+def _brief(r: Mapping[str, Any]) -> Brief:
+    res = r.get("resource") or {}
+    return Brief(
+        clip(str(r.get("id", "")), 100),
+        clip(res.get("name") or res.get("uid") or "", 300),
+        _brief_detail(r.get("evidence")),
+    )
+
+
+@dataclass(frozen=True)
+class Assets:
+    """The inline style and script, and the Content-Security-Policy that admits exactly them."""
+
+    style: Markup
+    script: Markup
+    csp: str
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+@cache
+def _environment(directory: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _assets(directory: Path) -> Assets:
+    style = (directory / "report.css").read_text(encoding="utf-8")
+    script = (directory / "report.js").read_text(encoding="utf-8")
+    csp = (
+        f"default-src 'none'; style-src '{_sha256(style)}'; script-src '{_sha256(script)}'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    # Both files are ours, shipped with the package: the only text on the page not escaped.
+    return Assets(Markup(style), Markup(script), csp)
+
+
+def render_html(doc: dict[str, Any], out: TextIO) -> None:
+    """Write index.html for a results document to `out`, chunk by chunk as the template produces it."""
+    directory = paths.templates_dir()
+    env = _environment(directory)
+    page = Page.build(doc)
+    template = env.get_template("index.html.j2")
+    context = {
+        "doc": doc,
+        "page": page,
+        "assets": _assets(directory),
+        "clip": clip,
+        "show_value": show_value,
+        "statuses": STATUSES,
+        "severities": SEVERITIES,
+        "colours": CHART_COLOURS,
+        "max_listed": MAX_LISTED,
+    }
+    batch: list[str] = []
+    for chunk in template.generate(context):
+        batch.append(chunk)
+        if len(batch) >= 2048:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
