@@ -669,6 +669,8 @@ class Network:
         ):
             listed = ", ".join(_ports_text(*x) for x in node.services) or "no port"
             return step("denied", f"{d.label} answers only on {listed}")
+        if node and node.services is None and node.type != INSTANCE:
+            step("possible", f"the ports {d.label} answers on are unknown")
         if s.node and s.node.type == CLUSTER:
             return step("denied", f"{s.label} is an EKS API endpoint: it does not open connections")
         if node and node.type == CLUSTER and d.external:
@@ -1244,14 +1246,14 @@ def _node(r: Resource, scope: str, tenant: str | None, subnets: Mapping[str, Sub
     common = {"uid": r.uid, "type": r.type, "name": r.name, "scope": scope, "tenant": tenant}
     groups = tuple(a["security_groups"]) if isinstance(a.get("security_groups"), list) else None
     if r.type == INSTANCE:
-        if a.get("state") in _GONE_STATES or not a.get("subnet_id"):
+        if a.get("state") in _GONE_STATES:
             return None
         public_ip = a.get("public_ip") if "public_ip" in a else None
         return Node(
             **common,
             id=str(a.get("instance_id") or r.uid),
             vpc=a.get("vpc_id"),
-            subnets=(str(a["subnet_id"]),),
+            subnets=(str(a["subnet_id"]),) if a.get("subnet_id") else (),  # () : placement unknown
             one_of=False,
             groups=groups,
             filtered=True,
