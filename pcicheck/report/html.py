@@ -197,6 +197,7 @@ class Bar:
 
     id: str
     title: str
+    full_title: str
     status: str
     y: int
     segments: list[tuple[str, float, float, int]]  # status, x, width, count
@@ -542,7 +543,9 @@ class Page:
                     width = 100.0 * n / total
                     segments.append((s, round(x, 3), round(width, 3), n))
                     x += width
-            self.bars.append(Bar(q.id, clip(q.title, 70), q.status, y, segments, total))
+            # The chart has room for about 55 characters of title; the table under it has the rest.
+            short = q.title if len(q.title) <= 56 else q.title[:55].rstrip() + "…"
+            self.bars.append(Bar(q.id, short, q.title, q.status, y, segments, total))
             y += 26
         self.chart_height = y
 

@@ -122,5 +122,6 @@
   form.addEventListener("reset", function () { setTimeout(apply, 0); });
   form.hidden = false;
   reveal();
+  window.__pcicheckReadyAt = performance.now();
   window.__pcicheckReady = true;
 })();

@@ -94,14 +94,24 @@ def chromium(*, javascript: bool = True) -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def drain_requests(driver: Any) -> list[str]:
-    """URLs of the requests made since the last call, from the DevTools performance log (which it empties)."""
-    urls = []
+@dataclass(frozen=True)
+class Request:
+    url: str
+    document: str  # the page that made it
+
+
+def drain_requests(driver: Any) -> list[Request]:
+    """Requests made since the last call, from the DevTools performance log (which this empties). Chromium's
+    own pages (the new-tab page it opens at start) are left out: only requests made by web pages count."""
+    requests = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
+            params = message["params"]
+            document = params.get("documentURL", "")
+            if not document.startswith("chrome:"):
+                requests.append(Request(params["request"]["url"], document))
+    return requests
 
 
 def file_url(path: Path) -> str:

@@ -1,0 +1,488 @@
+"""index.html from a results document: sections, evidence ids, collapsed passes, unproven requirements, and
+hostile strings that stay text. The page is parsed back with html.parser to check its structure, not grepped."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from pcicheck import paths
+from pcicheck.catalog import load_catalog
+from pcicheck.config import Config
+from pcicheck.model import CollectionError, Resource, Snapshot, evidence_id
+from pcicheck.pipeline import evaluate_snapshot
+from pcicheck.report import html
+from pcicheck.report.html import MAX_LISTED, MAX_TEXT, clip, render_html
+from pcicheck.report.results_json import render
+
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+JS_URL = "javascript:alert(1)"
+BRACKETS = "role/[admin]"
+HUGE = "A" * 1_000_000
+FW = "pci-dss-3.2.1"
+
+
+def res(uid: str, name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "uid": uid,
+        "type": extra.pop("type", "aws.kms.key"),
+        "name": name,
+        "account": "111122223333",
+        "region": "eu-west-2",
+        "tags": extra.pop("tags", {}),
+        "scope": extra.pop("scope", "non-cde"),
+        "scope_reason": extra.pop("scope_reason", "no CDE marker"),
+        "tenant": extra.pop("tenant", None),
+    }
+
+
+def result(control: str, resource: dict[str, Any], status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": evidence_id(control, resource["uid"]),
+        "control": control,
+        "title": f"title of {control}",
+        "status": status,
+        "severity": extra.pop("severity", "high"),
+        "domain": extra.pop("domain", "key-management"),
+        "requirements": {FW: ["3.6.4"]},
+        "resource": resource,
+        "message": extra.pop("message", {"pass": "met", "fail": "not met"}.get(status, status)),
+        "evidence": extra.pop("evidence", {}),
+        **extra,
+    }
+
+
+def control(cid: str, rtype: str, reqs: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "title": extra.pop("title", f"title of {cid}"),
+        "severity": extra.pop("severity", "high"),
+        "domain": extra.pop("domain", "key-management"),
+        "resource_type": rtype,
+        "scope": "all",
+        "requirements": {FW: reqs, "pci-dss-4.0.1": ["3.7.4"]},
+        "rationale": "why it matters",
+        "remediation": "aws kms enable-key-rotation",
+        "evidence": ["rotation_enabled"],
+        "source": f"controls/aws/{cid}.yaml:1",
+    }
+
+
+def requirement(rid: str, parent: str | None, status: str, controls: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "title": extra.pop("title", f"requirement {rid}"),
+        "parent": parent,
+        "status": status,
+        "manual": extra.pop("manual", False),
+        "controls": controls,
+        "counts": extra.pop("counts", {}),
+    }
+
+
+def document(results: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    results = results if results is not None else []
+    return {
+        "schema": "pcicheck/results/v1",
+        "tool": {"name": "pcicheck", "version": "0.1.0", "catalog_digest": "ab" * 32},
+        "framework": {"id": FW, "title": "PCI DSS v3.2.1"},
+        "started_at": "2026-11-25T00:00:00Z",
+        "finished_at": "2026-11-25T00:00:02Z",
+        "snapshot": {
+            "created_at": "2026-11-25T00:00:00Z",
+            "tool_version": "0.1.0",
+            "identity": {"aws": {"account": "111122223333", "arn": "arn:aws:sts::111122223333:assumed-role/audit/x"}},
+            "request": {"providers": ["aws"], "aws": {"regions": ["eu-west-2"], "profile": None}},
+            "resources": 3,
+        },
+        "scope": {"cde": {"tag": "pci-scope", "value": "cde"}, "tenant": {"tag": "tenant"}},
+        "summary": {s: sum(r["status"] == s for r in results) for s in html.STATUSES},
+        "results": results,
+        "requirements": extra.pop(
+            "requirements",
+            [
+                requirement("3", None, "fail", ["aws-kms-key-rotation", "aws-s3-bucket-default-encryption"]),
+                requirement("3.4", "3", "pass", ["aws-s3-bucket-default-encryption"]),
+                requirement("3.5", "3", "manual", [], title="Keys are protected", manual=True),
+                requirement("3.6", "3", "fail", ["aws-kms-key-rotation"], manual=True),
+                requirement("3.6.4", "3.6", "fail", ["aws-kms-key-rotation"], counts={"fail": 1, "pass": 1}),
+                requirement("12", None, "manual", [], title="Maintain a security policy", manual=True),
+            ],
+        ),
+        "controls": extra.pop(
+            "controls",
+            [
+                control("aws-kms-key-rotation", "aws.kms.key", ["3.6.4"]),
+                control("aws-s3-bucket-default-encryption", "aws.s3.bucket", ["3.4"], domain="encryption-at-rest"),
+            ],
+        ),
+        "connected_to": extra.pop("connected_to", []),
+        "errors": extra.pop("errors", []),
+    }
+
+
+def page(doc: dict[str, Any]) -> str:
+    out = io.StringIO()
+    render_html(doc, out)
+    return out.getvalue()
+
+
+class Tree(HTMLParser):
+    """Every start tag with its attributes, the text inside <script> and <style>, and the page's text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.raw: dict[str, list[str]] = {"script": [], "style": []}
+        self.text: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in = tag if tag in self.raw else None
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.raw[self._in].append(data)
+        else:
+            self.text.append(data)
+
+    def ids(self) -> set[str]:
+        return {str(a["id"]) for _, a in self.tags if a.get("id")}
+
+    def element(self, element_id: str) -> tuple[str, dict[str, str | None]]:
+        return next((t, a) for t, a in self.tags if a.get("id") == element_id)
+
+
+def parse(text: str) -> Tree:
+    tree = Tree()
+    tree.feed(text)
+    tree.close()
+    return tree
+
+
+def words(tree: Tree) -> str:
+    """The page's text as a reader sees it: text nodes apart, runs of white space as one space."""
+    return " ".join(" ".join(tree.text).split())
+
+
+def hostile_doc() -> dict[str, Any]:
+    tags = {"Name": SCRIPT, "owner": ATTRIBUTE, "link": JS_URL, SCRIPT: "key is hostile too", "huge": HUGE}
+    bad = res("arn:aws:kms:eu-west-2:111122223333:key/bad", SCRIPT, tags=tags)
+    brackets = res("arn:aws:iam::111122223333:role/admin", BRACKETS, type="aws.iam.role")
+    link = res("arn:aws:kms:eu-west-2:111122223333:key/link", JS_URL)
+    results = [
+        result(
+            "aws-kms-key-rotation",
+            bad,
+            "fail",
+            message=ATTRIBUTE,
+            evidence={"rotation_enabled": False, "policy": ATTRIBUTE, "huge": HUGE},
+        ),
+        result("aws-kms-key-rotation", brackets, "fail", evidence={"arn": BRACKETS}),
+        result("aws-kms-key-rotation", link, "pass", evidence={"rotation_enabled": True, "url": JS_URL}),
+    ]
+    errors = [
+        {
+            "provider": "aws",
+            "account": "111122223333",
+            "region": "eu-west-2",
+            "service": "kms",
+            "operation": "ListKeys",
+            "code": "AccessDenied",
+            "message": SCRIPT,
+            "resource_types": ["aws.kms.key"],
+            "resource_uid": "aws://111122223333/eu-west-2/kms",
+            "attributes": [],
+        }
+    ]
+    connected = [{"uid": "k8s://c/ns/Deployment/x", "type": "k8s.workload", "name": ATTRIBUTE, "links": []}]
+    return document(results, errors=errors, connected_to=connected)
+
+
+def test_sections_are_present_in_order() -> None:
+    text = page(document())
+    tree = parse(text)
+    order = ["scope", "summary", "errors", "manual", "requirements", "controls"]
+    assert all(s in tree.ids() for s in order)
+    positions = [text.index(f'<section id="{s}">') for s in order]
+    assert positions == sorted(positions)
+    assert text.startswith("<!DOCTYPE html>")
+
+
+def test_hostile_strings_are_text_and_nothing_executes() -> None:
+    text = page(hostile_doc())
+    tree = parse(text)
+    # Exactly our one script and one style; no element the data could have smuggled in.
+    names = [t for t, _ in tree.tags]
+    assert names.count("script") == 1 and names.count("style") == 1
+    assert not {"img", "iframe", "frame", "object", "embed", "base", "video", "audio", "source"} & set(names)
+    assert [a for t, a in tree.tags if t == "link"] == [{"rel": "icon", "href": "data:,"}]
+    assert [t for t in names if t == "svg"] == ["svg"]  # the summary chart, nothing else
+    for tag, attrs in tree.tags:
+        assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
+        assert "style" not in attrs, (tag, attrs)  # the CSP would block it anyway: keep the page clean
+    # The payloads are visible, verbatim, as text.
+    visible = "".join(tree.text)
+    for payload in (SCRIPT, ATTRIBUTE, JS_URL):
+        assert payload in visible
+    assert "<script>alert" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_only_fragment_links_and_no_url_outside_text() -> None:
+    text = page(hostile_doc())
+    tree = parse(text)
+    for tag, attrs in tree.tags:
+        for name in ("href", "src", "action", "formaction", "xlink:href", "poster", "srcset", "data"):
+            value = attrs.get(name)
+            if value is None:
+                continue
+            assert value.startswith("#") or (tag, name, value) == ("link", "href", "data:,"), (tag, attrs)
+        for value in attrs.values():
+            assert not re.search(r"(?i)(https?|ftp|javascript):", value or ""), (tag, attrs)
+    # The style and script are ours and fetch nothing.
+    for raw in tree.raw["style"] + tree.raw["script"]:
+        assert not re.search(r"(?i)https?://|url\(|@import|fetch\(|XMLHttpRequest|WebSocket", raw)
+
+
+def test_http_in_data_is_escaped_text_only() -> None:
+    r = result(
+        "aws-kms-key-rotation",
+        res("k", "key"),
+        "fail",
+        evidence={"endpoint": "https://auth.example.com/", "issuer": "http://x.test/a?b=<c>"},
+    )
+    tree = parse(page(document([r])))
+    assert "https://auth.example.com/" in "".join(tree.text)
+    assert all("http" not in (v or "") for _, attrs in tree.tags for v in attrs.values())
+
+
+def test_content_security_policy_admits_exactly_the_inline_style_and_script() -> None:
+    tree = parse(page(document()))
+    csp = next(a["content"] for t, a in tree.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert csp is not None
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'none'"
+
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    assert directives["script-src"] == digest("".join(tree.raw["script"]))
+    assert directives["style-src"] == digest("".join(tree.raw["style"]))
+    assert directives["base-uri"] == "'none'" and directives["form-action"] == "'none'"
+    template_dir = paths.templates_dir()
+    assert "".join(tree.raw["script"]) == (template_dir / "report.js").read_text(encoding="utf-8")
+
+
+def test_a_megabyte_string_is_clipped_with_a_marker() -> None:
+    text = page(hostile_doc())
+    assert len(text) < 300_000  # three copies of a megabyte would be 3 MB
+    marker = f"… ({1_000_000 - MAX_TEXT:,} more characters)"
+    assert marker in text
+    assert "A" * MAX_TEXT in text and "A" * (MAX_TEXT + 1) not in text
+    assert clip("short") == "short"
+    assert clip("x" * (MAX_TEXT + 5)) == "x" * MAX_TEXT + "… (5 more characters)"
+
+
+def test_brackets_survive_verbatim() -> None:
+    tree = parse(page(hostile_doc()))
+    visible = "".join(tree.text)
+    assert f"arn: {BRACKETS}" in visible
+    assert BRACKETS in visible and "role/\\[admin\\]" not in visible
+
+
+def test_every_listed_finding_has_its_evidence_id_as_anchor() -> None:
+    doc = hostile_doc()
+    tree = parse(page(doc))
+    ids = tree.ids()
+    for r in doc["results"]:
+        assert r["id"] in ids
+        assert re.fullmatch(r"EV-[0-9A-F]{12}", r["id"])
+    failing = next(r for r in doc["results"] if r["status"] == "fail")
+    _, attrs = tree.element(failing["id"])
+    assert attrs["data-s"] == "fail" and attrs["data-v"] == "high" and attrs["data-d"] == "key-management"
+    assert ("a", {"class": "ev", "href": f"#{failing['id']}"}) in tree.tags
+
+
+def test_evidence_remediation_and_waiver_are_shown() -> None:
+    waived = result(
+        "aws-kms-key-rotation",
+        res("arn:k2", "old-key"),
+        "waived",
+        evidence={"rotation_enabled": False},
+        waiver={"reason": "compensating control CC-7", "expires": "2027-03-31", "approved_by": "qsa@corp"},
+    )
+    failing = result("aws-kms-key-rotation", res("arn:k1", "new-key"), "fail", evidence={"rotation_enabled": None})
+    visible = "".join(parse(page(document([failing, waived]))).text)
+    assert "rotation_enabled: null" in visible and "rotation_enabled: false" in visible
+    assert "aws kms enable-key-rotation" in visible and "why it matters" in visible
+    assert "controls/aws/aws-kms-key-rotation.yaml:1" in visible
+    assert "waiver: reason: compensating control CC-7; expires: 2027-03-31; approved by: qsa@corp" in visible
+
+
+def test_passing_results_collapse_into_a_count() -> None:
+    passes = [
+        result("aws-kms-key-rotation", res(f"arn:k{i:04d}", f"key-{i:04d}"), "pass") for i in range(MAX_LISTED + 50)
+    ]
+    na = [
+        result("aws-kms-key-rotation", res(f"arn:n{i}", f"other-{i}"), "not_applicable", message="out of scope: x")
+        for i in range(3)
+    ]
+    text = page(document(passes + na))
+    tree = parse(text)
+    listed = [r for r in passes if r["id"] in tree.ids()]
+    assert len(listed) == MAX_LISTED
+    visible = words(tree)
+    assert f"{MAX_LISTED + 50:,} passing" in visible
+    assert "and 50 more, listed with their evidence ids in results.json" in visible
+    assert "3 not applicable: out of scope: x" in visible
+    groups = [a for t, a in tree.tags if t == "details" and "grp" in (a.get("class") or "")]
+    assert [g["data-s"] for g in groups] == ["pass", "not_applicable"]
+
+
+def test_manual_requirements_need_the_auditors_own_evidence() -> None:
+    text = page(document())
+    manual = text[text.index('<section id="manual">') : text.index('<section id="requirements">')]
+    visible = words(parse(manual))
+    assert "No automated evidence (2)" in visible
+    assert "3.5 Keys are protected" in visible and "12 Maintain a security policy" in visible
+    assert "Partly automated (1)" in visible and "3.6 requirement 3.6" in visible
+    tree = parse(text)
+    assert tree.element("r-3.5")[1]["data-s"] == "manual"
+    assert "No automated control: needs the auditor's own evidence." in "".join(tree.text)
+
+
+def test_collection_errors_name_the_requirements_they_leave_unproven() -> None:
+    doc = hostile_doc()
+    text = page(doc)
+    errors = text[text.index('<section id="errors">') : text.index('<section id="manual">')]
+    tree = parse(errors)
+    links = [a["href"] for t, a in tree.tags if t == "a"]
+    # aws.kms.key → aws-kms-key-rotation → 3.6.4 (its 3.2.1 requirement); the S3 control is unaffected.
+    assert "#r-3.6.4" in links and "#c-aws-kms-key-rotation" in links
+    assert "#r-3.4" not in links and "#c-aws-s3-bucket-default-encryption" not in links
+    visible = words(tree)
+    assert "kms:ListKeys AccessDenied" in visible and SCRIPT in visible
+    assert "1 collection error." in visible
+
+
+def test_requirement_tree_nests_and_links_direct_controls() -> None:
+    tree = parse(page(document()))
+    assert tree.element("r-3")[1]["class"] == "req d0"
+    assert tree.element("r-3.6")[1]["class"] == "req d1"
+    assert tree.element("r-3.6.4")[1]["class"] == "req d2"
+    chips = [a for t, a in tree.tags if t == "li" and a.get("class") == "chip"]
+    assert [c["title"] for c in chips] == ["title of aws-s3-bucket-default-encryption", "title of aws-kms-key-rotation"]
+
+
+def test_parent_cycles_do_not_hang() -> None:
+    reqs = [requirement("a", "b", "manual", []), requirement("b", "a", "manual", [])]
+    assert 'id="r-a"' in page(document(requirements=reqs))
+
+
+def test_results_without_their_controls_still_render() -> None:
+    r = result("custom-control", res("arn:x", "x"), "fail")
+    tree = parse(page(document([r], controls=[])))
+    assert "c-custom-control" in tree.ids() and r["id"] in tree.ids()
+
+
+def test_scope_statement() -> None:
+    cde = res(
+        "arn:db", "cards-db", scope="cde", scope_reason="tag pci-scope=cde", tenant="acme", type="aws.rds.instance"
+    )
+    doc = document(
+        [result("aws-kms-key-rotation", cde, "pass")],
+        connected_to=[
+            {
+                "uid": "k8s://c/tenant-acme/Deployment/web",
+                "type": "k8s.workload",
+                "name": "Deployment tenant-acme/web",
+                "links": [{"direction": "to-cde", "peer": "payments", "verdict": "allowed"}],
+            }
+        ],
+    )
+    text = page(doc)
+    scope = text[text.index('<section id="scope">') : text.index('<section id="summary">')]
+    visible = words(parse(scope))
+    assert "AWS account and caller 111122223333 as arn:aws:sts::111122223333:assumed-role/audit/x" in visible
+    assert "AWS regions requested eu-west-2" in visible
+    assert "CDE selector tag or label pci-scope=cde" in visible
+    assert "cde tag pci-scope=cde 1" in visible and "acme 1" in visible
+    assert "aws.rds.instance 1 0" in visible
+    assert "Deployment tenant-acme/web" in visible and "to-cde payments: allowed" in visible
+    assert "Kubernetes was not scanned" in visible
+
+
+def test_the_real_pipeline_document_renders(tmp_path: Path) -> None:
+    """A document as pcicheck writes it, through JSON text, with a hostile key and a listing error."""
+    key = Resource(
+        uid="arn:aws:kms:eu-west-2:111:key/k1",
+        type="aws.kms.key",
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        name=BRACKETS,
+        tags={"Name": BRACKETS, "tenant": SCRIPT},
+        attributes={
+            "key_id": "k1",
+            "arn": "arn:aws:kms:eu-west-2:111:key/k1",
+            "manager": "CUSTOMER",
+            "state": "Enabled",
+            "key_spec": "SYMMETRIC_DEFAULT",
+            "rotation_enabled": False,
+            "rotation_period_days": None,
+            "next_rotation_date": None,
+            "aliases": [],
+        },
+    )
+    err = CollectionError(
+        provider="aws",
+        account="111",
+        region="eu-west-2",
+        service="s3",
+        operation="ListBuckets",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.s3.bucket",),
+    )
+    snap = Snapshot(
+        tool_version="0.1.0",
+        created_at="2026-11-25T00:00:00Z",
+        request={"providers": ["aws"], "aws": {"regions": ["eu-west-2"]}},
+        identity={"aws": {"account": "111"}},
+        resources=(key,),
+        errors=(err,),
+    )
+    for framework in ("pci-dss-3.2.1", "pci-dss-4.0.1"):
+        doc = json.loads(render(evaluate_snapshot(snap, load_catalog(), Config(), framework)))
+        out = tmp_path / f"{framework}.html"
+        with out.open("w", encoding="utf-8") as fp:
+            render_html(doc, fp)
+        tree = parse(out.read_text(encoding="utf-8"))
+        assert {r["id"] for r in doc["results"] if r["status"] == "fail"} <= tree.ids()
+        assert {f"r-{q['id']}" for q in doc["requirements"]} <= tree.ids()
+        errors = out.read_text(encoding="utf-8").split('<section id="errors">')[1].split("</section>")[0]
+        unproven = {a["href"] for t, a in parse(errors).tags if t == "a" and a["href"].startswith("#r-")}
+        s3 = {
+            f"#r-{rid}"
+            for c in doc["controls"]
+            if c["resource_type"] == "aws.s3.bucket"
+            for rid in c["requirements"][framework]
+        }
+        assert s3 and unproven == s3
+        assert BRACKETS in "".join(tree.text)
+
+
+def test_output_is_deterministic() -> None:
+    assert page(hostile_doc()) == page(hostile_doc())
