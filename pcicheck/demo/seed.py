@@ -52,8 +52,16 @@ Shape of the file (every section optional; unknown fields are errors, to catch t
                            routes: {"VERB /path": {authorizer | authorization, scopes}},
                            stages: {NAME: {auto_deploy, access_log_group}}}}
         secrets: {NAME: {description, kms_key, tags, rotation_days, rotation_lambda_arn}}
+        vpc_peerings: {NAME: {requester: VPC, accepter: VPC,
+                              routes: [VPC]}}   # VPCs whose main route table routes the other's CIDR
+        load_balancers: {NAME: {scheme: internet-facing | internal, subnets, security_groups, tags,
+                                listeners: [{port, protocol: HTTP | HTTPS, certificate: DOMAIN,
+                                             action: fixed-response | redirect-https}]}}
 
 Logical names are unique per kind across the whole file (S3 bucket names are the real names).
+Load balancers are application load balancers; an HTTPS listener gets an ACM certificate requested
+for its `certificate` domain, and no targets (`fixed-response` answers 200, `redirect-https` sends
+HTTP to HTTPS).
 EC2 resources get a `Name` tag with their logical name unless their tags give one. CloudWatch
 log groups named by `log_group`/`access_log_group` are created in the resource's region.
 """
@@ -115,6 +123,9 @@ HTTP_STAGE = "aws.apigatewayv2.stage"
 SECRET = "aws.secretsmanager.secret"
 DETECTOR = "aws.guardduty.detector"
 LOG_GROUP = "aws.logs.log_group"
+PEERING = "aws.ec2.vpc_peering_connection"
+LOAD_BALANCER = "aws.elbv2.load_balancer"
+CERTIFICATE = "aws.acm.certificate"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,6 +444,36 @@ class _Secret:
 
 
 @dataclass(frozen=True)
+class _Peering:
+    name: str
+    line: int
+    region: str
+    requester: _Ref
+    accepter: _Ref
+    routes: tuple[_Ref, ...]  # VPCs whose main route table sends the other VPC's CIDR to the peering
+
+
+@dataclass(frozen=True)
+class _Listener:
+    port: int
+    protocol: str  # HTTP | HTTPS
+    certificate: str | None  # the domain an ACM certificate is requested for (HTTPS)
+    action: str  # fixed-response | redirect-https
+
+
+@dataclass(frozen=True)
+class _LoadBalancer:
+    name: str
+    line: int
+    region: str
+    scheme: str
+    subnets: tuple[_Ref, ...]
+    security_groups: tuple[_Ref, ...]
+    listeners: tuple[_Listener, ...]
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
 class _Region:
     name: str
     line: int
@@ -449,6 +490,8 @@ class _Region:
     rest_apis: tuple[_RestApi, ...]
     http_apis: tuple[_HttpApi, ...]
     secrets: tuple[_Secret, ...]
+    peerings: tuple[_Peering, ...] = ()
+    load_balancers: tuple[_LoadBalancer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -769,6 +812,8 @@ class _Parser:
         rest_apis = tuple(self.each(f.mapping("rest_apis"), REST_API, region, self.rest_api))
         http_apis = tuple(self.each(f.mapping("http_apis"), HTTP_API, region, self.http_api))
         secrets = tuple(self.each(f.mapping("secrets"), SECRET, region, self.secret))
+        peerings = tuple(self.each(f.mapping("vpc_peerings"), PEERING, region, self.peering))
+        balancers = tuple(self.each(f.mapping("load_balancers"), LOAD_BALANCER, region, self.load_balancer))
         result = _Region(
             region,
             line,
@@ -785,6 +830,8 @@ class _Parser:
             rest_apis,
             http_apis,
             secrets,
+            peerings,
+            balancers,
         )
         f.done()
         return result
@@ -1234,6 +1281,65 @@ class _Parser:
         f.done()
         return result
 
+    def peering(self, name: str, f: _Fields, region: str) -> _Peering:
+        requester = f.ref("requester", VPC, region=region)
+        accepter = f.ref("accepter", VPC, region=region)
+        routes = f.refs("routes", VPC, region)
+        for r in routes:
+            if r.name not in (requester.name, accepter.name):
+                raise self.error(
+                    f"{f.what}: routes names VPC '{r.name}', which is not one of the two peers",
+                    r.line,
+                    fix=f"use {requester.name} and/or {accepter.name}",
+                )
+        result = _Peering(name, f.line, region, requester, accepter, routes)
+        f.done()
+        return result
+
+    def load_balancer(self, name: str, f: _Fields, region: str) -> _LoadBalancer:
+        subnets = f.refs("subnets", SUBNET, region)
+        if not subnets:
+            raise self.error(f"{f.what}: give at least one subnet", f.line)
+        # Its groups and every subnet must sit in the first subnet's VPC; unknown subnets fail later.
+        decl = self.declared.get(SUBNET, {}).get(subnets[0].name)
+        vpc = decl.vpc if decl else None
+        subnets = f.refs("subnets", SUBNET, region, vpc)
+        groups = f.refs("security_groups", SECURITY_GROUP, region, vpc)
+        raw = f.raw("listeners", [])
+        if not isinstance(raw, list) or not raw:
+            raise self.error(f"{f.what}: listeners must be a non-empty list", f.line_of("listeners"))
+        listeners = []
+        for item in raw:
+            lf = _Fields(self, item, f"{f.what}: listener", getattr(item, "line", f.line_of("listeners")))
+            protocol = lf.choice("protocol", {"HTTP", "HTTPS"})
+            certificate = lf.text("certificate", None)
+            if (protocol == "HTTPS") != (certificate is not None):
+                raise self.error(f"{lf.what}: an HTTPS listener needs a certificate domain, HTTP none", lf.line)
+            port = lf.number("port")
+            if not 1 <= port <= 65535:
+                raise self.error(f"{lf.what}: port must be 1–65535", lf.line_of("port"))
+            listeners.append(
+                _Listener(
+                    port,
+                    protocol,
+                    certificate,
+                    lf.choice("action", {"fixed-response", "redirect-https"}, "fixed-response"),
+                )
+            )
+            lf.done()
+        result = _LoadBalancer(
+            name,
+            f.line,
+            region,
+            f.choice("scheme", {"internet-facing", "internal"}),
+            subnets,
+            groups,
+            tuple(listeners),
+            f.tags(),
+        )
+        f.done()
+        return result
+
 
 def _plain(value: Any) -> Any:
     """LineDicts back to plain dicts, so policy documents serialize exactly as written."""
@@ -1341,6 +1447,10 @@ class _Seeder:
         for region in e.regions:
             for vpc in region.vpcs:
                 self.vpc(vpc)
+            for peering in region.peerings:
+                self.peering(peering, {v.name: v for v in region.vpcs})
+            for balancer in region.load_balancers:
+                self.load_balancer(balancer)
             for instance in region.instances:
                 self.instance(instance)
             for volume in region.volumes:
@@ -1618,6 +1728,57 @@ class _Seeder:
         ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
         self.record(ROUTE_TABLE, f"{v.name}-public", v.region, rt)
         return rt
+
+    def peering(self, p: _Peering, vpcs: dict[str, _Vpc]) -> None:
+        ec2 = self.client("ec2", p.region)
+        with self.step(PEERING, p.name):
+            pcx = ec2.create_vpc_peering_connection(VpcId=self.id(p.requester), PeerVpcId=self.id(p.accepter))[
+                "VpcPeeringConnection"
+            ]["VpcPeeringConnectionId"]
+            ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+            for side in p.routes:
+                other = p.accepter if side.name == p.requester.name else p.requester
+                main = ec2.describe_route_tables(
+                    Filters=[
+                        {"Name": "vpc-id", "Values": [self.id(side)]},
+                        {"Name": "association.main", "Values": ["true"]},
+                    ]
+                )["RouteTables"][0]["RouteTableId"]
+                ec2.create_route(
+                    RouteTableId=main, DestinationCidrBlock=vpcs[other.name].cidr, VpcPeeringConnectionId=pcx
+                )
+        self.record(PEERING, p.name, p.region, pcx)
+
+    def load_balancer(self, b: _LoadBalancer) -> None:
+        elb = self.client("elbv2", b.region)
+        with self.step(LOAD_BALANCER, b.name):
+            arn = elb.create_load_balancer(
+                Name=b.name,
+                Subnets=[self.id(s) for s in b.subnets],
+                SecurityGroups=[self.id(g) for g in b.security_groups],
+                Scheme=b.scheme,
+                Type="application",
+                Tags=_kv(b.tags),
+            )["LoadBalancers"][0]["LoadBalancerArn"]
+            self.record(LOAD_BALANCER, b.name, b.region, arn)
+            for listener in b.listeners:
+                args: dict[str, Any] = {"LoadBalancerArn": arn, "Protocol": listener.protocol, "Port": listener.port}
+                if listener.certificate is not None:
+                    args["Certificates"] = [{"CertificateArn": self.certificate(b.region, listener.certificate)}]
+                    args["SslPolicy"] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+                if listener.action == "redirect-https":
+                    redirect = {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
+                    args["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": redirect}]
+                else:
+                    fixed = {"StatusCode": "200", "ContentType": "text/plain", "MessageBody": "ok"}
+                    args["DefaultActions"] = [{"Type": "fixed-response", "FixedResponseConfig": fixed}]
+                elb.create_listener(**args)
+
+    def certificate(self, region: str, domain: str) -> str:
+        if (CERTIFICATE, f"{region}/{domain}") not in self.ids:
+            arn = self.client("acm", region).request_certificate(DomainName=domain)["CertificateArn"]
+            self.record(CERTIFICATE, f"{region}/{domain}", region, arn)
+        return self.ids[(CERTIFICATE, f"{region}/{domain}")]
 
     def permission(self, r: _Rule) -> dict[str, Any]:
         perm: dict[str, Any] = {"IpProtocol": r.protocol}
