@@ -22,7 +22,6 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -59,7 +58,7 @@ def clip(value: Any, limit: int = MAX_TEXT) -> str:
 
 
 def show_value(value: Any) -> str:
-    """An evidence value as JSON would spell it, so `true`, `null` and `"true"` stay distinct."""
+    """A string as it is; anything else as JSON spells it (`true`, `null`, lists and maps), keys sorted."""
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=str)
@@ -572,7 +571,6 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
-@cache
 def _environment(directory: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory),

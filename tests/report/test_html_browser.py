@@ -168,6 +168,19 @@ def test_without_scripting_everything_is_shown(demo_pack: Path, browser: Any) ->
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
 
 
+def test_print_view_hides_the_filters_and_opens_collapsed_lists(demo_pack: Path, browser: Any) -> None:
+    open_page(browser, demo_pack / "index.html")
+    collapsed = "details.grp li"
+    assert visible(browser, collapsed, "id") == []
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert visible(browser, "#filters", "id") == []
+        shown = visible(browser, collapsed, "id")
+        assert shown and len(shown) == browser.execute_script(f"return document.querySelectorAll('{collapsed}').length")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
 def test_planted_xss_does_not_run(demo_pack: Path, browser: Any, tmp_path: Path) -> None:
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
