@@ -81,7 +81,7 @@
       show(r, ok);
       if (ok) { childShown[r.getAttribute("data-parent")] = true; }
     }
-    shown.value = active ? itemsShown + " of " + items + " finding groups, " + controlsShown + " of " + controls.length + " controls shown" : "";
+    shown.value = active ? itemsShown + " of " + items + " items (findings and collapsed groups), " + controlsShown + " of " + controls.length + " controls shown" : "";
     var parts = [];
     if (f.s) { parts.push("status " + f.s); }
     if (f.v) { parts.push("severity " + f.v); }
