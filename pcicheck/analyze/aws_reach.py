@@ -381,8 +381,10 @@ class Network:
         acls: dict[str, Acl],
         groups: dict[str, Group],
         nodes: dict[str, Node],
+        table_vpcs: dict[str, str] | None = None,
     ) -> None:
         self.vpcs = vpcs
+        self.table_vpcs = table_vpcs or {}
         self.subnets = subnets
         self.tables = tables
         self.acls = acls
@@ -430,11 +432,13 @@ class Network:
         for r in by_type["aws.ec2.vpc"]:
             vpcs[str(r.attributes.get("vpc_id"))] = [n for n in map(_net, r.attributes.get("cidr_blocks") or ()) if n]
         tables: dict[str, tuple[Route, ...] | None] = {}
+        table_vpcs: dict[str, str] = {}
         for r in by_type["aws.ec2.route_table"]:
             routes = r.attributes.get("routes")
-            tables[str(r.attributes.get("route_table_id"))] = (
-                tuple(_route(x) for x in routes) if isinstance(routes, list) else None
-            )
+            rid = str(r.attributes.get("route_table_id"))
+            tables[rid] = tuple(_route(x) for x in routes) if isinstance(routes, list) else None
+            if r.attributes.get("vpc_id"):
+                table_vpcs[rid] = str(r.attributes["vpc_id"])
         acls: dict[str, Acl] = {}
         acl_of: dict[str, str] = {}
         default_acl: dict[str, str] = {}
@@ -487,7 +491,7 @@ class Network:
                 node = _node(r, *scope_of(r), subnets)
                 if node is not None:
                     nodes[r.uid] = node
-        return cls(vpcs, subnets, tables, acls, groups, nodes)
+        return cls(vpcs, subnets, tables, acls, groups, nodes, table_vpcs)
 
     def _vpc_neighbours(self) -> dict[str, set[str | None]]:
         """VPC → the VPCs (None: subnets of no known VPC) whose route tables send some of its addresses
@@ -498,12 +502,14 @@ class Network:
                 owner.setdefault(s.table, s.vpc)
         out: dict[str, set[str | None]] = defaultdict(set)
         for table, routes in self.tables.items():
-            source_vpc = owner.get(table)
+            source_vpc = self.table_vpcs.get(table) or owner.get(table)
             for vpc, nets in self.vpcs.items():
                 if vpc == source_vpc:
                     continue
                 for route in routes or ():
-                    if route.kind in ("local", "igw", "eigw", "nat"):
+                    if route.kind in ("local", "igw", "eigw", "nat") or (
+                        route.dest is None and route.kind == "endpoint"
+                    ):
                         continue
                     if route.dest is None or any(_match(route.dest, n) is not False for n in nets):
                         out[vpc].add(source_vpc)
@@ -559,6 +565,14 @@ class Network:
         """Whether `net` holds any internet address."""
         return self._first_free(net[0], net[1], net[2]) is not None
 
+    def _on_internet(self, end: End) -> bool:
+        if end.kind == "internet":
+            return True
+        if end.kind != "range" or end.subnet is not None or end.net is None:
+            return False
+        inside = any(_match(n, end.net) is not False for ns in self.vpcs.values() for n in ns)
+        return not inside and self._is_internet(end.net)
+
     def _positions(self, end: End, other: End) -> list[Spot]:
         """Where an end sits: one spot per subnet (a range stands for all of its addresses)."""
         if end.kind == "internet":
@@ -567,14 +581,11 @@ class Network:
             assert end.net is not None
             if end.subnet is not None:
                 return [Spot(end.label, end.net, end.subnet, ())]
-            inside = any(_match(n, end.net) is not False for ns in self.vpcs.values() for n in ns)
-            return [
-                Spot(end.label, end.net, None, (), internet=not inside and self._is_internet(end.net), external=True)
-            ]
+            return [Spot(end.label, end.net, None, (), internet=self._on_internet(end), external=True)]
         node = end.node
         assert node is not None
-        if node.type == CLUSTER and other.kind != "node" and other.subnet is None:
-            # From outside every VPC only the public endpoint answers; it sits in none of our subnets.
+        if node.type == CLUSTER and self._on_internet(other):
+            # From the internet only the public endpoint answers; it sits in none of our subnets.
             return [Spot(end.label, (4, 0, _TOP[4]), None, node.groups, node, external=True)]
         spots = []
         for sid in node.subnets:
@@ -830,6 +841,8 @@ class Network:
             return step("possible", f"route table of {inside.subnet.id} is unknown")
         if route is not None and (route.kind in _OPAQUE or route.kind == "peering"):
             return step("possible", f"{route.describe(table)}: the far side is not scanned")
+        if route is not None and route.kind == "local":
+            return step("possible", f"{outside.label} is inside {inside.subnet.vpc} but in no subnet of the snapshot")
         if status == "partial":
             return step("possible", f"{table} routes part of {outside.label} elsewhere")
         if route is None:
