@@ -724,3 +724,63 @@ def test_ten_thousand_records_analyze_fast() -> None:
 def test_unknown_endpoints_are_errors(bad: str) -> None:
     with pytest.raises((KeyError, ValueError)):
         Network.from_resources(public_vpc()).query(bad, "internet", 443)
+
+
+def test_on_premises_address_through_a_vpn_gateway_is_possible() -> None:
+    """A private address outside every scanned VPC arrives only through a gateway we do not see."""
+    via_vpn = [
+        *public_vpc(route=("192.168.0.0/16", "gateway", "vgw-1")),
+        *web([rule("tcp", 443, cidrs=["192.168.0.0/16"])]),
+    ]
+    decision = Network.from_resources(via_vpn).query("cidr:192.168.50.5", "i-web", 443)
+    assert decision.verdict == "possible"
+    assert "rtb-pub 192.168.0.0/16 → vgw-1: the far side is not scanned" in decision.reasons
+    # Without a route toward it, no reply can leave: denied.
+    assert (
+        verdict([*public_vpc(), *web([rule("tcp", 443, cidrs=["192.168.0.0/16"])])], "cidr:192.168.50.5", "i-web", 443)
+        == "denied"
+    )
+
+
+def test_transit_gateway_between_vpcs_is_possible() -> None:
+    records = [
+        *(r for r in cde_estate() if r.name not in ("rtb-pub", "rtb-cde")),
+        table("rtb-pub", "vpc-1", "10.0.0.0/16", ("10.1.0.0/16", "transit_gateway", "tgw-1")),
+        table("rtb-cde", "vpc-cde", "10.1.0.0/16", ("10.0.0.0/8", "transit_gateway", "tgw-1")),
+    ]
+    decision = Network.from_resources(records).query("subnet-pub", "card-vault", 5432)
+    assert decision.verdict == "possible"
+    assert "rtb-pub 10.1.0.0/16 → tgw-1: the far side is not visible" in decision.reasons
+
+
+def test_unreadable_acl_entries_are_possible() -> None:
+    records = [r for r in public_vpc() if r.name != "acl-pub"]
+    records.append(
+        res(
+            "aws.ec2.network_acl",
+            "acl-pub",
+            {"network_acl_id": "acl-pub", "vpc_id": "vpc-1", "subnet_ids": ["subnet-pub"]},
+        )
+    )
+    records += web()
+    decision = Network.from_resources(records).query("internet", "i-web", 443)
+    assert decision.verdict == "possible"
+    assert "acl-pub inbound entries are unknown" in decision.reasons
+
+
+def test_load_balancer_nodes_sit_in_every_subnet() -> None:
+    """Unlike a database, a load balancer has a node in each of its subnets: one public one is enough."""
+    records = [
+        *public_vpc(),
+        sg("sg-lb", "vpc-1", [rule("tcp", 443, cidrs=["0.0.0.0/0"])]),
+        balancer("edge", ["subnet-app", "subnet-pub"], "vpc-1", ["sg-lb"], "internet-facing", [(443, "HTTPS")]),
+    ]
+    assert verdict(records, "internet", "edge", 443) == "allowed"
+
+
+def test_subnet_internet_routes_fact() -> None:
+    records = public_vpc(route=("0.0.0.0/0", "nat", "nat-1"))
+    facts = reach_facts(records)
+    by_name = {r.name: facts[r.uid] for r in records if r.type == "aws.ec2.subnet"}
+    assert by_name["subnet-pub"]["internet_routes"] == [{"destination": "0.0.0.0/0", "kind": "nat", "target": "nat-1"}]
+    assert by_name["subnet-app"]["internet_routes"] == []
