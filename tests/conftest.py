@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -57,3 +61,22 @@ def run_service(aws: Emulator) -> Any:
         return resources, ctx.errors, dict(ctx.calls)
 
     return run
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    out: Path  # the evidence pack `pcicheck demo` wrote
+    code: int
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """`pcicheck demo` run once per session (its own emulator and API server, about 10 s)."""
+    from pcicheck.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["demo", "--out", str(out)])
+    return DemoRun(out, code, err.getvalue())

@@ -3,6 +3,7 @@ Kubernetes API server, both over HTTP on loopback."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
 import time
@@ -23,7 +24,8 @@ from pcicheck.model import Severity
 from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report import console as console_report
 from pcicheck.report import results_json
-from pcicheck.snapshot import merge, write_snapshot
+from pcicheck.report.pack import write_pack
+from pcicheck.snapshot import merge, snapshot_bytes
 
 ESTATE_FILE = "aws-estate.yaml"
 CLUSTER_FILE = "k8s-cluster.yaml"
@@ -59,15 +61,13 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
         ev = evaluate_snapshot(snapshot, catalog, config, framework)
         elapsed = time.perf_counter() - started
     console_report.render(ev, console)
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "results.json").open("w", encoding="utf-8") as fp:
-        results_json.write(ev, fp)
-    write_snapshot(snapshot, out / "snapshot.json.gz")
+    raw = results_json.render(ev).encode()
+    pack = write_pack(out, raw, json.loads(raw), snapshot_bytes(snapshot))
     code = exit_code(ev.results, Severity.LOW, len(snapshot.errors))
     console.print(
         Text(
             f"scan: {len(snapshot.resources)} resources collected and evaluated in {elapsed:.1f} s; "
-            f"wrote {out / 'results.json'} and {out / 'snapshot.json.gz'}. "
+            f"evidence pack in {pack.where}/: {', '.join(pack.files)} (open index.html). "
             f"The deliberate violations make a real scan exit {int(code)}; the demo itself exits 0."
         )
     )

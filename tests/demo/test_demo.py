@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
-
-import pytest
 
 from pcicheck.cli import main
+from tests.conftest import DemoRun
 
 
-def test_demo_scans_aws_and_kubernetes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    err = capsys.readouterr().err
-    assert "Kubernetes API server on http://127.0.0.1:" in err
+def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
+    tmp_path = demo_run.out
+    assert demo_run.code == 0
+    assert "Kubernetes API server on http://127.0.0.1:" in demo_run.stderr
     doc = json.loads((tmp_path / "results.json").read_text())
     assert doc["snapshot"]["request"]["providers"] == ["aws", "k8s"]
     failed = {(r["control"], r["resource"]["name"]) for r in doc["results"] if r["status"] == "fail"}
@@ -30,6 +28,19 @@ def test_demo_scans_aws_and_kubernetes(tmp_path: Path, capsys: pytest.CaptureFix
     assert ("k8s-cde-workload-egress-allowlisted", "Deployment payments/card-api") in passed
     connected = {c["name"] for c in doc["connected_to"]}
     assert {"Deployment tenant-acme/web", "Deployment tenant-globex/billing"} <= connected
+    pack = {p.name for p in tmp_path.iterdir()}
+    assert pack == {
+        "index.html",
+        "results.json",
+        "snapshot.json.gz",
+        "results.sarif",
+        "junit.xml",
+        "findings.csv",
+        "summary.md",
+        "manifest.json",
+    }
+    assert main(["verify", str(tmp_path)]) == 0
     raw = gzip.decompress((tmp_path / "snapshot.json.gz").read_bytes()).decode() + json.dumps(doc)
+    raw += "".join((tmp_path / name).read_text(encoding="utf-8") for name in sorted(pack - {"snapshot.json.gz"}))
     for value in ("demo-placeholder-not-a-password", "demo-placeholder-not-a-token", "demo-not-a-secret"):
         assert value not in raw

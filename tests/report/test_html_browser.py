@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from pcicheck.cli import main
 from pcicheck.report.html import render_html
+from tests.conftest import DemoRun
 from tests.support.chromium import chromium, drain_requests, file_url, skip_reason
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
@@ -40,13 +40,9 @@ for (const name of ['alert', 'confirm', 'prompt', 'print']) {
 
 
 @pytest.fixture(scope="module")
-def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo-pack")
-    assert main(["demo", "--out", str(out)]) == 0
-    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    with (out / "index.html").open("w", encoding="utf-8") as fp:
-        render_html(doc, fp)
-    return out
+def demo_pack(demo_run: DemoRun) -> Path:
+    assert demo_run.code == 0
+    return demo_run.out  # index.html as `pcicheck demo` wrote it into the evidence pack
 
 
 @pytest.fixture(scope="module")
