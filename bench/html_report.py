@@ -27,7 +27,7 @@ from typing import Any
 from pcicheck.catalog import load_catalog
 from pcicheck.model import Result, Status, evidence_id
 from pcicheck.report.html import render_html
-from pcicheck.report.results_json import control_source
+from pcicheck.report.results_json import control_entry
 from pcicheck.rollup import roll_up
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -152,22 +152,7 @@ def synthetic(n: int, seed: int = 11) -> dict[str, Any]:
             }
             for q in requirements
         ],
-        "controls": [
-            {
-                "id": c.id,
-                "title": c.title,
-                "severity": c.severity.value,
-                "domain": c.domain,
-                "resource_type": c.resource,
-                "scope": c.scope,
-                "requirements": {fw: list(ids) for fw, ids in c.requirements.items()},
-                "rationale": c.rationale,
-                "remediation": c.remediation,
-                "evidence": list(c.evidence),
-                "source": f"{control_source(c.path)}:{c.line}",
-            }
-            for c in controls
-        ],
+        "controls": [control_entry(c) for c in controls],
         "connected_to": [],
         "errors": [
             {

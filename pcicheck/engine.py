@@ -76,9 +76,12 @@ _FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 def compile_control(control: Control, overrides: dict[str, Any] | None = None) -> CompiledControl:
     expressions = f"{control.where}\n{control.assertion}"
     depends = set(_RESOURCES_CALL.findall(expressions))
+    # The same fact name can be built for both providers (non_cde_sources): a control depends on
+    # the listings of its own resource's provider only.
+    provider = control.resource.split(".", 1)[0] + "."
     for pattern, types in _FACT_SOURCES:
         if pattern.search(expressions):
-            depends.update(types)
+            depends.update(t for t in types if t.startswith(provider))
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),

@@ -12,9 +12,10 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 PRIVATE = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 )
+# IPv6: only global unicast (2000::/3) is routed on the internet; the rest (ULA, link-local, multicast) is not.
 NOT_INTERNET = PRIVATE + tuple(
     ipaddress.ip_network(n)
-    for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3", "::/127", "fe80::/10", "ff00::/8")
+    for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3", "::/3", "4000::/2", "8000::/1")
 )
 
 

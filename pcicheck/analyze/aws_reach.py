@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pcicheck.analyze.addresses import NOT_INTERNET
 from pcicheck.analyze.k8s_reach import Decision, Verdict
 from pcicheck.model import Resource
 
@@ -124,23 +125,7 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-_NOT_INTERNET = {
-    4: [
-        _net(n)
-        for n in (
-            "0.0.0.0/8",
-            "10.0.0.0/8",
-            "100.64.0.0/10",
-            "127.0.0.0/8",
-            "169.254.0.0/16",
-            "172.16.0.0/12",
-            "192.168.0.0/16",
-            "224.0.0.0/3",
-        )
-    ],
-    # Only global unicast (2000::/3) is routed on the IPv6 internet.
-    6: [(6, 0, (1 << 125) - 1), (6, 1 << 126, _TOP[6])],
-}
+_NOT_INTERNET: dict[int, list[Net | None]] = {v: [_net(n) for n in NOT_INTERNET if n.version == v] for v in (4, 6)}
 
 
 def _pieces(lo: int, hi: int, cuts: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -51,7 +51,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
             }
             for q in ev.requirements
         ],
-        "controls": [_control(c) for c in _judged_controls(ev)],
+        "controls": [control_entry(c) for c in _judged_controls(ev)],
         "connected_to": ev.estate.connected_to(),
         "errors": [e.to_dict() for e in snap.errors],
     }
@@ -76,7 +76,7 @@ def control_source(path: str) -> str:
         return p.as_posix()
 
 
-def _control(c: Control) -> dict[str, Any]:
+def control_entry(c: Control) -> dict[str, Any]:
     return {
         "id": c.id,
         "title": c.title,
