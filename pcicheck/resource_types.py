@@ -485,7 +485,9 @@ FACTS = {
     # null means the resource's own placement is unknown. Paths name each rule passed, e.g.
     # "rtb-1 0.0.0.0/0 → igw-1", "acl-1 inbound rule 100 allow", "sg-1 ingress tcp 443 from 0.0.0.0/0".
     "internet_ingress": "AWS: list of {ports ('443/tcp', '8000-8010/tcp', 'all/udp', 'icmp'), verdict, path} on "
-    "which some internet address can open connections to it ([] when none), or null",
+    "which some internet address can open connections to it ([] when none), or null. Kubernetes (k8s.workload): "
+    "list of texts naming what admits addresses outside the cluster (not isolated for ingress, a rule without "
+    "'from', an ipBlock holding internet addresses, hostNetwork)",
     "reachable_from_internet": "AWS: true if some port is allowed from the internet, null if only possible or "
     "unknown, false if none",
     "internet_egress": "aws.ec2.instance only: list of {ports, verdict, path} on which it can open connections to "
@@ -493,12 +495,23 @@ FACTS = {
     "non_cde_sources": "AWS, CDE resources only: list of non-CDE sources that can reach it: {source (subnet-… "
     "meaning any address in it, or sg-… meaning the resources holding a group its rules name), uid, type, name, "
     "tenant, ports, verdict, path; for groups also members (up to 10 uids), member_count, member_tenants}; "
-    "null when its placement is unknown",
+    "null when its placement is unknown. Kubernetes (k8s.workload, any scope): the non-CDE namespaces with a "
+    "pod that can reach one of its pods on some port, as {namespace, verdict}",
     "other_tenant_sources": "AWS, resources with a tenant only: the same entries, for sources whose tenant is "
-    "another (subnets) or held by resources of another tenant (groups, see member_tenants)",
+    "another (subnets) or held by resources of another tenant (groups, see member_tenants). Kubernetes "
+    "(k8s.workload, k8s.namespace of a tenant): {namespace, verdict, tenant} for namespaces of another tenant",
     "connected_to_cde": "AWS, non-CDE resources only: links that put it in PCI scope as connected-to, one per CDE "
     "peer {direction ('to-cde'|'from-cde'), peer (uid), peer_type, ports, verdict, via (path)}, at most 10 per "
-    "direction; [] when none, null when its placement is unknown",
+    "direction; [] when none, null when its placement is unknown. Kubernetes (non-CDE k8s.workload): "
+    "{direction, peer (the CDE namespace), verdict}",
+    "ingress_sources": "k8s.workload only: every namespace with a pod that can reach one of its pods on some "
+    "port (NetworkPolicy reachability, both directions), as {namespace, verdict ('allowed'|'possible')}",
+    "internet_egress_cidrs": "k8s.workload only: CIDRs holding internet addresses its egress policies admit "
+    "(0.0.0.0/0 and ::/0 when not isolated for egress, a rule has no 'to', or it uses hostNetwork)",
+    "any_namespace_ingress": "k8s.workload only: NetworkPolicies selecting it whose ingress admits every "
+    "namespace (namespaceSelector: {}), including ones created later",
+    "label_selected_ingress": "k8s.workload only: NetworkPolicies selecting it whose ingress selects namespaces "
+    "by a label other than kubernetes.io/metadata.name (settable by anyone who may label namespaces)",
     "internet_routes": "aws.ec2.subnet only: routes of its table whose destination holds internet addresses, "
     "as {destination, kind ('igw'|'nat'|'eigw'|'tgw'|'peering'|'vgw'|'endpoint'|'instance'|'interface'|…), "
     "target}; null when the table is unknown",
