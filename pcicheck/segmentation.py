@@ -54,21 +54,36 @@ def read_flows(path: Path) -> list[Flow]:
     return flows
 
 
-def answer(snapshot: Snapshot, flows: list[Flow]) -> list[dict[str, Any]]:
+def _is_aws(text: str) -> bool:
+    """An AWS endpoint name (instance, subnet, database, load balancer, EKS cluster, ARN, `internet`)
+    rather than a Kubernetes one (NS/POD, svc:, node:); `cidr:` is decided by the other end."""
+    if text == "internet" or text.startswith(("arn:", "aws://", "subnet-", "i-")):
+        return True
+    return not text.startswith(("cidr:", "svc:", "node:")) and "/" not in text
+
+
+def answer(snapshot: Snapshot, flows: list[Flow], scope: ScopeConfig | None = None) -> list[dict[str, Any]]:
     cluster = Cluster.from_resources(snapshot.resources)
+    network = None
     out = []
     for f in flows:
         try:
-            src = cluster.endpoint(f.source)
-            if f.destination.startswith("svc:"):
-                decision = cluster.service_flow(src, f.destination[4:], f.port, f.protocol)
+            if _is_aws(f.source) or _is_aws(f.destination):
+                if network is None:
+                    network = _aws_network(snapshot, scope or ScopeConfig())
+                decision = network.query(f.source, f.destination, f.port, f.protocol.lower())
             else:
-                decision = cluster.flow(src, cluster.endpoint(f.destination), f.port, f.protocol)
+                src = cluster.endpoint(f.source)
+                if f.destination.startswith("svc:"):
+                    decision = cluster.service_flow(src, f.destination[4:], f.port, f.protocol)
+                else:
+                    decision = cluster.flow(src, cluster.endpoint(f.destination), f.port, f.protocol)
         except (KeyError, ValueError) as exc:
             where = f"{f.where}: " if f.where else ""
             raise InputError(
                 f"{where}unknown endpoint: {exc}",
-                fix="use NS/POD, node:NAME, cidr:IP or (as destination) svc:NS/NAME naming objects in the scan",
+                fix="use NS/POD, node:NAME, cidr:IP, svc:NS/NAME (destination), or an AWS instance id, subnet id, "
+                "RDS identifier, load balancer or EKS cluster name, or `internet`, naming objects in the scan",
             ) from None
         allowed: bool | str = {"allowed": True, "denied": False}.get(decision.verdict, "possible")
         out.append(
@@ -82,6 +97,14 @@ def answer(snapshot: Snapshot, flows: list[Flow]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _aws_network(snapshot: Snapshot, scope: ScopeConfig) -> Any:
+    from pcicheck.analyze.aws_reach import Network
+    from pcicheck.analyze.scope import scope_facts
+
+    resources = list(snapshot.resources)
+    return Network.from_resources(resources, scope_facts(resources, scope))
 
 
 def check_expectations(answers: list[dict[str, Any]], flows: list[Flow]) -> list[str]:
@@ -132,7 +155,39 @@ def plan(snapshot: Snapshot, scope: ScopeConfig) -> list[dict[str, Any]]:
             src = next((c for c in candidates if c.index in reaching), candidates[0])
             flows += [Flow(src.representative.key, target, n, proto, expect="denied") for n, proto in ports]
         flows += [Flow(INTERNET_PROBE, target, n, proto, expect="denied") for n, proto in ports]
-    answers = answer(snapshot, flows)
+    flows += _aws_plan(snapshot, scope)
+    answers = answer(snapshot, flows, scope)
     for a in answers:
         a["expect"] = "denied"
     return answers
+
+
+_PLAN_PROTOCOLS = {6: "TCP", 17: "UDP"}
+_FALLBACK_PORTS = ((6, 22), (6, 443))  # a node whose listening ports are not known: SSH and HTTPS
+
+
+def _aws_plan(snapshot: Snapshot, scope: ScopeConfig) -> list[Flow]:
+    """Into each CDE instance, database, load balancer and EKS endpoint on the ports it answers on,
+    from every non-CDE subnet and from the internet. An internet-facing CDE load balancer serving the
+    public on its listeners is the DMZ's purpose (1.3.1), so that one flow is not in the plan."""
+    if not any(r.type == "aws.ec2.subnet" for r in snapshot.resources):
+        return []
+    network = _aws_network(snapshot, scope)
+    names = [s.name for s in network.subnets.values()]
+    outside = sorted(
+        s.name if s.name != s.id and names.count(s.name) == 1 else s.id  # a Name tag reads better in a plan
+        for s in network.subnets.values()
+        if s.scope != "cde"
+    )
+    flows: list[Flow] = []
+    for node in sorted(network.nodes.values(), key=lambda n: n.id):
+        if node.scope != "cde":
+            continue
+        ports = [(proto, low) for proto, low, _ in node.services or () if proto in _PLAN_PROTOCOLS]
+        for proto, port in ports or _FALLBACK_PORTS:
+            protocol = _PLAN_PROTOCOLS[proto]
+            flows += [Flow(subnet, node.id, port, protocol, expect="denied") for subnet in outside]
+            public_service = node.type == "aws.elbv2.load_balancer" and node.public and node.services
+            if not public_service:
+                flows.append(Flow("internet", node.id, port, protocol, expect="denied"))
+    return flows

@@ -9,6 +9,7 @@ import pytest
 
 from pcicheck import paths
 from pcicheck.cli import main
+from tests.conftest import DemoRun
 
 CLUSTER = str(paths.demo_dir() / "k8s-cluster.yaml")
 CARD_API = "payments/card-api-6b7f9-x2x4q"
@@ -301,3 +302,48 @@ def test_segmentation_reads_a_snapshot(capsys: pytest.CaptureFixture, tmp_path: 
         capsys, "segmentation", "query", "--snapshot", str(snap), "--from", WEB, "--to", CARD_API, "--port", "8443"
     )
     assert code == 0 and "allowed" in out
+
+
+def test_aws_flows_on_the_demo_snapshot(capsys: pytest.CaptureFixture, demo_run: DemoRun, tmp_path: Path) -> None:
+    """The demo's corp VPC is peered into the CDE and card-vault's group admits 0.0.0.0/0 on 5432
+    (fixtures/demo/aws-estate.yaml); the CDE's private subnets have no route from the internet."""
+    snap = str(demo_run.out / "snapshot.json.gz")
+    flows = tmp_path / "flows.yaml"
+    flows.write_text(
+        "- {from: corp-tools-a, to: card-vault, port: 5432}\n"
+        "- {from: internet, to: card-vault, port: 5432}\n"
+        "- {from: internet, to: payments-edge, port: 443}\n"
+        f"- {{from: {WEB}, to: {CARD_API}, port: 8443}}\n"
+    )
+    code, out, _ = run(capsys, "segmentation", "query", "--snapshot", snap, "--flows", str(flows), "--format", "json")
+    answers = json.loads(out)
+    assert code == 0 and [a["allowed"] for a in answers] == [True, False, True, True]
+    assert "pcx-" in answers[0]["reason"] and "ingress tcp 5432 from 0.0.0.0/0" in answers[0]["reason"]
+    assert "has no route from the internet" in answers[1]["reason"]
+    code, _, err = run(
+        capsys,
+        "segmentation",
+        "query",
+        "--snapshot",
+        snap,
+        "--from",
+        "no-such-db",
+        "--to",
+        "card-vault",
+        "--port",
+        "5432",
+    )
+    assert code == 2 and "unknown endpoint" in err and len(err.strip().splitlines()) == 1
+
+
+def test_plan_covers_aws_and_kubernetes(capsys: pytest.CaptureFixture, demo_run: DemoRun) -> None:
+    code, out, err = run(
+        capsys, "segmentation", "plan", "--snapshot", str(demo_run.out / "snapshot.json.gz"), "--format", "json"
+    )
+    flows = json.loads(out)
+    opened = {(f["from"], f["to"], f["port"]) for f in flows if f["allowed"] is not False}
+    assert ("corp-tools-a", "card-vault", 5432) in opened and (WEB, CARD_API, 8443) in opened
+    assert ("internet", "card-vault", 5432) in {(f["from"], f["to"], f["port"]) for f in flows}
+    # The internet-facing CDE load balancer's listeners are its public service, not a gap.
+    assert not any(f["from"] == "internet" and f["to"] == "payments-edge" for f in flows)
+    assert code == 1 and f"{len(flows)} flows in the plan; {len(opened)} not denied" in err

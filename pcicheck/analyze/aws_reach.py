@@ -509,8 +509,8 @@ class Network:
     # --- ends ------------------------------------------------------------------------------------
 
     def endpoint(self, text: str) -> End:
-        """`internet`, `cidr:IP` (or a CIDR), `subnet-…` (any address in it), an instance id, an RDS
-        identifier, a load balancer name or ARN, an EKS cluster name, or a resource uid."""
+        """`internet`, `cidr:IP` (or a CIDR), `subnet-…` or a subnet's Name tag (any address in it), an
+        instance id or Name, an RDS identifier, a load balancer name or ARN, an EKS cluster name, or a uid."""
         if text == "internet":
             return End("internet", "internet")
         if text.startswith("cidr:"):
@@ -518,13 +518,14 @@ class Network:
             if net is None:
                 raise ValueError(f"{text[5:]!r} is not an IP address or CIDR")
             return self._range_end(text[5:], net)
-        if text.startswith("subnet-"):
-            subnet = self.subnets.get(text)
+        by_name = [s for s in self.subnets.values() if s.name == text and s.name != s.id]
+        if text.startswith("subnet-") or (len(by_name) == 1 and text not in self._names):
+            subnet = self.subnets.get(text) or (by_name[0] if by_name else None)
             if subnet is None:
                 raise KeyError(f"no subnet {text!r} in the snapshot")
             if subnet.net is None:
                 raise KeyError(f"the CIDR of {text} is not known")
-            return End(text, "range", subnet.net, subnet)
+            return End(subnet.id, "range", subnet.net, subnet)
         uid = self._names.get(text)
         if uid is None:
             raise KeyError(f"no instance, database, load balancer or EKS cluster {text!r} in the snapshot")
