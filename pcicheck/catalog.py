@@ -77,6 +77,11 @@ class Catalog:
             )
         return self.frameworks[framework_id]
 
+    def with_controls(self, extra: tuple[Control, ...]) -> Catalog:
+        """This catalog plus controls defined elsewhere (the Checkov mapping), ids kept unique."""
+        known = {c.id for c in self.controls}
+        return Catalog((*self.controls, *(c for c in extra if c.id not in known)), self.frameworks)
+
     def digest(self) -> str:
         """SHA-256 over every control's source file, so evidence names the exact rules it used."""
         h = hashlib.sha256()

@@ -227,6 +227,7 @@ def _evaluate_and_report(
     pack: Path | None = None,
     as_zip: bool = False,
     sign_key: Path | None = None,
+    external: Any = None,
 ) -> ExitCode:
     from pcicheck.gate import exit_code
     from pcicheck.pipeline import evaluate_snapshot
@@ -234,7 +235,7 @@ def _evaluate_and_report(
     from pcicheck.report import results_json
 
     catalog, cfg = rules
-    ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value)
+    ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value, external)
     console_report.render(ev, _stderr(quiet))
     fmt = OutputFormat.json if output_format == OutputFormat.console and output is not None else output_format
     if fmt == OutputFormat.json and pack is None:  # streamed: a 300,000-result document never sits in memory

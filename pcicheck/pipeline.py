@@ -17,6 +17,15 @@ from pcicheck.snapshot import snapshot_time
 
 
 @dataclass(frozen=True)
+class ExternalResults:
+    """Results judged outside the CEL engine (Checkov on IaC), with the controls that describe them;
+    they join the same roll-up, waivers, baseline, reports and exit code."""
+
+    controls: tuple[Control, ...]
+    results: tuple[Result, ...]
+
+
+@dataclass(frozen=True)
 class Evaluation:
     snapshot: Snapshot
     catalog: Catalog
@@ -46,7 +55,13 @@ def scanned_controls(snapshot: Snapshot, catalog: Catalog) -> tuple[Control, ...
     return tuple(c for c in catalog.controls if c.resource.startswith(prefixes))
 
 
-def evaluate_snapshot(snapshot: Snapshot, catalog: Catalog, config: Config, framework_id: str) -> Evaluation:
+def evaluate_snapshot(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    config: Config,
+    framework_id: str,
+    external: ExternalResults | None = None,
+) -> Evaluation:
     framework = catalog.framework(framework_id)
     known = {c.id for c in catalog.controls}
     for control_id in config.params:
@@ -61,6 +76,10 @@ def evaluate_snapshot(snapshot: Snapshot, catalog: Catalog, config: Config, fram
         estate = analyze(snapshot.resources, config.scope)
         evaluator = Evaluator(controls, config.params)
         results = evaluator.evaluate(estate, snapshot.errors, now=snapshot_time(snapshot))
+        if external is not None:
+            controls = (*controls, *external.controls)
+            catalog = catalog.with_controls(external.controls)
+            results.extend(external.results)
         results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
         requirements = roll_up(framework, controls, results)
     return Evaluation(
