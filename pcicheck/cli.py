@@ -107,6 +107,23 @@ PackOpt = Annotated[
     ),
 ]
 ZipOpt = Annotated[bool, typer.Option("--zip", help="Write the evidence pack as one zip (OUT.zip).")]
+WaiversOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--waivers", help="YAML file of waivers (accepted risk with approver and expiry), added to pcicheck.yaml's."
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--baseline", help="A previous results.json: the gate then fails only on findings new since it."),
+]
+IncompleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incomplete/--fail-on-error",
+        help="Exit 0 instead of 3 when something could not be read or evaluated (default: fail, exit 3).",
+    ),
+]
 SignKeyOpt = Annotated[
     Path | None, typer.Option("--sign-key", help="Sign the pack's manifest with this Ed25519 private key (PEM).")
 ]
@@ -207,12 +224,29 @@ def _gather(
     return merge(parts)
 
 
-def _load_rules(controls: list[Path] | None, config: Path | None) -> tuple[Any, Any]:
-    """Catalog and config, loaded before any collection so a typo fails in a second, not after a scan."""
+def _load_rules(controls: list[Path] | None, config: Path | None, waivers: Path | None = None) -> tuple[Any, Any]:
+    """Catalog and config (with the waivers file's waivers added), loaded before any collection so a
+    typo fails in a second, not after a scan."""
+    import dataclasses
+
     from pcicheck.catalog import load_catalog
     from pcicheck.config import load_config
+    from pcicheck.waivers import load_waivers
 
-    return load_catalog(controls or ()), load_config(config)
+    cfg = load_config(config)
+    if waivers is not None:
+        cfg = dataclasses.replace(cfg, waivers=(*cfg.waivers, *load_waivers(waivers)))
+    return load_catalog(controls or ()), cfg
+
+
+def _load_baseline(path: Path | None) -> Any:
+    """The findings of a previous results document, read before any collection."""
+    if path is None:
+        return None
+    from pcicheck.baseline import findings_of_document
+    from pcicheck.report.pack import load_results
+
+    return path, findings_of_document(load_results(path)[1])
 
 
 def _evaluate_and_report(
@@ -228,6 +262,8 @@ def _evaluate_and_report(
     as_zip: bool = False,
     sign_key: Path | None = None,
     external: Any = None,
+    baseline: Any = None,
+    allow_incomplete: bool = False,
 ) -> ExitCode:
     from pcicheck.gate import exit_code
     from pcicheck.pipeline import evaluate_snapshot
@@ -264,7 +300,32 @@ def _evaluate_and_report(
 
             written = write_pack(pack, raw, doc, snapshot_bytes(snapshot), sign_key=sign_key, as_zip=as_zip)
             _stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
-    return exit_code(ev.results, fail_on, len(snapshot.errors))
+    new_only = None
+    if baseline is not None:
+        from pcicheck.baseline import diff, findings_of_results
+
+        d = diff(baseline[1], findings_of_results(ev.results), baseline[0])
+        new_only = d.new_ids()
+        err = _stderr(quiet)
+        err.print(
+            Text(
+                f"baseline {baseline[0]}: {len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged "
+                f"findings; the gate judges only the new ones"
+            )
+        )
+        for f in d.new[:10]:
+            err.print(Text(f"  new: {f.severity} {f.control} {f.resource} [{f.id}]"))
+    code = exit_code(ev.results, fail_on, len(snapshot.errors), new_only=new_only, allow_incomplete=allow_incomplete)
+    _stderr(quiet).print(Text(f"exit {int(code)}: {_EXPLAIN[code]}"))
+    return code
+
+
+_EXPLAIN = {
+    ExitCode.OK: "no failing control at or above --fail-on, nothing left unproven",
+    ExitCode.FINDINGS: "a control at or above --fail-on failed",
+    ExitCode.INCOMPLETE: "something could not be read or evaluated (see the errors above); no finding reached "
+    "--fail-on",
+}
 
 
 def _machine_format(fmt: OutputFormat, doc: dict[str, Any]) -> bytes:
@@ -313,6 +374,9 @@ def scan(
     pack: PackOpt = None,
     as_zip: ZipOpt = False,
     sign_key: SignKeyOpt = None,
+    waivers: WaiversOpt = None,
+    baseline: BaselineOpt = None,
+    allow_incomplete: IncompleteOpt = False,
     controls: ControlsOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -320,7 +384,8 @@ def scan(
     """Collect and evaluate in one go."""
     if not (aws or k8s or manifests):
         raise InputError("nothing to scan", fix="pass --aws, --k8s and/or --manifests PATH")
-    rules = _load_rules(controls, config)
+    rules = _load_rules(controls, config, waivers)
+    previous = _load_baseline(baseline)
     snap = _gather(aws, manifests, profile, regions, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
     if snapshot_out:
         from pcicheck.snapshot import write_snapshot
@@ -338,6 +403,8 @@ def scan(
             pack=pack,
             as_zip=as_zip,
             sign_key=sign_key,
+            baseline=previous,
+            allow_incomplete=allow_incomplete,
         )
     )
 
@@ -375,6 +442,9 @@ def evaluate(
     pack: PackOpt = None,
     as_zip: ZipOpt = False,
     sign_key: SignKeyOpt = None,
+    waivers: WaiversOpt = None,
+    baseline: BaselineOpt = None,
+    allow_incomplete: IncompleteOpt = False,
     controls: ControlsOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -382,7 +452,8 @@ def evaluate(
     """Evaluate a saved snapshot (same snapshot, same results: `now` is the snapshot's time)."""
     from pcicheck.snapshot import read_snapshot
 
-    rules = _load_rules(controls, config)
+    rules = _load_rules(controls, config, waivers)
+    previous = _load_baseline(baseline)
     snap = read_snapshot(snapshot)
     raise typer.Exit(
         _evaluate_and_report(
@@ -396,6 +467,8 @@ def evaluate(
             pack=pack,
             as_zip=as_zip,
             sign_key=sign_key,
+            baseline=previous,
+            allow_incomplete=allow_incomplete,
         )
     )
 
@@ -426,6 +499,42 @@ def report(
             snapshot_raw = gzip.compress(snapshot_raw, mtime=0)
     written = write_pack(pack, raw, doc, snapshot_raw, sign_key=sign_key, as_zip=as_zip)
     _stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
+
+
+class DiffFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command("diff")
+def diff_results(
+    old: Annotated[Path, typer.Argument(help="The earlier results.json.")],
+    new: Annotated[Path, typer.Argument(help="The later results.json.")],
+    output_format: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.table,
+) -> None:
+    """Findings new since OLD, fixed since OLD, and unchanged (matched by evidence id). Exits 1 when
+    there is a new finding."""
+    from pcicheck.baseline import diff, findings_of_document, markdown
+    from pcicheck.report.pack import load_results
+
+    d = diff(findings_of_document(load_results(old)[1]), findings_of_document(load_results(new)[1]), old)
+    if output_format == DiffFormat.json:
+        sys.stdout.write(json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    elif output_format == DiffFormat.markdown:
+        sys.stdout.write(markdown(d))
+    else:
+        table = Table(
+            title=f"{len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged findings",
+            title_justify="left",
+        )
+        for col in ("change", "severity", "control", "resource", "evidence id"):
+            table.add_column(col, overflow="fold")
+        for change, items, style in (("new", d.new, "red"), ("fixed", d.fixed, "green")):
+            for f in items:
+                table.add_row(Text(change, style=style), f.severity, Text(f.control), Text(f.resource), f.id)
+        _stdout().print(table)
+    raise typer.Exit(ExitCode.FINDINGS if d.new else ExitCode.OK)
 
 
 @app.command()

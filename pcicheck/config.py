@@ -7,6 +7,7 @@ Every field is optional; without a file the defaults below apply:
       tenant: {tag: tenant}                  # its value is the tenant id
     params:
       aws-kms-key-rotation: {max_days: 180}  # overrides a control's own params
+    waivers: [...]                           # accepted risk (see waivers.py)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.errors import InputError
+from pcicheck.waivers import Waiver, parse_waivers
 from pcicheck.yamlfile import LineDict, load_mapping
 
 DEFAULT_FILE = "pcicheck.yaml"
@@ -36,6 +38,7 @@ class Config:
     scope: ScopeConfig = field(default_factory=ScopeConfig)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str | None = None
+    waivers: tuple[Waiver, ...] = ()
 
 
 def _section(doc: LineDict, key: str, path: Path) -> LineDict:
@@ -71,10 +74,12 @@ def load_config(path: Path | None) -> Config:
     if not path.is_file():
         raise InputError("config file not found", path=str(path), fix="check the --config path")
     doc = load_mapping(path)
-    unknown = set(doc) - {"scope", "params"}
+    unknown = set(doc) - {"scope", "params", "waivers"}
     if unknown:
         key = sorted(unknown)[0]
-        raise InputError(f"unknown section {key!r}", path=str(path), line=doc.line_of(key), fix="use scope or params")
+        raise InputError(
+            f"unknown section {key!r}", path=str(path), line=doc.line_of(key), fix="use scope, params or waivers"
+        )
     scope_doc = _section(doc, "scope", path)
     if set(scope_doc) - {"cde", "tenant"}:
         key = sorted(set(scope_doc) - {"cde", "tenant"})[0]
@@ -97,4 +102,5 @@ def load_config(path: Path | None) -> Config:
                 line=params_doc.line_of(control_id),
             )
         params[control_id] = dict(values)
-    return Config(scope=scope, params=params, path=str(path))
+    waivers = parse_waivers(doc["waivers"], path, doc.line_of("waivers")) if "waivers" in doc else ()
+    return Config(scope=scope, params=params, path=str(path), waivers=waivers)

@@ -1,4 +1,4 @@
-"""The exit code, from results and the --fail-on threshold (see errors.ExitCode)."""
+"""The exit code, from results, the --fail-on threshold, a baseline and --allow-incomplete (see errors.ExitCode)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,20 @@ from pcicheck.errors import ExitCode
 from pcicheck.model import Result, Severity, Status
 
 
-def exit_code(results: Iterable[Result], fail_on: Severity, collection_errors: int = 0) -> ExitCode:
-    """1 on a failure at or above the threshold; else 3 if anything could not be read or judged; else 0."""
+def exit_code(
+    results: Iterable[Result],
+    fail_on: Severity,
+    collection_errors: int = 0,
+    *,
+    new_only: frozenset[str] | None = None,
+    allow_incomplete: bool = False,
+) -> ExitCode:
+    """1 on a failure at or above the threshold (with a baseline: only a new one); else 3 if anything
+    could not be read or judged, unless that is allowed; else 0. Waived results never fail the gate."""
     incomplete = collection_errors > 0
     for r in results:
-        if r.status == Status.FAIL and r.control.severity.rank >= fail_on.rank:
+        gating = r.status == Status.FAIL and r.control.severity.rank >= fail_on.rank
+        if gating and (new_only is None or r.evidence_id in new_only):
             return ExitCode.FINDINGS
         incomplete = incomplete or r.status == Status.ERROR
-    return ExitCode.INCOMPLETE if incomplete else ExitCode.OK
+    return ExitCode.INCOMPLETE if incomplete and not allow_incomplete else ExitCode.OK

@@ -212,6 +212,7 @@ class Result:
     status: Status
     message: str
     evidence: dict[str, Any]
+    waiver: dict[str, Any] | None = None  # the waiver in force, on a `waived` result
 
     @property
     def evidence_id(self) -> str:

@@ -14,6 +14,7 @@ from pcicheck.model import Control, Framework, Result, Snapshot
 from pcicheck.perf import paused_gc
 from pcicheck.rollup import RequirementStatus, roll_up
 from pcicheck.snapshot import snapshot_time
+from pcicheck.waivers import Waiver, WaiverOutcome, apply_waivers, check_controls
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Evaluation:
     requirements: tuple[RequirementStatus, ...]
     started_at: str
     finished_at: str
+    waivers: tuple[WaiverOutcome, ...] = ()
 
 
 def _utc(ts: datetime) -> str:
@@ -61,7 +63,9 @@ def evaluate_snapshot(
     config: Config,
     framework_id: str,
     external: ExternalResults | None = None,
+    waivers: tuple[Waiver, ...] = (),
 ) -> Evaluation:
+    """Evaluate, then apply the waivers (the config's and `waivers`), then roll up."""
     framework = catalog.framework(framework_id)
     known = {c.id for c in catalog.controls}
     for control_id in config.params:
@@ -80,6 +84,9 @@ def evaluate_snapshot(
             controls = (*controls, *external.controls)
             catalog = catalog.with_controls(external.controls)
             results.extend(external.results)
+        every_waiver = (*config.waivers, *waivers)
+        check_controls(every_waiver, {c.id for c in catalog.controls})
+        results, outcomes = apply_waivers(results, every_waiver, snapshot_time(snapshot).date())
         results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
         requirements = roll_up(framework, controls, results)
     return Evaluation(
@@ -92,4 +99,5 @@ def evaluate_snapshot(
         requirements=tuple(requirements),
         started_at=snapshot.created_at,
         finished_at=_utc(datetime.now(UTC)),
+        waivers=outcomes,
     )

@@ -52,7 +52,7 @@ def test_custom_scope_tags_drive_analysis(tmp_path: Path) -> None:
         ("scope:\n  cde: {tag: zone}\n", ":2: 'scope.cde.value' must be text"),
         ("scope:\n  cde: zone\n", ":2: 'scope.cde' must be {tag: NAME, value: VALUE}"),
         ("scope:\n  pan: {tag: x}\n", ":2: unknown scope rule 'pan'"),
-        ("waivers: []\nscope: {}\n", ":1: unknown section 'waivers'"),
+        ("exemptions: []\nscope: {}\n", ":1: unknown section 'exemptions'"),
         ("params:\n  aws-kms-key-rotation: 180\n", ":2: params for 'aws-kms-key-rotation' must be a mapping"),
         ("scope: [\n", ":2: invalid YAML"),
     ],

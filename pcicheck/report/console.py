@@ -103,6 +103,18 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
         )
     )
 
+    for w in ev.waivers:
+        text = {
+            "applied": f"waiver {w.waiver.id} ({w.waiver.control}, approved by {w.waiver.approved_by}, "
+            f"{w.waiver.ticket}) waives {len(w.matched)} finding(s) until {w.waiver.expires}",
+            "expired": f"waiver {w.waiver.id} expired on {w.waiver.expires}: its findings count again "
+            f"({len(w.matched)} matched)",
+            "stale": f"waiver {w.waiver.id} ({w.waiver.control}) matched no failing result: fixed, or a wrong "
+            "selector; remove it",
+            "not_yet": f"waiver {w.waiver.id} is not in force before {w.waiver.created}",
+        }[w.status]
+        console.print(Text(text, style="magenta" if w.status == "applied" else "yellow"))
+
     connected = ev.estate.connected_to()
     if connected:
         names = ", ".join(c["name"] for c in connected[:MAX_ROWS])

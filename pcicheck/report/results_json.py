@@ -52,6 +52,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
             for q in ev.requirements
         ],
         "controls": [control_entry(c) for c in _judged_controls(ev)],
+        "waivers": [w.to_dict() for w in ev.waivers],
         "connected_to": ev.estate.connected_to(),
         "errors": [e.to_dict() for e in snap.errors],
     }
@@ -122,9 +123,10 @@ def _write_results(results: tuple[Result, ...], out: TextIO) -> None:
         if message is None:
             message = texts[r.message] = _dumps(r.message)
         evidence = _dumps(r.evidence) if r.evidence else "{}"
+        waiver = f',"waiver":{_dumps(r.waiver)}' if r.waiver else ""
         batch.append(
             f'{"," if i else ""}{{"id":"{r.evidence_id}",{pieces[0][1:]}{r.status.value}{pieces[1]}{resource},'
-            f'"message":{message},"evidence":{evidence}}}'
+            f'"message":{message},"evidence":{evidence}{waiver}}}'
         )
         if len(batch) >= 4096:
             out.write("".join(batch))

@@ -71,6 +71,7 @@ def test_document_matches_the_contract() -> None:
         "results",
         "requirements",
         "controls",
+        "waivers",
         "connected_to",
         "errors",
     ]

@@ -1,0 +1,244 @@
+"""Waivers: accepted risk with a justification, an approver, a ticket and an end date (PCI's
+compensating controls are recorded here too).
+
+A waiver turns a failed result into `waived` while it is in force. An expired waiver stops
+applying and is reported; a waiver that matched no failing result is reported as stale. A file with
+a mistake is rejected with file:line, never half-applied. Dates are judged at the snapshot's time,
+so the same snapshot and waivers give the same results on any day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pcicheck.errors import InputError
+from pcicheck.model import Result, Status
+from pcicheck.yamlfile import LineDict, load_mapping
+
+REQUIRED = ("id", "control", "resource", "justification", "approved_by", "ticket", "created", "expires")
+OPTIONAL = ("owner", "compensating_control")
+SELECTORS = ("uid", "match", "tags")
+MAX_DAYS = 366  # PCI reviews accepted risk at least yearly: a waiver cannot outlive one review
+
+
+@dataclass(frozen=True)
+class Waiver:
+    id: str
+    control: str
+    uid: str | None
+    match: str | None
+    tags: dict[str, str] | None
+    justification: str
+    approved_by: str
+    ticket: str
+    created: dt.date
+    expires: dt.date
+    owner: str | None = None
+    compensating_control: str | None = None
+    where: str = ""  # file:line
+
+    def selects(self, result: Result) -> bool:
+        if not fnmatch.fnmatchcase(result.control.id, self.control):
+            return False
+        res = result.resource
+        if self.uid is not None:
+            return res["uid"] == self.uid
+        if self.match is not None:
+            return fnmatch.fnmatchcase(str(res["uid"]), self.match) or fnmatch.fnmatchcase(str(res["name"]), self.match)
+        tags = res.get("tags") or {}
+        return all(tags.get(k) == v for k, v in (self.tags or {}).items())
+
+    def record(self) -> dict[str, Any]:
+        """What a waived result carries, in every output."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "justification": self.justification,
+            "approved_by": self.approved_by,
+            "ticket": self.ticket,
+            "created": self.created.isoformat(),
+            "expires": self.expires.isoformat(),
+        }
+        if self.owner:
+            out["owner"] = self.owner
+        if self.compensating_control:
+            out["compensating_control"] = self.compensating_control
+        return out
+
+
+@dataclass(frozen=True)
+class WaiverOutcome:
+    waiver: Waiver
+    status: str  # applied | expired | stale | not_yet
+    matched: tuple[str, ...]  # evidence ids of the failing results it matched
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.waiver.record(),
+            "control": self.waiver.control,
+            "status": self.status,
+            "matched": list(self.matched),
+            "where": self.waiver.where,
+        }
+
+
+def _date(item: LineDict, key: str, path: Path) -> dt.date:
+    value = item.get(key)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(
+            f"waiver {key!r} is not a date: {value!r}", path=str(path), line=item.line_of(key), fix="use YYYY-MM-DD"
+        ) from None
+
+
+def _text(item: LineDict, key: str, path: Path) -> str:
+    value = item.get(key)
+    if not isinstance(value, str | int) or not str(value).strip():
+        raise InputError(f"waiver {key!r} must be non-empty text", path=str(path), line=item.line_of(key))
+    return str(value).strip()
+
+
+def _parse(item: Any, path: Path) -> Waiver:
+    if not isinstance(item, LineDict):
+        raise InputError("each waiver must be a mapping", path=str(path), line=getattr(item, "line", 1))
+    missing = [k for k in REQUIRED if k not in item]
+    if missing:
+        raise InputError(
+            f"waiver is missing {', '.join(missing)}",
+            path=str(path),
+            line=item.line,
+            fix=f"every waiver needs {', '.join(REQUIRED)}",
+        )
+    unknown = sorted(set(item) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise InputError(
+            f"unknown waiver field {unknown[0]!r}",
+            path=str(path),
+            line=item.line_of(unknown[0]),
+            fix=f"use {', '.join(REQUIRED + OPTIONAL)}",
+        )
+    selector = item["resource"]
+    if not isinstance(selector, LineDict) or len(set(selector) & set(SELECTORS)) != 1 or set(selector) - set(SELECTORS):
+        raise InputError(
+            "waiver 'resource' must have exactly one of uid, match (a glob on uid or name) or tags",
+            path=str(path),
+            line=item.line_of("resource"),
+            fix="e.g. resource: {uid: arn:aws:rds:…:db:card-vault}",
+        )
+    tags = selector.get("tags")
+    if "tags" in selector and (not isinstance(tags, dict) or not tags):
+        raise InputError("waiver 'resource.tags' must be a non-empty mapping", path=str(path), line=selector.line)
+    created, expires = _date(item, "created", path), _date(item, "expires", path)
+    if expires <= created:
+        raise InputError("waiver expires before it is created", path=str(path), line=item.line_of("expires"))
+    if (expires - created).days > MAX_DAYS:
+        raise InputError(
+            f"waiver runs {(expires - created).days} days; at most {MAX_DAYS}",
+            path=str(path),
+            line=item.line_of("expires"),
+            fix="accepted risk is reviewed at least yearly: renew it with a new approval instead",
+        )
+    return Waiver(
+        id=_text(item, "id", path),
+        control=_text(item, "control", path),
+        uid=str(selector["uid"]) if "uid" in selector else None,
+        match=str(selector["match"]) if "match" in selector else None,
+        tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else None,
+        justification=_text(item, "justification", path),
+        approved_by=_text(item, "approved_by", path),
+        ticket=_text(item, "ticket", path),
+        created=created,
+        expires=expires,
+        owner=_text(item, "owner", path) if "owner" in item else None,
+        compensating_control=_text(item, "compensating_control", path) if "compensating_control" in item else None,
+        where=f"{path}:{item.line}",
+    )
+
+
+def parse_waivers(items: Any, path: Path, line: int) -> tuple[Waiver, ...]:
+    if not isinstance(items, list):
+        raise InputError("'waivers' must be a list", path=str(path), line=line)
+    waivers = tuple(_parse(item, path) for item in items)
+    seen: dict[str, str] = {}
+    for w in waivers:
+        if w.id in seen:
+            raise InputError(
+                f"waiver id {w.id!r} is used twice (also at {seen[w.id]})",
+                path=str(path),
+                line=int(w.where.rsplit(":", 1)[1]),
+            )
+        seen[w.id] = w.where
+    return waivers
+
+
+def load_waivers(path: Path) -> tuple[Waiver, ...]:
+    """A waivers file: `waivers: [...]`."""
+    if not path.is_file():
+        raise InputError("waivers file not found", path=str(path), fix="check the --waivers path")
+    doc = load_mapping(path)
+    if set(doc) != {"waivers"}:
+        raise InputError("a waivers file has one key, 'waivers' (a list)", path=str(path), line=doc.line or 1)
+    return parse_waivers(doc["waivers"], path, doc.line_of("waivers"))
+
+
+def check_controls(waivers: Iterable[Waiver], known: set[str]) -> None:
+    """A waiver naming no known control is a typo that would silently waive nothing."""
+    for w in waivers:
+        if not any(fnmatch.fnmatchcase(cid, w.control) for cid in known):
+            path, _, line = w.where.rpartition(":")
+            raise InputError(
+                f"waiver {w.id!r} names no known control {w.control!r}",
+                path=path,
+                line=int(line),
+                fix="check the id with `pcicheck controls list`",
+            )
+
+
+def apply_waivers(
+    results: list[Result], waivers: Iterable[Waiver], today: dt.date
+) -> tuple[list[Result], tuple[WaiverOutcome, ...]]:
+    """Failed results a waiver in force selects become `waived` and carry the waiver; expired ones
+    stay failed and say so. Errors are never waived: what could not be judged is not an accepted risk."""
+    waivers = tuple(waivers)
+    matched: dict[str, list[str]] = {w.id: [] for w in waivers}
+    out: list[Result] = []
+    for r in results:
+        if r.status != Status.FAIL:
+            out.append(r)
+            continue
+        hits = [w for w in waivers if w.selects(r)]
+        for w in hits:
+            matched[w.id].append(r.evidence_id)
+        active = next((w for w in hits if w.created <= today <= w.expires), None)
+        if active is not None:
+            out.append(
+                replace(r, status=Status.WAIVED, message=f"waived by {active.id}: {r.message}", waiver=active.record())
+            )
+        elif hits:
+            lapsed = ", ".join(
+                f"{w.id} (expired {w.expires})" if today > w.expires else f"{w.id} (from {w.created})" for w in hits
+            )
+            out.append(replace(r, message=f"{r.message}; waiver not in force: {lapsed}"))
+        else:
+            out.append(r)
+    outcomes = []
+    for w in waivers:
+        if today > w.expires:
+            status = "expired"
+        elif today < w.created:
+            status = "not_yet"
+        elif matched[w.id]:
+            status = "applied"
+        else:
+            status = "stale"
+        outcomes.append(WaiverOutcome(w, status, tuple(matched[w.id])))
+    return out, tuple(outcomes)
