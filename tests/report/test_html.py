@@ -123,6 +123,7 @@ def document(results: list[dict[str, Any]] | None = None, **extra: Any) -> dict[
                 control("aws-s3-bucket-default-encryption", "aws.s3.bucket", ["3.4"], domain="encryption-at-rest"),
             ],
         ),
+        "waivers": extra.pop("waivers", []),
         "connected_to": extra.pop("connected_to", []),
         "errors": extra.pop("errors", []),
     }
@@ -213,7 +214,7 @@ def hostile_doc() -> dict[str, Any]:
 def test_sections_are_present_in_order() -> None:
     text = page(document())
     tree = parse(text)
-    order = ["scope", "summary", "errors", "manual", "requirements", "controls"]
+    order = ["scope", "summary", "errors", "waivers", "manual", "requirements", "controls"]
     assert all(s in tree.ids() for s in order)
     positions = [text.index(f'<section id="{s}">') for s in order]
     assert positions == sorted(positions)
@@ -329,6 +330,39 @@ def test_evidence_remediation_and_waiver_are_shown() -> None:
     assert "aws kms enable-key-rotation" in visible and "why it matters" in visible
     assert "controls/aws/aws-kms-key-rotation.yaml:1" in visible
     assert "waiver: reason: compensating control CC-7; expires: 2027-03-31; approved by: qsa@corp" in visible
+
+
+def test_accepted_risk_lists_every_waiver_and_links_its_findings() -> None:
+    waivers = [
+        {
+            "id": "W-1",
+            "status": "applied",
+            "control": "aws-kms-key-rotation",
+            "approved_by": "QSA <b>Roe</b>",
+            "ticket": "RISK-1",
+            "created": "2026-11-01",
+            "expires": "2027-01-31",
+            "matched": ["EV-ABC123ABC123"],
+            "justification": "HSM-backed key, rotated by hand",
+            "compensating_control": "quarterly manual rotation",
+        },
+        {
+            "id": "W-2",
+            "status": "stale",
+            "control": "aws-s3-*",
+            "approved_by": "CISO",
+            "ticket": "RISK-2",
+            "created": "2026-11-01",
+            "expires": "2026-12-31",
+            "matched": [],
+            "justification": "legacy",
+        },
+    ]
+    text = page(document(waivers=waivers))
+    visible = " ".join(parse(text).text)
+    assert "Accepted risk (waivers)" in visible and "Compensating control: quarterly manual rotation" in visible
+    assert 'href="#EV-ABC123ABC123"' in text and "QSA <b>Roe</b>" in visible and "<b>Roe</b>" not in text
+    assert "stale" in visible
 
 
 def test_passing_results_collapse_into_a_count() -> None:
