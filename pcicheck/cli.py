@@ -272,6 +272,12 @@ def _evaluate_and_report(
 
     catalog, cfg = rules
     ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value, external)
+    if baseline is not None:
+        import dataclasses
+
+        from pcicheck.baseline import diff, findings_of_results
+
+        ev = dataclasses.replace(ev, baseline=diff(baseline[1], findings_of_results(ev.results), baseline[0]))
     console_report.render(ev, _stderr(quiet))
     fmt = OutputFormat.json if output_format == OutputFormat.console and output is not None else output_format
     if fmt == OutputFormat.json and pack is None:  # streamed: a 300,000-result document never sits in memory
@@ -301,15 +307,13 @@ def _evaluate_and_report(
             written = write_pack(pack, raw, doc, snapshot_bytes(snapshot), sign_key=sign_key, as_zip=as_zip)
             _stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
     new_only = None
-    if baseline is not None:
-        from pcicheck.baseline import diff, findings_of_results
-
-        d = diff(baseline[1], findings_of_results(ev.results), baseline[0])
+    if ev.baseline is not None:
+        d = ev.baseline
         new_only = d.new_ids()
         err = _stderr(quiet)
         err.print(
             Text(
-                f"baseline {baseline[0]}: {len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged "
+                f"baseline {d.old}: {len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged "
                 f"findings; the gate judges only the new ones"
             )
         )

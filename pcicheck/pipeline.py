@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pcicheck.analyze.estate import Estate, analyze
+from pcicheck.baseline import Diff
 from pcicheck.catalog import Catalog
 from pcicheck.config import Config
 from pcicheck.engine import Evaluator
@@ -38,6 +39,7 @@ class Evaluation:
     started_at: str
     finished_at: str
     waivers: tuple[WaiverOutcome, ...] = ()
+    baseline: Diff | None = None  # findings new/fixed/unchanged since a previous run, when one was given
 
 
 def _utc(ts: datetime) -> str:

@@ -53,6 +53,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
         ],
         "controls": [control_entry(c) for c in _judged_controls(ev)],
         "waivers": [w.to_dict() for w in ev.waivers],
+        **({"baseline": ev.baseline.to_dict()} if ev.baseline is not None else {}),
         "connected_to": ev.estate.connected_to(),
         "errors": [e.to_dict() for e in snap.errors],
     }

@@ -42,6 +42,17 @@ def render_summary(doc: dict[str, Any]) -> str:
         lines += [f"| {sv} | `{cid}` {_cell(title)} | {n} |" for (sv, cid, title), n in top]
         if len(per_control) > TOP:
             lines.append(f"\n…and {len(per_control) - TOP} more failing controls in the full report.")
+    base = doc.get("baseline")
+    if base is not None:
+        new = base["new"]
+        lines += [
+            "",
+            f"**Since the baseline:** {len(new)} new, {len(base['fixed'])} fixed, "
+            f"{len(base['unchanged'])} unchanged findings (the gate judges only new ones).",
+        ]
+        if new:
+            lines += ["", "| new | control | resource | evidence id |", "|---|---|---|---|"]
+            lines += [f"| {f['severity']} | `{f['control']}` | {_cell(f['resource'])} | {f['id']} |" for f in new[:TOP]]
     failing_reqs = [q["id"] for q in doc["requirements"] if q["status"] == "fail" and "." not in q["id"]]
     if failing_reqs:
         lines += ["", f"Failing requirement groups: {', '.join(failing_reqs)}."]
