@@ -318,7 +318,8 @@ def _evaluate_and_report(
             )
         )
         for f in d.new[:10]:
-            err.print(Text(f"  new: {f.severity} {f.control} {f.resource} [{f.id}]"))
+            waived = " (waived)" if f.status == "waived" else ""
+            err.print(Text(f"  new: {f.severity} {f.control} {f.resource} [{f.id}]{waived}"))
     code = exit_code(ev.results, fail_on, len(snapshot.errors), new_only=new_only, allow_incomplete=allow_incomplete)
     _stderr(quiet).print(Text(f"exit {int(code)}: {_EXPLAIN[code]}"))
     return code
