@@ -39,6 +39,8 @@ app = typer.Typer(
 )
 controls_app = typer.Typer(help="List, show, validate and test controls.", no_args_is_help=True)
 app.add_typer(controls_app, name="controls")
+waivers_app = typer.Typer(help="Check waiver files.", no_args_is_help=True)
+app.add_typer(waivers_app, name="waivers")
 segmentation_app = typer.Typer(help="Segmentation: which flows NetworkPolicies allow.", no_args_is_help=True)
 app.add_typer(segmentation_app, name="segmentation")
 
@@ -504,6 +506,36 @@ def report(
             snapshot_raw = gzip.compress(snapshot_raw, mtime=0)
     written = write_pack(pack, raw, doc, snapshot_raw, sign_key=sign_key, as_zip=as_zip)
     _stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
+
+
+@waivers_app.command("validate")
+def waivers_validate(
+    files: Annotated[list[Path], typer.Argument(help="Waiver files (or a pcicheck.yaml with a waivers section).")],
+    controls: ControlsOpt = None,
+    warn_days: Annotated[int, typer.Option("--warn-days", help="Flag waivers expiring within this many days.")] = 30,
+) -> None:
+    """Check waiver files offline (fields, dates, known controls) and list which have expired or expire
+    soon: exit 1 when one has expired, 2 when a file is invalid."""
+    import datetime as dt
+
+    from pcicheck.catalog import load_catalog
+    from pcicheck.config import load_config
+    from pcicheck.waivers import check_controls, load_waivers
+
+    known = {c.id for c in load_catalog(controls or ()).controls}
+    today = dt.datetime.now(dt.UTC).date()
+    expired = 0
+    for path in files:
+        waivers = load_config(path).waivers if path.name == "pcicheck.yaml" else load_waivers(path)
+        check_controls(waivers, known)
+        for w in waivers:
+            if w.expires < today:
+                expired += 1
+                _say(f"{w.where}: waiver {w.id} expired on {w.expires}")
+            elif (w.expires - today).days <= warn_days:
+                _say(f"{w.where}: waiver {w.id} expires on {w.expires} ({(w.expires - today).days} days)")
+        _say(f"{path}: {len(waivers)} waivers valid")
+    raise typer.Exit(ExitCode.FINDINGS if expired else ExitCode.OK)
 
 
 class DiffFormat(StrEnum):

@@ -124,3 +124,15 @@ def test_pre_commit_hooks(tmp_path: Path) -> None:
         [str(BIN / controls[0]), *controls[1:]], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert valid.returncode == 0 and "controls valid" in valid.stderr
+    waivers = hooks["pcicheck-waivers"]  # pass_filenames: pre-commit appends the changed waiver files
+    assert waivers.get("pass_filenames", True)
+    today = dt.datetime.now(dt.UTC).date()
+    (repo / ".pcicheck" / "waivers.yaml").write_text(
+        "waivers:\n"
+        "  - {id: W-1, control: k8s-workload-no-privileged, resource: {match: '*agent*'}, justification: eBPF,\n"
+        f"     approved_by: QSA, ticket: R-1, created: {today - dt.timedelta(days=40)}, "
+        f"expires: {today - dt.timedelta(days=1)}}}\n"
+    )
+    argv = [*shlex.split(waivers["entry"]), ".pcicheck/waivers.yaml"]
+    lapsed = subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=repo, capture_output=True, text=True, check=False)
+    assert lapsed.returncode == 1 and "waiver W-1 expired on" in lapsed.stderr
