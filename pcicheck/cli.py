@@ -607,6 +607,14 @@ def demo(
     run_demo(out, framework.value, quiet)
 
 
+@app.command("iam-policy")
+def iam_policy() -> None:
+    """Print the IAM policy pcicheck needs for --aws: read-only configuration calls, no data, no secrets."""
+    from pcicheck.collect.aws.policy import iam_policy_json
+
+    sys.stdout.write(iam_policy_json())
+
+
 @app.command("k8s-clusterrole")
 def k8s_clusterrole() -> None:
     """Print the read-only ClusterRole the live Kubernetes collector needs (get/list only)."""
@@ -1047,3 +1055,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+from pcicheck import cli_iac  # noqa: E402
+
+cli_iac.register(app)

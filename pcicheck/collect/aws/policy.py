@@ -1,0 +1,55 @@
+"""The IAM policy pcicheck needs: every action the collectors declare (ServiceSpec.permissions), plus
+the region listing. Read-only by construction, and checked in tests against every call a full demo
+scan actually makes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pcicheck.collect.aws.runner import service_specs
+from pcicheck.collect.aws.services import account, s3
+
+# Calls the runner makes itself, outside any service (sts:GetCallerIdentity needs no permission).
+RUNNER_ACTIONS = ("ec2:DescribeRegions",)
+# Never granted: pcicheck reads configuration, not data or secrets.
+FORBIDDEN = ("secretsmanager:GetSecretValue", "s3:GetObject", "kms:Decrypt", "ssm:GetParameter", "dynamodb:GetItem")
+NO_PERMISSION = ("sts:GetCallerIdentity",)
+
+# API operation → IAM action where they differ, keyed by botocore service name (s3 and s3control
+# share the signing name but not the actions).
+_RENAMED: dict[str, str] = {
+    **s3.ACTIONS,
+    **{k.replace("s3:", "s3control:", 1): v for k, v in account.ACTIONS.items() if k.startswith("s3:")},
+}
+_PREFIX = {"elbv2": "elasticloadbalancing", "apigatewayv2": "apigateway"}
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action a botocore call (service name, operation name) needs."""
+    if service in ("apigateway", "apigatewayv2"):
+        return "apigateway:GET"  # API Gateway authorises reads by HTTP verb on the resource path
+    return _RENAMED.get(f"{service}:{operation}", f"{_PREFIX.get(service, service)}:{operation}")
+
+
+def required_actions() -> list[str]:
+    actions = {a for spec in service_specs() for a in spec.permissions} | set(RUNNER_ACTIONS)
+    return sorted(actions)
+
+
+def iam_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PcicheckReadOnlyConfiguration",
+                "Effect": "Allow",
+                "Action": required_actions(),
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def iam_policy_json() -> str:
+    return json.dumps(iam_policy(), indent=2) + "\n"
