@@ -168,7 +168,9 @@ def load_frameworks(directory: Path | None = None) -> dict[str, Framework]:
 def control_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise InputError("not a directory of controls", path=str(directory), fix="pass a folder of *.yaml files")
-    files = [p for p in directory.rglob("*.y*ml") if "frameworks" not in p.relative_to(directory).parts]
+    # frameworks/ holds requirement trees and checkov/ the Checkov mapping and policies: neither is a control.
+    skipped = {"frameworks", "checkov"}
+    files = [p for p in directory.rglob("*.y*ml") if not skipped & set(p.relative_to(directory).parts)]
     return sorted(files)
 
 

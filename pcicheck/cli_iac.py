@@ -1,0 +1,223 @@
+"""`pcicheck iac PATH`: Terraform, CloudFormation, Kubernetes, Helm and Kustomize sources judged by
+Checkov under pcicheck's PCI DSS mapping, and Kubernetes manifests also by pcicheck's own controls,
+all through the same results document, evidence pack and exit codes as a live scan."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.text import Text
+
+from pcicheck import __version__
+from pcicheck.cli import (
+    EXIT_CODES_HELP,
+    ConfigOpt,
+    ControlsOpt,
+    FailOnOpt,
+    FormatOpt,
+    Framework,
+    FrameworkOpt,
+    OutputFormat,
+    OutputOpt,
+    PackOpt,
+    QuietOpt,
+    SignKeyOpt,
+    ZipOpt,
+    _evaluate_and_report,
+    _load_rules,
+    _stderr,
+)
+from pcicheck.errors import InputError
+from pcicheck.model import Result, Severity, Snapshot, Status
+
+CheckovOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--checkov",
+        envvar="PCICHECK_CHECKOV",
+        help="The checkov program to run (default: pcicheck's own install in its cache, else `checkov` on PATH, "
+        "else installed into the cache on first use).",
+    ),
+]
+
+
+def _manifest_snapshot(staged: Any, guard: Any, scope: Any) -> tuple[Snapshot | None, list[Result]]:
+    """The Kubernetes objects under PATH read by pcicheck's manifest reader, one deploy unit (directory,
+    chart or Kustomization) at a time, with every source pointing back at the original files."""
+    from pcicheck.collect.k8s.manifests import manifest_snapshot
+    from pcicheck.iac.results import _problem, display_path
+    from pcicheck.iac.sources import SourceProblem
+    from pcicheck.snapshot import merge
+
+    parts: list[Snapshot] = []
+    problems: list[Result] = []
+    for unit, files in sorted(staged.manifests.items()):
+        try:
+            snap, _read = manifest_snapshot(files, cluster=unit)
+        except InputError as exc:
+            rel = staged.staged_rel(exc.path) if exc.path else ""
+            origin = staged.origins.get(rel)
+            file, line = origin.locate(exc.line or 1) if origin else (rel, exc.line or 1)
+            problem = SourceProblem(file, line, f"pcicheck's manifest reader could not read it: {exc.message}")
+            problems.append(_problem(staged, guard, problem, scope))
+            continue
+        parts.append(snap)
+    if not parts:
+        return None, problems
+
+    def where(source: str) -> str:
+        if not source.startswith("file:"):
+            return source
+        path, _, line = source[5:].rpartition(":")
+        rel = staged.staged_rel(path)
+        origin = staged.origins.get(rel)
+        if origin is None:
+            return source
+        file, number = origin.locate(int(line) if line.isdigit() else 1)
+        return f"file:{display_path(staged.root, file)}:{number}"
+
+    merged = merge(parts)
+    resources = tuple(dataclasses.replace(r, source=tuple(where(s) for s in r.source)) for r in merged.resources)
+    files = sorted(
+        {
+            display_path(staged.root, staged.origins[staged.staged_rel(f)].file)
+            for fs in staged.manifests.values()
+            for f in fs
+        }
+    )
+    skipped: dict[str, int] = {}
+    for p in parts:
+        for kind, n in p.request["manifests"]["skipped_kinds"].items():
+            skipped[kind] = skipped.get(kind, 0) + n
+    request = {"paths": [display_path(staged.root, "")], "files": files, "skipped_kinds": skipped}
+    return dataclasses.replace(merged, resources=resources, request={"manifests": request}), problems
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(epilog=EXIT_CODES_HELP)
+    def iac(
+        path: Annotated[
+            Path,
+            typer.Argument(
+                help="A directory (or file) of Terraform, CloudFormation, Kubernetes, Helm or Kustomize sources."
+            ),
+        ],
+        framework: FrameworkOpt = Framework.v321,
+        fail_on: FailOnOpt = Severity.LOW,
+        output_format: FormatOpt = OutputFormat.console,
+        output: OutputOpt = None,
+        pack: PackOpt = None,
+        as_zip: ZipOpt = False,
+        sign_key: SignKeyOpt = None,
+        controls: ControlsOpt = None,
+        config: ConfigOpt = None,
+        quiet: QuietOpt = False,
+        checkov: CheckovOpt = None,
+    ) -> None:
+        """Scan infrastructure as code with Checkov, mapped to PCI DSS; Kubernetes manifests are also judged
+        by pcicheck's own controls. Inline checkov:skip suppressions are ignored (reported as evidence)."""
+        from pcicheck.iac.checkov_env import find_checkov
+        from pcicheck.iac.mapping import load_mapping, policies_dir
+        from pcicheck.iac.results import convert, display_path
+        from pcicheck.iac.runner import CheckovRun, run_checkov
+        from pcicheck.iac.sources import stage_sources
+        from pcicheck.pipeline import ExternalResults
+
+        if not path.exists():
+            raise InputError("no such file or directory", path=str(path), fix="pass the directory of IaC sources")
+        rules = _load_rules(controls, config)
+        mapping = load_mapping()
+        console = _stderr(quiet)
+
+        def say(line: str) -> None:
+            console.print(Text(line))
+
+        env = dict(os.environ)
+        with tempfile.TemporaryDirectory(prefix="pcicheck-iac-") as tmp:
+            staged = stage_sources(path.resolve(), Path(tmp), env)
+            if staged.files == 0 and not staged.problems:
+                raise InputError(
+                    "nothing to scan: no Terraform, CloudFormation, Kubernetes, Helm or Kustomize sources",
+                    path=str(path),
+                    fix="pass the directory that holds them",
+                )
+            tool = None
+            if staged.files:
+                tool = find_checkov(checkov, env, say)
+                run = run_checkov(tool, staged.stage, policies_dir(), env)
+            else:
+                run = CheckovRun((), None, None, 0.0)
+            converted = convert(run, staged, mapping, rules[1].scope, run.version)
+            k8s, k8s_problems = _manifest_snapshot(staged, mapping.guard, rules[1].scope)
+        version = run.version or "unknown"
+        if tool is not None:
+            say(f"Checkov {version} ({tool.source}: {tool.path}), {run.seconds:.1f} s")
+        iac_request: dict[str, Any] = {
+            "paths": [display_path(staged.root, "") if path.is_dir() else str(path)],
+            "checkov": {"path": tool.path, "version": version, "source": tool.source} if tool else None,
+            "mapping": {"file": "controls/checkov/mapping.yaml", "reviewed_with": mapping.checkov_version},
+            "files": staged.files,
+            "renderers": staged.renderers,
+            "inline_suppressions": {
+                "policy": "ignored: every check is evaluated; each suppression is reported as evidence inline_skip",
+                "found": [
+                    {
+                        "file": display_path(staged.root, m.file),
+                        "line": m.line,
+                        "checks": list(m.ids),
+                        "comment": m.comment,
+                    }
+                    for m in staged.markers
+                ],
+            },
+            "unmapped": dict(sorted(converted.unmapped.items())),
+        }
+        results = [*converted.results, *k8s_problems]
+        snapshot = Snapshot(
+            tool_version=__version__,
+            created_at=k8s.created_at if k8s else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            request={
+                "providers": ["iac", *(["manifests"] if k8s else [])],
+                "iac": iac_request,
+                **(k8s.request if k8s else {}),
+            },
+            identity={
+                "iac": {"checkov": f"{version} ({tool.source})" if tool else "not run"},
+                **({"manifests": {"cluster": ", ".join(sorted(staged.manifests))}} if k8s else {}),
+            },
+            resources=k8s.resources if k8s else (),
+            errors=(),
+            calls={},
+        )
+        if converted.unmapped:
+            say(
+                f"{sum(converted.unmapped.values())} records of {len(converted.unmapped)} Checkov checks not mapped to "
+                "PCI DSS were not reported (listed under snapshot.request.iac.unmapped)"
+            )
+        if staged.markers:
+            say(f"{len(staged.markers)} inline Checkov suppressions ignored: each check was evaluated anyway")
+        errors = sum(1 for r in results if r.status == Status.ERROR)
+        if errors:
+            say(f"{errors} sources or checks could not be evaluated (status error: the scan is incomplete)")
+        external = ExternalResults(controls=mapping.controls(), results=tuple(results))
+        raise typer.Exit(
+            _evaluate_and_report(
+                snapshot,
+                rules,
+                framework=framework,
+                fail_on=fail_on,
+                output_format=output_format,
+                output=output,
+                quiet=quiet,
+                pack=pack,
+                as_zip=as_zip,
+                sign_key=sign_key,
+                external=external,
+            )
+        )

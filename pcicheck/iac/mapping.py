@@ -1,0 +1,161 @@
+"""The Checkov-to-PCI DSS mapping (controls/checkov/mapping.yaml), loaded as pcicheck controls.
+
+Each entry becomes a `Control` that the CEL engine never evaluates (`where`/`assert` are "true"):
+Checkov judges, the mapping says what the verdict means for PCI DSS and how much it matters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pcicheck import paths
+from pcicheck.catalog import load_frameworks
+from pcicheck.errors import InputError
+from pcicheck.model import DOMAINS, FRAMEWORKS, Control, Framework, Severity
+from pcicheck.yamlfile import LineDict
+from pcicheck.yamlfile import load_mapping as load_yaml_mapping
+
+CHECKOV_FRAMEWORKS = ("terraform", "cloudformation", "kubernetes")
+CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")
+ENTRY_FIELDS = ("checkov", "title", "frameworks", "severity", "domain", "requirements", "rationale", "remediation")
+GUARD_FIELDS = ("id", "title", "severity", "domain", "requirements", "rationale", "remediation")
+
+
+def mapping_path() -> Path:
+    return paths.controls_dir() / "checkov" / "mapping.yaml"
+
+
+def policies_dir() -> Path:
+    return paths.controls_dir() / "checkov" / "policies"
+
+
+def control_id(check_id: str) -> str:
+    """CKV_AWS_19 -> ckv-aws-19: kebab-case like every other control id, and stable."""
+    return check_id.lower().replace("_", "-")
+
+
+@dataclass(frozen=True)
+class CheckovMapping:
+    checks: dict[str, Control]  # Checkov check id -> control
+    frameworks: dict[str, tuple[str, ...]]  # Checkov check id -> where the id exists
+    guard: Control  # behind `error` results: what could not be evaluated
+    checkov_version: str  # the Checkov release the mapping was reviewed against
+    path: str
+
+    def controls(self) -> tuple[Control, ...]:
+        return (self.guard, *sorted(self.checks.values(), key=lambda c: c.id))
+
+
+def _control(
+    doc: LineDict, path: Path, frameworks: dict[str, Framework], cid: str, resource: str, fields: tuple[str, ...]
+) -> Control:
+    def fail(message: str, key: str | None = None, fix: str | None = None) -> InputError:
+        return InputError(message, path=str(path), line=doc.line_of(key) if key else doc.line, fix=fix)
+
+    for key in fields:
+        if key not in doc:
+            raise fail(f"mapping entry is missing {key!r}", fix=f"add '{key}:'")
+    for key in doc:
+        if key not in fields:
+            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(fields)}")
+    for key in ("title", "rationale", "remediation"):
+        text = doc[key]
+        if not isinstance(text, str) or not text.strip():
+            raise fail(f"{key!r} must be non-empty text", key)
+        if key == "rationale" and "\n" in text.strip():
+            raise fail("'rationale' must be one line", key)
+    if doc["domain"] not in DOMAINS:
+        raise fail(f"unknown domain {doc['domain']!r}", "domain", fix=f"use one of: {', '.join(DOMAINS)}")
+    try:
+        severity = Severity(doc["severity"])
+    except ValueError:
+        raise fail(
+            f"unknown severity {doc['severity']!r}", "severity", fix="use critical, high, medium or low"
+        ) from None
+    reqs = doc["requirements"]
+    if not isinstance(reqs, dict) or set(reqs) - set(FRAMEWORKS):
+        raise fail("'requirements' must map pci-dss-3.2.1 and pci-dss-4.0.1 to lists of ids", "requirements")
+    requirements: dict[str, tuple[str, ...]] = {}
+    for fw_id in FRAMEWORKS:
+        ids = reqs.get(fw_id)
+        if not isinstance(ids, list) or not ids:
+            raise fail(f"'requirements' has no list for {fw_id}", "requirements", fix="every entry maps to both")
+        for rid in ids:
+            if str(rid) not in frameworks[fw_id].requirements:
+                raise fail(
+                    f"unknown requirement id {rid!r} in {fw_id}",
+                    "requirements",
+                    fix=f"use an id from controls/frameworks/{fw_id}.yaml",
+                )
+        requirements[fw_id] = tuple(str(r) for r in ids)
+    return Control(
+        id=cid,
+        title=" ".join(doc["title"].split()),
+        domain=str(doc["domain"]),
+        severity=severity,
+        resource=resource,
+        scope="all",
+        where="true",
+        assertion="true",
+        params={},
+        requirements=requirements,
+        rationale=" ".join(doc["rationale"].split()),
+        remediation=" ".join(doc["remediation"].split()),
+        evidence=(),
+        tests=(),
+        path=str(path),
+        line=doc.line,
+    )
+
+
+def load_mapping(path: Path | None = None) -> CheckovMapping:
+    """The mapping, validated; any problem is one InputError naming the file and line."""
+    path = path or mapping_path()
+    frameworks = load_frameworks()
+    doc = load_yaml_mapping(path)
+    for key in ("checkov_version", "guard", "checks"):
+        if key not in doc:
+            raise InputError(f"mapping is missing {key!r}", path=str(path), line=doc.line)
+    guard_doc = doc["guard"]
+    if not isinstance(guard_doc, LineDict) or not isinstance(guard_doc.get("id"), str):
+        raise InputError("'guard' must be a mapping with an 'id'", path=str(path), line=doc.line_of("guard"))
+    guard = _control(guard_doc, path, frameworks, guard_doc["id"], "iac.file", GUARD_FIELDS)
+    entries = doc["checks"]
+    if not isinstance(entries, list) or not entries:
+        raise InputError("'checks' must be a non-empty list", path=str(path), line=doc.line_of("checks"))
+    checks: dict[str, Control] = {}
+    where: dict[str, tuple[str, ...]] = {}
+    for entry in entries:
+        if not isinstance(entry, LineDict):
+            raise InputError("each entry in 'checks' must be a mapping", path=str(path), line=doc.line_of("checks"))
+        check_id = entry.get("checkov")
+        if not isinstance(check_id, str) or not CHECK_ID.match(check_id):
+            raise InputError(
+                f"'checkov' must be a Checkov check id, got {check_id!r}",
+                path=str(path),
+                line=entry.line_of("checkov"),
+                fix="e.g. CKV_AWS_19 or CKV2_AWS_6",
+            )
+        if check_id in checks:
+            raise InputError(
+                f"{check_id} is mapped twice (also at line {checks[check_id].line})", path=str(path), line=entry.line
+            )
+        fws = entry.get("frameworks")
+        if not isinstance(fws, list) or not fws or any(f not in CHECKOV_FRAMEWORKS for f in fws):
+            raise InputError(
+                f"'frameworks' must list some of {', '.join(CHECKOV_FRAMEWORKS)}",
+                path=str(path),
+                line=entry.line_of("frameworks"),
+            )
+        resource = "iac." + "+".join(fws)
+        checks[check_id] = _control(entry, path, frameworks, control_id(check_id), resource, ENTRY_FIELDS)
+        where[check_id] = tuple(fws)
+    return CheckovMapping(
+        checks=checks,
+        frameworks=where,
+        guard=guard,
+        checkov_version=str(doc["checkov_version"]),
+        path=str(path),
+    )

@@ -1,0 +1,202 @@
+"""Checkov's records as pcicheck results: mapped checks only, `error` for whatever was not evaluated.
+
+Evidence is what Checkov looked at (the check, the keys it evaluated, the file and lines) and never
+the code block, which can hold secrets (terragoat keeps AWS keys in user_data).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcicheck.config import ScopeConfig
+from pcicheck.iac.mapping import CheckovMapping
+from pcicheck.iac.runner import CheckovRun
+from pcicheck.iac.sources import SkipMarker, SourceProblem, Staged
+from pcicheck.model import Control, Result, Status
+
+_RANK = {Status.PASS: 0, Status.FAIL: 1, Status.ERROR: 2}
+
+
+@dataclass
+class Converted:
+    results: list[Result] = field(default_factory=list)
+    unmapped: Counter[str] = field(default_factory=Counter)  # check id -> records not reported
+    resources: set[str] = field(default_factory=set)
+    inline_skips: int = 0
+
+
+def display_path(root: Path, rel: str) -> str:
+    """A file as a reader finds it: relative to the working directory when below it, else absolute."""
+    full = (root / rel).resolve() if rel else root.resolve()
+    try:
+        return full.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return full.as_posix()
+
+
+def _tags(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): str(v) for k, v in raw.items() if not isinstance(v, dict | list)}
+
+
+def _scope(tags: dict[str, str], scope: ScopeConfig) -> tuple[str, str, str | None]:
+    tenant = tags.get(scope.tenant_tag)
+    if tags.get(scope.cde_tag) == scope.cde_value:
+        return "cde", f"tag {scope.cde_tag}={scope.cde_value}", tenant
+    return "non-cde", "", tenant
+
+
+def _namespace(check_type: str, resource: str) -> str:
+    """Kubernetes records name resources Kind.namespace.name (pods add their labels after)."""
+    if check_type != "kubernetes":
+        return ""
+    parts = resource.split(".")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def _resource(
+    staged: Staged, check_type: str, file: str, line: int, name: str, tags: dict[str, str], scope: ScopeConfig
+) -> dict[str, Any]:
+    cde, reason, tenant = _scope(tags, scope)
+    return {
+        "uid": f"iac://{file}#{name}" if name else f"iac://{file}",
+        "type": f"iac.{check_type}",
+        "name": name or file,
+        "account": "",
+        "region": _namespace(check_type, name),
+        "tags": tags,
+        "scope": cde,
+        "scope_reason": reason,
+        "tenant": tenant,
+        "location": {"file": display_path(staged.root, file), "line": max(line, 1)},
+    }
+
+
+def _skips_for(markers: list[SkipMarker], staged_rel: str, lines: tuple[int, int], check_id: str) -> list[str]:
+    """The suppressions written inside this record's lines that name its check (or name none)."""
+    start, end = lines
+    return [
+        m.comment
+        for m in markers
+        if m.staged == staged_rel and start <= m.staged_line <= end and (not m.ids or check_id in m.ids)
+    ]
+
+
+def convert(
+    run: CheckovRun, staged: Staged, mapping: CheckovMapping, scope: ScopeConfig, tool_version: str | None
+) -> Converted:
+    out = Converted()
+    best: dict[tuple[str, str], Result] = {}
+
+    def add(result: Result) -> None:
+        key = (result.control.id, str(result.resource["uid"]))
+        held = best.get(key)
+        if held is None or _RANK[result.status] > _RANK[held.status]:  # one verdict per pair: the worst
+            best[key] = result
+
+    for report in run.reports:
+        check_type = str(report.get("check_type", ""))
+        results = report["results"]
+        for bucket, status in (
+            ("failed_checks", Status.FAIL),
+            ("passed_checks", Status.PASS),
+            ("skipped_checks", None),
+        ):
+            for record in results.get(bucket) or []:
+                result = _record_result(record, check_type, status, staged, mapping, scope, out)
+                if result is not None:
+                    add(result)
+        for path in results.get("parsing_errors") or []:
+            rel = staged.staged_rel(str(path))
+            origin = staged.origins.get(rel)
+            file, line = origin.locate(1) if origin else (rel, 1)
+            add(
+                _problem(
+                    staged,
+                    mapping.guard,
+                    SourceProblem(
+                        file, line, f"Checkov ({check_type}) could not parse it: its checks were not evaluated"
+                    ),
+                    scope,
+                )
+            )
+    for problem in staged.problems:
+        add(_problem(staged, mapping.guard, problem, scope))
+    if run.failure:
+        add(
+            _problem(
+                staged,
+                mapping.guard,
+                SourceProblem("", 1, f"{run.failure}: no Checkov result can be trusted for this path"),
+                scope,
+            )
+        )
+    out.results = sorted(best.values(), key=lambda r: (r.control.id, str(r.resource["uid"])))
+    out.resources = {str(r.resource["uid"]) for r in out.results}
+    return out
+
+
+def _problem(staged: Staged, guard: Control, problem: SourceProblem, scope: ScopeConfig) -> Result:
+    resource = _resource(staged, "file", problem.file, problem.line, "", {}, scope)
+    return Result(guard, resource, Status.ERROR, problem.message, {"file": resource["location"]["file"]})
+
+
+def _record_result(
+    record: dict[str, Any],
+    check_type: str,
+    status: Status | None,
+    staged: Staged,
+    mapping: CheckovMapping,
+    scope: ScopeConfig,
+    out: Converted,
+) -> Result | None:
+    check_id = str(record.get("check_id", ""))
+    control = mapping.checks.get(check_id)
+    if control is None:
+        out.unmapped[check_id] += 1
+        return None
+    rel = staged.staged_rel(str(record.get("file_path") or ""))
+    origin = staged.origins.get(rel)
+    lines_raw = record.get("file_line_range") or [1, 1]
+    lines = (int(lines_raw[0]), int(lines_raw[-1]))
+    file, line = origin.locate(lines[0]) if origin else (rel, lines[0])
+    name = str(record.get("resource") or "")
+    tags = _tags(record.get("entity_tags"))
+    resource = _resource(staged, check_type, file, line, name, tags, scope)
+    check_result = record.get("check_result") or {}
+    evaluated = [str(k) for k in (check_result.get("evaluated_keys") or [])]
+    evidence: dict[str, Any] = {
+        "checkov_check": check_id,
+        "checkov_check_name": str(record.get("check_name") or ""),
+        "framework": check_type,
+        "evaluated_keys": evaluated,
+        "lines": list(lines) if origin is None or origin.rendered_by is None else None,
+    }
+    if origin is not None and origin.rendered_by:
+        evidence["rendered_by"] = origin.rendered_by
+    skips = _skips_for(staged.markers, rel, lines, check_id)
+    if skips:
+        evidence["inline_skip"] = "; ".join(skips)
+        out.inline_skips += 1
+    evidence = {k: v for k, v in evidence.items() if v is not None}
+    if status is None:
+        comment = str(check_result.get("suppress_comment") or "")
+        return Result(
+            control,
+            resource,
+            Status.ERROR,
+            f"Checkov skipped this check ({comment or 'no reason given'}) through a suppression pcicheck did not "
+            "recognise, so it was not evaluated",
+            evidence,
+        )
+    suffix = (
+        " (an inline checkov:skip asked to suppress this; pcicheck ignores inline suppressions)"
+        if skips and status == Status.FAIL
+        else ""
+    )
+    verdict = "met" if status == Status.PASS else "not met"
+    return Result(control, resource, status, f"{verdict}: {control.title}{suffix}", evidence)

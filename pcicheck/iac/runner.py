@@ -1,0 +1,115 @@
+"""Running Checkov as a subprocess and reading its JSON, without inheriting its silent passes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcicheck.iac.checkov_env import CheckovTool
+
+FRAMEWORKS = ("terraform", "cloudformation", "kubernetes")
+RUN_TIMEOUT_S = 3600
+# Settings a user's environment could use to switch checks off or soften the run; Checkov reads
+# them as defaults for its flags, so none of them may reach it.
+_DROPPED_ENV_PREFIXES = ("CKV_", "BC_", "CHECKOV_", "PRISMA_")
+
+
+@dataclass(frozen=True)
+class CheckovRun:
+    reports: tuple[dict[str, Any], ...]  # one per framework that found something to scan
+    version: str | None
+    failure: str | None  # Checkov crashed or wrote no readable report: nothing it said can be trusted
+    seconds: float
+    command: tuple[str, ...] = field(default_factory=tuple)
+
+
+def checkov_env(env: Mapping[str, str], home: str) -> dict[str, str]:
+    clean = {k: v for k, v in env.items() if not k.startswith(_DROPPED_ENV_PREFIXES)}
+    clean.update(
+        {
+            "BC_SKIP_MAPPING": "TRUE",  # no download of Prisma metadata
+            "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",  # no PyPI request for a newer Checkov
+            "LOG_LEVEL": "WARNING",
+            # A private HOME: Checkov also reads ~/.checkov.yaml, which could skip checks.
+            "HOME": home,
+        }
+    )
+    return clean
+
+
+def command(tool: CheckovTool, policies: Path) -> list[str]:
+    return [
+        tool.path,
+        "--directory",
+        ".",
+        "--framework",
+        *FRAMEWORKS,
+        "--output",
+        "json",
+        "--skip-download",
+        "--download-external-modules",
+        "false",
+        "--external-checks-dir",
+        str(policies),
+    ]
+
+
+def parse_output(stdout: str) -> tuple[tuple[dict[str, Any], ...], str | None]:
+    """Checkov's JSON: one report object, a list of them, or (nothing to scan) a bare summary."""
+    data = json.loads(stdout)
+    reports = data if isinstance(data, list) else [data]
+    version = None
+    out = []
+    for report in reports:
+        if not isinstance(report, dict):
+            raise ValueError("a report is not a JSON object")
+        summary = report.get("summary") if "summary" in report else report
+        if isinstance(summary, dict) and summary.get("checkov_version"):
+            version = str(summary["checkov_version"])
+        if "results" in report:
+            if not isinstance(report["results"], dict):
+                raise ValueError("'results' is not a JSON object")
+            out.append(report)
+    return tuple(out), version
+
+
+def run_checkov(
+    tool: CheckovTool,
+    stage: Path,
+    policies: Path,
+    env: Mapping[str, str],
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+) -> CheckovRun:
+    cmd = command(tool, policies)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="pcicheck-checkov-home-") as home:
+        try:
+            done = run(
+                cmd,
+                cwd=stage,
+                env=checkov_env(env, home),
+                capture_output=True,
+                text=True,
+                timeout=RUN_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return CheckovRun((), tool.version, f"Checkov could not run: {exc}", time.monotonic() - started, tuple(cmd))
+    seconds = time.monotonic() - started
+    stderr_tail = (done.stderr.strip().splitlines() or ["no output on stderr"])[-1][:300]
+    # 0: nothing failed, 1: something failed; anything else is Checkov's own failure.
+    if done.returncode not in (0, 1):
+        return CheckovRun((), tool.version, f"Checkov exited {done.returncode}: {stderr_tail}", seconds, tuple(cmd))
+    try:
+        reports, version = parse_output(done.stdout)
+    except (ValueError, json.JSONDecodeError) as exc:
+        return CheckovRun(
+            (), tool.version, f"Checkov wrote no readable JSON ({exc}); {stderr_tail}", seconds, tuple(cmd)
+        )
+    return CheckovRun(reports, version or tool.version, None, seconds, tuple(cmd))
