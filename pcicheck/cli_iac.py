@@ -17,19 +17,23 @@ from rich.text import Text
 from pcicheck import __version__
 from pcicheck.cli import (
     EXIT_CODES_HELP,
+    BaselineOpt,
     ConfigOpt,
     ControlsOpt,
     FailOnOpt,
     FormatOpt,
     Framework,
     FrameworkOpt,
+    IncompleteOpt,
     OutputFormat,
     OutputOpt,
     PackOpt,
     QuietOpt,
     SignKeyOpt,
+    WaiversOpt,
     ZipOpt,
     _evaluate_and_report,
+    _load_baseline,
     _load_rules,
     _stderr,
 )
@@ -115,6 +119,9 @@ def register(app: typer.Typer) -> None:
         pack: PackOpt = None,
         as_zip: ZipOpt = False,
         sign_key: SignKeyOpt = None,
+        waivers: WaiversOpt = None,
+        baseline: BaselineOpt = None,
+        allow_incomplete: IncompleteOpt = False,
         controls: ControlsOpt = None,
         config: ConfigOpt = None,
         quiet: QuietOpt = False,
@@ -131,7 +138,8 @@ def register(app: typer.Typer) -> None:
 
         if not path.exists():
             raise InputError("no such file or directory", path=str(path), fix="pass the directory of IaC sources")
-        rules = _load_rules(controls, config)
+        rules = _load_rules(controls, config, waivers)
+        previous = _load_baseline(baseline)
         mapping = load_mapping()
         console = _stderr(quiet)
 
@@ -219,5 +227,7 @@ def register(app: typer.Typer) -> None:
                 as_zip=as_zip,
                 sign_key=sign_key,
                 external=external,
+                baseline=previous,
+                allow_incomplete=allow_incomplete,
             )
         )

@@ -234,7 +234,7 @@ def _rel(path: Path, root: Path) -> str:
 def _unit(rel_dir: str) -> str:
     """The name Kubernetes objects from one directory are judged under: objects in one directory
     (or one chart, one Kustomization) form one deploy unit, so dev/ and prod/ copies never collide."""
-    return "iac:" + (rel_dir or ".")
+    return f"iac:{rel_dir}" if rel_dir else "iac"
 
 
 def stage_sources(
