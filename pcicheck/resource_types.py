@@ -323,6 +323,9 @@ TYPES: dict[str, ResourceType] = {
             "(string|null; null unless HTTPS/TLS), certificate_arns [ARNs], default_actions [{type ('forward'|"
             "'redirect'|'fixed-response'|'authenticate-oidc'|'authenticate-cognito'), redirect_protocol "
             "(string|null)}]}, sorted by port",
+            access_logs_enabled="bool (null for a gateway load balancer)",
+            desync_mitigation_mode="'monitor'|'defensive'|'strictest' (null unless application)",
+            web_acl_arn="ARN of the WAFv2 web ACL associated with it, or null (always null unless application)",
         ),
         # --- Kubernetes -------------------------------------------------------------------------
         # uid k8s://<cluster>/<namespace or _cluster>/<Kind>/<name>; account = cluster name,

@@ -2,8 +2,10 @@
 
 DescribeLoadBalancers lists them with their placement (VPC, subnets, security groups, scheme);
 DescribeListeners per load balancer gives the ports and protocols it answers on; DescribeTags,
-20 ARNs at a time, gives the tags. A failing per-balancer or tags read leaves only what it was
-for absent, with a CollectionError per load balancer, so reachability on it becomes unknown.
+20 ARNs at a time, gives the tags. DescribeLoadBalancerAttributes gives access logging and HTTP
+desync mitigation; for an application load balancer, WAFv2 GetWebACLForResource names the web ACL
+protecting it. A failing per-balancer or tags read leaves only what it was for absent, with a
+CollectionError per load balancer, so reachability on it becomes unknown.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pcicheck.model import Resource
 LOAD_BALANCER = "aws.elbv2.load_balancer"
 # DescribeTags accepts at most 20 resource ARNs per call.
 _TAGS_BATCH = 20
+_SETTINGS = ("access_logs_enabled", "desync_mitigation_mode")
 
 
 def _opt(data: dict[str, Any], key: str) -> Any:
@@ -54,6 +57,40 @@ def _listener(listener: dict[str, Any]) -> dict[str, Any]:
         ),
         "default_actions": [_action(a) for a in listener.get("DefaultActions") or ()],
     }
+
+
+def _flag(values: dict[str, str], key: str) -> Any:
+    # AWS always answers with these keys for the balancer types that have them; one left out of
+    # the answer is unknown, and stays absent so no control passes on it.
+    return values[key] == "true" if key in values else FAILED
+
+
+def _settings(reads: ResourceReads, elb: Any, arn: str, lb_type: Any) -> dict[str, Any]:
+    """Access logging and desync mitigation, from DescribeLoadBalancerAttributes."""
+    answer = reads.get(elb, "describe_load_balancer_attributes", _SETTINGS, LoadBalancerArn=arn)
+    if answer is FAILED:
+        return dict.fromkeys(_SETTINGS, FAILED)
+    values = {str(a.get("Key")): str(a.get("Value")) for a in answer.get("Attributes") or ()}
+    return {
+        # Gateway load balancers pass packets through and have no access logs to turn on.
+        "access_logs_enabled": None if lb_type == "gateway" else _flag(values, "access_logs.s3.enabled"),
+        # Only application load balancers parse HTTP, so only they have a desync mitigation mode.
+        "desync_mitigation_mode": values.get("routing.http.desync_mitigation_mode", FAILED)
+        if lb_type == "application"
+        else None,
+    }
+
+
+def _web_acl(ctx: CollectContext, reads: ResourceReads, arn: str, lb_type: Any) -> Any:
+    """The WAFv2 web ACL of an application load balancer (null: none); null for other types,
+    which WAF cannot protect."""
+    if lb_type != "application":
+        return None
+    waf = ctx.client("wafv2")
+    answer = reads.get(waf, "get_web_acl_for_resource", ("web_acl_arn",), ResourceArn=arn)
+    if answer is FAILED:
+        return FAILED
+    return (answer.get("WebACL") or {}).get("ARN")
 
 
 def _tags(ctx: CollectContext, elb: Any, arns: list[str]) -> dict[str, Any]:
@@ -95,6 +132,8 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             ctx.record_error(
                 elb, "describe_listeners", exc, resource_type=LOAD_BALANCER, uid=arn, attributes=("listeners",)
             )
+        settings = _settings(reads, elb, arn, lb.get("Type"))
+        web_acl = _web_acl(ctx, reads, arn, lb.get("Type"))
         tags = tags_by_arn.get(arn, FAILED)
         if tags is not FAILED:
             reads.source.add(ctx.action(elb, "describe_tags"))
@@ -121,6 +160,8 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 "listeners": sorted(listeners, key=lambda x: (x["port"] or 0, str(x["protocol"])))
                 if listeners is not FAILED
                 else FAILED,
+                **settings,
+                "web_acl_arn": web_acl,
             },
             source=reads.source,
         )
@@ -134,7 +175,9 @@ SPEC = ServiceSpec(
     permissions=(
         "elasticloadbalancing:DescribeLoadBalancers",
         "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
         "elasticloadbalancing:DescribeTags",
+        "wafv2:GetWebACLForResource",
     ),
     collect=collect,
 )
