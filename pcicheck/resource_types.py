@@ -41,6 +41,8 @@ TYPES: dict[str, ResourceType] = {
             "allow_users_to_change} or null when the account has no policy",
             s3_public_access_block="map {block_public_acls, ignore_public_acls, block_public_policy, "
             "restrict_public_buckets} or null when not configured",
+            root_mfa_enabled="bool: the root user has an MFA device (IAM account summary AccountMFAEnabled)",
+            root_access_keys_present="bool: the root user has access keys (AccountAccessKeysPresent)",
         ),
         _t(
             "aws.region",

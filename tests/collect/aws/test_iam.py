@@ -387,9 +387,11 @@ def test_account_without_password_policy_or_public_access_block(aws: Any) -> Non
         "account_id": ACCOUNT,
         "password_policy": None,
         "s3_public_access_block": None,
+        "root_mfa_enabled": False,
+        "root_access_keys_present": False,
     }
     assert set(resource.attributes) == set(TYPES["aws.account"].attributes)
-    assert resource.source == ("iam:GetAccountPasswordPolicy", "s3:GetPublicAccessBlock")
+    assert resource.source == ("iam:GetAccountPasswordPolicy", "iam:GetAccountSummary", "s3:GetPublicAccessBlock")
 
 
 def test_account_with_password_policy_and_public_access_block(client: Any, aws: Any) -> None:
@@ -437,7 +439,24 @@ def test_account_with_password_policy_and_public_access_block(client: Any, aws: 
             "block_public_policy": True,
             "restrict_public_buckets": False,
         },
+        "root_mfa_enabled": False,
+        "root_access_keys_present": False,
     }
+
+
+def test_account_summary_denied_leaves_root_unknown(aws: Any) -> None:
+    [resource], ctx = run_with_hooks(
+        aws, account.SPEC, {"before-parameter-build.iam.GetAccountSummary": deny("GetAccountSummary")}
+    )
+
+    assert "root_mfa_enabled" not in resource.attributes
+    assert "root_access_keys_present" not in resource.attributes
+    assert resource.attributes["password_policy"] is None
+    [error] = ctx.errors
+    assert (error.attributes, error.operation) == (
+        ("root_mfa_enabled", "root_access_keys_present"),
+        "GetAccountSummary",
+    )
 
 
 def test_account_settings_fail_closed(aws: Any) -> None:
@@ -474,5 +493,9 @@ def test_unreachable_s3control_endpoint_is_recorded(run_service: Any) -> None:
 
 
 def test_account_permissions_are_the_iam_actions() -> None:
-    assert account.SPEC.permissions == ("iam:GetAccountPasswordPolicy", "s3:GetAccountPublicAccessBlock")
-    assert set(account.ACTIONS) == {"iam:GetAccountPasswordPolicy", "s3:GetPublicAccessBlock"}
+    assert account.SPEC.permissions == (
+        "iam:GetAccountPasswordPolicy",
+        "iam:GetAccountSummary",
+        "s3:GetAccountPublicAccessBlock",
+    )
+    assert set(account.ACTIONS) == {"iam:GetAccountPasswordPolicy", "iam:GetAccountSummary", "s3:GetPublicAccessBlock"}

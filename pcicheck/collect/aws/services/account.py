@@ -1,4 +1,5 @@
-"""Account-wide settings (aws.account): the IAM password policy and S3 Block Public Access.
+"""Account-wide settings (aws.account): the IAM password policy, S3 Block Public Access and, from
+the IAM account summary, whether the root user has MFA and access keys.
 
 One resource per account, with region '' because neither setting belongs to a region.
 """
@@ -18,6 +19,7 @@ TYPE = "aws.account"
 # the same string as the bucket-level call); IAM authorizes it as the account-level action.
 ACTIONS: dict[str, str] = {
     "iam:GetAccountPasswordPolicy": "iam:GetAccountPasswordPolicy",
+    "iam:GetAccountSummary": "iam:GetAccountSummary",
     "s3:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
 }
 
@@ -27,6 +29,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     reads = ResourceReads(ctx, uid, TYPE)
     iam = ctx.client("iam")
     policy = reads.get(iam, "get_account_password_policy", ("password_policy",), absent=("NoSuchEntity",))
+    summary = reads.get(iam, "get_account_summary", _ROOT)
     s3control = ctx.client("s3control")
     pab = reads.get(
         s3control,
@@ -43,10 +46,29 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             "account_id": ctx.account,
             "password_policy": policy if policy is FAILED else _password_policy(policy),
             "s3_public_access_block": pab if pab is FAILED else public_access_block(pab),
+            **_root(summary),
         },
         region="",
         source=reads.source,
     )
+
+
+_ROOT = ("root_mfa_enabled", "root_access_keys_present")
+
+
+def _root(summary: Any) -> dict[str, Any]:
+    """The root user's MFA and access keys, as the IAM account summary counts them (the same
+    figures the credential report's root row gives, without generating a report)."""
+    if summary is FAILED:
+        return dict.fromkeys(_ROOT, FAILED)
+    counts = summary.get("SummaryMap") or {}
+    # Both keys are always in the summary; one missing is unknown, never "no".
+    return {
+        "root_mfa_enabled": counts["AccountMFAEnabled"] == 1 if "AccountMFAEnabled" in counts else FAILED,
+        "root_access_keys_present": int(counts["AccountAccessKeysPresent"]) > 0
+        if "AccountAccessKeysPresent" in counts
+        else FAILED,
+    }
 
 
 def _password_policy(response: dict[str, Any] | None) -> dict[str, Any] | None:
