@@ -55,7 +55,12 @@ def _installed(venv: Path, version: str) -> bool:
     return marker.is_file() and marker.read_text().strip() == version and _venv_checkov(venv).is_file()
 
 
-def install(env: Mapping[str, str], say: Callable[[str], None], version: str = CHECKOV_VERSION) -> Path:
+def install(
+    env: Mapping[str, str],
+    say: Callable[[str], None],
+    version: str = CHECKOV_VERSION,
+    python: str = sys.executable,
+) -> Path:
     """Create the cache's virtual environment with checkov==version, once. A lock file keeps two
     pcicheck runs from installing into the same directory at the same time."""
     venv = venv_dir(env, version)
@@ -67,7 +72,7 @@ def install(env: Mapping[str, str], say: Callable[[str], None], version: str = C
         say(f"installing Checkov {version} into {venv} (first use; takes a minute or two)")
         shutil.rmtree(venv, ignore_errors=True)  # a half-finished earlier attempt
         steps = (
-            [sys.executable, "-m", "venv", str(venv)],
+            [python, "-m", "venv", str(venv)],
             [
                 str(venv / "bin" / "python"),
                 "-m",
