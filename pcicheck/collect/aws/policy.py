@@ -10,8 +10,12 @@ from typing import Any
 from pcicheck.collect.aws.runner import service_specs
 from pcicheck.collect.aws.services import account, s3
 
-# Calls the runner makes itself, outside any service (sts:GetCallerIdentity needs no permission).
-RUNNER_ACTIONS = ("ec2:DescribeRegions",)
+# Calls the runner makes itself, outside any service (sts:GetCallerIdentity needs no permission);
+# ListAccounts only with --org-role.
+RUNNER_ACTIONS = ("ec2:DescribeRegions", "organizations:ListAccounts")
+# Only with --role-arn, --accounts or --org-role: its own statement, so the read-only statement stays
+# Get/List/Describe, and an administrator can narrow its Resource to the audit role's ARNs.
+ASSUME_ACTIONS = ("sts:AssumeRole",)
 # Never granted: pcicheck reads configuration, not data or secrets.
 FORBIDDEN = ("secretsmanager:GetSecretValue", "s3:GetObject", "kms:Decrypt", "ssm:GetParameter", "dynamodb:GetItem")
 NO_PERMISSION = ("sts:GetCallerIdentity",)
@@ -46,7 +50,13 @@ def iam_policy() -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": required_actions(),
                 "Resource": "*",
-            }
+            },
+            {
+                "Sid": "PcicheckAssumeAuditRoles",
+                "Effect": "Allow",
+                "Action": list(ASSUME_ACTIONS),
+                "Resource": "arn:aws:iam::*:role/*",
+            },
         ],
     }
 
