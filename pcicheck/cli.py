@@ -138,6 +138,25 @@ ConfigOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS named profile (default: standard chain).")]
+RoleArnOpt = Annotated[
+    str | None,
+    typer.Option("--role-arn", help="Assume this role first (with --accounts/--org-role: the hub role)."),
+]
+ExternalIdOpt = Annotated[str | None, typer.Option("--external-id", help="External id for --role-arn.")]
+SessionNameOpt = Annotated[
+    str | None, typer.Option("--session-name", help="Role session name (default: pcicheck), seen in CloudTrail.")
+]
+AccountsOpt = Annotated[
+    Path | None,
+    typer.Option("--accounts", help="YAML list of accounts: role ARNs, or {account, role, external_id}."),
+]
+OrgRoleOpt = Annotated[
+    str | None,
+    typer.Option("--org-role", help="Scan every AWS Organizations account, assuming this role name in each."),
+]
+MaxAccountsOpt = Annotated[
+    int, typer.Option("--max-accounts-parallel", min=1, help="Accounts collected at the same time.")
+]
 ManifestsOpt = Annotated[
     list[Path] | None,
     typer.Option(
@@ -168,30 +187,72 @@ def _regions(value: str | None) -> tuple[str, ...]:
     return regions
 
 
-def _collect(profile: str | None, regions: str | None, quiet: bool) -> Any:
-    from pcicheck.collect.aws.runner import AwsOptions, collect_aws
+def _collect(profile: str | None, regions: str | None, quiet: bool, accounts: Any = None, services: Any = None) -> Any:
+    import functools
+    import threading
 
-    options = AwsOptions(profile=profile, regions=_regions(regions))
+    from pcicheck.collect.aws.accounts import AccountSelection, collect_selected
+
+    selection = accounts or AccountSelection()
+    run = functools.partial(collect_selected, selection, profile=profile, regions=_regions(regions), services=services)
     console = _stderr(quiet)
     if quiet or not console.is_terminal:
-        return collect_aws(options)
+        return run()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("collecting AWS"),
+        TextColumn("AWS {task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.fields[found]} resources"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task("", total=None)
+        # One row per service; with many accounts a row sums that service's regions over accounts.
+        rows: dict[str, Any] = {}
+        totals: dict[str, dict[str, int]] = {}
+        lock = threading.Lock()
 
-        def hook(what: str, done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total, description=Text(what).plain)
+        def hook(event: Any) -> None:
+            with lock:
+                if event.service not in rows:
+                    rows[event.service] = progress.add_task(Text(event.service).plain, total=None, found=0)
+                totals.setdefault(event.service, {})[event.account] = event.total
+                row = rows[event.service]
+                progress.update(row, total=sum(totals[event.service].values()), advance=1 if event.done else 0)
+                found = progress.tasks[progress.task_ids.index(row)].fields["found"] + event.resources
+                progress.update(row, found=found)
 
-        return collect_aws(options, hook)
+        return run(progress=hook)
+
+
+def _accounts(
+    role_arn: str | None,
+    external_id: str | None,
+    session_name: str | None,
+    accounts_file: Path | None,
+    org_role: str | None,
+    max_parallel: int,
+) -> Any:
+    from pcicheck.collect.aws.accounts import AccountSelection
+
+    return AccountSelection(
+        role_arn=role_arn,
+        external_id=external_id,
+        session_name=session_name,
+        accounts_file=accounts_file,
+        org_role=org_role,
+        max_parallel=max_parallel,
+    )
+
+
+def _planned_services(catalog: Any) -> tuple[str, ...]:
+    """The AWS collectors the loaded controls need (a scan reads nothing no control judges)."""
+    from pcicheck.collect.aws.plan import plan_collection
+    from pcicheck.collect.aws.runner import service_specs
+
+    return plan_collection(catalog.controls, service_specs()).services
 
 
 def _gather(
@@ -204,8 +265,12 @@ def _gather(
     k8s: bool = False,
     kubeconfig: str | None = None,
     context: str | None = None,
+    accounts: Any = None,
+    services: Any = None,
 ) -> Any:
-    """Everything asked for, as one snapshot. Manifests are read first: a bad file fails in a second."""
+    """Everything asked for, as one snapshot. Manifests are read first: a bad file fails in a second.
+    `accounts` is an AccountSelection (default: the caller's account); `services` the planned AWS
+    collectors (default: all)."""
     from pcicheck.snapshot import merge
 
     parts = []
@@ -222,7 +287,7 @@ def _gather(
 
         parts.append(collect_k8s(K8sOptions(kubeconfig=kubeconfig, context=context)))
     if aws:
-        parts.append(_collect(profile, regions, quiet))
+        parts.append(_collect(profile, regions, quiet, accounts, services))
     return merge(parts)
 
 
@@ -371,6 +436,12 @@ def scan(
     context: ContextOpt = None,
     profile: ProfileOpt = None,
     regions: RegionsOpt = None,
+    role_arn: RoleArnOpt = None,
+    external_id: ExternalIdOpt = None,
+    session_name: SessionNameOpt = None,
+    accounts_file: AccountsOpt = None,
+    org_role: OrgRoleOpt = None,
+    max_accounts_parallel: MaxAccountsOpt = 4,
     framework: FrameworkOpt = Framework.v321,
     fail_on: FailOnOpt = Severity.LOW,
     output_format: FormatOpt = OutputFormat.console,
@@ -393,7 +464,19 @@ def scan(
         raise InputError("nothing to scan", fix="pass --aws, --k8s and/or --manifests PATH")
     rules = _load_rules(controls, config, waivers)
     previous = _load_baseline(baseline)
-    snap = _gather(aws, manifests, profile, regions, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    accounts = _accounts(role_arn, external_id, session_name, accounts_file, org_role, max_accounts_parallel)
+    snap = _gather(
+        aws,
+        manifests,
+        profile,
+        regions,
+        quiet,
+        k8s=k8s,
+        kubeconfig=kubeconfig,
+        context=context,
+        accounts=accounts,
+        services=_planned_services(rules[0]) if aws else None,
+    )
     if snapshot_out:
         from pcicheck.snapshot import write_snapshot
 
@@ -426,14 +509,23 @@ def collect(
     context: ContextOpt = None,
     profile: ProfileOpt = None,
     regions: RegionsOpt = None,
+    role_arn: RoleArnOpt = None,
+    external_id: ExternalIdOpt = None,
+    session_name: SessionNameOpt = None,
+    accounts_file: AccountsOpt = None,
+    org_role: OrgRoleOpt = None,
+    max_accounts_parallel: MaxAccountsOpt = 4,
     quiet: QuietOpt = False,
 ) -> None:
-    """Collect a snapshot to evaluate later (read-only API calls)."""
+    """Collect a snapshot to evaluate later (read-only API calls; every collector, for any controls)."""
     from pcicheck.snapshot import write_snapshot
 
     if not (aws or k8s or manifests):
         raise InputError("nothing to collect", fix="pass --aws, --k8s and/or --manifests PATH")
-    snap = _gather(aws, manifests, profile, regions, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context)
+    accounts = _accounts(role_arn, external_id, session_name, accounts_file, org_role, max_accounts_parallel)
+    snap = _gather(
+        aws, manifests, profile, regions, quiet, k8s=k8s, kubeconfig=kubeconfig, context=context, accounts=accounts
+    )
     write_snapshot(snap, output)
     _stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}"))
     raise typer.Exit(ExitCode.INCOMPLETE if snap.errors else ExitCode.OK)

@@ -6,6 +6,7 @@ boto3 is imported here, not at module import of the CLI, so `pcicheck --help` st
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -34,6 +35,11 @@ SERVICE_MODULES = (
     "guardduty",
     "eks",
     "elbv2",
+    "acm",
+    "logs",
+    "sns",
+    "efs",
+    "config",
 )
 MAX_WORKERS = 16
 GLOBAL_REGION = "us-east-1"
@@ -52,19 +58,66 @@ def service_specs() -> list[ServiceSpec]:
 class AwsOptions:
     profile: str | None = None
     regions: tuple[str, ...] = ()  # empty: every region enabled for the account
+    # Assume this role before reading anything (the scanned account is the role's).
+    role_arn: str | None = None
+    external_id: str | None = None
+    session_name: str | None = None
+    # The ServiceSpec names to run (see plan.py); None runs every collector.
+    services: tuple[str, ...] | None = None
+    # None: PCICHECK_AWS_READ_TIMEOUT / PCICHECK_AWS_MAX_ATTEMPTS, else 60 s and 10 attempts. Tests and
+    # the fault benchmark shorten them so a held connection costs a second, not minutes.
+    read_timeout: float | None = None
+    max_attempts: int | None = None
 
 
-ProgressHook = Callable[[str, int, int], None]  # (what finished, done, total)
+@dataclass(frozen=True)
+class ServiceProgress:
+    """One service × region task of one account finished (or, with done=0, was planned)."""
+
+    account: str
+    service: str
+    region: str
+    done: int  # tasks of this service finished in this account
+    total: int  # tasks of this service in this account
+    resources: int  # resources this task found
 
 
-def _boto_config() -> Any:
+ProgressHook = Callable[[ServiceProgress], None]
+
+DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_SESSION_NAME = "pcicheck"
+
+
+class AccountFailed(CollectionFailed):
+    """One account could not be read at all; in a many-account scan it becomes that account's
+    CollectionError (with the API operation and error code) and the other accounts go on."""
+
+    def __init__(self, message: str, *, operation: str, code: str, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.operation = operation
+        self.code = code
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise CollectionFailed(f"{name}={raw!r} is not a number", fix=f"unset {name} or give seconds") from None
+
+
+def _boto_config(options: AwsOptions | None = None) -> Any:
     from botocore.config import Config
 
+    options = options or AwsOptions()
+    read_timeout = options.read_timeout or _env_number("PCICHECK_AWS_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)
+    attempts = options.max_attempts or int(_env_number("PCICHECK_AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     # Adaptive mode backs off on throttling across threads sharing a client's rate limiter.
     return Config(
-        retries={"mode": "adaptive", "max_attempts": 10},
-        connect_timeout=10,
-        read_timeout=60,
+        retries={"mode": "adaptive", "max_attempts": attempts},
+        connect_timeout=min(10.0, read_timeout),
+        read_timeout=read_timeout,
         max_pool_connections=MAX_WORKERS,
         user_agent_extra=f"pcicheck/{__version__}",
     )
@@ -82,6 +135,39 @@ def _session(options: AwsOptions) -> Any:
         ) from None
 
 
+def assume_role(session: Any, config: Any, options: AwsOptions) -> Any:
+    """A session holding the temporary credentials of `options.role_arn` (AssumeRole, one hour)."""
+    import boto3
+    import botocore.exceptions
+
+    params: dict[str, Any] = {
+        "RoleArn": options.role_arn,
+        "RoleSessionName": options.session_name or DEFAULT_SESSION_NAME,
+    }
+    if options.external_id:
+        params["ExternalId"] = options.external_id
+    try:
+        sts = session.client("sts", region_name=session.region_name or GLOBAL_REGION, config=config)
+        creds = sts.assume_role(**params)["Credentials"]
+    except botocore.exceptions.ClientError as exc:
+        raise AccountFailed(
+            f"cannot assume {options.role_arn}: {error_code(exc)}: {error_message(exc)}",
+            operation="AssumeRole",
+            code=error_code(exc),
+            fix="check the role's trust policy names this caller (and the external id, if it requires one)",
+        ) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AccountFailed(
+            f"cannot assume {options.role_arn}: {exc}", operation="AssumeRole", code=type(exc).__name__
+        ) from None
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=session.region_name,
+    )
+
+
 def _identity(session: Any, config: Any) -> dict[str, Any]:
     import botocore.exceptions
     from botocore.config import Config
@@ -97,8 +183,10 @@ def _identity(session: Any, config: Any) -> dict[str, Any]:
     except botocore.exceptions.EndpointConnectionError as exc:
         raise CollectionFailed(f"cannot reach AWS: {exc}", fix="check the network or AWS_ENDPOINT_URL") from None
     except botocore.exceptions.ClientError as exc:
-        raise CollectionFailed(
+        raise AccountFailed(
             f"cannot identify the caller: {error_code(exc)}: {error_message(exc)}",
+            operation="GetCallerIdentity",
+            code=error_code(exc),
             fix="check the credentials are valid and not expired",
         ) from None
     arn = str(ident["Arn"])
@@ -117,15 +205,22 @@ def _regions(session: Any, config: Any, options: AwsOptions) -> list[str]:
         ec2 = session.client("ec2", region_name=session.region_name or GLOBAL_REGION, config=config)
         return sorted(r["RegionName"] for r in ec2.describe_regions()["Regions"])
     except Exception as exc:
-        raise CollectionFailed(
-            f"cannot list enabled regions: {error_code(exc)}", fix="pass --regions eu-west-2,us-east-1"
+        raise AccountFailed(
+            f"cannot list enabled regions: {error_code(exc)}",
+            operation="DescribeRegions",
+            code=error_code(exc),
+            fix="pass --regions eu-west-2,us-east-1",
         ) from None
 
 
-def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Snapshot:
+def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, session: Any = None) -> Snapshot:
+    """One account: `session` (else the profile's, or the standard chain), through `options.role_arn`
+    when given."""
     started = datetime.now(UTC)
-    session = _session(options)
-    config = _boto_config()
+    session = session or _session(options)
+    config = _boto_config(options)
+    if options.role_arn:
+        session = assume_role(session, config, options)
     identity = _identity(session, config)
     account, partition = identity["account"], identity["partition"]
     regions = _regions(session, config, options)
@@ -141,7 +236,13 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
             pin_s3control_host(client, endpoint)
         return client
 
-    tasks = [(spec, region) for spec in service_specs() for region in (regions if spec.regional else [GLOBAL_REGION])]
+    specs = [s for s in service_specs() if options.services is None or s.name in options.services]
+    tasks = [(spec, region) for spec in specs for region in (regions if spec.regional else [GLOBAL_REGION])]
+    per_service = Counter(spec.name for spec, _ in tasks)
+    service_done: Counter[str] = Counter()
+    if progress:
+        for name, total in per_service.items():
+            progress(ServiceProgress(account=account, service=name, region="", done=0, total=total, resources=0))
     resources: dict[str, Resource] = {}
     errors: list[CollectionError] = []
     calls: Counter[str] = Counter()
@@ -167,7 +268,6 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
             )
         return ctx, found
 
-    done = 0
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, max(1, len(tasks)))) as pool:
         futures = {pool.submit(run, spec, region): (spec, region) for spec, region in tasks}
         for future in as_completed(futures):
@@ -177,9 +277,18 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
                 resources[r.uid] = r
             errors.extend(ctx.errors)
             calls.update(ctx.calls)
-            done += 1
+            service_done[spec.name] += 1
             if progress:
-                progress(f"{spec.name} {region if spec.regional else 'global'}", done, len(tasks))
+                progress(
+                    ServiceProgress(
+                        account=account,
+                        service=spec.name,
+                        region=region if spec.regional else "global",
+                        done=service_done[spec.name],
+                        total=per_service[spec.name],
+                        resources=len(found),
+                    )
+                )
     errors.sort(key=lambda e: (e.account, e.region, e.service, e.resource_uid or "", e.operation))
     return redact_snapshot(
         Snapshot(
@@ -191,6 +300,7 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None) -> Sn
                     "profile": options.profile,
                     "regions": regions,
                     "services": sorted({s.name for s, _ in tasks}),
+                    **({"role_arn": options.role_arn} if options.role_arn else {}),
                 },
             },
             identity={"aws": identity},
