@@ -1,0 +1,35 @@
+"""CloudWatch Logs collector against the moto server: retention and KMS key per log group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pcicheck.collect.aws.services.logs import SPEC
+from pcicheck.resource_types import TYPES
+
+REGION = "eu-west-1"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_log_groups(client: Any, run_service: Any) -> None:
+    logs = client("logs", REGION)
+    logs.create_log_group(logGroupName="/pci/audit", kmsKeyId=KEY)
+    logs.put_retention_policy(logGroupName="/pci/audit", retentionInDays=400)
+    logs.create_log_group(logGroupName="/app/debug")
+    resources, errors, calls = run_service(SPEC, REGION)
+    assert errors == []
+    by_name = {r.name: r for r in resources}
+    audit = by_name["/pci/audit"]
+    assert audit.uid == f"arn:aws:logs:{REGION}:123456789012:log-group:/pci/audit"
+    assert audit.attributes == {
+        "name": "/pci/audit",
+        "arn": audit.uid,
+        "retention_days": 400,
+        "kms_key_id": KEY,
+        "log_group_class": "STANDARD",
+    }
+    assert set(audit.attributes) == set(TYPES["aws.logs.log_group"].attributes)
+    debug = by_name["/app/debug"].attributes
+    assert (debug["retention_days"], debug["kms_key_id"]) == (None, None)  # never expires, service key
+    assert audit.source == ("logs:DescribeLogGroups",)
+    assert set(calls) == set(SPEC.permissions)
