@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from pcicheck import __version__
 from pcicheck.cli import (
@@ -35,10 +36,18 @@ from pcicheck.cli import (
     _evaluate_and_report,
     _load_baseline,
     _load_rules,
-    _stderr,
 )
 from pcicheck.errors import InputError
-from pcicheck.model import Result, Severity, Snapshot, Status
+from pcicheck.model import Control, Result, Severity, Snapshot, Status
+
+if TYPE_CHECKING:  # the pipeline pulls in the CEL engine: keep `pcicheck --help` instant
+    from pcicheck.config import ScopeConfig
+    from pcicheck.iac.checkov_env import CheckovTool
+    from pcicheck.iac.mapping import CheckovMapping
+    from pcicheck.iac.results import Converted
+    from pcicheck.iac.runner import CheckovRun
+    from pcicheck.iac.sources import Staged
+    from pcicheck.pipeline import ExternalResults
 
 CheckovOpt = Annotated[
     Path | None,
@@ -51,11 +60,11 @@ CheckovOpt = Annotated[
 ]
 
 
-def _manifest_snapshot(staged: Any, guard: Any, scope: Any) -> tuple[Snapshot | None, list[Result]]:
+def _manifest_snapshot(staged: Staged, guard: Control, scope: ScopeConfig) -> tuple[Snapshot | None, list[Result]]:
     """The Kubernetes objects under PATH read by pcicheck's manifest reader, one deploy unit (directory,
     chart or Kustomization) at a time, with every source pointing back at the original files."""
     from pcicheck.collect.k8s.manifests import manifest_snapshot
-    from pcicheck.iac.results import _problem, display_path
+    from pcicheck.iac.results import display_path, problem_result
     from pcicheck.iac.sources import SourceProblem
     from pcicheck.snapshot import merge
 
@@ -69,7 +78,7 @@ def _manifest_snapshot(staged: Any, guard: Any, scope: Any) -> tuple[Snapshot | 
             origin = staged.origins.get(rel)
             file, line = origin.locate(exc.line or 1) if origin else (rel, exc.line or 1)
             problem = SourceProblem(file, line, f"pcicheck's manifest reader could not read it: {exc.message}")
-            problems.append(_problem(staged, guard, problem, scope))
+            problems.append(problem_result(staged, guard, problem, scope))
             continue
         parts.append(snap)
     if not parts:
@@ -103,6 +112,106 @@ def _manifest_snapshot(staged: Any, guard: Any, scope: Any) -> tuple[Snapshot | 
     return dataclasses.replace(merged, resources=resources, request={"manifests": request}), problems
 
 
+def _iac_request(
+    path: Path,
+    staged: Staged,
+    tool: CheckovTool | None,
+    run: CheckovRun,
+    mapping: CheckovMapping,
+    converted: Converted,
+) -> dict[str, Any]:
+    """What the IaC scan looked at and with which Checkov, for the snapshot's request (and so the results
+    document and the evidence pack)."""
+    from pcicheck.iac.results import display_path
+
+    return {
+        "paths": [display_path(staged.root, "") if path.is_dir() else display_path(staged.root, path.name)],
+        "checkov": {"path": tool.path, "version": run.version or "unknown", "source": tool.source} if tool else None,
+        "mapping": {"file": "controls/checkov/mapping.yaml", "reviewed_with": mapping.checkov_version},
+        "files": staged.files,
+        "renderers": staged.renderers,
+        "inline_suppressions": {
+            "policy": "ignored: every check is evaluated; each suppression is reported as evidence inline_skip",
+            "found": [
+                {"file": display_path(staged.root, m.file), "line": m.line, "checks": list(m.ids), "comment": m.comment}
+                for m in staged.markers
+            ],
+        },
+        "unmapped": {
+            "failed": dict(sorted(converted.unmapped_failed.items())),
+            "passed": converted.unmapped_passed,
+        },
+    }
+
+
+def scan_iac(
+    path: Path,
+    checkov: Path | None,
+    scope: ScopeConfig,
+    say: Callable[[str], None],
+    announce: Callable[[str], None],
+) -> tuple[Snapshot, ExternalResults]:
+    """Stage, render, run Checkov, and read the Kubernetes objects: the snapshot (Kubernetes objects for
+    pcicheck's own controls, and what was scanned) plus Checkov's verdicts as external results."""
+    from pcicheck.iac.checkov_env import find_checkov
+    from pcicheck.iac.mapping import load_mapping, policies_dir
+    from pcicheck.iac.results import convert
+    from pcicheck.iac.runner import CheckovRun, run_checkov
+    from pcicheck.iac.sources import stage_sources
+    from pcicheck.pipeline import ExternalResults
+
+    if not path.exists():
+        raise InputError("no such file or directory", path=str(path), fix="pass the directory of IaC sources")
+    mapping = load_mapping()
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="pcicheck-iac-") as tmp:
+        staged = stage_sources(path.resolve(), Path(tmp), env)
+        if staged.files == 0 and not staged.problems:
+            raise InputError(
+                "nothing to scan: no Terraform, CloudFormation, Kubernetes, Helm or Kustomize sources",
+                path=str(path),
+                fix="pass the directory that holds them",
+            )
+        tool = None
+        run = CheckovRun((), None, None, 0.0)
+        if staged.files:
+            tool = find_checkov(checkov, env, announce)
+            run = run_checkov(tool, staged.stage, policies_dir(), env)
+        converted = convert(run, staged, mapping, scope)
+        k8s, k8s_problems = _manifest_snapshot(staged, mapping.guard, scope)
+    if tool is not None:
+        say(f"Checkov {run.version or 'unknown'} ({tool.source}: {tool.path}), {run.seconds:.1f} s")
+    if converted.unmapped_failed:
+        failed = converted.unmapped_failed
+        say(
+            f"{sum(failed.values())} failures of {len(failed)} Checkov checks with no PCI DSS mapping were not "
+            "reported (counted under snapshot.request.iac.unmapped)"
+        )
+    if staged.markers:
+        say(f"{len(staged.markers)} inline Checkov suppressions ignored: each check was evaluated anyway")
+    results = (*converted.results, *k8s_problems)
+    errors = sum(1 for r in results if r.status == Status.ERROR)
+    if errors:
+        say(f"{errors} sources or checks could not be evaluated (status error: the scan is incomplete)")
+    snapshot = Snapshot(
+        tool_version=__version__,
+        created_at=k8s.created_at if k8s else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        request={
+            "providers": ["iac", *(["manifests"] if k8s else [])],
+            "iac": _iac_request(path, staged, tool, run, mapping, converted),
+            **(k8s.request if k8s else {}),
+        },
+        identity={
+            "iac": {"checkov": f"{run.version or 'unknown'} ({tool.source})" if tool else "not run"},
+            **({"manifests": {"cluster": ", ".join(sorted(staged.manifests))}} if k8s else {}),
+        },
+        resources=k8s.resources if k8s else (),
+        errors=(),
+        calls={},
+    )
+    return snapshot, ExternalResults(controls=mapping.controls(), results=results)
+
+
 def register(app: typer.Typer) -> None:
     @app.command(epilog=EXIT_CODES_HELP)
     def iac(
@@ -129,91 +238,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scan infrastructure as code with Checkov, mapped to PCI DSS; Kubernetes manifests are also judged
         by pcicheck's own controls. Inline checkov:skip suppressions are ignored (reported as evidence)."""
-        from pcicheck.iac.checkov_env import find_checkov
-        from pcicheck.iac.mapping import load_mapping, policies_dir
-        from pcicheck.iac.results import convert, display_path
-        from pcicheck.iac.runner import CheckovRun, run_checkov
-        from pcicheck.iac.sources import stage_sources
-        from pcicheck.pipeline import ExternalResults
-
-        if not path.exists():
-            raise InputError("no such file or directory", path=str(path), fix="pass the directory of IaC sources")
         rules = _load_rules(controls, config, waivers)
         previous = _load_baseline(baseline)
-        mapping = load_mapping()
-        console = _stderr(quiet)
+
+        def announce(line: str) -> None:  # plain and unwrapped: paths stay greppable in CI logs
+            sys.stderr.write(line + "\n")
 
         def say(line: str) -> None:
-            console.print(Text(line))
+            if not quiet:
+                announce(line)
 
-        env = dict(os.environ)
-        with tempfile.TemporaryDirectory(prefix="pcicheck-iac-") as tmp:
-            staged = stage_sources(path.resolve(), Path(tmp), env)
-            if staged.files == 0 and not staged.problems:
-                raise InputError(
-                    "nothing to scan: no Terraform, CloudFormation, Kubernetes, Helm or Kustomize sources",
-                    path=str(path),
-                    fix="pass the directory that holds them",
-                )
-            tool = None
-            if staged.files:
-                tool = find_checkov(checkov, env, say)
-                run = run_checkov(tool, staged.stage, policies_dir(), env)
-            else:
-                run = CheckovRun((), None, None, 0.0)
-            converted = convert(run, staged, mapping, rules[1].scope, run.version)
-            k8s, k8s_problems = _manifest_snapshot(staged, mapping.guard, rules[1].scope)
-        version = run.version or "unknown"
-        if tool is not None:
-            say(f"Checkov {version} ({tool.source}: {tool.path}), {run.seconds:.1f} s")
-        iac_request: dict[str, Any] = {
-            "paths": [display_path(staged.root, "") if path.is_dir() else str(path)],
-            "checkov": {"path": tool.path, "version": version, "source": tool.source} if tool else None,
-            "mapping": {"file": "controls/checkov/mapping.yaml", "reviewed_with": mapping.checkov_version},
-            "files": staged.files,
-            "renderers": staged.renderers,
-            "inline_suppressions": {
-                "policy": "ignored: every check is evaluated; each suppression is reported as evidence inline_skip",
-                "found": [
-                    {
-                        "file": display_path(staged.root, m.file),
-                        "line": m.line,
-                        "checks": list(m.ids),
-                        "comment": m.comment,
-                    }
-                    for m in staged.markers
-                ],
-            },
-            "unmapped": dict(sorted(converted.unmapped.items())),
-        }
-        results = [*converted.results, *k8s_problems]
-        snapshot = Snapshot(
-            tool_version=__version__,
-            created_at=k8s.created_at if k8s else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            request={
-                "providers": ["iac", *(["manifests"] if k8s else [])],
-                "iac": iac_request,
-                **(k8s.request if k8s else {}),
-            },
-            identity={
-                "iac": {"checkov": f"{version} ({tool.source})" if tool else "not run"},
-                **({"manifests": {"cluster": ", ".join(sorted(staged.manifests))}} if k8s else {}),
-            },
-            resources=k8s.resources if k8s else (),
-            errors=(),
-            calls={},
-        )
-        if converted.unmapped:
-            say(
-                f"{sum(converted.unmapped.values())} records of {len(converted.unmapped)} Checkov checks not mapped to "
-                "PCI DSS were not reported (listed under snapshot.request.iac.unmapped)"
-            )
-        if staged.markers:
-            say(f"{len(staged.markers)} inline Checkov suppressions ignored: each check was evaluated anyway")
-        errors = sum(1 for r in results if r.status == Status.ERROR)
-        if errors:
-            say(f"{errors} sources or checks could not be evaluated (status error: the scan is incomplete)")
-        external = ExternalResults(controls=mapping.controls(), results=tuple(results))
+        # A first-use install takes a minute: announced even with --quiet, or a CI log just stalls.
+        snapshot, external = scan_iac(path, checkov, rules[1].scope, say, announce)
         raise typer.Exit(
             _evaluate_and_report(
                 snapshot,

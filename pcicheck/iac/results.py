@@ -23,9 +23,9 @@ _RANK = {Status.PASS: 0, Status.FAIL: 1, Status.ERROR: 2}
 @dataclass
 class Converted:
     results: list[Result] = field(default_factory=list)
-    unmapped: Counter[str] = field(default_factory=Counter)  # check id -> records not reported
-    resources: set[str] = field(default_factory=set)
-    inline_skips: int = 0
+    # Checks with no PCI DSS mapping are not reported; what they found is still counted.
+    unmapped_failed: Counter[str] = field(default_factory=Counter)  # check id -> failed records
+    unmapped_passed: int = 0
 
 
 def display_path(root: Path, rel: str) -> str:
@@ -86,9 +86,7 @@ def _skips_for(markers: list[SkipMarker], staged_rel: str, lines: tuple[int, int
     ]
 
 
-def convert(
-    run: CheckovRun, staged: Staged, mapping: CheckovMapping, scope: ScopeConfig, tool_version: str | None
-) -> Converted:
+def convert(run: CheckovRun, staged: Staged, mapping: CheckovMapping, scope: ScopeConfig) -> Converted:
     out = Converted()
     best: dict[tuple[str, str], Result] = {}
 
@@ -115,7 +113,7 @@ def convert(
             origin = staged.origins.get(rel)
             file, line = origin.locate(1) if origin else (rel, 1)
             add(
-                _problem(
+                problem_result(
                     staged,
                     mapping.guard,
                     SourceProblem(
@@ -125,10 +123,10 @@ def convert(
                 )
             )
     for problem in staged.problems:
-        add(_problem(staged, mapping.guard, problem, scope))
+        add(problem_result(staged, mapping.guard, problem, scope))
     if run.failure:
         add(
-            _problem(
+            problem_result(
                 staged,
                 mapping.guard,
                 SourceProblem("", 1, f"{run.failure}: no Checkov result can be trusted for this path"),
@@ -136,11 +134,10 @@ def convert(
             )
         )
     out.results = sorted(best.values(), key=lambda r: (r.control.id, str(r.resource["uid"])))
-    out.resources = {str(r.resource["uid"]) for r in out.results}
     return out
 
 
-def _problem(staged: Staged, guard: Control, problem: SourceProblem, scope: ScopeConfig) -> Result:
+def problem_result(staged: Staged, guard: Control, problem: SourceProblem, scope: ScopeConfig) -> Result:
     resource = _resource(staged, "file", problem.file, problem.line, "", {}, scope)
     return Result(guard, resource, Status.ERROR, problem.message, {"file": resource["location"]["file"]})
 
@@ -157,7 +154,10 @@ def _record_result(
     check_id = str(record.get("check_id", ""))
     control = mapping.checks.get(check_id)
     if control is None:
-        out.unmapped[check_id] += 1
+        if status == Status.PASS:
+            out.unmapped_passed += 1
+        else:
+            out.unmapped_failed[check_id] += 1
         return None
     rel = staged.staged_rel(str(record.get("file_path") or ""))
     origin = staged.origins.get(rel)
@@ -181,7 +181,6 @@ def _record_result(
     skips = _skips_for(staged.markers, rel, lines, check_id)
     if skips:
         evidence["inline_skip"] = "; ".join(skips)
-        out.inline_skips += 1
     evidence = {k: v for k, v in evidence.items() if v is not None}
     if status is None:
         comment = str(check_result.get("suppress_comment") or "")

@@ -74,7 +74,7 @@ def test_checkov_from_the_cache_is_named_in_the_results(tf_bad: tuple[int, dict[
     assert iac["checkov"]["version"] == CHECKOV_VERSION
     assert iac["checkov"]["path"].endswith(f"checkov-{CHECKOV_VERSION}/bin/checkov")
     assert doc["snapshot"]["identity"]["iac"] == {"checkov": f"{CHECKOV_VERSION} (cache)"}
-    assert "CKV_AWS_21" in iac["unmapped"]  # versioning: not PCI, not reported, but not hidden either
+    assert iac["unmapped"]["failed"]["CKV_AWS_21"] == 2  # versioning: not PCI, not reported, but not hidden either
 
 
 def test_inline_skip_is_ignored_and_reported(tf_bad: tuple[int, dict[str, Any], Path]) -> None:
