@@ -64,10 +64,10 @@ class AwsOptions:
     session_name: str | None = None
     # The ServiceSpec names to run (see plan.py); None runs every collector.
     services: tuple[str, ...] | None = None
-    # None: PCICHECK_AWS_READ_TIMEOUT / PCICHECK_AWS_MAX_ATTEMPTS, else 60 s and 10 attempts. Tests and
+    # None: PCICHECK_AWS_READ_TIMEOUT / PCICHECK_AWS_RETRIES, else 60 s and 10 retries. Tests and
     # the fault benchmark shorten them so a held connection costs a second, not minutes.
     read_timeout: float | None = None
-    max_attempts: int | None = None
+    retries: int | None = None  # after the first attempt (botocore's retries.max_attempts)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class ServiceProgress:
 ProgressHook = Callable[[ServiceProgress], None]
 
 DEFAULT_READ_TIMEOUT = 60.0
-DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_RETRIES = 10
 DEFAULT_SESSION_NAME = "pcicheck"
 
 
@@ -112,10 +112,10 @@ def _boto_config(options: AwsOptions | None = None) -> Any:
 
     options = options or AwsOptions()
     read_timeout = options.read_timeout or _env_number("PCICHECK_AWS_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)
-    attempts = options.max_attempts or int(_env_number("PCICHECK_AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    retries = options.retries or int(_env_number("PCICHECK_AWS_RETRIES", DEFAULT_RETRIES))
     # Adaptive mode backs off on throttling across threads sharing a client's rate limiter.
     return Config(
-        retries={"mode": "adaptive", "max_attempts": attempts},
+        retries={"mode": "adaptive", "max_attempts": retries},
         connect_timeout=min(10.0, read_timeout),
         read_timeout=read_timeout,
         max_pool_connections=MAX_WORKERS,
@@ -248,7 +248,18 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
     calls: Counter[str] = Counter()
 
     def run(spec: ServiceSpec, region: str) -> tuple[CollectContext, list[Resource]]:
-        ctx = CollectContext(spec=spec, account=account, region=region, partition=partition, make_client=make_client)
+        # A timeout or a dropped connection carries no operation name: remember the last one started.
+        last_operation: list[str] = [""]
+
+        def started(model: Any, **_: Any) -> None:
+            last_operation[0] = model.name
+
+        def tracked_client(name: str, client_region: str) -> Any:
+            client = make_client(name, client_region)
+            client.meta.events.register("before-call.*.*", started)
+            return client
+
+        ctx = CollectContext(spec=spec, account=account, region=region, partition=partition, make_client=tracked_client)
         found: list[Resource] = []
         try:
             for r in spec.collect(ctx):
@@ -260,7 +271,7 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
                     account=account,
                     region=region if spec.regional else "",
                     service=spec.name,
-                    operation=_operation_of(exc),
+                    operation=_operation_of(exc) or last_operation[0],
                     code=error_code(exc),
                     message=error_message(exc),
                     resource_types=spec.resource_types,
