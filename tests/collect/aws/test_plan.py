@@ -1,0 +1,50 @@
+"""Collection planned from the controls: a collector runs only when some control reads what it lists."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from pcicheck.catalog import load_catalog
+from pcicheck.collect.aws.plan import SCOPE_TYPES, needed_types, plan_collection
+from pcicheck.collect.aws.runner import AwsOptions, collect_aws, service_specs
+from pcicheck.demo.emulator import Emulator
+
+
+def _controls(*ids: str) -> list:
+    by_id = {c.id: c for c in load_catalog(()).controls}
+    return [by_id[i] for i in ids]
+
+
+def test_the_whole_catalog_needs_every_collector() -> None:
+    plan = plan_collection(load_catalog(()).controls, service_specs())
+    assert plan.skipped == ()
+    assert set(plan.services) == {s.name for s in service_specs()}
+
+
+def test_one_kms_control_reads_keys_and_scope_only() -> None:
+    [rotation] = _controls("aws-kms-key-rotation")
+    assert needed_types([rotation]) == {"aws.kms.key", *SCOPE_TYPES}
+    plan = plan_collection([rotation], service_specs())
+    assert set(plan.services) == {"kms", "ec2.vpcs", "ec2.subnets"}
+    assert "s3" in plan.skipped and "iam" in plan.skipped
+
+
+def test_facts_pull_in_their_sources() -> None:
+    [control] = _controls("aws-rds-cde-no-non-cde-sources")
+    types = needed_types([control])
+    # Reachability is built from the network's listings and every possible source.
+    assert {"aws.ec2.security_group", "aws.ec2.route_table", "aws.ec2.network_acl", "aws.ec2.instance"} <= types
+
+
+def test_kubernetes_controls_need_no_aws_collector() -> None:
+    k8s = [c for c in load_catalog(()).controls if c.resource.startswith("k8s.")][:5]
+    assert plan_collection(k8s, service_specs()).services == ()
+
+
+def test_planned_collection_makes_only_the_planned_calls(aws: Emulator, tmp_path: Path) -> None:
+    [rotation] = _controls("aws-kms-key-rotation")
+    plan = plan_collection([rotation], service_specs())
+    snap = collect_aws(dataclasses.replace(AwsOptions(regions=("us-east-1",)), services=plan.services))
+    assert {a.split(":", 1)[0] for a in snap.calls} <= {"kms", "ec2"}
+    assert snap.request["aws"]["services"] == sorted(plan.services)
