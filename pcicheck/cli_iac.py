@@ -112,6 +112,31 @@ def _manifest_snapshot(staged: Staged, guard: Control, scope: ScopeConfig) -> tu
     return dataclasses.replace(merged, resources=resources, request={"manifests": request}), problems
 
 
+def _namespace_scopes(
+    staged: Staged, k8s: Snapshot | None, scope: ScopeConfig
+) -> dict[tuple[str, str], tuple[str, str, str | None]]:
+    """(staged file, namespace) -> (scope, reason, tenant) for the namespaces a deploy unit declares, so a
+    Checkov finding on a Deployment in a CDE namespace is in CDE scope as pcicheck's own results are."""
+    if k8s is None:
+        return {}
+    out: dict[tuple[str, str], tuple[str, str, str | None]] = {}
+    for r in k8s.resources:
+        if r.type != "k8s.namespace":
+            continue
+        labels = r.tags
+        name = labels.get("kubernetes.io/metadata.name", r.name)
+        tenant = labels.get(scope.tenant_tag)
+        if labels.get(scope.cde_tag) == scope.cde_value:
+            verdict = ("cde", f"namespace {name} (label {scope.cde_tag}={scope.cde_value})", tenant)
+        elif tenant is not None:
+            verdict = ("non-cde", "", tenant)
+        else:
+            continue
+        for f in staged.manifests.get(r.account, []):
+            out[(staged.staged_rel(f), name)] = verdict
+    return out
+
+
 def _iac_request(
     path: Path,
     staged: Staged,
@@ -177,8 +202,8 @@ def scan_iac(
         if staged.files:
             tool = find_checkov(checkov, env, announce)
             run = run_checkov(tool, staged.stage, policies_dir(), env)
-        converted = convert(run, staged, mapping, scope)
         k8s, k8s_problems = _manifest_snapshot(staged, mapping.guard, scope)
+        converted = convert(run, staged, mapping, scope, _namespace_scopes(staged, k8s, scope))
     if tool is not None:
         say(f"Checkov {run.version or 'unknown'} ({tool.source}: {tool.path}), {run.seconds:.1f} s")
     if converted.unmapped_failed:

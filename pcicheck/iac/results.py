@@ -58,10 +58,20 @@ def _namespace(check_type: str, resource: str) -> str:
     return parts[1] if len(parts) > 2 else ""
 
 
+NamespaceScopes = dict[tuple[str, str], tuple[str, str, str | None]]  # (staged file, namespace) -> scope
+
+
 def _resource(
-    staged: Staged, check_type: str, file: str, line: int, name: str, tags: dict[str, str], scope: ScopeConfig
+    staged: Staged,
+    check_type: str,
+    file: str,
+    line: int,
+    name: str,
+    tags: dict[str, str],
+    scope: ScopeConfig,
+    namespace_scope: tuple[str, str, str | None] | None = None,
 ) -> dict[str, Any]:
-    cde, reason, tenant = _scope(tags, scope)
+    cde, reason, tenant = namespace_scope or _scope(tags, scope)
     return {
         "uid": f"iac://{file}#{name}" if name else f"iac://{file}",
         "type": f"iac.{check_type}",
@@ -86,7 +96,15 @@ def _skips_for(markers: list[SkipMarker], staged_rel: str, lines: tuple[int, int
     ]
 
 
-def convert(run: CheckovRun, staged: Staged, mapping: CheckovMapping, scope: ScopeConfig) -> Converted:
+def convert(
+    run: CheckovRun,
+    staged: Staged,
+    mapping: CheckovMapping,
+    scope: ScopeConfig,
+    namespaces: NamespaceScopes | None = None,
+) -> Converted:
+    """Checkov's reports as results; `namespaces` gives Kubernetes objects the scope of the namespace
+    they are declared in, as pcicheck's own controls see it."""
     out = Converted()
     best: dict[tuple[str, str], Result] = {}
 
@@ -105,7 +123,7 @@ def convert(run: CheckovRun, staged: Staged, mapping: CheckovMapping, scope: Sco
             ("skipped_checks", None),
         ):
             for record in results.get(bucket) or []:
-                result = _record_result(record, check_type, status, staged, mapping, scope, out)
+                result = _record_result(record, check_type, status, staged, mapping, scope, namespaces or {}, out)
                 if result is not None:
                     add(result)
         for path in results.get("parsing_errors") or []:
@@ -149,6 +167,7 @@ def _record_result(
     staged: Staged,
     mapping: CheckovMapping,
     scope: ScopeConfig,
+    namespaces: NamespaceScopes,
     out: Converted,
 ) -> Result | None:
     check_id = str(record.get("check_id", ""))
@@ -166,7 +185,8 @@ def _record_result(
     file, line = origin.locate(lines[0]) if origin else (rel, lines[0])
     name = str(record.get("resource") or "")
     tags = _tags(record.get("entity_tags"))
-    resource = _resource(staged, check_type, file, line, name, tags, scope)
+    in_namespace = namespaces.get((rel, _namespace(check_type, name)))
+    resource = _resource(staged, check_type, file, line, name, tags, scope, in_namespace)
     check_result = record.get("check_result") or {}
     evaluated = [str(k) for k in (check_result.get("evaluated_keys") or [])]
     evidence: dict[str, Any] = {

@@ -148,6 +148,8 @@ def test_kubernetes_bad_exact_findings_by_checkov_and_pcicheck(iac_env: Path, tm
     (ns,) = [r for r in doc["results"] if r["control"] == "k8s-namespace-default-deny-ingress"]
     assert ns["resource"]["location"] == {"file": "fixtures/iac/k8s/bad/checkout.yaml", "line": 3}
     assert doc["snapshot"]["request"]["providers"] == ["iac", "manifests"]
+    # Checkov's findings take the scope of the namespace they are declared in, as pcicheck's own do
+    assert {r["resource"]["scope"] for r in statuses(doc, "fail")} == {"cde"}
 
 
 def test_kubernetes_good_has_no_finding(iac_env: Path, tmp_path: Path) -> None:
