@@ -43,6 +43,7 @@ _METADATA_KEY_JSON = re.compile(r"\"(checkov|bridgecrew)\"(\s*:\s*\{)")
 _METADATA_ID = re.compile(r"['\"]?id['\"]?\s*:\s*['\"]?([A-Za-z_\d-]+)")
 _METADATA_COMMENT = re.compile(r"['\"]?comment['\"]?\s*:\s*['\"]?([^'\"\n]*)")
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*)$")
+_LOCAL_MODULE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,10 @@ def stage_sources(
     for directory, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(directory)
         dirnames[:] = sorted(d for d in dirnames if d not in PRUNED_DIRS and only is None)
+        for d in [d for d in dirnames if (here / d).is_symlink()]:
+            # Not followed (it may lead anywhere, even into a loop); said, so nothing in it passes unseen.
+            staged.problems.append(SourceProblem(_rel(here / d, root), 1, "symbolic link to a directory: not scanned"))
+            dirnames.remove(d)
         if only is None and CHART_FILE in filenames:
             charts.append(here)
             dirnames[:] = []  # templates are not YAML until rendered; subcharts render with their parent
@@ -267,9 +272,11 @@ def stage_sources(
             if only is not None and name not in only:
                 continue
             p = here / name
-            if p.is_symlink() or not p.is_file() or name in CHECKOV_CONFIGS:
+            if name in CHECKOV_CONFIGS or not name.endswith((*TEXT_SUFFIXES, JSON_SUFFIX)):
                 continue
-            if name.endswith(TEXT_SUFFIXES) or name.endswith(JSON_SUFFIX):
+            if p.is_symlink():
+                staged.problems.append(SourceProblem(_rel(p, root), 1, "symbolic link: not scanned"))
+            elif p.is_file():
                 plain.append(p)
     for p in plain:
         _stage_file(staged, p)
@@ -302,6 +309,8 @@ def _stage_file(staged: Staged, p: Path) -> None:
     if is_json and not p.name.endswith(".tf.json") and not _json_is_iac(text):
         return  # package.json and the like: not infrastructure
     _write_staged(staged, rel, text, Origin(rel))
+    if p.name.endswith(".tf"):
+        _check_module_sources(staged, p, rel, text)
     if p.name.endswith((".yaml", ".yml")) or (is_json and not p.name.endswith(".tf.json")):
         kind, reason = classify(text, is_json)
         if kind == "invalid":
@@ -309,6 +318,21 @@ def _stage_file(staged: Staged, p: Path) -> None:
         elif kind == "kubernetes":
             parent = PurePosixPath(rel).parent.as_posix()
             staged.manifests.setdefault(_unit("" if parent == "." else parent), []).append(staged.stage / rel)
+
+
+def _check_module_sources(staged: Staged, p: Path, rel: str, text: str) -> None:
+    """Local modules outside PATH are not in the staged copy, and Checkov would skip them quietly."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = _LOCAL_MODULE.match(line)
+        if found and not (p.parent / found.group(1)).resolve().is_relative_to(staged.root.resolve()):
+            staged.problems.append(
+                SourceProblem(
+                    rel,
+                    number,
+                    f"module source {found.group(1)} is outside the scanned path: its resources were not evaluated "
+                    "(scan a directory that contains it)",
+                )
+            )
 
 
 def _write_staged(staged: Staged, rel: str, text: str, origin: Origin) -> None:

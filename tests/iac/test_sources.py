@@ -82,3 +82,28 @@ def test_large_and_non_utf8_files_are_problems(tmp_path: Path) -> None:
         ("big.tf", "larger than 5 MiB: not scanned"),
         ("latin.yaml", "not UTF-8 text: not scanned"),
     ]
+
+
+def test_what_cannot_be_staged_is_said(tmp_path: Path) -> None:
+    """A module outside PATH and symbolic links would otherwise drop out of the scan without a word."""
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text('resource "aws_db_instance" "d" {}\n')
+    src = tmp_path / "live"
+    (src / "local").mkdir(parents=True)
+    (src / "local" / "main.tf").write_text('resource "aws_kms_key" "k" {}\n')
+    (src / "main.tf").write_text(
+        'module "db" {\n  source = "../modules/db"\n}\nmodule "local" {\n  source = "./local"\n}\n'
+    )
+    (src / "shared").symlink_to(tmp_path / "modules")
+    (src / "linked.tf").symlink_to(tmp_path / "modules" / "db" / "main.tf")
+    staged = stage_sources(src, tmp_path / "stage", {"PATH": ""})
+    assert sorted((p.file, p.line, p.message) for p in staged.problems) == [
+        ("linked.tf", 1, "symbolic link: not scanned"),
+        (
+            "main.tf",
+            2,
+            "module source ../modules/db is outside the scanned path: its resources were not evaluated "
+            "(scan a directory that contains it)",
+        ),
+        ("shared", 1, "symbolic link to a directory: not scanned"),
+    ]
