@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/k8s_collect.py
 	$(BIN)/python bench/segmentation.py
 	$(BIN)/python bench/html_report.py
+	$(BIN)/python bench/aws_collect.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
