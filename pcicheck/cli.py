@@ -1145,9 +1145,10 @@ def main(argv: list[str] | None = None) -> int:
     return int(result) if isinstance(result, int) else 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
+# `pcicheck iac` lives in its own module; registered last, once every option alias it imports exists.
 from pcicheck import cli_iac  # noqa: E402
 
 cli_iac.register(app)
+
+if __name__ == "__main__":
+    sys.exit(main())
