@@ -1149,6 +1149,3 @@ def main(argv: list[str] | None = None) -> int:
 from pcicheck import cli_iac  # noqa: E402
 
 cli_iac.register(app)
-
-if __name__ == "__main__":
-    sys.exit(main())

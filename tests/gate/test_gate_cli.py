@@ -160,7 +160,7 @@ def test_no_terminal_no_color(tmp_path: Path) -> None:
     (tmp_path / "app.yaml").write_text(PRIVILEGED)
     env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm-256color"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pcicheck.cli", "scan", "--manifests", str(tmp_path), "--format", "sarif"],
+        [sys.executable, "-m", "pcicheck", "scan", "--manifests", str(tmp_path), "--format", "sarif"],
         capture_output=True,
         text=True,
         env=env,
