@@ -853,6 +853,11 @@ def controls_validate(
     if failed:
         raise typer.Exit(ExitCode.INVALID)
     _say(f"{len(catalog.controls)} controls valid")
+    if directory is None:
+        from pcicheck.iac.mapping import load_mapping
+
+        mapping = load_mapping()
+        _say(f"{len(mapping.checks)} Checkov checks mapped to PCI DSS ({mapping.path})")
 
 
 @controls_app.command("test")

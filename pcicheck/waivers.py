@@ -191,7 +191,14 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
 
 
 def check_controls(waivers: Iterable[Waiver], known: set[str]) -> None:
-    """A waiver naming no known control is a typo that would silently waive nothing."""
+    """A waiver naming no known control is a typo that would silently waive nothing. The IaC mapping's
+    controls count as known everywhere: one waivers file serves `scan` and `iac`."""
+    waivers = tuple(waivers)
+    if not waivers:
+        return
+    from pcicheck.iac.mapping import load_mapping
+
+    known = known | {c.id for c in load_mapping().controls()}
     for w in waivers:
         if not any(fnmatch.fnmatchcase(cid, w.control) for cid in known):
             path, _, line = w.where.rpartition(":")
