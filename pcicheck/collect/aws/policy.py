@@ -26,7 +26,12 @@ _RENAMED: dict[str, str] = {
     **s3.ACTIONS,
     **{k.replace("s3:", "s3control:", 1): v for k, v in account.ACTIONS.items() if k.startswith("s3:")},
 }
-_PREFIX = {"elbv2": "elasticloadbalancing", "apigatewayv2": "apigateway", "efs": "elasticfilesystem"}
+_PREFIX = {
+    "elbv2": "elasticloadbalancing",
+    "apigatewayv2": "apigateway",
+    "efs": "elasticfilesystem",
+    "opensearch": "es",
+}
 
 
 def iam_action(service: str, operation: str) -> str:

@@ -39,6 +39,7 @@ SERVICE_MODULES = (
     "logs",
     "sns",
     "efs",
+    "opensearch",
     "config",
 )
 MAX_WORKERS = 16
