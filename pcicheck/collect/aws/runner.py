@@ -40,6 +40,7 @@ SERVICE_MODULES = (
     "sns",
     "efs",
     "opensearch",
+    "redshift",
     "config",
 )
 MAX_WORKERS = 16
