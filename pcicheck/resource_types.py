@@ -401,6 +401,20 @@ TYPES: dict[str, ResourceType] = {
             log_destination_type="'s3'|'cloudwatch', or null when logging is off",
         ),
         _t(
+            "aws.lambda.function",
+            "Lambda function ($LATEST); uid = its ARN",
+            function_name="string",
+            arn="function ARN",
+            runtime="e.g. 'python3.12', or null (container image)",
+            package_type="'Zip'|'Image'",
+            subnet_ids="sorted list of subnet ids; empty when not attached to a VPC",
+            vpc_id="vpc-… or null",
+            last_modified="timestamp string as AWS reports it",
+            has_policy="bool (a resource-based policy exists)",
+            public_policy_statements="list of Sids (or positions) of Allow statements open to principal '*' "
+            "without an aws:Source*/aws:Principal* account, ARN or organisation condition",
+        ),
+        _t(
             "aws.config.region",
             "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
             region="region name",

@@ -41,6 +41,7 @@ SERVICE_MODULES = (
     "efs",
     "opensearch",
     "redshift",
+    "awslambda",
     "config",
 )
 MAX_WORKERS = 16

@@ -1,0 +1,105 @@
+"""Lambda functions (aws.lambda.function): VPC attachment and public resource policies.
+
+ListFunctions carries the VPC configuration; ListTags per function gives the tags (scope), and
+GetPolicy the resource-based policy, judged here for statements anyone may use. A failed read leaves
+what it was for absent, never "no policy" or "no tags". Function URLs are not read.
+
+The module is not called `lambda`, a Python keyword; its ServiceSpec name is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags
+from pcicheck.model import Resource
+
+TYPE = "aws.lambda.function"
+# A condition on one of these keys ties a "*" principal to known accounts, organisations or
+# sources, which is how AWS-service triggers (S3, SNS, EventBridge) are granted safely.
+_RESTRICTING_KEYS = frozenset(
+    {
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:sourceorgid",
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+    }
+)
+
+
+def _anyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        values = principal.get("AWS", [])
+        return "*" in (values if isinstance(values, list) else [values])
+    return False
+
+
+def public_statements(document: dict[str, Any]) -> list[str]:
+    """Sids (or positions) of Allow statements open to any principal without a restricting condition."""
+    statements = document.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    found: list[str] = []
+    for index, statement in enumerate(statements):
+        if statement.get("Effect") != "Allow" or not _anyone(statement.get("Principal")):
+            continue
+        keys = {key.lower() for operator in (statement.get("Condition") or {}).values() for key in operator}
+        if not keys & _RESTRICTING_KEYS:
+            found.append(str(statement.get("Sid") or index))
+    return found
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    client = ctx.client()
+    listing = ctx.action(client, "list_functions")
+    for function in ctx.pages(client, "list_functions", "Functions"):
+        name = str(function["FunctionName"])
+        arn = str(function["FunctionArn"])
+        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        vpc = function.get("VpcConfig") or {}
+        attributes: dict[str, Any] = {
+            "function_name": name,
+            "arn": arn,
+            "runtime": function.get("Runtime"),
+            "package_type": function.get("PackageType"),
+            # Subnets, not VpcId, decide attachment: a detached function may still report an empty VpcConfig.
+            "subnet_ids": sorted(vpc.get("SubnetIds") or []),
+            "vpc_id": vpc.get("VpcId") or None,
+            "last_modified": function.get("LastModified"),
+            "has_policy": FAILED,
+            "public_policy_statements": FAILED,
+        }
+        policy = reads.get(
+            client,
+            "get_policy",
+            ("has_policy", "public_policy_statements"),
+            absent=("ResourceNotFoundException",),
+            FunctionName=arn,
+        )
+        if policy is None:
+            attributes["has_policy"], attributes["public_policy_statements"] = False, []
+        elif policy is not FAILED:
+            attributes["has_policy"] = True
+            attributes["public_policy_statements"] = public_statements(json.loads(policy.get("Policy") or "{}"))
+        answer = reads.get(client, "list_tags", ("tags",), Resource=arn)
+        tags = {} if answer is FAILED else {str(k): str(v) for k, v in (answer.get("Tags") or {}).items()}
+        yield ctx.resource(
+            type=TYPE, uid=arn, name=name_from_tags(tags, name), tags=tags, attributes=attributes, source=reads.source
+        )
+
+
+SPEC = ServiceSpec(
+    name="lambda",
+    client="lambda",
+    regional=True,
+    resource_types=(TYPE,),
+    permissions=("lambda:GetPolicy", "lambda:ListFunctions", "lambda:ListTags"),
+    collect=collect,
+)
