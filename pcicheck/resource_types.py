@@ -415,6 +415,18 @@ TYPES: dict[str, ResourceType] = {
             "without an aws:Source*/aws:Principal* account, ARN or organisation condition",
         ),
         _t(
+            "aws.ec2.snapshot",
+            "EBS snapshot owned by the scanned account; uid = its ARN",
+            snapshot_id="snap-…",
+            volume_id="vol-… it was taken from",
+            state="'pending'|'completed'|'error'|'recoverable'|'recovering'",
+            encrypted="bool",
+            kms_key_id="KMS key ARN or null",
+            start_time="timestamp",
+            public="bool (createVolumePermission includes the group 'all')",
+            shared_with_accounts="sorted list of account ids allowed to create volumes from it",
+        ),
+        _t(
             "aws.config.region",
             "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
             region="region name",

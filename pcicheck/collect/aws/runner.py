@@ -42,6 +42,7 @@ SERVICE_MODULES = (
     "opensearch",
     "redshift",
     "awslambda",
+    "ebs_snapshots",
     "config",
 )
 MAX_WORKERS = 16
