@@ -43,6 +43,7 @@ SERVICE_MODULES = (
     "redshift",
     "awslambda",
     "ebs_snapshots",
+    "rds_snapshots",
     "config",
 )
 MAX_WORKERS = 16
