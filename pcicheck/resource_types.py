@@ -443,6 +443,17 @@ TYPES: dict[str, ResourceType] = {
             shared_with_accounts="sorted list of account ids allowed to restore it",
         ),
         _t(
+            "aws.dynamodb.table",
+            "DynamoDB table; uid = its ARN",
+            table_name="string",
+            arn="table ARN",
+            table_status="'CREATING'|'ACTIVE'|'UPDATING'|'DELETING'|…",
+            sse_type="'KMS', or null when the AWS-owned key encrypts it",
+            kms_key_arn="KMS key ARN or null",
+            kms_key_manager="'CUSTOMER'|'AWS' (the AWS-managed aws/dynamodb key), or null without a KMS key",
+            pitr_enabled="bool (point-in-time recovery)",
+        ),
+        _t(
             "aws.config.region",
             "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
             region="region name",

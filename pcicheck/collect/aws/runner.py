@@ -44,6 +44,7 @@ SERVICE_MODULES = (
     "awslambda",
     "ebs_snapshots",
     "rds_snapshots",
+    "dynamodb",
     "config",
 )
 MAX_WORKERS = 16
