@@ -454,6 +454,16 @@ TYPES: dict[str, ResourceType] = {
             pitr_enabled="bool (point-in-time recovery)",
         ),
         _t(
+            "aws.sqs.queue",
+            "SQS queue; uid = its ARN",
+            name="queue name",
+            arn="queue ARN",
+            url="queue URL",
+            kms_key_id="KMS key id/ARN/alias (SSE-KMS), or null",
+            sqs_managed_sse="bool (SSE-SQS, encryption with SQS-owned keys)",
+            fifo="bool",
+        ),
+        _t(
             "aws.config.region",
             "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
             region="region name",

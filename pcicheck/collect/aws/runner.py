@@ -45,6 +45,7 @@ SERVICE_MODULES = (
     "ebs_snapshots",
     "rds_snapshots",
     "dynamodb",
+    "sqs",
     "config",
 )
 MAX_WORKERS = 16
