@@ -71,12 +71,18 @@ class DemoRun:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """`pcicheck demo` run once per session (its own emulator and API server, about 10 s)."""
+def demo_run(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator) -> DemoRun:
+    """`pcicheck demo` run once per session (its own emulator and API server, about 10 s). moto keeps
+    its state per process, not per server: clear it before (another module may have seeded the same
+    estate) and after (so the demo's estate does not leak into later tests)."""
     from pcicheck.cli import main
 
     out = tmp_path_factory.mktemp("demo") / "out"
     err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["demo", "--out", str(out)])
+    emulator.reset()
+    try:
+        with contextlib.redirect_stderr(err):
+            code = main(["demo", "--out", str(out)])
+    finally:
+        emulator.reset()
     return DemoRun(out, code, err.getvalue())
