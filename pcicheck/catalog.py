@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,6 +165,32 @@ def load_frameworks(directory: Path | None = None) -> dict[str, Framework]:
 # --- controls ---------------------------------------------------------------------------------
 
 
+def parse_requirements(
+    reqs: Any, frameworks: dict[str, Framework], fail: Callable[..., InputError]
+) -> dict[str, tuple[str, ...]]:
+    """A `requirements:` mapping (controls and the Checkov mapping): a non-empty list of known ids
+    for every framework, no other framework. `fail(message, key, fix=…)` makes the file:line error."""
+    if not isinstance(reqs, dict):
+        raise fail("'requirements' must map framework ids to lists of requirement ids", "requirements")
+    requirements: dict[str, tuple[str, ...]] = {}
+    for fw_id in FRAMEWORKS:
+        ids = reqs.get(fw_id)
+        if not isinstance(ids, list) or not ids:
+            raise fail(f"'requirements' has no list for {fw_id}", "requirements", fix="every entry maps to both")
+        for rid in ids:
+            if str(rid) not in frameworks[fw_id].requirements:
+                raise fail(
+                    f"unknown requirement id {rid!r} in {fw_id}",
+                    "requirements",
+                    fix=f"use an id from controls/frameworks/{fw_id}.yaml",
+                )
+        requirements[fw_id] = tuple(str(r) for r in ids)
+    for fw_id in reqs:
+        if fw_id not in FRAMEWORKS:
+            raise fail(f"unknown framework {fw_id!r} in 'requirements'", "requirements")
+    return requirements
+
+
 def control_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise InputError("not a directory of controls", path=str(directory), fix="pass a folder of *.yaml files")
@@ -226,25 +252,7 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     params = doc.get("params") or {}
     if not isinstance(params, dict):
         raise fail("'params' must be a mapping", "params")
-    reqs = doc["requirements"]
-    if not isinstance(reqs, dict):
-        raise fail("'requirements' must map framework ids to lists of requirement ids", "requirements")
-    requirements: dict[str, tuple[str, ...]] = {}
-    for fw_id in FRAMEWORKS:
-        ids = reqs.get(fw_id)
-        if not isinstance(ids, list) or not ids:
-            raise fail(f"'requirements' has no list for {fw_id}", "requirements", fix="every control maps to both")
-        for rid in ids:
-            if str(rid) not in frameworks[fw_id].requirements:
-                raise fail(
-                    f"unknown requirement id {rid!r} in {fw_id}",
-                    "requirements",
-                    fix=f"use an id from controls/frameworks/{fw_id}.yaml",
-                )
-        requirements[fw_id] = tuple(str(r) for r in ids)
-    for fw_id in reqs:
-        if fw_id not in FRAMEWORKS:
-            raise fail(f"unknown framework {fw_id!r} in 'requirements'", "requirements")
+    requirements = parse_requirements(doc["requirements"], frameworks, fail)
     evidence = doc.get("evidence") or []
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         raise fail("'evidence' must be a list of attribute names", "evidence")

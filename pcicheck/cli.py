@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -316,21 +317,23 @@ def _load_baseline(path: Path | None) -> Any:
     return path, findings_of_document(load_results(path)[1])
 
 
+@dataclass(frozen=True)
+class Report:
+    """What scan, evaluate and iac were asked to write and how to gate: the options they share."""
+
+    framework: Framework
+    fail_on: Severity
+    output_format: OutputFormat
+    output: Path | None
+    quiet: bool
+    pack: Path | None = None
+    as_zip: bool = False
+    sign_key: Path | None = None
+    allow_incomplete: bool = False
+
+
 def _evaluate_and_report(
-    snapshot: Any,
-    rules: tuple[Any, Any],
-    *,
-    framework: Framework,
-    fail_on: Severity,
-    output_format: OutputFormat,
-    output: Path | None,
-    quiet: bool,
-    pack: Path | None = None,
-    as_zip: bool = False,
-    sign_key: Path | None = None,
-    external: Any = None,
-    baseline: Any = None,
-    allow_incomplete: bool = False,
+    snapshot: Any, rules: tuple[Any, Any], report: Report, *, baseline: Any = None, external: Any = None
 ) -> ExitCode:
     from pcicheck.gate import exit_code
     from pcicheck.pipeline import evaluate_snapshot
@@ -338,46 +341,52 @@ def _evaluate_and_report(
     from pcicheck.report import results_json
 
     catalog, cfg = rules
-    ev = evaluate_snapshot(snapshot, catalog, cfg, framework.value, external)
+    ev = evaluate_snapshot(snapshot, catalog, cfg, report.framework.value, external)
     if baseline is not None:
         import dataclasses
 
         from pcicheck.baseline import diff, findings_of_results
 
         ev = dataclasses.replace(ev, baseline=diff(baseline[1], findings_of_results(ev.results), baseline[0]))
-    console_report.render(ev, _stderr(quiet))
-    fmt = OutputFormat.json if output_format == OutputFormat.console and output is not None else output_format
-    if fmt == OutputFormat.json and pack is None:  # streamed: a 300,000-result document never sits in memory
-        if output is None:
+    console_report.render(ev, _stderr(report.quiet))
+    fmt = (
+        OutputFormat.json
+        if report.output_format == OutputFormat.console and report.output is not None
+        else report.output_format
+    )
+    if fmt == OutputFormat.json and report.pack is None:  # streamed: a 300,000-result document never sits in memory
+        if report.output is None:
             results_json.write(ev, sys.stdout)
         else:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            with output.open("w", encoding="utf-8") as fp:
+            report.output.parent.mkdir(parents=True, exist_ok=True)
+            with report.output.open("w", encoding="utf-8") as fp:
                 results_json.write(ev, fp)
-            _stderr(quiet).print(Text(f"results written to {output}"))
-    elif fmt != OutputFormat.console or pack is not None:
+            _stderr(report.quiet).print(Text(f"results written to {report.output}"))
+    elif fmt != OutputFormat.console or report.pack is not None:
         raw = results_json.render(ev).encode()
-        doc = json.loads(raw) if fmt != OutputFormat.json or pack is not None else {}
+        doc = json.loads(raw) if fmt != OutputFormat.json or report.pack is not None else {}
         if fmt != OutputFormat.console:
             data = raw if fmt == OutputFormat.json else _machine_format(fmt, doc)
-            if output is None:
+            if report.output is None:
                 sys.stdout.buffer.write(data)
                 sys.stdout.flush()
             else:
-                output.parent.mkdir(parents=True, exist_ok=True)
-                output.write_bytes(data)
-                _stderr(quiet).print(Text(f"{fmt.value} written to {output}"))
-        if pack is not None:
+                report.output.parent.mkdir(parents=True, exist_ok=True)
+                report.output.write_bytes(data)
+                _stderr(report.quiet).print(Text(f"{fmt.value} written to {report.output}"))
+        if report.pack is not None:
             from pcicheck.report.pack import write_pack
             from pcicheck.snapshot import snapshot_bytes
 
-            written = write_pack(pack, raw, doc, snapshot_bytes(snapshot), sign_key=sign_key, as_zip=as_zip)
-            _stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
+            written = write_pack(
+                report.pack, raw, doc, snapshot_bytes(snapshot), sign_key=report.sign_key, as_zip=report.as_zip
+            )
+            _stderr(report.quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
     new_only = None
     if ev.baseline is not None:
         d = ev.baseline
         new_only = d.new_ids()
-        err = _stderr(quiet)
+        err = _stderr(report.quiet)
         err.print(
             Text(
                 f"baseline {d.old}: {len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged "
@@ -387,8 +396,10 @@ def _evaluate_and_report(
         for f in d.new[:10]:
             waived = " (waived)" if f.status == "waived" else ""
             err.print(Text(f"  new: {f.severity} {f.control} {f.resource} [{f.id}]{waived}"))
-    code = exit_code(ev.results, fail_on, len(snapshot.errors), new_only=new_only, allow_incomplete=allow_incomplete)
-    _stderr(quiet).print(Text(f"exit {int(code)}: {_EXPLAIN[code]}"))
+    code = exit_code(
+        ev.results, report.fail_on, len(snapshot.errors), new_only=new_only, allow_incomplete=report.allow_incomplete
+    )
+    _stderr(report.quiet).print(Text(f"exit {int(code)}: {_EXPLAIN[code]}"))
     return code
 
 
@@ -485,16 +496,8 @@ def scan(
         _evaluate_and_report(
             snap,
             rules,
-            framework=framework,
-            fail_on=fail_on,
-            output_format=output_format,
-            output=output,
-            quiet=quiet,
-            pack=pack,
-            as_zip=as_zip,
-            sign_key=sign_key,
+            Report(framework, fail_on, output_format, output, quiet, pack, as_zip, sign_key, allow_incomplete),
             baseline=previous,
-            allow_incomplete=allow_incomplete,
         )
     )
 
@@ -558,16 +561,8 @@ def evaluate(
         _evaluate_and_report(
             snap,
             rules,
-            framework=framework,
-            fail_on=fail_on,
-            output_format=output_format,
-            output=output,
-            quiet=quiet,
-            pack=pack,
-            as_zip=as_zip,
-            sign_key=sign_key,
+            Report(framework, fail_on, output_format, output, quiet, pack, as_zip, sign_key, allow_incomplete),
             baseline=previous,
-            allow_incomplete=allow_incomplete,
         )
     )
 

@@ -30,6 +30,7 @@ from pcicheck.cli import (
     OutputOpt,
     PackOpt,
     QuietOpt,
+    Report,
     SignKeyOpt,
     WaiversOpt,
     ZipOpt,
@@ -279,16 +280,8 @@ def register(app: typer.Typer) -> None:
             _evaluate_and_report(
                 snapshot,
                 rules,
-                framework=framework,
-                fail_on=fail_on,
-                output_format=output_format,
-                output=output,
-                quiet=quiet,
-                pack=pack,
-                as_zip=as_zip,
-                sign_key=sign_key,
+                Report(framework, fail_on, output_format, output, quiet, pack, as_zip, sign_key, allow_incomplete),
                 external=external,
                 baseline=previous,
-                allow_incomplete=allow_incomplete,
             )
         )

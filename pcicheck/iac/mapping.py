@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcicheck import paths
-from pcicheck.catalog import load_frameworks
+from pcicheck.catalog import load_frameworks, parse_requirements
 from pcicheck.errors import InputError
-from pcicheck.model import DOMAINS, FRAMEWORKS, Control, Framework, Severity
+from pcicheck.model import DOMAINS, Control, Framework, Severity
 from pcicheck.yamlfile import LineDict
 from pcicheck.yamlfile import load_mapping as load_yaml_mapping
 
@@ -74,22 +74,7 @@ def _control(
         raise fail(
             f"unknown severity {doc['severity']!r}", "severity", fix="use critical, high, medium or low"
         ) from None
-    reqs = doc["requirements"]
-    if not isinstance(reqs, dict) or set(reqs) - set(FRAMEWORKS):
-        raise fail("'requirements' must map pci-dss-3.2.1 and pci-dss-4.0.1 to lists of ids", "requirements")
-    requirements: dict[str, tuple[str, ...]] = {}
-    for fw_id in FRAMEWORKS:
-        ids = reqs.get(fw_id)
-        if not isinstance(ids, list) or not ids:
-            raise fail(f"'requirements' has no list for {fw_id}", "requirements", fix="every entry maps to both")
-        for rid in ids:
-            if str(rid) not in frameworks[fw_id].requirements:
-                raise fail(
-                    f"unknown requirement id {rid!r} in {fw_id}",
-                    "requirements",
-                    fix=f"use an id from controls/frameworks/{fw_id}.yaml",
-                )
-        requirements[fw_id] = tuple(str(r) for r in ids)
+    requirements = parse_requirements(doc["requirements"], frameworks, fail)
     return Control(
         id=cid,
         title=" ".join(doc["title"].split()),

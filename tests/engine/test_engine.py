@@ -71,6 +71,31 @@ def key(uid: str = "arn:key/1", tags: dict[str, str] | None = None, **attributes
     return res("aws.kms.key", uid, tags=tags, attributes=attributes)
 
 
+def denied(
+    service: str,
+    operation: str,
+    resource_type: str,
+    *,
+    region: str = "eu-west-2",
+    code: str = "AccessDenied",
+    uid: str | None = None,
+    attributes: tuple[str, ...] = (),
+) -> CollectionError:
+    """A call that was refused: a whole listing, or (with uid) some attributes of one resource."""
+    return CollectionError(
+        provider="aws",
+        account="111",
+        region=region,
+        service=service,
+        operation=operation,
+        code=code,
+        message="no",
+        resource_types=(resource_type,),
+        resource_uid=uid,
+        attributes=attributes,
+    )
+
+
 def judge(controls: list[Control], resources: list[Resource], errors: list[CollectionError] | None = None):
     estate = analyze(resources, ScopeConfig())
     return Evaluator(controls).evaluate(estate, errors or [], NOW)
@@ -104,16 +129,12 @@ def test_non_boolean_and_runtime_errors_are_errors() -> None:
 
 
 def test_collection_error_on_an_attribute_the_control_reads_is_error() -> None:
-    err = CollectionError(
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        service="kms",
-        operation="GetKeyRotationStatus",
+    err = denied(
+        "kms",
+        "GetKeyRotationStatus",
+        "aws.kms.key",
         code="AccessDeniedException",
-        message="denied",
-        resource_types=("aws.kms.key",),
-        resource_uid="a",
+        uid="a",
         attributes=("rotation_enabled",),
     )
     # `has()` would let a naive engine pass a resource whose attribute was never read.
@@ -129,16 +150,7 @@ def test_collection_error_on_an_attribute_the_control_reads_is_error() -> None:
 
 
 def test_listing_error_yields_error_results_for_its_controls() -> None:
-    err = CollectionError(
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        service="kms",
-        operation="ListKeys",
-        code="AccessDenied",
-        message="no",
-        resource_types=("aws.kms.key",),
-    )
+    err = denied("kms", "ListKeys", "aws.kms.key")
     (r,) = judge([control()], [], [err])
     assert r.status == Status.ERROR and r.resource["uid"] == "aws://111/eu-west-2/kms"
 
@@ -147,16 +159,7 @@ def test_resources_function_fails_closed_when_its_type_was_not_listed() -> None:
     account = res("aws.account", "aws://111", region="", name="111", attributes={})
     c = control(check='resources("aws.cloudtrail.trail").exists(t, t.attributes.is_logging)', resource="aws.account")
     assert judge([c], [account])[0].status == Status.FAIL
-    err = CollectionError(
-        provider="aws",
-        account="111",
-        region="us-east-1",
-        service="cloudtrail",
-        operation="DescribeTrails",
-        code="AccessDenied",
-        message="no",
-        resource_types=("aws.cloudtrail.trail",),
-    )
+    err = denied("cloudtrail", "DescribeTrails", "aws.cloudtrail.trail", region="us-east-1")
     assert judge([c], [account], [err])[0].status == Status.ERROR
 
 
@@ -234,29 +237,9 @@ def test_key_users_fact_and_its_fail_closed_dependencies() -> None:
     assert facts["key_user_count"] == 1 and facts["key_tenants"] == ["globex"]
     assert facts["key_other_tenant_users"] == [{"uid": bucket.uid, "type": "aws.s3.bucket", "tenant": "globex"}]
     assert judge([c], [acme])[0].status == Status.PASS
-    unread = CollectionError(
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        service="s3",
-        operation="GetBucketEncryption",
-        code="AccessDenied",
-        message="no",
-        resource_types=("aws.s3.bucket",),
-        resource_uid="arn:aws:s3:::x",
-        attributes=("encryption",),
-    )
+    unread = denied("s3", "GetBucketEncryption", "aws.s3.bucket", uid="arn:aws:s3:::x", attributes=("encryption",))
     assert judge([c], [acme], [unread])[0].status == Status.ERROR
-    unlisted = CollectionError(
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        service="rds",
-        operation="DescribeDBInstances",
-        code="AccessDenied",
-        message="no",
-        resource_types=("aws.rds.instance",),
-    )
+    unlisted = denied("rds", "DescribeDBInstances", "aws.rds.instance")
     statuses = {x.resource["uid"]: x.status for x in judge([c], [acme], [unlisted])}
     assert statuses[acme.uid] == Status.ERROR
 
@@ -296,18 +279,7 @@ def test_parallel_evaluation_gives_the_serial_results() -> None:
 
 
 def test_unreadable_tags_make_scoped_controls_error_not_out_of_scope() -> None:
-    err = CollectionError(
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        service="kms",
-        operation="ListResourceTags",
-        code="AccessDenied",
-        message="no",
-        resource_types=("aws.kms.key",),
-        resource_uid="a",
-        attributes=("tags",),
-    )
+    err = denied("kms", "ListResourceTags", "aws.kms.key", uid="a", attributes=("tags",))
     cde = control(check="true", scope="cde", cid="cde")
     everywhere = control(check="true", cid="all")
     results = {r.control.id: r.status for r in judge([cde, everywhere], [key("a")], [err])}
@@ -323,17 +295,8 @@ def test_key_resolution_depends_on_the_key_listing() -> None:
     )
     c = control(check="resource.facts.kms_key_uid != null", resource="aws.s3.bucket")
     assert judge([c], [bucket])[0].status == Status.FAIL
-    denied = CollectionError(
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        service="kms",
-        operation="ListKeys",
-        code="AccessDenied",
-        message="no",
-        resource_types=("aws.kms.key",),
-    )
-    statuses = {r.resource["uid"]: r.status for r in judge([c], [bucket], [denied])}
+    refused = denied("kms", "ListKeys", "aws.kms.key")
+    statuses = {r.resource["uid"]: r.status for r in judge([c], [bucket], [refused])}
     assert statuses["arn:aws:s3:::b"] == Status.ERROR
 
 

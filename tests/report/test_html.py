@@ -15,11 +15,12 @@ from typing import Any
 from pcicheck import paths
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
-from pcicheck.model import CollectionError, Resource, Snapshot, evidence_id
+from pcicheck.model import evidence_id
 from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report import html
 from pcicheck.report.html import MAX_LISTED, MAX_TEXT, clip, render_html
 from pcicheck.report.results_json import render
+from tests.report.test_results_json import kms_snapshot
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
@@ -460,44 +461,7 @@ def test_scope_statement() -> None:
 
 def test_the_real_pipeline_document_renders(tmp_path: Path) -> None:
     """A document as pcicheck writes it, through JSON text, with a hostile key and a listing error."""
-    key = Resource(
-        uid="arn:aws:kms:eu-west-2:111:key/k1",
-        type="aws.kms.key",
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        name=BRACKETS,
-        tags={"Name": BRACKETS, "tenant": SCRIPT},
-        attributes={
-            "key_id": "k1",
-            "arn": "arn:aws:kms:eu-west-2:111:key/k1",
-            "manager": "CUSTOMER",
-            "state": "Enabled",
-            "key_spec": "SYMMETRIC_DEFAULT",
-            "rotation_enabled": False,
-            "rotation_period_days": None,
-            "next_rotation_date": None,
-            "aliases": [],
-        },
-    )
-    err = CollectionError(
-        provider="aws",
-        account="111",
-        region="eu-west-2",
-        service="s3",
-        operation="ListBuckets",
-        code="AccessDenied",
-        message="no",
-        resource_types=("aws.s3.bucket",),
-    )
-    snap = Snapshot(
-        tool_version="0.1.0",
-        created_at="2026-11-25T00:00:00Z",
-        request={"providers": ["aws"], "aws": {"regions": ["eu-west-2"]}},
-        identity={"aws": {"account": "111"}},
-        resources=(key,),
-        errors=(err,),
-    )
+    snap = kms_snapshot(BRACKETS, SCRIPT)
     for framework in ("pci-dss-3.2.1", "pci-dss-4.0.1"):
         doc = json.loads(render(evaluate_snapshot(snap, load_catalog(), Config(), framework)))
         out = tmp_path / f"{framework}.html"

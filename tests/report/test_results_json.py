@@ -14,15 +14,16 @@ from pcicheck.report.results_json import render
 HOSTILE = 'role/[admin] "quoted" \\ </script> ünïcode \u2028'
 
 
-def evaluation():
+def kms_snapshot(name: str = HOSTILE, tenant: str = "acme") -> Snapshot:
+    """One customer-managed key without rotation, named `name`, and an S3 listing that was denied."""
     key = Resource(
         uid="arn:aws:kms:eu-west-2:111:key/k1",
         type="aws.kms.key",
         provider="aws",
         account="111",
         region="eu-west-2",
-        name=HOSTILE,
-        tags={"Name": HOSTILE, "tenant": "acme"},
+        name=name,
+        tags={"Name": name, "tenant": tenant},
         attributes={
             "key_id": "k1",
             "arn": "arn:aws:kms:eu-west-2:111:key/k1",
@@ -45,7 +46,7 @@ def evaluation():
         message="no",
         resource_types=("aws.s3.bucket",),
     )
-    snap = Snapshot(
+    return Snapshot(
         tool_version="0.1.0",
         created_at="2026-11-25T00:00:00Z",
         request={"providers": ["aws"]},
@@ -53,7 +54,10 @@ def evaluation():
         resources=(key,),
         errors=(err,),
     )
-    return evaluate_snapshot(snap, load_catalog(), Config(), "pci-dss-4.0.1")
+
+
+def evaluation():
+    return evaluate_snapshot(kms_snapshot(), load_catalog(), Config(), "pci-dss-4.0.1")
 
 
 def test_document_matches_the_contract() -> None:
