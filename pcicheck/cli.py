@@ -776,6 +776,40 @@ def _control_summary(c: Any) -> dict[str, Any]:
     }
 
 
+@controls_app.command("coverage")
+def controls_coverage(
+    framework: FrameworkOpt = Framework.v401,
+    output_format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    controls: ControlsOpt = None,
+) -> None:
+    """Count controls by domain and provider, and by principal PCI requirement; list the testable
+    requirements no control maps to (what the auditor must test by other means)."""
+    from pcicheck.catalog import load_catalog
+    from pcicheck.catalog_coverage import PROVIDERS, catalog_coverage
+
+    catalog = load_catalog(controls or ())
+    coverage = catalog_coverage(catalog.controls, catalog.framework(framework.value))
+    if output_format == ListFormat.json:
+        sys.stdout.write(json.dumps(coverage.as_json(), indent=2) + "\n")
+        return
+    console = _stdout()
+    by_domain = Table(title=f"{len(catalog.controls)} controls by domain", title_justify="left")
+    for col in ("domain", *PROVIDERS, "total"):
+        by_domain.add_column(col, justify="left" if col == "domain" else "right")
+    for domain, counts in coverage.by_domain.items():
+        by_domain.add_row(domain, *(str(counts[p]) for p in PROVIDERS), str(sum(counts.values())))
+    console.print(by_domain)
+    by_req = Table(title=f"{framework.value}: controls by principal requirement", title_justify="left")
+    for col in ("req", "title", "controls", "testable requirements covered"):
+        by_req.add_column(col, overflow="fold", justify="right" if col in ("controls", "req") else "left")
+    for row in coverage.principals:
+        by_req.add_row(row.id, Text(row.title), str(row.controls), f"{row.covered} of {row.testable}")
+    console.print(by_req)
+    console.print(
+        Text(f"testable requirements with no control ({len(coverage.uncovered)}): {', '.join(coverage.uncovered)}")
+    )
+
+
 @controls_app.command("show")
 def controls_show(
     control_id: Annotated[str, typer.Argument(metavar="ID")],

@@ -1,0 +1,91 @@
+"""What the control catalog covers: controls counted by domain and provider, and by PCI requirement.
+
+An auditor's first question of a scanner is "which requirements does it actually test?". The answer
+is read from the catalog alone (no scan). Every requirement is counted except the section headings
+("1.2", "A1.1": they hold requirements but state none of their own), and a requirement is covered
+when some control maps to it. `manual` ones (policies, interviews, physical checks) are left out,
+since no configuration read can prove them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from pcicheck.model import DOMAINS, Control, Framework
+
+PROVIDERS = ("aws", "k8s")
+
+
+@dataclass(frozen=True)
+class PrincipalRow:
+    """One principal requirement (1–12, A1…) of a framework."""
+
+    id: str
+    title: str
+    controls: int  # controls mapped to it or to any requirement beneath it
+    testable: int  # requirements beneath it, not headings, not marked manual
+    covered: int  # of those, how many some control maps to
+
+
+@dataclass(frozen=True)
+class CatalogCoverage:
+    framework: str
+    by_domain: dict[str, dict[str, int]]  # domain → provider → control count
+    principals: tuple[PrincipalRow, ...]
+    uncovered: tuple[str, ...]  # testable leaf requirements no control maps to
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "framework": self.framework,
+            "by_domain": self.by_domain,
+            "by_requirement": [row.__dict__ for row in self.principals],
+            "uncovered_testable_requirements": list(self.uncovered),
+        }
+
+
+def _principal(framework: Framework, rid: str) -> str:
+    req = framework.requirements[rid]
+    while req.parent is not None:
+        req = framework.requirements[req.parent]
+    return req.id
+
+
+def _is_heading(rid: str, children: tuple[str, ...]) -> bool:
+    # "10.2" groups 10.2.1…; "10.2.1" is itself a requirement even though 10.2.1.1… sit beneath it.
+    return bool(children) and rid.count(".") < 2
+
+
+def catalog_coverage(controls: tuple[Control, ...] | list[Control], framework: Framework) -> CatalogCoverage:
+    by_domain = {d: dict.fromkeys(PROVIDERS, 0) for d in DOMAINS}
+    for c in controls:
+        provider = c.resource.split(".", 1)[0]
+        by_domain[c.domain][provider] = by_domain[c.domain].get(provider, 0) + 1
+
+    covered: set[str] = set()
+    per_principal: Counter[str] = Counter()
+    for c in controls:
+        mapped = c.requirements.get(framework.id, ())
+        covered.update(mapped)
+        for principal in {_principal(framework, rid) for rid in mapped}:
+            per_principal[principal] += 1
+
+    testable: Counter[str] = Counter()
+    hit: Counter[str] = Counter()
+    uncovered: list[str] = []
+    for rid, req in framework.requirements.items():
+        if req.manual or req.parent is None or _is_heading(rid, req.children):
+            continue
+        principal = _principal(framework, rid)
+        testable[principal] += 1
+        if rid in covered:
+            hit[principal] += 1
+        else:
+            uncovered.append(rid)
+
+    principals = tuple(
+        PrincipalRow(rid, req.title, per_principal[rid], testable[rid], hit[rid])
+        for rid, req in framework.requirements.items()
+        if req.parent is None
+    )
+    return CatalogCoverage(framework.id, by_domain, principals, tuple(uncovered))
