@@ -464,6 +464,26 @@ TYPES: dict[str, ResourceType] = {
             fifo="bool",
         ),
         _t(
+            "aws.cloudfront.distribution",
+            "CloudFront distribution (global, region ''); uid = its ARN",
+            id="distribution id",
+            arn="distribution ARN",
+            domain_name="*.cloudfront.net host name",
+            aliases="list of alternate domain names (CNAMEs)",
+            enabled="bool",
+            behaviours="list of {path ('*' for the default behaviour), origin (target origin id), viewer_protocol "
+            "('allow-all'|'redirect-to-https'|'https-only')}",
+            origins="list of {id, domain, kind ('s3'|'custom'), protocol_policy ('http-only'|'match-viewer'|"
+            "'https-only', null for S3), ssl_protocols [e.g. 'TLSv1.2'; empty for S3]}",
+            default_certificate="bool: viewers get the *.cloudfront.net certificate (no custom certificate)",
+            certificate="ACM certificate ARN or IAM certificate id, or null",
+            minimum_protocol_version="viewer security policy, e.g. 'TLSv1.2_2021'; null with the default certificate",
+            ssl_support_method="'sni-only'|'vip'|'static-ip', or null",
+            web_acl_id="associated WAF web ACL (ARN for WAFv2), or null",
+            logging_enabled="bool (standard access logs)",
+            logging_bucket="log bucket domain, or null",
+        ),
+        _t(
             "aws.config.region",
             "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
             region="region name",

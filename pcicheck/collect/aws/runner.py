@@ -46,6 +46,7 @@ SERVICE_MODULES = (
     "rds_snapshots",
     "dynamodb",
     "sqs",
+    "cloudfront",
     "config",
 )
 MAX_WORKERS = 16

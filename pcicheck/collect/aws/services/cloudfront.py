@@ -1,0 +1,122 @@
+"""CloudFront distributions (aws.cloudfront.distribution): how viewers and origins are reached.
+
+CloudFront is global: it is read once per account, through us-east-1. ListDistributions carries
+the cache behaviours, origins, viewer certificate and web ACL of every distribution; only logging
+needs GetDistributionConfig, and tags ListTagsForResource. A failed per-distribution read leaves
+its attributes absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags, tag_map
+from pcicheck.model import Resource
+
+TYPE = "aws.cloudfront.distribution"
+LOGGING = ("logging_enabled", "logging_bucket")
+
+
+def _items(container: Any) -> list[Any]:
+    """CloudFront's {Quantity, Items} lists; Items is left out when Quantity is 0."""
+    return list((container or {}).get("Items") or ())
+
+
+def _behaviours(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    default = summary.get("DefaultCacheBehavior") or {}
+    found = [
+        {"path": "*", "origin": default.get("TargetOriginId"), "viewer_protocol": default.get("ViewerProtocolPolicy")}
+    ]
+    for b in _items(summary.get("CacheBehaviors")):
+        found.append(
+            {
+                "path": b.get("PathPattern"),
+                "origin": b.get("TargetOriginId"),
+                "viewer_protocol": b.get("ViewerProtocolPolicy"),
+            }
+        )
+    return found
+
+
+def _origins(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for o in _items(summary.get("Origins")):
+        custom = o.get("CustomOriginConfig")
+        found.append(
+            {
+                "id": o.get("Id"),
+                "domain": o.get("DomainName"),
+                # An S3 (REST) origin is always reached over HTTPS; only custom origins choose.
+                "kind": "custom" if custom else "s3",
+                "protocol_policy": custom.get("OriginProtocolPolicy") if custom else None,
+                "ssl_protocols": _items(custom.get("OriginSslProtocols")) if custom else [],
+            }
+        )
+    return found
+
+
+def _certificate(summary: dict[str, Any]) -> dict[str, Any]:
+    cert = summary.get("ViewerCertificate") or {}
+    custom = cert.get("ACMCertificateArn") or cert.get("IAMCertificateId") or None
+    return {
+        # The *.cloudfront.net certificate admits TLS 1.0 whatever MinimumProtocolVersion says.
+        "default_certificate": custom is None,
+        "certificate": custom,
+        "minimum_protocol_version": cert.get("MinimumProtocolVersion") if custom else None,
+        "ssl_support_method": cert.get("SSLSupportMethod") if custom else None,
+    }
+
+
+def _distributions(ctx: CollectContext, cf: Any) -> Iterator[dict[str, Any]]:
+    # The items sit one level down (DistributionList.Items), which ctx.pages cannot reach.
+    action = ctx.action(cf, "list_distributions")
+    for page in cf.get_paginator("list_distributions").paginate():
+        ctx.calls[action] += 1
+        yield from _items(page.get("DistributionList"))
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    cf = ctx.client()
+    listing = ctx.action(cf, "list_distributions")
+    for summary in _distributions(ctx, cf):
+        arn = str(summary["ARN"])
+        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        attributes: dict[str, Any] = {
+            "id": summary.get("Id"),
+            "arn": arn,
+            "domain_name": summary.get("DomainName"),
+            "aliases": _items(summary.get("Aliases")),
+            "enabled": summary.get("Enabled"),
+            "behaviours": _behaviours(summary),
+            "origins": _origins(summary),
+            **_certificate(summary),
+            "web_acl_id": summary.get("WebACLId") or None,
+            **dict.fromkeys(LOGGING, FAILED),
+        }
+        config = reads.get(cf, "get_distribution_config", LOGGING, Id=summary["Id"])
+        if config is not FAILED:
+            logging = (config.get("DistributionConfig") or {}).get("Logging") or {}
+            attributes["logging_enabled"] = bool(logging.get("Enabled"))
+            attributes["logging_bucket"] = logging.get("Bucket") or None if logging.get("Enabled") else None
+        tagged = reads.get(cf, "list_tags_for_resource", ("tags",), Resource=arn)
+        tags = {} if tagged is FAILED else tag_map(_items(tagged.get("Tags")))
+        yield ctx.resource(
+            type=TYPE,
+            uid=arn,
+            name=name_from_tags(tags, str(summary.get("Id"))),
+            tags=tags,
+            attributes=attributes,
+            region="",
+            source=reads.source,
+        )
+
+
+SPEC = ServiceSpec(
+    name="cloudfront",
+    client="cloudfront",
+    regional=False,
+    resource_types=(TYPE,),
+    permissions=("cloudfront:GetDistributionConfig", "cloudfront:ListDistributions", "cloudfront:ListTagsForResource"),
+    collect=collect,
+)
