@@ -46,6 +46,9 @@ SERVICE_MODULES = (
     "rds_snapshots",
     "dynamodb",
     "sqs",
+    "sagemaker",
+    "emr",
+    "dms",
     "config",
 )
 MAX_WORKERS = 16
