@@ -47,6 +47,9 @@ SERVICE_MODULES = (
     "dynamodb",
     "sqs",
     "cloudfront",
+    "sagemaker",
+    "emr",
+    "dms",
     "config",
 )
 MAX_WORKERS = 16

@@ -1,0 +1,139 @@
+"""EMR clusters (aws.emr.cluster): whether the master node(s) carry a public IP, plus placement.
+
+ListClusters (active states only: a terminated cluster has no nodes left) names them; DescribeCluster
+per cluster carries placement, security groups and tags; ListInstances restricted to the master group
+or fleet lists the master nodes with their public addresses. The master listing is the evidence: the
+cluster's MasterPublicDnsName is the private name in a private subnet, so it cannot tell on its own.
+A failed read leaves its attributes absent, never "no public IP".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import (
+    FAILED,
+    CollectContext,
+    ResourceReads,
+    ServiceSpec,
+    iso,
+    name_from_tags,
+    tag_map,
+)
+from pcicheck.model import Resource
+
+TYPE = "aws.emr.cluster"
+ACTIVE_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING")
+# Instances that hold (or are about to hold) an address; terminated masters are history.
+LIVE_INSTANCE_STATES = ("AWAITING_FULFILLMENT", "PROVISIONING", "BOOTSTRAPPING", "RUNNING")
+DESCRIPTION = (
+    "release_label",
+    "instance_collection_type",
+    "subnet_id",
+    "master_security_groups",
+    "security_configuration",
+    "master_public_dns_name",
+)
+MASTERS = ("master_instance_count", "master_public_ips")
+
+
+def _description(cluster: dict[str, Any]) -> dict[str, Any]:
+    ec2 = cluster.get("Ec2InstanceAttributes") or {}
+    managed = ec2.get("EmrManagedMasterSecurityGroup")
+    return {
+        "release_label": cluster.get("ReleaseLabel"),
+        "instance_collection_type": cluster.get("InstanceCollectionType"),
+        # Null: launched without a subnet (EC2-Classic era) or, for instance fleets, before a subnet
+        # was chosen from the requested ones.
+        "subnet_id": ec2.get("Ec2SubnetId") or None,
+        "master_security_groups": sorted(
+            {*([managed] if managed else []), *(ec2.get("AdditionalMasterSecurityGroups") or ())}
+        ),
+        "security_configuration": cluster.get("SecurityConfiguration") or None,
+        "master_public_dns_name": cluster.get("MasterPublicDnsName") or None,
+    }
+
+
+def _masters(reads: ResourceReads, emr: Any, cluster_id: str, collection_type: str | None) -> Any:
+    """The live master instances, following the Marker; FAILED if any page failed.
+
+    Instance-fleet clusters name the master fleet with InstanceFleetType, instance-group clusters
+    the master group with InstanceGroupTypes."""
+    select: dict[str, Any] = (
+        {"InstanceFleetType": "MASTER"} if collection_type == "INSTANCE_FLEET" else {"InstanceGroupTypes": ["MASTER"]}
+    )
+    instances: list[dict[str, Any]] = []
+    marker: str | None = None
+    while True:
+        page = reads.get(
+            emr,
+            "list_instances",
+            MASTERS,
+            ClusterId=cluster_id,
+            InstanceStates=list(LIVE_INSTANCE_STATES),
+            **select,
+            **({"Marker": marker} if marker else {}),
+        )
+        if page is FAILED:
+            return FAILED
+        instances.extend(page.get("Instances") or ())
+        marker = page.get("Marker")
+        if not marker:
+            return instances
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    emr = ctx.client()
+    listing = ctx.action(emr, "list_clusters")
+    for summary in ctx.pages(emr, "list_clusters", "Clusters", ClusterStates=list(ACTIVE_STATES)):
+        cluster_id = str(summary["Id"])
+        arn = str(
+            summary.get("ClusterArn")
+            or f"arn:{ctx.partition}:elasticmapreduce:{ctx.region}:{ctx.account}:cluster/{cluster_id}"
+        )
+        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        attributes: dict[str, Any] = {
+            "cluster_id": cluster_id,
+            "cluster_name": summary.get("Name"),
+            "arn": arn,
+            "state": (summary.get("Status") or {}).get("State"),
+            "creation_time": iso(((summary.get("Status") or {}).get("Timeline") or {}).get("CreationDateTime")),
+            **dict.fromkeys(DESCRIPTION + MASTERS, FAILED),
+        }
+        # Without the description the master group/fleet cannot be told apart, so the masters are
+        # not listed either (a guess could list nothing and read as "no public IP").
+        described = reads.get(emr, "describe_cluster", DESCRIPTION + MASTERS + ("tags",), ClusterId=cluster_id)
+        cluster = {} if described is FAILED else described.get("Cluster") or {}
+        masters = FAILED
+        if described is not FAILED:
+            attributes.update(_description(cluster))
+            masters = _masters(reads, emr, cluster_id, cluster.get("InstanceCollectionType"))
+        if masters is not FAILED:
+            attributes["master_instance_count"] = len(masters)
+            attributes["master_public_ips"] = sorted(
+                {str(m["PublicIpAddress"]) for m in masters if m.get("PublicIpAddress")}
+            )
+        tags = tag_map(cluster.get("Tags"))
+        yield ctx.resource(
+            type=TYPE,
+            uid=arn,
+            name=name_from_tags(tags, str(summary.get("Name") or cluster_id)),
+            tags=tags,
+            attributes=attributes,
+            source=reads.source,
+        )
+
+
+SPEC = ServiceSpec(
+    name="emr",
+    client="emr",
+    regional=True,
+    resource_types=(TYPE,),
+    permissions=(
+        "elasticmapreduce:DescribeCluster",
+        "elasticmapreduce:ListClusters",
+        "elasticmapreduce:ListInstances",
+    ),
+    collect=collect,
+)
