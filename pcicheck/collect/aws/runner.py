@@ -35,6 +35,8 @@ SERVICE_MODULES = (
     "guardduty",
     "eks",
     "elbv2",
+    "elb",
+    "autoscaling",
     "acm",
     "logs",
     "sns",
@@ -46,6 +48,7 @@ SERVICE_MODULES = (
     "rds_snapshots",
     "dynamodb",
     "sqs",
+    "ec2_addresses",
     "config",
 )
 MAX_WORKERS = 16
