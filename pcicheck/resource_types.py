@@ -330,6 +330,48 @@ TYPES: dict[str, ResourceType] = {
             web_acl_arn="ARN of the WAFv2 web ACL associated with it, or null (always null unless application)",
         ),
         _t(
+            "aws.elb.load_balancer",
+            "Classic Load Balancer (Elastic Load Balancing v1); uid = its ARN (…:loadbalancer/<name>)",
+            arn="load balancer ARN",
+            name="load balancer name",
+            scheme="'internet-facing'|'internal'",
+            dns_name="string or null",
+            vpc_id="vpc-… or null (EC2-Classic)",
+            subnet_ids="sorted list of the subnets it has nodes in",
+            security_groups="sorted list of sg ids",
+            availability_zones="sorted list of zone names",
+            listeners="list of {port, protocol ('HTTP'|'HTTPS'|'TCP'|'SSL'), instance_port, instance_protocol, "
+            "certificate_id (ACM or IAM server certificate ARN, or null), policy_names [names], ssl_policy (the "
+            "predefined policy its SSL negotiation policy references, else that policy's name; null unless "
+            "HTTPS/SSL or without one), ssl_protocols (sorted enabled protocols, e.g. ['TLSv1.2'], or null: not "
+            "HTTPS/SSL, no negotiation policy, or one naming no protocol)}, sorted by port; ssl_policy and "
+            "ssl_protocols are left out of HTTPS/SSL listeners when the policies could not be read",
+            instance_ids="sorted list of registered instance ids",
+            access_logs_enabled="bool",
+            access_logs_bucket="S3 bucket name or null",
+            idle_timeout_seconds="int (connection settings)",
+            desync_mitigation_mode="'monitor'|'defensive'|'strictest'",
+        ),
+        _t(
+            "aws.autoscaling.group",
+            "EC2 Auto Scaling group; uid = its ARN",
+            arn="group ARN",
+            name="group name",
+            health_check_types="sorted list of 'EC2'|'ELB'|'EBS'|'VPC_LATTICE' (HealthCheckType, split on commas)",
+            health_check_grace_period="int seconds or null",
+            load_balancer_names="sorted list of attached Classic Load Balancer names",
+            target_group_arns="sorted list of attached ELBv2 target group ARNs",
+            traffic_sources="list of {identifier, type ('elb'|'elbv2'|'vpc-lattice')}, sorted by type",
+            subnet_ids="sorted list of subnet ids (VPCZoneIdentifier; [] when placed by zone only)",
+            availability_zones="sorted list of zone names",
+            launch_configuration_name="string or null",
+            launch_template="map {id, name, version, mixed_instances (bool: through a mixed-instances policy)} or null",
+            min_size="int",
+            max_size="int",
+            desired_capacity="int",
+            instance_ids="sorted list of instance ids in the group",
+        ),
+        _t(
             "aws.acm.certificate",
             "ACM certificate; uid = its ARN",
             arn="certificate ARN",
@@ -452,6 +494,19 @@ TYPES: dict[str, ResourceType] = {
             kms_key_arn="KMS key ARN or null",
             kms_key_manager="'CUSTOMER'|'AWS' (the AWS-managed aws/dynamodb key), or null without a KMS key",
             pitr_enabled="bool (point-in-time recovery)",
+        ),
+        _t(
+            "aws.ec2.address",
+            "Elastic IP address; uid = arn:…:ec2:<region>:<account>:elastic-ip/<allocation id, or the public IP "
+            "for EC2-Classic>",
+            allocation_id="eipalloc-… or null (EC2-Classic)",
+            public_ip="the public IPv4 address",
+            domain="'vpc'|'standard'",
+            association_id="eipassoc-… or null when not associated (EC2-Classic addresses have none)",
+            instance_id="i-… it is associated with, or null",
+            network_interface_id="eni-… it is associated with, or null",
+            private_ip="the private IPv4 address it maps to, or null",
+            public_ipv4_pool="'amazon' or a BYOIP pool id, or null",
         ),
         _t(
             "aws.sqs.queue",

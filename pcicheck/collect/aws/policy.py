@@ -28,6 +28,7 @@ _RENAMED: dict[str, str] = {
 }
 _PREFIX = {
     "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
     "apigatewayv2": "apigateway",
     "efs": "elasticfilesystem",
     "opensearch": "es",

@@ -35,6 +35,8 @@ SERVICE_MODULES = (
     "guardduty",
     "eks",
     "elbv2",
+    "elb",
+    "autoscaling",
     "acm",
     "logs",
     "sns",
@@ -50,6 +52,7 @@ SERVICE_MODULES = (
     "sagemaker",
     "emr",
     "dms",
+    "ec2_addresses",
     "config",
 )
 MAX_WORKERS = 16

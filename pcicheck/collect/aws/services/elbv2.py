@@ -93,23 +93,36 @@ def _web_acl(ctx: CollectContext, reads: ResourceReads, arn: str, lb_type: Any) 
     return (answer.get("WebACL") or {}).get("ARN")
 
 
-def _tags(ctx: CollectContext, elb: Any, arns: list[str]) -> dict[str, Any]:
-    """ARN → tag map, or FAILED for every ARN of a batch whose DescribeTags failed."""
+def batch_tags(
+    ctx: CollectContext,
+    elb: Any,
+    uids: dict[str, str],
+    *,
+    resource_type: str,
+    param: str = "ResourceArns",
+    key: str = "ResourceArn",
+) -> dict[str, Any]:
+    """DescribeTags, 20 load balancers a call: id → tag map, or FAILED for every id of a batch whose
+    call failed (recorded against the balancer's uid). `uids` maps the id the call takes (ELBv2: the
+    ARN; Classic: the name, with `param`/`key` LoadBalancerNames/LoadBalancerName) to the uid."""
+    ids = list(uids)
     out: dict[str, Any] = {}
-    for start in range(0, len(arns), _TAGS_BATCH):
-        batch = arns[start : start + _TAGS_BATCH]
+    for start in range(0, len(ids), _TAGS_BATCH):
+        batch = ids[start : start + _TAGS_BATCH]
         try:
-            answer = ctx.call(elb, "describe_tags", ResourceArns=batch)
+            answer = ctx.call(elb, "describe_tags", **{param: batch})
         except Exception as exc:  # botocore raises many unrelated classes; any failure means unknown
-            for arn in batch:
-                ctx.record_error(elb, "describe_tags", exc, resource_type=LOAD_BALANCER, uid=arn, attributes=("tags",))
-                out[arn] = FAILED
+            for ident in batch:
+                ctx.record_error(
+                    elb, "describe_tags", exc, resource_type=resource_type, uid=uids[ident], attributes=("tags",)
+                )
+                out[ident] = FAILED
             continue
         for description in answer.get("TagDescriptions") or ():
-            out[description.get("ResourceArn", "")] = tag_map(description.get("Tags"))
-        for arn in batch:
-            # An ARN the answer leaves out has no tags it could report; AWS lists every one it was asked.
-            out.setdefault(arn, {})
+            out[description.get(key, "")] = tag_map(description.get("Tags"))
+        for ident in batch:
+            # An id the answer leaves out has no tags it could report; AWS lists every one it was asked.
+            out.setdefault(ident, {})
     return out
 
 
@@ -117,7 +130,9 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     elb = ctx.client()
     balancers = list(ctx.pages(elb, "describe_load_balancers", "LoadBalancers"))
     listing = ctx.action(elb, "describe_load_balancers")
-    tags_by_arn = _tags(ctx, elb, [lb["LoadBalancerArn"] for lb in balancers])
+    tags_by_arn = batch_tags(
+        ctx, elb, {lb["LoadBalancerArn"]: lb["LoadBalancerArn"] for lb in balancers}, resource_type=LOAD_BALANCER
+    )
     for lb in balancers:
         arn = lb["LoadBalancerArn"]
         name = lb.get("LoadBalancerName", arn.rsplit("/", 2)[-2])
