@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from pcicheck.analyze.estate import analyze
 from pcicheck.analyze.tenancy import tag_session_bound, unscoped_statements
+from pcicheck.catalog import load_catalog
+from pcicheck.config import ScopeConfig
+from pcicheck.engine import Evaluator
+from pcicheck.model import CollectionError, Resource, Status
 
 VAR = "${aws:PrincipalTag/tenant}"
 
@@ -106,3 +112,36 @@ def test_tag_session_bound() -> None:
     two = _trust({"StringEquals": {"aws:RequestTag/tenant": VAR}})
     two["Statement"].append({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::2:root"}, "Action": "sts:*"})
     assert not tag_session_bound(two, "tenant", "acme")
+
+
+def test_policy_listing_failure_makes_the_abac_control_error() -> None:
+    """Attached customer-managed policies are judged from aws.iam.policy: with that listing missing,
+    a role whose own policies look fine is still unknown, not a pass."""
+    [control] = [c for c in load_catalog().controls if c.id == "aws-iam-tenant-role-abac-policies"]
+    role = Resource(
+        uid="arn:aws:iam::123456789012:role/acme-worker",
+        type="aws.iam.role",
+        provider="aws",
+        account="123456789012",
+        region="",
+        name="acme-worker",
+        tags={"tenant": "acme"},
+        attributes={"role_name": "acme-worker", "path": "/", "attached_policies": [], "inline_policies": []},
+    )
+    listing = CollectionError(
+        provider="aws",
+        account="123456789012",
+        region="us-east-1",
+        service="iam",
+        operation="ListPolicies",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.iam.user", "aws.iam.policy"),
+    )
+    evaluator = Evaluator([control])
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    estate = analyze([role], ScopeConfig())
+    [clean] = evaluator.evaluate(estate, [], now)
+    assert clean.status == Status.PASS
+    judged = [r for r in evaluator.evaluate(estate, [listing], now) if r.resource["uid"] == role.uid]
+    assert [r.status for r in judged] == [Status.ERROR]
