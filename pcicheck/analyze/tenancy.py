@@ -16,8 +16,9 @@ when either
 - every Resource contains `${aws:PrincipalTag/T}` (a tenant-named ARN or prefix), or
 - a condition (plain String operator, no IfExists) on a key naming the target's tenant —
   `aws:ResourceTag/T`, `<service>:ResourceTag/T`, `s3:ExistingObjectTag/T`, `aws:RequestTag/T`,
-  `kms:EncryptionContext:T`, `s3:prefix` — or `dynamodb:LeadingKeys` (also with ForAllValues:) has
-  only values containing `${aws:PrincipalTag/T}`.
+  `kms:EncryptionContext:T`, `s3:prefix` — has only values containing `${aws:PrincipalTag/T}`, or
+  `dynamodb:LeadingKeys` does so under ForAllValues:StringEquals/StringLike in a statement whose
+  actions all name their keys (GetItem, Query, PutItem, … — not Scan or wildcards).
 Per-tenant ARNs written out literally are not ABAC and count as unscoped. Deny statements only
 take access away and are not listed. The control decides which listed actions are harmless.
 
@@ -41,7 +42,22 @@ from pcicheck.model import Resource
 ROLE = "aws.iam.role"
 POLICY = "aws.iam.policy"
 _STRING_OPERATORS = frozenset({"stringequals", "stringequalsignorecase", "stringlike"})
-_MULTI_VALUED_KEYS = frozenset({"dynamodb:leadingkeys"})
+_LEADING_KEYS = "dynamodb:leadingkeys"
+# The DynamoDB actions that always name their partition keys. A ForAllValues test holds vacuously
+# when the key is missing (Scan, PartiQL without a key), so LeadingKeys binds only these.
+_KEYED_ACTIONS = frozenset(
+    f"dynamodb:{a}".casefold()
+    for a in (
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "ConditionCheckItem",
+    )
+)
 
 
 def _variable(tag: str) -> str:
@@ -53,7 +69,7 @@ def _binding_keys(tag: str) -> re.Pattern[str]:
     t = re.escape(tag.casefold())
     return re.compile(
         rf"^(?:[a-z0-9-]+:resourcetag/{t}|s3:existingobjecttag/{t}|aws:requesttag/{t}"
-        rf"|kms:encryptioncontext:{t}|s3:prefix|dynamodb:leadingkeys)$"
+        rf"|kms:encryptioncontext:{t}|s3:prefix)$"
     )
 
 
@@ -71,17 +87,23 @@ def _conditions(statement: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
     return out
 
 
+def _keyed_only(statement: dict[str, Any]) -> bool:
+    actions = _as_list(statement.get("Action"))
+    return "NotAction" not in statement and bool(actions) and all(str(a).casefold() in _KEYED_ACTIONS for a in actions)
+
+
 def _bound_by_condition(statement: dict[str, Any], tag: str) -> bool:
     keys, variable = _binding_keys(tag), _variable(tag)
     for operator, key, values in _conditions(statement):
-        if not keys.match(key) or not values:
-            continue
         qualifier, _, base = operator.rpartition(":")
-        if base not in _STRING_OPERATORS:  # covers ...IfExists, which passes when the key is missing
+        if base not in _STRING_OPERATORS or not values:  # excludes ...IfExists: true when the key is missing
             continue
-        if qualifier and not (qualifier == "forallvalues" and key in _MULTI_VALUED_KEYS):
-            continue
-        if all(variable in v.casefold() for v in values):
+        if key == _LEADING_KEYS:
+            # Multi-valued: only "every requested key is the tenant's" (ForAllValues) binds it.
+            applies = qualifier == "forallvalues" and _keyed_only(statement)
+        else:
+            applies = not qualifier and bool(keys.match(key))
+        if applies and all(variable in v.casefold() for v in values):
             return True
     return False
 

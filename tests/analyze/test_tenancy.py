@@ -70,6 +70,19 @@ def test_bound_statements(statement: dict[str, Any]) -> None:
         # only some resources carry the variable
         {"Action": "s3:GetObject", "Resource": [f"arn:aws:s3:::pool/{VAR}/*", "arn:aws:s3:::shared/*"]},
         {"Action": "s3:GetObject", "NotResource": f"arn:aws:s3:::pool/{VAR}/*"},
+        # ForAllValues holds for a Scan, which names no key
+        {
+            "Action": ["dynamodb:Query", "dynamodb:Scan"],
+            "Resource": "*",
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [VAR]}},
+        },
+        {
+            "Action": "dynamodb:*",
+            "Resource": "*",
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [VAR]}},
+        },
+        # a single-valued operator on the multi-valued LeadingKeys
+        {"Action": "dynamodb:Query", "Resource": "*", "Condition": {"StringEquals": {"dynamodb:LeadingKeys": [VAR]}}},
         # the condition names another tag key
         {"Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/team": VAR}}},
         # a key that says nothing about the target
