@@ -61,6 +61,8 @@ _FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"facts\.(?:network_policy_count|default_deny_ingress|default_deny_egress)"), ("k8s.network_policy",)),
     (re.compile(r"facts\.has_resource_quota"), ("k8s.resource_quota",)),
     (re.compile(r"facts\.has_limit_range"), ("k8s.limit_range",)),
+    # A role's attached customer-managed policies are judged from the aws.iam.policy documents.
+    (re.compile(r"facts\.abac_"), ("aws.iam.policy",)),
     (re.compile(r"facts\.pod_scopes"), ("k8s.namespace", "k8s.workload")),
     *((re.compile(rf"facts\.{fact}\b"), types) for fact, types in AWS_REACH_FACT_SOURCES.items()),
     (

@@ -208,6 +208,21 @@ TYPES: dict[str, ResourceType] = {
             allows_full_admin="bool: a statement allows Action '*' on Resource '*'",
         ),
         _t(
+            "aws.iam.role",
+            "IAM role (global); uid = its ARN. Tags are the role's own (ListRoleTags)",
+            role_name="string",
+            arn="ARN",
+            path="string, e.g. '/' or '/aws-service-role/…' for service-linked roles",
+            create_date="timestamp",
+            trust_policy="the trust (assume-role) policy document (map)",
+            trust_principals="sorted list of 'Type:value' for each principal an Allow statement of the trust "
+            "policy names ('Service:lambda.amazonaws.com', 'AWS:<arn>', 'Federated:<provider>'), or '*'",
+            trust_allows_tag_session="bool: an Allow statement of the trust policy admits sts:TagSession "
+            "(conditions not weighed)",
+            inline_policies="list of {name, document (map)} sorted by name",
+            attached_policies="sorted list of attached managed policy ARNs (documents: aws.iam.policy)",
+        ),
+        _t(
             "aws.cloudtrail.trail",
             "CloudTrail trail (collected in its home region)",
             trail_arn="ARN",

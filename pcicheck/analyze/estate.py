@@ -10,6 +10,7 @@ from pcicheck.analyze.k8s_segmentation import segmentation_facts
 from pcicheck.analyze.namespaces import namespace_facts, node_facts
 from pcicheck.analyze.references import cluster_links, reference_facts
 from pcicheck.analyze.scope import scope_facts
+from pcicheck.analyze.tenancy import abac_facts
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
 
@@ -67,6 +68,7 @@ def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig
         node_facts(resources, scopes),
         reach_facts(resources, scopes),
         segmentation_facts(resources, scopes, scope.tenant_tag),
+        abac_facts(resources, scope.tenant_tag),
     ):
         for uid, values in derived.items():
             facts[uid].update(values)

@@ -26,6 +26,7 @@ SERVICE_MODULES = (
     "s3",
     "kms",
     "iam",
+    "iam_roles",
     "ec2",
     "rds",
     "cloudtrail",

@@ -1,0 +1,133 @@
+"""IAM roles (aws.iam.role): who may assume each role, and the permission policies it carries.
+
+ListRoles gives each role with its trust policy; ListRolePolicies + GetRolePolicy its inline policy
+documents; ListAttachedRolePolicies the ARNs of its managed policies; ListRoleTags its tags (the
+tenant tag decides tenant scope). Managed policy documents are not read here: the iam collector
+already reads every customer-managed one into aws.iam.policy, and the analyze stage joins them.
+
+An inline policy document that could not be read leaves `inline_policies` absent, never a shorter
+list: a missing statement could be the one that grants untagged access.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import (
+    FAILED,
+    CollectContext,
+    ResourceReads,
+    ServiceSpec,
+    iso,
+    name_from_tags,
+    tag_map,
+)
+from pcicheck.collect.aws.services.iam import _as_list, _decode
+from pcicheck.model import Resource
+
+TYPE = "aws.iam.role"
+TAG_SESSION = "sts:tagsession"
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action globbing: case-insensitive, '*' for any run of characters, '?' for one."""
+    return fnmatch.fnmatchcase(action.casefold(), pattern.casefold())
+
+
+def statement_allows(statement: Any, action: str) -> bool:
+    """An Allow statement whose Action (or NotAction) admits `action`. Conditions are not weighed."""
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return False
+    if "NotAction" in statement:
+        return not any(action_matches(str(p), action) for p in _as_list(statement["NotAction"]))
+    return any(action_matches(str(p), action) for p in _as_list(statement.get("Action")))
+
+
+def trust_principals(document: dict[str, Any]) -> list[str]:
+    """'Type:value' for every principal an Allow statement of the trust policy names, e.g.
+    'Service:lambda.amazonaws.com', 'AWS:arn:aws:iam::111122223333:root', or '*' for anyone."""
+    found: set[str] = set()
+    for statement in _as_list(document.get("Statement")):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if principal == "*":
+            found.add("*")
+        elif isinstance(principal, dict):
+            for kind, values in principal.items():
+                found.update(f"{kind}:{value}" for value in _as_list(values))
+    return sorted(found)
+
+
+def allows_tag_session(document: dict[str, Any]) -> bool:
+    return any(statement_allows(s, TAG_SESSION) for s in _as_list(document.get("Statement")))
+
+
+def _inline_policies(reads: ResourceReads, iam: Any, role_name: str) -> Any:
+    """[{name, document}] sorted by name; FAILED if the listing or any one document failed."""
+    names = reads.all_pages(iam, "list_role_policies", "PolicyNames", ("inline_policies",), RoleName=role_name)
+    if names is FAILED:
+        return FAILED
+    policies: list[dict[str, Any]] = []
+    for policy_name in sorted(str(n) for n in names):
+        got = reads.get(iam, "get_role_policy", ("inline_policies",), RoleName=role_name, PolicyName=policy_name)
+        if got is FAILED:
+            return FAILED
+        policies.append({"name": policy_name, "document": _decode(got.get("PolicyDocument"))})
+    return policies
+
+
+def _role(ctx: CollectContext, iam: Any, role: dict[str, Any]) -> Resource:
+    name = str(role["RoleName"])
+    arn = str(role["Arn"])
+    reads = ResourceReads(ctx, arn, TYPE, {ctx.action(iam, "list_roles")})
+    trust = _decode(role.get("AssumeRolePolicyDocument"))
+    attributes: dict[str, Any] = {
+        "role_name": name,
+        "arn": arn,
+        "path": str(role.get("Path") or "/"),
+        "create_date": iso(role.get("CreateDate")),
+        "trust_policy": trust,
+        "trust_principals": trust_principals(trust),
+        "trust_allows_tag_session": allows_tag_session(trust),
+        "inline_policies": _inline_policies(reads, iam, name),
+    }
+    attached = reads.all_pages(
+        iam, "list_attached_role_policies", "AttachedPolicies", ("attached_policies",), RoleName=name
+    )
+    attributes["attached_policies"] = attached if attached is FAILED else sorted(str(p["PolicyArn"]) for p in attached)
+    tag_list = reads.all_pages(iam, "list_role_tags", "Tags", ("tags",), RoleName=name)
+    tags = {} if tag_list is FAILED else tag_map(tag_list)
+    return ctx.resource(
+        type=TYPE,
+        uid=arn,
+        name=name_from_tags(tags, name),
+        attributes=attributes,
+        tags=tags,
+        region="",
+        source=reads.source,
+    )
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    iam = ctx.client()
+    for role in ctx.pages(iam, "list_roles", "Roles"):
+        yield _role(ctx, iam, role)
+
+
+SPEC = ServiceSpec(
+    name="iam.roles",
+    client="iam",
+    regional=False,
+    resource_types=(TYPE,),
+    permissions=(
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "iam:ListRoleTags",
+        "iam:ListRoles",
+    ),
+    collect=collect,
+)
