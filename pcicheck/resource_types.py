@@ -181,6 +181,7 @@ TYPES: dict[str, ResourceType] = {
             security_groups="list of sg ids",
             port="int or null",
             ca_certificate_identifier="string or null",
+            master_username="string: the master (administrator) user name; for Aurora, the cluster's",
         ),
         _t(
             "aws.iam.user",
