@@ -43,6 +43,8 @@ TYPES: dict[str, ResourceType] = {
             "restrict_public_buckets} or null when not configured",
             root_mfa_enabled="bool: the root user has an MFA device (IAM account summary AccountMFAEnabled)",
             root_access_keys_present="bool: the root user has access keys (AccountAccessKeysPresent)",
+            root_virtual_mfa="bool: a virtual (authenticator app) MFA device is assigned to the root user "
+            "(ListVirtualMFADevices; only serial numbers and assigned users are read)",
         ),
         _t(
             "aws.region",
