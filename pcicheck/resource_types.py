@@ -67,6 +67,12 @@ TYPES: dict[str, ResourceType] = {
             versioning="'Enabled'|'Suspended'|'Disabled'",
             mfa_delete="bool",
             logging_target="target bucket name or null when server access logging is off",
+            replication="list of rules {id (string|null), enabled (bool), whole_bucket (bool: no prefix, tag or "
+            "size filter), destination_bucket (bucket ARN), destination_account (account id|null)}, or null "
+            "when the bucket has no replication configuration",
+            lifecycle="list of rules {id (string|null), enabled (bool), whole_bucket (bool: no prefix, tag or size "
+            "filter), expiration_days (int|null: current objects expire after N days), noncurrent_expiration_days "
+            "(int|null)}, or null when the bucket has no lifecycle configuration",
         ),
         _t(
             "aws.kms.key",
