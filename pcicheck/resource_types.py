@@ -229,6 +229,11 @@ TYPES: dict[str, ResourceType] = {
             s3_bucket="string",
             cloudwatch_logs_log_group_arn="ARN or null",
             include_global_service_events="bool",
+            s3_data_events="null when the trail records no S3 object-level data events, else map {all_buckets "
+            "(bool: reads and writes of every object in every bucket, nothing excluded), reads and writes (lists "
+            "of {prefix (object-ARN prefix; 'arn:aws:s3:::' is every bucket), excluding (object-ARN prefixes left "
+            "out)}), partial_selectors (int: selectors that record S3 object events only for some event names, "
+            "identities or exact keys; they add no prefix)}; absent when the selectors could not be read or judged",
         ),
         _t(
             "aws.apigateway.method",
