@@ -43,6 +43,8 @@ TYPES: dict[str, ResourceType] = {
             "restrict_public_buckets} or null when not configured",
             root_mfa_enabled="bool: the root user has an MFA device (IAM account summary AccountMFAEnabled)",
             root_access_keys_present="bool: the root user has access keys (AccountAccessKeysPresent)",
+            root_virtual_mfa="bool: a virtual (authenticator app) MFA device is assigned to the root user "
+            "(ListVirtualMFADevices; only serial numbers and assigned users are read)",
         ),
         _t(
             "aws.region",
@@ -65,6 +67,12 @@ TYPES: dict[str, ResourceType] = {
             versioning="'Enabled'|'Suspended'|'Disabled'",
             mfa_delete="bool",
             logging_target="target bucket name or null when server access logging is off",
+            replication="list of rules {id (string|null), enabled (bool), whole_bucket (bool: no prefix, tag or "
+            "size filter), destination_bucket (bucket ARN), destination_account (account id|null)}, or null "
+            "when the bucket has no replication configuration",
+            lifecycle="list of rules {id (string|null), enabled (bool), whole_bucket (bool: no prefix, tag or size "
+            "filter), expiration_days (int|null: current objects expire after N days), noncurrent_expiration_days "
+            "(int|null)}, or null when the bucket has no lifecycle configuration",
         ),
         _t(
             "aws.kms.key",
@@ -181,6 +189,7 @@ TYPES: dict[str, ResourceType] = {
             security_groups="list of sg ids",
             port="int or null",
             ca_certificate_identifier="string or null",
+            master_username="string: the master (administrator) user name; for Aurora, the cluster's",
         ),
         _t(
             "aws.iam.user",
@@ -235,6 +244,11 @@ TYPES: dict[str, ResourceType] = {
             s3_bucket="string",
             cloudwatch_logs_log_group_arn="ARN or null",
             include_global_service_events="bool",
+            s3_data_events="null when the trail records no S3 object-level data events, else map {all_buckets "
+            "(bool: reads and writes of every object in every bucket, nothing excluded), reads and writes (lists "
+            "of {prefix (object-ARN prefix; 'arn:aws:s3:::' is every bucket), excluding (object-ARN prefixes left "
+            "out)}), partial_selectors (int: selectors that record S3 object events only for some event names, "
+            "identities or exact keys; they add no prefix)}; absent when the selectors could not be read or judged",
         ),
         _t(
             "aws.apigateway.method",

@@ -389,9 +389,15 @@ def test_account_without_password_policy_or_public_access_block(aws: Any) -> Non
         "s3_public_access_block": None,
         "root_mfa_enabled": False,
         "root_access_keys_present": False,
+        "root_virtual_mfa": False,
     }
     assert set(resource.attributes) == set(TYPES["aws.account"].attributes)
-    assert resource.source == ("iam:GetAccountPasswordPolicy", "iam:GetAccountSummary", "s3:GetPublicAccessBlock")
+    assert resource.source == (
+        "iam:GetAccountPasswordPolicy",
+        "iam:GetAccountSummary",
+        "iam:ListVirtualMFADevices",
+        "s3:GetPublicAccessBlock",
+    )
 
 
 def test_account_with_password_policy_and_public_access_block(client: Any, aws: Any) -> None:
@@ -441,6 +447,7 @@ def test_account_with_password_policy_and_public_access_block(client: Any, aws: 
         },
         "root_mfa_enabled": False,
         "root_access_keys_present": False,
+        "root_virtual_mfa": False,
     }
 
 
@@ -496,6 +503,90 @@ def test_account_permissions_are_the_iam_actions() -> None:
     assert account.SPEC.permissions == (
         "iam:GetAccountPasswordPolicy",
         "iam:GetAccountSummary",
+        "iam:ListVirtualMFADevices",
         "s3:GetAccountPublicAccessBlock",
     )
-    assert set(account.ACTIONS) == {"iam:GetAccountPasswordPolicy", "iam:GetAccountSummary", "s3:GetPublicAccessBlock"}
+    assert set(account.ACTIONS) == {
+        "iam:GetAccountPasswordPolicy",
+        "iam:GetAccountSummary",
+        "iam:ListVirtualMFADevices",
+        "s3:GetPublicAccessBlock",
+    }
+
+
+ROOT_DEVICE = f"arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device"
+SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _root_enrolled(parsed: dict[str, Any], **_: Any) -> None:
+    """What moto cannot hold: MFA on the root user (AccountMFAEnabled) ..."""
+    parsed["SummaryMap"]["AccountMFAEnabled"] = 1
+
+
+def _root_virtual_device(parsed: dict[str, Any], **_: Any) -> None:
+    """... and a virtual device assigned to it, answered with a seed as a defensive worst case."""
+    parsed["VirtualMFADevices"].append(
+        {
+            "SerialNumber": ROOT_DEVICE,
+            "Base32StringSeed": SEED.encode(),
+            "QRCodePNG": b"\x89PNG-not-a-real-image",
+            "User": {"Arn": f"arn:aws:iam::{ACCOUNT}:root", "UserId": ACCOUNT, "UserName": "", "Path": "/"},
+            "EnableDate": datetime(2024, 1, 1, tzinfo=UTC),
+        }
+    )
+
+
+def test_root_with_a_virtual_device_is_seen_and_no_seed_is_kept(client: Any, aws: Any) -> None:
+    # A user's assigned virtual device (moto's answer carries its seed) is not the root's.
+    seed_estate(client)
+    [resource], ctx = run_with_hooks(
+        aws,
+        account.SPEC,
+        {
+            "after-call.iam.GetAccountSummary": _root_enrolled,
+            "after-call.iam.ListVirtualMFADevices": _root_virtual_device,
+        },
+    )
+    assert ctx.errors == []
+    assert resource.attributes["root_mfa_enabled"] is True
+    assert resource.attributes["root_virtual_mfa"] is True
+    dumped = json.dumps(resource.attributes, default=str)
+    assert SEED not in dumped and "PNG" not in dumped and ROOT_DEVICE not in dumped
+
+
+def test_only_a_users_virtual_device_is_not_the_roots(client: Any, aws: Any) -> None:
+    seed_estate(client)
+    listed: list[dict[str, Any]] = []
+
+    def keep(parsed: dict[str, Any], **_: Any) -> None:
+        listed.extend(parsed["VirtualMFADevices"])
+
+    [resource], ctx = run_with_hooks(aws, account.SPEC, {"after-call.iam.ListVirtualMFADevices": keep})
+    assert ctx.errors == []
+    assert [d["User"]["UserName"] for d in listed] == ["bob"]  # the listing did see a device
+    assert "Base32StringSeed" in listed[0]  # moto answers with the seed: the worst case is exercised
+    assert resource.attributes["root_virtual_mfa"] is False
+
+
+def test_root_virtual_mfa_found_by_user_arn_alone() -> None:
+    devices = [
+        {"SerialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/my-phone", "User": {"Arn": f"arn:aws:iam::{ACCOUNT}:root"}}
+    ]
+    assert account._root_virtual_mfa(devices) is True
+    assert devices == []  # the entries are dropped once judged
+    assert account._root_virtual_mfa([{"SerialNumber": ROOT_DEVICE}]) is True
+    assert account._root_virtual_mfa([{"SerialNumber": "x", "User": {"Arn": user_arn("root-admin")}}]) is False
+
+
+def test_virtual_mfa_listing_denied_leaves_it_unknown(aws: Any) -> None:
+    [resource], ctx = run_with_hooks(
+        aws, account.SPEC, {"before-parameter-build.iam.ListVirtualMFADevices": deny("ListVirtualMFADevices")}
+    )
+    assert "root_virtual_mfa" not in resource.attributes
+    assert resource.attributes["root_mfa_enabled"] is False
+    [error] = ctx.errors
+    assert (error.attributes, error.operation, error.code) == (
+        ("root_virtual_mfa",),
+        "ListVirtualMFADevices",
+        "AccessDenied",
+    )

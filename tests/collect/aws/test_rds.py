@@ -88,6 +88,7 @@ def test_rds_instances_hardened_vs_public(client: Any, run_service: Any) -> None
         "security_groups": [seeded["sg"]],
         "port": 5432,
         "ca_certificate_identifier": "rds-ca-default",
+        "master_username": "app",
     }
 
     public = by_id["reporting"]
@@ -112,6 +113,7 @@ def test_rds_instances_hardened_vs_public(client: Any, run_service: Any) -> None
         "subnet_ids": [],
         "port": 3306,
         "ca_certificate_identifier": "rds-ca-default",
+        "master_username": "admin",
     }
 
     assert set(TYPES["aws.rds.instance"].attributes) == set(hardened.attributes)
@@ -123,3 +125,23 @@ def test_rds_empty_region(run_service: Any) -> None:
     resources, errors, calls = run_service(SPEC, REGION)
     assert (resources, errors) == ([], [])
     assert calls == {"rds:DescribeDBInstances": 1}
+
+
+def test_aurora_member_reports_its_clusters_master_user(client: Any, run_service: Any) -> None:
+    """Aurora clusters are judged through their instances: each carries the cluster's master user."""
+    rds = client("rds", REGION)
+    rds.create_db_cluster(
+        DBClusterIdentifier="ledger",
+        Engine="aurora-postgresql",
+        MasterUsername="postgres",
+        MasterUserPassword="not-a-real-password",
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="ledger-1",
+        DBInstanceClass="db.r6g.large",
+        Engine="aurora-postgresql",
+        DBClusterIdentifier="ledger",
+    )
+    [member], errors, _ = run_service(SPEC, REGION)
+    assert errors == []
+    assert member.attributes["master_username"] == "postgres"

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pcicheck.collect.aws.interface import CollectContext
-from pcicheck.collect.aws.services.s3 import ACTIONS, SPEC, denies_insecure_transport
+from pcicheck.collect.aws.services.s3 import ACTIONS, SPEC, _whole_bucket, denies_insecure_transport
 from pcicheck.resource_types import TYPES
 
 ACCOUNT = "123456789012"
@@ -85,6 +85,8 @@ def test_unconfigured_bucket_reads_as_null_not_absent(client: Any, run_service: 
         "versioning": "Disabled",
         "mfa_delete": False,
         "logging_target": None,
+        "replication": None,
+        "lifecycle": None,
     }
     assert set(bucket.attributes) == set(TYPES["aws.s3.bucket"].attributes)
     # No policy: S3's policy-status call is skipped rather than asked to confirm there is none.
@@ -92,9 +94,11 @@ def test_unconfigured_bucket_reads_as_null_not_absent(client: Any, run_service: 
     assert bucket.source == (
         "s3:GetBucketAcl",
         "s3:GetBucketEncryption",
+        "s3:GetBucketLifecycleConfiguration",
         "s3:GetBucketLocation",
         "s3:GetBucketLogging",
         "s3:GetBucketPolicy",
+        "s3:GetBucketReplication",
         "s3:GetBucketTagging",
         "s3:GetBucketVersioning",
         "s3:GetPublicAccessBlock",
@@ -164,10 +168,150 @@ def test_configured_bucket_in_its_own_region(client: Any, aws: Any) -> None:
         "versioning": "Enabled",
         "mfa_delete": False,
         "logging_target": "logs",
+        "replication": None,
+        "lifecycle": None,
     }
     assert "s3:GetBucketPolicyStatus" in cards.source
     # Listing and locating go through the scan's own client; per-bucket reads through the bucket's region.
     assert made == [("s3", "us-east-1"), ("s3", "eu-west-2")]
+
+
+def test_replication_and_lifecycle_rules(client: Any, run_service: Any) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="vault")
+    replica = client("s3", "eu-west-1")
+    replica.create_bucket(Bucket="vault-replica", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    for name, c in (("vault", s3), ("vault-replica", replica)):
+        c.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_replication(
+        Bucket="vault",
+        ReplicationConfiguration={
+            "Role": f"arn:aws:iam::{ACCOUNT}:role/replication",
+            "Rules": [
+                {
+                    "ID": "everything",
+                    "Priority": 1,
+                    "Status": "Enabled",
+                    "Filter": {},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": "arn:aws:s3:::vault-replica", "Account": ACCOUNT},
+                },
+                {
+                    "ID": "reports-only",
+                    "Priority": 2,
+                    "Status": "Disabled",
+                    "Filter": {"Prefix": "reports/"},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": "arn:aws:s3:::vault-replica"},
+                },
+            ],
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="vault",
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "retention",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Expiration": {"Days": 400},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                },
+                {"ID": "tmp", "Status": "Disabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 1}},
+                {
+                    "ID": "archive",
+                    "Status": "Enabled",
+                    "Filter": {"Tag": {"Key": "class", "Value": "archive"}},
+                    "Expiration": {"Date": datetime(2030, 1, 1, tzinfo=UTC)},
+                },
+            ]
+        },
+    )
+
+    resources, errors, _ = run_service(SPEC)
+
+    assert errors == []
+    vault = by_name(resources)["vault"]
+    assert vault.attributes["replication"] == [
+        {
+            "id": "everything",
+            "enabled": True,
+            "whole_bucket": True,
+            "destination_bucket": "arn:aws:s3:::vault-replica",
+            "destination_account": ACCOUNT,
+        },
+        {
+            "id": "reports-only",
+            "enabled": False,
+            "whole_bucket": True,  # moto answers every replication rule with an empty filter
+            "destination_bucket": "arn:aws:s3:::vault-replica",
+            "destination_account": None,
+        },
+    ]
+    assert vault.attributes["lifecycle"] == [
+        {
+            "id": "retention",
+            "enabled": True,
+            "whole_bucket": True,
+            "expiration_days": 400,
+            "noncurrent_expiration_days": 30,
+        },
+        {
+            "id": "tmp",
+            "enabled": False,
+            "whole_bucket": False,
+            "expiration_days": 1,
+            "noncurrent_expiration_days": None,
+        },
+        {
+            "id": "archive",
+            "enabled": True,
+            "whole_bucket": False,
+            "expiration_days": None,
+            "noncurrent_expiration_days": None,
+        },
+    ]
+    assert "s3:GetBucketReplication" in vault.source
+    replica_bucket = by_name(resources)["vault-replica"]
+    assert (replica_bucket.region, replica_bucket.attributes["replication"]) == ("eu-west-1", None)
+
+
+@pytest.mark.parametrize(
+    ("rule", "whole"),
+    [
+        ({}, True),
+        ({"Filter": {}}, True),
+        ({"Filter": {"Prefix": ""}}, True),
+        ({"Prefix": ""}, True),
+        ({"Prefix": "logs/"}, False),
+        ({"Filter": {"Prefix": "reports/"}}, False),
+        ({"Filter": {"Tag": {"Key": "class", "Value": "pan"}}}, False),
+        ({"Filter": {"And": {"Prefix": "", "Tags": [{"Key": "k", "Value": "v"}]}}}, False),
+        ({"Filter": {"And": {"Prefix": "", "ObjectSizeLessThan": 10}}}, False),
+        ({"Filter": {"ObjectSizeGreaterThan": 0}}, False),
+    ],
+)
+def test_whole_bucket_rules(rule: dict[str, Any], whole: bool) -> None:
+    assert _whole_bucket(rule) is whole
+
+
+def test_denied_replication_and_lifecycle_reads_are_absent(client: Any, aws: Any) -> None:
+    client("s3").create_bucket(Bucket="closed")
+
+    def deny(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetBucketReplication")
+
+    [bucket], ctx, _ = run_with_hooks(
+        aws,
+        {"before-call.s3.GetBucketReplication": deny, "before-call.s3.GetBucketLifecycleConfiguration": deny},
+    )
+
+    assert not {"replication", "lifecycle"} & set(bucket.attributes)
+    assert sorted((e.attributes, e.operation) for e in ctx.errors) == [
+        (("lifecycle",), "GetBucketLifecycleConfiguration"),
+        (("replication",), "GetBucketReplication"),
+    ]
 
 
 def test_public_bucket(client: Any, run_service: Any) -> None:
@@ -318,6 +462,7 @@ def test_permissions_cover_every_call(client: Any, run_service: Any) -> None:
     assert "s3:ListAllMyBuckets" in SPEC.permissions
     assert "s3:GetEncryptionConfiguration" in SPEC.permissions
     assert "s3:GetBucketPublicAccessBlock" in SPEC.permissions
+    assert {"s3:GetReplicationConfiguration", "s3:GetLifecycleConfiguration"} <= set(SPEC.permissions)
 
 
 def test_creation_date_is_iso_utc(client: Any, run_service: Any) -> None:

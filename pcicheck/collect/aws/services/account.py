@@ -1,5 +1,6 @@
 """Account-wide settings (aws.account): the IAM password policy, S3 Block Public Access and, from
-the IAM account summary, whether the root user has MFA and access keys.
+the IAM account summary, whether the root user has MFA and access keys; from the list of virtual
+MFA devices, whether the root user's MFA is a virtual one.
 
 One resource per account, with region '' because neither setting belongs to a region.
 """
@@ -20,6 +21,7 @@ TYPE = "aws.account"
 ACTIONS: dict[str, str] = {
     "iam:GetAccountPasswordPolicy": "iam:GetAccountPasswordPolicy",
     "iam:GetAccountSummary": "iam:GetAccountSummary",
+    "iam:ListVirtualMFADevices": "iam:ListVirtualMFADevices",
     "s3:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
 }
 
@@ -30,6 +32,11 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     iam = ctx.client("iam")
     policy = reads.get(iam, "get_account_password_policy", ("password_policy",), absent=("NoSuchEntity",))
     summary = reads.get(iam, "get_account_summary", _ROOT)
+    root_virtual = _root_virtual_mfa(
+        reads.all_pages(
+            iam, "list_virtual_mfa_devices", "VirtualMFADevices", ("root_virtual_mfa",), AssignmentStatus="Assigned"
+        )
+    )
     s3control = ctx.client("s3control")
     pab = reads.get(
         s3control,
@@ -47,6 +54,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             "password_policy": policy if policy is FAILED else _password_policy(policy),
             "s3_public_access_block": pab if pab is FAILED else public_access_block(pab),
             **_root(summary),
+            "root_virtual_mfa": root_virtual,
         },
         region="",
         source=reads.source,
@@ -69,6 +77,23 @@ def _root(summary: Any) -> dict[str, Any]:
         if "AccountAccessKeysPresent" in counts
         else FAILED,
     }
+
+
+# The name AWS gives the device when the root user enrols an authenticator app from the console.
+_ROOT_DEVICE_SUFFIX = ":mfa/root-account-mfa-device"
+
+
+def _root_virtual_mfa(devices: Any) -> Any:
+    """Whether an assigned virtual MFA device belongs to the root user.
+
+    ListVirtualMFADevices does not return device seeds (only CreateVirtualMFADevice does), but its
+    entries share a shape with fields that can hold them; only the serial number and the assigned
+    user's ARN are looked at, and the entries are dropped here, so nothing else reaches a snapshot."""
+    if devices is FAILED:
+        return FAILED
+    refs = [(str(d.get("SerialNumber") or ""), str((d.get("User") or {}).get("Arn") or "")) for d in devices]
+    devices.clear()
+    return any(user.endswith(":root") or serial.endswith(_ROOT_DEVICE_SUFFIX) for serial, user in refs)
 
 
 def _password_policy(response: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,4 +1,7 @@
-"""RDS DB instances: one DescribeDBInstances listing carries every attribute, tags included."""
+"""RDS DB instances: one DescribeDBInstances listing carries every attribute, tags included.
+
+Aurora clusters are not a resource of their own here: each Aurora DB instance carries its
+cluster's settings that the controls judge (the master user name among them)."""
 
 from __future__ import annotations
 
@@ -57,6 +60,8 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 ],
                 "port": _port(db),
                 "ca_certificate_identifier": db.get("CACertificateIdentifier"),
+                # A user name, not a credential; Aurora members report their cluster's master user.
+                "master_username": _opt(db, "MasterUsername"),
             },
             source=source,
         )

@@ -37,6 +37,8 @@ ACTIONS: dict[str, str] = {
     "s3:GetBucketVersioning": "s3:GetBucketVersioning",
     "s3:GetBucketLogging": "s3:GetBucketLogging",
     "s3:GetBucketTagging": "s3:GetBucketTagging",
+    "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
+    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
 }
 
 _PUBLIC_GRANTEES = frozenset(
@@ -127,6 +129,24 @@ def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
         logging if logging is FAILED else (logging.get("LoggingEnabled") or {}).get("TargetBucket")
     )
 
+    replication = reads.get(
+        regional,
+        "get_bucket_replication",
+        ("replication",),
+        absent=("ReplicationConfigurationNotFoundError",),
+        Bucket=name,
+    )
+    attributes["replication"] = replication if replication is FAILED else _replication(replication)
+
+    lifecycle = reads.get(
+        regional,
+        "get_bucket_lifecycle_configuration",
+        ("lifecycle",),
+        absent=("NoSuchLifecycleConfiguration",),
+        Bucket=name,
+    )
+    attributes["lifecycle"] = lifecycle if lifecycle is FAILED else _lifecycle(lifecycle)
+
     # Tags decide CDE scope and tenancy, so an unreadable tag set is recorded, not taken as none.
     tagging = reads.get(regional, "get_bucket_tagging", ("tags",), absent=("NoSuchTagSet",), Bucket=name)
     tags = {} if not tagging else tag_map(tagging.get("TagSet"))
@@ -162,6 +182,56 @@ def _encryption(response: dict[str, Any] | None) -> dict[str, Any] | None:
                 "bucket_key_enabled": bool(rule.get("BucketKeyEnabled", False)),
             }
     return None
+
+
+def _whole_bucket(rule: dict[str, Any]) -> bool:
+    """A replication or lifecycle rule applies to every object only when nothing narrows it: no key
+    prefix (the legacy top-level one or the filter's), no tag and no object-size bound."""
+    if rule.get("Prefix"):
+        return False
+    filt = rule.get("Filter") or {}
+    for part in (filt, filt.get("And") or {}):
+        if part.get("Prefix") or part.get("Tag") or part.get("Tags"):
+            return False
+        if part.get("ObjectSizeGreaterThan") is not None or part.get("ObjectSizeLessThan") is not None:
+            return False
+    return True
+
+
+def _replication(response: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    if response is None:
+        return None
+    rules = (response.get("ReplicationConfiguration") or {}).get("Rules") or []
+    return [
+        {
+            "id": rule.get("ID") or None,
+            "enabled": rule.get("Status") == "Enabled",
+            "whole_bucket": _whole_bucket(rule),
+            "destination_bucket": (rule.get("Destination") or {}).get("Bucket") or None,
+            "destination_account": (rule.get("Destination") or {}).get("Account") or None,
+        }
+        for rule in rules
+    ]
+
+
+def _days(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and value > 0 else None
+
+
+def _lifecycle(response: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    if response is None:
+        return None
+    return [
+        {
+            "id": rule.get("ID") or None,
+            "enabled": rule.get("Status") == "Enabled",
+            "whole_bucket": _whole_bucket(rule),
+            # A date-based expiration is a one-off cut-off, not a retention period: it is not recorded.
+            "expiration_days": _days((rule.get("Expiration") or {}).get("Days")),
+            "noncurrent_expiration_days": _days((rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")),
+        }
+        for rule in response.get("Rules") or ()
+    ]
 
 
 def public_access_block(response: dict[str, Any] | None) -> dict[str, bool] | None:
