@@ -31,6 +31,7 @@ _PREFIX = {
     "apigatewayv2": "apigateway",
     "efs": "elasticfilesystem",
     "opensearch": "es",
+    "resourcegroupstaggingapi": "tag",
 }
 
 

@@ -46,6 +46,8 @@ SERVICE_MODULES = (
     "rds_snapshots",
     "dynamodb",
     "sqs",
+    "cloudwatch",
+    "tagging",
     "config",
 )
 MAX_WORKERS = 16
