@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pcicheck.model import Resource
@@ -82,36 +82,43 @@ def _topic_reached(topic: Resource | None) -> bool | None:
     return None if count is None else count > 0
 
 
+def _sns_actions(alarm: Resource) -> list[str]:
+    """The SNS topics an alarm notifies; none when its actions are disabled."""
+    if not alarm.attributes.get("actions_enabled"):
+        return []
+    actions = [str(a) for a in alarm.attributes.get("alarm_actions") or ()]
+    return [a for a in actions if a.startswith("arn:") and a.split(":")[2:3] == ["sns"]]
+
+
+def _candidates(
+    trails: list[Resource], filters: dict[str, list[Resource]], alarms: dict[tuple[str, str, str], list[Resource]]
+) -> Iterator[tuple[Resource, Resource, Resource, str]]:
+    """Every (trail, filter, alarm, topic ARN) joined by log group, metric and alarm action."""
+    for trail in trails:
+        for f in filters.get(_group_arn(trail.attributes.get("cloudwatch_logs_log_group_arn")), ()):
+            for metric in f.attributes.get("metric_transformations") or ():
+                for alarm in alarms.get((f.region, str(metric.get("namespace")), str(metric.get("name"))), ()):
+                    for topic in _sns_actions(alarm):
+                        yield trail, f, alarm, topic
+
+
 def _account_chains(
     trails: list[Resource],
     filters: dict[str, list[Resource]],
     alarms: dict[tuple[str, str, str], list[Resource]],
     topics: dict[str, Resource],
 ) -> list[str] | None:
-    chains: list[str] = []
+    """The complete chains, one line each; None when none is complete but one might be (unread links)."""
+    chains: set[str] = set()
     unknown = False
-    for trail in trails:
-        trail_ok = _trail_ok(trail)
-        if trail_ok is False:
-            continue
-        for f in filters.get(_group_arn(trail.attributes.get("cloudwatch_logs_log_group_arn")), ()):
-            for metric in f.attributes.get("metric_transformations") or ():
-                for alarm in alarms.get((f.region, str(metric.get("namespace")), str(metric.get("name"))), ()):
-                    if not alarm.attributes.get("actions_enabled"):
-                        continue
-                    for action in alarm.attributes.get("alarm_actions") or ():
-                        if not str(action).startswith("arn:") or ":sns:" not in str(action):
-                            continue
-                        ok = _and(trail_ok, _topic_reached(topics.get(str(action))))
-                        if ok:
-                            chains.append(
-                                f"{trail.name} → {f.attributes.get('log_group_name')} → {f.name} → "
-                                f"{alarm.name} → {str(action).rsplit(':', 1)[-1]}"
-                            )
-                        elif ok is None:
-                            unknown = True
+    for trail, f, alarm, topic in _candidates(trails, filters, alarms):
+        ok = _and(_trail_ok(trail), _topic_reached(topics.get(topic)))
+        if ok:
+            name = topic.rsplit(":", 1)[-1]
+            chains.add(f"{trail.name} → {f.attributes.get('log_group_name')} → {f.name} → {alarm.name} → {name}")
+        unknown = unknown or ok is None
     if chains:
-        return sorted(set(chains))
+        return sorted(chains)
     return None if unknown else []
 
 
