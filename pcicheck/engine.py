@@ -19,6 +19,7 @@ import cel
 
 from pcicheck.analyze.aws_reach import FACT_SOURCES as AWS_REACH_FACT_SOURCES
 from pcicheck.analyze.estate import Estate
+from pcicheck.analyze.monitoring import FACT_SOURCES as MONITORING_FACT_SOURCES
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
 from pcicheck.resource_types import TYPES
 
@@ -65,6 +66,7 @@ _FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"facts\.abac_"), ("aws.iam.policy",)),
     (re.compile(r"facts\.pod_scopes"), ("k8s.namespace", "k8s.workload")),
     *((re.compile(rf"facts\.{fact}\b"), types) for fact, types in AWS_REACH_FACT_SOURCES.items()),
+    *((re.compile(rf"facts\.{fact}\b"), types) for fact, types in MONITORING_FACT_SOURCES.items()),
     (
         re.compile(
             r"facts\.(?:ingress_sources|non_cde_sources|other_tenant_sources|internet_ingress|internet_egress_cidrs"

@@ -8,9 +8,16 @@ from typing import Any
 
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
+from pcicheck.resource_types import TYPES
 
 # Attributes through which a resource sits inside a network container, nearest first.
 _PARENT_ATTRIBUTES = ("subnet_id", "vpc_id")
+TAG_VIEW = "aws.tagging.resource"
+# The types whose scope can come from a subnet or VPC rather than their own tags: a tag view inherits
+# it from them, so a scan judging tag views needs them collected too (collect/aws/plan.py).
+NETWORK_PLACED_TYPES = tuple(
+    sorted(t.name for t in TYPES.values() if t.name.startswith("aws.") and set(_PARENT_ATTRIBUTES) & set(t.attributes))
+)
 
 
 def _container_index(resources: Iterable[Resource]) -> dict[str, Resource]:
@@ -57,4 +64,22 @@ def scope_facts(resources: list[Resource], config: ScopeConfig) -> dict[str, dic
             if tenant is None and parent.tags.get(config.tenant_tag):
                 tenant = parent.tags[config.tenant_tag]
         facts[r.uid] = {"scope": scope, "scope_reason": reason, "tenant": tenant}
+    _inherit_for_tag_views(resources, facts)
     return facts
+
+
+def _inherit_for_tag_views(resources: list[Resource], facts: dict[str, dict[str, Any]]) -> None:
+    """A Tagging API record (aws.tagging.resource) carries only tags; when a collector also read the
+    resource itself (uid = the same ARN), that record's scope and tenant (which may come from its
+    subnet or VPC) are the tag view's too."""
+    for r in resources:
+        if r.type != TAG_VIEW:
+            continue
+        own = facts.get(str(r.attributes.get("arn")))
+        if own is None:
+            continue
+        mine = facts[r.uid]
+        if mine["scope"] != "cde" and own["scope"] == "cde":
+            mine["scope"], mine["scope_reason"] = "cde", own["scope_reason"]
+        if mine["tenant"] is None and own["tenant"]:
+            mine["tenant"] = own["tenant"]

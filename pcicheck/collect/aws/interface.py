@@ -36,6 +36,10 @@ class _Failed:
 FAILED: Any = _Failed()
 """Returned by `CollectContext.get` when the call failed and the failure was recorded."""
 
+# Services whose request-signing name is not their IAM action prefix (CloudWatch signs as
+# "monitoring", the Resource Groups Tagging API as "tagging").
+_IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -102,7 +106,8 @@ class CollectContext:
     @staticmethod
     def action(client: Any, operation: str) -> str:
         """'get_bucket_encryption' on an s3 client → 's3:GetBucketEncryption' (the IAM action)."""
-        prefix = client.meta.service_model.signing_name
+        signing = client.meta.service_model.signing_name
+        prefix = _IAM_PREFIX.get(signing, signing)
         op_name = client.meta.method_to_api_mapping.get(operation, operation)
         return f"{prefix}:{op_name}"
 

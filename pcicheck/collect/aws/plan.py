@@ -3,7 +3,8 @@
 A control reads its own `resource` type, the types it names in `resources("…")`, and the types the
 facts it reads are built from (the engine's `_FACT_SOURCES`, the same table that decides which
 listing failures make it `error`). CDE and tenant scope are inherited from subnets and VPCs, so any
-AWS control needs those two listings as well.
+AWS control needs those two listings as well; a control on Tagging API records (which inherit the
+scope of the collected record of the same ARN) needs every type that can sit in a subnet or VPC.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pcicheck.analyze.scope import NETWORK_PLACED_TYPES, TAG_VIEW
 from pcicheck.collect.aws.interface import ServiceSpec
 from pcicheck.engine import _FACT_SOURCES, _RESOURCES_CALL
 from pcicheck.model import Control
@@ -39,6 +41,8 @@ def needed_types(controls: Iterable[Control]) -> set[str]:
             continue
         text = "\n".join((c.where, c.assertion, *c.evidence))
         types.add(c.resource)
+        if c.resource == TAG_VIEW:
+            types.update(NETWORK_PLACED_TYPES)
         types.update(t for t in _RESOURCES_CALL.findall(text) if t.startswith("aws."))
         for pattern, sources in _FACT_SOURCES:
             if pattern.search(text):

@@ -33,6 +33,7 @@ _PREFIX = {
     "efs": "elasticfilesystem",
     "opensearch": "es",
     "emr": "elasticmapreduce",
+    "resourcegroupstaggingapi": "tag",
 }
 
 

@@ -54,6 +54,8 @@ SERVICE_MODULES = (
     "emr",
     "dms",
     "ec2_addresses",
+    "cloudwatch",
+    "tagging",
     "config",
 )
 MAX_WORKERS = 16

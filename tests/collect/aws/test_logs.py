@@ -1,10 +1,11 @@
-"""CloudWatch Logs collector against the moto server: retention and KMS key per log group."""
+"""CloudWatch Logs collector against the moto server: retention and KMS key per log group, and
+metric filters (their own spec, so a refused filter listing leaves the log groups read)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pcicheck.collect.aws.services.logs import SPEC
+from pcicheck.collect.aws.services.logs import SPEC, SPEC_METRIC_FILTERS
 from pcicheck.resource_types import TYPES
 
 REGION = "eu-west-1"
@@ -33,3 +34,33 @@ def test_log_groups(client: Any, run_service: Any) -> None:
     assert (debug["retention_days"], debug["kms_key_id"]) == (None, None)  # never expires, service key
     assert audit.source == ("logs:DescribeLogGroups",)
     assert set(calls) == set(SPEC.permissions)
+
+
+def test_metric_filters(client: Any, run_service: Any) -> None:
+    logs = client("logs", REGION)
+    logs.create_log_group(logGroupName="cloudtrail")
+    pattern = '{ $.userIdentity.type = "Root" }'
+    logs.put_metric_filter(
+        logGroupName="cloudtrail",
+        filterName="root-usage",
+        filterPattern=pattern,
+        metricTransformations=[{"metricName": "RootUsage", "metricNamespace": "CIS", "metricValue": "1"}],
+    )
+    resources, errors, calls = run_service(SPEC_METRIC_FILTERS, REGION)
+    assert errors == []
+    [root] = resources
+    group = f"arn:aws:logs:{REGION}:123456789012:log-group:cloudtrail"
+    assert (root.type, root.uid, root.name) == (
+        "aws.logs.metric_filter",
+        f"{group}:metric-filter:root-usage",
+        "root-usage",
+    )
+    assert root.attributes == {
+        "name": "root-usage",
+        "log_group_name": "cloudtrail",
+        "log_group_arn": group,
+        "filter_pattern": pattern,
+        "metric_transformations": [{"namespace": "CIS", "name": "RootUsage"}],
+    }
+    assert set(root.attributes) == set(TYPES["aws.logs.metric_filter"].attributes)
+    assert set(calls) == set(SPEC_METRIC_FILTERS.permissions)

@@ -1,17 +1,21 @@
-"""CloudWatch Logs log groups (aws.logs.log_group): retention and KMS encryption.
+"""CloudWatch Logs log groups (aws.logs.log_group): retention and KMS encryption; and metric filters
+(aws.logs.metric_filter): which log events become which CloudWatch metric.
 
 DescribeLogGroups alone carries both, so a log group is never half-read. Tags are not read:
-log groups are judged account-wide, not by CDE or tenant tag.
+log groups are judged account-wide, not by CDE or tenant tag. Metric filters have their own spec, so
+a refused DescribeMetricFilters leaves the log groups judged and only the filters unknown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
 from pcicheck.model import Resource
 
 TYPE = "aws.logs.log_group"
+METRIC_FILTER = "aws.logs.metric_filter"
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
@@ -46,3 +50,40 @@ SPEC = ServiceSpec(
     permissions=("logs:DescribeLogGroups",),
     collect=collect,
 )
+
+
+def _transformation(item: dict[str, Any]) -> dict[str, str]:
+    return {"namespace": str(item.get("metricNamespace", "")), "name": str(item.get("metricName", ""))}
+
+
+def collect_metric_filters(ctx: CollectContext) -> Iterator[Resource]:
+    logs = ctx.client()
+    listing = ctx.action(logs, "describe_metric_filters")
+    for item in ctx.pages(logs, "describe_metric_filters", "metricFilters"):
+        group, name = str(item["logGroupName"]), str(item["filterName"])
+        group_arn = f"arn:{ctx.partition}:logs:{ctx.region}:{ctx.account}:log-group:{group}"
+        # A filter has no ARN of its own; its name is unique within its log group.
+        yield ctx.resource(
+            type=METRIC_FILTER,
+            uid=f"{group_arn}:metric-filter:{name}",
+            name=name,
+            attributes={
+                "name": name,
+                "log_group_name": group,
+                "log_group_arn": group_arn,
+                "filter_pattern": str(item.get("filterPattern", "")),
+                "metric_transformations": [_transformation(t) for t in item.get("metricTransformations") or ()],
+            },
+            source={listing},
+        )
+
+
+SPEC_METRIC_FILTERS = ServiceSpec(
+    name="logs.metric_filters",
+    client="logs",
+    regional=True,
+    resource_types=(METRIC_FILTER,),
+    permissions=("logs:DescribeMetricFilters",),
+    collect=collect_metric_filters,
+)
+SPECS: tuple[ServiceSpec, ...] = (SPEC, SPEC_METRIC_FILTERS)
