@@ -46,6 +46,9 @@ SERVICE_MODULES = (
     "rds_snapshots",
     "dynamodb",
     "sqs",
+    "codebuild",
+    "wafv2",
+    "elasticache",
     "config",
 )
 MAX_WORKERS = 16
