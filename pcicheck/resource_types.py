@@ -650,6 +650,46 @@ TYPES: dict[str, ResourceType] = {
             create_time="timestamp or null",
         ),
         _t(
+            "aws.codebuild.project",
+            "CodeBuild project; uid = its ARN. No secret value is ever stored: names and booleans only",
+            name="project name",
+            arn="project ARN",
+            source_type="primary source type: 'GITHUB'|'BITBUCKET'|'CODECOMMIT'|'S3'|'CODEPIPELINE'|'NO_SOURCE'|…",
+            sources="list of {identifier ('primary' or the sourceIdentifier), type, location (credentials "
+            "removed; null when none, or when it could not be parsed), auth_type (or null), "
+            "url_credentials (bool: the location carried user information or credential-like query values)}",
+            sources_with_url_credentials="list of source identifiers whose location carried credentials",
+            plaintext_credential_env="names of PLAINTEXT environment variables whose name or value looks like a "
+            "credential (values are never stored)",
+        ),
+        _t(
+            "aws.wafv2.web_acl",
+            "WAFv2 web ACL (REGIONAL in each region, CLOUDFRONT from us-east-1); uid = its ARN",
+            name="web ACL name",
+            id="web ACL id",
+            arn="web ACL ARN",
+            scope="'REGIONAL'|'CLOUDFRONT'",
+            log_destinations="list of log destination ARNs (CloudWatch Logs, S3, Firehose), or null without logging",
+            log_redacted_fields="fields kept out of the logs ('SingleHeader:authorization', 'QueryString', …), "
+            "or null without logging",
+        ),
+        _t(
+            "aws.elasticache.replication_group",
+            "ElastiCache (Redis OSS / Valkey) replication group; uid = its ARN",
+            replication_group_id="string",
+            arn="replication group ARN",
+            engine="'redis'|'valkey', or null when the API does not say",
+            status="'available'|'creating'|'modifying'|…",
+            snapshot_retention_limit="int: days automatic backups are kept (0: automatic backups off)",
+            automatic_failover="'enabled'|'disabled'|'enabling'|'disabling'",
+            at_rest_encryption_enabled="bool",
+            kms_key_id="KMS key id/ARN for encryption at rest, or null (AWS-owned key or none)",
+            transit_encryption_enabled="bool (TLS)",
+            transit_encryption_mode="'required'|'preferred' (plaintext still accepted), "
+            "or null (set before modes existed)",
+            auth_token_enabled="bool (Redis AUTH token)",
+        ),
+        _t(
             "aws.config.region",
             "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
             region="region name",

@@ -1,4 +1,4 @@
-from pcicheck.redact import redact_text, redact_value
+from pcicheck.redact import looks_like_credential, redact_text, redact_value, strip_url_credentials
 
 
 def test_access_key_ids_and_private_keys_are_redacted() -> None:
@@ -8,3 +8,36 @@ def test_access_key_ids_and_private_keys_are_redacted() -> None:
     assert redact_text(pem) == "x <redacted private key> y"
     assert redact_value({"k": ["AKIAIOSFODNN7EXAMPLE", 3, None]}) == {"k": ["AKIA****MPLE", 3, None]}
     assert redact_text("alias/AKIA") == "alias/AKIA"  # too short to be a key id
+
+
+def test_credential_names_and_value_shapes() -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "GITHUB_TOKEN", "api-key"):
+        assert looks_like_credential(name), name
+    assert looks_like_credential("DEPLOY_ID", "AKIAIOSFODNN7EXAMPLE")
+    assert not looks_like_credential("STAGE", "prod")
+
+
+def test_url_credentials_are_removed_and_reported() -> None:
+    assert strip_url_credentials("https://bob:hunter2@bitbucket.org/acme/app.git") == (
+        "https://bitbucket.org/acme/app.git",
+        True,
+    )
+    # A user name alone may be a token (GitHub accepts one there): it is removed and counts.
+    assert strip_url_credentials("https://x-token-auth@bitbucket.org/a/b") == ("https://bitbucket.org/a/b", True)
+    assert strip_url_credentials("https://git.example/r.git?access_token=abc&ref=main") == (
+        "https://git.example/r.git?ref=main",
+        True,
+    )
+    assert strip_url_credentials("https://git.example/AKIAIOSFODNN7EXAMPLE/r") == (
+        "https://git.example/<redacted>/r",
+        True,
+    )
+    token = "ghp_" + "a1" * 18
+    assert strip_url_credentials(f"https://git.example/{token}/r") == ("https://git.example/<redacted>/r", True)
+    assert strip_url_credentials("https://git.example/r#access_token=abc") == ("https://git.example/r", True)
+    assert strip_url_credentials("https://github.com/acme/app.git?ref=main") == (
+        "https://github.com/acme/app.git?ref=main",
+        False,
+    )
+    assert strip_url_credentials("acme-builds/app.zip") == ("acme-builds/app.zip", False)
+    assert strip_url_credentials("https://[::1/broken") == (None, True)  # unparseable: not kept, counts

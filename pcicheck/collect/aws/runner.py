@@ -56,6 +56,9 @@ SERVICE_MODULES = (
     "ec2_addresses",
     "cloudwatch",
     "tagging",
+    "codebuild",
+    "wafv2",
+    "elasticache",
     "config",
 )
 MAX_WORKERS = 16

@@ -7,12 +7,12 @@ credential.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from pcicheck.model import Resource
+from pcicheck.redact import looks_like_credential
 
 CLUSTER_SCOPE = "_cluster"
 
@@ -41,16 +41,6 @@ KINDS: dict[str, tuple[str, bool]] = {
     "Secret": ("k8s.secret", True),
 }
 
-_CREDENTIAL_NAME = re.compile(
-    r"(passw(or)?d|pwd|secret|token|api[_-]?key|apikey|private[_-]?key|credential|access[_-]?key|bearer|jwt)",
-    re.I,
-)
-_CREDENTIAL_VALUE = re.compile(
-    r"(AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|eyJhbGciO|ghp_[A-Za-z0-9]{20,}"
-    r"|xox[baprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{10,})"
-)
-
-
 # Objects a controller made from a template pcicheck already judges (the Deployment, not its Pods).
 _TEMPLATED = {"Pod", "ReplicaSet", "Job"}
 
@@ -60,13 +50,6 @@ def made_by_controller(kind: str, obj: dict[str, Any]) -> bool:
     Live clusters and `kubectl get -o yaml` dumps both list them; skipping in both keeps verdicts equal."""
     owners = _map(obj.get("metadata")).get("ownerReferences")
     return kind in _TEMPLATED and any(_map(o).get("controller") for o in _list(owners))
-
-
-def looks_like_credential(name: str, value: Any = None) -> bool:
-    """By the key's name, or by a literal value's shape. The value itself is never kept."""
-    if _CREDENTIAL_NAME.search(name):
-        return True
-    return isinstance(value, str) and bool(_CREDENTIAL_VALUE.search(value))
 
 
 def uid(cluster: str, namespace: str | None, kind: str, name: str) -> str:

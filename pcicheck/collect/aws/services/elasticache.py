@@ -1,0 +1,65 @@
+"""ElastiCache replication groups (aws.elasticache.replication_group): backups, failover, encryption, AUTH.
+
+DescribeReplicationGroups (paginated) carries everything judged here; ListTagsForResource per group
+gives the tags (scope). Replication groups are the Redis OSS and Valkey deployments; Memcached
+clusters and serverless caches are not read. A flag the API leaves out reads as off, which can only
+fail a control, never pass one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags, tag_map
+from pcicheck.model import Resource
+
+TYPE = "aws.elasticache.replication_group"
+
+
+def attributes_of(group: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "replication_group_id": str(group["ReplicationGroupId"]),
+        "arn": str(group["ARN"]),
+        "engine": group.get("Engine"),
+        "status": group.get("Status"),
+        # 0 means automatic backups are off.
+        "snapshot_retention_limit": int(group.get("SnapshotRetentionLimit") or 0),
+        "automatic_failover": group.get("AutomaticFailover"),
+        "at_rest_encryption_enabled": group.get("AtRestEncryptionEnabled") is True,
+        "kms_key_id": group.get("KmsKeyId") or None,
+        "transit_encryption_enabled": group.get("TransitEncryptionEnabled") is True,
+        # 'preferred' still accepts plaintext clients (a migration step); null predates the setting
+        # and means TLS-only whenever transit encryption is on.
+        "transit_encryption_mode": group.get("TransitEncryptionMode"),
+        "auth_token_enabled": group.get("AuthTokenEnabled") is True,
+    }
+
+
+def collect(ctx: CollectContext) -> Iterator[Resource]:
+    client = ctx.client()
+    listing = ctx.action(client, "describe_replication_groups")
+    for group in ctx.pages(client, "describe_replication_groups", "ReplicationGroups"):
+        attributes = attributes_of(group)
+        arn = attributes["arn"]
+        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        tagged = reads.get(client, "list_tags_for_resource", ("tags",), ResourceName=arn)
+        tags = {} if tagged is FAILED else tag_map(tagged.get("TagList"))
+        yield ctx.resource(
+            type=TYPE,
+            uid=arn,
+            name=name_from_tags(tags, attributes["replication_group_id"]),
+            tags=tags,
+            attributes=attributes,
+            source=reads.source,
+        )
+
+
+SPEC = ServiceSpec(
+    name="elasticache",
+    client="elasticache",
+    regional=True,
+    resource_types=(TYPE,),
+    permissions=("elasticache:DescribeReplicationGroups", "elasticache:ListTagsForResource"),
+    collect=collect,
+)
