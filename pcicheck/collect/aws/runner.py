@@ -233,6 +233,21 @@ def _regions(session: Any, config: Any, options: AwsOptions) -> list[str]:
         ) from None
 
 
+def _not_offered(session: Any, specs: list[ServiceSpec], regions: list[str], partition: str) -> dict[str, list[str]]:
+    """Per regional collector, the scanned regions where AWS does not offer its service (botocore's
+    endpoint data): nothing can exist there, and calling would only cost retries against an endpoint
+    that does not answer. An empty list from botocore means "unknown": then every region is read."""
+    skipped: dict[str, list[str]] = {}
+    for spec in specs:
+        if not spec.regional:
+            continue
+        offered = set(session.get_available_regions(spec.client, partition_name=partition))
+        missing = [r for r in regions if offered and r not in offered]
+        if missing:
+            skipped[spec.name] = missing
+    return skipped
+
+
 def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, session: Any = None) -> Snapshot:
     """One account: `session` (else the profile's, or the standard chain), through `options.role_arn`
     when given."""
@@ -257,7 +272,13 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
         return client
 
     specs = [s for s in service_specs() if options.services is None or s.name in options.services]
-    tasks = [(spec, region) for spec in specs for region in (regions if spec.regional else [GLOBAL_REGION])]
+    not_offered = _not_offered(session, specs, regions, partition)
+    tasks = [
+        (spec, region)
+        for spec in specs
+        for region in (regions if spec.regional else [GLOBAL_REGION])
+        if region not in not_offered.get(spec.name, ())
+    ]
     per_service = Counter(spec.name for spec, _ in tasks)
     service_done: Counter[str] = Counter()
     if progress:
@@ -331,6 +352,7 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
                     "profile": options.profile,
                     "regions": regions,
                     "services": sorted({s.name for s, _ in tasks}),
+                    **({"not_offered": not_offered} if not_offered else {}),
                     **({"role_arn": options.role_arn} if options.role_arn else {}),
                 },
             },

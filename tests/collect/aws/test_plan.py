@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.plan import SCOPE_TYPES, needed_types, plan_collection
@@ -48,3 +49,25 @@ def test_planned_collection_makes_only_the_planned_calls(aws: Emulator, tmp_path
     snap = collect_aws(dataclasses.replace(AwsOptions(regions=("us-east-1",)), services=plan.services))
     assert {a.split(":", 1)[0] for a in snap.calls} <= {"kms", "ec2"}
     assert snap.request["aws"]["services"] == sorted(plan.services)
+
+
+def test_regions_where_a_service_is_not_offered_are_not_called(aws: Emulator, client: Any) -> None:
+    # botocore's endpoint data has no CodeBuild in ca-west-1: nothing can exist there, so the scan
+    # records the gap instead of retrying an endpoint that cannot answer.
+    client("codebuild", "eu-west-2").create_project(
+        name="build",
+        source={"type": "GITHUB", "location": "https://github.com/example/app.git"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
+        serviceRole="arn:aws:iam::123456789012:role/build",
+    )
+    options = AwsOptions(regions=("eu-west-2", "ca-west-1"), services=("codebuild", "kms"))
+    snap = collect_aws(options)
+    assert snap.request["aws"]["not_offered"] == {"codebuild": ["ca-west-1"]}
+    assert [(e.service, e.region) for e in snap.errors] == []
+    assert [r.name for r in snap.resources if r.type == "aws.codebuild.project"] == ["build"]
+    assert {r.region for r in snap.resources if r.type == "aws.kms.key"} <= {"eu-west-2", "ca-west-1"}
