@@ -131,7 +131,7 @@ def test_cde_network(seeded: tuple[SeedReport, Client]) -> None:
     report, client = seeded
     ec2 = client("ec2")
     vpc = ec2.describe_vpcs(VpcIds=[report.id("aws.ec2.vpc", "cde")])["Vpcs"][0]
-    assert _tags(vpc["Tags"]) == {"Name": "cde", "pci-scope": "cde"}
+    assert _tags(vpc["Tags"]) == {"Name": "cde", "pci-scope": "cde", "data-classification": "cardholder-data"}
 
     db_sg = ec2.describe_security_groups(GroupIds=[report.id(SECURITY_GROUP, "cde-db")])["SecurityGroups"][0]
     open_to_world = [
