@@ -167,11 +167,14 @@ _FALLBACK_PORTS = ((6, 22), (6, 443))  # a node whose listening ports are not kn
 
 
 def _aws_plan(snapshot: Snapshot, scope: ScopeConfig) -> list[Flow]:
-    """Into each CDE instance, database, load balancer and EKS endpoint on the ports it answers on,
-    from every non-CDE subnet and from the internet. An internet-facing CDE load balancer serving the
-    public on its listeners is the DMZ's purpose (1.3.1), so that one flow is not in the plan."""
+    """Into each CDE instance, database, load balancer (ELBv2 or Classic) and EKS endpoint on the ports
+    it answers on, from every non-CDE subnet and from the internet. An internet-facing CDE load
+    balancer serving the public on its listeners is the DMZ's purpose (1.3.1), so that one flow is not
+    in the plan."""
     if not any(r.type == "aws.ec2.subnet" for r in snapshot.resources):
         return []
+    from pcicheck.analyze.aws_reach import BALANCERS
+
     network = _aws_network(snapshot, scope)
     names = [s.name for s in network.subnets.values()]
     outside = sorted(
@@ -183,11 +186,12 @@ def _aws_plan(snapshot: Snapshot, scope: ScopeConfig) -> list[Flow]:
     for node in sorted(network.nodes.values(), key=lambda n: n.id):
         if node.scope != "cde":
             continue
+        target = network.name_of(node)
         ports = [(proto, low) for proto, low, _ in node.services or () if proto in _PLAN_PROTOCOLS]
         for proto, port in ports or _FALLBACK_PORTS:
             protocol = _PLAN_PROTOCOLS[proto]
-            flows += [Flow(subnet, node.id, port, protocol, expect="denied") for subnet in outside]
-            public_service = node.type == "aws.elbv2.load_balancer" and node.public and node.services
+            flows += [Flow(subnet, target, port, protocol, expect="denied") for subnet in outside]
+            public_service = node.type in BALANCERS and node.public and node.services
             if not public_service:
-                flows.append(Flow("internet", node.id, port, protocol, expect="denied"))
+                flows.append(Flow("internet", target, port, protocol, expect="denied"))
     return flows

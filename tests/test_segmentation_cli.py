@@ -347,3 +347,64 @@ def test_plan_covers_aws_and_kubernetes(capsys: pytest.CaptureFixture, demo_run:
     # The internet-facing CDE load balancer's listeners are its public service, not a gap.
     assert not any(f["from"] == "internet" and f["to"] == "payments-edge" for f in flows)
     assert code == 1 and f"{len(flows)} flows in the plan; {len(opened)} not denied" in err
+
+
+def test_plan_and_query_cover_classic_load_balancers(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """Two CDE Classic balancers and a CDE ALB in public_vpc() (tests/analyze/test_aws_reach.py): `legacy`
+    (internet-facing, subnet-pub, 443 open to all, 80 listed but not admitted), `ledger` (internal,
+    subnet-app, 8443 admitted from subnet-pub only) and an ALB also named `ledger`, which the plan
+    names by ARN since the Classic one holds the name. Every verdict below is worked by hand."""
+    from pcicheck.model import Snapshot
+    from pcicheck.snapshot import write_snapshot
+    from tests.analyze.test_aws_reach import balancer, classic, public_vpc, rule, sg
+
+    cde = {"pci-scope": "cde"}
+    alb = balancer("ledger", ["subnet-app"], "vpc-1", ["sg-ledger"], "internal", [(8443, "HTTPS")], tags=cde)
+    resources = (
+        *public_vpc(),
+        sg("sg-clb", "vpc-1", [rule("tcp", 443, cidrs=["0.0.0.0/0"])]),
+        sg("sg-ledger", "vpc-1", [rule("tcp", 8443, cidrs=["10.0.1.0/24"])]),
+        classic(
+            "legacy",
+            ["subnet-pub"],
+            "vpc-1",
+            ["sg-clb"],
+            "internet-facing",
+            [(443, "HTTPS", 80), (80, "HTTP", 80)],
+            tags=cde,
+        ),
+        classic("ledger", ["subnet-app"], "vpc-1", ["sg-ledger"], "internal", [(8443, "TCP", 8443)], tags=cde),
+        alb,
+    )
+    snap = tmp_path / "snap.json.gz"
+    write_snapshot(Snapshot("0.1.0", "2026-11-25T10:00:00Z", {"providers": ["aws"]}, {}, resources, ()), snap)
+    code, out, err = run(capsys, "segmentation", "plan", "--snapshot", str(snap), "--format", "json")
+    flows = {(f["from"], f["to"], f["port"]): f["allowed"] for f in json.loads(out)}
+    # The internet-facing balancer's listeners are its public service: no internet flow into it.
+    assert flows == {
+        ("subnet-app", "legacy", 80): False,
+        ("subnet-pub", "legacy", 80): False,
+        ("subnet-app", "legacy", 443): True,
+        ("subnet-pub", "legacy", 443): True,
+        ("subnet-app", "ledger", 8443): False,
+        ("subnet-pub", "ledger", 8443): True,
+        ("internet", "ledger", 8443): False,
+        ("subnet-app", alb.uid, 8443): False,
+        ("subnet-pub", alb.uid, 8443): True,
+        ("internet", alb.uid, 8443): False,
+    }
+    assert code == 1 and "10 flows in the plan; 4 not denied" in err
+    code, out, _ = run(
+        capsys,
+        "segmentation",
+        "query",
+        "--snapshot",
+        str(snap),
+        "--from",
+        "internet",
+        "--to",
+        "legacy",
+        "--port",
+        "443",
+    )
+    assert code == 0 and "allowed" in out

@@ -14,6 +14,12 @@ The model follows the VPC documentation:
   public address in a subnet whose table sends internet addresses to an internet gateway; NAT is
   egress only. Within a VPC the `local` route; between VPCs a peering route on both sides with the
   same pcx-; transit gateways, appliances and VPN gateways hide the far side: "possible".
+- Load balancers (ELBv2 and Classic) have a node in each of their subnets and answer only on their
+  listener ports; the scheme says whether they have internet addresses. Forwarding to targets is not
+  modelled: a balancer reaches its registered instances as any other source would, through its own
+  groups' egress and the instances' ingress. A Classic balancer in EC2-Classic (no VPC) sits where no
+  route, ACL or VPC group is seen: every flow to or from it is "possible", except on ports it does not
+  listen on.
 
 "The internet" is every address outside private, shared, loopback, link-local, multicast and
 reserved space and outside every scanned VPC. A set of addresses (the internet, a subnet) is judged
@@ -41,10 +47,12 @@ from pcicheck.model import Resource
 INSTANCE = "aws.ec2.instance"
 DATABASE = "aws.rds.instance"
 BALANCER = "aws.elbv2.load_balancer"
+CLASSIC = "aws.elb.load_balancer"  # Classic Load Balancer (ELB v1)
+BALANCERS = (BALANCER, CLASSIC)
 CLUSTER = "aws.eks.cluster"
 SUBNET = "aws.ec2.subnet"
 GROUP = "aws.ec2.security_group"
-NODE_TYPES = (INSTANCE, DATABASE, BALANCER, CLUSTER)
+NODE_TYPES = (INSTANCE, DATABASE, BALANCER, CLASSIC, CLUSTER)
 _NETWORK = ("aws.ec2.vpc", SUBNET, "aws.ec2.route_table", "aws.ec2.network_acl", GROUP)
 # Fact → the listings it is built from: when one of them failed, a control reading the fact is
 # `error` (engine.py), since a missing table, ACL, group or peer could change the answer.
@@ -54,8 +62,8 @@ FACT_SOURCES: dict[str, tuple[str, ...]] = {
     "internet_egress": _NETWORK,
     "internet_routes": ("aws.ec2.vpc", SUBNET, "aws.ec2.route_table"),
     # Sources are subnets and the holders of referenced groups (EKS endpoints open no connections).
-    "non_cde_sources": (*_NETWORK, INSTANCE, DATABASE, BALANCER),
-    "other_tenant_sources": (*_NETWORK, INSTANCE, DATABASE, BALANCER),
+    "non_cde_sources": (*_NETWORK, INSTANCE, DATABASE, *BALANCERS),
+    "other_tenant_sources": (*_NETWORK, INSTANCE, DATABASE, *BALANCERS),
     "connected_to_cde": (*_NETWORK, *NODE_TYPES),
 }
 
@@ -68,12 +76,13 @@ STAR = 32767  # the number AWS gives each ACL's final catch-all entry, shown as 
 
 _TOP = {4: 2**32 - 1, 6: 2**128 - 1}
 _GONE_STATES = ("terminated", "shutting-down")
-# Listener protocols → the IP protocols they answer on.
+# Listener protocols (ELBv2 and Classic) → the IP protocols they answer on.
 _LISTENER_PROTOCOLS = {
     "HTTP": (6,),
     "HTTPS": (6,),
     "TCP": (6,),
     "TLS": (6,),
+    "SSL": (6,),
     "UDP": (17,),
     "TCP_UDP": (6, 17),
 }
@@ -246,8 +255,9 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Node:
-    """A resource that can be reached or can connect: an instance, a database, a load balancer, or an
-    EKS cluster's API endpoint. Its network shape (`shape`) is everything reachability depends on."""
+    """A resource that can be reached or can connect: an instance, a database, a load balancer (ELBv2
+    or Classic), or an EKS cluster's API endpoint. Its network shape (`shape`) is everything
+    reachability depends on."""
 
     uid: str
     type: str
@@ -268,6 +278,7 @@ class Node:
     eks_public: bool | None = None  # EKS: public endpoint on
     eks_cidrs: tuple[tuple[Net, str], ...] | None = None  # EKS: the CIDRs the public endpoint admits
     private: bool | None = True  # reachable on its private addresses (EKS: private endpoint on)
+    ec2_classic: bool = False  # a Classic Load Balancer in EC2-Classic: outside every VPC, path not modelled
 
     @property
     def shape(self) -> tuple[Any, ...]:
@@ -285,6 +296,7 @@ class Node:
             self.eks_public,
             self.eks_cidrs,
             self.private,
+            self.ec2_classic,
         )
 
 
@@ -532,6 +544,11 @@ class Network:
         node = self.nodes[uid]
         return End(node.id, "node", node=node)
 
+    def name_of(self, node: Node) -> str:
+        """The shortest name `endpoint` resolves to this node: its id, unless another resource (an
+        ALB and a Classic balancer of the same name) took it first; then its uid."""
+        return node.id if self._names.get(node.id) == node.uid else node.uid
+
     def _range_end(self, label: str, net: Net) -> End:
         if self._is_internet(net) and not any(_match(n, net) is not False for ns in self.vpcs.values() for n in ns):
             return End(label, "range", net)
@@ -570,8 +587,9 @@ class Network:
             return [Spot(end.label, end.net, None, (), internet=self._on_internet(end), external=True)]
         node = end.node
         assert node is not None
-        if node.type == CLUSTER and self._on_internet(other):
+        if (node.type == CLUSTER and self._on_internet(other)) or node.ec2_classic:
             # From the internet only the public endpoint answers; it sits in none of our subnets.
+            # An EC2-Classic balancer sits in none either: somewhere outside every VPC.
             return [Spot(end.label, (4, 0, _TOP[4]), None, node.groups, node, external=True)]
         spots = []
         for sid in node.subnets:
@@ -670,6 +688,10 @@ class Network:
             step("possible", f"the ports {d.label} answers on are unknown")
         if s.node and s.node.type == CLUSTER:
             return step("denied", f"{s.label} is an EKS API endpoint: it does not open connections")
+        for spot in (s, d):
+            if spot.node and spot.node.ec2_classic:
+                # No subnet, route table, ACL or VPC security group stands between it and anything.
+                return step("possible", f"{spot.label} is in EC2-Classic, outside every VPC: its path is not modelled")
         if node and node.type == CLUSTER and d.external:
             return self._eks_public(s, d, step)
         for spot in (s, d):
@@ -1282,15 +1304,7 @@ def _node(r: Resource, scope: str, tenant: str | None, subnets: Mapping[str, Sub
     if r.type == BALANCER:
         scheme = a.get("scheme")
         kind = a.get("type")
-        listeners = a.get("listeners")
-        services: tuple[tuple[int, int, int], ...] | None = None
-        if isinstance(listeners, list):
-            found = set()
-            for item in listeners:
-                for p in _LISTENER_PROTOCOLS.get(str(item.get("protocol")), ()):
-                    if item.get("port") is not None:
-                        found.add((p, int(item["port"]), int(item["port"])))
-            services = tuple(sorted(found))
+        services = _listener_services(a.get("listeners"))
         if kind == "gateway":
             services = ()  # reached only through gateway load balancer endpoints, never directly
         address_type = a.get("ip_address_type")
@@ -1308,6 +1322,8 @@ def _node(r: Resource, scope: str, tenant: str | None, subnets: Mapping[str, Sub
             ipv6=None if address_type is None else str(address_type).startswith("dualstack"),
             services=services,
         )
+    if r.type == CLASSIC:
+        return _classic_node(a, common, subnets)
     if r.type == CLUSTER:
         cidrs = a.get("public_access_cidrs")
         extra = tuple(a.get("security_group_ids") or ())
@@ -1331,6 +1347,48 @@ def _node(r: Resource, scope: str, tenant: str | None, subnets: Mapping[str, Sub
             private=private if isinstance(private, bool) else None,
         )
     return None
+
+
+def _listener_services(listeners: Any) -> tuple[tuple[int, int, int], ...] | None:
+    """(protocol, port, port) for each listener; None when the listeners could not be read."""
+    if not isinstance(listeners, list):
+        return None
+    found = set()
+    for item in listeners:
+        for p in _LISTENER_PROTOCOLS.get(str(item.get("protocol")), ()):
+            if item.get("port") is not None:
+                found.add((p, int(item["port"]), int(item["port"])))
+    return tuple(sorted(found))
+
+
+def _classic_node(a: Mapping[str, Any], common: dict[str, Any], subnets: Mapping[str, Subnet]) -> Node:
+    """A Classic Load Balancer: like an application load balancer, a node in each of its subnets behind
+    its security groups, answering on its listener ports (the `port` clients connect to)."""
+    scheme = a.get("scheme")
+    # The collector writes vpc_id null only for a balancer outside any VPC (EC2-Classic); one that
+    # still lists subnets is in their VPC.
+    ec2_classic = "vpc_id" in a and a["vpc_id"] is None and not a.get("subnet_ids")
+    groups = tuple(a["security_groups"]) if isinstance(a.get("security_groups"), list) else None
+    if groups == () and not ec2_classic:
+        # AWS gives every balancer in a VPC a group (the VPC's default when none is named), so an
+        # empty list is an incomplete answer, not "no filtering".
+        groups = None
+    return Node(
+        **common,
+        id=str(a.get("name") or common["uid"]),
+        vpc=a.get("vpc_id") or _vpc_of(a.get("subnet_ids") or (), subnets),
+        subnets=tuple(a.get("subnet_ids") or ()),
+        one_of=False,
+        groups=groups,
+        filtered=not ec2_classic,
+        address=None,
+        public=None if scheme is None else scheme == "internet-facing",
+        public_note=f"is {scheme}",
+        # A Classic Load Balancer in a VPC has IPv4 addresses only; EC2-Classic ones could be dual-stack.
+        ipv6=None if ec2_classic else False,
+        services=_listener_services(a.get("listeners")),
+        ec2_classic=ec2_classic,
+    )
 
 
 def _vpc_of(subnet_ids: Iterable[str], subnets: Mapping[str, Subnet]) -> str | None:
@@ -1543,8 +1601,10 @@ def _outside_cde(scope: str, _tenant: str | None) -> bool:
 def reach_facts(
     resources: Iterable[Resource], scopes: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """uid → reachability facts, for instances, RDS instances, load balancers, EKS clusters and
-    subnets (see resource_types.FACTS). Unknowns are null, never an empty list or false."""
+    """uid → reachability facts, for instances, RDS instances, load balancers (ELBv2 and Classic), EKS
+    clusters and subnets (see resource_types.FACTS). Unknowns are null, never an empty list or false.
+    An EC2-Classic balancer has internet ingress (`possible` on its listeners) but no sources or links:
+    where it sits relative to the VPCs is not modelled, so those facts are null."""
     resources = list(resources)
     network = Network.from_resources(resources, scopes)
     facts: dict[str, dict[str, Any]] = {}
@@ -1562,7 +1622,7 @@ def reach_facts(
             if r.type == INSTANCE:
                 facts[r.uid]["internet_egress"] = []
             continue
-        known = bool(node.subnets) or (node.type == CLUSTER and node.eks_public is not None)
+        known = bool(node.subnets) or (node.type == CLUSTER and node.eks_public is not None) or node.ec2_classic
         entry: dict[str, Any] = {}
         if known:
             ingress = network.exposure(internet, network.node_end(node))

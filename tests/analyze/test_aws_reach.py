@@ -10,14 +10,17 @@ output. Each case builds the few records it needs in the shape the collectors wr
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from pcicheck.analyze.aws_reach import Network, connected_to, reach_facts
 from pcicheck.analyze.estate import analyze
+from pcicheck.catalog import load_catalog
 from pcicheck.config import ScopeConfig
-from pcicheck.model import Resource
+from pcicheck.engine import Evaluator, compile_control
+from pcicheck.model import CollectionError, Resource, Status
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -784,3 +787,200 @@ def test_subnet_internet_routes_fact() -> None:
     by_name = {r.name: facts[r.uid] for r in records if r.type == "aws.ec2.subnet"}
     assert by_name["subnet-pub"]["internet_routes"] == [{"destination": "0.0.0.0/0", "kind": "nat", "target": "nat-1"}]
     assert by_name["subnet-app"]["internet_routes"] == []
+
+
+# --- Classic Load Balancers ---------------------------------------------------------------------------
+
+
+def classic(
+    name: str,
+    subnets: list[str],
+    vpc_id: str | None,
+    groups: list[str],
+    scheme: str,
+    listeners: list[tuple[int, str, int]],
+    instances: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+) -> Resource:
+    """An aws.elb.load_balancer as the collector writes it; listeners as (port, protocol, instance port)."""
+    return res(
+        "aws.elb.load_balancer",
+        name,
+        {
+            "arn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/{name}",
+            "name": name,
+            "scheme": scheme,
+            "dns_name": f"{name}.{REGION}.elb.amazonaws.com",
+            "vpc_id": vpc_id,
+            "subnet_ids": subnets,
+            "security_groups": groups,
+            "availability_zones": [],
+            "listeners": [
+                {
+                    "port": port,
+                    "protocol": proto,
+                    "instance_port": instance_port,
+                    "instance_protocol": "HTTP",
+                    "certificate_id": None,
+                    "policy_names": [],
+                    "ssl_policy": None,
+                    "ssl_protocols": None,
+                }
+                for port, proto, instance_port in listeners
+            ],
+            "instance_ids": instances or [],
+        },
+        tags,
+    )
+
+
+WEB_LISTENERS = [(443, "HTTPS", 80), (80, "HTTP", 80)]
+
+
+def test_internet_facing_classic_balancer_in_a_public_subnet() -> None:
+    """subnet-pub routes 0.0.0.0/0 to igw-1, its ACL allows everything both ways, the balancer is
+    internet-facing and sg-clb admits 443 from anywhere: 443 is open. Port 80 has a listener but no
+    group rule; 8080 has no listener at all."""
+    records = [
+        *public_vpc(),
+        sg("sg-clb", "vpc-1", [rule("tcp", 443, cidrs=["0.0.0.0/0"])]),
+        classic("legacy", ["subnet-pub"], "vpc-1", ["sg-clb"], "internet-facing", WEB_LISTENERS),
+    ]
+    decision = Network.from_resources(records).query("internet", "legacy", 443)
+    assert decision.verdict == "allowed"
+    for step in (
+        "rtb-pub 0.0.0.0/0 → igw-1",
+        "legacy is internet-facing",
+        "acl-pub inbound rule 100 allow",
+        "acl-pub outbound rule 100 allow (reply on 1024-65535)",
+        "sg-clb ingress tcp 443 from 0.0.0.0/0",
+    ):
+        assert step in decision.reasons
+    decision = Network.from_resources(records).query("internet", "legacy", 80)
+    assert decision.verdict == "denied" and decision.reasons[-1].startswith("sg-clb: no ingress rule for tcp 80")
+    decision = Network.from_resources(records).query("internet", "legacy", 8080)
+    assert decision.verdict == "denied" and decision.reasons == ["legacy answers only on 80/tcp, 443/tcp"]
+    # A Classic balancer in a VPC has IPv4 addresses only.
+    decision = Network.from_resources(records).query("cidr:2600::1", "legacy", 443)
+    assert decision.verdict == "denied" and "legacy has no IPv6 address" in decision.reasons
+    facts = reach_facts(records)[records[-1].uid]
+    assert [(e["ports"], e["verdict"]) for e in facts["internet_ingress"]] == [("443/tcp", "allowed")]
+    assert facts["reachable_from_internet"] is True
+
+
+def test_internal_classic_balancer_is_not_reachable_from_the_internet() -> None:
+    """The same balancer with the internal scheme has no internet address; inside the VPC, subnet-app
+    reaches it over the local route, both open ACLs and sg-clb's 0.0.0.0/0 rule."""
+    records = [
+        *public_vpc(),
+        sg("sg-clb", "vpc-1", [rule("tcp", 443, cidrs=["0.0.0.0/0"])]),
+        classic("legacy", ["subnet-pub"], "vpc-1", ["sg-clb"], "internal", WEB_LISTENERS),
+    ]
+    decision = Network.from_resources(records).query("internet", "legacy", 443)
+    assert decision.verdict == "denied" and "legacy is internal" in decision.reasons
+    assert verdict(records, "subnet-app", "legacy", 443) == "allowed"
+    facts = reach_facts(records)[records[-1].uid]
+    assert facts["internet_ingress"] == [] and facts["reachable_from_internet"] is False
+
+
+def test_network_acl_denies_a_classic_listener_port() -> None:
+    """acl-pub rule 90 denies tcp 443 inbound before rule 100 allows everything: the first match
+    decides, so 443 is closed while 80 (matched only by rule 100) stays open."""
+    inbound = [(90, "6", 443, "0.0.0.0/0", "deny"), (100, "-1", None, "0.0.0.0/0", "allow")]
+    records = [
+        *public_vpc(pub={"inbound": inbound}),
+        sg("sg-clb", "vpc-1", [rule("tcp", 443, cidrs=["0.0.0.0/0"]), rule("tcp", 80, cidrs=["0.0.0.0/0"])]),
+        classic("legacy", ["subnet-pub"], "vpc-1", ["sg-clb"], "internet-facing", WEB_LISTENERS),
+    ]
+    decision = Network.from_resources(records).query("internet", "legacy", 443)
+    assert decision.verdict == "denied" and decision.reasons[-1] == "acl-pub inbound rule 90 deny"
+    assert verdict(records, "internet", "legacy", 80) == "allowed"
+    facts = reach_facts(records)[records[-1].uid]
+    assert [(e["ports"], e["verdict"]) for e in facts["internet_ingress"]] == [("80/tcp", "allowed")]
+
+
+def test_classic_balancer_groups_unknown_or_empty_are_possible() -> None:
+    """Unreadable groups, or none listed (AWS always gives a VPC balancer one), cannot deny a flow."""
+    for groups in (None, []):
+        lb = classic("legacy", ["subnet-pub"], "vpc-1", [], "internet-facing", WEB_LISTENERS)
+        if groups is None:
+            del lb.attributes["security_groups"]
+        records = [*public_vpc(), lb]
+        decision = Network.from_resources(records).query("internet", "legacy", 443)
+        assert decision.verdict == "possible"
+        assert "security groups of legacy are unknown" in decision.reasons
+        assert reach_facts(records)[lb.uid]["reachable_from_internet"] is None
+
+
+def test_ec2_classic_balancer_is_possible() -> None:
+    """Outside every VPC no route table, ACL or VPC group is seen: on its listener port a flow from
+    the internet or from a subnet may pass, so possible; a port with no listener is still closed."""
+    lb = classic("old-edge", [], None, [], "internet-facing", [(443, "SSL", 443)], tags={"pci-scope": "cde"})
+    records = [*public_vpc(), *web(), lb]
+    decision = Network.from_resources(records).query("internet", "old-edge", 443)
+    assert decision.verdict == "possible"
+    assert "old-edge is in EC2-Classic, outside every VPC: its path is not modelled" in decision.reasons
+    assert verdict(records, "internet", "old-edge", 25) == "denied"
+    assert verdict(records, "subnet-app", "old-edge", 443) == "possible"
+    assert verdict(records, "old-edge", "i-web", 443) == "possible"  # forwarding to an instance
+    estate = analyze(records, ScopeConfig())
+    facts = estate.facts[lb.uid]
+    assert [(e["ports"], e["verdict"]) for e in facts["internet_ingress"]] == [("443/tcp", "possible")]
+    assert facts["reachable_from_internet"] is None
+    assert facts["non_cde_sources"] is None  # unknown, not "none"
+
+
+def test_classic_balancer_as_a_source_for_its_instances() -> None:
+    """Forwarding is not modelled separately: the non-CDE balancer reaches the CDE instance it
+    fronts because sg-pay admits 8080 from sg-clb, which the balancer holds (local route, open ACLs,
+    sg-clb egress to anywhere). Bare addresses in the subnets hold no group, so only the group is a
+    source. Back the other way, the instance reaches the balancer's 443 listener (sg-clb admits
+    0.0.0.0/0 on 443, sg-pay egress is open)."""
+    records = [
+        *public_vpc(),
+        sg("sg-clb", "vpc-1", [rule("tcp", 443, cidrs=["0.0.0.0/0"])]),
+        sg("sg-pay", "vpc-1", [rule("tcp", 8080, groups=["sg-clb"])]),
+        instance("i-pay", "subnet-app", "vpc-1", ["sg-pay"], "10.0.2.10", tags={"pci-scope": "cde"}),
+        classic("legacy", ["subnet-pub"], "vpc-1", ["sg-clb"], "internet-facing", [(443, "HTTPS", 8080)], ["i-pay"]),
+    ]
+    assert verdict(records, "legacy", "i-pay", 8080) == "allowed"
+    assert verdict(records, "subnet-pub", "i-pay", 8080) == "denied"
+    estate = analyze(records, ScopeConfig())
+    uid = {r.name: r.uid for r in records}
+    [source] = estate.facts[uid["i-pay"]]["non_cde_sources"]
+    assert (source["source"], source["members"], source["ports"], source["verdict"]) == (
+        "sg-clb",
+        [uid["legacy"]],
+        ["8080/tcp"],
+        "allowed",
+    )
+    links = {(x["direction"], x["peer"], tuple(x["ports"])) for x in estate.facts[uid["legacy"]]["connected_to_cde"]}
+    assert links == {("to-cde", uid["i-pay"], ("8080/tcp",)), ("from-cde", uid["i-pay"], ("443/tcp",))}
+
+
+def test_failed_classic_listing_makes_source_controls_error() -> None:
+    """A Classic balancer could hold a group a CDE instance admits: without the elb listing the
+    instance's non-CDE sources are incomplete, so the control is error, never pass."""
+    [control] = [c for c in load_catalog().controls if c.id == "aws-ec2-cde-instance-no-non-cde-sources"]
+    assert "aws.elb.load_balancer" in compile_control(control).depends_on
+    records = [
+        *public_vpc(),
+        sg("sg-pay", "vpc-1", [rule("tcp", 8080, groups=["sg-clb"])]),
+        instance("i-pay", "subnet-app", "vpc-1", ["sg-pay"], "10.0.2.10", tags={"pci-scope": "cde"}),
+    ]
+    listing = CollectionError(
+        provider="aws",
+        account=ACCOUNT,
+        region=REGION,
+        service="elb",
+        operation="DescribeLoadBalancers",
+        code="AccessDenied",
+        message="no",
+        resource_types=("aws.elb.load_balancer",),
+    )
+    estate = analyze(records, ScopeConfig())
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    [clean] = Evaluator([control]).evaluate(estate, [], now)
+    assert clean.status == Status.PASS  # nothing seen holds sg-clb
+    [failed] = Evaluator([control]).evaluate(estate, [listing], now)
+    assert failed.status == Status.ERROR
