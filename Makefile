@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/segmentation.py
 	$(BIN)/python bench/html_report.py
 	$(BIN)/python bench/aws_collect.py
+	$(BIN)/python bench/aws_reach.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

@@ -35,7 +35,9 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource (moto's reset API), so each test seeds its own estate."""
         req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=10):
+        # A reset after an all-regions scan clears hundreds of regional backends: seconds on a quiet
+        # machine, far more on a loaded one, and a timeout here would only fail a test for the load.
+        with urllib.request.urlopen(req, timeout=120):
             pass
 
     def env(self) -> dict[str, str]:

@@ -9,7 +9,6 @@ output. Each case builds the few records it needs in the shape the collectors wr
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -711,14 +710,12 @@ def synthetic(n_vpcs: int = 10, subnets_per_vpc: int = 10, nodes: int = 10_000) 
     return out
 
 
-def test_ten_thousand_records_analyze_fast() -> None:
+def test_ten_thousand_records_analyze() -> None:
+    # Its speed is measured by bench/aws_reach.py, on this same estate; here only the answers count.
     records = synthetic()
     assert len(records) >= 10_000
-    estate = analyze(records, ScopeConfig())  # warm-up free: nothing is cached between calls
-    started = time.perf_counter()
+    estate = analyze(records, ScopeConfig())
     facts = reach_facts(records, {uid: {"scope": f["scope"], "tenant": f["tenant"]} for uid, f in estate.facts.items()})
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5.0, f"reach_facts took {elapsed:.1f} s"
     web_public = next(r for r in records if r.type == "aws.ec2.instance" and r.attributes["public_ip"])
     assert facts[web_public.uid]["reachable_from_internet"] is True
 
