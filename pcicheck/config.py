@@ -5,6 +5,7 @@ Every field is optional; without a file the defaults below apply:
     scope:
       cde:    {tag: pci-scope, value: cde}   # AWS tag (and, later, Kubernetes namespace label)
       tenant: {tag: tenant}                  # its value is the tenant id
+      pooled: {tag: tenancy, value: pooled}  # S3 buckets shared by tenants under per-tenant prefixes
     params:
       aws-kms-key-rotation: {max_days: 180}  # overrides a control's own params
     waivers: [...]                           # accepted risk (see waivers.py)
@@ -28,9 +29,15 @@ class ScopeConfig:
     cde_tag: str = "pci-scope"
     cde_value: str = "cde"
     tenant_tag: str = "tenant"
+    pooled_tag: str = "tenancy"
+    pooled_value: str = "pooled"
 
     def describe(self) -> dict[str, Any]:
-        return {"cde": {"tag": self.cde_tag, "value": self.cde_value}, "tenant": {"tag": self.tenant_tag}}
+        return {
+            "cde": {"tag": self.cde_tag, "value": self.cde_value},
+            "tenant": {"tag": self.tenant_tag},
+            "pooled": {"tag": self.pooled_tag, "value": self.pooled_value},
+        }
 
 
 @dataclass(frozen=True)
@@ -81,16 +88,19 @@ def load_config(path: Path | None) -> Config:
             f"unknown section {key!r}", path=str(path), line=doc.line_of(key), fix="use scope, params or waivers"
         )
     scope_doc = _section(doc, "scope", path)
-    if set(scope_doc) - {"cde", "tenant"}:
-        key = sorted(set(scope_doc) - {"cde", "tenant"})[0]
+    if set(scope_doc) - {"cde", "tenant", "pooled"}:
+        key = sorted(set(scope_doc) - {"cde", "tenant", "pooled"})[0]
         raise InputError(f"unknown scope rule {key!r}", path=str(path), line=scope_doc.line_of(key))
     scope = ScopeConfig()
     cde = _tag_rule(scope_doc, "cde", path, need_value=True)
     tenant = _tag_rule(scope_doc, "tenant", path, need_value=False)
+    pooled = _tag_rule(scope_doc, "pooled", path, need_value=True)
     scope = ScopeConfig(
         cde_tag=cde[0] if cde else scope.cde_tag,
         cde_value=(cde[1] or scope.cde_value) if cde else scope.cde_value,
         tenant_tag=tenant[0] if tenant else scope.tenant_tag,
+        pooled_tag=pooled[0] if pooled else scope.pooled_tag,
+        pooled_value=(pooled[1] or scope.pooled_value) if pooled else scope.pooled_value,
     )
     params_doc = _section(doc, "params", path)
     params: dict[str, dict[str, Any]] = {}

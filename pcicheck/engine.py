@@ -6,6 +6,7 @@ error touching what the control reads is `error`, never `pass`.
 
 from __future__ import annotations
 
+import fnmatch
 import multiprocessing
 import os
 import re
@@ -32,6 +33,8 @@ _NOT_COLLECTED = "<not collected>"
 # Below this many resources a second process costs more than it saves.
 PARALLEL_FROM = 20_000
 _KEY_FACTS = re.compile(r"facts\.key_(?:user_count|tenants|other_tenant_users)")
+# Facts the analyze stage derives from the resource's own tags, like scope: unknown when tags are.
+_TAG_FACTS = re.compile(r"facts\.pooled\b")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class CompiledControl:
     depends_on: tuple[str, ...]  # other resource types read through resources("…")
     text: str  # where + assert + evidence, for matching attribute names of collection errors
     reads_key_facts: bool  # reads facts.key_*, which unreadable key references leave incomplete
+    reads_tag_facts: bool  # reads a fact derived from the resource's tags (facts.pooled)
     evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
 
 
@@ -64,6 +68,8 @@ _FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"facts\.has_limit_range"), ("k8s.limit_range",)),
     # A role's attached customer-managed policies are judged from the aws.iam.policy documents.
     (re.compile(r"facts\.abac_"), ("aws.iam.policy",)),
+    # A bucket's pooled_* facts weigh every role of its account and their customer-managed policies.
+    (re.compile(r"facts\.pooled_"), ("aws.iam.role", "aws.iam.policy")),
     (re.compile(r"facts\.pod_scopes"), ("k8s.namespace", "k8s.workload")),
     *((re.compile(rf"facts\.{fact}\b"), types) for fact, types in AWS_REACH_FACT_SOURCES.items()),
     *((re.compile(rf"facts\.{fact}\b"), types) for fact, types in MONITORING_FACT_SOURCES.items()),
@@ -94,6 +100,7 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
         depends_on=tuple(sorted(depends)),
         text=expressions + "\n" + "\n".join(control.evidence),
         reads_key_facts=bool(_KEY_FACTS.search(expressions)),
+        reads_tag_facts=bool(_TAG_FACTS.search(expressions)),
         evidence=tuple(
             (p, p.startswith("facts."), tuple(p.removeprefix("facts.").split("."))) for p in control.evidence
         ),
@@ -152,6 +159,12 @@ def _one_line(exc: BaseException) -> str:
         return "a value has a type the expression cannot use (often an attribute that is null)"
     first = text.splitlines()[0]
     return first if len(first) <= 200 else first[:197] + "..."
+
+
+def glob(text: Any, pattern: Any) -> bool:
+    """CEL `glob(text, pattern)`: shell-style match ('*' any run, '?' one character), case-sensitive,
+    for params that name things by pattern (ARN globs). '[' is literal, as in IAM."""
+    return fnmatch.fnmatchcase(str(text), str(pattern).replace("[", "[[]"))
 
 
 def result_resource(view: dict[str, Any]) -> dict[str, Any]:
@@ -307,7 +320,7 @@ class Evaluator:
         out = []
         for cc in controls:
             c = cc.control
-            if c.scope != "all" and tag_gaps:
+            if (c.scope != "all" or cc.reads_tag_facts) and tag_gaps:
                 message = "scope unknown, tags could not be read: " + "; ".join(e.cause for e in tag_gaps)
                 out.append(Result(c, where, Status.ERROR, message, {}))
                 continue
@@ -338,7 +351,7 @@ class Evaluator:
 
                 context = cel.Context(
                     variables={"resource": self.reads[r.type].subject(view), "now": now},
-                    functions={"lookup": lookup, "resources": resources},
+                    functions={"lookup": lookup, "resources": resources, "glob": glob},
                 )
             context.add_variable("params", cc.params)
             try:

@@ -43,6 +43,7 @@ def test_custom_scope_tags_drive_analysis(tmp_path: Path) -> None:
         "kms_key_uid": None,
         "kms_key_tenant": None,
         "kms_key_manager": None,
+        "pooled": False,  # no tenancy=pooled tag
     }
 
 

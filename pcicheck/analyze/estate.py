@@ -9,6 +9,7 @@ from pcicheck.analyze.aws_reach import reach_facts
 from pcicheck.analyze.k8s_segmentation import segmentation_facts
 from pcicheck.analyze.monitoring import root_usage_facts
 from pcicheck.analyze.namespaces import namespace_facts, node_facts
+from pcicheck.analyze.pooled_buckets import pooled_bucket_facts
 from pcicheck.analyze.references import cluster_links, reference_facts
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.analyze.tenancy import abac_facts
@@ -70,6 +71,7 @@ def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig
         reach_facts(resources, scopes),
         segmentation_facts(resources, scopes, scope.tenant_tag),
         abac_facts(resources, scope.tenant_tag),
+        pooled_bucket_facts(resources, scope),
         root_usage_facts(resources),
     ):
         for uid, values in derived.items():

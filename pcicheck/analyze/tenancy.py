@@ -33,6 +33,7 @@ document was not read). Then `abac_unscoped_statements` is left absent, so the c
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pcicheck.collect.aws.services.iam import _as_list
@@ -60,7 +61,8 @@ _KEYED_ACTIONS = frozenset(
 )
 
 
-def _variable(tag: str) -> str:
+def tenant_variable(tag: str) -> str:
+    """`${aws:PrincipalTag/<tag>}`, casefolded: the caller's own tenant inside a policy."""
     return f"${{aws:principaltag/{tag}}}".casefold()
 
 
@@ -92,8 +94,10 @@ def _keyed_only(statement: dict[str, Any]) -> bool:
     return "NotAction" not in statement and bool(actions) and all(str(a).casefold() in _KEYED_ACTIONS for a in actions)
 
 
-def _bound_by_condition(statement: dict[str, Any], tag: str) -> bool:
-    keys, variable = _binding_keys(tag), _variable(tag)
+def bound_by_condition(statement: dict[str, Any], tag: str, keys: re.Pattern[str] | None = None) -> bool:
+    """A condition ties the statement to the caller's tenant (see the module text). `keys` narrows
+    which condition keys may do so (casefolded names); by default every tenant-naming key."""
+    keys, variable = keys or _binding_keys(tag), tenant_variable(tag)
     for operator, key, values in _conditions(statement):
         qualifier, _, base = operator.rpartition(":")
         if base not in _STRING_OPERATORS or not values:  # excludes ...IfExists: true when the key is missing
@@ -110,7 +114,11 @@ def _bound_by_condition(statement: dict[str, Any], tag: str) -> bool:
 
 def _bound_by_resource(statement: dict[str, Any], tag: str) -> bool:
     resources = [str(r) for r in _as_list(statement.get("Resource"))]
-    return "NotResource" not in statement and bool(resources) and all(_variable(tag) in r.casefold() for r in resources)
+    return (
+        "NotResource" not in statement
+        and bool(resources)
+        and all(tenant_variable(tag) in r.casefold() for r in resources)
+    )
 
 
 def unscoped_statements(policy: str, document: Any, tag: str) -> list[dict[str, Any]]:
@@ -120,7 +128,7 @@ def unscoped_statements(policy: str, document: Any, tag: str) -> list[dict[str, 
     for index, statement in enumerate(statements):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
-        if _bound_by_resource(statement, tag) or _bound_by_condition(statement, tag):
+        if _bound_by_resource(statement, tag) or bound_by_condition(statement, tag):
             continue
         not_action = "NotAction" in statement
         found.append(
@@ -142,7 +150,7 @@ def tag_session_bound(trust: Any, tag: str, own_tenant: str | None) -> bool:
     statements = [s for s in _as_list(trust.get("Statement")) if statement_allows(s, TAG_SESSION)]
     if not statements:
         return False
-    request_tag, variable = f"aws:requesttag/{tag}".casefold(), _variable(tag)
+    request_tag, variable = f"aws:requesttag/{tag}".casefold(), tenant_variable(tag)
 
     def pins(statement: dict[str, Any]) -> bool:
         for operator, key, values in _conditions(statement):
@@ -159,36 +167,53 @@ def _is_aws_managed(arn: str) -> bool:
     return ":iam::aws:policy/" in arn
 
 
-def _permission_facts(role: Resource, policies: dict[str, Resource], tag: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RoleDocuments:
+    """A role's permission policy documents as far as the snapshot holds them."""
+
+    documents: list[tuple[str, Any]]  # (label: "inline:<name>" or the managed policy ARN, document)
+    aws_managed: list[str] | None  # attached AWS-managed ARNs; None when attachments were not read
+    unjudged: list[dict[str, str]]  # {policy, reason} for every policy that could not be read
+
+
+def role_documents(role: Resource, policies: dict[str, Resource]) -> RoleDocuments:
+    """Inline documents, then attached customer-managed ones joined from aws.iam.policy."""
     attrs = role.attributes
+    documents: list[tuple[str, Any]] = []
     unjudged: list[dict[str, str]] = []
-    unscoped: list[dict[str, Any]] = []
     inline = attrs.get("inline_policies")
     if isinstance(inline, list):
-        for policy in inline:
-            unscoped.extend(unscoped_statements(f"inline:{policy.get('name')}", policy.get("document"), tag))
+        documents.extend((f"inline:{p.get('name')}", p.get("document")) for p in inline)
     else:
         unjudged.append({"policy": "inline", "reason": "the role's inline policies were not read"})
     attached = attrs.get("attached_policies")
-    aws_managed: list[str] = []
+    aws_managed: list[str] | None = None
     if isinstance(attached, list):
-        for arn in attached:
-            if _is_aws_managed(str(arn)):
-                aws_managed.append(str(arn))
+        aws_managed = []
+        for arn in (str(a) for a in attached):
+            if _is_aws_managed(arn):
+                aws_managed.append(arn)
                 continue
-            managed = policies.get(str(arn))
+            managed = policies.get(arn)
             if managed is None or "document" not in managed.attributes:
                 reason = "not in the snapshot" if managed is None else "its document was not read"
-                unjudged.append({"policy": str(arn), "reason": reason})
+                unjudged.append({"policy": arn, "reason": reason})
                 continue
-            unscoped.extend(unscoped_statements(str(arn), managed.attributes["document"], tag))
+            documents.append((arn, managed.attributes["document"]))
     else:
         unjudged.append({"policy": "attached", "reason": "the role's attached policies were not read"})
-    facts: dict[str, Any] = {"abac_unjudged_policies": unjudged}
-    if isinstance(attached, list):
-        facts["abac_aws_managed_policies"] = aws_managed
-    if not unjudged:
-        facts["abac_unscoped_statements"] = unscoped
+    return RoleDocuments(documents, aws_managed, unjudged)
+
+
+def _permission_facts(role: Resource, policies: dict[str, Resource], tag: str) -> dict[str, Any]:
+    docs = role_documents(role, policies)
+    facts: dict[str, Any] = {"abac_unjudged_policies": docs.unjudged}
+    if docs.aws_managed is not None:
+        facts["abac_aws_managed_policies"] = docs.aws_managed
+    if not docs.unjudged:
+        facts["abac_unscoped_statements"] = [
+            s for label, document in docs.documents for s in unscoped_statements(label, document, tag)
+        ]
     return facts
 
 
