@@ -57,13 +57,40 @@ Shape of the file (every section optional; unknown fields are errors, to catch t
         load_balancers: {NAME: {scheme: internet-facing | internal, subnets, security_groups, tags,
                                 listeners: [{port, protocol: HTTP | HTTPS, certificate: DOMAIN,
                                              action: fixed-response | redirect-https}]}}
+        web_acls: {NAME: {scope: REGIONAL | CLOUDFRONT (us-east-1 only), default_action: allow | block,
+                          protects: [LOAD_BALANCER], tags,
+                          logging: {log_group: aws-waf-logs-NAME, kms_key, redact_headers: [HEADER]}}}
+        sns_topics: {NAME: {kms_key, tags, subscriptions: [{protocol: email | https | sqs…, endpoint}]}}
+        metric_filters: {NAME: {log_group, pattern, metric: {namespace, name}}}
+        alarms: {NAME: {metric_filter: FILTER, notify: [TOPIC], actions_enabled, threshold}}
+        sqs_queues: {NAME: {encryption: sqs | none | {kms_key: KEY}, tags}}
+        dynamodb_tables: {NAME: {key, kms_key, point_in_time_recovery, tags}}   # no kms_key: AWS-owned key
+        elasticache_replication_groups: {NAME: {engine: redis | valkey, node_type, nodes,
+                                                backup_retention_days, at_rest_encryption, kms_key,
+                                                transit_encryption, auth_token: bool, tags}}
+        codebuild_projects: {NAME: {source: {type, location}, image, service_role: ARN, tags,
+                                    environment: {VAR: "value" | {secret: SECRET} | {parameter: /NAME}}}}
+        elastic_ips: {NAME: {tags}}                    # allocated, associated with nothing
+    cloudfront_distributions:                          # global, after the regions
+      NAME: {comment, enabled, aliases, certificate: DOMAIN, minimum_protocol_version, web_acl: ACL,
+             logging: {bucket: BUCKET, prefix}, tags,
+             origins: {ID: {domain, protocol: https-only | match-viewer | http-only, ssl_protocols}
+                           | {s3_bucket: BUCKET}},
+             behaviours: {"*" | PATH: {origin: ID, viewer_protocol: allow-all | redirect-to-https |
+                                                                    https-only}}}
 
 Logical names are unique per kind across the whole file (S3 bucket names are the real names).
 Load balancers are application load balancers; an HTTPS listener gets an ACM certificate requested
 for its `certificate` domain, and no targets (`fixed-response` answers 200, `redirect-https` sends
 HTTP to HTTPS).
 EC2 resources get a `Name` tag with their logical name unless their tags give one. CloudWatch
-log groups named by `log_group`/`access_log_group` are created in the resource's region.
+log groups named by `log_group`/`access_log_group` are created in the resource's region, by
+the first entry that names them (a WAF ACL's logging `kms_key` encrypts the group it creates).
+An alarm watches the metric its `metric_filter` publishes (Sum over 5 minutes, at or above
+`threshold`). A distribution's `certificate` is requested from ACM in us-east-1, where CloudFront
+reads certificates; without one it uses the default *.cloudfront.net certificate. Credential-like
+values (a cache's AUTH token) are the module's placeholder, never taken from the file; a CodeBuild
+PLAINTEXT variable takes its value from the file, so give only obvious placeholders there.
 """
 
 from __future__ import annotations
@@ -126,6 +153,16 @@ LOG_GROUP = "aws.logs.log_group"
 PEERING = "aws.ec2.vpc_peering_connection"
 LOAD_BALANCER = "aws.elbv2.load_balancer"
 CERTIFICATE = "aws.acm.certificate"
+WEB_ACL = "aws.wafv2.web_acl"
+SNS_TOPIC = "aws.sns.topic"
+METRIC_FILTER = "aws.logs.metric_filter"
+ALARM = "aws.cloudwatch.alarm"
+QUEUE = "aws.sqs.queue"
+TABLE = "aws.dynamodb.table"
+CACHE = "aws.elasticache.replication_group"
+BUILD_PROJECT = "aws.codebuild.project"
+ELASTIC_IP = "aws.ec2.address"
+DISTRIBUTION = "aws.cloudfront.distribution"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,6 +511,151 @@ class _LoadBalancer:
 
 
 @dataclass(frozen=True)
+class _WebAcl:
+    name: str
+    line: int
+    region: str
+    scope: str  # REGIONAL | CLOUDFRONT
+    default_action: str  # allow | block
+    protects: tuple[_Ref, ...]  # load balancers of the region (REGIONAL only)
+    log_group: str | None  # CloudWatch Logs destination, named aws-waf-logs-*
+    log_kms_key: _Ref | None  # encrypts that log group (when this ACL creates it)
+    redact: tuple[str, ...]  # header names kept out of the logs
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Topic:
+    name: str
+    line: int
+    region: str
+    kms_key: _Ref | None
+    subscriptions: tuple[tuple[str, str], ...]  # (protocol, endpoint)
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _MetricFilter:
+    name: str
+    line: int
+    region: str
+    log_group: str
+    pattern: str
+    namespace: str
+    metric: str
+
+
+@dataclass(frozen=True)
+class _Alarm:
+    name: str
+    line: int
+    region: str
+    metric_filter: _Ref  # the alarm watches the metric this filter publishes
+    notify: tuple[_Ref, ...]  # SNS topics
+    actions_enabled: bool
+    threshold: int
+
+
+@dataclass(frozen=True)
+class _Queue:
+    name: str
+    line: int
+    region: str
+    encryption: str  # sqs | kms | none
+    kms_key: _Ref | None
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    line: int
+    region: str
+    key: str  # the partition key attribute (a string)
+    kms_key: _Ref | None  # None: the AWS-owned key
+    pitr: bool
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Cache:
+    name: str
+    line: int
+    region: str
+    engine: str
+    node_type: str
+    nodes: int
+    backup_retention_days: int
+    at_rest_encryption: bool
+    kms_key: _Ref | None
+    transit_encryption: bool
+    auth_token: bool
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _EnvVar:
+    name: str
+    type: str  # PLAINTEXT | SECRETS_MANAGER | PARAMETER_STORE
+    value: str | None  # PLAINTEXT and PARAMETER_STORE
+    secret: _Ref | None  # SECRETS_MANAGER
+
+
+@dataclass(frozen=True)
+class _Project:
+    name: str
+    line: int
+    region: str
+    source_type: str
+    source_location: str | None
+    image: str
+    service_role: str
+    environment: tuple[_EnvVar, ...]
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _ElasticIp:
+    name: str
+    line: int
+    region: str
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Origin:
+    id: str
+    domain: str | None  # a custom origin's host name
+    bucket: _Ref | None  # an S3 origin
+    protocol: str  # custom origins: https-only | match-viewer | http-only
+    ssl_protocols: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Behaviour:
+    path: str  # "*" is the default behaviour
+    origin: str
+    viewer_protocol: str
+
+
+@dataclass(frozen=True)
+class _Distribution:
+    name: str
+    line: int
+    comment: str
+    enabled: bool
+    aliases: tuple[str, ...]
+    certificate: str | None  # an ACM certificate (us-east-1) is requested for this domain
+    minimum_protocol_version: str
+    web_acl: _Ref | None
+    logging_bucket: _Ref | None
+    logging_prefix: str
+    origins: tuple[_Origin, ...]
+    behaviours: tuple[_Behaviour, ...]
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
 class _Region:
     name: str
     line: int
@@ -492,6 +674,15 @@ class _Region:
     secrets: tuple[_Secret, ...]
     peerings: tuple[_Peering, ...] = ()
     load_balancers: tuple[_LoadBalancer, ...] = ()
+    web_acls: tuple[_WebAcl, ...] = ()
+    topics: tuple[_Topic, ...] = ()
+    metric_filters: tuple[_MetricFilter, ...] = ()
+    alarms: tuple[_Alarm, ...] = ()
+    queues: tuple[_Queue, ...] = ()
+    tables: tuple[_Table, ...] = ()
+    caches: tuple[_Cache, ...] = ()
+    projects: tuple[_Project, ...] = ()
+    elastic_ips: tuple[_ElasticIp, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -504,6 +695,7 @@ class _Estate:
     users: tuple[_User, ...]
     regions: tuple[_Region, ...]
     lines: dict[tuple[str, str], int]  # (kind, logical name) → line, for errors while seeding
+    distributions: tuple[_Distribution, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,6 +731,11 @@ _PASSWORD_FIELDS = {
 _SG_PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1", "-1": "-1"}
 _NACL_PROTOCOLS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1", "-1": "-1"}
 _HTTP_VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
+_SNS_PROTOCOLS = {"email", "email-json", "http", "https", "sqs", "lambda", "sms"}
+_BUILD_SOURCES = {"GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "CODECOMMIT", "S3", "NO_SOURCE"}
+_VIEWER_PROTOCOLS = {"allow-all", "redirect-to-https", "https-only"}
+_ORIGIN_PROTOCOLS = {"https-only", "match-viewer", "http-only"}
+_ORIGIN_SSL = {"SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"}
 
 
 class _Fields:
@@ -653,6 +850,7 @@ class _Parser:
         self.declared: dict[str, dict[str, _Decl]] = {}
         # Each reference with the region (and VPC) it must live in; checked once all is declared.
         self.checks: list[tuple[_Ref, str | None, str | None, str]] = []
+        self.acl_scopes: dict[str, str] = {}  # web ACL → REGIONAL | CLOUDFRONT, for distributions
 
     def error(self, message: str, line: int | None, fix: str | None = None) -> InputError:
         return InputError(message, path=self.path, line=line, fix=fix)
@@ -720,10 +918,14 @@ class _Parser:
         regions = []
         for region, body in regions_map.items():
             regions.append(self.region(region, body, regions_map.line_of(region)))
+        # After the regions: a distribution names web ACLs (and buckets) declared in them.
+        distributions = tuple(self.each(top.mapping("cloudfront_distributions"), DISTRIBUTION, "", self.distribution))
         top.done()
         self.check_refs()
         lines = {(kind, name): d.line for kind, decls in self.declared.items() for name, d in decls.items()}
-        return _Estate(self.path, password_policy, account_pab, policies, groups, users, tuple(regions), lines)
+        return _Estate(
+            self.path, password_policy, account_pab, policies, groups, users, tuple(regions), lines, distributions
+        )
 
     def each(self, mapping: LineDict, kind: str, region: str, build: Callable[..., Any]) -> Iterator[Any]:
         for name, body in mapping.items():
@@ -814,6 +1016,15 @@ class _Parser:
         secrets = tuple(self.each(f.mapping("secrets"), SECRET, region, self.secret))
         peerings = tuple(self.each(f.mapping("vpc_peerings"), PEERING, region, self.peering))
         balancers = tuple(self.each(f.mapping("load_balancers"), LOAD_BALANCER, region, self.load_balancer))
+        web_acls = tuple(self.each(f.mapping("web_acls"), WEB_ACL, region, self.web_acl))
+        topics = tuple(self.each(f.mapping("sns_topics"), SNS_TOPIC, region, self.topic))
+        metric_filters = tuple(self.each(f.mapping("metric_filters"), METRIC_FILTER, region, self.metric_filter))
+        alarms = tuple(self.each(f.mapping("alarms"), ALARM, region, self.alarm))
+        queues = tuple(self.each(f.mapping("sqs_queues"), QUEUE, region, self.queue))
+        tables = tuple(self.each(f.mapping("dynamodb_tables"), TABLE, region, self.table))
+        caches = tuple(self.each(f.mapping("elasticache_replication_groups"), CACHE, region, self.cache))
+        projects = tuple(self.each(f.mapping("codebuild_projects"), BUILD_PROJECT, region, self.project))
+        elastic_ips = tuple(self.each(f.mapping("elastic_ips"), ELASTIC_IP, region, self.elastic_ip))
         result = _Region(
             region,
             line,
@@ -832,6 +1043,15 @@ class _Parser:
             secrets,
             peerings,
             balancers,
+            web_acls,
+            topics,
+            metric_filters,
+            alarms,
+            queues,
+            tables,
+            caches,
+            projects,
+            elastic_ips,
         )
         f.done()
         return result
@@ -1340,6 +1560,249 @@ class _Parser:
         f.done()
         return result
 
+    # --- edge, monitoring, data stores, builds (the tier-1 services beyond the network) -------
+
+    def web_acl(self, name: str, f: _Fields, region: str) -> _WebAcl:
+        scope = f.choice("scope", {"REGIONAL", "CLOUDFRONT"}, "REGIONAL")
+        if scope == "CLOUDFRONT" and region != GLOBAL_REGION:
+            raise self.error(f"{f.what}: CLOUDFRONT web ACLs live in {GLOBAL_REGION}, not {region}", f.line_of("scope"))
+        protects = f.refs("protects", LOAD_BALANCER, region)
+        if protects and scope != "REGIONAL":
+            raise self.error(
+                f"{f.what}: only a REGIONAL web ACL protects load balancers",
+                f.line_of("protects"),
+                fix="a CLOUDFRONT web ACL is named by the distribution's web_acl",
+            )
+        log_group: str | None = None
+        log_kms_key: _Ref | None = None
+        redact: tuple[str, ...] = ()
+        if "logging" in f.data:
+            lf = _Fields(self, f.mapping("logging"), f"{f.what}: logging", f.line_of("logging"))
+            log_group = lf.text("log_group")
+            if not log_group.startswith("aws-waf-logs-"):
+                raise self.error(f"{lf.what}: WAF log groups are named aws-waf-logs-…", lf.line_of("log_group"))
+            redact = lf.texts("redact_headers")
+            log_kms_key = lf.ref("kms_key", KMS_KEY, None, region)
+            lf.done()
+        self.acl_scopes[name] = scope
+        result = _WebAcl(
+            name,
+            f.line,
+            region,
+            scope,
+            f.choice("default_action", {"allow", "block"}, "allow"),
+            protects,
+            log_group,
+            log_kms_key,
+            redact,
+            f.tags(),
+        )
+        f.done()
+        return result
+
+    def topic(self, name: str, f: _Fields, region: str) -> _Topic:
+        raw = f.raw("subscriptions", [])
+        if not isinstance(raw, list):
+            raise self.error(f"{f.what}: subscriptions must be a list", f.line_of("subscriptions"))
+        subscriptions = []
+        for item in raw:
+            sf = _Fields(self, item, f"{f.what}: subscription", getattr(item, "line", f.line_of("subscriptions")))
+            subscriptions.append((sf.choice("protocol", _SNS_PROTOCOLS), sf.text("endpoint")))
+            sf.done()
+        result = _Topic(name, f.line, region, f.ref("kms_key", KMS_KEY, None, region), tuple(subscriptions), f.tags())
+        f.done()
+        return result
+
+    def metric_filter(self, name: str, f: _Fields, region: str) -> _MetricFilter:
+        mf = _Fields(self, f.mapping("metric"), f"{f.what}: metric", f.line_of("metric"))
+        namespace, metric = mf.text("namespace"), mf.text("name")
+        mf.done()
+        result = _MetricFilter(name, f.line, region, f.text("log_group"), f.text("pattern"), namespace, metric)
+        f.done()
+        return result
+
+    def alarm(self, name: str, f: _Fields, region: str) -> _Alarm:
+        result = _Alarm(
+            name,
+            f.line,
+            region,
+            f.ref("metric_filter", METRIC_FILTER, region=region),
+            f.refs("notify", SNS_TOPIC, region),
+            f.flag("actions_enabled", True),
+            f.number("threshold", 1),
+        )
+        f.done()
+        return result
+
+    def queue(self, name: str, f: _Fields, region: str) -> _Queue:
+        encryption, kms_key = "sqs", None
+        raw = f.raw("encryption", "sqs")
+        if isinstance(raw, str):
+            if raw not in ("sqs", "none"):
+                raise self.error(
+                    f"{f.what}: encryption is '{raw}', expected sqs, none or {{kms_key: KEY}}", f.line_of("encryption")
+                )
+            encryption = raw
+        else:
+            enc = _Fields(self, raw, f"{f.what}: encryption", f.line_of("encryption"))
+            encryption, kms_key = "kms", enc.ref("kms_key", KMS_KEY, region=region)
+            enc.done()
+        result = _Queue(name, f.line, region, encryption, kms_key, f.tags())
+        f.done()
+        return result
+
+    def table(self, name: str, f: _Fields, region: str) -> _Table:
+        result = _Table(
+            name,
+            f.line,
+            region,
+            f.text("key", "id"),
+            f.ref("kms_key", KMS_KEY, None, region),
+            f.flag("point_in_time_recovery", False),
+            f.tags(),
+        )
+        f.done()
+        return result
+
+    def cache(self, name: str, f: _Fields, region: str) -> _Cache:
+        at_rest = f.flag("at_rest_encryption", False)
+        kms_key = f.ref("kms_key", KMS_KEY, None, region)
+        if kms_key is not None and not at_rest:
+            raise self.error(f"{f.what}: kms_key needs at_rest_encryption: true", f.line_of("kms_key"))
+        transit = f.flag("transit_encryption", False)
+        auth_token = f.flag("auth_token", False)
+        if auth_token and not transit:
+            raise self.error(f"{f.what}: auth_token needs transit_encryption: true", f.line_of("auth_token"))
+        nodes = f.number("nodes", 2)
+        if not 1 <= nodes <= 6:
+            raise self.error(f"{f.what}: nodes must be 1–6 (a primary and up to five replicas)", f.line_of("nodes"))
+        days = f.number("backup_retention_days", 0)
+        if not 0 <= days <= 35:
+            raise self.error(f"{f.what}: backup_retention_days must be 0–35", f.line_of("backup_retention_days"))
+        result = _Cache(
+            name,
+            f.line,
+            region,
+            f.choice("engine", {"redis", "valkey"}, "redis"),
+            f.text("node_type", "cache.t3.micro"),
+            nodes,
+            days,
+            at_rest,
+            kms_key,
+            transit,
+            auth_token,
+            f.tags(),
+        )
+        f.done()
+        return result
+
+    def project(self, name: str, f: _Fields, region: str) -> _Project:
+        sf = _Fields(self, f.mapping("source"), f"{f.what}: source", f.line_of("source"))
+        source_type = sf.choice("type", _BUILD_SOURCES, "NO_SOURCE")
+        location = sf.text("location", None)
+        if (source_type == "NO_SOURCE") != (location is None):
+            raise self.error(f"{sf.what}: a location goes with every source type but NO_SOURCE", sf.line)
+        sf.done()
+        env_map = f.mapping("environment")
+        environment = [self.env_var(k, v, env_map.line_of(k), f.what, region) for k, v in env_map.items()]
+        result = _Project(
+            name,
+            f.line,
+            region,
+            source_type,
+            location,
+            f.text("image", "aws/codebuild/standard:7.0"),
+            f.text("service_role"),
+            tuple(environment),
+            f.tags(),
+        )
+        f.done()
+        return result
+
+    def env_var(self, key: Any, value: Any, line: int, what: str, region: str) -> _EnvVar:
+        """VAR: "text" (PLAINTEXT), {secret: SECRET} (Secrets Manager) or {parameter: /NAME} (Parameter Store)."""
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return _EnvVar(str(key), "PLAINTEXT", str(value), None)
+        vf = _Fields(self, value, f"{what}: environment variable '{key}'", line)
+        if ("secret" in vf.data) == ("parameter" in vf.data):
+            raise self.error(f"{vf.what}: give a plain value, {{secret: SECRET}} or {{parameter: /NAME}}", line)
+        secret = vf.ref("secret", SECRET, None, region)
+        parameter = vf.text("parameter", None)
+        vf.done()
+        if secret is not None:
+            return _EnvVar(str(key), "SECRETS_MANAGER", None, secret)
+        return _EnvVar(str(key), "PARAMETER_STORE", parameter, None)
+
+    def elastic_ip(self, name: str, f: _Fields, region: str) -> _ElasticIp:
+        result = _ElasticIp(name, f.line, region, f.tags())
+        f.done()
+        return result
+
+    def distribution(self, name: str, f: _Fields, _region: str) -> _Distribution:
+        origins_map = f.mapping("origins")
+        origins = [self.origin(k, v, origins_map.line_of(k), f.what) for k, v in origins_map.items()]
+        if not origins:
+            raise self.error(f"{f.what}: give at least one origin", f.line)
+        behaviours_map = f.mapping("behaviours")
+        behaviours = []
+        for path, body in behaviours_map.items():
+            bf = _Fields(self, body, f"{f.what}: behaviour '{path}'", behaviours_map.line_of(path))
+            origin = bf.text("origin")
+            if origin not in {o.id for o in origins}:
+                raise self.error(
+                    f"{bf.what}: unknown origin '{origin}'",
+                    bf.line_of("origin"),
+                    fix=f"this distribution's origins: {', '.join(o.id for o in origins)}",
+                )
+            behaviours.append(_Behaviour(str(path), origin, bf.choice("viewer_protocol", _VIEWER_PROTOCOLS)))
+            bf.done()
+        if "*" not in {b.path for b in behaviours}:
+            raise self.error(f"{f.what}: behaviours needs the default one, '*'", f.line_of("behaviours"))
+        web_acl = f.ref("web_acl", WEB_ACL, None, GLOBAL_REGION)
+        if web_acl is not None and self.acl_scopes.get(web_acl.name, "CLOUDFRONT") != "CLOUDFRONT":
+            raise self.error(f"{f.what}: web ACL '{web_acl.name}' is REGIONAL, not CLOUDFRONT", web_acl.line)
+        logging = _Fields(self, f.mapping("logging"), f"{f.what}: logging", f.line_of("logging"))
+        bucket = logging.ref("bucket", BUCKET) if logging.data else None
+        prefix = logging.text("prefix", "") if logging.data else ""
+        logging.done()
+        certificate = f.text("certificate", None)
+        result = _Distribution(
+            name,
+            f.line,
+            f.text("comment", ""),
+            f.flag("enabled", True),
+            f.texts("aliases"),
+            certificate,
+            f.text("minimum_protocol_version", "TLSv1.2_2021"),
+            web_acl,
+            bucket,
+            prefix,
+            tuple(origins),
+            tuple(sorted(behaviours, key=lambda b: b.path != "*")),  # the default first
+            f.tags(),
+        )
+        f.done()
+        return result
+
+    def origin(self, key: Any, data: Any, line: int, what: str) -> _Origin:
+        f = _Fields(self, data, f"{what}: origin '{key}'", line)
+        domain = f.text("domain", None)
+        bucket = f.ref("s3_bucket", BUCKET, None)
+        if (domain is None) == (bucket is None):
+            raise self.error(f"{f.what}: give domain (a custom origin) or s3_bucket", line)
+        protocol = f.choice("protocol", _ORIGIN_PROTOCOLS, "https-only")
+        ssl = f.texts("ssl_protocols") or ("TLSv1.2",)
+        for p in ssl:
+            if p not in _ORIGIN_SSL:
+                raise self.error(
+                    f"{f.what}: ssl protocol '{p}' is not one of {', '.join(sorted(_ORIGIN_SSL))}",
+                    f.line_of("ssl_protocols"),
+                )
+        if bucket is not None and ("protocol" in f.data or "ssl_protocols" in f.data):
+            raise self.error(f"{f.what}: S3 origins are always reached over HTTPS; protocol is for custom ones", line)
+        f.done()
+        return _Origin(str(key), domain, bucket, protocol, ssl)
+
 
 def _plain(value: Any) -> Any:
     """LineDicts back to plain dicts, so policy documents serialize exactly as written."""
@@ -1465,7 +1928,32 @@ class _Seeder:
                 self.http_api(http)
             for secret in region.secrets:
                 self.secret(secret)
+            self.region_extras(region)
             self.region_settings(region)
+        # CloudFront is global; its distributions name buckets and web ACLs made above.
+        for distribution in e.distributions:
+            self.distribution(distribution)
+
+    def region_extras(self, region: _Region) -> None:
+        """Web ACLs (after the load balancers they protect), the alarm chain, stores, builds."""
+        for acl in region.web_acls:
+            self.web_acl(acl)
+        for topic in region.topics:
+            self.topic(topic)
+        for metric_filter in region.metric_filters:
+            self.metric_filter(metric_filter)
+        for alarm in region.alarms:
+            self.alarm(alarm)
+        for queue in region.queues:
+            self.queue(queue)
+        for table in region.tables:
+            self.table(table)
+        for cache in region.caches:
+            self.cache(cache)
+        for project in region.projects:
+            self.project(project)
+        for address in region.elastic_ips:
+            self.elastic_ip(address)
 
     # --- account and IAM ---------------------------------------------------------------------
 
@@ -1930,11 +2418,12 @@ class _Seeder:
                 ct.start_logging(Name=arn)
         self.record(TRAIL, t.name, t.region, arn)
 
-    def log_group(self, region: str, name: str) -> str:
+    def log_group(self, region: str, name: str, kms_key: _Ref | None = None) -> str:
         """Create a CloudWatch log group once and return its ARN (the form trails and stages take)."""
         if (LOG_GROUP, f"{region}:{name}") not in self.ids:
             logs = self.client("logs", region)
-            logs.create_log_group(logGroupName=name)
+            extra = {"kmsKeyId": self.id(kms_key)} if kms_key is not None else {}
+            logs.create_log_group(logGroupName=name, **extra)
             arn = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]["arn"]
             self.record(LOG_GROUP, f"{region}:{name}", region, arn.removesuffix(":*"))
         return self.ids[(LOG_GROUP, f"{region}:{name}")]
@@ -2068,6 +2557,226 @@ class _Seeder:
                 sm.rotate_secret(**rotate)
         self.record(SECRET, s.name, s.region, arn)
 
+    # --- edge, monitoring, data stores, builds -----------------------------------------------
+
+    def web_acl(self, w: _WebAcl) -> None:
+        waf = self.client("wafv2", w.region)
+        visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": w.name}
+        with self.step(WEB_ACL, w.name):
+            args: dict[str, Any] = {
+                "Name": w.name,
+                "Scope": w.scope,
+                "DefaultAction": {"Allow": {}} if w.default_action == "allow" else {"Block": {}},
+                "VisibilityConfig": visibility,
+            }
+            if w.tags:
+                args["Tags"] = _kv(w.tags)
+            arn = waf.create_web_acl(**args)["Summary"]["ARN"]
+            self.record(WEB_ACL, w.name, w.region, arn)
+            for balancer in w.protects:
+                waf.associate_web_acl(WebACLArn=arn, ResourceArn=self.id(balancer))
+            if w.log_group is not None:
+                config: dict[str, Any] = {
+                    "ResourceArn": arn,
+                    "LogDestinationConfigs": [self.log_group(w.region, w.log_group, w.log_kms_key)],
+                }
+                if w.redact:
+                    config["RedactedFields"] = [{"SingleHeader": {"Name": h}} for h in w.redact]
+                waf.put_logging_configuration(LoggingConfiguration=config)
+
+    def topic(self, t: _Topic) -> None:
+        sns = self.client("sns", t.region)
+        with self.step(SNS_TOPIC, t.name):
+            args: dict[str, Any] = {"Name": t.name}
+            if t.kms_key is not None:
+                args["Attributes"] = {"KmsMasterKeyId": self.id(t.kms_key)}
+            if t.tags:
+                args["Tags"] = _kv(t.tags)
+            arn = sns.create_topic(**args)["TopicArn"]
+            # AWS leaves an email subscription pending until someone follows the link; the
+            # emulator confirms it at once, which is what a working alarm chain looks like.
+            for protocol, endpoint in t.subscriptions:
+                sns.subscribe(TopicArn=arn, Protocol=protocol, Endpoint=endpoint)
+        self.record(SNS_TOPIC, t.name, t.region, arn)
+
+    def metric_filter(self, m: _MetricFilter) -> None:
+        with self.step(METRIC_FILTER, m.name):
+            self.log_group(m.region, m.log_group)  # usually a trail's, made already
+            self.client("logs", m.region).put_metric_filter(
+                logGroupName=m.log_group,
+                filterName=m.name,
+                filterPattern=m.pattern,
+                metricTransformations=[{"metricName": m.metric, "metricNamespace": m.namespace, "metricValue": "1"}],
+            )
+        self.record(METRIC_FILTER, m.name, m.region, f"{m.log_group}:{m.name}")
+        self.extra[(METRIC_FILTER, m.name)] = (m.namespace, m.metric)
+
+    def alarm(self, a: _Alarm) -> None:
+        cw = self.client("cloudwatch", a.region)
+        namespace, metric = self.extra[(METRIC_FILTER, a.metric_filter.name)]
+        with self.step(ALARM, a.name):
+            cw.put_metric_alarm(
+                AlarmName=a.name,
+                Namespace=namespace,
+                MetricName=metric,
+                Statistic="Sum",
+                Period=300,
+                EvaluationPeriods=1,
+                Threshold=float(a.threshold),
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+                TreatMissingData="notBreaching",
+                ActionsEnabled=a.actions_enabled,
+                AlarmActions=[self.id(t) for t in a.notify],
+            )
+            arn = cw.describe_alarms(AlarmNames=[a.name])["MetricAlarms"][0]["AlarmArn"]
+        self.record(ALARM, a.name, a.region, arn)
+
+    def queue(self, q: _Queue) -> None:
+        sqs = self.client("sqs", q.region)
+        # New queues get SSE-SQS by default, as on AWS: "none" has to switch it off.
+        attributes = {"SqsManagedSseEnabled": "true" if q.encryption == "sqs" else "false"}
+        if q.kms_key is not None:
+            attributes = {"KmsMasterKeyId": self.id(q.kms_key)}
+        with self.step(QUEUE, q.name):
+            url = sqs.create_queue(QueueName=q.name, Attributes=attributes, tags=q.tags)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.record(QUEUE, q.name, q.region, arn)
+
+    def table(self, t: _Table) -> None:
+        dynamodb = self.client("dynamodb", t.region)
+        args: dict[str, Any] = {
+            "TableName": t.name,
+            "AttributeDefinitions": [{"AttributeName": t.key, "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": t.key, "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if t.kms_key is not None:
+            args["SSESpecification"] = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": self.id(t.kms_key)}
+        if t.tags:
+            args["Tags"] = _kv(t.tags)
+        with self.step(TABLE, t.name):
+            arn = dynamodb.create_table(**args)["TableDescription"]["TableArn"]
+            if t.pitr:
+                dynamodb.update_continuous_backups(
+                    TableName=t.name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+                )
+        self.record(TABLE, t.name, t.region, arn)
+
+    def cache(self, c: _Cache) -> None:
+        args: dict[str, Any] = {
+            "ReplicationGroupId": c.name,
+            "ReplicationGroupDescription": c.name,
+            "Engine": c.engine,
+            "CacheNodeType": c.node_type,
+            "NumCacheClusters": c.nodes,
+            # Failover needs a replica to fail over to.
+            "AutomaticFailoverEnabled": c.nodes > 1,
+            "SnapshotRetentionLimit": c.backup_retention_days,
+            "AtRestEncryptionEnabled": c.at_rest_encryption,
+            "TransitEncryptionEnabled": c.transit_encryption,
+            "Tags": _kv(c.tags),
+        }
+        if c.kms_key is not None:
+            args["KmsKeyId"] = self.id(c.kms_key)
+        if c.auth_token:
+            args["AuthToken"] = PLACEHOLDER_SECRET
+        with self.step(CACHE, c.name):
+            arn = self.client("elasticache", c.region).create_replication_group(**args)["ReplicationGroup"]["ARN"]
+        self.record(CACHE, c.name, c.region, arn)
+
+    def project(self, p: _Project) -> None:
+        source: dict[str, Any] = {"type": p.source_type}
+        if p.source_location is not None:
+            source["location"] = p.source_location
+        variables = [
+            {"name": v.name, "type": v.type, "value": v.value if v.secret is None else v.secret.name}
+            for v in p.environment
+        ]
+        with self.step(BUILD_PROJECT, p.name):
+            arn = self.client("codebuild", p.region).create_project(
+                name=p.name,
+                source=source,
+                artifacts={"type": "NO_ARTIFACTS"},
+                environment={
+                    "type": "LINUX_CONTAINER",
+                    "image": p.image,
+                    "computeType": "BUILD_GENERAL1_SMALL",
+                    "environmentVariables": variables,
+                },
+                serviceRole=p.service_role,
+                tags=[{"key": k, "value": v} for k, v in p.tags.items()],
+            )["project"]["arn"]
+        self.record(BUILD_PROJECT, p.name, p.region, arn)
+
+    def elastic_ip(self, e: _ElasticIp) -> None:
+        with self.step(ELASTIC_IP, e.name):
+            allocation = self.client("ec2", e.region).allocate_address(
+                Domain="vpc", TagSpecifications=_ec2_tags("elastic-ip", e.name, e.tags)
+            )["AllocationId"]
+        self.record(ELASTIC_IP, e.name, e.region, allocation)
+
+    def distribution(self, d: _Distribution) -> None:
+        origins = []
+        for o in d.origins:
+            origin: dict[str, Any] = {"Id": o.id}
+            if o.bucket is not None:
+                origin["DomainName"] = f"{o.bucket.name}.s3.amazonaws.com"
+                origin["S3OriginConfig"] = {"OriginAccessIdentity": ""}
+            else:
+                origin["DomainName"] = o.domain
+                origin["CustomOriginConfig"] = {
+                    "HTTPPort": 80,
+                    "HTTPSPort": 443,
+                    "OriginProtocolPolicy": o.protocol,
+                    "OriginSslProtocols": _cf_list(list(o.ssl_protocols)),
+                }
+            origins.append(origin)
+        default, *ordered = [self.cache_behaviour(b) for b in d.behaviours]
+        viewer: dict[str, Any] = {"CloudFrontDefaultCertificate": True}
+        config: dict[str, Any] = {
+            "CallerReference": d.name,
+            "Comment": d.comment,
+            "Enabled": d.enabled,
+            "Aliases": _cf_list(list(d.aliases)),
+            "Origins": _cf_list(origins),
+            "DefaultCacheBehavior": default,
+            "CacheBehaviors": _cf_list(ordered),
+            "Logging": {
+                "Enabled": d.logging_bucket is not None,
+                "IncludeCookies": False,
+                "Bucket": f"{d.logging_bucket.name}.s3.amazonaws.com" if d.logging_bucket else "",
+                "Prefix": d.logging_prefix,
+            },
+        }
+        with self.step(DISTRIBUTION, d.name):
+            if d.certificate is not None:
+                # CloudFront takes its certificates from ACM in us-east-1 only.
+                viewer = {
+                    "ACMCertificateArn": self.certificate(GLOBAL_REGION, d.certificate),
+                    "SSLSupportMethod": "sni-only",
+                    "MinimumProtocolVersion": d.minimum_protocol_version,
+                }
+            config["ViewerCertificate"] = viewer
+            if d.web_acl is not None:
+                config["WebACLId"] = self.id(d.web_acl)
+            tags = {"Items": _kv({"Name": d.name, **d.tags})}
+            arn = self.client("cloudfront", GLOBAL_REGION).create_distribution_with_tags(
+                DistributionConfigWithTags={"DistributionConfig": config, "Tags": tags}
+            )["Distribution"]["ARN"]
+        self.record(DISTRIBUTION, d.name, "", arn)
+
+    def cache_behaviour(self, b: _Behaviour) -> dict[str, Any]:
+        behaviour: dict[str, Any] = {
+            "TargetOriginId": b.origin,
+            "ViewerProtocolPolicy": b.viewer_protocol,
+            "MinTTL": 0,
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            "TrustedSigners": {"Enabled": False, "Quantity": 0},
+        }
+        if b.path != "*":
+            behaviour["PathPattern"] = b.path
+        return behaviour
+
     def region_settings(self, r: _Region) -> None:
         if r.guardduty:
             with self.step(DETECTOR, r.name):
@@ -2084,6 +2793,11 @@ class _Seeder:
 
 def _kv(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def _cf_list(items: list[Any]) -> dict[str, Any]:
+    """CloudFront's list shape: a count, and the items only when there are some."""
+    return {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
 
 
 def _ec2_tags(resource_type: str, name: str, tags: dict[str, str]) -> list[dict[str, Any]]:

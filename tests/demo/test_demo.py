@@ -23,7 +23,17 @@ def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
     assert ("k8s-cde-workload-no-non-cde-ingress", "Deployment payments/card-api") in failed
     assert ("k8s-tenant-namespace-isolated", "Namespace tenant-globex") in failed
     assert ("k8s-ingress-no-every-namespace", "Deployment tenant-globex/billing") in failed
+    # The tier-1 services beyond the network (see the violations in aws-estate.yaml).
+    assert ("aws-cloudfront-viewer-https", "storefront-cdn") in failed
+    assert ("aws-wafv2-web-acl-logging", "payments-edge-waf") in failed
+    assert ("aws-dynamodb-pitr", "payment-idempotency") in failed
+    assert ("aws-codebuild-no-plaintext-credentials", "storefront-build") in failed
+    assert ("aws-ec2-elastic-ip-associated", "legacy-sftp-gateway") in failed
     passed = {(r["control"], r["resource"]["name"]) for r in doc["results"] if r["status"] == "pass"}
+    assert ("aws-cloudwatch-root-usage-alarm", "123456789012") in passed
+    assert ("aws-wafv2-web-acl-logging", "storefront-cdn-waf") in passed
+    for control in ("aws-sqs-queue-encrypted", "aws-elasticache-automatic-backups", "aws-cloudfront-viewer-tls12"):
+        assert any(c == control for c, _ in passed), control
     # The demo's pcicheck.yaml approves the card processor's CIDR.
     assert ("k8s-cde-workload-egress-allowlisted", "Deployment payments/card-api") in passed
     connected = {c["name"] for c in doc["connected_to"]}

@@ -14,12 +14,22 @@ from botocore.exceptions import ClientError
 
 from pcicheck.demo.emulator import Emulator
 from pcicheck.demo.seed import (
+    ALARM,
     BUCKET,
+    BUILD_PROJECT,
+    CACHE,
+    DISTRIBUTION,
+    ELASTIC_IP,
     HTTP_ROUTE,
     INSTANCE,
     KMS_KEY,
+    LOAD_BALANCER,
+    QUEUE,
     SECURITY_GROUP,
+    SNS_TOPIC,
+    TABLE,
     VOLUME,
+    WEB_ACL,
     SeedReport,
     load_estate,
     seed_estate,
@@ -65,7 +75,7 @@ def test_report_counts_and_regions(seeded: tuple[SeedReport, Client]) -> None:
     assert counts[KMS_KEY] == 6
     assert counts[INSTANCE] == 4
     assert counts[HTTP_ROUTE] == 5
-    assert 40 <= len(report.resources) <= 90
+    assert 60 <= len(report.resources) <= 120
     assert set(report.counts_by_region) == {"global", "us-east-1", "eu-west-2"}
     assert report.id(BUCKET, "tillpoint-acme-exports") == "arn:aws:s3:::tillpoint-acme-exports"
     # Access keys are recorded by their tail only.
@@ -263,6 +273,126 @@ def test_secrets_and_iam_users(seeded: tuple[SeedReport, Client]) -> None:
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="ci-deployer")["Groups"]] == ["deployers"]
 
 
+def test_web_acls_guard_the_payments_edge_and_the_cdn(seeded: tuple[SeedReport, Client]) -> None:
+    report, client = seeded
+    waf = client("wafv2")
+    edge = report.id(WEB_ACL, "payments-edge-waf")
+    protected = waf.get_web_acl_for_resource(ResourceArn=report.id(LOAD_BALANCER, "payments-edge"))
+    assert protected["WebACL"]["ARN"] == edge
+    # The deliberate violation: the edge ACL has no logging configuration.
+    with pytest.raises(ClientError, match="WAFNonexistentItemException"):
+        waf.get_logging_configuration(ResourceArn=edge)
+    cdn = report.id(WEB_ACL, "storefront-cdn-waf")
+    assert ":global/webacl/storefront-cdn-waf/" in cdn
+    logging = waf.get_logging_configuration(ResourceArn=cdn)["LoggingConfiguration"]
+    assert logging["LogDestinationConfigs"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-storefront-cdn"
+    ]
+    assert [f["SingleHeader"]["Name"] for f in logging["RedactedFields"]] == ["authorization", "cookie"]
+    (group,) = client("logs").describe_log_groups(logGroupNamePrefix="aws-waf-logs-")["logGroups"]
+    assert group["kmsKeyId"] == report.id(KMS_KEY, "audit-logs")
+
+
+def test_root_usage_alarm_chain(seeded: tuple[SeedReport, Client]) -> None:
+    report, client = seeded
+    (metric_filter,) = client("logs").describe_metric_filters(logGroupName="tillpoint/cloudtrail")["metricFilters"]
+    assert '$.userIdentity.type = "Root"' in metric_filter["filterPattern"]
+    transformation = metric_filter["metricTransformations"][0]
+    (alarm,) = client("cloudwatch").describe_alarms(AlarmNames=["root-usage"])["MetricAlarms"]
+    assert alarm["AlarmArn"] == report.id(ALARM, "root-usage")
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        transformation["metricNamespace"],
+        transformation["metricName"],
+    )
+    topic = report.id(SNS_TOPIC, "security-alerts")
+    assert alarm["ActionsEnabled"] and alarm["AlarmActions"] == [topic]
+    sns = client("sns")
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == report.id(KMS_KEY, "audit-logs")
+    (subscription,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    # Confirmed: an ARN, not PendingConfirmation.
+    assert subscription["Protocol"] == "email" and subscription["SubscriptionArn"].startswith(f"{topic}:")
+
+
+def test_queue_table_and_cache(seeded: tuple[SeedReport, Client]) -> None:
+    report, client = seeded
+    cde_key = report.id(KMS_KEY, "cde-data")
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName="payment-events")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["QueueArn"] == report.id(QUEUE, "payment-events")
+    assert attributes["KmsMasterKeyId"] == cde_key
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"]["pci-scope"] == "cde"
+
+    dynamodb = client("dynamodb")
+    table = dynamodb.describe_table(TableName="payment-idempotency")["Table"]
+    assert table["TableArn"] == report.id(TABLE, "payment-idempotency")
+    assert table["KeySchema"] == [{"AttributeName": "idempotency_key", "KeyType": "HASH"}]
+    assert (table["SSEDescription"]["SSEType"], table["SSEDescription"]["KMSMasterKeyArn"]) == ("KMS", cde_key)
+    backups = dynamodb.describe_continuous_backups(TableName="payment-idempotency")["ContinuousBackupsDescription"]
+    # The deliberate violation: no point-in-time recovery.
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+
+    (group,) = client("elasticache").describe_replication_groups(ReplicationGroupId="payments-sessions")[
+        "ReplicationGroups"
+    ]
+    assert group["ARN"] == report.id(CACHE, "payments-sessions")
+    # (moto lists one member cluster whatever NumCacheClusters says, so the count is not checked.)
+    assert (group["SnapshotRetentionLimit"], group["AutomaticFailover"]) == (15, "enabled")
+    assert group["AtRestEncryptionEnabled"] and group["KmsKeyId"] == cde_key
+    assert group["TransitEncryptionEnabled"] and group["AuthTokenEnabled"]
+
+
+def test_build_project_and_stray_elastic_ip(seeded: tuple[SeedReport, Client]) -> None:
+    report, client = seeded
+    (project,) = client("codebuild", "eu-west-2").batch_get_projects(names=["storefront-build"])["projects"]
+    assert project["arn"] == report.id(BUILD_PROJECT, "storefront-build")
+    assert project["source"] == {"type": "GITHUB", "location": "https://github.com/tillpoint/storefront.git"}
+    variables = {v["name"]: v for v in project["environment"]["environmentVariables"]}
+    assert {n: v["type"] for n, v in variables.items()} == {
+        "DEPLOY_BUCKET": "PLAINTEXT",
+        "SENTRY_DSN": "PARAMETER_STORE",
+        "AWS_ACCESS_KEY_ID": "PLAINTEXT",
+        "AWS_SECRET_ACCESS_KEY": "PLAINTEXT",
+    }
+    # The deliberate violation carries the module's placeholder, nothing that could be a key.
+    assert variables["AWS_SECRET_ACCESS_KEY"]["value"] == "demo-not-a-secret"
+    assert variables["SENTRY_DSN"]["value"] == "/storefront/sentry-dsn"
+
+    (address,) = client("ec2", "eu-west-2").describe_addresses()["Addresses"]
+    assert address["AllocationId"] == report.id(ELASTIC_IP, "legacy-sftp-gateway")
+    assert not address.get("AssociationId") and not address.get("InstanceId")
+    assert _tags(address["Tags"])["Name"] == "legacy-sftp-gateway"
+    assert client("ec2").describe_addresses()["Addresses"] == []
+
+
+def test_storefront_distribution(seeded: tuple[SeedReport, Client]) -> None:
+    report, client = seeded
+    cf = client("cloudfront")
+    (summary,) = cf.list_distributions()["DistributionList"]["Items"]
+    assert summary["ARN"] == report.id(DISTRIBUTION, "storefront-cdn")
+    config = cf.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
+    assert config["Aliases"]["Items"] == ["shop.tillpoint.example"]
+    assert config["WebACLId"] == report.id(WEB_ACL, "storefront-cdn-waf")
+    assert config["Logging"]["Enabled"] and config["Logging"]["Bucket"] == "tillpoint-access-logs.s3.amazonaws.com"
+    viewer = config["ViewerCertificate"]
+    assert viewer["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert viewer["ACMCertificateArn"] == report.id("aws.acm.certificate", "us-east-1/shop.tillpoint.example")
+    origins = {o["Id"]: o for o in config["Origins"]["Items"]}
+    assert origins["storefront"]["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origins["storefront"]["CustomOriginConfig"]["OriginSslProtocols"]["Items"] == ["TLSv1.2"]
+    assert origins["assets"]["DomainName"] == "tillpoint-marketing-assets.s3.amazonaws.com"
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    (assets,) = config["CacheBehaviors"]["Items"]
+    # The deliberate violation: static files over plain HTTP too.
+    assert (assets["PathPattern"], assets["TargetOriginId"], assets["ViewerProtocolPolicy"]) == (
+        "/assets/*",
+        "assets",
+        "allow-all",
+    )
+    tags = cf.list_tags_for_resource(Resource=summary["ARN"])["Tags"]["Items"]
+    assert _tags(tags) == {"Name": "storefront-cdn"}
+
+
 # --- bad estate files: parsed and checked before any call, so no emulator is needed --------
 
 UNREACHABLE = "http://127.0.0.1:9"  # nothing may be called: a call here would fail differently
@@ -321,3 +451,74 @@ def test_demo_estate_parses_and_marks_its_violations() -> None:
     load_estate(DEMO_ESTATE)
     text = DEMO_ESTATE.read_text(encoding="utf-8")
     assert text.count("# violation:") >= 10
+
+
+_REGION = "regions:\n  eu-west-2:\n"
+_US = "regions:\n  us-east-1:\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        # A CLOUDFRONT web ACL outside us-east-1.
+        (_REGION + "    web_acls:\n      cdn:\n        scope: CLOUDFRONT\n", 5, "live in us-east-1"),
+        # WAF log groups must be named aws-waf-logs-…
+        (
+            _US + "    web_acls:\n      edge:\n        logging: {log_group: waf}\n",
+            5,
+            "aws-waf-logs-",
+        ),
+        # An alarm on a metric filter nobody declared.
+        (
+            _US + "    alarms:\n      root-usage:\n        metric_filter: root-usag\n",
+            5,
+            "unknown logs metric filter 'root-usag'",
+        ),
+        # A subscription protocol SNS does not have.
+        (
+            _US
+            + "    sns_topics:\n      alerts:\n        subscriptions:\n          - {protocol: pager, endpoint: x}\n",
+            6,
+            "expected one of",
+        ),
+        # SQS encryption that is neither sqs, none nor a key.
+        (_US + "    sqs_queues:\n      events: {encryption: yes-please}\n", 4, "expected sqs, none"),
+        (_US + "    dynamodb_tables:\n      t: {pitr: true}\n", 4, "unknown field 'pitr'"),
+        (
+            _US + "    elasticache_replication_groups:\n      c: {auth_token: true}\n",
+            4,
+            "auth_token needs transit_encryption",
+        ),
+        # A CodeBuild variable that is both a secret reference and a parameter.
+        (
+            _US + "    codebuild_projects:\n      b:\n        service_role: arn:aws:iam::1:role/r\n"
+            "        environment:\n          TOKEN: {secret: s, parameter: /p}\n",
+            7,
+            "give a plain value",
+        ),
+        (_US + "    elastic_ips:\n      ip: {instance: i}\n", 4, "unknown field 'instance'"),
+        # A behaviour pointing at an origin the distribution does not have.
+        (
+            "cloudfront_distributions:\n  cdn:\n    origins: {web: {domain: example.com}}\n"
+            "    behaviours:\n      '*': {origin: wbe, viewer_protocol: https-only}\n",
+            5,
+            "unknown origin 'wbe'",
+        ),
+        # A REGIONAL web ACL on a distribution.
+        (
+            _US + "    web_acls: {edge: {}}\n"
+            "cloudfront_distributions:\n  cdn:\n    web_acl: edge\n"
+            "    origins: {web: {domain: example.com}}\n"
+            "    behaviours: {'*': {origin: web, viewer_protocol: https-only}}\n",
+            6,
+            "is REGIONAL, not CLOUDFRONT",
+        ),
+    ],
+)
+def test_new_kinds_reject_bad_input_with_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = tmp_path / "estate.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        seed_estate(path, UNREACHABLE)
+    assert (info.value.path, info.value.line) == (str(path), line)
+    assert message in info.value.message

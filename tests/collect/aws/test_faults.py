@@ -74,6 +74,11 @@ def inventory(endpoint: str) -> dict[str, set[tuple[str, str]]]:
     add("aws.s3.bucket", "", (b["Name"] for b in c("s3").list_buckets()["Buckets"]))
     add("aws.iam.user", "", (u["UserName"] for u in c("iam").list_users()["Users"]))
     add("aws.iam.policy", "", (p["Arn"] for p in c("iam").list_policies(Scope="Local")["Policies"]))
+    distributions = c("cloudfront").list_distributions()["DistributionList"].get("Items", [])
+    add("aws.cloudfront.distribution", "", (d["ARN"] for d in distributions))
+    # CLOUDFRONT-scope web ACLs are served by us-east-1 only.
+    cdn_acls = c("wafv2").list_web_acls(Scope="CLOUDFRONT")["WebACLs"]
+    add("aws.wafv2.web_acl", "us-east-1", (a["ARN"] for a in cdn_acls))
     for region in REGIONS:
         ec2 = c("ec2", region)
         add("aws.kms.key", region, (k["KeyId"] for k in c("kms", region).list_keys()["Keys"]))
@@ -110,6 +115,24 @@ def inventory(endpoint: str) -> dict[str, set[tuple[str, str]]]:
             (lb["LoadBalancerArn"] for lb in c("elbv2", region).describe_load_balancers()["LoadBalancers"]),
         )
         add("aws.eks.cluster", region, c("eks", region).list_clusters()["clusters"])
+        add("aws.ec2.address", region, (a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]))
+        acls = c("wafv2", region).list_web_acls(Scope="REGIONAL")["WebACLs"]
+        add("aws.wafv2.web_acl", region, (a["ARN"] for a in acls))
+        logs = c("logs", region)
+        add("aws.logs.log_group", region, (g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]))
+        add(
+            "aws.logs.metric_filter", region, (f["filterName"] for f in logs.describe_metric_filters()["metricFilters"])
+        )
+        alarms = c("cloudwatch", region).describe_alarms()["MetricAlarms"]
+        add("aws.cloudwatch.alarm", region, (a["AlarmArn"] for a in alarms))
+        add("aws.sns.topic", region, (t["TopicArn"] for t in c("sns", region).list_topics()["Topics"]))
+        # Queue URLs end in the name, and so does the ARN the collector builds.
+        urls = c("sqs", region).list_queues().get("QueueUrls", [])
+        add("aws.sqs.queue", region, (u.rsplit("/", 1)[-1] for u in urls))
+        add("aws.dynamodb.table", region, c("dynamodb", region).list_tables()["TableNames"])
+        groups = c("elasticache", region).describe_replication_groups()["ReplicationGroups"]
+        add("aws.elasticache.replication_group", region, (g["ARN"] for g in groups))
+        add("aws.codebuild.project", region, c("codebuild", region).list_projects()["projects"])
     return found
 
 
