@@ -298,8 +298,8 @@ def test_root_usage_alarm_chain(seeded: tuple[SeedReport, Client]) -> None:
     (metric_filter,) = client("logs").describe_metric_filters(logGroupName="tillpoint/cloudtrail")["metricFilters"]
     assert '$.userIdentity.type = "Root"' in metric_filter["filterPattern"]
     transformation = metric_filter["metricTransformations"][0]
-    (alarm,) = client("cloudwatch").describe_alarms(AlarmNames=["root-usage"])["MetricAlarms"]
-    assert alarm["AlarmArn"] == report.id(ALARM, "root-usage")
+    (alarm,) = client("cloudwatch").describe_alarms(AlarmNames=["root-usage-alarm"])["MetricAlarms"]
+    assert alarm["AlarmArn"] == report.id(ALARM, "root-usage-alarm")
     assert (alarm["Namespace"], alarm["MetricName"]) == (
         transformation["metricNamespace"],
         transformation["metricName"],
