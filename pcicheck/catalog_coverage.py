@@ -1,10 +1,12 @@
 """What the control catalog covers: controls counted by domain and provider, and by PCI requirement.
 
 An auditor's first question of a scanner is "which requirements does it actually test?". The answer
-is read from the catalog alone (no scan). Every requirement is counted except the section headings
-("1.2", "A1.1": they hold requirements but state none of their own), and a requirement is covered
-when some control maps to it. `manual` ones (policies, interviews, physical checks) are left out,
-since no configuration read can prove them.
+is read from the catalog alone (no scan). The requirements counted are the leaves of the tree, plus
+any requirement with sub-requirements that a control maps to directly: whether "4.1" or "10.2" is a
+requirement of its own or only a heading differs between versions, and a direct mapping says it is
+one; otherwise its sub-requirements stand for it. A counted requirement is covered when some control
+maps to it. `manual` ones (policies, interviews, physical checks) are left out, since no
+configuration read can prove them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class PrincipalRow:
     id: str
     title: str
     controls: int  # controls mapped to it or to any requirement beneath it
-    testable: int  # requirements beneath it, not headings, not marked manual
+    testable: int  # requirements beneath it counted as testable (see above)
     covered: int  # of those, how many some control maps to
 
 
@@ -51,11 +53,6 @@ def _principal(framework: Framework, rid: str) -> str:
     return req.id
 
 
-def _is_heading(rid: str, children: tuple[str, ...]) -> bool:
-    # "10.2" groups 10.2.1…; "10.2.1" is itself a requirement even though 10.2.1.1… sit beneath it.
-    return bool(children) and rid.count(".") < 2
-
-
 def catalog_coverage(controls: tuple[Control, ...] | list[Control], framework: Framework) -> CatalogCoverage:
     by_domain = {d: dict.fromkeys(PROVIDERS, 0) for d in DOMAINS}
     for c in controls:
@@ -74,7 +71,8 @@ def catalog_coverage(controls: tuple[Control, ...] | list[Control], framework: F
     hit: Counter[str] = Counter()
     uncovered: list[str] = []
     for rid, req in framework.requirements.items():
-        if req.manual or req.parent is None or _is_heading(rid, req.children):
+        # A parent's `manual` is derived from its children's, so a mapped parent counts regardless.
+        if req.parent is None or (rid not in covered if req.children else req.manual):
             continue
         principal = _principal(framework, rid)
         testable[principal] += 1

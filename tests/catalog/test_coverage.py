@@ -56,3 +56,14 @@ def test_builtin_catalog_command(capsys: pytest.CaptureFixture[str]) -> None:
     mapped = {r for c in catalog.controls for r in c.requirements["pci-dss-3.2.1"]}
     assert not mapped & set(data["uncovered_testable_requirements"])
     assert {row["id"] for row in data["by_requirement"]} >= {"1", "3", "10", "A1"}
+
+
+def test_a_mapped_parent_counts_though_its_children_are_manual(tmp_path: Path) -> None:
+    # PCI DSS 3.2.1 4.1 is a requirement of its own; its only child (4.1.1, wireless) is manual, so the
+    # framework loader derives manual for 4.1 too. A control mapped to it still makes it testable.
+    (tmp_path / "tls.yaml").write_text(GOOD.replace("my-key-rotation", "tls").replace('["3.6.4"]', '["4.1"]'))
+    catalog = load_catalog([tmp_path], builtin=False)
+    framework = catalog.framework("pci-dss-3.2.1")
+    assert framework.requirements["4.1"].manual
+    rows = {row.id: row for row in catalog_coverage(catalog.controls, framework).principals}
+    assert (rows["4"].controls, rows["4"].covered, rows["4"].testable) == (1, 1, 1)
