@@ -238,6 +238,22 @@ class ResourceReads:
             self.source.add(self.ctx.action(client, operation))
         return result
 
+    def resource(
+        self, name: str, attributes: dict[str, Any], tags: dict[str, str] | None = None, *, region: str | None = None
+    ) -> Resource:
+        """The resource these reads describe, its source the calls that produced it. `name` is the
+        fallback: a Name tag, when there is one, is the name (the results contract)."""
+        tags = tags or {}
+        return self.ctx.resource(
+            type=self.resource_type,
+            uid=self.uid,
+            name=name_from_tags(tags, name),
+            tags=tags,
+            attributes=attributes,
+            region=self.region if region is None else region,
+            source=self.source,
+        )
+
     def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
         """Every item of a paginated per-resource call; FAILED if any page failed, None if absent.
 

@@ -45,11 +45,9 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         absent=("NoSuchPublicAccessBlockConfiguration",),
         AccountId=ctx.account,
     )
-    yield ctx.resource(
-        type=TYPE,
-        uid=uid,
-        name=ctx.account,
-        attributes={
+    yield reads.resource(
+        ctx.account,
+        {
             "account_id": ctx.account,
             "password_policy": policy if policy is FAILED else _password_policy(policy),
             "s3_public_access_block": pab if pab is FAILED else public_access_block(pab),
@@ -57,7 +55,6 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             "root_virtual_mfa": root_virtual,
         },
         region="",
-        source=reads.source,
     )
 
 

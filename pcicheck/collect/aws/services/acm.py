@@ -50,9 +50,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                     "key_algorithm": cert.get("KeyAlgorithm"),
                 }
             )
-        yield ctx.resource(
-            type=TYPE, uid=arn, name=str(summary.get("DomainName") or arn), attributes=attributes, source=reads.source
-        )
+        yield reads.resource(str(summary.get("DomainName") or arn), attributes)
 
 
 SPEC = ServiceSpec(

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
 from pcicheck.model import Resource
 
 TYPE = "aws.lambda.function"
@@ -90,9 +90,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             attributes["public_policy_statements"] = public_statements(json.loads(policy.get("Policy") or "{}"))
         answer = reads.get(client, "list_tags", ("tags",), Resource=arn)
         tags = {} if answer is FAILED else {str(k): str(v) for k, v in (answer.get("Tags") or {}).items()}
-        yield ctx.resource(
-            type=TYPE, uid=arn, name=name_from_tags(tags, name), tags=tags, attributes=attributes, source=reads.source
-        )
+        yield reads.resource(name, attributes, tags)
 
 
 SPEC = ServiceSpec(

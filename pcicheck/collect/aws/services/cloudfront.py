@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags, tag_map
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, tag_map
 from pcicheck.model import Resource
 
 TYPE = "aws.cloudfront.distribution"
@@ -101,15 +101,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             attributes["logging_bucket"] = logging.get("Bucket") or None if logging.get("Enabled") else None
         tagged = reads.get(cf, "list_tags_for_resource", ("tags",), Resource=arn)
         tags = {} if tagged is FAILED else tag_map(_items(tagged.get("Tags")))
-        yield ctx.resource(
-            type=TYPE,
-            uid=arn,
-            name=name_from_tags(tags, str(summary.get("Id"))),
-            tags=tags,
-            attributes=attributes,
-            region="",
-            source=reads.source,
-        )
+        yield reads.resource(str(summary.get("Id")), attributes, tags, region="")
 
 
 SPEC = ServiceSpec(

@@ -16,7 +16,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -58,14 +57,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         reads = ResourceReads(ctx, arn, TYPE, {listing})
         tagged = reads.get(dms, "list_tags_for_resource", ("tags",), ResourceArn=arn)
         tags = {} if tagged is FAILED else tag_map(tagged.get("TagList"))
-        yield ctx.resource(
-            type=TYPE,
-            uid=arn,
-            name=name_from_tags(tags, identifier),
-            tags=tags,
-            attributes=_attributes(instance),
-            source=reads.source,
-        )
+        yield reads.resource(identifier, _attributes(instance), tags)
 
 
 SPEC = ServiceSpec(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags, tag_map
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, tag_map
 from pcicheck.model import Resource
 
 TYPE = "aws.dynamodb.table"
@@ -48,9 +48,7 @@ def _table(ctx: CollectContext, dynamodb: Any, name: str, listing: str) -> Resou
     )
     tagged = reads.get(dynamodb, "list_tags_of_resource", ("tags",), ResourceArn=arn)
     tags = {} if tagged is FAILED else tag_map(tagged.get("Tags"))
-    return ctx.resource(
-        type=TYPE, uid=arn, name=name_from_tags(tags, name), tags=tags, attributes=attributes, source=reads.source
-    )
+    return reads.resource(name, attributes, tags)
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:

@@ -18,7 +18,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -57,9 +56,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             attributes["public"] = any(p.get("Group") == "all" for p in permissions)
             attributes["shared_with_accounts"] = sorted(str(p["UserId"]) for p in permissions if p.get("UserId"))
         tags = tag_map(snap.get("Tags"))
-        yield ctx.resource(
-            type=TYPE, uid=arn, name=name_from_tags(tags, sid), tags=tags, attributes=attributes, source=reads.source
-        )
+        yield reads.resource(sid, attributes, tags)
 
 
 SPEC = ServiceSpec(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
 from pcicheck.model import Resource
 
 CLUSTER = "aws.eks.cluster"
@@ -109,14 +109,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             arn = cluster.get("arn") or arn
             tags = {str(k): str(v) for k, v in (cluster.get("tags") or {}).items()}
             attributes = _attributes(cluster)
-        yield ctx.resource(
-            type=CLUSTER,
-            uid=arn,
-            name=name_from_tags(tags, name),
-            tags=tags,
-            attributes={"name": name, "arn": arn, **attributes},
-            source=reads.source,
-        )
+        yield reads.resource(name, {"name": name, "arn": arn, **attributes}, tags)
 
 
 SPEC = ServiceSpec(

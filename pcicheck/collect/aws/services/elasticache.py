@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags, tag_map
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, tag_map
 from pcicheck.model import Resource
 
 TYPE = "aws.elasticache.replication_group"
@@ -45,14 +45,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         reads = ResourceReads(ctx, arn, TYPE, {listing})
         tagged = reads.get(client, "list_tags_for_resource", ("tags",), ResourceName=arn)
         tags = {} if tagged is FAILED else tag_map(tagged.get("TagList"))
-        yield ctx.resource(
-            type=TYPE,
-            uid=arn,
-            name=name_from_tags(tags, attributes["replication_group_id"]),
-            tags=tags,
-            attributes=attributes,
-            source=reads.source,
-        )
+        yield reads.resource(attributes["replication_group_id"], attributes, tags)
 
 
 SPEC = ServiceSpec(

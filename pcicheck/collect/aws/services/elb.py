@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
 from pcicheck.collect.aws.services.elbv2 import batch_tags
 from pcicheck.model import Resource
 
@@ -143,12 +143,9 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         tags = tags_by_name.get(name, FAILED)
         if tags is not FAILED:
             reads.source.add(ctx.action(elb, "describe_tags"))
-        yield ctx.resource(
-            type=LOAD_BALANCER,
-            uid=arn,
-            name=name_from_tags(tags or {}, name),
-            tags=tags or {},
-            attributes={
+        yield reads.resource(
+            name,
+            {
                 "arn": arn,
                 "name": name,
                 "scheme": lb.get("Scheme", FAILED),
@@ -160,7 +157,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 "instance_ids": sorted(i["InstanceId"] for i in lb.get("Instances") or () if i.get("InstanceId")),
                 **settings,
             },
-            source=reads.source,
+            tags,
         )
 
 

@@ -18,7 +18,6 @@ from pcicheck.collect.aws.interface import (
     CollectContext,
     ResourceReads,
     ServiceSpec,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -152,12 +151,9 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         tags = tags_by_arn.get(arn, FAILED)
         if tags is not FAILED:
             reads.source.add(ctx.action(elb, "describe_tags"))
-        yield ctx.resource(
-            type=LOAD_BALANCER,
-            uid=arn,
-            name=name_from_tags(tags or {}, name),
-            tags=tags or {},
-            attributes={
+        yield reads.resource(
+            name,
+            {
                 "arn": arn,
                 "name": name,
                 "type": _opt(lb, "Type"),
@@ -178,7 +174,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 **settings,
                 "web_acl_arn": web_acl,
             },
-            source=reads.source,
+            tags,
         )
 
 

@@ -18,7 +18,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -115,14 +114,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 {str(m["PublicIpAddress"]) for m in masters if m.get("PublicIpAddress")}
             )
         tags = tag_map(cluster.get("Tags"))
-        yield ctx.resource(
-            type=TYPE,
-            uid=arn,
-            name=name_from_tags(tags, str(summary.get("Name") or cluster_id)),
-            tags=tags,
-            attributes=attributes,
-            source=reads.source,
-        )
+        yield reads.resource(str(summary.get("Name") or cluster_id), attributes, tags)
 
 
 SPEC = ServiceSpec(

@@ -21,7 +21,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.collect.aws.services.iam import _as_list, _decode
@@ -100,15 +99,7 @@ def _role(ctx: CollectContext, iam: Any, role: dict[str, Any]) -> Resource:
     attributes["attached_policies"] = attached if attached is FAILED else sorted(str(p["PolicyArn"]) for p in attached)
     tag_list = reads.all_pages(iam, "list_role_tags", "Tags", ("tags",), RoleName=name)
     tags = {} if tag_list is FAILED else tag_map(tag_list)
-    return ctx.resource(
-        type=TYPE,
-        uid=arn,
-        name=name_from_tags(tags, name),
-        attributes=attributes,
-        tags=tags,
-        region="",
-        source=reads.source,
-    )
+    return reads.resource(name, attributes, tags, region="")
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:

@@ -15,7 +15,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -113,14 +112,7 @@ def _key(
             tags = tag_map(listed, key="TagKey", value="TagValue")
 
     fallback = key_aliases[0] if key_aliases else key_id
-    return ctx.resource(
-        type=TYPE,
-        uid=uid,
-        name=name_from_tags(tags, fallback),
-        attributes=attributes,
-        tags=tags,
-        source=reads.source,
-    )
+    return reads.resource(fallback, attributes, tags)
 
 
 def _rotation(reads: ResourceReads, kms: Any, key_id: str, metadata: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -79,9 +78,7 @@ def _snapshots(ctx: CollectContext, kind: str) -> Iterator[Resource]:
             if answer is not FAILED:
                 attributes.update(_sharing(answer, "DBSnapshotAttributesResult", "DBSnapshotAttributes"))
         tags = tag_map(snap.get("TagList"))
-        yield ctx.resource(
-            type=TYPE, uid=arn, name=name_from_tags(tags, ident), tags=tags, attributes=attributes, source=reads.source
-        )
+        yield reads.resource(ident, attributes, tags)
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:

@@ -15,7 +15,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -52,14 +51,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 "s3" if status.get("BucketName") else None
             )
         tags = tag_map(cluster.get("Tags"))
-        yield ctx.resource(
-            type=TYPE,
-            uid=arn,
-            name=name_from_tags(tags, cluster_id),
-            tags=tags,
-            attributes=attributes,
-            source=reads.source,
-        )
+        yield reads.resource(cluster_id, attributes, tags)
 
 
 SPEC = ServiceSpec(

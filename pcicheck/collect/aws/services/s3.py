@@ -18,7 +18,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import CollectionError, Resource
@@ -151,15 +150,7 @@ def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
     tagging = reads.get(regional, "get_bucket_tagging", ("tags",), absent=("NoSuchTagSet",), Bucket=name)
     tags = {} if not tagging else tag_map(tagging.get("TagSet"))
 
-    return ctx.resource(
-        type=TYPE,
-        uid=uid,
-        name=name_from_tags(tags, name),
-        attributes=attributes,
-        tags=tags,
-        region=region,
-        source=reads.source,
-    )
+    return reads.resource(name, attributes, tags, region=region)
 
 
 def _region(constraint: str | None, ctx: CollectContext) -> str:

@@ -16,7 +16,6 @@ from pcicheck.collect.aws.interface import (
     ResourceReads,
     ServiceSpec,
     iso,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -81,9 +80,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         if described is not FAILED:
             attributes.update(_configuration(described))
         tags = _tags(reads, sagemaker, arn)
-        yield ctx.resource(
-            type=TYPE, uid=arn, name=name_from_tags(tags, name), tags=tags, attributes=attributes, source=reads.source
-        )
+        yield reads.resource(name, attributes, tags)
 
 
 SPEC = ServiceSpec(

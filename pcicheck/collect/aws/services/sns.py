@@ -63,7 +63,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         if protocols is not FAILED:
             attributes["confirmed_subscriptions"] = sum(protocols.values())
             attributes["subscription_protocols"] = protocols
-        yield ctx.resource(type=TYPE, uid=arn, name=name, attributes=attributes, source=reads.source)
+        yield reads.resource(name, attributes)
 
 
 SPEC = ServiceSpec(

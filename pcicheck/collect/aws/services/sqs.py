@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, name_from_tags
+from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
 from pcicheck.model import Resource
 
 TYPE = "aws.sqs.queue"
@@ -40,9 +40,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             attributes["fifo"] = values.get("FifoQueue") == "true"
         tagged = reads.get(sqs, "list_queue_tags", ("tags",), QueueUrl=url)
         tags = {} if tagged is FAILED else {str(k): str(v) for k, v in (tagged.get("Tags") or {}).items()}
-        yield ctx.resource(
-            type=TYPE, uid=arn, name=name_from_tags(tags, name), tags=tags, attributes=attributes, source=reads.source
-        )
+        yield reads.resource(name, attributes, tags)
 
 
 SPEC = ServiceSpec(

@@ -18,7 +18,6 @@ from pcicheck.collect.aws.interface import (
     CollectContext,
     ResourceReads,
     ServiceSpec,
-    name_from_tags,
     tag_map,
 )
 from pcicheck.model import Resource
@@ -74,9 +73,7 @@ def _collect(ctx: CollectContext, scope: str) -> Iterator[Resource]:
         attributes.update(_logging(reads, client, arn))
         tagged = reads.get(client, "list_tags_for_resource", ("tags",), ResourceARN=arn)
         tags = {} if tagged is FAILED else tag_map((tagged.get("TagInfoForResource") or {}).get("TagList"))
-        yield ctx.resource(
-            type=TYPE, uid=arn, name=name_from_tags(tags, name), tags=tags, attributes=attributes, source=reads.source
-        )
+        yield reads.resource(name, attributes, tags)
 
 
 def collect_regional(ctx: CollectContext) -> Iterator[Resource]:
