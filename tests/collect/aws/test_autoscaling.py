@@ -11,15 +11,14 @@ from typing import Any
 
 from pcicheck.collect.aws.services.autoscaling import SPEC
 from pcicheck.resource_types import TYPES
+from tests.support.aws_network import two_subnet_vpc
 
 REGION = "eu-west-1"
 
 
 def _seed(client: Any, region: str = REGION) -> dict[str, str]:
-    ec2 = client("ec2", region)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{region}a")["Subnet"]["SubnetId"]
-    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{region}b")["Subnet"]["SubnetId"]
+    net = two_subnet_vpc(client, region)
+    vpc, a, b = net.vpc, net.subnet_a, net.subnet_b
     client("elb", region).create_load_balancer(
         LoadBalancerName="web",
         Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}],

@@ -13,6 +13,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.elb import SETTINGS, SPEC, SSL_FIELDS
 from pcicheck.resource_types import TYPES
+from tests.support.aws_network import two_subnet_vpc
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -20,11 +21,8 @@ REFERENCE = "ELBSecurityPolicy-TLS-1-2-2017-01"
 
 
 def _seed(client: Any) -> dict[str, str]:
-    ec2 = client("ec2", REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
-    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}b")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    net = two_subnet_vpc(client, REGION, "web")
+    vpc, a, b, sg = net.vpc, net.subnet_a, net.subnet_b, net.security_group
     cert = client("acm", REGION).request_certificate(DomainName="pay.example.com")["CertificateArn"]
     elb = client("elb", REGION)
     elb.create_load_balancer(

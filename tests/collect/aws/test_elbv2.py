@@ -15,6 +15,7 @@ from botocore.config import Config
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.elbv2 import SPEC, SPECS
 from pcicheck.resource_types import TYPES
+from tests.support.aws_network import two_subnet_vpc
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -22,11 +23,8 @@ POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 def _seed(client: Any) -> dict[str, str]:
-    ec2 = client("ec2", REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
-    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}b")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName="edge", Description="edge", VpcId=vpc)["GroupId"]
+    net = two_subnet_vpc(client, REGION, "edge")
+    vpc, a, b, sg = net.vpc, net.subnet_a, net.subnet_b, net.security_group
     cert = client("acm", REGION).request_certificate(DomainName="pay.example.com")["CertificateArn"]
     elb = client("elbv2", REGION)
     alb = elb.create_load_balancer(
