@@ -257,19 +257,27 @@ class ResourceReads:
     def all_pages(self, client: Any, operation: str, key: str, attributes: tuple[str, ...], **kwargs: Any) -> Any:
         """Every item of a paginated per-resource call; FAILED if any page failed, None if absent.
 
-        Both marker styles are followed: IAM pages with IsTruncated/Marker, KMS with
-        Truncated/NextMarker; each takes the marker back as `Marker`."""
+        The marker styles AWS uses are followed: IAM pages with IsTruncated/Marker and KMS with
+        Truncated/NextMarker (each taking the marker back as `Marker`), EMR with a bare Marker, and
+        the JSON services with NextToken (taken back as `NextToken`)."""
         items: list[Any] = []
         while True:
             page = self.get(client, operation, attributes, **kwargs)
             if page is FAILED or page is None:
                 return page
             items.extend(page.get(key) or ())
-            truncated = page.get("IsTruncated") or page.get("Truncated")
-            marker = page.get("Marker") or page.get("NextMarker")
-            if not truncated or not marker:
-                return items
-            kwargs["Marker"] = marker
+            if page.get("NextToken"):
+                param, following = "NextToken", page["NextToken"]
+            else:
+                following = page.get("Marker") or page.get("NextMarker")
+                # Where the answer says whether it is truncated, that decides; else a marker does.
+                flagged = "IsTruncated" in page or "Truncated" in page
+                if not following or (flagged and not (page.get("IsTruncated") or page.get("Truncated"))):
+                    return items
+                param = "Marker"
+            if following == kwargs.get(param):
+                return items  # an API that echoes the marker it was sent would otherwise loop
+            kwargs[param] = following
 
 
 def name_from_tags(tags: dict[str, str], fallback: str) -> str:

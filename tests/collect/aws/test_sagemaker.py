@@ -73,6 +73,40 @@ def test_sagemaker_describe_denied(client: Any, aws: Any) -> None:
     assert (error.resource_uid, error.attributes, error.code) == (notebook.uid, CONFIGURATION, "AccessDenied")
 
 
+def test_sagemaker_tags_follow_next_token(client: Any, aws: Any) -> None:
+    # moto answers ListTags in one page; the first answer is given a NextToken (and only one tag) so
+    # the collector must ask again with it, as against AWS with many tags.
+    from tests.collect.aws.test_iam import run_with_hooks
+
+    client("sagemaker").create_notebook_instance(
+        NotebookInstanceName="lab",
+        InstanceType="ml.t3.medium",
+        RoleArn=ROLE,
+        Tags=[{"Key": "Name", "Value": "lab"}, {"Key": "pci-scope", "Value": "cde"}],
+    )
+    sent: list[dict[str, Any]] = []
+
+    def remember(params: dict[str, Any], **_: Any) -> None:
+        sent.append(dict(params))
+        params.pop("NextToken", None)  # moto would refuse a token it did not issue
+
+    rest: list[dict[str, str]] = []
+
+    def split_in_two_pages(parsed: dict[str, Any], **_: Any) -> None:
+        # The second answer is the first one's remainder.
+        if len(sent) == 1:
+            rest.extend(parsed["Tags"][1:])
+            parsed["Tags"], parsed["NextToken"] = parsed["Tags"][:1], "page-2"
+        else:
+            parsed["Tags"] = rest
+
+    hooks = {"before-parameter-build.sagemaker.ListTags": remember, "after-call.sagemaker.ListTags": split_in_two_pages}
+    [notebook], ctx = run_with_hooks(aws, SPEC, hooks)
+    assert ctx.errors == [], [(e.code, e.message) for e in ctx.errors]
+    assert [p.get("NextToken") for p in sent] == [None, "page-2"]
+    assert notebook.tags == {"Name": "lab", "pci-scope": "cde"}
+
+
 def test_sagemaker_notebook_inherits_subnet_scope(client: Any, run_service: Any) -> None:
     ec2_client = client("ec2", REGION)
     vpc = ec2_client.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]

@@ -55,31 +55,22 @@ def _description(cluster: dict[str, Any]) -> dict[str, Any]:
 
 
 def _masters(reads: ResourceReads, emr: Any, cluster_id: str, collection_type: str | None) -> Any:
-    """The live master instances, following the Marker; FAILED if any page failed.
+    """The live master instances, every page; FAILED if any page failed.
 
     Instance-fleet clusters name the master fleet with InstanceFleetType, instance-group clusters
     the master group with InstanceGroupTypes."""
     select: dict[str, Any] = (
         {"InstanceFleetType": "MASTER"} if collection_type == "INSTANCE_FLEET" else {"InstanceGroupTypes": ["MASTER"]}
     )
-    instances: list[dict[str, Any]] = []
-    marker: str | None = None
-    while True:
-        page = reads.get(
-            emr,
-            "list_instances",
-            MASTERS,
-            ClusterId=cluster_id,
-            InstanceStates=list(LIVE_INSTANCE_STATES),
-            **select,
-            **({"Marker": marker} if marker else {}),
-        )
-        if page is FAILED:
-            return FAILED
-        instances.extend(page.get("Instances") or ())
-        marker = page.get("Marker")
-        if not marker:
-            return instances
+    return reads.all_pages(
+        emr,
+        "list_instances",
+        "Instances",
+        MASTERS,
+        ClusterId=cluster_id,
+        InstanceStates=list(LIVE_INSTANCE_STATES),
+        **select,
+    )
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:

@@ -50,16 +50,8 @@ def _configuration(described: dict[str, Any]) -> dict[str, Any]:
 
 def _tags(reads: ResourceReads, sagemaker: Any, arn: str) -> dict[str, str]:
     """Every tag of the instance ({} when the read failed; that failure is recorded against `tags`)."""
-    tags: dict[str, str] = {}
-    token: str | None = None
-    while True:
-        page = reads.get(sagemaker, "list_tags", ("tags",), ResourceArn=arn, **({"NextToken": token} if token else {}))
-        if page is FAILED:
-            return {}
-        tags.update(tag_map(page.get("Tags")))
-        token = page.get("NextToken")
-        if not token:
-            return tags
+    listed = reads.all_pages(sagemaker, "list_tags", "Tags", ("tags",), ResourceArn=arn)
+    return {} if listed is FAILED else tag_map(listed)
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
