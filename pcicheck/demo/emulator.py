@@ -40,6 +40,13 @@ class Emulator:
         with urllib.request.urlopen(req, timeout=120):
             pass
 
+    def seed(self, value: int) -> None:
+        """Seed the emulator's id generator (moto's seed API): the same estate seeded in the same order
+        then gets the same VPC, instance and load balancer ids on every run."""
+        req = urllib.request.Request(f"{self.endpoint}/moto-api/seed?a={int(value)}", method="POST")
+        with urllib.request.urlopen(req, timeout=30):
+            pass
+
     def env(self) -> dict[str, str]:
         return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
 
