@@ -27,7 +27,7 @@ from pcicheck.collect.aws.runner import AwsOptions, collect_aws, service_specs
 from pcicheck.config import Config
 from pcicheck.demo.emulator import Emulator, patched_environ, running_emulator
 from pcicheck.demo.seed import load_estate, seed_estate
-from pcicheck.pipeline import evaluate_snapshot
+from pcicheck.evaluate.evaluation import evaluate_snapshot
 
 DEMO_BUDGET = 10.0
 SYNTHETIC_BUDGET = 60.0

@@ -25,8 +25,8 @@ from typing import Any
 
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
+from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import Resource, Snapshot
-from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report import results_json
 from pcicheck.snapshot import read_snapshot, write_snapshot
 

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.catalog import load_catalog
+from pcicheck.evaluate.rollup import roll_up
 from pcicheck.model import Result, Status, evidence_id
 from pcicheck.report.html import render_html
 from pcicheck.report.results_json import control_entry
-from pcicheck.rollup import roll_up
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.chromium import chromium, drain_requests, file_url

@@ -21,7 +21,7 @@ from pcicheck.catalog import load_catalog
 from pcicheck.collect.k8s.live import K8sOptions, collect_k8s
 from pcicheck.config import Config
 from pcicheck.demo.kubeapi import serve
-from pcicheck.pipeline import evaluate_snapshot
+from pcicheck.evaluate.evaluation import evaluate_snapshot
 
 BUDGET_SECONDS = 30.0
 BUDGET_RSS_MB = 1024

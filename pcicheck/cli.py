@@ -311,7 +311,7 @@ def _load_baseline(path: Path | None) -> Any:
     """The findings of a previous results document, read before any collection."""
     if path is None:
         return None
-    from pcicheck.baseline import findings_of_document
+    from pcicheck.evaluate.baseline import findings_of_document
     from pcicheck.report.pack import load_results
 
     return path, findings_of_document(load_results(path)[1])
@@ -335,8 +335,8 @@ class Report:
 def _evaluate_and_report(
     snapshot: Any, rules: tuple[Any, Any], report: Report, *, baseline: Any = None, external: Any = None
 ) -> ExitCode:
+    from pcicheck.evaluate.evaluation import evaluate_snapshot
     from pcicheck.gate import exit_code
-    from pcicheck.pipeline import evaluate_snapshot
     from pcicheck.report import console as console_report
     from pcicheck.report import results_json
 
@@ -345,7 +345,7 @@ def _evaluate_and_report(
     if baseline is not None:
         import dataclasses
 
-        from pcicheck.baseline import diff, findings_of_results
+        from pcicheck.evaluate.baseline import diff, findings_of_results
 
         ev = dataclasses.replace(ev, baseline=diff(baseline[1], findings_of_results(ev.results), baseline[0]))
     console_report.render(ev, _stderr(report.quiet))
@@ -607,7 +607,8 @@ def waivers_validate(
 
     from pcicheck.catalog import load_catalog
     from pcicheck.config import load_config
-    from pcicheck.waivers import check_controls, load_waivers
+    from pcicheck.evaluate.waiving import check_controls
+    from pcicheck.waivers import load_waivers
 
     known = {c.id for c in load_catalog(controls or ()).controls}
     today = dt.datetime.now(dt.UTC).date()
@@ -639,7 +640,7 @@ def diff_results(
 ) -> None:
     """Findings new since OLD, fixed since OLD, and unchanged (matched by evidence id). Exits 1 when
     there is a new finding."""
-    from pcicheck.baseline import diff, findings_of_document, markdown
+    from pcicheck.evaluate.baseline import diff, findings_of_document, markdown
     from pcicheck.report.pack import load_results
 
     d = diff(findings_of_document(load_results(old)[1]), findings_of_document(load_results(new)[1]), old)
@@ -849,7 +850,7 @@ def _catalog_dirs(directory: Path | None) -> tuple[list[Path], bool]:
 def _checked_catalog(directory: Path | None) -> tuple[Any, list[Any]]:
     """Load a catalog (every problem printed as file:line, then exit 2) and run its embedded cases."""
     from pcicheck.catalog import CatalogInvalid, load_catalog
-    from pcicheck.controltests import run_control_tests
+    from pcicheck.evaluate.controltests import run_control_tests
 
     dirs, builtin = _catalog_dirs(directory)
     try:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # the pipeline pulls in the CEL engine: keep `pcicheck --help
     from pcicheck.iac.results import Converted
     from pcicheck.iac.runner import CheckovRun
     from pcicheck.iac.sources import Staged
-    from pcicheck.pipeline import ExternalResults
+    from pcicheck.model import ExternalResults
 
 CheckovOpt = Annotated[
     Path | None,
@@ -184,7 +184,7 @@ def scan_iac(
     from pcicheck.iac.results import convert
     from pcicheck.iac.runner import CheckovRun, run_checkov
     from pcicheck.iac.sources import stage_sources
-    from pcicheck.pipeline import ExternalResults
+    from pcicheck.model import ExternalResults
 
     if not path.exists():
         raise InputError("no such file or directory", path=str(path), fix="pass the directory of IaC sources")

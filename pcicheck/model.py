@@ -219,6 +219,15 @@ class Result:
         return evidence_id(self.control.id, str(self.resource["uid"]))
 
 
+@dataclass(frozen=True)
+class ExternalResults:
+    """Results judged outside the CEL engine (Checkov on IaC), with the controls that describe them;
+    they join the same roll-up, waivers, baseline, reports and exit code."""
+
+    controls: tuple[Control, ...]
+    results: tuple[Result, ...]
+
+
 def evidence_id(control_id: str, resource_uid: str) -> str:
     """`EV-` and 12 hex digits of SHA-256 over control id and resource uid: the same finding keeps its
     id across scans, reports and formats, so an auditor can cite it and a baseline can match it."""

@@ -1,23 +1,20 @@
 """Waivers: accepted risk with a justification, an approver, a ticket and an end date (PCI's
 compensating controls are recorded here too).
 
-A waiver turns a failed result into `waived` while it is in force. An expired waiver stops
-applying and is reported; a waiver that matched no failing result is reported as stale. A file with
-a mistake is rejected with file:line, never half-applied. Dates are judged at the snapshot's time,
-so the same snapshot and waivers give the same results on any day.
+This module reads them (from a waivers file or pcicheck.yaml): a file with a mistake is rejected with
+file:line, never half-applied. Applying them to results is the evaluate stage's (evaluate/waiving.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pcicheck.errors import InputError
-from pcicheck.model import Result, Status
+from pcicheck.model import Result
 from pcicheck.yamlfile import LineDict, load_mapping
 
 REQUIRED = ("id", "control", "resource", "justification", "approved_by", "ticket", "created", "expires")
@@ -68,22 +65,6 @@ class Waiver:
         if self.compensating_control:
             out["compensating_control"] = self.compensating_control
         return out
-
-
-@dataclass(frozen=True)
-class WaiverOutcome:
-    waiver: Waiver
-    status: str  # applied | expired | stale | not_yet
-    matched: tuple[str, ...]  # evidence ids of the failing results it matched
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.waiver.record(),
-            "control": self.waiver.control,
-            "status": self.status,
-            "matched": list(self.matched),
-            "where": self.waiver.where,
-        }
 
 
 def _date(item: LineDict, key: str, path: Path) -> dt.date:
@@ -188,64 +169,3 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
     if set(doc) != {"waivers"}:
         raise InputError("a waivers file has one key, 'waivers' (a list)", path=str(path), line=doc.line or 1)
     return parse_waivers(doc["waivers"], path, doc.line_of("waivers"))
-
-
-def check_controls(waivers: Iterable[Waiver], known: set[str]) -> None:
-    """A waiver naming no known control is a typo that would silently waive nothing. The IaC mapping's
-    controls count as known everywhere: one waivers file serves `scan` and `iac`."""
-    waivers = tuple(waivers)
-    if not waivers:
-        return
-    from pcicheck.iac.mapping import load_mapping
-
-    known = known | {c.id for c in load_mapping().controls()}
-    for w in waivers:
-        if not any(fnmatch.fnmatchcase(cid, w.control) for cid in known):
-            path, _, line = w.where.rpartition(":")
-            raise InputError(
-                f"waiver {w.id!r} names no known control {w.control!r}",
-                path=path,
-                line=int(line),
-                fix="check the id with `pcicheck controls list`",
-            )
-
-
-def apply_waivers(
-    results: list[Result], waivers: Iterable[Waiver], today: dt.date
-) -> tuple[list[Result], tuple[WaiverOutcome, ...]]:
-    """Failed results a waiver in force selects become `waived` and carry the waiver; expired ones
-    stay failed and say so. Errors are never waived: what could not be judged is not an accepted risk."""
-    waivers = tuple(waivers)
-    matched: dict[str, list[str]] = {w.id: [] for w in waivers}
-    out: list[Result] = []
-    for r in results:
-        if r.status != Status.FAIL:
-            out.append(r)
-            continue
-        hits = [w for w in waivers if w.selects(r)]
-        for w in hits:
-            matched[w.id].append(r.evidence_id)
-        active = next((w for w in hits if w.created <= today <= w.expires), None)
-        if active is not None:
-            out.append(
-                replace(r, status=Status.WAIVED, message=f"waived by {active.id}: {r.message}", waiver=active.record())
-            )
-        elif hits:
-            lapsed = ", ".join(
-                f"{w.id} (expired {w.expires})" if today > w.expires else f"{w.id} (from {w.created})" for w in hits
-            )
-            out.append(replace(r, message=f"{r.message}; waiver not in force: {lapsed}"))
-        else:
-            out.append(r)
-    outcomes = []
-    for w in waivers:
-        if today > w.expires:
-            status = "expired"
-        elif today < w.created:
-            status = "not_yet"
-        elif matched[w.id]:
-            status = "applied"
-        else:
-            status = "stale"
-        outcomes.append(WaiverOutcome(w, status, tuple(matched[w.id])))
-    return out, tuple(outcomes)

@@ -68,8 +68,8 @@ def test_errors_name_file_and_line(tmp_path: Path, text: str, expected: str) -> 
 
 def test_params_for_an_unknown_control_are_refused(tmp_path: Path) -> None:
     from pcicheck.catalog import load_catalog
+    from pcicheck.evaluate.evaluation import evaluate_snapshot
     from pcicheck.model import Snapshot
-    from pcicheck.pipeline import evaluate_snapshot
 
     path = tmp_path / "pcicheck.yaml"
     path.write_text("params:\n  aws-kms-key-rotatoin: {max_days: 180}\n")

@@ -19,9 +19,9 @@ from pcicheck.config import load_config
 from pcicheck.demo.emulator import patched_environ, running_emulator
 from pcicheck.demo.kubeapi import load_manifests, serve
 from pcicheck.demo.seed import load_estate, seed_estate
+from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.gate import exit_code
 from pcicheck.model import Severity
-from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report import console as console_report
 from pcicheck.report import results_json
 from pcicheck.report.pack import write_pack

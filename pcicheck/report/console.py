@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pcicheck.evaluate.evaluation import Evaluation
 from pcicheck.model import SEVERITY_ORDER, Result, Status
-from pcicheck.pipeline import Evaluation
 
 STATUS_STYLE = {
     Status.PASS: "green",

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pcicheck import __version__, paths
+from pcicheck.evaluate.evaluation import Evaluation
 from pcicheck.model import Control, Result, Status
-from pcicheck.pipeline import Evaluation
 
 SCHEMA = "pcicheck/results/v1"
 

@@ -18,7 +18,7 @@ from pcicheck.analyze.aws_reach import Network, connected_to, reach_facts
 from pcicheck.analyze.estate import analyze
 from pcicheck.catalog import load_catalog
 from pcicheck.config import ScopeConfig
-from pcicheck.engine import Evaluator, compile_control
+from pcicheck.evaluate.engine import Evaluator, compile_control
 from pcicheck.model import CollectionError, Resource, Status
 
 ACCOUNT = "123456789012"

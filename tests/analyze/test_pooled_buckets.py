@@ -14,7 +14,7 @@ from pcicheck.analyze.pooled_buckets import (
     wide_entries,
 )
 from pcicheck.config import ScopeConfig
-from pcicheck.engine import glob
+from pcicheck.evaluate.engine import glob
 from pcicheck.model import Resource
 
 ACCOUNT = "123456789012"

@@ -11,7 +11,7 @@ from pcicheck.analyze.estate import analyze
 from pcicheck.analyze.tenancy import tag_session_bound, unscoped_statements
 from pcicheck.catalog import load_catalog
 from pcicheck.config import ScopeConfig
-from pcicheck.engine import Evaluator
+from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import CollectionError, Resource, Status
 
 VAR = "${aws:PrincipalTag/tenant}"

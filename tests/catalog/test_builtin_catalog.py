@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from pcicheck.catalog import load_catalog
-from pcicheck.controltests import run_control_tests
+from pcicheck.evaluate.controltests import run_control_tests
 from pcicheck.model import DOMAINS, FRAMEWORKS, Status
 
 CATALOG = load_catalog()

@@ -22,7 +22,7 @@ from pcicheck import paths
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.k8s.manifests import manifest_snapshot
 from pcicheck.config import Config
-from pcicheck.pipeline import evaluate_snapshot
+from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.report import results_json
 from pcicheck.report.findings_csv import write_csv
 from pcicheck.report.junit import write_junit

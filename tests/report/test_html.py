@@ -15,8 +15,8 @@ from typing import Any
 from pcicheck import paths
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
+from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import evidence_id
-from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report import html
 from pcicheck.report.html import MAX_LISTED, MAX_TEXT, clip, render_html
 from pcicheck.report.results_json import render

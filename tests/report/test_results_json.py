@@ -7,8 +7,8 @@ import json
 
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
+from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import CollectionError, Resource, Snapshot, evidence_id
-from pcicheck.pipeline import evaluate_snapshot
 from pcicheck.report.results_json import render
 
 HOSTILE = 'role/[admin] "quoted" \\ </script> ünïcode \u2028'

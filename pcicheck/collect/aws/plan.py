@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pcicheck.analyze.scope import NETWORK_PLACED_TYPES, TAG_VIEW
 from pcicheck.collect.aws.interface import ServiceSpec
-from pcicheck.engine import _FACT_SOURCES, _RESOURCES_CALL
+from pcicheck.evaluate.engine import _FACT_SOURCES, _RESOURCES_CALL
 from pcicheck.model import Control
 
 # Where scope comes from for resources without their own CDE tag (analyze/scope.py).

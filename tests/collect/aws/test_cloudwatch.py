@@ -12,7 +12,7 @@ from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws
 from pcicheck.collect.aws.services import cloudwatch
 from pcicheck.config import ScopeConfig
-from pcicheck.engine import Evaluator
+from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import Status
 from pcicheck.resource_types import TYPES
 

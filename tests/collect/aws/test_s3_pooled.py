@@ -11,7 +11,7 @@ from pcicheck.analyze.estate import analyze
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.services import iam, iam_roles, s3
 from pcicheck.config import ScopeConfig, load_config
-from pcicheck.engine import Evaluator
+from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import CollectionError, Control, Result, Status
 from tests.collect.aws.test_iam import ACCOUNT, deny, run_with_hooks
 

@@ -12,7 +12,7 @@ from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.plan import needed_types
 from pcicheck.collect.aws.services.tagging import SPEC, _arn_parts
 from pcicheck.config import ScopeConfig
-from pcicheck.engine import Evaluator
+from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import CollectionError, Status
 from pcicheck.resource_types import TYPES
 

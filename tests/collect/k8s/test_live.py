@@ -15,8 +15,8 @@ from pcicheck.collect.k8s.live import PAGE_SIZE, K8sOptions, collect_k8s
 from pcicheck.collect.k8s.manifests import read_manifests
 from pcicheck.config import ScopeConfig
 from pcicheck.demo.kubeapi import load_manifests, serve
-from pcicheck.engine import Evaluator
 from pcicheck.errors import CollectionFailed
+from pcicheck.evaluate.engine import Evaluator
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "fixtures" / "k8s" / "sample.yaml"

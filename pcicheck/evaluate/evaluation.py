@@ -1,4 +1,4 @@
-"""Glue for the stages after collection: snapshot → analyze → evaluate → roll-up."""
+"""The evaluate stage as one call: snapshot → analyze → evaluate → waivers → roll-up."""
 
 from __future__ import annotations
 
@@ -6,25 +6,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pcicheck.analyze.estate import Estate, analyze
-from pcicheck.baseline import Diff
 from pcicheck.catalog import Catalog
 from pcicheck.config import Config
-from pcicheck.engine import Evaluator
 from pcicheck.errors import InputError
-from pcicheck.model import Control, Framework, Result, Snapshot
+from pcicheck.evaluate.baseline import Diff
+from pcicheck.evaluate.engine import Evaluator
+from pcicheck.evaluate.rollup import RequirementStatus, roll_up
+from pcicheck.evaluate.waiving import WaiverOutcome, apply_waivers, check_controls
+from pcicheck.model import Control, ExternalResults, Framework, Result, Snapshot
 from pcicheck.perf import paused_gc
-from pcicheck.rollup import RequirementStatus, roll_up
 from pcicheck.snapshot import snapshot_time
-from pcicheck.waivers import Waiver, WaiverOutcome, apply_waivers, check_controls
-
-
-@dataclass(frozen=True)
-class ExternalResults:
-    """Results judged outside the CEL engine (Checkov on IaC), with the controls that describe them;
-    they join the same roll-up, waivers, baseline, reports and exit code."""
-
-    controls: tuple[Control, ...]
-    results: tuple[Result, ...]
+from pcicheck.waivers import Waiver
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pcicheck.analyze.estate import analyze
 from pcicheck.config import ScopeConfig
-from pcicheck.engine import Evaluator
+from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import Control, ControlTest, Resource, Status
 
 TEST_ACCOUNT = "123456789012"

@@ -7,9 +7,9 @@ from typing import Any
 
 from pcicheck.analyze.estate import analyze
 from pcicheck.config import ScopeConfig
-from pcicheck.engine import Evaluator
+from pcicheck.evaluate.engine import Evaluator
+from pcicheck.evaluate.rollup import roll_up
 from pcicheck.model import CollectionError, Control, Resource, Severity, Status
-from pcicheck.rollup import roll_up
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -1,0 +1,1 @@
+"""The evaluate stage: controls judged on the analyzed estate, waivers applied, requirements rolled up."""
