@@ -22,12 +22,12 @@ import boto3
 
 from pcicheck import paths
 from pcicheck.catalog import load_catalog
-from pcicheck.collect.aws.plan import plan_collection
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws, service_specs
 from pcicheck.config import Config
 from pcicheck.demo.emulator import Emulator, patched_environ, running_emulator
 from pcicheck.demo.seed import load_estate, seed_estate
 from pcicheck.evaluate.evaluation import evaluate_snapshot
+from pcicheck.workflow.plan import plan_collection
 
 DEMO_BUDGET = 10.0
 SYNTHETIC_BUDGET = 60.0

@@ -14,7 +14,7 @@ from pcicheck.resource_types import TYPES
 _PARENT_ATTRIBUTES = ("subnet_id", "vpc_id")
 TAG_VIEW = "aws.tagging.resource"
 # The types whose scope can come from a subnet or VPC rather than their own tags: a tag view inherits
-# it from them, so a scan judging tag views needs them collected too (collect/aws/plan.py).
+# it from them, so a scan judging tag views needs them collected too (workflow/plan.py).
 NETWORK_PLACED_TYPES = tuple(
     sorted(t.name for t in TYPES.values() if t.name.startswith("aws.") and set(_PARENT_ATTRIBUTES) & set(t.attributes))
 )

@@ -3,7 +3,6 @@ Kubernetes API server, both over HTTP on loopback."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import tempfile
 import time
@@ -19,13 +18,10 @@ from pcicheck.config import load_config
 from pcicheck.demo.emulator import patched_environ, running_emulator
 from pcicheck.demo.kubeapi import load_manifests, serve
 from pcicheck.demo.seed import load_estate, seed_estate
-from pcicheck.evaluate.evaluation import evaluate_snapshot
-from pcicheck.gate import exit_code
-from pcicheck.model import Severity
 from pcicheck.report import console as console_report
-from pcicheck.report import results_json
-from pcicheck.report.pack import write_pack
-from pcicheck.snapshot import merge, snapshot_bytes
+from pcicheck.snapshot import merge
+from pcicheck.workflow.deliver import Delivery, deliver, evaluate
+from pcicheck.workflow.rules import Rules
 
 ESTATE_FILE = "aws-estate.yaml"
 CLUSTER_FILE = "k8s-cluster.yaml"
@@ -38,8 +34,8 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
     console = console_report.make_console(quiet=quiet)
     estate_path = paths.demo_dir() / ESTATE_FILE
     regions = tuple(r.name for r in load_estate(estate_path).regions)
-    catalog = load_catalog()  # before the emulator starts: a broken catalog fails fast
-    config = load_config(paths.demo_dir() / CONFIG_FILE)
+    # Before the emulator starts: a broken catalog fails fast.
+    rules = Rules(load_catalog(), load_config(paths.demo_dir() / CONFIG_FILE))
     cluster = load_manifests([paths.demo_dir() / CLUSTER_FILE])
     with (
         running_emulator() as emulator,
@@ -61,12 +57,12 @@ def run_demo(out: Path, framework: str, quiet: bool) -> None:
         snapshot = merge(
             [collect_aws(AwsOptions(regions=regions)), collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))]
         )
-        ev = evaluate_snapshot(snapshot, catalog, config, framework)
+        ev = evaluate(snapshot, rules, framework)
         elapsed = time.perf_counter() - started
-    console_report.render(ev, console)
-    raw = results_json.render(ev).encode()
-    pack = write_pack(out, raw, json.loads(raw), snapshot_bytes(snapshot))
-    code = exit_code(ev.results, Severity.LOW, len(snapshot.errors))
+    # The pack is announced below with its files, so the flow's own notices are not printed.
+    done = deliver(ev, Delivery(framework=framework, pack=out), console, notify=lambda _line: None)
+    pack, code = done.pack, done.code
+    assert pack is not None  # asked for
     console.print(
         Text(
             f"scan: {len(snapshot.resources)} resources collected and evaluated in {elapsed:.1f} s; "

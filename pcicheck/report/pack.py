@@ -7,7 +7,6 @@ summary.md, manifest.json (+ manifest.sig when signed). Written to a directory, 
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from dataclasses import dataclass
@@ -15,12 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.errors import InputError
-from pcicheck.report.findings_csv import write_csv
+from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
 from pcicheck.report.integrity import seal
-from pcicheck.report.junit import write_junit
 from pcicheck.report.results_json import SCHEMA
-from pcicheck.report.sarif import sarif_document
-from pcicheck.report.summary_md import render_summary
 
 
 @dataclass(frozen=True)
@@ -54,23 +50,10 @@ def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
     return raw, doc
 
 
-def _text(render: Any, doc: dict[str, Any]) -> bytes:
-    buffer = io.StringIO()
-    render(doc, buffer)
-    return buffer.getvalue().encode()
-
-
 def render_files(results_raw: bytes, doc: dict[str, Any], snapshot_raw: bytes | None) -> dict[str, bytes]:
-    from pcicheck.report.html import render_html
-
-    files = {
-        "index.html": _text(render_html, doc),
-        "results.json": results_raw,
-        "results.sarif": (json.dumps(sarif_document(doc), indent=1, ensure_ascii=False) + "\n").encode(),
-        "junit.xml": _text(write_junit, doc),
-        "findings.csv": _text(write_csv, doc),
-        "summary.md": render_summary(doc).encode(),
-    }
+    """Every file of the pack but the manifest: each format of the renderer map from the one document."""
+    files = {FORMATS["html"].file_name: render("html", doc), RESULTS_FILE: results_raw}
+    files.update((f.file_name, render(f.name, doc)) for f in FORMATS.values() if f.name != "html")
     if snapshot_raw is not None:
         files["snapshot.json.gz"] = snapshot_raw
     return files

@@ -9,7 +9,9 @@ only 25,000 results per run, so larger sets are cut by severity and the cut is s
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from pcicheck import __version__
 
@@ -146,3 +148,8 @@ def sarif_document(doc: dict[str, Any], *, category: str | None = None) -> dict[
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def write_sarif(doc: Mapping[str, Any], out: TextIO) -> None:
+    """The SARIF log as a file: indented by one space, UTF-8 kept as is."""
+    out.write(json.dumps(sarif_document(dict(doc)), indent=1, ensure_ascii=False) + "\n")

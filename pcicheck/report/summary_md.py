@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 TOP = 10
 _SEVERITIES = ("critical", "high", "medium", "low")
@@ -61,3 +62,7 @@ def render_summary(doc: dict[str, Any]) -> str:
     if doc.get("connected_to"):
         lines += ["", f"{len(doc['connected_to'])} non-CDE systems are connected-to the CDE (in scope)."]
     return "\n".join(lines) + "\n"
+
+
+def write_summary(doc: Mapping[str, Any], out: TextIO) -> None:
+    out.write(render_summary(dict(doc)))

@@ -9,12 +9,12 @@ from typing import Any
 
 from pcicheck.analyze.estate import analyze
 from pcicheck.catalog import load_catalog
-from pcicheck.collect.aws.plan import needed_types
 from pcicheck.collect.aws.services.tagging import SPEC, _arn_parts
 from pcicheck.config import ScopeConfig
 from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import CollectionError, Status
 from pcicheck.resource_types import TYPES
+from pcicheck.workflow.plan import needed_types
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.catalog import load_catalog
-from pcicheck.collect.aws.plan import SCOPE_TYPES, needed_types, plan_collection
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws, service_specs
 from pcicheck.demo.emulator import Emulator
+from pcicheck.workflow.plan import SCOPE_TYPES, needed_types, plan_collection
 
 
 def _controls(*ids: str) -> list:

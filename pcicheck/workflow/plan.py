@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pcicheck.analyze.scope import NETWORK_PLACED_TYPES, TAG_VIEW
 from pcicheck.collect.aws.interface import ServiceSpec
+from pcicheck.collect.aws.runner import service_specs
 from pcicheck.evaluate.engine import _FACT_SOURCES, _RESOURCES_CALL
 from pcicheck.model import Control
 
@@ -60,3 +61,8 @@ def plan_collection(controls: Iterable[Control], specs: Iterable[ServiceSpec]) -
     for spec in specs:
         (run if types & set(spec.resource_types) else skipped).append(spec.name)
     return CollectionPlan(services=tuple(run), skipped=tuple(skipped), types=tuple(sorted(types)))
+
+
+def planned_services(controls: Iterable[Control]) -> tuple[str, ...]:
+    """The AWS collectors the controls need (a scan reads nothing no control judges)."""
+    return plan_collection(controls, service_specs()).services

@@ -1,73 +1,35 @@
-"""`pcicheck iac PATH`: Terraform, CloudFormation, Kubernetes, Helm and Kustomize sources judged by
-Checkov under pcicheck's PCI DSS mapping, and Kubernetes manifests also by pcicheck's own controls,
-all through the same results document, evidence pack and exit codes as a live scan."""
+"""`pcicheck iac PATH`: Terraform, CloudFormation, Kubernetes, Helm and Kustomize sources staged and
+rendered, judged by Checkov under pcicheck's PCI DSS mapping; the Kubernetes objects among them are read
+by pcicheck's manifest reader so its own controls judge them too. The outcome is a snapshot (what was
+scanned, and those objects) plus Checkov's verdicts as external results, for the same evaluation,
+outputs and exit codes as a live scan."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import Any
 
 from pcicheck import __version__
-from pcicheck.cli import (
-    EXIT_CODES_HELP,
-    BaselineOpt,
-    ConfigOpt,
-    ControlsOpt,
-    FailOnOpt,
-    FormatOpt,
-    Framework,
-    FrameworkOpt,
-    IncompleteOpt,
-    OutputFormat,
-    OutputOpt,
-    PackOpt,
-    QuietOpt,
-    Report,
-    SignKeyOpt,
-    WaiversOpt,
-    ZipOpt,
-    _evaluate_and_report,
-    _load_baseline,
-    _load_rules,
-)
+from pcicheck.collect.k8s.manifests import manifest_snapshot
+from pcicheck.config import ScopeConfig
 from pcicheck.errors import InputError
-from pcicheck.model import Control, Result, Severity, Snapshot, Status
-
-if TYPE_CHECKING:  # the pipeline pulls in the CEL engine: keep `pcicheck --help` instant
-    from pcicheck.config import ScopeConfig
-    from pcicheck.iac.checkov_env import CheckovTool
-    from pcicheck.iac.mapping import CheckovMapping
-    from pcicheck.iac.results import Converted
-    from pcicheck.iac.runner import CheckovRun
-    from pcicheck.iac.sources import Staged
-    from pcicheck.model import ExternalResults
-
-CheckovOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--checkov",
-        envvar="PCICHECK_CHECKOV",
-        help="The checkov program to run (default: pcicheck's own install in its cache, else `checkov` on PATH, "
-        "else installed into the cache on first use).",
-    ),
-]
+from pcicheck.iac.checkov_env import CheckovTool, find_checkov
+from pcicheck.iac.mapping import CheckovMapping, load_mapping, policies_dir
+from pcicheck.iac.results import Converted, convert, display_path, problem_result
+from pcicheck.iac.runner import CheckovRun, run_checkov
+from pcicheck.iac.sources import SourceProblem, Staged, stage_sources
+from pcicheck.model import Control, ExternalResults, Result, Snapshot, Status
+from pcicheck.snapshot import merge
 
 
 def _manifest_snapshot(staged: Staged, guard: Control, scope: ScopeConfig) -> tuple[Snapshot | None, list[Result]]:
     """The Kubernetes objects under PATH read by pcicheck's manifest reader, one deploy unit (directory,
     chart or Kustomization) at a time, with every source pointing back at the original files."""
-    from pcicheck.collect.k8s.manifests import manifest_snapshot
-    from pcicheck.iac.results import display_path, problem_result
-    from pcicheck.iac.sources import SourceProblem
-    from pcicheck.snapshot import merge
 
     parts: list[Snapshot] = []
     problems: list[Result] = []
@@ -98,7 +60,7 @@ def _manifest_snapshot(staged: Staged, guard: Control, scope: ScopeConfig) -> tu
 
     merged = merge(parts)
     resources = tuple(dataclasses.replace(r, source=tuple(where(s) for s in r.source)) for r in merged.resources)
-    files = sorted(
+    read_files = sorted(
         {
             display_path(staged.root, staged.origins[staged.staged_rel(f)].file)
             for fs in staged.manifests.values()
@@ -109,7 +71,7 @@ def _manifest_snapshot(staged: Staged, guard: Control, scope: ScopeConfig) -> tu
     for p in parts:
         for kind, n in p.request["manifests"]["skipped_kinds"].items():
             skipped[kind] = skipped.get(kind, 0) + n
-    request = {"paths": [display_path(staged.root, "")], "files": files, "skipped_kinds": skipped}
+    request = {"paths": [display_path(staged.root, "")], "files": read_files, "skipped_kinds": skipped}
     return dataclasses.replace(merged, resources=resources, request={"manifests": request}), problems
 
 
@@ -148,7 +110,6 @@ def _iac_request(
 ) -> dict[str, Any]:
     """What the IaC scan looked at and with which Checkov, for the snapshot's request (and so the results
     document and the evidence pack)."""
-    from pcicheck.iac.results import display_path
 
     return {
         "paths": [display_path(staged.root, "") if path.is_dir() else display_path(staged.root, path.name)],
@@ -179,13 +140,6 @@ def scan_iac(
 ) -> tuple[Snapshot, ExternalResults]:
     """Stage, render, run Checkov, and read the Kubernetes objects: the snapshot (Kubernetes objects for
     pcicheck's own controls, and what was scanned) plus Checkov's verdicts as external results."""
-    from pcicheck.iac.checkov_env import find_checkov
-    from pcicheck.iac.mapping import load_mapping, policies_dir
-    from pcicheck.iac.results import convert
-    from pcicheck.iac.runner import CheckovRun, run_checkov
-    from pcicheck.iac.sources import stage_sources
-    from pcicheck.model import ExternalResults
-
     if not path.exists():
         raise InputError("no such file or directory", path=str(path), fix="pass the directory of IaC sources")
     mapping = load_mapping()
@@ -236,52 +190,3 @@ def scan_iac(
         calls={},
     )
     return snapshot, ExternalResults(controls=mapping.controls(), results=results)
-
-
-def register(app: typer.Typer) -> None:
-    @app.command(epilog=EXIT_CODES_HELP)
-    def iac(
-        path: Annotated[
-            Path,
-            typer.Argument(
-                help="A directory (or file) of Terraform, CloudFormation, Kubernetes, Helm or Kustomize sources."
-            ),
-        ],
-        framework: FrameworkOpt = Framework.v321,
-        fail_on: FailOnOpt = Severity.LOW,
-        output_format: FormatOpt = OutputFormat.console,
-        output: OutputOpt = None,
-        pack: PackOpt = None,
-        as_zip: ZipOpt = False,
-        sign_key: SignKeyOpt = None,
-        waivers: WaiversOpt = None,
-        baseline: BaselineOpt = None,
-        allow_incomplete: IncompleteOpt = False,
-        controls: ControlsOpt = None,
-        config: ConfigOpt = None,
-        quiet: QuietOpt = False,
-        checkov: CheckovOpt = None,
-    ) -> None:
-        """Scan infrastructure as code with Checkov, mapped to PCI DSS; Kubernetes manifests are also judged
-        by pcicheck's own controls. Inline checkov:skip suppressions are ignored (reported as evidence)."""
-        rules = _load_rules(controls, config, waivers)
-        previous = _load_baseline(baseline)
-
-        def announce(line: str) -> None:  # plain and unwrapped: paths stay greppable in CI logs
-            sys.stderr.write(line + "\n")
-
-        def say(line: str) -> None:
-            if not quiet:
-                announce(line)
-
-        # A first-use install takes a minute: announced even with --quiet, or a CI log just stalls.
-        snapshot, external = scan_iac(path, checkov, rules[1].scope, say, announce)
-        raise typer.Exit(
-            _evaluate_and_report(
-                snapshot,
-                rules,
-                Report(framework, fail_on, output_format, output, quiet, pack, as_zip, sign_key, allow_incomplete),
-                external=external,
-                baseline=previous,
-            )
-        )

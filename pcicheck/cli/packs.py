@@ -1,0 +1,99 @@
+"""Commands on what a scan wrote: `report` (a pack from saved results), `diff` and `verify`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from pcicheck.cli.options import QuietOpt, SignKeyOpt, ZipOpt
+from pcicheck.cli.output import say, stderr, stdout
+from pcicheck.errors import ExitCode
+
+
+def report(
+    results: Annotated[Path, typer.Argument(help="A results.json written by `pcicheck scan` or `evaluate`.")],
+    pack: Annotated[Path, typer.Option("--out", help="Where to write the evidence pack.")],
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", help="The snapshot the results came from, to include in the pack.")
+    ] = None,
+    as_zip: ZipOpt = False,
+    sign_key: SignKeyOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the evidence pack from a saved results document (no new scan)."""
+    from pcicheck.report.pack import load_results, write_pack
+    from pcicheck.snapshot import read_snapshot
+
+    raw, doc = load_results(results)
+    snapshot_raw = None
+    if snapshot is not None:
+        read_snapshot(snapshot)  # a corrupt or foreign file fails here, not in the auditor's hands
+        snapshot_raw = snapshot.read_bytes()
+        if snapshot_raw[:2] != b"\x1f\x8b":
+            import gzip
+
+            snapshot_raw = gzip.compress(snapshot_raw, mtime=0)
+    written = write_pack(pack, raw, doc, snapshot_raw, sign_key=sign_key, as_zip=as_zip)
+    stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
+
+
+class DiffFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def diff_results(
+    old: Annotated[Path, typer.Argument(help="The earlier results.json.")],
+    new: Annotated[Path, typer.Argument(help="The later results.json.")],
+    output_format: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.table,
+) -> None:
+    """Findings new since OLD, fixed since OLD, and unchanged (matched by evidence id). Exits 1 when
+    there is a new finding."""
+    from pcicheck.evaluate.baseline import diff, findings_of_document, markdown
+    from pcicheck.report.pack import load_results
+
+    d = diff(findings_of_document(load_results(old)[1]), findings_of_document(load_results(new)[1]), old)
+    if output_format == DiffFormat.json:
+        sys.stdout.write(json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    elif output_format == DiffFormat.markdown:
+        sys.stdout.write(markdown(d))
+    else:
+        table = Table(
+            title=f"{len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged findings",
+            title_justify="left",
+        )
+        for col in ("change", "severity", "control", "resource", "evidence id"):
+            table.add_column(col, overflow="fold")
+        for change, items, style in (("new", d.new, "red"), ("fixed", d.fixed, "green")):
+            for f in items:
+                table.add_row(Text(change, style=style), f.severity, Text(f.control), Text(f.resource), f.id)
+        stdout().print(table)
+    raise typer.Exit(ExitCode.FINDINGS if d.new else ExitCode.OK)
+
+
+def verify(
+    pack: Annotated[Path, typer.Argument(help="An evidence pack: its directory or .zip.")],
+    pub_key: Annotated[
+        Path | None, typer.Option("--pub-key", help="Ed25519 public key (PEM) to check manifest.sig with.")
+    ] = None,
+) -> None:
+    """Check every file of an evidence pack against its manifest (and the signature): exit 0 when
+    nothing was changed, added or removed, 1 naming each file that was."""
+    from pcicheck.report.integrity import verify as verify_pack
+
+    result = verify_pack(pack, pub_key)
+    for line in result.problems:
+        say(f"{pack}: {line}")
+    for line in result.notes:
+        say(f"{pack}: {line}")
+    if result.ok:
+        say(f"{pack}: {result.checked} files match manifest.json")
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.FINDINGS)

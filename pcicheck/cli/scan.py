@@ -1,0 +1,187 @@
+"""`pcicheck scan`, `collect` and `evaluate`: collect a snapshot, judge one, or both in one go."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from pcicheck.cli.options import AwsAccess, Judging, KubernetesSources, Outputs, Pack, QuietOpt, grouped
+from pcicheck.cli.output import stderr
+from pcicheck.cli.progress import aws_progress
+from pcicheck.errors import ExitCode, InputError
+
+if TYPE_CHECKING:  # the workflow pulls in boto3 and the CEL engine: keep `pcicheck --help` instant
+    from pcicheck.evaluate.evaluation import Evaluation
+    from pcicheck.model import ExternalResults, Snapshot
+    from pcicheck.workflow.gather import Sources
+    from pcicheck.workflow.rules import Baseline, Rules
+
+
+def sources(
+    aws: bool, kubernetes: KubernetesSources, access: AwsAccess | None = None, services: tuple[str, ...] | None = None
+) -> Sources:
+    """The source options as the workflow takes them (AccountSelection checks the account options)."""
+    from pcicheck.collect.aws.accounts import AccountSelection
+    from pcicheck.workflow.gather import Sources
+
+    access = access or AwsAccess()
+    return Sources(
+        aws=aws,
+        manifests=tuple(kubernetes.manifests or ()),
+        k8s=kubernetes.k8s,
+        kubeconfig=kubernetes.kubeconfig,
+        context=kubernetes.context,
+        profile=access.profile,
+        regions=access.regions,
+        accounts=AccountSelection(
+            role_arn=access.role_arn,
+            external_id=access.external_id,
+            session_name=access.session_name,
+            accounts_file=access.accounts_file,
+            org_role=access.org_role,
+            max_parallel=access.max_accounts_parallel,
+        ),
+        services=services,
+    )
+
+
+def gather(wanted: Sources, quiet: bool) -> Snapshot:
+    from pcicheck.workflow.gather import gather as gather_sources
+
+    return gather_sources(
+        wanted,
+        notice=lambda line: stderr(quiet).print(Text(line)),
+        aws_progress=functools.partial(aws_progress, quiet),
+    )
+
+
+def load_rules(judging: Judging) -> Rules:
+    from pcicheck.workflow.rules import load_rules as load
+
+    return load(judging.controls, judging.config, judging.waivers)
+
+
+def load_baseline(judging: Judging) -> Baseline | None:
+    from pcicheck.workflow.rules import load_baseline as load
+
+    return load(judging.baseline)
+
+
+def evaluate_and_report(
+    snapshot: Snapshot,
+    rules: Rules,
+    outputs: Outputs,
+    pack: Pack,
+    judging: Judging,
+    quiet: bool,
+    *,
+    baseline: Baseline | None,
+    external: ExternalResults | None = None,
+) -> ExitCode:
+    """Evaluate, write what was asked for, print how the gate decided; the exit code."""
+    from pcicheck.workflow.deliver import EXPLAIN, Delivery, deliver, evaluate
+
+    ev = evaluate(snapshot, rules, outputs.framework.value, baseline=baseline, external=external)
+    delivery = Delivery(
+        framework=outputs.framework.value,
+        fail_on=outputs.fail_on,
+        output_format=outputs.output_format.value,
+        output=outputs.output,
+        pack=pack.pack,
+        as_zip=pack.as_zip,
+        sign_key=pack.sign_key,
+        allow_incomplete=judging.allow_incomplete,
+    )
+    err = stderr(quiet)
+    done = deliver(ev, delivery, err, lambda line: err.print(Text(line)))
+    _explain_baseline(done.evaluation, quiet)
+    err.print(Text(f"exit {int(done.code)}: {EXPLAIN[done.code]}"))
+    return done.code
+
+
+def _explain_baseline(ev: Evaluation, quiet: bool) -> None:
+    if ev.baseline is None:
+        return
+    d = ev.baseline
+    err = stderr(quiet)
+    err.print(
+        Text(
+            f"baseline {d.old}: {len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged "
+            f"findings; the gate judges only the new ones"
+        )
+    )
+    for f in d.new[:10]:
+        waived = " (waived)" if f.status == "waived" else ""
+        err.print(Text(f"  new: {f.severity} {f.control} {f.resource} [{f.id}]{waived}"))
+
+
+def _planned(rules: Rules) -> tuple[str, ...]:
+    from pcicheck.workflow.plan import planned_services
+
+    return planned_services(rules.catalog.controls)
+
+
+@grouped
+def scan(
+    aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS (boto3 standard credential chain).")] = False,
+    kubernetes: KubernetesSources = KubernetesSources(),
+    access: AwsAccess = AwsAccess(),
+    outputs: Outputs = Outputs(),
+    snapshot_out: Annotated[
+        Path | None, typer.Option("--snapshot", help="Also keep the raw snapshot (.json or .json.gz).")
+    ] = None,
+    pack: Pack = Pack(),
+    judging: Judging = Judging(),
+    quiet: QuietOpt = False,
+) -> None:
+    """Collect and evaluate in one go."""
+    if not (aws or kubernetes.k8s or kubernetes.manifests):
+        raise InputError("nothing to scan", fix="pass --aws, --k8s and/or --manifests PATH")
+    rules = load_rules(judging)
+    previous = load_baseline(judging)
+    snap = gather(sources(aws, kubernetes, access, _planned(rules) if aws else None), quiet)
+    if snapshot_out:
+        from pcicheck.snapshot import write_snapshot
+
+        write_snapshot(snap, snapshot_out)
+    raise typer.Exit(evaluate_and_report(snap, rules, outputs, pack, judging, quiet, baseline=previous))
+
+
+@grouped
+def collect(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file (.json, or .json.gz to gzip).")],
+    aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS.")] = False,
+    kubernetes: KubernetesSources = KubernetesSources(),
+    access: AwsAccess = AwsAccess(),
+    quiet: QuietOpt = False,
+) -> None:
+    """Collect a snapshot to evaluate later (read-only API calls; every collector, for any controls)."""
+    from pcicheck.snapshot import write_snapshot
+
+    if not (aws or kubernetes.k8s or kubernetes.manifests):
+        raise InputError("nothing to collect", fix="pass --aws, --k8s and/or --manifests PATH")
+    snap = gather(sources(aws, kubernetes, access), quiet)
+    write_snapshot(snap, output)
+    stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}"))
+    raise typer.Exit(ExitCode.INCOMPLETE if snap.errors else ExitCode.OK)
+
+
+@grouped
+def evaluate(
+    snapshot: Annotated[Path, typer.Argument(help="A snapshot written by `pcicheck collect`.")],
+    outputs: Outputs = Outputs(),
+    pack: Pack = Pack(),
+    judging: Judging = Judging(),
+    quiet: QuietOpt = False,
+) -> None:
+    """Evaluate a saved snapshot (same snapshot, same results: `now` is the snapshot's time)."""
+    from pcicheck.snapshot import read_snapshot
+
+    rules = load_rules(judging)
+    previous = load_baseline(judging)
+    snap = read_snapshot(snapshot)
+    raise typer.Exit(evaluate_and_report(snap, rules, outputs, pack, judging, quiet, baseline=previous))

@@ -1,0 +1,59 @@
+"""The renderer map: every file format pcicheck writes from a results document, behind one protocol.
+
+The results document itself (results.json, `--format json`) is what every renderer reads; it is
+written by results_json from the evaluation, streamed when large. Everything here renders that
+document, so a format can be written at scan time or later from a saved results.json, identically.
+The console summary is not a file format: it reads the evaluation (report/console.py).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+from pcicheck.report.findings_csv import write_csv
+from pcicheck.report.junit import write_junit
+from pcicheck.report.sarif import write_sarif
+from pcicheck.report.summary_md import write_summary
+
+
+class Renderer(Protocol):
+    def __call__(self, doc: Mapping[str, Any], out: TextIO, /) -> None:
+        """Write the rendering of one results document to `out`."""
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # its --format value
+    file_name: str  # its file in the evidence pack
+    render: Renderer
+    description: str
+
+
+def _html(doc: Mapping[str, Any], out: TextIO) -> None:
+    from pcicheck.report.html import render_html  # Jinja2: imported only when a pack is written
+
+    render_html(dict(doc), out)
+
+
+# In evidence-pack order (index.html first, then results.json, then these).
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("html", "index.html", _html, "the evidence pack's page, one offline file"),
+        Format("sarif", "results.sarif", write_sarif, "SARIF 2.1.0 for code scanning"),
+        Format("junit", "junit.xml", write_junit, "JUnit XML, one test suite per control"),
+        Format("csv", "findings.csv", write_csv, "the findings, one row each, for spreadsheets"),
+        Format("markdown", "summary.md", write_summary, "a summary for a pull-request comment"),
+    )
+}
+RESULTS_FILE = "results.json"
+
+
+def render(name: str, doc: Mapping[str, Any]) -> bytes:
+    """One format of one results document, as the bytes of its file."""
+    buffer = io.StringIO()
+    FORMATS[name].render(doc, buffer)
+    return buffer.getvalue().encode()

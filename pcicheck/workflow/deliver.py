@@ -1,0 +1,119 @@
+"""Evaluate a snapshot, write what was asked for (console summary, one format, the evidence pack) and
+choose the exit code: the same flow for scan, evaluate, iac and the demo."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from pcicheck.errors import ExitCode
+from pcicheck.evaluate.baseline import diff, findings_of_results
+from pcicheck.evaluate.evaluation import Evaluation, evaluate_snapshot
+from pcicheck.gate import exit_code
+from pcicheck.model import ExternalResults, Severity, Snapshot
+from pcicheck.report import console as console_report
+from pcicheck.report import results_json
+from pcicheck.report.formats import render
+from pcicheck.report.pack import PackWritten, write_pack
+from pcicheck.snapshot import snapshot_bytes
+from pcicheck.workflow.rules import Baseline, Rules
+
+CONSOLE = "console"  # the --format that writes no file: the summary on stderr only
+JSON = "json"  # the results document itself
+
+EXPLAIN = {
+    ExitCode.OK: "no failing control at or above --fail-on, nothing left unproven",
+    ExitCode.FINDINGS: "a control at or above --fail-on failed",
+    ExitCode.INCOMPLETE: "something could not be read or evaluated (see the errors above); no finding reached "
+    "--fail-on",
+}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What to write and how to gate: the options scan, evaluate and iac share."""
+
+    framework: str
+    fail_on: Severity = Severity.LOW
+    output_format: str = CONSOLE  # console, json, or a name in the renderer map
+    output: Path | None = None
+    pack: Path | None = None
+    as_zip: bool = False
+    sign_key: Path | None = None
+    allow_incomplete: bool = False
+
+
+@dataclass(frozen=True)
+class Delivered:
+    evaluation: Evaluation
+    pack: PackWritten | None
+    code: ExitCode
+
+
+def evaluate(
+    snapshot: Snapshot,
+    rules: Rules,
+    framework: str,
+    *,
+    baseline: Baseline | None = None,
+    external: ExternalResults | None = None,
+) -> Evaluation:
+    """The evaluation, and what changed since the baseline when one was given."""
+    ev = evaluate_snapshot(snapshot, rules.catalog, rules.config, framework, external)
+    if baseline is None:
+        return ev
+    changes = diff(dict(baseline.findings), findings_of_results(ev.results), baseline.path)
+    return dataclasses.replace(ev, baseline=changes)
+
+
+def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callable[[str], None]) -> Delivered:
+    """Print the summary to `console`, write the asked-for format and pack (`notify` hears where each
+    went), and choose the exit code (explained by EXPLAIN)."""
+    console_report.render(ev, console)
+    fmt = JSON if delivery.output_format == CONSOLE and delivery.output is not None else delivery.output_format
+    written = None
+    if fmt == JSON and delivery.pack is None:  # streamed: a 300,000-result document never sits in memory
+        if delivery.output is None:
+            results_json.write(ev, sys.stdout)
+        else:
+            delivery.output.parent.mkdir(parents=True, exist_ok=True)
+            with delivery.output.open("w", encoding="utf-8") as fp:
+                results_json.write(ev, fp)
+            notify(f"results written to {delivery.output}")
+    elif fmt != CONSOLE or delivery.pack is not None:
+        raw = results_json.render(ev).encode()
+        doc = json.loads(raw) if fmt != JSON or delivery.pack is not None else {}
+        if fmt != CONSOLE:
+            data = raw if fmt == JSON else render(fmt, doc)
+            if delivery.output is None:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            else:
+                delivery.output.parent.mkdir(parents=True, exist_ok=True)
+                delivery.output.write_bytes(data)
+                notify(f"{fmt} written to {delivery.output}")
+        if delivery.pack is not None:
+            written = write_pack(
+                delivery.pack,
+                raw,
+                doc,
+                snapshot_bytes(ev.snapshot),
+                sign_key=delivery.sign_key,
+                as_zip=delivery.as_zip,
+            )
+            notify(f"evidence pack: {len(written.files)} files in {written.where}")
+    new_only = ev.baseline.new_ids() if ev.baseline is not None else None
+    code = exit_code(
+        ev.results,
+        delivery.fail_on,
+        len(ev.snapshot.errors),
+        new_only=new_only,
+        allow_incomplete=delivery.allow_incomplete,
+    )
+    return Delivered(ev, written, code)

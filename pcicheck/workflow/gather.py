@@ -1,0 +1,81 @@
+"""Everything a run asked for, collected into one snapshot: manifest files, a live cluster, AWS accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pcicheck.collect.aws.accounts import AccountSelection, collect_selected
+from pcicheck.collect.aws.runner import ProgressHook
+from pcicheck.errors import InputError
+from pcicheck.model import Snapshot
+from pcicheck.snapshot import merge
+
+# Opens the AWS progress display (a terminal's), yielding the hook that feeds it, or None.
+ProgressDisplay = Callable[[], AbstractContextManager[ProgressHook | None]]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where to collect from: the CLI's source options."""
+
+    aws: bool = False
+    manifests: tuple[Path, ...] = ()
+    k8s: bool = False
+    kubeconfig: str | None = None
+    context: str | None = None
+    profile: str | None = None
+    regions: str | None = None  # as given: comma-separated
+    accounts: AccountSelection = field(default_factory=AccountSelection)
+    services: tuple[str, ...] | None = None  # the AWS collectors to run (None: all of them)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.aws or self.k8s or self.manifests)
+
+
+def parse_regions(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    regions = tuple(r.strip() for r in value.split(",") if r.strip())
+    for r in regions:
+        if not r.replace("-", "").isalnum() or r.count("-") < 2:
+            raise InputError(f"--regions: {r!r} is not a region name", fix="e.g. --regions eu-west-2,us-east-1")
+    if not regions:
+        raise InputError("--regions is empty", fix="e.g. --regions eu-west-2,us-east-1")
+    return regions
+
+
+def gather(
+    sources: Sources,
+    *,
+    notice: Callable[[str], None],
+    aws_progress: ProgressDisplay | None = None,
+) -> Snapshot:
+    """One snapshot of every source asked for. Manifests are read first: a bad file fails in a second.
+    `notice` hears what the reader left out (kinds pcicheck does not know); `aws_progress` is shown while
+    AWS is collected."""
+    parts = []
+    if sources.manifests:
+        from pcicheck.collect.k8s.manifests import manifest_snapshot
+
+        snap, read = manifest_snapshot(list(sources.manifests))
+        if read.skipped_kinds:
+            skipped = ", ".join(f"{kind} ({n})" for kind, n in sorted(read.skipped_kinds.items()))
+            notice(f"manifests: not evaluated, kinds pcicheck does not know: {skipped}")
+        parts.append(snap)
+    if sources.k8s:
+        from pcicheck.collect.k8s.live import K8sOptions, collect_k8s
+
+        parts.append(collect_k8s(K8sOptions(kubeconfig=sources.kubeconfig, context=sources.context)))
+    if sources.aws:
+        regions = parse_regions(sources.regions)
+        with (aws_progress or nullcontext)() as hook:
+            parts.append(
+                collect_selected(
+                    sources.accounts, profile=sources.profile, regions=regions, services=sources.services, progress=hook
+                )
+            )
+    return merge(parts)
