@@ -82,14 +82,12 @@ def _subnets(seeder: Seeder, ec2: Any, v: Vpc, vpc_id: str) -> None:
 
 
 def _internet_route(seeder: Seeder, ec2: Any, v: Vpc, vpc_id: str) -> str:
-    igw = ec2.create_internet_gateway(TagSpecifications=ec2_tags("internet-gateway", f"{v.name}-igw", {}))[
-        "InternetGateway"
-    ]["InternetGatewayId"]
+    igw_tags = ec2_tags("internet-gateway", f"{v.name}-igw", {})
+    igw = ec2.create_internet_gateway(TagSpecifications=igw_tags)["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
     seeder.record(INTERNET_GATEWAY, f"{v.name}-igw", v.region, igw)
-    rt: str = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=ec2_tags("route-table", f"{v.name}-public", {}))[
-        "RouteTable"
-    ]["RouteTableId"]
+    rt_tags = ec2_tags("route-table", f"{v.name}-public", {})
+    rt: str = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=rt_tags)["RouteTable"]["RouteTableId"]
     ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     seeder.record(ROUTE_TABLE, f"{v.name}-public", v.region, rt)
     return rt
