@@ -18,46 +18,29 @@ class Judge:
     """Judges flows against one snapshot's route tables, ACLs and security groups."""
 
     def __init__(self, tables: Tables, acls: Mapping[str, Acl], groups: Mapping[str, Group]) -> None:
-        self.routes = Routes(tables)
-        self.acls = Acls(acls)
-        self.groups = SecurityGroups(groups)
+        self._tables = tables
+        self._acls = acls
+        self._groups = groups
+        self._routes = Routes(tables)
+        self._nacls = Acls(acls)
+        self._security_groups = SecurityGroups(groups)
 
     def flow(self, s: Spot, d: Spot, protocol: int, port: int, trace: Trace) -> Verdict:
         """Can `s` open a connection to `d` on protocol/port? The reasons go to the trace."""
-        decided = self._ends(s, d, protocol, port, trace)
+        decided = _ends(s, d, protocol, port, trace)
         if decided is not None:
             return decided
-        if not (s.missing or d.missing) and self.routes.judge(s, d, trace) == "denied":
+        if not (s.missing or d.missing) and self._routes.judge(s, d, trace) == "denied":
             return "denied"
-        if self.acls.judge(s, d, protocol, port, trace) == "denied":
+        if self._nacls.judge(s, d, protocol, port, trace) == "denied":
             return "denied"
-        if self.groups.judge(s, d, protocol, port, trace) == "denied":
+        if self._security_groups.judge(s, d, protocol, port, trace) == "denied":
             return "denied"
         return trace.verdict
 
-    # --- what the ends decide ---------------------------------------------------------------------
-
-    def _ends(self, s: Spot, d: Spot, protocol: int, port: int, trace: Trace) -> Verdict | None:
-        """The verdict when the ends alone settle the flow, else None (the path decides)."""
-        node = d.node
-        if node is not None:
-            if node.services is None:
-                if node.type != INSTANCE:
-                    trace.step("possible", f"the ports {d.label} answers on are unknown")
-            elif not any(p == protocol and lo <= port <= hi for p, lo, hi in node.services):
-                listed = ", ".join(ports_text(*x) for x in node.services) or "no port"
-                return trace.step("denied", f"{d.label} answers only on {listed}")
-        if s.node and s.node.type == CLUSTER:
-            return trace.step("denied", f"{s.label} is an EKS API endpoint: it does not open connections")
-        for spot in (s, d):
-            if spot.node and spot.node.ec2_classic:
-                # No subnet, route table, ACL or VPC security group stands between it and anything.
-                return trace.step(
-                    "possible", f"{spot.label} is in EC2-Classic, outside every VPC: its path is not modelled"
-                )
-        if node and node.type == CLUSTER and d.external:
-            return _eks_public(s, d, trace)
-        return _placement(s, d, trace)
+    def may_admit(self, targets: Iterable[Spot], protocol: int, port: int) -> bool:
+        """Whether any flow into these positions could pass on the port: a cheap test before judging."""
+        return self._security_groups.may_admit(targets, protocol, port)
 
     # --- the CIDRs and ports the rules in play mention --------------------------------------------
 
@@ -66,14 +49,14 @@ class Judge:
         nets: list[Net] = []
         for spot, key in ((s, "egress"), (d, "ingress")):
             for gid in spot.groups or ():
-                group = self.groups.groups.get(gid)
+                group = self._groups.get(gid)
                 for rule in (getattr(group, key) or ()) if group else ():
                     nets.extend(n for n, _ in rule.nets)
             if spot.subnet:
-                acl = self.acls.acls.get(spot.subnet.acl or "")
+                acl = self._acls.get(spot.subnet.acl or "")
                 if acl:
                     nets.extend(e.net for e in (acl.inbound or ()) + (acl.outbound or ()) if e.net)
-                nets.extend(r.dest for r in self.routes.tables.get(spot.subnet.table or "") or () if r.dest)
+                nets.extend(r.dest for r in self._tables.get(spot.subnet.table or "") or () if r.dest)
             if spot.node and spot.node.eks_cidrs:
                 nets.extend(n for n, _ in spot.node.eks_cidrs)
         return nets
@@ -83,16 +66,39 @@ class Judge:
         spans: list[tuple[int, int]] = []
         for spot in spots:
             for gid in spot.groups or ():
-                group = self.groups.groups.get(gid)
+                group = self._groups.get(gid)
                 for rule in ((group.ingress or ()) + (group.egress or ())) if group else ():
                     if rule.protocol == protocol:
                         spans.append((rule.low, rule.high))
             if spot.subnet:
-                acl = self.acls.acls.get(spot.subnet.acl or "")
+                acl = self._acls.get(spot.subnet.acl or "")
                 for e in ((acl.inbound or ()) + (acl.outbound or ())) if acl else ():
                     if e.protocol == protocol:
                         spans.append((e.low, e.high))
         return spans
+
+
+def _ends(s: Spot, d: Spot, protocol: int, port: int, trace: Trace) -> Verdict | None:
+    """The verdict when the ends alone settle the flow, else None (the path decides)."""
+    node = d.node
+    if node is not None:
+        if node.services is None:
+            if node.type != INSTANCE:
+                trace.step("possible", f"the ports {d.label} answers on are unknown")
+        elif not any(p == protocol and lo <= port <= hi for p, lo, hi in node.services):
+            listed = ", ".join(ports_text(*x) for x in node.services) or "no port"
+            return trace.step("denied", f"{d.label} answers only on {listed}")
+    if s.node and s.node.type == CLUSTER:
+        return trace.step("denied", f"{s.label} is an EKS API endpoint: it does not open connections")
+    for spot in (s, d):
+        if spot.node and spot.node.ec2_classic:
+            # No subnet, route table, ACL or VPC security group stands between it and anything.
+            return trace.step(
+                "possible", f"{spot.label} is in EC2-Classic, outside every VPC: its path is not modelled"
+            )
+    if node and node.type == CLUSTER and d.external:
+        return _eks_public(s, d, trace)
+    return _placement(s, d, trace)
 
 
 def _eks_public(s: Spot, d: Spot, trace: Trace) -> Verdict:

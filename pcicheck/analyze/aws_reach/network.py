@@ -305,7 +305,7 @@ class Network:
             )
             for lo, hi in spans:
                 for a, b in pieces(lo, hi, cuts) if protocol in PORTED else [(lo, hi)]:
-                    if not self._judge.groups.may_admit(targets, protocol, a):
+                    if not self._judge.may_admit(targets, protocol, a):
                         continue
                     verdict, reasons, s = self._at(grid, protocol, a, src, dst)
                     split = split or s
