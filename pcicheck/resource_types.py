@@ -851,7 +851,7 @@ FACTS = {
     "were scanned, else null",
     "k8s_cluster_uid": "aws.eks.cluster only: the scanned k8s.cluster served at its endpoint, else null",
     "pod_scopes": "Kubernetes nodes only: the distinct scopes ('cde'/'non-cde') of the namespaces its pods run in",
-    # AWS network reachability (pcicheck/analyze/aws_reach.py) on aws.ec2.instance, aws.rds.instance,
+    # AWS network reachability (pcicheck/analyze/aws_reach/) on aws.ec2.instance, aws.rds.instance,
     # aws.elbv2.load_balancer, aws.elb.load_balancer and aws.eks.cluster. A verdict is 'allowed', or 'possible' where
     # something could not be read or is not visible (prefix lists, transit gateways, IPv6 addresses);
     # null means the resource's own placement is unknown. Paths name each rule passed, e.g.
