@@ -5,14 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pcicheck.analyze.aws_reach import reach_facts
-from pcicheck.analyze.k8s_segmentation import segmentation_facts
-from pcicheck.analyze.monitoring import root_usage_facts
-from pcicheck.analyze.namespaces import namespace_facts, node_facts
-from pcicheck.analyze.pooled_buckets import pooled_bucket_facts
-from pcicheck.analyze.references import cluster_links, reference_facts
-from pcicheck.analyze.scope import scope_facts
-from pcicheck.analyze.tenancy import abac_facts
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, FactMap
+from pcicheck.analyze.registry import ANALYZERS
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
 
@@ -58,22 +52,22 @@ class Estate:
         ]
 
 
-def analyze(resources: list[Resource] | tuple[Resource, ...], scope: ScopeConfig) -> Estate:
+def analyze(
+    resources: list[Resource] | tuple[Resource, ...],
+    scope: ScopeConfig,
+    analyzers: tuple[Analyzer, ...] = ANALYZERS,
+) -> Estate:
+    """Run the registered analyzers in order; each adds only the facts it declares."""
     resources = list(resources)
     facts: dict[str, dict[str, Any]] = {r.uid: {} for r in resources}
-    scopes = scope_facts(resources, scope)
-    for derived in (
-        scopes,
-        reference_facts(resources, scope.tenant_tag),
-        cluster_links(resources),
-        namespace_facts(resources),
-        node_facts(resources, scopes),
-        reach_facts(resources, scopes),
-        segmentation_facts(resources, scopes, scope.tenant_tag),
-        abac_facts(resources, scope.tenant_tag),
-        pooled_bucket_facts(resources, scope),
-        root_usage_facts(resources),
-    ):
+    earlier: dict[str, FactMap] = {}
+    for analyzer in analyzers:
+        derived = analyzer.run(AnalysisInput(resources, scope, earlier))
+        declared = {f.name for f in analyzer.writes}
         for uid, values in derived.items():
+            if not declared.issuperset(values):  # a bug in pcicheck: a fact no control can be checked against
+                undeclared = sorted(values.keys() - declared)
+                raise RuntimeError(f"analyzer {analyzer.name} wrote undeclared facts {undeclared}")
             facts[uid].update(values)
+        earlier[analyzer.name] = derived
     return Estate(resources=tuple(resources), facts=facts)

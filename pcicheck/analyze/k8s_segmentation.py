@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pcicheck.analyze.addresses import admits_internet
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.analyze.k8s_classes import PodClass, Reach
 from pcicheck.analyze.k8s_reach import NAME_LABEL, Cluster, Verdict, _selects
 from pcicheck.model import Resource
@@ -222,3 +223,65 @@ def _cluster_facts(
             ]
         }
     return facts
+
+
+def _analyze(inputs: AnalysisInput) -> FactMap:
+    return segmentation_facts(inputs.resources, inputs.earlier["scope"], inputs.scope.tenant_tag)
+
+
+# Every fact here is NetworkPolicy reachability between pods: built from namespaces, pods, policies
+# and workloads, each of which could change an answer.
+_CLUSTER = ("k8s.namespace", "k8s.pod", "k8s.network_policy", "k8s.workload")
+SEGMENTATION = Analyzer(
+    "k8s-segmentation",
+    (
+        Fact(
+            "ingress_sources",
+            "k8s.workload only: every namespace with a pod that can reach one of its pods on some port "
+            "(NetworkPolicy reachability, both directions), as {namespace, verdict ('allowed'|'possible')}",
+            _CLUSTER,
+        ),
+        Fact(
+            "non_cde_sources",
+            "Kubernetes (k8s.workload, any scope): the non-CDE namespaces with a pod that can reach one of its "
+            "pods on some port, as {namespace, verdict}",
+            _CLUSTER,
+        ),
+        Fact(
+            "other_tenant_sources",
+            "Kubernetes (k8s.workload, k8s.namespace of a tenant): {namespace, verdict, tenant} for namespaces "
+            "of another tenant",
+            _CLUSTER,
+        ),
+        Fact(
+            "internet_ingress",
+            "Kubernetes (k8s.workload): list of texts naming what admits addresses outside the cluster (not "
+            "isolated for ingress, a rule without 'from', an ipBlock holding internet addresses, hostNetwork)",
+            _CLUSTER,
+        ),
+        Fact(
+            "internet_egress_cidrs",
+            "k8s.workload only: CIDRs holding internet addresses its egress policies admit (0.0.0.0/0 and ::/0 "
+            "when not isolated for egress, a rule has no 'to', or it uses hostNetwork)",
+            _CLUSTER,
+        ),
+        Fact(
+            "any_namespace_ingress",
+            "k8s.workload only: NetworkPolicies selecting it whose ingress admits every namespace "
+            "(namespaceSelector: {}), including ones created later",
+            _CLUSTER,
+        ),
+        Fact(
+            "label_selected_ingress",
+            "k8s.workload only: NetworkPolicies selecting it whose ingress selects namespaces by a label other "
+            "than kubernetes.io/metadata.name (settable by anyone who may label namespaces)",
+            _CLUSTER,
+        ),
+        Fact(
+            "connected_to_cde",
+            "Kubernetes (non-CDE k8s.workload): {direction, peer (the CDE namespace), verdict}",
+            _CLUSTER,
+        ),
+    ),
+    _analyze,
+)

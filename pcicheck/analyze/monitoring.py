@@ -20,11 +20,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.model import Resource
-
-FACT_SOURCES = {
-    "root_usage_alarms": ("aws.cloudtrail.trail", "aws.logs.metric_filter", "aws.cloudwatch.alarm", "aws.sns.topic"),
-}
 
 # The CIS clauses, whitespace and quotes removed: the root user, acting itself (not through an AWS
 # service on its behalf), on anything but an AWS service event.
@@ -149,3 +146,28 @@ def root_usage_facts(resources: Iterable[Resource]) -> dict[str, dict[str, Any]]
             # Unknown stays absent, like an unread attribute: the control reading it is `error`.
             facts[r.uid] = {} if chains is None else {"root_usage_alarms": chains}
     return facts
+
+
+def _analyze(inputs: AnalysisInput) -> FactMap:
+    return root_usage_facts(inputs.resources)
+
+
+ROOT_USAGE = Analyzer(
+    "root-usage",
+    (
+        Fact(
+            "root_usage_alarms",
+            "aws.account only: the chains that alert on the root user's activity, each naming a multi-region "
+            "logging trail → its CloudWatch Logs group → a metric filter matching root use → an enabled alarm on "
+            "that metric → an SNS topic of the account with a confirmed subscription; null when a link could "
+            "not be judged",
+            ("aws.cloudtrail.trail", "aws.logs.metric_filter", "aws.cloudwatch.alarm", "aws.sns.topic"),
+        ),
+        Fact(
+            "root_usage_pattern",
+            "aws.logs.metric_filter only: true when its pattern matches only the root user's own activity "
+            "(a subset of the CIS root-usage clauses)",
+        ),
+    ),
+    _analyze,
+)

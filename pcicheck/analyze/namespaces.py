@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.model import Resource
 
 
@@ -47,3 +48,44 @@ def node_facts(resources: list[Resource], scopes: dict[str, dict[str, Any]]) -> 
             found = {namespace_scope.get((r.account, ns), "non-cde") for ns in r.attributes["pod_namespaces"]}
             facts[r.uid] = {"pod_scopes": sorted(found)}
     return facts
+
+
+def _namespaces(inputs: AnalysisInput) -> FactMap:
+    return namespace_facts(inputs.resources)
+
+
+def _nodes(inputs: AnalysisInput) -> FactMap:
+    return node_facts(inputs.resources, inputs.earlier["scope"])
+
+
+_POLICIES = ("k8s.network_policy",)
+NAMESPACES = Analyzer(
+    "namespaces",
+    (
+        Fact("network_policy_count", "Kubernetes namespaces only: NetworkPolicies in the namespace", _POLICIES),
+        Fact(
+            "default_deny_ingress",
+            "Kubernetes namespaces only: a policy selects every pod and allows no ingress",
+            _POLICIES,
+        ),
+        Fact(
+            "default_deny_egress",
+            "Kubernetes namespaces only: a policy selects every pod and allows no egress",
+            _POLICIES,
+        ),
+        Fact("has_resource_quota", "Kubernetes namespaces only: a ResourceQuota exists in it", ("k8s.resource_quota",)),
+        Fact("has_limit_range", "Kubernetes namespaces only: a LimitRange exists in it", ("k8s.limit_range",)),
+    ),
+    _namespaces,
+)
+NODES = Analyzer(
+    "nodes",
+    (
+        Fact(
+            "pod_scopes",
+            "Kubernetes nodes only: the distinct scopes ('cde'/'non-cde') of the namespaces its pods run in",
+            ("k8s.namespace", "k8s.workload"),
+        ),
+    ),
+    _nodes,
+)

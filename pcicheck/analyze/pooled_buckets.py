@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.analyze.tenancy import POLICY, ROLE, bound_by_condition, role_documents, tenant_variable
 from pcicheck.collect.aws.services.iam import _as_list
 from pcicheck.collect.aws.services.iam_roles import statement_allows
@@ -356,3 +357,35 @@ def pooled_bucket_facts(resources: list[Resource], scope: ScopeConfig) -> dict[s
     for b in pooled:
         facts[b.uid] = {"pooled": True, **_bucket_facts(b, roles.get(b.account, empty), scope.tenant_tag)}
     return facts
+
+
+def _analyze(inputs: AnalysisInput) -> FactMap:
+    return pooled_bucket_facts(inputs.resources, inputs.scope)
+
+
+# The pooled_* facts weigh every role of the bucket's account and their customer-managed policies.
+_PRINCIPALS = (ROLE, POLICY)
+POOLED_BUCKETS = Analyzer(
+    "pooled-buckets",
+    (
+        Fact(
+            "pooled",
+            "aws.s3.bucket only: the bucket carries the scope.pooled tag (several tenants' objects under "
+            "per-tenant prefixes)",
+            from_tags=True,
+        ),
+        Fact(
+            "pooled_wide_access",
+            "pooled aws.s3.bucket only: every grant reaching across tenants' prefixes, one per (principal, "
+            "policy statement): {principal, name, via, policy, statement, access, actions, resources}; absent "
+            "when a policy could not be judged",
+            _PRINCIPALS,
+        ),
+        Fact(
+            "pooled_unjudged_policies",
+            "pooled aws.s3.bucket only: [{principal, policy, reason}] for what could not be read",
+            _PRINCIPALS,
+        ),
+    ),
+    _analyze,
+)

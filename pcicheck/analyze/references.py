@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.model import Resource
+from pcicheck.resource_types import TYPES
+
+# Attributes through which a resource names its KMS key; the `key_*` facts of keys are built from them.
+# A region's default EBS key is not data the key protects, so regions are not key users.
+KEY_REFERENCE_ATTRIBUTES = ("encryption", "kms_key_id")
+KEY_REFERENCING_TYPES = tuple(
+    sorted(t.name for t in TYPES.values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
+)
 
 
 def _key_index(resources: list[Resource]) -> dict[str, str]:
@@ -107,3 +116,63 @@ def cluster_links(resources: list[Resource]) -> dict[str, dict[str, Any]]:
         elif r.type == "aws.eks.cluster":
             facts[r.uid] = {"k8s_cluster_uid": clusters.get(_host(r.attributes.get("endpoint")))}
     return facts
+
+
+def _references(inputs: AnalysisInput) -> FactMap:
+    return reference_facts(inputs.resources, inputs.scope.tenant_tag)
+
+
+def _clusters(inputs: AnalysisInput) -> FactMap:
+    return cluster_links(inputs.resources)
+
+
+_KEYS = ("aws.kms.key",)
+KEY_REFERENCES = Analyzer(
+    "key-references",
+    (
+        Fact(
+            "kms_key_uid",
+            "uid of the KMS key the resource's kms_key_id/encryption names, resolved through aliases, or null "
+            "when it names none or a key not in the snapshot",
+            _KEYS,
+        ),
+        Fact(
+            "kms_key_tenant",
+            "the tenant tag of that KMS key, or null (no key, key not in the snapshot, untagged key)",
+            _KEYS,
+        ),
+        Fact("kms_key_manager", "that key's manager ('CUSTOMER'|'AWS'), or null when there is no resolved key", _KEYS),
+        Fact(
+            "key_user_count",
+            "KMS keys only: how many resources in the snapshot name this key",
+            KEY_REFERENCING_TYPES,
+            key_references=True,
+        ),
+        Fact(
+            "key_tenants",
+            "KMS keys only: the distinct tenants of those resources (null for untenanted ones)",
+            KEY_REFERENCING_TYPES,
+            key_references=True,
+        ),
+        Fact(
+            "key_other_tenant_users",
+            f"KMS keys only: up to {MAX_LISTED_USERS} {{uid, type, tenant}} of them whose tenant differs from "
+            "the key's",
+            KEY_REFERENCING_TYPES,
+            key_references=True,
+        ),
+    ),
+    _references,
+)
+CLUSTER_LINKS = Analyzer(
+    "cluster-links",
+    (
+        Fact(
+            "eks_cluster_uid",
+            "k8s.cluster only: the aws.eks.cluster whose endpoint is this API server, when both were scanned, "
+            "else null",
+        ),
+        Fact("k8s_cluster_uid", "aws.eks.cluster only: the scanned k8s.cluster served at its endpoint, else null"),
+    ),
+    _clusters,
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
 from pcicheck.resource_types import TYPES
@@ -83,3 +84,18 @@ def _inherit_for_tag_views(resources: list[Resource], facts: dict[str, dict[str,
             mine["scope"], mine["scope_reason"] = "cde", own["scope_reason"]
         if mine["tenant"] is None and own["tenant"]:
             mine["tenant"] = own["tenant"]
+
+
+def _analyze(inputs: AnalysisInput) -> FactMap:
+    return scope_facts(inputs.resources, inputs.scope)
+
+
+SCOPE = Analyzer(
+    "scope",
+    (
+        Fact("scope", "'cde' or 'non-cde' (Kubernetes objects: from their namespace's labels)"),
+        Fact("scope_reason", "why: the tag or parent (VPC/subnet) that put it in the CDE, or 'no CDE marker'"),
+        Fact("tenant", "tenant id (from the tenant tag, or inherited from the VPC/subnet) or null"),
+    ),
+    _analyze,
+)

@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.collect.aws.services.iam import _as_list
 from pcicheck.collect.aws.services.iam_roles import TAG_SESSION, statement_allows
 from pcicheck.model import Resource
@@ -230,3 +231,39 @@ def abac_facts(resources: list[Resource], tenant_tag: str) -> dict[str, dict[str
             own["tag_session_tenant_bound"] = tag_session_bound(trust, tenant_tag, role.tags.get(tenant_tag) or None)
         facts[role.uid] = own
     return facts
+
+
+def _analyze(inputs: AnalysisInput) -> FactMap:
+    return abac_facts(inputs.resources, inputs.scope.tenant_tag)
+
+
+# A role's attached customer-managed policies are judged from the aws.iam.policy documents.
+_POLICY_DOCUMENTS = (POLICY,)
+ABAC = Analyzer(
+    "tenant-abac",
+    (
+        Fact(
+            "tag_session_tenant_bound",
+            "aws.iam.role only: the trust policy admits sts:TagSession and every statement that does pins the "
+            "session's tenant tag to the role's own tenant or the caller's (absent without a trust policy)",
+        ),
+        Fact(
+            "abac_unscoped_statements",
+            "aws.iam.role only: Allow statements of its inline and attached customer-managed policies not bound "
+            "to the caller's tenant, as {policy, statement, actions, not_actions, resources}; absent when a "
+            "policy could not be judged",
+            _POLICY_DOCUMENTS,
+        ),
+        Fact(
+            "abac_aws_managed_policies",
+            "aws.iam.role only: ARNs of the AWS-managed policies attached to it (unscoped by construction)",
+            _POLICY_DOCUMENTS,
+        ),
+        Fact(
+            "abac_unjudged_policies",
+            "aws.iam.role only: [{policy, reason}] for the policies that could not be judged",
+            _POLICY_DOCUMENTS,
+        ),
+    ),
+    _analyze,
+)

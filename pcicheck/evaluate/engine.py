@@ -18,11 +18,10 @@ from typing import Any
 
 import cel
 
-from pcicheck.analyze.aws_reach import FACT_SOURCES as AWS_REACH_FACT_SOURCES
 from pcicheck.analyze.estate import Estate
-from pcicheck.analyze.monitoring import FACT_SOURCES as MONITORING_FACT_SOURCES
+from pcicheck.analyze.references import KEY_REFERENCE_ATTRIBUTES
+from pcicheck.analyze.registry import facts_read, types_read
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
-from pcicheck.resource_types import TYPES
 
 _RESOURCES_CALL = re.compile(r"""resources\(\s*["']([a-z0-9_.]+)["']\s*\)""")
 _ATTRIBUTE_READ = re.compile(r"resource\.attributes\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -32,9 +31,6 @@ _WHOLE_RESOURCE = re.compile(r"\bresource\b(?!\.[A-Za-z_])")
 _NOT_COLLECTED = "<not collected>"
 # Below this many resources a second process costs more than it saves.
 PARALLEL_FROM = 20_000
-_KEY_FACTS = re.compile(r"facts\.key_(?:user_count|tenants|other_tenant_users)")
-# Facts the analyze stage derives from the resource's own tags, like scope: unknown when tags are.
-_TAG_FACTS = re.compile(r"facts\.pooled\b")
 
 
 @dataclass(frozen=True)
@@ -43,64 +39,34 @@ class CompiledControl:
     where: Any  # cel.Program
     check: Any  # cel.Program
     params: dict[str, Any]
-    depends_on: tuple[str, ...]  # other resource types read through resources("…")
+    depends_on: tuple[str, ...]  # the types whose listings it reads: resources("…") and its facts
     text: str  # where + assert + evidence, for matching attribute names of collection errors
     reads_key_facts: bool  # reads facts.key_*, which unreadable key references leave incomplete
     reads_tag_facts: bool  # reads a fact derived from the resource's tags (facts.pooled)
     evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
 
 
-# Attributes through which a resource names its KMS key; the `facts.key_*` of keys are built from them.
-# A region's default EBS key is not data the key protects, so regions are not key users.
-KEY_REFERENCE_ATTRIBUTES = ("encryption", "kms_key_id")
-KEY_REFERENCING_TYPES = tuple(
-    sorted(t.name for t in TYPES.values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
-)
-
-
-# Facts built from other resources are only as complete as those resources' listings: a control
-# reading one depends on them (a key never listed resolves to null: unknown, not "no customer key").
-_FACT_SOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (_KEY_FACTS, KEY_REFERENCING_TYPES),
-    (re.compile(r"kms_key_(?:uid|tenant|manager)"), ("aws.kms.key",)),
-    (re.compile(r"facts\.(?:network_policy_count|default_deny_ingress|default_deny_egress)"), ("k8s.network_policy",)),
-    (re.compile(r"facts\.has_resource_quota"), ("k8s.resource_quota",)),
-    (re.compile(r"facts\.has_limit_range"), ("k8s.limit_range",)),
-    # A role's attached customer-managed policies are judged from the aws.iam.policy documents.
-    (re.compile(r"facts\.abac_"), ("aws.iam.policy",)),
-    # A bucket's pooled_* facts weigh every role of its account and their customer-managed policies.
-    (re.compile(r"facts\.pooled_"), ("aws.iam.role", "aws.iam.policy")),
-    (re.compile(r"facts\.pod_scopes"), ("k8s.namespace", "k8s.workload")),
-    *((re.compile(rf"facts\.{fact}\b"), types) for fact, types in AWS_REACH_FACT_SOURCES.items()),
-    *((re.compile(rf"facts\.{fact}\b"), types) for fact, types in MONITORING_FACT_SOURCES.items()),
-    (
-        re.compile(
-            r"facts\.(?:ingress_sources|non_cde_sources|other_tenant_sources|internet_ingress|internet_egress_cidrs"
-            r"|any_namespace_ingress|label_selected_ingress|connected_to_cde)"
-        ),
-        ("k8s.namespace", "k8s.pod", "k8s.network_policy", "k8s.workload"),
-    ),
-)
+def listings_read(control: Control, text: str) -> set[str]:
+    """The resource types whose listings `text` (the control's expressions) depends on: those it names
+    in `resources("…")`, and those the facts it reads are built from (analyze/registry.py). The same
+    fact name can be built for both providers (non_cde_sources): a control depends on the listings of
+    its own resource's provider only."""
+    provider = control.resource.split(".", 1)[0]
+    return set(_RESOURCES_CALL.findall(text)) | types_read(text, provider)
 
 
 def compile_control(control: Control, overrides: dict[str, Any] | None = None) -> CompiledControl:
     expressions = f"{control.where}\n{control.assertion}"
-    depends = set(_RESOURCES_CALL.findall(expressions))
-    # The same fact name can be built for both providers (non_cde_sources): a control depends on
-    # the listings of its own resource's provider only.
-    provider = control.resource.split(".", 1)[0] + "."
-    for pattern, types in _FACT_SOURCES:
-        if pattern.search(expressions):
-            depends.update(t for t in types if t.startswith(provider))
+    facts = facts_read(expressions)
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),
         check=cel.compile(control.assertion),
         params={**control.params, **(overrides or {})},
-        depends_on=tuple(sorted(depends)),
+        depends_on=tuple(sorted(listings_read(control, expressions))),
         text=expressions + "\n" + "\n".join(control.evidence),
-        reads_key_facts=bool(_KEY_FACTS.search(expressions)),
-        reads_tag_facts=bool(_TAG_FACTS.search(expressions)),
+        reads_key_facts=any(f.key_references for f in facts),
+        reads_tag_facts=any(f.from_tags for f in facts),
         evidence=tuple(
             (p, p.startswith("facts."), tuple(p.removeprefix("facts.").split("."))) for p in control.evidence
         ),

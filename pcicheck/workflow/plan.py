@@ -1,8 +1,8 @@
 """Which AWS collectors a scan needs: only those producing a resource type some selected control reads.
 
 A control reads its own `resource` type, the types it names in `resources("…")`, and the types the
-facts it reads are built from (the engine's `_FACT_SOURCES`, the same table that decides which
-listing failures make it `error`). CDE and tenant scope are inherited from subnets and VPCs, so any
+facts it reads are built from (the analyzer registry's declarations, which also decide which listing
+failures make it `error`). CDE and tenant scope are inherited from subnets and VPCs, so any
 AWS control needs those two listings as well; a control on Tagging API records (which inherit the
 scope of the collected record of the same ARN) needs every type that can sit in a subnet or VPC.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pcicheck.analyze.scope import NETWORK_PLACED_TYPES, TAG_VIEW
 from pcicheck.collect.aws.interface import ServiceSpec
 from pcicheck.collect.aws.runner import service_specs
-from pcicheck.evaluate.engine import _FACT_SOURCES, _RESOURCES_CALL
+from pcicheck.evaluate.engine import listings_read
 from pcicheck.model import Control
 
 # Where scope comes from for resources without their own CDE tag (analyze/scope.py).
@@ -44,10 +44,7 @@ def needed_types(controls: Iterable[Control]) -> set[str]:
         types.add(c.resource)
         if c.resource == TAG_VIEW:
             types.update(NETWORK_PLACED_TYPES)
-        types.update(t for t in _RESOURCES_CALL.findall(text) if t.startswith("aws."))
-        for pattern, sources in _FACT_SOURCES:
-            if pattern.search(text):
-                types.update(t for t in sources if t.startswith("aws."))
+        types.update(t for t in listings_read(c, text) if t.startswith("aws."))
     if types:
         types.update(SCOPE_TYPES)
     return types

@@ -33,7 +33,7 @@ One job per module:
   facts            the facts written on resources (`reach_facts`) and the connected-to systems
 """
 
-from pcicheck.analyze.aws_reach.facts import FACT_SOURCES, PEER_LIMIT, connected_to, reach_facts
+from pcicheck.analyze.aws_reach.facts import PEER_LIMIT, REACHABILITY, connected_to, reach_facts
 from pcicheck.analyze.aws_reach.model import (
     BALANCER,
     BALANCERS,
@@ -66,11 +66,11 @@ __all__ = [
     "CLUSTER",
     "DATABASE",
     "EPHEMERAL",
-    "FACT_SOURCES",
     "GROUP",
     "INSTANCE",
     "NODE_TYPES",
     "PEER_LIMIT",
+    "REACHABILITY",
     "STAR",
     "SUBNET",
     "Acl",

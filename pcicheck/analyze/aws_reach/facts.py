@@ -24,21 +24,12 @@ from pcicheck.analyze.aws_reach.model import (
     name_path,
 )
 from pcicheck.analyze.aws_reach.network import Network
+from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.model import Resource
 
 _NETWORK = ("aws.ec2.vpc", SUBNET, "aws.ec2.route_table", "aws.ec2.network_acl", GROUP)
-# Fact → the listings it is built from: when one of them failed, a control reading the fact is
-# `error` (engine.py), since a missing table, ACL, group or peer could change the answer.
-FACT_SOURCES: dict[str, tuple[str, ...]] = {
-    "internet_ingress": _NETWORK,
-    "reachable_from_internet": _NETWORK,
-    "internet_egress": _NETWORK,
-    "internet_routes": ("aws.ec2.vpc", SUBNET, "aws.ec2.route_table"),
-    # Sources are subnets and the holders of referenced groups (EKS endpoints open no connections).
-    "non_cde_sources": (*_NETWORK, INSTANCE, DATABASE, *BALANCERS),
-    "other_tenant_sources": (*_NETWORK, INSTANCE, DATABASE, *BALANCERS),
-    "connected_to_cde": (*_NETWORK, *NODE_TYPES),
-}
+# Sources are subnets and the holders of referenced groups (EKS endpoints open no connections).
+_SOURCES = (*_NETWORK, INSTANCE, DATABASE, *BALANCERS)
 # How many peers one connected_to_cde fact lists (a flat network could pair every resource).
 PEER_LIMIT = 10
 
@@ -52,7 +43,7 @@ def reach_facts(
     resources: Iterable[Resource], scopes: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, dict[str, Any]]:
     """uid → reachability facts, for instances, RDS instances, load balancers (ELBv2 and Classic), EKS
-    clusters and subnets (see resource_types.FACTS). Unknowns are null, never an empty list or false.
+    clusters and subnets (see REACHABILITY below). Unknowns are null, never an empty list or false.
     An EC2-Classic balancer has internet ingress (`possible` on its listeners) but no sources or links:
     where it sits relative to the VPCs is not modelled, so those facts are null."""
     resources = list(resources)
@@ -355,3 +346,65 @@ class _Facts:
                     links += [(direction, m, summary) for m in members]
             out += sorted(links, key=lambda x: x[1].uid)[:PEER_LIMIT]
         return out
+
+
+def _analyze(inputs: AnalysisInput) -> FactMap:
+    return reach_facts(inputs.resources, inputs.earlier["scope"])
+
+
+# On aws.ec2.instance, aws.rds.instance, the load balancers and aws.eks.cluster. A verdict is 'allowed',
+# or 'possible' where something could not be read or is not visible (prefix lists, transit gateways,
+# IPv6 addresses); null means the resource's own placement is unknown. Paths name each rule passed, e.g.
+# "rtb-1 0.0.0.0/0 → igw-1", "acl-1 inbound rule 100 allow", "sg-1 ingress tcp 443 from 0.0.0.0/0".
+# Each fact reads the listings it is built from: a missing table, ACL, group or peer could change it.
+REACHABILITY = Analyzer(
+    "aws-reachability",
+    (
+        Fact(
+            "internet_ingress",
+            "AWS: list of {ports ('443/tcp', '8000-8010/tcp', 'all/udp', 'icmp'), verdict, path} on which some "
+            "internet address can open connections to it ([] when none), or null",
+            _NETWORK,
+        ),
+        Fact(
+            "reachable_from_internet",
+            "AWS: true if some port is allowed from the internet, null if only possible or unknown, false if none",
+            _NETWORK,
+        ),
+        Fact(
+            "internet_egress",
+            "aws.ec2.instance only: list of {ports, verdict, path} on which it can open connections to the "
+            "internet (through an internet gateway with its public IP, a NAT gateway, …), or null",
+            _NETWORK,
+        ),
+        Fact(
+            "internet_routes",
+            "aws.ec2.subnet only: routes of its table whose destination holds internet addresses, as "
+            "{destination, kind ('igw'|'nat'|'eigw'|'tgw'|'peering'|'vgw'|'endpoint'|'instance'|'interface'|…), "
+            "target}; null when the table is unknown",
+            ("aws.ec2.vpc", SUBNET, "aws.ec2.route_table"),
+        ),
+        Fact(
+            "non_cde_sources",
+            "AWS, CDE resources only: list of non-CDE sources that can reach it: {source (subnet-… meaning any "
+            "address in it, or sg-… meaning the resources holding a group its rules name), uid, type, name, "
+            "tenant, ports, verdict, path; for groups also members (up to 10 uids), member_count, "
+            "member_tenants}; null when its placement is unknown",
+            _SOURCES,
+        ),
+        Fact(
+            "other_tenant_sources",
+            "AWS, resources with a tenant only: the same entries, for sources whose tenant is another (subnets) "
+            "or held by resources of another tenant (groups, see member_tenants)",
+            _SOURCES,
+        ),
+        Fact(
+            "connected_to_cde",
+            "AWS, non-CDE resources only: links that put it in PCI scope as connected-to, one per CDE peer "
+            "{direction ('to-cde'|'from-cde'), peer (uid), peer_type, ports, verdict, via (path)}, at most "
+            f"{PEER_LIMIT} per direction; [] when none, null when its placement is unknown",
+            (*_NETWORK, *NODE_TYPES),
+        ),
+    ),
+    _analyze,
+)

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.demo.seed import parse_account, parse_network, parse_services
-from pcicheck.demo.seed.fields import Fields
-from pcicheck.demo.seed.parser import Parser
+from pcicheck.demo.seed.parser import Fields, Parser
 from pcicheck.demo.seed.records import (
     ALARM,
     BUCKET,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pcicheck.demo.seed.fields import Fields
-from pcicheck.demo.seed.parser import Parser
+from pcicheck.demo.seed.parser import Fields, Parser
 from pcicheck.demo.seed.records import (
     BUCKET,
     IAM_GROUP,
