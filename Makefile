@@ -23,13 +23,15 @@ browser:
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
 	    || echo "make: chromium not installed; the browser tests will skip outside CI"; }
 
-test: $(STAMP) browser
-	$(BIN)/ruff check pcicheck tests bench
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
 
+# Style, the stage contracts of the import graph (pyproject's [tool.importlinter]) and types (strict mypy).
 lint: $(STAMP)
 	$(BIN)/ruff check pcicheck tests bench
 	$(BIN)/ruff format --check pcicheck tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py

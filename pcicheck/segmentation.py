@@ -114,7 +114,7 @@ def check_expectations(answers: list[dict[str, Any]], flows: list[Flow]) -> list
     for a, f in zip(answers, flows, strict=True):
         if f.expect is None:
             continue
-        got = {True: "allowed", False: "denied"}.get(a["allowed"], "possible")  # type: ignore[arg-type]
+        got = {True: "allowed", False: "denied"}.get(a["allowed"], "possible")
         if got != f.expect:
             misses.append(f"{f.where}: {f.source} -> {f.destination} {f.port}/{f.protocol}: expected {f.expect}, {got}")
     return misses

@@ -44,7 +44,7 @@ class Waiver:
             return False
         res = result.resource
         if self.uid is not None:
-            return res["uid"] == self.uid
+            return bool(res["uid"] == self.uid)
         if self.match is not None:
             return fnmatch.fnmatchcase(str(res["uid"]), self.match) or fnmatch.fnmatchcase(str(res["name"]), self.match)
         tags = res.get("tags") or {}

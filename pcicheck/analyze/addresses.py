@@ -45,4 +45,4 @@ def admits_internet(cidr: str, excepts: Iterable[str] = ()) -> bool:
 def covers_private(cidr: str, excepts: Iterable[str] = ()) -> bool:
     """Whether `cidr` minus `excepts` holds a private address (where pod IPs live)."""
     left = subtract([network(cidr)], [network(e) for e in excepts])
-    return any(n.version == p.version and n.overlaps(p) for n in left for p in PRIVATE)  # type: ignore[arg-type]
+    return any(n.version == p.version and n.overlaps(p) for n in left for p in PRIVATE)

@@ -143,7 +143,7 @@ class _Builder:
                 blocks = frozenset(i for i, b in enumerate(self.blocks) if any(_in_block(ip, b) for ip in addresses))
             else:  # unknown addresses (a template, a pending pod): any block that can hold a pod IP
                 blocks = frozenset(
-                    i for i, b in enumerate(self.blocks) if covers_private(b.get("cidr"), b.get("except") or ())
+                    i for i, b in enumerate(self.blocks) if covers_private(str(b.get("cidr")), b.get("except") or ())
                 )
             key = (
                 pod.namespace,

@@ -211,14 +211,14 @@ def _cluster_facts(
         }
     for ns, r in namespace_records.items():
         own_tenant = tenant(ns)
-        sources: dict[str, Verdict] = {}
+        reaching: dict[str, Verdict] = {}
         for c in by_namespace.get(ns, []):
             for src_ns, verdict in views[c.index].sources.items():
-                sources[src_ns] = _better(sources.get(src_ns), verdict)
+                reaching[src_ns] = _better(reaching.get(src_ns), verdict)
         facts[r.uid] = {
             "other_tenant_sources": [
                 {"namespace": s, "verdict": v, "tenant": tenant(s)}
-                for s, v in sorted(sources.items())
+                for s, v in sorted(reaching.items())
                 if own_tenant and tenant(s) not in (None, own_tenant)
             ]
         }

@@ -70,7 +70,12 @@ def _flow_table(title: str, answers: list[dict[str, Any]]) -> Table:
     for a in answers:
         verdict = {True: "allowed", False: "denied"}.get(a["allowed"], "possible")
         style = {"allowed": "red", "denied": "green", "possible": "yellow"}[verdict]
-        cells = [Text(a["from"]), Text(a["to"]), f"{a['port']}/{a['protocol']}", Text(verdict, style=style)]
+        cells: list[Text | str] = [
+            Text(a["from"]),
+            Text(a["to"]),
+            f"{a['port']}/{a['protocol']}",
+            Text(verdict, style=style),
+        ]
         if expect:
             wanted = a.get("expect")
             cells.append(Text(wanted or "–", style="bold red" if wanted and wanted != verdict else ""))

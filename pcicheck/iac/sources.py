@@ -351,7 +351,7 @@ def _render(
     staged: Staged,
     source: Path,
     renderer: str,
-    command: list[str | None] | None,
+    command: list[str] | None,
     run: Callable[..., subprocess.CompletedProcess[str]],
     env: Mapping[str, str],
 ) -> None:

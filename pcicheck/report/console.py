@@ -68,8 +68,9 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
     failed = [r for r in ev.results if r.status == Status.FAIL]
     sev = Counter(r.control.severity for r in failed)
     sev_line = Text("failures by severity: ")
-    for s in reversed(SEVERITY_ORDER):
-        sev_line.append(f"{s.value} {sev.get(s, 0)}  ", style="bold red" if sev.get(s) else "dim")
+    for severity in reversed(SEVERITY_ORDER):
+        found = sev.get(severity, 0)
+        sev_line.append(f"{severity.value} {found}  ", style="bold red" if found else "dim")
     console.print(sev_line)
 
     table = Table(title="Requirements", title_justify="left", show_lines=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 COLUMNS = (
@@ -32,7 +33,7 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def write_csv(doc: dict[str, Any], out: TextIO) -> None:
+def write_csv(doc: Mapping[str, Any], out: TextIO) -> None:
     framework = doc["framework"]["id"]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

@@ -35,7 +35,7 @@ class Format:
 def _html(doc: Mapping[str, Any], out: TextIO) -> None:
     from pcicheck.report.html import render_html  # Jinja2: imported only when a pack is written
 
-    render_html(dict(doc), out)
+    render_html(doc, out)
 
 
 # In evidence-pack order (index.html first, then results.json, then these).

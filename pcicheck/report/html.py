@@ -262,7 +262,8 @@ def _depths(requirements: list[Mapping[str, Any]]) -> dict[str, int]:
     parent = {str(q.get("id")): q.get("parent") for q in requirements}
     depth: dict[str, int] = {}
     for rid in parent:
-        chain, node = [], rid
+        chain: list[str] = []
+        node: Any = rid
         # A parent cycle in a hand-edited document must not hang the renderer: stop at the tree's size.
         while node is not None and node in parent and node not in depth and len(chain) <= len(parent):
             chain.append(node)
@@ -397,8 +398,7 @@ class Page:
     def _controls_and_results(self, results: Iterable[Mapping[str, Any]], controls: list[Mapping[str, Any]]) -> None:
         by_id: dict[str, ControlView] = {}
         for c in controls:
-            view = _control_view(c, self.framework)
-            by_id[str(c.get("id", ""))] = view
+            by_id[str(c.get("id", ""))] = _control_view(c, self.framework)
         seen: dict[str, tuple[str, str, str]] = {}  # uid → type, scope, reason
         tenants: Counter[str] = Counter()
         oos: Counter[str] = Counter()
@@ -407,12 +407,13 @@ class Page:
         regions: set[str] = set()
         for r in results:
             cid = str(r.get("control", ""))
-            view = by_id.get(cid)
-            if view is None:
+            known = by_id.get(cid)
+            if known is None:
                 # A document without its controls (or a hand-trimmed one): the result carries enough.
-                view = by_id[cid] = _control_view(
+                known = by_id[cid] = _control_view(
                     {k: r.get(k) for k in ("title", "severity", "domain", "requirements")} | {"id": cid}, self.framework
                 )
+            view = known
             status = str(r.get("status", ""))
             view.counts[status] += 1
             res = r.get("resource") or {}
@@ -439,9 +440,9 @@ class Page:
             else:
                 reason = str(r.get("message", ""))
                 oos[reason] += 1
-                group = view.not_applicable.get(reason)
-                if group is None:
-                    group = view.not_applicable[reason] = Group(status, clip(reason, 300))
+                if reason not in view.not_applicable:
+                    view.not_applicable[reason] = Group(status, clip(reason, 300))
+                group = view.not_applicable[reason]
             group.count += 1
             if len(group.shown) < MAX_LISTED:
                 group.shown.append(_brief(r))
@@ -476,7 +477,7 @@ class Page:
             rid = str(q.get("id", ""))
             status = str(q.get("status", ""))
             statuses[status] += 1
-            view = RequirementView(
+            req = RequirementView(
                 id=clip(rid, 50),
                 title=_text(q.get("title")),
                 parent=clip(str(q.get("parent") or ""), 50),
@@ -487,11 +488,11 @@ class Page:
                 controls_below=len(q.get("controls") or []),
                 direct=direct.get(rid, []),
             )
-            self.requirements.append(view)
+            self.requirements.append(req)
             if status == "manual":
-                self.manual_only.append(view)
-            elif view.manual:
-                self.manual_partly.append(view)
+                self.manual_only.append(req)
+            elif req.manual:
+                self.manual_partly.append(req)
         order = ("fail", "error", "pass", "waived", "not_applicable", "manual")
         self.requirement_statuses = [(s, statuses[s]) for s in order if statuses.get(s)]
 
@@ -592,7 +593,7 @@ def _assets(directory: Path) -> Assets:
     return Assets(Markup(style), Markup(script), csp)
 
 
-def render_html(doc: dict[str, Any], out: TextIO) -> None:
+def render_html(doc: Mapping[str, Any], out: TextIO) -> None:
     """Write index.html for a results document to `out`, chunk by chunk as the template produces it."""
     directory = paths.templates_dir()
     env = _environment(directory)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -24,7 +25,7 @@ def _attr(value: Any) -> str:
     return quoteattr(str(value).translate(_INVALID_XML))
 
 
-def write_junit(doc: dict[str, Any], out: TextIO) -> None:
+def write_junit(doc: Mapping[str, Any], out: TextIO) -> None:
     framework = doc["framework"]["id"]
     by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in doc["results"]:

@@ -78,7 +78,7 @@ def _message(result: dict[str, Any]) -> str:
     return text
 
 
-def sarif_document(doc: dict[str, Any], *, category: str | None = None) -> dict[str, Any]:
+def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> dict[str, Any]:
     """The SARIF log for one results document (one run)."""
     framework = doc["framework"]["id"]
     controls = {c["id"]: c for c in doc["controls"]}
@@ -152,4 +152,4 @@ def sarif_document(doc: dict[str, Any], *, category: str | None = None) -> dict[
 
 def write_sarif(doc: Mapping[str, Any], out: TextIO) -> None:
     """The SARIF log as a file: indented by one space, UTF-8 kept as is."""
-    out.write(json.dumps(sarif_document(dict(doc)), indent=1, ensure_ascii=False) + "\n")
+    out.write(json.dumps(sarif_document(doc), indent=1, ensure_ascii=False) + "\n")

@@ -17,7 +17,7 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
-def render_summary(doc: dict[str, Any]) -> str:
+def render_summary(doc: Mapping[str, Any]) -> str:
     s = doc["summary"]
     failed = [r for r in doc["results"] if r["status"] == "fail"]
     sev = Counter(r["severity"] for r in failed)
@@ -65,4 +65,4 @@ def render_summary(doc: dict[str, Any]) -> str:
 
 
 def write_summary(doc: Mapping[str, Any], out: TextIO) -> None:
-    out.write(render_summary(dict(doc)))
+    out.write(render_summary(doc))

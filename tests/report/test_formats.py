@@ -121,3 +121,34 @@ def test_summary_is_short_and_inert(doc: dict[str, Any]) -> None:
     assert text.startswith("## pcicheck — PCI DSS v3.2.1: ❌ findings")
     assert len(text.splitlines()) <= 40 and len(text) < 4000
     assert "<script>" not in text
+
+
+def _parses(name: str, data: bytes, doc: dict[str, Any]) -> None:
+    """Each format read back by a reader of that format, saying what the document says."""
+    text = data.decode("utf-8")
+    flagged = [r for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
+    if name == "sarif":
+        assert len(json.loads(text)["runs"][0]["results"]) == len(flagged)
+    elif name == "junit":
+        failed = [r for r in doc["results"] if r["status"] == "fail"]
+        assert int(ET.fromstring(text).get("failures", "0")) == len(failed)
+    elif name == "csv":
+        assert len(list(csv.DictReader(io.StringIO(text)))) == len(flagged)
+    elif name == "markdown":
+        assert text.startswith("## pcicheck — ")
+    elif name == "html":
+        assert text.startswith("<!DOCTYPE html>") and "</html>" in text
+    else:
+        raise AssertionError(f"format {name} has no reader in this test: add one")
+
+
+def test_every_format_of_the_renderer_map_renders_one_document(doc: dict[str, Any]) -> None:
+    from pcicheck.report.formats import FORMATS, render
+    from pcicheck.report.pack import render_files
+
+    assert list(FORMATS) == ["html", "sarif", "junit", "csv", "markdown"]
+    for name, fmt in FORMATS.items():
+        data = render(name, doc)
+        _parses(name, data, doc)
+        # The pack holds the same bytes under the format's file name.
+        assert render_files(b"{}", doc, None)[fmt.file_name] == data
