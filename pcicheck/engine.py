@@ -21,8 +21,8 @@ import cel
 from pcicheck.analyze.aws_reach import FACT_SOURCES as AWS_REACH_FACT_SOURCES
 from pcicheck.analyze.estate import Estate
 from pcicheck.analyze.monitoring import FACT_SOURCES as MONITORING_FACT_SOURCES
+from pcicheck.collect.registry import resource_types
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
-from pcicheck.resource_types import TYPES
 
 _RESOURCES_CALL = re.compile(r"""resources\(\s*["']([a-z0-9_.]+)["']\s*\)""")
 _ATTRIBUTE_READ = re.compile(r"resource\.attributes\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -54,7 +54,7 @@ class CompiledControl:
 # A region's default EBS key is not data the key protects, so regions are not key users.
 KEY_REFERENCE_ATTRIBUTES = ("encryption", "kms_key_id")
 KEY_REFERENCING_TYPES = tuple(
-    sorted(t.name for t in TYPES.values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
+    sorted(t.name for t in resource_types().values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
 )
 
 

@@ -1602,7 +1602,7 @@ def reach_facts(
     resources: Iterable[Resource], scopes: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, dict[str, Any]]:
     """uid → reachability facts, for instances, RDS instances, load balancers (ELBv2 and Classic), EKS
-    clusters and subnets (see resource_types.FACTS). Unknowns are null, never an empty list or false.
+    clusters and subnets (see analyze/facts_doc.FACTS). Unknowns are null, never an empty list or false.
     An EC2-Classic balancer has internet ingress (`possible` on its listeners) but no sources or links:
     where it sits relative to the VPCs is not modelled, so those facts are null."""
     resources = list(resources)

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from pcicheck.collect.aws.runner import service_specs
-from pcicheck.collect.aws.services import account, s3
 
 # Calls the runner makes itself, outside any service (sts:GetCallerIdentity needs no permission);
 # ListAccounts only with --org-role.
@@ -19,29 +18,6 @@ ASSUME_ACTIONS = ("sts:AssumeRole",)
 # Never granted: pcicheck reads configuration, not data or secrets.
 FORBIDDEN = ("secretsmanager:GetSecretValue", "s3:GetObject", "kms:Decrypt", "ssm:GetParameter", "dynamodb:GetItem")
 NO_PERMISSION = ("sts:GetCallerIdentity",)
-
-# API operation → IAM action where they differ, keyed by botocore service name (s3 and s3control
-# share the signing name but not the actions).
-_RENAMED: dict[str, str] = {
-    **s3.ACTIONS,
-    **{k.replace("s3:", "s3control:", 1): v for k, v in account.ACTIONS.items() if k.startswith("s3:")},
-}
-_PREFIX = {
-    "elbv2": "elasticloadbalancing",
-    "elb": "elasticloadbalancing",
-    "apigatewayv2": "apigateway",
-    "efs": "elasticfilesystem",
-    "opensearch": "es",
-    "emr": "elasticmapreduce",
-    "resourcegroupstaggingapi": "tag",
-}
-
-
-def iam_action(service: str, operation: str) -> str:
-    """The IAM action a botocore call (service name, operation name) needs."""
-    if service in ("apigateway", "apigatewayv2"):
-        return "apigateway:GET"  # API Gateway authorises reads by HTTP verb on the resource path
-    return _RENAMED.get(f"{service}:{operation}", f"{_PREFIX.get(service, service)}:{operation}")
 
 
 def required_actions() -> list[str]:

@@ -10,7 +10,7 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.guardduty import SPEC, SPECS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
 
 ACCOUNT = "123456789012"
 REGION = "us-west-2"
@@ -34,7 +34,7 @@ def test_detector(client: Any, run_service: Any) -> None:
         "status": "ENABLED",
         "finding_publishing_frequency": "FIFTEEN_MINUTES",
     }
-    assert set(found.attributes) == set(TYPES["aws.guardduty.detector"].attributes)
+    assert set(found.attributes) == set(resource_types()["aws.guardduty.detector"].attributes)
     assert calls == {"guardduty:ListDetectors": 1, "guardduty:GetDetector": 1}
     assert set(calls) <= set(SPEC.permissions)
     assert SPECS == (SPEC,)

@@ -14,7 +14,8 @@ from botocore.client import BaseClient
 
 from pcicheck import paths
 from pcicheck.cli import main
-from pcicheck.collect.aws.policy import FORBIDDEN, NO_PERMISSION, iam_action, iam_policy, iam_policy_json
+from pcicheck.collect.aws.actions import iam_action
+from pcicheck.collect.aws.policy import FORBIDDEN, NO_PERMISSION, iam_policy, iam_policy_json
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws
 from pcicheck.demo.emulator import Emulator
 from pcicheck.demo.seed import load_estate, seed_estate
@@ -31,13 +32,13 @@ def test_every_call_of_a_demo_scan_is_in_the_policy(emulator: Emulator, monkeypa
     estate = paths.demo_dir() / "aws-estate.yaml"
     seed_estate(estate, emulator.endpoint)
 
-    calls: set[tuple[str, str]] = set()
+    calls: set[tuple[Any, str]] = set()  # (botocore service model, API operation)
     lock = threading.Lock()
     original = BaseClient._make_api_call
 
     def recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
         with lock:
-            calls.add((self.meta.service_model.service_name, operation_name))
+            calls.add((self.meta.service_model, operation_name))
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
@@ -49,7 +50,7 @@ def test_every_call_of_a_demo_scan_is_in_the_policy(emulator: Emulator, monkeypa
         emulator.reset()
     assert len(snapshot.resources) > 80
     granted = set(iam_policy()["Statement"][0]["Action"])
-    needed = {iam_action(service, op) for service, op in calls}
+    needed = {iam_action(model, op) for model, op in calls}
     assert needed - granted - set(NO_PERMISSION) == set()
     assert len(calls) > 40  # the recorder saw the scan
 

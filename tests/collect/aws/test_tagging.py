@@ -11,10 +11,10 @@ from pcicheck.analyze.estate import analyze
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.plan import needed_types
 from pcicheck.collect.aws.services.tagging import SPEC, _arn_parts
+from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.engine import Evaluator
 from pcicheck.model import CollectionError, Status
-from pcicheck.resource_types import TYPES
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's
@@ -39,7 +39,7 @@ def test_tagged_resources_of_any_service(client: Any, run_service: Any) -> None:
     assert (queue.type, queue.name) == ("aws.tagging.resource", "jobs")
     assert queue.tags == {"tenant": "acme", "data-classification": "internal"}
     assert queue.attributes == {"arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs", "service": "sqs", "resource_type": None}
-    assert set(queue.attributes) == set(TYPES["aws.tagging.resource"].attributes)
+    assert set(queue.attributes) == set(resource_types()["aws.tagging.resource"].attributes)
     bucket = by_arn["arn:aws:s3:::cards-vault"]
     assert (bucket.name, bucket.tags) == ("cards-vault", {"pci-scope": "cde"})
     assert queue.source == ("tag:GetResources",)  # the IAM prefix, not the signing name "tagging"
