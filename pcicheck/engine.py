@@ -343,7 +343,7 @@ class Evaluator:
             if context is None:
                 account_lists: dict[str, Any] = {}
 
-                def resources(type_name: Any, account: str = r.account, cache: dict = account_lists) -> Any:
+                def resources(type_name: Any, account: str = r.account, cache: dict[str, Any] = account_lists) -> Any:
                     key = str(type_name)
                     if key not in cache:
                         cache[key] = by_account_type.get((account, key), [])

@@ -531,7 +531,7 @@ def serve(
     # Port 0: the OS picks a free port atomically, so parallel test runs never collide.
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True  # keep-alive handler threads must not block shutdown
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     state.server_address = f"{host}:{port}"
     # A short poll interval so shutdown() returns promptly: tests start many servers.
     thread = threading.Thread(

@@ -64,9 +64,8 @@ def iso(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
 
 
@@ -119,7 +118,8 @@ class CollectContext:
     def call(self, client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
         """One API call, counted for provenance. Exceptions propagate."""
         self.calls[self.action(client, operation)] += 1
-        return getattr(client, operation)(**kwargs)
+        response: dict[str, Any] = getattr(client, operation)(**kwargs)
+        return response
 
     def pages(self, client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
         """Every item under `key` across all pages (falls back to one call when not paginated)."""

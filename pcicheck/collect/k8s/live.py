@@ -63,12 +63,17 @@ def _configure(options: K8sOptions) -> tuple[Any, dict[str, Any]]:
     in_cluster = (
         not options.kubeconfig and not os.environ.get("KUBECONFIG") and os.environ.get("KUBERNETES_SERVICE_HOST")
     )
+    # The kubernetes client's config loaders carry no type hints: untyped calls at this boundary.
     try:
         if in_cluster:
-            config.load_incluster_config(client_configuration=cfg)
+            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
             return cfg, {"cluster": "in-cluster", "user": "in-cluster service account", "context": None}
-        config.load_kube_config(config_file=options.kubeconfig, context=options.context, client_configuration=cfg)
-        contexts, active = config.list_kube_config_contexts(config_file=options.kubeconfig)
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=options.kubeconfig, context=options.context, client_configuration=cfg
+        )
+        contexts, active = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+            config_file=options.kubeconfig
+        )
     except (ConfigException, FileNotFoundError, OSError, TypeError, ValueError) as exc:
         where = options.kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         raise CollectionFailed(
@@ -96,7 +101,8 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], accept: str) -> dict
         except ValueError:
             status = {}
         raise _ListFailed(response.status, str(status.get("reason", response.status)), str(status.get("message", "")))
-    return json.loads(body)
+    document: dict[str, Any] = json.loads(body)
+    return document
 
 
 def _list_all(api: Any, spec: Kind) -> tuple[list[dict[str, Any]], int]:

@@ -12,6 +12,7 @@ from botocore.config import Config
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
 from pcicheck.collect.aws.services import apigateway, apigatewayv2
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"
@@ -45,6 +46,7 @@ def check_contract(resources: list[Any], spec: ServiceSpec, calls: dict[str, int
     for r in resources:
         assert r.type in spec.resource_types
         assert set(r.attributes) == set(resource_types()[r.type].attributes), r.uid
+        assert violations(r) == []  # kinds and nullability as declared
     # IAM authorizes every API Gateway read as apigateway:GET; the API names are all Get*.
     assert spec.permissions == ("apigateway:GET",)
     assert all(c.startswith("apigateway:Get") for c in calls), calls

@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.cloudfront import LOGGING, SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 _FORWARD = {"QueryString": False, "Cookies": {"Forward": "none"}}
 _SIGNERS = {"Enabled": False, "Quantity": 0}
@@ -94,6 +95,7 @@ def test_cloudfront_distributions(client: Any, run_service: Any) -> None:
     one = by_uid[shop]
     assert (one.name, one.region, one.tags["pci-scope"]) == ("shop", "", "cde")
     assert set(one.attributes) == set(resource_types()["aws.cloudfront.distribution"].attributes)
+    assert violations(one) == []  # kinds and nullability as declared
     a = one.attributes
     assert a["behaviours"] == [
         {"path": "*", "origin": "api", "viewer_protocol": "redirect-to-https"},

@@ -13,6 +13,7 @@ from botocore.config import Config
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.cloudtrail import SPEC, SPECS, UnrecognizedEventSelector, s3_data_events
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 HOME = "us-east-1"
@@ -93,6 +94,7 @@ def test_trails_in_home_region(client: Any, run_service: Any) -> None:
         "s3_data_events": None,
     }
     assert set(org.attributes) == set(resource_types()["aws.cloudtrail.trail"].attributes)
+    assert violations(org) == []  # kinds and nullability as declared
     assert set(calls) <= set(SPEC.permissions)
     assert calls == {
         "cloudtrail:DescribeTrails": 1,

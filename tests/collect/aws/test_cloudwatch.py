@@ -15,6 +15,7 @@ from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.engine import Evaluator
 from pcicheck.model import Status
+from tests.support.conformance import violations
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's
@@ -55,6 +56,7 @@ def test_metric_alarms(client: Any, run_service: Any) -> None:
     root = by_name["root"]
     assert root.uid == f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:root"
     assert set(root.attributes) == set(resource_types()["aws.cloudwatch.alarm"].attributes)
+    assert violations(root) == []  # kinds and nullability as declared
     assert (root.attributes["namespace"], root.attributes["metric_name"]) == ("CIS", "RootUsage")
     assert (root.attributes["alarm_actions"], root.attributes["actions_enabled"]) == ([topic], True)
     ratio = by_name["ratio"].attributes

@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.config import SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -17,6 +18,7 @@ def test_region_without_recorder(run_service: Any) -> None:
     assert (region.uid, region.type) == (f"aws://123456789012/{REGION}/config", "aws.config.region")
     assert region.attributes == {"region": REGION, "recorders": []}
     assert set(region.attributes) == set(resource_types()["aws.config.region"].attributes)
+    assert violations(region) == []  # kinds and nullability as declared
     assert set(calls) == set(SPEC.permissions)
 
 

@@ -11,6 +11,7 @@ from pcicheck.collect.aws.services.dms import SPEC
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
+from tests.support.conformance import violations
 
 REGION = "us-east-1"  # run_with_hooks collects in us-east-1
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1"
@@ -38,6 +39,7 @@ def test_dms_replication_instances(client: Any, run_service: Any) -> None:
     assert cards.uid == f"arn:aws:dms:{REGION}:123456789012:rep:cards-migration"
     assert (cards.name, cards.tags) == ("cards-migration", {"pci-scope": "cde"})
     assert set(cards.attributes) == set(resource_types()["aws.dms.replication_instance"].attributes) - set(MOTO_MISSING)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert (cards.attributes["publicly_accessible"], cards.attributes["kms_key_id"]) == (False, KEY)
     assert (cards.attributes["instance_class"], cards.attributes["status"]) == ("dms.t3.medium", "available")
     assert by_id["open"].attributes["publicly_accessible"] is True

@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.ebs_snapshots import SHARING, SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -39,6 +40,7 @@ def test_ebs_snapshots(client: Any, run_service: Any) -> None:
     assert card.uid == f"arn:aws:ec2:{REGION}::snapshot/{sealed}"
     assert card.tags == {"pci-scope": "cde"}
     assert set(card.attributes) == set(resource_types()["aws.ec2.snapshot"].attributes)
+    assert violations(card) == []  # kinds and nullability as declared
     assert (card.attributes["encrypted"], card.attributes["public"], card.attributes["shared_with_accounts"]) == (
         True,
         False,

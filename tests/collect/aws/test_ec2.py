@@ -24,6 +24,7 @@ from pcicheck.collect.aws.services.ec2 import (
     SPECS,
 )
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
@@ -81,6 +82,7 @@ def check_contract(resources: list[Any], spec: ServiceSpec, calls: dict[str, int
     for r in resources:
         assert r.type in spec.resource_types
         assert set(r.attributes) <= set(resource_types()[r.type].attributes), r.uid
+        assert violations(r) == []  # kinds and nullability as declared
         assert set(r.source) <= set(spec.permissions)
     assert set(calls) <= set(spec.permissions)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.ec2_addresses import SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -34,6 +35,7 @@ def test_elastic_ips(client: Any, run_service: Any) -> None:
     assert (bastion.type, bastion.name, bastion.tags) == ("aws.ec2.address", "bastion", {"Name": "bastion"})
     assert bastion.source == ("ec2:DescribeAddresses",)
     assert set(bastion.attributes) == set(resource_types()["aws.ec2.address"].attributes)
+    assert violations(bastion) == []  # kinds and nullability as declared
     attrs = bastion.attributes
     assert attrs["public_ip"] == on_instance["PublicIp"] and attrs["domain"] == "vpc"
     assert attrs["instance_id"] == instance["InstanceId"]

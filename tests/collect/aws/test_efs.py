@@ -6,6 +6,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.efs import SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -25,6 +26,7 @@ def test_efs_file_systems(client: Any, run_service: Any) -> None:
     assert (share.name, share.tags["pci-scope"]) == ("card-share", "cde")
     assert share.attributes["encrypted"] is True
     assert set(share.attributes) == set(resource_types()["aws.efs.file_system"].attributes)
+    assert violations(share) == []  # kinds and nullability as declared
     assert [r.attributes["encrypted"] for r in resources if r.uid != share.uid] == [False]
     assert share.source == ("elasticfilesystem:DescribeFileSystems",)
     assert set(calls) == set(SPEC.permissions)

@@ -19,6 +19,7 @@ from botocore.config import Config
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.eks import SPEC, SPECS
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -83,6 +84,7 @@ def test_eks_clusters_hardened_vs_defaults(client: Any, run_service: Any) -> Non
         "kms_key_id": KEY,
     }
     assert set(resource_types()["aws.eks.cluster"].attributes) == set(hardened.attributes)
+    assert violations(hardened) == []  # kinds and nullability as declared
 
     defaults = by_name["scratch"]
     assert defaults.uid == _arn("scratch")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.elasticache import SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = f"arn:aws:kms:{REGION}:123456789012:key/cache"
@@ -37,6 +38,7 @@ def test_replication_groups(client: Any, run_service: Any) -> None:
         {"pci-scope": "cde"},
     )
     assert set(sessions.attributes) == set(resource_types()["aws.elasticache.replication_group"].attributes)
+    assert violations(sessions) == []  # kinds and nullability as declared
     assert {k: sessions.attributes[k] for k in ("engine", "snapshot_retention_limit", "automatic_failover")} == {
         "engine": "redis",
         "snapshot_retention_limit": 15,

@@ -15,6 +15,7 @@ from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
 from pcicheck.collect.aws.services import account, iam
 from pcicheck.collect.aws.services.iam import allows_full_admin, redact_key_id
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -146,6 +147,7 @@ def test_users_and_policies(client: Any, aws: Any) -> None:
         "admin": False,
     }
     assert set(alice.attributes) == set(resource_types()["aws.iam.user"].attributes)
+    assert violations(alice) == []  # kinds and nullability as declared
 
     bob = found[user_arn("bob")].attributes
     assert (bob["console_access"], bob["mfa_enabled"], bob["access_keys"]) == (False, True, [])
@@ -169,6 +171,7 @@ def test_users_and_policies(client: Any, aws: Any) -> None:
         "allows_full_admin": True,
     }
     assert set(star.attributes) == set(resource_types()["aws.iam.policy"].attributes)
+    assert violations(star) == []  # kinds and nullability as declared
     assert found[seeded["narrow"]].attributes["allows_full_admin"] is False
     assert star.source == ("iam:GetPolicyVersion", "iam:ListPolicies")
 
@@ -392,6 +395,7 @@ def test_account_without_password_policy_or_public_access_block(aws: Any) -> Non
         "root_virtual_mfa": False,
     }
     assert set(resource.attributes) == set(resource_types()["aws.account"].attributes)
+    assert violations(resource) == []  # kinds and nullability as declared
     assert resource.source == (
         "iam:GetAccountPasswordPolicy",
         "iam:GetAccountSummary",

@@ -12,6 +12,7 @@ from pcicheck.collect.aws.services.iam_roles import SPEC, allows_tag_session, tr
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from tests.collect.aws.test_iam import ACCOUNT, by_uid, deny, policy_arn, run_with_hooks
+from tests.support.conformance import violations
 
 VENDOR = f"arn:aws:iam::{ACCOUNT}:role/token-vendor"
 TAGGED_TRUST = {
@@ -76,6 +77,7 @@ def test_roles(client: Any, run_service: Any) -> None:
     assert (worker.type, worker.region, worker.name) == ("aws.iam.role", "", "Acme worker")
     assert worker.tags == {"tenant": "acme", "Name": "Acme worker"}
     assert set(worker.attributes) == set(resource_types()["aws.iam.role"].attributes)
+    assert violations(worker) == []  # kinds and nullability as declared
     attrs = worker.attributes
     assert (attrs["role_name"], attrs["path"], attrs["trust_policy"]) == ("acme-worker", "/", TAGGED_TRUST)
     assert (attrs["trust_principals"], attrs["trust_allows_tag_session"]) == ([f"AWS:{VENDOR}"], True)

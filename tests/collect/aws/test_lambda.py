@@ -11,6 +11,7 @@ import pytest
 
 from pcicheck.collect.aws.services.awslambda import SPEC, public_statements
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -53,6 +54,7 @@ def test_lambda_functions(client: Any, run_service: Any) -> None:
     card = by_name["pay"]
     assert (card.uid, card.tags) == (pay, {"pci-scope": "cde"})
     assert set(card.attributes) == set(resource_types()["aws.lambda.function"].attributes)
+    assert violations(card) == []  # kinds and nullability as declared
     assert (card.attributes["subnet_ids"], card.attributes["has_policy"]) == ([subnet], False)
     assert card.attributes["public_policy_statements"] == []
     opened = by_name["open"].attributes

@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.opensearch import CONFIG, SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 LOG_GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:search"
@@ -38,6 +39,7 @@ def test_opensearch_domains(client: Any, run_service: Any) -> None:
     cards = by_name["cards"]
     assert cards.uid == f"arn:aws:es:{REGION}:123456789012:domain/cards"
     assert set(cards.attributes) == set(resource_types()["aws.opensearch.domain"].attributes)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert {k: cards.attributes[k] for k in CONFIG if k not in ("engine_version", "kms_key_id")} == {
         "deleted": False,
         "encrypted_at_rest": True,

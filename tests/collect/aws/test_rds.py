@@ -6,6 +6,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.rds import SPEC, SPECS
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -117,6 +118,7 @@ def test_rds_instances_hardened_vs_public(client: Any, run_service: Any) -> None
     }
 
     assert set(resource_types()["aws.rds.instance"].attributes) == set(hardened.attributes)
+    assert violations(hardened) == []  # kinds and nullability as declared
     assert set(calls) <= set(SPEC.permissions)
     assert SPECS == (SPEC,)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.redshift import LOGGING, SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1"
@@ -37,6 +38,7 @@ def test_redshift_clusters(client: Any, run_service: Any) -> None:
     assert cards.uid == f"arn:aws:redshift:{REGION}:123456789012:cluster:cards"
     assert (cards.name, cards.tags["pci-scope"]) == ("card-warehouse", "cde")
     assert set(cards.attributes) == set(resource_types()["aws.redshift.cluster"].attributes)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert {k: cards.attributes[k] for k in ("publicly_accessible", "encrypted", "kms_key_id")} == {
         "publicly_accessible": False,
         "encrypted": True,

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.s3 import SPEC, _whole_bucket, denies_insecure_transport
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -89,6 +90,7 @@ def test_unconfigured_bucket_reads_as_null_not_absent(client: Any, run_service: 
         "lifecycle": None,
     }
     assert set(bucket.attributes) == set(resource_types()["aws.s3.bucket"].attributes)
+    assert violations(bucket) == []  # kinds and nullability as declared
     # No policy: S3's policy-status call is skipped rather than asked to confirm there is none.
     assert "s3:GetBucketPolicyStatus" not in calls
     assert bucket.source == (

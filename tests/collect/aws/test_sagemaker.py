@@ -11,6 +11,7 @@ from pcicheck.collect.aws.services import ec2
 from pcicheck.collect.aws.services.sagemaker import CONFIGURATION, SPEC
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1"
@@ -40,6 +41,7 @@ def test_sagemaker_notebook_instances(client: Any, run_service: Any) -> None:
     assert lab.uid == f"arn:aws:sagemaker:{REGION}:123456789012:notebook-instance/fraud-lab"
     assert (lab.name, lab.tags["pci-scope"]) == ("Fraud lab", "cde")
     assert set(lab.attributes) == set(resource_types()["aws.sagemaker.notebook_instance"].attributes)
+    assert violations(lab) == []  # kinds and nullability as declared
     assert {k: lab.attributes[k] for k in CONFIGURATION} == {
         "kms_key_id": KEY,
         "direct_internet_access": "Disabled",

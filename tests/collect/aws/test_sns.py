@@ -8,6 +8,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.sns import SPEC, SUBSCRIPTIONS
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -35,6 +36,7 @@ def test_sns_topics(client: Any, run_service: Any) -> None:
         "subscription_protocols": {"email": 2, "https": 1},
     }
     assert set(by_name["payments"].attributes) == set(resource_types()["aws.sns.topic"].attributes)
+    assert violations(by_name["payments"]) == []  # kinds and nullability as declared
     assert by_name["plain"].attributes["kms_key_id"] is None
     assert (
         by_name["plain"].attributes["confirmed_subscriptions"],

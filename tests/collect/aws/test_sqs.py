@@ -7,6 +7,7 @@ from typing import Any
 
 from pcicheck.collect.aws.services.sqs import ENCRYPTION, SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -22,6 +23,7 @@ def test_sqs_queues(client: Any, run_service: Any) -> None:
     cards = by_name["cards"]
     assert (cards.uid, cards.tags) == (f"arn:aws:sqs:{REGION}:123456789012:cards", {"pci-scope": "cde"})
     assert set(cards.attributes) == set(resource_types()["aws.sqs.queue"].attributes)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert (cards.attributes["kms_key_id"], cards.attributes["fifo"]) == ("alias/cards", False)
     managed = by_name["managed"].attributes
     assert (managed["kms_key_id"], managed["sqs_managed_sse"]) == (None, True)

@@ -15,6 +15,7 @@ from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.engine import Evaluator
 from pcicheck.model import CollectionError, Status
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's
@@ -40,6 +41,7 @@ def test_tagged_resources_of_any_service(client: Any, run_service: Any) -> None:
     assert queue.tags == {"tenant": "acme", "data-classification": "internal"}
     assert queue.attributes == {"arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs", "service": "sqs", "resource_type": None}
     assert set(queue.attributes) == set(resource_types()["aws.tagging.resource"].attributes)
+    assert violations(queue) == []  # kinds and nullability as declared
     bucket = by_arn["arn:aws:s3:::cards-vault"]
     assert (bucket.name, bucket.tags) == ("cards-vault", {"pci-scope": "cde"})
     assert queue.source == ("tag:GetResources",)  # the IAM prefix, not the signing name "tagging"

@@ -11,6 +11,7 @@ import pytest
 from pcicheck.collect.aws.services import wafv2
 from pcicheck.collect.aws.services.wafv2 import CLOUDFRONT_SPEC, LOGGING, SPEC
 from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 VISIBILITY = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "acl"}
@@ -41,6 +42,7 @@ def test_regional_web_acls(client: Any, run_service: Any) -> None:
     logged = by_name["edge"]
     assert (logged.uid, logged.tags, logged.region) == (edge, {"pci-scope": "cde"}, REGION)
     assert set(logged.attributes) == set(resource_types()["aws.wafv2.web_acl"].attributes)
+    assert violations(logged) == []  # kinds and nullability as declared
     assert logged.attributes["scope"] == "REGIONAL"
     assert logged.attributes["log_destinations"] == [destination]
     assert logged.attributes["log_redacted_fields"] == ["SingleHeader:authorization", "QueryString"]

@@ -34,7 +34,7 @@ _UNCONFIRMED = ("PendingConfirmation", "Deleted")
 def _subscriptions(reads: ResourceReads, sns: Any, arn: str) -> Any:
     """{protocol: confirmed count} over every page; FAILED if any page could not be read."""
     protocols: Counter[str] = Counter()
-    kwargs: dict[str, str] = {"TopicArn": arn}
+    kwargs: dict[str, Any] = {"TopicArn": arn}
     while True:
         page = reads.get(sns, "list_subscriptions_by_topic", SUBSCRIPTIONS, **kwargs)
         if page is FAILED:
