@@ -109,6 +109,7 @@ def test_manifest_records_keep_to_the_declarations() -> None:
 def test_one_table_of_kubernetes_kinds() -> None:
     """The collector, the normalizer, the ClusterRole and the demo API server all read kinds.KINDS."""
     assert kubeapi.KINDS is KINDS
+    assert live.KINDS is KINDS  # type: ignore[attr-defined]  # what it lists: the imported table
     assert list(BY_KIND) == [k.kind for k in KINDS]
     declared = {t.name: t for t in normalize.TYPES}
     for kind in KINDS:

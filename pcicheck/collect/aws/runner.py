@@ -43,8 +43,11 @@ def _discovered_specs() -> tuple[ServiceSpec, ...]:
     specs: list[ServiceSpec] = []
     for info in pkgutil.iter_modules(services.__path__, f"{services.__name__}."):
         module = importlib.import_module(info.name)
-        found = getattr(module, "SPECS", None) or (getattr(module, "SPEC", None),)
-        specs.extend(s for s in found if s is not None)
+        found = getattr(module, "SPECS", None) or ((module.SPEC,) if hasattr(module, "SPEC") else ())
+        if not found:
+            # Loud, not skipped: a collector whose spec is misnamed would otherwise never run.
+            raise ValueError(f"{info.name} declares no SPEC or SPECS")
+        specs.extend(found)
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

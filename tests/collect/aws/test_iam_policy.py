@@ -9,12 +9,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore import xform_name
 from botocore.client import BaseClient
 
 from pcicheck import paths
 from pcicheck.cli import main
-from pcicheck.collect.aws.actions import iam_action
+from pcicheck.collect.aws.actions import iam_action, provenance_action
 from pcicheck.collect.aws.policy import FORBIDDEN, NO_PERMISSION, iam_policy, iam_policy_json
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws
 from pcicheck.demo.emulator import Emulator
@@ -67,3 +69,24 @@ def test_policy_is_read_only_and_shipped() -> None:
 def test_iam_policy_command(capsys: pytest.CaptureFixture) -> None:
     assert main(["iam-policy"]) == 0
     assert json.loads(capsys.readouterr().out) == iam_policy()
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "provenance", "iam"),
+    [
+        ("s3", "GetPublicAccessBlock", "s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+        # S3 Control signs as s3: the same provenance name, another IAM action (declared by account.py).
+        ("s3control", "GetPublicAccessBlock", "s3:GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),
+        ("cloudwatch", "DescribeAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarms"),
+        ("resourcegroupstaggingapi", "GetResources", "tag:GetResources", "tag:GetResources"),
+        ("elbv2", "DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancers", None),
+        ("opensearch", "DescribeDomains", "es:DescribeDomains", None),
+        ("apigatewayv2", "GetApis", "apigateway:GetApis", "apigateway:GET"),
+    ],
+)
+def test_call_names_come_from_one_prefix_table(service: str, operation: str, provenance: str, iam: str | None) -> None:
+    """The provenance name a snapshot records and the IAM action the policy grants share one prefix."""
+    client = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    method = xform_name(operation)
+    assert provenance_action(client, method) == provenance
+    assert iam_action(client.meta.service_model, operation) == (iam or provenance)
