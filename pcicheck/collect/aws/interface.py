@@ -49,8 +49,8 @@ class ServiceSpec:
     permissions: tuple[str, ...]  # IAM actions the collector calls, e.g. "s3:GetBucketEncryption"
     collect: Callable[[CollectContext], Iterable[Resource]]
     # (botocore service name, API operation) → the IAM action authorising it, for the calls IAM
-    # knows under another name than `<prefix>:<operation>` (see actions.iam_action). Not hashed:
-    # a spec's identity is its name and types.
+    # knows under another name than `<prefix>:<operation>` (see actions.iam_action). Left out of
+    # the hash: a dict has none.
     renamed_actions: Mapping[tuple[str, str], str] = field(default_factory=dict, hash=False)
 
     @property
