@@ -14,7 +14,8 @@ from typing import Any
 
 import cel
 
-from pcicheck import paths, resource_types
+from pcicheck import paths
+from pcicheck.collect import registry
 from pcicheck.errors import InputError, PcicheckError
 from pcicheck.model import (
     DOMAINS,
@@ -239,11 +240,11 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
         raise fail(
             f"unknown severity {doc['severity']!r}", "severity", fix="use critical, high, medium or low"
         ) from None
-    if not resource_types.known(str(doc["resource"])):
+    if not registry.known(str(doc["resource"])):
         raise fail(
             f"unknown resource type {doc['resource']!r}",
             "resource",
-            fix="see pcicheck/resource_types.py or `pcicheck controls list` for known types",
+            fix="see `pcicheck controls list`, or the types the collectors declare (pcicheck/collect/registry.py)",
         )
     if doc["scope"] not in SCOPES:
         raise fail(f"unknown scope {doc['scope']!r}", "scope", fix="use all, cde or tenant")

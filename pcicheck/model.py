@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal, cast, get_args
 
 
 class Status(StrEnum):
@@ -87,6 +90,67 @@ class Resource:
             attributes=dict(data.get("attributes") or {}),
             source=tuple(data.get("source") or ()),
         )
+
+
+# The JSON kinds an attribute value can have. `timestamp` is an ISO-8601 UTC string
+# ("2024-01-31T12:00:00Z", compared with `timestamp(x)` in CEL); `number` is an int or a float;
+# `any` is for values whose kind depends on the resource (a policy's Condition values, …).
+AttributeKind = Literal["bool", "int", "number", "string", "timestamp", "list", "map", "any"]
+ATTRIBUTE_KINDS: tuple[AttributeKind, ...] = get_args(AttributeKind)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute a resource type carries: the contract between its collector and the controls.
+
+    `nullable`: null is a value the collector writes (read, and not configured, or not reported).
+    An attribute that could not be read is *absent* instead, whatever `nullable` says, and the
+    engine turns any control that touches it into `error`."""
+
+    kind: AttributeKind
+    nullable: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A kind of collected resource and the attributes its collector fills. Every control names one."""
+
+    name: str
+    description: str
+    # Read-only (a MappingProxyType); left out of the hash, which the name and description decide.
+    attributes: Mapping[str, Attribute] = field(hash=False)
+
+
+# "<kind>[?]: <doc>": the doc may be left out when the kind says it all ("bool").
+_ATTRIBUTE_SPEC = re.compile(r"(?P<kind>[a-z]+)(?P<nullable>\?)?(?::\s+(?P<doc>\S.*))?", re.DOTALL)
+
+
+def attribute(spec: str) -> Attribute:
+    """Parse one attribute written `"<kind>[?]: <doc>"`, e.g. `"string?: key ARN; null = none"`."""
+    match = _ATTRIBUTE_SPEC.fullmatch(spec)
+    if match is None:
+        raise ValueError(f"{spec!r} is not '<kind>[?]: <doc>'")
+    kind = match["kind"]
+    if kind not in ATTRIBUTE_KINDS:
+        raise ValueError(f"{spec!r}: kind {kind!r} is not one of {', '.join(ATTRIBUTE_KINDS)}")
+    return Attribute(cast(AttributeKind, kind), bool(match["nullable"]), match["doc"] or "")
+
+
+def resource_type(name: str, description: str, /, **attributes: str) -> ResourceType:
+    """Declare a resource type beside the collector that builds it. Every spec is parsed here, so a
+    malformed declaration fails when its module is imported, not when a control first reads it."""
+    if not description.strip():
+        raise ValueError(f"resource type {name}: no description")
+    if not attributes:
+        raise ValueError(f"resource type {name}: no attributes")
+    parsed: dict[str, Attribute] = {}
+    for key, spec in attributes.items():
+        try:
+            parsed[key] = attribute(spec)
+        except ValueError as exc:
+            raise ValueError(f"resource type {name}, attribute {key}: {exc}") from None
+    return ResourceType(name, description, MappingProxyType(parsed))
 
 
 @dataclass(frozen=True)

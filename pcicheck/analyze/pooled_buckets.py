@@ -46,9 +46,8 @@ from typing import Any
 
 from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.analyze.tenancy import POLICY, ROLE, bound_by_condition, role_documents, tenant_variable
-from pcicheck.collect.aws.services.iam import _as_list
-from pcicheck.collect.aws.services.iam_roles import statement_allows
 from pcicheck.config import ScopeConfig
+from pcicheck.iampolicy import as_list, statement_allows
 from pcicheck.model import Resource
 
 BUCKET = "aws.s3.bucket"
@@ -120,7 +119,7 @@ def statement_grants(
         statement=str(statement.get("Sid") or index),
         object_actions=objects,
         list_actions=listing,
-        resources=tuple(str(r) for r in _as_list(resources)),
+        resources=tuple(str(r) for r in as_list(resources)),
         not_resource=not_resource,
     )
 
@@ -275,7 +274,7 @@ def _account_roles(resources: list[Resource], tag: str) -> dict[str, _AccountRol
                 }
             )
         for label, document in docs.documents:
-            statements = _as_list(document.get("Statement")) if isinstance(document, dict) else []
+            statements = as_list(document.get("Statement")) if isinstance(document, dict) else []
             for i, s in enumerate(statements):
                 grant = statement_grants(s, tag, principal=arn, name=name, via="role-policy", policy=label, index=i)
                 if grant is not None:
@@ -297,13 +296,13 @@ def bucket_policy_principals(statement: dict[str, Any], account: str) -> list[st
         return ["*"]
     if not isinstance(principal, dict):
         return []
-    values = [str(v) for vs in principal.values() for v in _as_list(vs)]
+    values = [str(v) for vs in principal.values() for v in as_list(vs)]
     return sorted({v for v in values if not _own_account(v, account)})
 
 
 def _bucket_policy_grants(policy: dict[str, Any], account: str, tag: str) -> list[Grant]:
     grants: list[Grant] = []
-    for i, statement in enumerate(_as_list(policy.get("Statement"))):
+    for i, statement in enumerate(as_list(policy.get("Statement"))):
         if not isinstance(statement, dict):
             continue
         for principal in bucket_policy_principals(statement, account):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
+from pcicheck.collect.registry import resource_types
 from pcicheck.model import Resource
-from pcicheck.resource_types import TYPES
 
 # Attributes through which a resource names its KMS key; the `key_*` facts of keys are built from them.
 # A region's default EBS key is not data the key protects, so regions are not key users.
 KEY_REFERENCE_ATTRIBUTES = ("encryption", "kms_key_id")
 KEY_REFERENCING_TYPES = tuple(
-    sorted(t.name for t in TYPES.values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
+    sorted(t.name for t in resource_types().values() if set(t.attributes) & set(KEY_REFERENCE_ATTRIBUTES))
 )
 
 

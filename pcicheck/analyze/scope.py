@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
+from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
-from pcicheck.resource_types import TYPES
 
 # Attributes through which a resource sits inside a network container, nearest first.
 _PARENT_ATTRIBUTES = ("subnet_id", "vpc_id")
@@ -17,7 +17,11 @@ TAG_VIEW = "aws.tagging.resource"
 # The types whose scope can come from a subnet or VPC rather than their own tags: a tag view inherits
 # it from them, so a scan judging tag views needs them collected too (workflow/plan.py).
 NETWORK_PLACED_TYPES = tuple(
-    sorted(t.name for t in TYPES.values() if t.name.startswith("aws.") and set(_PARENT_ATTRIBUTES) & set(t.attributes))
+    sorted(
+        t.name
+        for t in resource_types().values()
+        if t.name.startswith("aws.") and set(_PARENT_ATTRIBUTES) & set(t.attributes)
+    )
 )
 
 

@@ -37,8 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
-from pcicheck.collect.aws.services.iam import _as_list
-from pcicheck.collect.aws.services.iam_roles import TAG_SESSION, statement_allows
+from pcicheck.iampolicy import TAG_SESSION, as_list, statement_allows
 from pcicheck.model import Resource
 
 ROLE = "aws.iam.role"
@@ -85,13 +84,13 @@ def _conditions(statement: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
     for operator, tests in block.items():
         if isinstance(tests, dict):
             out.extend(
-                (str(operator).casefold(), str(k).casefold(), [str(v) for v in _as_list(v)]) for k, v in tests.items()
+                (str(operator).casefold(), str(k).casefold(), [str(v) for v in as_list(v)]) for k, v in tests.items()
             )
     return out
 
 
 def _keyed_only(statement: dict[str, Any]) -> bool:
-    actions = _as_list(statement.get("Action"))
+    actions = as_list(statement.get("Action"))
     return "NotAction" not in statement and bool(actions) and all(str(a).casefold() in _KEYED_ACTIONS for a in actions)
 
 
@@ -114,7 +113,7 @@ def bound_by_condition(statement: dict[str, Any], tag: str, keys: re.Pattern[str
 
 
 def _bound_by_resource(statement: dict[str, Any], tag: str) -> bool:
-    resources = [str(r) for r in _as_list(statement.get("Resource"))]
+    resources = [str(r) for r in as_list(statement.get("Resource"))]
     return (
         "NotResource" not in statement
         and bool(resources)
@@ -125,7 +124,7 @@ def _bound_by_resource(statement: dict[str, Any], tag: str) -> bool:
 def unscoped_statements(policy: str, document: Any, tag: str) -> list[dict[str, Any]]:
     """The Allow statements of one policy document not bound to the caller's tenant tag."""
     found: list[dict[str, Any]] = []
-    statements = _as_list(document.get("Statement")) if isinstance(document, dict) else []
+    statements = as_list(document.get("Statement")) if isinstance(document, dict) else []
     for index, statement in enumerate(statements):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
@@ -137,18 +136,16 @@ def unscoped_statements(policy: str, document: Any, tag: str) -> list[dict[str, 
                 "policy": policy,
                 "statement": str(statement.get("Sid") or index),
                 # NotAction grants every action but the listed ones: read it as "*".
-                "actions": ["*"] if not_action else sorted(str(a) for a in _as_list(statement.get("Action"))),
-                "not_actions": sorted(str(a) for a in _as_list(statement.get("NotAction"))),
-                "resources": sorted(
-                    str(r) for r in _as_list(statement.get("Resource") or statement.get("NotResource"))
-                ),
+                "actions": ["*"] if not_action else sorted(str(a) for a in as_list(statement.get("Action"))),
+                "not_actions": sorted(str(a) for a in as_list(statement.get("NotAction"))),
+                "resources": sorted(str(r) for r in as_list(statement.get("Resource") or statement.get("NotResource"))),
             }
         )
     return found
 
 
 def tag_session_bound(trust: Any, tag: str, own_tenant: str | None) -> bool:
-    statements = [s for s in _as_list(trust.get("Statement")) if statement_allows(s, TAG_SESSION)]
+    statements = [s for s in as_list(trust.get("Statement")) if statement_allows(s, TAG_SESSION)]
     if not statements:
         return False
     request_tag, variable = f"aws:requesttag/{tag}".casefold(), tenant_variable(tag)

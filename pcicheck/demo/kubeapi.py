@@ -31,6 +31,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+# The kinds served are the kinds pcicheck reads: one table (pcicheck.collect.k8s.kinds), so the test
+# server can never drift from the collector or the ClusterRole.
+from pcicheck.collect.k8s.kinds import KINDS, Kind
+
 # The identity the 403 messages name: the service account the shipped ClusterRole is bound to.
 SCANNER_USER = "system:serviceaccount:pcicheck:scanner"
 CONTEXT_NAME = "pcicheck-demo"
@@ -44,58 +48,8 @@ _UID_NAMESPACE = uuid.UUID("6f0b5d4e-3c1a-4c2b-9a57-7e0d2f4c1b10")
 _TOKEN_VERSION = "meta.k8s.io/v1"
 
 
-@dataclass(frozen=True)
-class ResourceKind:
-    """One served resource type: enough to route URLs and answer discovery."""
-
-    group: str  # "" for the core group
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-
-    @property
-    def group_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def qualified(self) -> str:
-        """How the real server names the resource in messages: `clusterroles.rbac.authorization.k8s.io`."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    @property
-    def forbid_key(self) -> str:
-        """The spelling `serve(forbidden=...)` uses: `secrets`, `rbac.authorization.k8s.io/clusterroles`."""
-        return f"{self.group}/{self.plural}" if self.group else self.plural
-
-
-_RBAC = "rbac.authorization.k8s.io"
-KINDS: tuple[ResourceKind, ...] = (
-    ResourceKind("", "v1", "namespaces", "Namespace", False, ("ns",)),
-    ResourceKind("", "v1", "nodes", "Node", False, ("no",)),
-    ResourceKind("", "v1", "pods", "Pod", True, ("po",)),
-    ResourceKind("", "v1", "services", "Service", True, ("svc",)),
-    ResourceKind("", "v1", "serviceaccounts", "ServiceAccount", True, ("sa",)),
-    ResourceKind("", "v1", "configmaps", "ConfigMap", True, ("cm",)),
-    ResourceKind("", "v1", "secrets", "Secret", True),
-    ResourceKind("", "v1", "resourcequotas", "ResourceQuota", True, ("quota",)),
-    ResourceKind("", "v1", "limitranges", "LimitRange", True, ("limits",)),
-    ResourceKind("apps", "v1", "deployments", "Deployment", True, ("deploy",)),
-    ResourceKind("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",)),
-    ResourceKind("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",)),
-    ResourceKind("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",)),
-    ResourceKind("batch", "v1", "jobs", "Job", True),
-    ResourceKind("batch", "v1", "cronjobs", "CronJob", True, ("cj",)),
-    ResourceKind("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
-    ResourceKind("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",)),
-    ResourceKind(_RBAC, "v1", "roles", "Role", True),
-    ResourceKind(_RBAC, "v1", "clusterroles", "ClusterRole", False),
-    ResourceKind(_RBAC, "v1", "rolebindings", "RoleBinding", True),
-    ResourceKind(_RBAC, "v1", "clusterrolebindings", "ClusterRoleBinding", False),
-)
-_BY_GV_PLURAL: dict[tuple[str, str], ResourceKind] = {(k.group_version, k.plural): k for k in KINDS}
-_BY_GV_KIND: dict[tuple[str, str], ResourceKind] = {(k.group_version, k.kind): k for k in KINDS}
+_BY_GV_PLURAL: dict[tuple[str, str], Kind] = {(k.group_version, k.plural): k for k in KINDS}
+_BY_GV_KIND: dict[tuple[str, str], Kind] = {(k.group_version, k.kind): k for k in KINDS}
 # Group order as a real server lists it: registration order, not alphabetical.
 _GROUPS: tuple[str, ...] = tuple(dict.fromkeys(k.group for k in KINDS if k.group))
 
@@ -148,9 +102,9 @@ class _Stored:
     obj: dict[str, Any]
 
 
-def _index(manifests: list[dict[str, Any]]) -> tuple[dict[ResourceKind, list[_Stored]], int]:
+def _index(manifests: list[dict[str, Any]]) -> tuple[dict[Kind, list[_Stored]], int]:
     """Validate manifests, fill server-set fields, and sort each kind's objects by (namespace, name)."""
-    by_kind: dict[ResourceKind, dict[tuple[str, str], dict[str, Any]]] = {k: {} for k in KINDS}
+    by_kind: dict[Kind, dict[tuple[str, str], dict[str, Any]]] = {k: {} for k in KINDS}
     max_rv = 0
     for raw in manifests:
         if not isinstance(raw, dict):
@@ -183,7 +137,7 @@ def _index(manifests: list[dict[str, Any]]) -> tuple[dict[ResourceKind, list[_St
         by_kind[rk][(ns, name)] = obj
     # Fill missing resourceVersions after the given ones, in a fixed order, so runs are repeatable.
     next_rv = max_rv
-    indexed: dict[ResourceKind, list[_Stored]] = {}
+    indexed: dict[Kind, list[_Stored]] = {}
     for rk in KINDS:
         stored = []
         for key in sorted(by_kind[rk]):
@@ -262,7 +216,7 @@ class _State:
     ) -> None:
         if page_limit_max < 1:
             raise ValueError("page_limit_max must be at least 1")
-        known = {k.forbid_key for k in KINDS}
+        known = {k.group_plural for k in KINDS}
         self.forbidden = frozenset(forbidden)
         unknown = sorted(self.forbidden - known)
         if unknown:
@@ -425,8 +379,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._get(rk, ns, rest[1])
         return self._list(rk, ns, query)
 
-    def _authorize(self, rk: ResourceKind, verb: str, ns: str | None) -> None:
-        if rk.forbid_key not in self.state.forbidden:
+    def _authorize(self, rk: Kind, verb: str, ns: str | None) -> None:
+        if rk.group_plural not in self.state.forbidden:
             return
         scope = f'in the namespace "{ns}"' if ns is not None else "at the cluster scope"
         message = (
@@ -435,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         raise _ApiError(403, "Forbidden", message, {"group": rk.group, "kind": rk.plural})
 
-    def _get(self, rk: ResourceKind, ns: str | None, name: str) -> dict[str, Any]:
+    def _get(self, rk: Kind, ns: str | None, name: str) -> dict[str, Any]:
         self._authorize(rk, "get", ns)
         items = self.state.objects[rk]
         key = (ns or "", name)
@@ -446,7 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
         details = {"name": name, "kind": rk.plural, **({"group": rk.group} if rk.group else {})}
         raise _ApiError(404, "NotFound", f'{rk.qualified} "{name}" not found', details)
 
-    def _list(self, rk: ResourceKind, ns: str | None, query: dict[str, str]) -> dict[str, Any]:
+    def _list(self, rk: Kind, ns: str | None, query: dict[str, str]) -> dict[str, Any]:
         if query.get("watch") in ("true", "1"):
             raise _ApiError(400, "BadRequest", "watch not supported by the pcicheck demo API server")
         for unsupported in ("labelSelector", "fieldSelector"):
@@ -577,7 +531,7 @@ def serve(
     # Port 0: the OS picks a free port atomically, so parallel test runs never collide.
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True  # keep-alive handler threads must not block shutdown
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]
     state.server_address = f"{host}:{port}"
     # A short poll interval so shutdown() returns promptly: tests start many servers.
     thread = threading.Thread(
@@ -592,4 +546,4 @@ def serve(
         thread.join(timeout=5)
 
 
-__all__ = ["KINDS", "KubeApiHandle", "ResourceKind", "load_manifests", "serve"]
+__all__ = ["KINDS", "Kind", "KubeApiHandle", "load_manifests", "serve"]

@@ -1,8 +1,10 @@
 """What an AWS service collector is, and the context the runner hands it.
 
 A service module is mostly data: a `ServiceSpec` naming its boto3 client, whether it is
-regional, the resource types it yields and the IAM actions it needs, plus one `collect`
-function. The runner calls `collect(ctx)` once per region (or once for a global service).
+regional, the resource types it yields (declared in the module, beside the code that fills them)
+and the IAM actions it needs, plus one `collect` function. The runner finds every module of
+`pcicheck.collect.aws.services` and calls `collect(ctx)` once per region (or once for a global
+service).
 
 Fail-closed rules every collector keeps:
 - A listing call that fails is left to raise: the runner records a `CollectionError` for all
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pcicheck.model import CollectionError, Resource
+from pcicheck.collect.aws.actions import provenance_action
+from pcicheck.model import CollectionError, Resource, ResourceType
 
 
 class _Failed:
@@ -36,19 +39,24 @@ class _Failed:
 FAILED: Any = _Failed()
 """Returned by `CollectContext.get` when the call failed and the failure was recorded."""
 
-# Services whose request-signing name is not their IAM action prefix (CloudWatch signs as
-# "monitoring", the Resource Groups Tagging API as "tagging").
-_IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
-
 
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str  # short name used in errors and progress, e.g. "s3"
     client: str  # boto3 client name
     regional: bool  # False: collected once per account (IAM, S3 listing)
-    resource_types: tuple[str, ...]
+    types: tuple[ResourceType, ...]  # what `collect` yields; a listing failure errors all of them
     permissions: tuple[str, ...]  # IAM actions the collector calls, e.g. "s3:GetBucketEncryption"
     collect: Callable[[CollectContext], Iterable[Resource]]
+    # (botocore service name, API operation) → the IAM action authorising it, for the calls IAM
+    # knows under another name than `<prefix>:<operation>` (see policy.iam_action). Left out of
+    # the hash: a dict has none.
+    renamed_actions: Mapping[tuple[str, str], str] = field(default_factory=dict, hash=False)
+
+    @property
+    def resource_types(self) -> tuple[str, ...]:
+        """The names of `types`: what CollectionErrors and collection plans speak of."""
+        return tuple(t.name for t in self.types)
 
 
 def iso(value: Any) -> str | None:
@@ -56,9 +64,8 @@ def iso(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
 
 
@@ -105,16 +112,14 @@ class CollectContext:
 
     @staticmethod
     def action(client: Any, operation: str) -> str:
-        """'get_bucket_encryption' on an s3 client → 's3:GetBucketEncryption' (the IAM action)."""
-        signing = client.meta.service_model.signing_name
-        prefix = _IAM_PREFIX.get(signing, signing)
-        op_name = client.meta.method_to_api_mapping.get(operation, operation)
-        return f"{prefix}:{op_name}"
+        """'get_bucket_encryption' on an s3 client → 's3:GetBucketEncryption' (see actions.py)."""
+        return provenance_action(client, operation)
 
     def call(self, client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
         """One API call, counted for provenance. Exceptions propagate."""
         self.calls[self.action(client, operation)] += 1
-        return getattr(client, operation)(**kwargs)
+        response: dict[str, Any] = getattr(client, operation)(**kwargs)
+        return response
 
     def pages(self, client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
         """Every item under `key` across all pages (falls back to one call when not paginated)."""

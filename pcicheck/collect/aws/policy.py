@@ -1,14 +1,17 @@
 """The IAM policy pcicheck needs: every action the collectors declare (ServiceSpec.permissions), plus
 the region listing. Read-only by construction, and checked in tests against every call a full demo
-scan actually makes."""
+scan actually makes, each named by `iam_action`: the service's IAM prefix (actions.py), or the name
+a service module declares for an operation IAM authorises under another one (`renamed_actions`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
+from pcicheck.collect.aws.actions import iam_prefix
 from pcicheck.collect.aws.runner import service_specs
-from pcicheck.collect.aws.services import account, s3
 
 # Calls the runner makes itself, outside any service (sts:GetCallerIdentity needs no permission);
 # ListAccounts only with --org-role.
@@ -20,28 +23,29 @@ ASSUME_ACTIONS = ("sts:AssumeRole",)
 FORBIDDEN = ("secretsmanager:GetSecretValue", "s3:GetObject", "kms:Decrypt", "ssm:GetParameter", "dynamodb:GetItem")
 NO_PERMISSION = ("sts:GetCallerIdentity",)
 
-# API operation → IAM action where they differ, keyed by botocore service name (s3 and s3control
-# share the signing name but not the actions).
-_RENAMED: dict[str, str] = {
-    **s3.ACTIONS,
-    **{k.replace("s3:", "s3control:", 1): v for k, v in account.ACTIONS.items() if k.startswith("s3:")},
-}
-_PREFIX = {
-    "elbv2": "elasticloadbalancing",
-    "elb": "elasticloadbalancing",
-    "apigatewayv2": "apigateway",
-    "efs": "elasticfilesystem",
-    "opensearch": "es",
-    "emr": "elasticmapreduce",
-    "resourcegroupstaggingapi": "tag",
-}
+# Services whose reads IAM authorises by HTTP verb on the resource path, not per operation.
+_BY_HTTP_VERB = {"apigateway": "apigateway:GET", "apigatewayv2": "apigateway:GET"}
 
 
-def iam_action(service: str, operation: str) -> str:
-    """The IAM action a botocore call (service name, operation name) needs."""
-    if service in ("apigateway", "apigatewayv2"):
-        return "apigateway:GET"  # API Gateway authorises reads by HTTP verb on the resource path
-    return _RENAMED.get(f"{service}:{operation}", f"{_PREFIX.get(service, service)}:{operation}")
+def iam_action(service_model: Any, operation: str) -> str:
+    """The IAM action a call needs: `operation` is the API operation name ("GetPublicAccessBlock")
+    of a botocore service model. S3 and S3 Control share a signing name but not their actions, so
+    renames are keyed by the botocore service name."""
+    service = str(service_model.service_name)
+    if service in _BY_HTTP_VERB:
+        return _BY_HTTP_VERB[service]
+    return renamed_actions().get((service, operation), f"{iam_prefix(service_model)}:{operation}")
+
+
+@cache
+def renamed_actions() -> Mapping[tuple[str, str], str]:
+    """Every rename the service modules declare: (botocore service name, operation) → IAM action."""
+    renamed: dict[tuple[str, str], str] = {}
+    for spec in service_specs():
+        for call, action in spec.renamed_actions.items():
+            if renamed.setdefault(call, action) != action:
+                raise ValueError(f"{call[0]}:{call[1]} is renamed to both {renamed[call]} and {action}")
+    return renamed
 
 
 def required_actions() -> list[str]:

@@ -7,71 +7,52 @@ from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from pcicheck import __version__
+from pcicheck.collect.aws import services
 from pcicheck.collect.aws.endpoint import custom_endpoint, pin_s3control_host
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec, error_code, error_message
 from pcicheck.errors import CollectionFailed
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.redact import redact_snapshot
 
-SERVICE_MODULES = (
-    "s3",
-    "kms",
-    "iam",
-    "iam_roles",
-    "ec2",
-    "rds",
-    "cloudtrail",
-    "apigateway",
-    "apigatewayv2",
-    "secretsmanager",
-    "guardduty",
-    "eks",
-    "elbv2",
-    "elb",
-    "autoscaling",
-    "acm",
-    "logs",
-    "sns",
-    "efs",
-    "opensearch",
-    "redshift",
-    "awslambda",
-    "ebs_snapshots",
-    "rds_snapshots",
-    "dynamodb",
-    "sqs",
-    "cloudfront",
-    "sagemaker",
-    "emr",
-    "dms",
-    "ec2_addresses",
-    "cloudwatch",
-    "tagging",
-    "codebuild",
-    "wafv2",
-    "elasticache",
-    "config",
-)
 MAX_WORKERS = 16
 GLOBAL_REGION = "us-east-1"
 
 
 def service_specs() -> list[ServiceSpec]:
+    """Every collector: the specs of each module of `pcicheck.collect.aws.services` (its SPECS, else
+    its SPEC), so adding a service is adding a module. Modules come in name order (pkgutil sorts
+    them); nothing recorded depends on it: resources are sorted by uid, errors by account, region,
+    service, uid and operation, calls by action, and the IAM policy and collection plans sort or
+    only test membership. Only the order of the live progress rows on a terminal follows it."""
+    return list(_discovered_specs())
+
+
+@cache
+def _discovered_specs() -> tuple[ServiceSpec, ...]:
     specs: list[ServiceSpec] = []
-    for name in SERVICE_MODULES:
-        module = importlib.import_module(f"pcicheck.collect.aws.services.{name}")
-        found = getattr(module, "SPECS", None) or (module.SPEC,)
+    for info in pkgutil.iter_modules(services.__path__, f"{services.__name__}."):
+        module = importlib.import_module(info.name)
+        found = getattr(module, "SPECS", None) or ((module.SPEC,) if hasattr(module, "SPEC") else ())
+        if not found:
+            # Loud, not skipped: a collector whose spec is misnamed would otherwise never run.
+            raise ValueError(f"{info.name} declares no SPEC or SPECS")
         specs.extend(found)
-    return specs
+    names = [s.name for s in specs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"AWS collectors declared twice: {', '.join(duplicated)}")
+    return tuple(specs)
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pcicheck import __version__
+from pcicheck.collect.k8s.kinds import KINDS, Kind
 from pcicheck.collect.k8s.normalize import (
-    KINDS,
     made_by_controller,
     pod_endpoint,
     to_resource,
     with_node_placement,
 )
 from pcicheck.errors import CollectionFailed
-from pcicheck.model import CollectionError, Resource, Snapshot
+from pcicheck.model import CollectionError, Resource, Snapshot, resource_type
 from pcicheck.redact import redact_snapshot
 
 PAGE_SIZE = 500
@@ -33,47 +33,13 @@ _JSON = "application/json"
 _METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 
 
-@dataclass(frozen=True)
-class KindSpec:
-    """What to list for one kind; also the source of the ClusterRole pcicheck needs (get/list only)."""
-
-    group: str
-    version: str
-    plural: str
-    kind: str
-    metadata_only: bool = False
-
-    @property
-    def path(self) -> str:
-        return (
-            f"/api/{self.version}/{self.plural}"
-            if not self.group
-            else f"/apis/{self.group}/{self.version}/{self.plural}"
-        )
-
-
-KIND_SPECS: tuple[KindSpec, ...] = (
-    KindSpec("", "v1", "namespaces", "Namespace"),
-    KindSpec("", "v1", "nodes", "Node"),
-    KindSpec("", "v1", "pods", "Pod"),
-    KindSpec("", "v1", "services", "Service"),
-    KindSpec("", "v1", "serviceaccounts", "ServiceAccount"),
-    KindSpec("", "v1", "configmaps", "ConfigMap"),
-    KindSpec("", "v1", "secrets", "Secret", metadata_only=True),
-    KindSpec("", "v1", "resourcequotas", "ResourceQuota"),
-    KindSpec("", "v1", "limitranges", "LimitRange"),
-    KindSpec("apps", "v1", "deployments", "Deployment"),
-    KindSpec("apps", "v1", "statefulsets", "StatefulSet"),
-    KindSpec("apps", "v1", "daemonsets", "DaemonSet"),
-    KindSpec("apps", "v1", "replicasets", "ReplicaSet"),
-    KindSpec("batch", "v1", "jobs", "Job"),
-    KindSpec("batch", "v1", "cronjobs", "CronJob"),
-    KindSpec("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy"),
-    KindSpec("networking.k8s.io", "v1", "ingresses", "Ingress"),
-    KindSpec("rbac.authorization.k8s.io", "v1", "roles", "Role"),
-    KindSpec("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole"),
-    KindSpec("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
-    KindSpec("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding"),
+# Built here, from the server's /version, not from an object: live scans only.
+CLUSTER = resource_type(
+    "k8s.cluster",
+    "The cluster a live scan talked to (one per scanned cluster; not produced from files)",
+    server="string: API server URL",
+    version="string?: gitVersion the server reported",
+    context="string?: kubeconfig context; null in-cluster",
 )
 
 
@@ -97,12 +63,17 @@ def _configure(options: K8sOptions) -> tuple[Any, dict[str, Any]]:
     in_cluster = (
         not options.kubeconfig and not os.environ.get("KUBECONFIG") and os.environ.get("KUBERNETES_SERVICE_HOST")
     )
+    # The kubernetes client's config loaders carry no type hints: untyped calls at this boundary.
     try:
         if in_cluster:
-            config.load_incluster_config(client_configuration=cfg)
+            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
             return cfg, {"cluster": "in-cluster", "user": "in-cluster service account", "context": None}
-        config.load_kube_config(config_file=options.kubeconfig, context=options.context, client_configuration=cfg)
-        contexts, active = config.list_kube_config_contexts(config_file=options.kubeconfig)
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=options.kubeconfig, context=options.context, client_configuration=cfg
+        )
+        contexts, active = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+            config_file=options.kubeconfig
+        )
     except (ConfigException, FileNotFoundError, OSError, TypeError, ValueError) as exc:
         where = options.kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         raise CollectionFailed(
@@ -130,10 +101,11 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]], accept: str) -> dict
         except ValueError:
             status = {}
         raise _ListFailed(response.status, str(status.get("reason", response.status)), str(status.get("message", "")))
-    return json.loads(body)
+    document: dict[str, Any] = json.loads(body)
+    return document
 
 
-def _list_all(api: Any, spec: KindSpec) -> tuple[list[dict[str, Any]], int]:
+def _list_all(api: Any, spec: Kind) -> tuple[list[dict[str, Any]], int]:
     """Every object of a kind and the number of pages read, following `continue`; an expired
     continuation restarts the list once."""
     pages = 0
@@ -156,9 +128,9 @@ def _list_all(api: Any, spec: KindSpec) -> tuple[list[dict[str, Any]], int]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _records(spec: KindSpec, objects: list[dict[str, Any]], cluster: str) -> list[Resource]:
+def _records(spec: Kind, objects: list[dict[str, Any]], cluster: str) -> list[Resource]:
     out = []
-    source = (f"k8s:list {spec.group + '/' if spec.group else ''}{spec.plural}",)
+    source = (f"k8s:list {spec.group_plural}",)
     for obj in objects:
         if made_by_controller(spec.kind, obj):
             continue
@@ -198,16 +170,16 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
     errors: list[CollectionError] = []
     calls: dict[str, int] = {}
 
-    def run(spec: KindSpec) -> tuple[KindSpec, tuple[list[dict[str, Any]], int] | Exception]:
+    def run(spec: Kind) -> tuple[Kind, tuple[list[dict[str, Any]], int] | Exception]:
         try:
             return spec, _list_all(api, spec)
         except (_ListFailed, HTTPError, OSError, ValueError) as exc:
             return spec, exc
 
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        for spec, outcome in pool.map(run, KIND_SPECS):
-            rtype = KINDS[spec.kind][0]
-            action = f"k8s:list {spec.group + '/' if spec.group else ''}{spec.plural}"
+        for spec, outcome in pool.map(run, KINDS):
+            rtype = spec.resource_type
+            action = f"k8s:list {spec.group_plural}"
             if isinstance(outcome, Exception):
                 calls[action] = 1
                 status = outcome if isinstance(outcome, _ListFailed) else None
@@ -233,7 +205,7 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
     resources.append(
         Resource(
             uid=f"k8s://{cluster}/_cluster/Cluster/{cluster}",
-            type="k8s.cluster",
+            type=CLUSTER.name,
             provider="k8s",
             account=cluster,
             region="",

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck import __version__
-from pcicheck.collect.k8s.normalize import KINDS, made_by_controller, pod_endpoint, to_resource, with_node_placement
+from pcicheck.collect.k8s.kinds import BY_KIND
+from pcicheck.collect.k8s.normalize import made_by_controller, pod_endpoint, to_resource, with_node_placement
 from pcicheck.errors import InputError
 from pcicheck.model import Resource, Snapshot
 from pcicheck.redact import redact_snapshot
@@ -75,7 +76,7 @@ def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> Manifes
                             line=obj.line,
                             fix="every manifest object needs apiVersion, kind and metadata.name",
                         )
-                    if kind not in KINDS:
+                    if kind not in BY_KIND:
                         skipped[kind] += 1
                         continue
                     if kind == "Pod":
@@ -85,7 +86,7 @@ def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> Manifes
                     if made_by_controller(kind, obj):
                         continue
                     record = to_resource(obj, cluster, source=(f"file:{path}:{obj.line}",))
-                    if record is None:  # pragma: no cover - KINDS and to_resource agree
+                    if record is None:  # pragma: no cover - BY_KIND and to_resource agree
                         continue
                     if record.uid in resources:
                         raise InputError(

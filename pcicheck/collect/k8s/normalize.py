@@ -11,35 +11,149 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pcicheck.model import Resource
+from pcicheck.collect.k8s.kinds import BY_KIND
+from pcicheck.model import Resource, ResourceType, resource_type
 from pcicheck.redact import looks_like_credential
 
 CLUSTER_SCOPE = "_cluster"
 
-# kind → (resource type, namespaced)
-KINDS: dict[str, tuple[str, bool]] = {
-    "Namespace": ("k8s.namespace", False),
-    "Pod": ("k8s.workload", True),
-    "Deployment": ("k8s.workload", True),
-    "StatefulSet": ("k8s.workload", True),
-    "DaemonSet": ("k8s.workload", True),
-    "ReplicaSet": ("k8s.workload", True),
-    "Job": ("k8s.workload", True),
-    "CronJob": ("k8s.workload", True),
-    "Service": ("k8s.service", True),
-    "Ingress": ("k8s.ingress", True),
-    "NetworkPolicy": ("k8s.network_policy", True),
-    "ServiceAccount": ("k8s.service_account", True),
-    "Role": ("k8s.role", True),
-    "ClusterRole": ("k8s.cluster_role", False),
-    "RoleBinding": ("k8s.role_binding", True),
-    "ClusterRoleBinding": ("k8s.cluster_role_binding", False),
-    "ResourceQuota": ("k8s.resource_quota", True),
-    "LimitRange": ("k8s.limit_range", True),
-    "Node": ("k8s.node", False),
-    "ConfigMap": ("k8s.configmap", True),
-    "Secret": ("k8s.secret", True),
-}
+# The record types built here. uid k8s://<cluster>/<namespace or _cluster>/<Kind>/<name>; account =
+# cluster name, region = namespace ('' for cluster-scoped kinds); tags = the object's labels. Live
+# clusters and manifest files produce the same records (the API server's meaningful defaults applied).
+# Which kinds become which type: kinds.KINDS.
+NAMESPACE = resource_type(
+    "k8s.namespace",
+    "Namespace",
+    labels="map: labels (always includes kubernetes.io/metadata.name)",
+    pod_security="map: {enforce, enforce_version, audit, warn}: values of the pod-security.kubernetes.io/* "
+    "labels, each null when unset",
+)
+WORKLOAD = resource_type(
+    "k8s.workload",
+    "A pod, or the pod template of a Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/CronJob (live pods owned "
+    "by a controller are not repeated)",
+    kind="string: 'Pod'|'Deployment'|'StatefulSet'|'DaemonSet'|'ReplicaSet'|'Job'|'CronJob'",
+    pod_labels="map: the pod's (template's) labels",
+    service_account="string: 'default' when unset",
+    automount_token="bool?: pod spec automountServiceAccountToken; null = not set",
+    host_network="bool",
+    host_pid="bool",
+    host_ipc="bool",
+    node_name="string?",
+    node_selector="map",
+    host_path_volumes="list: host paths mounted through hostPath volumes",
+    containers="list: {name, init (bool), image, privileged (bool), allow_privilege_escalation (bool|null; null = "
+    "not set, which Linux treats as true), run_as_non_root (bool|null, container setting else pod's), run_as_user "
+    "(int|null, container else pod), read_only_root_filesystem (bool), capabilities_add [names, upper case without "
+    "CAP_], capabilities_drop [names], host_ports [ints], ports [{name, port, protocol}], credential_env [names of "
+    "env vars whose name or literal value looks like a credential; values are never stored], secret_env [names of "
+    "env vars taken from a Secret]}",
+    pod_ip="string?: the Pod's IP (status.podIP); null for templates and pending pods",
+)
+POD = resource_type(
+    "k8s.pod",
+    "Every Pod (controller-made too) as a network endpoint for reachability; controls judge k8s.workload instead",
+    pod_name="string",
+    ips="list: the pod's IPs (status.podIPs / podIP)",
+    node_name="string?",
+    host_network="bool",
+    ports="list: {name, port, protocol} of all its containers",
+)
+SERVICE = resource_type(
+    "k8s.service",
+    "Service",
+    service_type="string: 'ClusterIP'|'NodePort'|'LoadBalancer'|'ExternalName'",
+    selector="map: empty selects no pods",
+    ports="list: {name, port, target_port (int or name), protocol, node_port (int|null)}",
+    load_balancer_source_ranges="list: CIDRs",
+    external_ips="list",
+)
+INGRESS = resource_type(
+    "k8s.ingress",
+    "Ingress (networking.k8s.io/v1)",
+    ingress_class="string?",
+    hosts="list: the rules' hosts ('*' for a rule without host)",
+    tls_hosts="list: hosts named in spec.tls",
+    tls_complete="bool: spec.tls is set and every rule host is covered by it",
+)
+NETWORK_POLICY = resource_type(
+    "k8s.network_policy",
+    "NetworkPolicy (networking.k8s.io/v1), with policyTypes defaulted as the API server does",
+    pod_selector="map: label selector {match_labels, match_expressions}",
+    policy_types="list: 'Ingress'/'Egress' (defaulted)",
+    ingress="list: rules {from: [peers], ports: [{protocol (defaulted TCP), port, end_port}]}; absent 'from'/'ports' "
+    "are [] (= all)",
+    egress="list: rules {to: [peers], ports: [...]}",
+    default_deny_ingress="bool: empty pod selector, Ingress in policy_types and no ingress rules",
+    default_deny_egress="bool: empty pod selector, Egress in policy_types and no egress rules",
+)
+SERVICE_ACCOUNT = resource_type(
+    "k8s.service_account",
+    "ServiceAccount",
+    automount_token="bool?: null = not set, which means true",
+)
+_RULES = "list: {api_groups, resources, verbs, resource_names, non_resource_urls}"
+ROLE = resource_type("k8s.role", "Role", rules=_RULES)
+CLUSTER_ROLE = resource_type(
+    "k8s.cluster_role",
+    "ClusterRole",
+    rules=_RULES,
+    aggregated="bool: has an aggregationRule",
+)
+ROLE_BINDING = resource_type(
+    "k8s.role_binding",
+    "RoleBinding",
+    role_ref="map: {kind ('Role'|'ClusterRole'), name}",
+    subjects="list: {kind ('User'|'Group'|'ServiceAccount'), name, namespace (string|null)}",
+)
+CLUSTER_ROLE_BINDING = resource_type(
+    "k8s.cluster_role_binding",
+    "ClusterRoleBinding",
+    role_ref="map: {kind, name}",
+    subjects="list: {kind, name, namespace}",
+)
+RESOURCE_QUOTA = resource_type("k8s.resource_quota", "ResourceQuota", hard="map: resource name → quantity string")
+LIMIT_RANGE = resource_type("k8s.limit_range", "LimitRange", limits="list: {type, default, default_request, max, min}")
+NODE = resource_type(
+    "k8s.node",
+    "Node",
+    labels="map",
+    taints="list: {key, value, effect}",
+    kubelet_version="string?",
+    internal_ips="list: the node's InternalIP addresses",
+    pod_namespaces="list: sorted namespaces of the pods scheduled on the node (spec.nodeName), controller-made pods "
+    "included",
+)
+CONFIGMAP = resource_type(
+    "k8s.configmap",
+    "ConfigMap (keys only; values are never stored)",
+    keys="list: data and binaryData keys",
+    credential_keys="list: keys whose name or value looks like a credential",
+)
+SECRET = resource_type(
+    "k8s.secret",
+    "Secret (names, type and keys only; values are never read)",
+    secret_type="string",
+    keys="list: data keys",
+)
+TYPES: tuple[ResourceType, ...] = (
+    NAMESPACE,
+    WORKLOAD,
+    POD,
+    SERVICE,
+    INGRESS,
+    NETWORK_POLICY,
+    SERVICE_ACCOUNT,
+    ROLE,
+    CLUSTER_ROLE,
+    ROLE_BINDING,
+    CLUSTER_ROLE_BINDING,
+    RESOURCE_QUOTA,
+    LIMIT_RANGE,
+    NODE,
+    CONFIGMAP,
+    SECRET,
+)
 
 # Objects a controller made from a template pcicheck already judges (the Deployment, not its Pods).
 _TEMPLATED = {"Pod", "ReplicaSet", "Job"}
@@ -278,24 +392,24 @@ def _keys(obj: dict[str, Any]) -> list[str]:
 
 
 _ATTRIBUTES: dict[str, Callable[[str, dict[str, Any], dict[str, str]], dict[str, Any]]] = {
-    "k8s.namespace": lambda kind, o, labels: _namespace(o, labels),
-    "k8s.workload": lambda kind, o, labels: _workload(kind, o),
-    "k8s.service": lambda kind, o, labels: _service(o),
-    "k8s.ingress": lambda kind, o, labels: _ingress(o),
-    "k8s.network_policy": lambda kind, o, labels: _network_policy(o),
-    "k8s.service_account": lambda kind, o, labels: {
+    NAMESPACE.name: lambda kind, o, labels: _namespace(o, labels),
+    WORKLOAD.name: lambda kind, o, labels: _workload(kind, o),
+    SERVICE.name: lambda kind, o, labels: _service(o),
+    INGRESS.name: lambda kind, o, labels: _ingress(o),
+    NETWORK_POLICY.name: lambda kind, o, labels: _network_policy(o),
+    SERVICE_ACCOUNT.name: lambda kind, o, labels: {
         "automount_token": o.get("automountServiceAccountToken")
         if isinstance(o.get("automountServiceAccountToken"), bool)
         else None
     },
-    "k8s.role": lambda kind, o, labels: {"rules": _rules(o)},
-    "k8s.cluster_role": lambda kind, o, labels: {"rules": _rules(o), "aggregated": bool(o.get("aggregationRule"))},
-    "k8s.role_binding": lambda kind, o, labels: _binding(o),
-    "k8s.cluster_role_binding": lambda kind, o, labels: _binding(o),
-    "k8s.resource_quota": lambda kind, o, labels: {
+    ROLE.name: lambda kind, o, labels: {"rules": _rules(o)},
+    CLUSTER_ROLE.name: lambda kind, o, labels: {"rules": _rules(o), "aggregated": bool(o.get("aggregationRule"))},
+    ROLE_BINDING.name: lambda kind, o, labels: _binding(o),
+    CLUSTER_ROLE_BINDING.name: lambda kind, o, labels: _binding(o),
+    RESOURCE_QUOTA.name: lambda kind, o, labels: {
         "hard": {str(k): str(v) for k, v in _map(_map(o.get("spec")).get("hard")).items()}
     },
-    "k8s.limit_range": lambda kind, o, labels: {
+    LIMIT_RANGE.name: lambda kind, o, labels: {
         "limits": [
             {
                 "type": x.get("type"),
@@ -307,7 +421,7 @@ _ATTRIBUTES: dict[str, Callable[[str, dict[str, Any], dict[str, str]], dict[str,
             for x in map(_map, _list(_map(o.get("spec")).get("limits")))
         ]
     },
-    "k8s.node": lambda kind, o, labels: {
+    NODE.name: lambda kind, o, labels: {
         "labels": labels,
         "taints": [
             {"key": t.get("key"), "value": t.get("value"), "effect": t.get("effect")}
@@ -320,7 +434,7 @@ _ATTRIBUTES: dict[str, Callable[[str, dict[str, Any], dict[str, str]], dict[str,
             if a.get("type") == "InternalIP" and a.get("address")
         ),
     },
-    "k8s.configmap": lambda kind, o, labels: {
+    CONFIGMAP.name: lambda kind, o, labels: {
         "keys": _keys(o),
         "credential_keys": sorted(
             k
@@ -328,7 +442,7 @@ _ATTRIBUTES: dict[str, Callable[[str, dict[str, Any], dict[str, str]], dict[str,
             if looks_like_credential(str(k), v)
         ),
     },
-    "k8s.secret": lambda kind, o, labels: {"secret_type": o.get("type") or "Opaque", "keys": _keys(o)},
+    SECRET.name: lambda kind, o, labels: {"secret_type": o.get("type") or "Opaque", "keys": _keys(o)},
 }
 
 
@@ -336,10 +450,10 @@ def to_resource(obj: dict[str, Any], cluster: str, source: tuple[str, ...]) -> R
     """A record for a kind pcicheck knows (None for any other kind). Applies the API server's
     defaults that change meaning, so a manifest reads as the live object would."""
     kind = str(obj.get("kind", ""))
-    known = KINDS.get(kind)
+    known = BY_KIND.get(kind)
     if known is None:
         return None
-    rtype, namespaced = known
+    rtype, namespaced = known.resource_type, known.namespaced
     meta = _map(obj.get("metadata"))
     name = str(meta.get("name", ""))
     namespace = str(meta.get("namespace") or "default") if namespaced else ""
@@ -374,7 +488,7 @@ def with_node_placement(resources: list[Resource], pods: list[dict[str, Any]] | 
         replace(
             r, attributes={**r.attributes, "pod_namespaces": sorted(placement.get(r.name.removeprefix("Node "), ()))}
         )
-        if r.type == "k8s.node"
+        if r.type == NODE.name
         else r
         for r in resources
     ]
@@ -393,7 +507,7 @@ def pod_endpoint(obj: dict[str, Any], cluster: str, source: tuple[str, ...]) -> 
         ips.insert(0, str(status["podIP"]))
     return Resource(
         uid=uid(cluster, namespace, "PodEndpoint", name),
-        type="k8s.pod",
+        type=POD.name,
         provider="k8s",
         account=cluster,
         region=namespace,

@@ -1,4 +1,4 @@
-"""The ClusterRole pcicheck needs, generated from the kinds the live collector lists."""
+"""The ClusterRole pcicheck needs, generated from the kinds the live collector lists (kinds.KINDS)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Any
 
 import yaml
 
-from pcicheck.collect.k8s.live import KIND_SPECS
+from pcicheck.collect.k8s.kinds import KINDS
 
 NAME = "pcicheck-reader"
 
 
 def cluster_role() -> dict[str, Any]:
     groups: dict[str, list[str]] = {}
-    for spec in KIND_SPECS:
+    for spec in KINDS:
         groups.setdefault(spec.group, []).append(spec.plural)
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.acm import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
 
 REGION = "eu-west-1"
 
@@ -17,7 +17,7 @@ def test_acm_certificate(client: Any, run_service: Any) -> None:
     assert errors == []
     assert (cert.uid, cert.type, cert.name, cert.region) == (arn, "aws.acm.certificate", "pay.example.com", REGION)
     attrs = cert.attributes
-    assert set(attrs) == set(TYPES["aws.acm.certificate"].attributes)
+    assert set(attrs) == set(resource_types()["aws.acm.certificate"].attributes)
     # moto issues the validity window at once, even while the status is PENDING_VALIDATION.
     assert attrs["status"] == "PENDING_VALIDATION" and attrs["type"] == "AMAZON_ISSUED"
     assert attrs["not_after"] > attrs["not_before"] and attrs["not_after"].endswith("Z")

@@ -11,7 +11,8 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
 from pcicheck.collect.aws.services import apigateway, apigatewayv2
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"
@@ -44,7 +45,8 @@ def run_denying(aws: Any, spec: ServiceSpec, event: str) -> tuple[list[Any], lis
 def check_contract(resources: list[Any], spec: ServiceSpec, calls: dict[str, int]) -> None:
     for r in resources:
         assert r.type in spec.resource_types
-        assert set(r.attributes) == set(TYPES[r.type].attributes), r.uid
+        assert set(r.attributes) == set(resource_types()[r.type].attributes), r.uid
+        assert violations(r) == []  # kinds and nullability as declared
     # IAM authorizes every API Gateway read as apigateway:GET; the API names are all Get*.
     assert spec.permissions == ("apigateway:GET",)
     assert all(c.startswith("apigateway:Get") for c in calls), calls

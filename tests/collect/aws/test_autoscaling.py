@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.autoscaling import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
 from tests.support.aws_network import two_subnet_vpc
 
 REGION = "eu-west-1"
@@ -87,7 +87,7 @@ def test_autoscaling_groups(client: Any, run_service: Any) -> None:
     assert (attrs["launch_configuration_name"], attrs["launch_template"]) == ("web", None)
     assert (attrs["min_size"], attrs["max_size"], attrs["desired_capacity"]) == (0, 2, 0)
     # moto gap: no TrafficSources field, so the attribute is unknown; everything else is there.
-    assert set(TYPES["aws.autoscaling.group"].attributes) - set(attrs) == {"traffic_sources"}
+    assert set(resource_types()["aws.autoscaling.group"].attributes) - set(attrs) == {"traffic_sources"}
 
     app = by_name["app"].attributes
     assert (app["health_check_types"], app["target_group_arns"]) == (["EC2"], [seeded["target_group"]])
@@ -122,7 +122,7 @@ def test_autoscaling_traffic_sources(client: Any, aws: Any) -> None:
     by_name = {r.attributes["name"]: r.attributes for r in resources}
     assert by_name["app"]["traffic_sources"] == [{"identifier": seeded["target_group"], "type": "elbv2"}]
     assert by_name["batch"]["traffic_sources"] == []
-    assert set(by_name["web"]) == set(TYPES["aws.autoscaling.group"].attributes)
+    assert set(by_name["web"]) == set(resource_types()["aws.autoscaling.group"].attributes)
 
 
 def test_autoscaling_empty_region(run_service: Any) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.cloudfront import LOGGING, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 _FORWARD = {"QueryString": False, "Cookies": {"Forward": "none"}}
 _SIGNERS = {"Enabled": False, "Quantity": 0}
@@ -93,7 +94,8 @@ def test_cloudfront_distributions(client: Any, run_service: Any) -> None:
     assert set(by_uid) == {shop, plain}
     one = by_uid[shop]
     assert (one.name, one.region, one.tags["pci-scope"]) == ("shop", "", "cde")
-    assert set(one.attributes) == set(TYPES["aws.cloudfront.distribution"].attributes)
+    assert set(one.attributes) == set(resource_types()["aws.cloudfront.distribution"].attributes)
+    assert violations(one) == []  # kinds and nullability as declared
     a = one.attributes
     assert a["behaviours"] == [
         {"path": "*", "origin": "api", "viewer_protocol": "redirect-to-https"},

@@ -12,7 +12,8 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.cloudtrail import SPEC, SPECS, UnrecognizedEventSelector, s3_data_events
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 HOME = "us-east-1"
@@ -92,7 +93,8 @@ def test_trails_in_home_region(client: Any, run_service: Any) -> None:
         "include_global_service_events": False,
         "s3_data_events": None,
     }
-    assert set(org.attributes) == set(TYPES["aws.cloudtrail.trail"].attributes)
+    assert set(org.attributes) == set(resource_types()["aws.cloudtrail.trail"].attributes)
+    assert violations(org) == []  # kinds and nullability as declared
     assert set(calls) <= set(SPEC.permissions)
     assert calls == {
         "cloudtrail:DescribeTrails": 1,

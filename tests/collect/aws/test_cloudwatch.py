@@ -11,10 +11,11 @@ from pcicheck.analyze.monitoring import matches_root_usage
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws
 from pcicheck.collect.aws.services import cloudwatch
+from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import Status
-from pcicheck.resource_types import TYPES
+from tests.support.conformance import violations
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's
@@ -54,7 +55,8 @@ def test_metric_alarms(client: Any, run_service: Any) -> None:
     by_name = {r.name: r for r in resources}
     root = by_name["root"]
     assert root.uid == f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:root"
-    assert set(root.attributes) == set(TYPES["aws.cloudwatch.alarm"].attributes)
+    assert set(root.attributes) == set(resource_types()["aws.cloudwatch.alarm"].attributes)
+    assert violations(root) == []  # kinds and nullability as declared
     assert (root.attributes["namespace"], root.attributes["metric_name"]) == ("CIS", "RootUsage")
     assert (root.attributes["alarm_actions"], root.attributes["actions_enabled"]) == ([topic], True)
     ratio = by_name["ratio"].attributes

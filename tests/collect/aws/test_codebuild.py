@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 from pcicheck.collect.aws.services.codebuild import DETAIL, SPEC, attributes_of
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/build"
@@ -51,7 +52,8 @@ def test_codebuild_projects(client: Any, run_service: Any) -> None:
     by_name = {r.name: r for r in resources}
     leaky = by_name["leaky"]
     assert (leaky.uid, leaky.tags) == (f"arn:aws:codebuild:{REGION}:123456789012:project/leaky", {"pci-scope": "cde"})
-    assert set(leaky.attributes) == set(TYPES["aws.codebuild.project"].attributes)
+    assert set(leaky.attributes) == set(resource_types()["aws.codebuild.project"].attributes)
+    assert violations(leaky) == []  # kinds and nullability as declared
     assert leaky.attributes["sources"] == [
         {
             "identifier": "primary",

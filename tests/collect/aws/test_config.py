@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.config import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -16,7 +17,8 @@ def test_region_without_recorder(run_service: Any) -> None:
     assert errors == []
     assert (region.uid, region.type) == (f"aws://123456789012/{REGION}/config", "aws.config.region")
     assert region.attributes == {"region": REGION, "recorders": []}
-    assert set(region.attributes) == set(TYPES["aws.config.region"].attributes)
+    assert set(region.attributes) == set(resource_types()["aws.config.region"].attributes)
+    assert violations(region) == []  # kinds and nullability as declared
     assert set(calls) == set(SPEC.permissions)
 
 

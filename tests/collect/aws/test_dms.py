@@ -8,9 +8,10 @@ from typing import Any
 
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.collect.aws.services.dms import SPEC
+from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
-from pcicheck.resource_types import TYPES
+from tests.support.conformance import violations
 
 REGION = "us-east-1"  # run_with_hooks collects in us-east-1
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1"
@@ -37,7 +38,8 @@ def test_dms_replication_instances(client: Any, run_service: Any) -> None:
     cards = by_id["cards-migration"]
     assert cards.uid == f"arn:aws:dms:{REGION}:123456789012:rep:cards-migration"
     assert (cards.name, cards.tags) == ("cards-migration", {"pci-scope": "cde"})
-    assert set(cards.attributes) == set(TYPES["aws.dms.replication_instance"].attributes) - set(MOTO_MISSING)
+    assert set(cards.attributes) == set(resource_types()["aws.dms.replication_instance"].attributes) - set(MOTO_MISSING)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert (cards.attributes["publicly_accessible"], cards.attributes["kms_key_id"]) == (False, KEY)
     assert (cards.attributes["instance_class"], cards.attributes["status"]) == ("dms.t3.medium", "available")
     assert by_id["open"].attributes["publicly_accessible"] is True
@@ -71,7 +73,7 @@ def test_dms_full_answer_and_denied_tags(client: Any, aws: Any) -> None:
     }
     [instance], ctx = run_with_hooks(aws, SPEC, hooks)
     attributes = instance.attributes
-    assert set(attributes) == set(TYPES["aws.dms.replication_instance"].attributes)
+    assert set(attributes) == set(resource_types()["aws.dms.replication_instance"].attributes)
     assert {k: attributes[k] for k in ("engine_version", "multi_az", "auto_minor_version_upgrade")} == {
         "engine_version": "3.5.3",
         "multi_az": True,

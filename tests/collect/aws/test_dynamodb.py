@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.dynamodb import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 SCHEMA: dict[str, Any] = {
@@ -34,7 +35,8 @@ def test_dynamodb_tables(client: Any, run_service: Any) -> None:
     by_name = {r.name: r for r in resources}
     cards = by_name["cards"]
     assert (cards.uid, cards.tags) == (f"arn:aws:dynamodb:{REGION}:123456789012:table/cards", {"pci-scope": "cde"})
-    assert set(cards.attributes) == set(TYPES["aws.dynamodb.table"].attributes)
+    assert set(cards.attributes) == set(resource_types()["aws.dynamodb.table"].attributes)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert [cards.attributes[k] for k in ("sse_type", "kms_key_arn", "kms_key_manager", "pitr_enabled")] == [
         "KMS",
         key,

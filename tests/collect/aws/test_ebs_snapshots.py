@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.ebs_snapshots import SHARING, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -38,7 +39,8 @@ def test_ebs_snapshots(client: Any, run_service: Any) -> None:
     card = by_id[sealed]
     assert card.uid == f"arn:aws:ec2:{REGION}::snapshot/{sealed}"
     assert card.tags == {"pci-scope": "cde"}
-    assert set(card.attributes) == set(TYPES["aws.ec2.snapshot"].attributes)
+    assert set(card.attributes) == set(resource_types()["aws.ec2.snapshot"].attributes)
+    assert violations(card) == []  # kinds and nullability as declared
     assert (card.attributes["encrypted"], card.attributes["public"], card.attributes["shared_with_accounts"]) == (
         True,
         False,

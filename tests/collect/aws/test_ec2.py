@@ -23,7 +23,8 @@ from pcicheck.collect.aws.services.ec2 import (
     SPEC_VPCS,
     SPECS,
 )
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
@@ -80,7 +81,8 @@ def check_contract(resources: list[Any], spec: ServiceSpec, calls: dict[str, int
     """Every attribute is in the contract, and every call made is in the spec's permissions."""
     for r in resources:
         assert r.type in spec.resource_types
-        assert set(r.attributes) <= set(TYPES[r.type].attributes), r.uid
+        assert set(r.attributes) <= set(resource_types()[r.type].attributes), r.uid
+        assert violations(r) == []  # kinds and nullability as declared
         assert set(r.source) <= set(spec.permissions)
     assert set(calls) <= set(spec.permissions)
 

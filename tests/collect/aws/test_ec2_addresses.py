@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.ec2_addresses import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -33,7 +34,8 @@ def test_elastic_ips(client: Any, run_service: Any) -> None:
     assert bastion.uid == f"arn:aws:ec2:{REGION}:123456789012:elastic-ip/{on_instance['AllocationId']}"
     assert (bastion.type, bastion.name, bastion.tags) == ("aws.ec2.address", "bastion", {"Name": "bastion"})
     assert bastion.source == ("ec2:DescribeAddresses",)
-    assert set(bastion.attributes) == set(TYPES["aws.ec2.address"].attributes)
+    assert set(bastion.attributes) == set(resource_types()["aws.ec2.address"].attributes)
+    assert violations(bastion) == []  # kinds and nullability as declared
     attrs = bastion.attributes
     assert attrs["public_ip"] == on_instance["PublicIp"] and attrs["domain"] == "vpc"
     assert attrs["instance_id"] == instance["InstanceId"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.efs import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -24,7 +25,8 @@ def test_efs_file_systems(client: Any, run_service: Any) -> None:
     share = by_id[sealed]
     assert (share.name, share.tags["pci-scope"]) == ("card-share", "cde")
     assert share.attributes["encrypted"] is True
-    assert set(share.attributes) == set(TYPES["aws.efs.file_system"].attributes)
+    assert set(share.attributes) == set(resource_types()["aws.efs.file_system"].attributes)
+    assert violations(share) == []  # kinds and nullability as declared
     assert [r.attributes["encrypted"] for r in resources if r.uid != share.uid] == [False]
     assert share.source == ("elasticfilesystem:DescribeFileSystems",)
     assert set(calls) == set(SPEC.permissions)

@@ -18,7 +18,8 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.eks import SPEC, SPECS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -82,7 +83,8 @@ def test_eks_clusters_hardened_vs_defaults(client: Any, run_service: Any) -> Non
         "cluster_security_group_id": None,  # moto gap: no cluster security group
         "kms_key_id": KEY,
     }
-    assert set(TYPES["aws.eks.cluster"].attributes) == set(hardened.attributes)
+    assert set(resource_types()["aws.eks.cluster"].attributes) == set(hardened.attributes)
+    assert violations(hardened) == []  # kinds and nullability as declared
 
     defaults = by_name["scratch"]
     assert defaults.uid == _arn("scratch")
@@ -158,4 +160,4 @@ def test_eks_describe_denied_fails_closed(client: Any, aws: Any) -> None:
     assert error.resource_uid == _arn("payments")
     assert error.resource_types == ("aws.eks.cluster",)
     assert "tags" in error.attributes
-    assert set(error.attributes) == (set(TYPES["aws.eks.cluster"].attributes) - {"name", "arn"}) | {"tags"}
+    assert set(error.attributes) == (set(resource_types()["aws.eks.cluster"].attributes) - {"name", "arn"}) | {"tags"}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.elasticache import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = f"arn:aws:kms:{REGION}:123456789012:key/cache"
@@ -36,7 +37,8 @@ def test_replication_groups(client: Any, run_service: Any) -> None:
         f"arn:aws:elasticache:{REGION}:123456789012:replicationgroup:sessions",
         {"pci-scope": "cde"},
     )
-    assert set(sessions.attributes) == set(TYPES["aws.elasticache.replication_group"].attributes)
+    assert set(sessions.attributes) == set(resource_types()["aws.elasticache.replication_group"].attributes)
+    assert violations(sessions) == []  # kinds and nullability as declared
     assert {k: sessions.attributes[k] for k in ("engine", "snapshot_retention_limit", "automatic_failover")} == {
         "engine": "redis",
         "snapshot_retention_limit": 15,

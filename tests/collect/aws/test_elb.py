@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.elb import SETTINGS, SPEC, SSL_FIELDS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
 from tests.support.aws_network import two_subnet_vpc
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -123,7 +124,8 @@ def test_elb_classic_balancers(client: Any, run_service: Any) -> None:
         "ssl_policy": REFERENCE,
         "ssl_protocols": ["TLSv1.2"],
     }
-    assert set(TYPES["aws.elb.load_balancer"].attributes) == set(web.attributes)
+    assert set(resource_types()["aws.elb.load_balancer"].attributes) == set(web.attributes)
+    assert violations(web) == []  # kinds and nullability as declared
 
     ledger = by_name["ledger"]
     assert (ledger.name, ledger.tags, ledger.attributes["scheme"]) == ("ledger", {}, "internal")

@@ -14,8 +14,9 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.elbv2 import SPEC, SPECS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
 from tests.support.aws_network import two_subnet_vpc
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -124,7 +125,8 @@ def test_elbv2_alb_and_nlb(client: Any, run_service: Any) -> None:
         "desync_mitigation_mode": "defensive",
         "web_acl_arn": seeded["acl"],
     }
-    assert set(TYPES["aws.elbv2.load_balancer"].attributes) == set(alb.attributes)
+    assert set(resource_types()["aws.elbv2.load_balancer"].attributes) == set(alb.attributes)
+    assert violations(alb) == []  # kinds and nullability as declared
 
     nlb = by_name["ledger"]
     assert nlb.name == "ledger" and nlb.tags == {}

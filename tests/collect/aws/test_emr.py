@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.emr import DESCRIPTION, MASTERS, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
 
 REGION = "us-east-1"  # run_with_hooks collects in us-east-1
 
@@ -52,7 +52,7 @@ def test_emr_clusters_with_public_masters(client: Any, run_service: Any) -> None
     assert cluster.uid == f"arn:aws:elasticmapreduce:{REGION}:123456789012:cluster/{etl}"
     assert (cluster.name, cluster.tags) == ("etl", {"pci-scope": "cde"})
     attributes = cluster.attributes
-    assert set(attributes) == set(TYPES["aws.emr.cluster"].attributes)
+    assert set(attributes) == set(resource_types()["aws.emr.cluster"].attributes)
     assert (attributes["cluster_id"], attributes["state"], attributes["subnet_id"]) == (etl, "WAITING", subnet)
     assert (attributes["release_label"], attributes["security_configuration"]) == ("emr-6.10.0", None)
     # moto leaves InstanceCollectionType out; the collector then asks for the master instance group

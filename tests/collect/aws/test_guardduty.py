@@ -10,7 +10,8 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.guardduty import SPEC, SPECS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "us-west-2"
@@ -34,7 +35,8 @@ def test_detector(client: Any, run_service: Any) -> None:
         "status": "ENABLED",
         "finding_publishing_frequency": "FIFTEEN_MINUTES",
     }
-    assert set(found.attributes) == set(TYPES["aws.guardduty.detector"].attributes)
+    assert set(found.attributes) == set(resource_types()["aws.guardduty.detector"].attributes)
+    assert violations(found) == []  # kinds and nullability as declared
     assert calls == {"guardduty:ListDetectors": 1, "guardduty:GetDetector": 1}
     assert set(calls) <= set(SPEC.permissions)
     assert SPECS == (SPEC,)

@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
 from pcicheck.collect.aws.services import account, iam
 from pcicheck.collect.aws.services.iam import allows_full_admin, redact_key_id
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -145,7 +146,8 @@ def test_users_and_policies(client: Any, aws: Any) -> None:
         "groups": [],
         "admin": False,
     }
-    assert set(alice.attributes) == set(TYPES["aws.iam.user"].attributes)
+    assert set(alice.attributes) == set(resource_types()["aws.iam.user"].attributes)
+    assert violations(alice) == []  # kinds and nullability as declared
 
     bob = found[user_arn("bob")].attributes
     assert (bob["console_access"], bob["mfa_enabled"], bob["access_keys"]) == (False, True, [])
@@ -168,7 +170,8 @@ def test_users_and_policies(client: Any, aws: Any) -> None:
         "document": STAR,
         "allows_full_admin": True,
     }
-    assert set(star.attributes) == set(TYPES["aws.iam.policy"].attributes)
+    assert set(star.attributes) == set(resource_types()["aws.iam.policy"].attributes)
+    assert violations(star) == []  # kinds and nullability as declared
     assert found[seeded["narrow"]].attributes["allows_full_admin"] is False
     assert star.source == ("iam:GetPolicyVersion", "iam:ListPolicies")
 
@@ -391,7 +394,8 @@ def test_account_without_password_policy_or_public_access_block(aws: Any) -> Non
         "root_access_keys_present": False,
         "root_virtual_mfa": False,
     }
-    assert set(resource.attributes) == set(TYPES["aws.account"].attributes)
+    assert set(resource.attributes) == set(resource_types()["aws.account"].attributes)
+    assert violations(resource) == []  # kinds and nullability as declared
     assert resource.source == (
         "iam:GetAccountPasswordPolicy",
         "iam:GetAccountSummary",
@@ -506,12 +510,8 @@ def test_account_permissions_are_the_iam_actions() -> None:
         "iam:ListVirtualMFADevices",
         "s3:GetAccountPublicAccessBlock",
     )
-    assert set(account.ACTIONS) == {
-        "iam:GetAccountPasswordPolicy",
-        "iam:GetAccountSummary",
-        "iam:ListVirtualMFADevices",
-        "s3:GetPublicAccessBlock",
-    }
+    # The one call IAM knows under another name: S3 Control's account-level public access block.
+    assert account.SPEC.renamed_actions == {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
 
 
 ROOT_DEVICE = f"arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device"

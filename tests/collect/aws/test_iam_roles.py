@@ -9,9 +9,10 @@ from typing import Any
 from pcicheck.analyze.estate import analyze
 from pcicheck.collect.aws.services import iam
 from pcicheck.collect.aws.services.iam_roles import SPEC, allows_tag_session, trust_principals
+from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
-from pcicheck.resource_types import TYPES
 from tests.collect.aws.test_iam import ACCOUNT, by_uid, deny, policy_arn, run_with_hooks
+from tests.support.conformance import violations
 
 VENDOR = f"arn:aws:iam::{ACCOUNT}:role/token-vendor"
 TAGGED_TRUST = {
@@ -75,7 +76,8 @@ def test_roles(client: Any, run_service: Any) -> None:
     worker = found[role_arn("acme-worker")]
     assert (worker.type, worker.region, worker.name) == ("aws.iam.role", "", "Acme worker")
     assert worker.tags == {"tenant": "acme", "Name": "Acme worker"}
-    assert set(worker.attributes) == set(TYPES["aws.iam.role"].attributes)
+    assert set(worker.attributes) == set(resource_types()["aws.iam.role"].attributes)
+    assert violations(worker) == []  # kinds and nullability as declared
     attrs = worker.attributes
     assert (attrs["role_name"], attrs["path"], attrs["trust_policy"]) == ("acme-worker", "/", TAGGED_TRUST)
     assert (attrs["trust_principals"], attrs["trust_allows_tag_session"]) == ([f"AWS:{VENDOR}"], True)

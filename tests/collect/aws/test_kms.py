@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.kms import SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -90,7 +91,8 @@ def test_customer_key_with_rotation_aliases_and_name_tag(client: Any, aws: Any) 
         "next_rotation_date": "2027-05-01T12:00:00Z",
         "aliases": ["alias/alpha", "alias/zeta"],
     }
-    assert set(resource.attributes) == set(TYPES["aws.kms.key"].attributes)
+    assert set(resource.attributes) == set(resource_types()["aws.kms.key"].attributes)
+    assert violations(resource) == []  # kinds and nullability as declared
     assert resource.source == (
         "kms:DescribeKey",
         "kms:GetKeyRotationStatus",

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from pcicheck.collect.aws.services.awslambda import SPEC, public_statements
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -52,7 +53,8 @@ def test_lambda_functions(client: Any, run_service: Any) -> None:
     by_name = {r.name: r for r in resources}
     card = by_name["pay"]
     assert (card.uid, card.tags) == (pay, {"pci-scope": "cde"})
-    assert set(card.attributes) == set(TYPES["aws.lambda.function"].attributes)
+    assert set(card.attributes) == set(resource_types()["aws.lambda.function"].attributes)
+    assert violations(card) == []  # kinds and nullability as declared
     assert (card.attributes["subnet_ids"], card.attributes["has_policy"]) == ([subnet], False)
     assert card.attributes["public_policy_statements"] == []
     opened = by_name["open"].attributes

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.logs import SPEC, SPEC_METRIC_FILTERS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -29,7 +30,8 @@ def test_log_groups(client: Any, run_service: Any) -> None:
         "kms_key_id": KEY,
         "log_group_class": "STANDARD",
     }
-    assert set(audit.attributes) == set(TYPES["aws.logs.log_group"].attributes)
+    assert set(audit.attributes) == set(resource_types()["aws.logs.log_group"].attributes)
+    assert violations(audit) == []  # kinds and nullability as declared
     debug = by_name["/app/debug"].attributes
     assert (debug["retention_days"], debug["kms_key_id"]) == (None, None)  # never expires, service key
     assert audit.source == ("logs:DescribeLogGroups",)
@@ -62,5 +64,6 @@ def test_metric_filters(client: Any, run_service: Any) -> None:
         "filter_pattern": pattern,
         "metric_transformations": [{"namespace": "CIS", "name": "RootUsage"}],
     }
-    assert set(root.attributes) == set(TYPES["aws.logs.metric_filter"].attributes)
+    assert set(root.attributes) == set(resource_types()["aws.logs.metric_filter"].attributes)
+    assert violations(root) == []  # kinds and nullability as declared
     assert set(calls) == set(SPEC_METRIC_FILTERS.permissions)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.opensearch import CONFIG, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 LOG_GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:search"
@@ -37,7 +38,8 @@ def test_opensearch_domains(client: Any, run_service: Any) -> None:
     assert len(by_name) == 7
     cards = by_name["cards"]
     assert cards.uid == f"arn:aws:es:{REGION}:123456789012:domain/cards"
-    assert set(cards.attributes) == set(TYPES["aws.opensearch.domain"].attributes)
+    assert set(cards.attributes) == set(resource_types()["aws.opensearch.domain"].attributes)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert {k: cards.attributes[k] for k in CONFIG if k not in ("engine_version", "kms_key_id")} == {
         "deleted": False,
         "encrypted_at_rest": True,

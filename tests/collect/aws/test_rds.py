@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.rds import SPEC, SPECS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -116,7 +117,8 @@ def test_rds_instances_hardened_vs_public(client: Any, run_service: Any) -> None
         "master_username": "admin",
     }
 
-    assert set(TYPES["aws.rds.instance"].attributes) == set(hardened.attributes)
+    assert set(resource_types()["aws.rds.instance"].attributes) == set(hardened.attributes)
+    assert violations(hardened) == []  # kinds and nullability as declared
     assert set(calls) <= set(SPEC.permissions)
     assert SPECS == (SPEC,)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.rds_snapshots import SHARING, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -47,7 +48,8 @@ def test_rds_snapshots(client: Any, run_service: Any) -> None:
     card = by_id["cards-1"]
     assert card.uid == f"arn:aws:rds:{REGION}:123456789012:snapshot:cards-1"
     assert card.tags == {"pci-scope": "cde"}
-    assert set(card.attributes) == set(TYPES["aws.rds.snapshot"].attributes)
+    assert set(card.attributes) == set(resource_types()["aws.rds.snapshot"].attributes)
+    assert violations(card) == []  # kinds and nullability as declared
     assert [card.attributes[k] for k in ("kind", "encrypted", "public")] == ["instance", True, False]
     plain = by_id["plain-1"].attributes
     assert (plain["encrypted"], plain["public"], plain["shared_with_accounts"]) == (False, True, ["111122223333"])

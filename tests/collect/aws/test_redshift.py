@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.redshift import LOGGING, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1"
@@ -36,7 +37,8 @@ def test_redshift_clusters(client: Any, run_service: Any) -> None:
     cards = by_id["cards"]
     assert cards.uid == f"arn:aws:redshift:{REGION}:123456789012:cluster:cards"
     assert (cards.name, cards.tags["pci-scope"]) == ("card-warehouse", "cde")
-    assert set(cards.attributes) == set(TYPES["aws.redshift.cluster"].attributes)
+    assert set(cards.attributes) == set(resource_types()["aws.redshift.cluster"].attributes)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert {k: cards.attributes[k] for k in ("publicly_accessible", "encrypted", "kms_key_id")} == {
         "publicly_accessible": False,
         "encrypted": True,

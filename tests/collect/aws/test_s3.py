@@ -13,8 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pcicheck.collect.aws.interface import CollectContext
-from pcicheck.collect.aws.services.s3 import ACTIONS, SPEC, _whole_bucket, denies_insecure_transport
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.aws.services.s3 import SPEC, _whole_bucket, denies_insecure_transport
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -88,7 +89,8 @@ def test_unconfigured_bucket_reads_as_null_not_absent(client: Any, run_service: 
         "replication": None,
         "lifecycle": None,
     }
-    assert set(bucket.attributes) == set(TYPES["aws.s3.bucket"].attributes)
+    assert set(bucket.attributes) == set(resource_types()["aws.s3.bucket"].attributes)
+    assert violations(bucket) == []  # kinds and nullability as declared
     # No policy: S3's policy-status call is skipped rather than asked to confirm there is none.
     assert "s3:GetBucketPolicyStatus" not in calls
     assert bucket.source == (
@@ -457,8 +459,9 @@ def test_permissions_cover_every_call(client: Any, run_service: Any) -> None:
     _, errors, calls = run_service(SPEC)
 
     assert errors == []
-    assert set(calls) == set(ACTIONS)  # every operation exercised, each with its IAM action
-    assert set(SPEC.permissions) == set(ACTIONS.values())
+    # Every call is permitted, under its IAM name where that differs, and every permission is exercised.
+    granted = {SPEC.renamed_actions.get(("s3", call.split(":", 1)[1]), call) for call in calls}
+    assert granted == set(SPEC.permissions)
     assert "s3:ListAllMyBuckets" in SPEC.permissions
     assert "s3:GetEncryptionConfiguration" in SPEC.permissions
     assert "s3:GetBucketPublicAccessBlock" in SPEC.permissions

@@ -209,7 +209,7 @@ def test_failed_role_listing_makes_pooled_buckets_error(client: Any, run_service
         operation="ListRoles",
         code="AccessDenied",
         message="not authorized",
-        resource_types=(iam_roles.TYPE,),
+        resource_types=(iam_roles.TYPE.name,),
     )
 
     judged = verdicts([*buckets, *policies], [listing], {"platform_admin_roles": ["platform-admin"]})

@@ -9,8 +9,9 @@ from typing import Any
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.collect.aws.services import ec2
 from pcicheck.collect.aws.services.sagemaker import CONFIGURATION, SPEC
+from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
-from pcicheck.resource_types import TYPES
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1"
@@ -39,7 +40,8 @@ def test_sagemaker_notebook_instances(client: Any, run_service: Any) -> None:
     lab = by_id["fraud-lab"]
     assert lab.uid == f"arn:aws:sagemaker:{REGION}:123456789012:notebook-instance/fraud-lab"
     assert (lab.name, lab.tags["pci-scope"]) == ("Fraud lab", "cde")
-    assert set(lab.attributes) == set(TYPES["aws.sagemaker.notebook_instance"].attributes)
+    assert set(lab.attributes) == set(resource_types()["aws.sagemaker.notebook_instance"].attributes)
+    assert violations(lab) == []  # kinds and nullability as declared
     assert {k: lab.attributes[k] for k in CONFIGURATION} == {
         "kms_key_id": KEY,
         "direct_internet_access": "Disabled",

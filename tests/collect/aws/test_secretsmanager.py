@@ -8,7 +8,8 @@ import pytest
 
 from pcicheck.collect.aws.interface import FAILED, iso
 from pcicheck.collect.aws.services.secretsmanager import SPEC, SPECS, _rotation_days
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "ap-southeast-2"
@@ -67,7 +68,8 @@ def test_secrets_with_and_without_rotation(client: Any, run_service: Any) -> Non
         "last_accessed_date": None,
         "created_date": iso(listed[plain]["CreatedDate"]),
     }
-    assert set(TYPES["aws.secretsmanager.secret"].attributes) == set(on.attributes)
+    assert set(resource_types()["aws.secretsmanager.secret"].attributes) == set(on.attributes)
+    assert violations(on) == []  # kinds and nullability as declared
     assert VALUE not in repr([r.to_dict() for r in resources])
     assert SPECS == (SPEC,)
 

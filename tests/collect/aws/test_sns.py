@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.sns import SPEC, SUBSCRIPTIONS
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -34,7 +35,8 @@ def test_sns_topics(client: Any, run_service: Any) -> None:
         "confirmed_subscriptions": 3,
         "subscription_protocols": {"email": 2, "https": 1},
     }
-    assert set(by_name["payments"].attributes) == set(TYPES["aws.sns.topic"].attributes)
+    assert set(by_name["payments"].attributes) == set(resource_types()["aws.sns.topic"].attributes)
+    assert violations(by_name["payments"]) == []  # kinds and nullability as declared
     assert by_name["plain"].attributes["kms_key_id"] is None
     assert (
         by_name["plain"].attributes["confirmed_subscriptions"],

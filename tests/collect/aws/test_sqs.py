@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.sqs import ENCRYPTION, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 
@@ -21,7 +22,8 @@ def test_sqs_queues(client: Any, run_service: Any) -> None:
     by_name = {r.name: r for r in resources}
     cards = by_name["cards"]
     assert (cards.uid, cards.tags) == (f"arn:aws:sqs:{REGION}:123456789012:cards", {"pci-scope": "cde"})
-    assert set(cards.attributes) == set(TYPES["aws.sqs.queue"].attributes)
+    assert set(cards.attributes) == set(resource_types()["aws.sqs.queue"].attributes)
+    assert violations(cards) == []  # kinds and nullability as declared
     assert (cards.attributes["kms_key_id"], cards.attributes["fifo"]) == ("alias/cards", False)
     managed = by_name["managed"].attributes
     assert (managed["kms_key_id"], managed["sqs_managed_sse"]) == (None, True)

@@ -10,11 +10,12 @@ from typing import Any
 from pcicheck.analyze.estate import analyze
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.services.tagging import SPEC, _arn_parts
+from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import CollectionError, Status
-from pcicheck.resource_types import TYPES
 from pcicheck.workflow.plan import needed_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's
@@ -39,7 +40,8 @@ def test_tagged_resources_of_any_service(client: Any, run_service: Any) -> None:
     assert (queue.type, queue.name) == ("aws.tagging.resource", "jobs")
     assert queue.tags == {"tenant": "acme", "data-classification": "internal"}
     assert queue.attributes == {"arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs", "service": "sqs", "resource_type": None}
-    assert set(queue.attributes) == set(TYPES["aws.tagging.resource"].attributes)
+    assert set(queue.attributes) == set(resource_types()["aws.tagging.resource"].attributes)
+    assert violations(queue) == []  # kinds and nullability as declared
     bucket = by_arn["arn:aws:s3:::cards-vault"]
     assert (bucket.name, bucket.tags) == ("cards-vault", {"pci-scope": "cde"})
     assert queue.source == ("tag:GetResources",)  # the IAM prefix, not the signing name "tagging"

@@ -10,7 +10,8 @@ import pytest
 
 from pcicheck.collect.aws.services import wafv2
 from pcicheck.collect.aws.services.wafv2 import CLOUDFRONT_SPEC, LOGGING, SPEC
-from pcicheck.resource_types import TYPES
+from pcicheck.collect.registry import resource_types
+from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 VISIBILITY = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "acl"}
@@ -40,7 +41,8 @@ def test_regional_web_acls(client: Any, run_service: Any) -> None:
     by_name = {r.name: r for r in resources}
     logged = by_name["edge"]
     assert (logged.uid, logged.tags, logged.region) == (edge, {"pci-scope": "cde"}, REGION)
-    assert set(logged.attributes) == set(TYPES["aws.wafv2.web_acl"].attributes)
+    assert set(logged.attributes) == set(resource_types()["aws.wafv2.web_acl"].attributes)
+    assert violations(logged) == []  # kinds and nullability as declared
     assert logged.attributes["scope"] == "REGIONAL"
     assert logged.attributes["log_destinations"] == [destination]
     assert logged.attributes["log_redacted_fields"] == ["SingleHeader:authorization", "QueryString"]

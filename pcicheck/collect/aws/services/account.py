@@ -12,23 +12,32 @@ from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
 from pcicheck.collect.aws.services.s3 import public_access_block
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.account"
+TYPE = resource_type(
+    "aws.account",
+    "Account-wide settings (one per account, region '')",
+    account_id="string: 12-digit account id",
+    password_policy="map?: {minimum_length, require_symbols, require_numbers, require_uppercase, require_lowercase, "
+    "max_age_days (int|null), reuse_prevention (int|null), expire_passwords, allow_users_to_change}; null when the "
+    "account has no policy",
+    s3_public_access_block="map?: {block_public_acls, ignore_public_acls, block_public_policy, "
+    "restrict_public_buckets}; null when not configured",
+    root_mfa_enabled="bool: the root user has an MFA device (IAM account summary AccountMFAEnabled)",
+    root_access_keys_present="bool: the root user has access keys (AccountAccessKeysPresent)",
+    root_virtual_mfa="bool: a virtual (authenticator app) MFA device is assigned to the root user "
+    "(ListVirtualMFADevices; only serial numbers and assigned users are read)",
+)
 
-# ctx.action() names s3control's operation after its signing name ("s3:GetPublicAccessBlock",
-# the same string as the bucket-level call); IAM authorizes it as the account-level action.
-ACTIONS: dict[str, str] = {
-    "iam:GetAccountPasswordPolicy": "iam:GetAccountPasswordPolicy",
-    "iam:GetAccountSummary": "iam:GetAccountSummary",
-    "iam:ListVirtualMFADevices": "iam:ListVirtualMFADevices",
-    "s3:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
-}
+# S3 Control's GetPublicAccessBlock reads the account-level setting, which IAM authorises as
+# s3:GetAccountPublicAccessBlock (ctx.action names the call "s3:GetPublicAccessBlock", after the signing
+# name: the same string as the bucket-level call).
+RENAMED_ACTIONS: dict[tuple[str, str], str] = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
     uid = f"aws://{ctx.account}"
-    reads = ResourceReads(ctx, uid, TYPE)
+    reads = ResourceReads(ctx, uid, TYPE.name)
     iam = ctx.client("iam")
     policy = reads.get(iam, "get_account_password_policy", ("password_policy",), absent=("NoSuchEntity",))
     summary = reads.get(iam, "get_account_summary", _ROOT)
@@ -117,7 +126,13 @@ SPEC = ServiceSpec(
     name="account",
     client="iam",
     regional=False,
-    resource_types=(TYPE,),
-    permissions=tuple(sorted(set(ACTIONS.values()))),
+    types=(TYPE,),
+    permissions=(
+        "iam:GetAccountPasswordPolicy",
+        "iam:GetAccountSummary",
+        "iam:ListVirtualMFADevices",
+        "s3:GetAccountPublicAccessBlock",
+    ),
     collect=collect,
+    renamed_actions=RENAMED_ACTIONS,
 )

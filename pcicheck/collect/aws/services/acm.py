@@ -11,9 +11,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, iso
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.acm.certificate"
+TYPE = resource_type(
+    "aws.acm.certificate",
+    "ACM certificate; uid = its ARN",
+    arn="string: certificate ARN",
+    domain_name="string?",
+    status="string: 'ISSUED'|'PENDING_VALIDATION'|'EXPIRED'|'REVOKED'|'FAILED'|'INACTIVE'|'VALIDATION_TIMED_OUT'",
+    type="string: 'AMAZON_ISSUED'|'IMPORTED'|'PRIVATE'",
+    not_before="timestamp?: null when not issued",
+    not_after="timestamp?: null when not issued",
+    in_use_by="list: sorted ARNs of the resources using it",
+    renewal_eligibility="string?: 'ELIGIBLE'|'INELIGIBLE'",
+    key_algorithm="string?: e.g. 'RSA_2048'",
+)
 _KEY_TYPES = [
     "RSA_1024",
     "RSA_2048",
@@ -31,7 +43,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     listing = ctx.action(acm, "list_certificates")
     for summary in ctx.pages(acm, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": _KEY_TYPES}):
         arn = str(summary["CertificateArn"])
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         described = reads.get(acm, "describe_certificate", _DESCRIBED, CertificateArn=arn)
         cert: dict[str, Any] = {} if described is FAILED else described.get("Certificate") or {}
         attributes: dict[str, Any] = {"arn": arn, "domain_name": summary.get("DomainName")}
@@ -57,7 +69,7 @@ SPEC = ServiceSpec(
     name="acm",
     client="acm",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("acm:DescribeCertificate", "acm:ListCertificates"),
     collect=collect,
 )

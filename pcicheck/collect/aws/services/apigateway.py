@@ -16,10 +16,33 @@ from pcicheck.collect.aws.interface import (
     CollectContext,
     ServiceSpec,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-METHOD = "aws.apigateway.method"
-STAGE = "aws.apigateway.stage"
+METHOD = resource_type(
+    "aws.apigateway.method",
+    "API Gateway REST API method (one per resource path and HTTP verb)",
+    api_id="string",
+    api_name="string",
+    path="string: resource path, e.g. '/payments/{id}'",
+    http_method="string: GET|POST|…|ANY|OPTIONS",
+    authorization_type="string: 'NONE'|'AWS_IAM'|'CUSTOM'|'COGNITO_USER_POOLS'",
+    authorizer="map?: {id, name, type ('TOKEN'|'REQUEST'|'COGNITO_USER_POOLS'), identity_source}; null without one",
+    api_key_required="bool",
+    endpoint_types="list: e.g. ['REGIONAL']",
+)
+STAGE = resource_type(
+    "aws.apigateway.stage",
+    "API Gateway REST API stage",
+    api_id="string",
+    api_name="string",
+    stage_name="string",
+    client_certificate_id="string?",
+    web_acl_arn="string?: ARN",
+    access_log_destination="string?: ARN",
+    method_logging_level="string: 'OFF'|'ERROR'|'INFO' (the '*/*' method setting; 'OFF' when unset)",
+    tracing_enabled="bool",
+    cache_encrypted="bool",
+)
 
 _METHOD_ATTRS = ("authorization_type", "authorizer", "api_key_required")
 
@@ -43,7 +66,7 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
         # embed=methods returns each Method inline, saving one GetMethod per verb.
         items = list(ctx.pages(ag, "get_resources", "items", restApiId=api_id, embed=["methods"]))
     except Exception as exc:  # this API's methods are unknown: error the type, keep the other APIs
-        ctx.record_error(ag, "get_resources", exc, resource_type=METHOD, note=f"REST API {api_id} {api_name!r}")
+        ctx.record_error(ag, "get_resources", exc, resource_type=METHOD.name, note=f"REST API {api_id} {api_name!r}")
         return
     endpoint = api.get("endpointConfiguration")
     endpoint_types: Any = list(endpoint.get("types") or []) if isinstance(endpoint, dict) else FAILED
@@ -61,7 +84,7 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
                     ag,
                     "get_method",
                     uid=uid,
-                    resource_type=METHOD,
+                    resource_type=METHOD.name,
                     attributes=_METHOD_ATTRS,
                     restApiId=api_id,
                     resourceId=item["id"],
@@ -79,7 +102,9 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
         except Exception as exc:  # every method that names an authorizer loses that attribute
             authorizers = FAILED
             for uid in needs:
-                ctx.record_error(ag, "get_authorizers", exc, resource_type=METHOD, uid=uid, attributes=("authorizer",))
+                ctx.record_error(
+                    ag, "get_authorizers", exc, resource_type=METHOD.name, uid=uid, attributes=("authorizer",)
+                )
 
     for uid, _item, path, verb, method, source in found:
         attributes: dict[str, Any] = {
@@ -105,7 +130,7 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
                 api_key_required=bool(method.get("apiKeyRequired", False)),
             )
         yield ctx.resource(
-            type=METHOD,
+            type=METHOD.name,
             uid=uid,
             name=f"{api_name} {verb} {path}",
             tags=api.get("tags") or {},
@@ -119,7 +144,7 @@ def _stages(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resou
     try:
         stages = list(ctx.pages(ag, "get_stages", "item", restApiId=api_id))
     except Exception as exc:  # this API's stages are unknown: error the type, keep the other APIs
-        ctx.record_error(ag, "get_stages", exc, resource_type=STAGE, note=f"REST API {api_id} {api_name!r}")
+        ctx.record_error(ag, "get_stages", exc, resource_type=STAGE.name, note=f"REST API {api_id} {api_name!r}")
         return
     source = [ctx.action(ag, "get_rest_apis"), ctx.action(ag, "get_stages")]
     for stage in stages:
@@ -128,7 +153,7 @@ def _stages(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resou
         # '*/*' holds the stage-wide defaults; AWS omits it when nothing was set.
         defaults = (stage.get("methodSettings") or {}).get("*/*") or {}
         yield ctx.resource(
-            type=STAGE,
+            type=STAGE.name,
             uid=f"{_api_arn(ctx, api_id)}/stages/{name}",
             name=f"{api_name}/{name}",
             # The stage's own tags are the more specific, so they win over the API's.
@@ -160,7 +185,7 @@ SPEC = ServiceSpec(
     name="apigateway",
     client="apigateway",
     regional=True,
-    resource_types=(METHOD, STAGE),
+    types=(METHOD, STAGE),
     permissions=("apigateway:GET",),
     collect=collect,
 )

@@ -17,10 +17,29 @@ from pcicheck.collect.aws.interface import (
     CollectContext,
     ServiceSpec,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-ROUTE = "aws.apigatewayv2.route"
-STAGE = "aws.apigatewayv2.stage"
+ROUTE = resource_type(
+    "aws.apigatewayv2.route",
+    "API Gateway HTTP/WebSocket API route",
+    api_id="string",
+    api_name="string",
+    protocol="string: 'HTTP'|'WEBSOCKET'",
+    route_key="string: e.g. 'POST /payments' or '$default'",
+    authorization_type="string: 'NONE'|'JWT'|'AWS_IAM'|'CUSTOM'",
+    authorizer="map?: {id, name, type ('JWT'|'REQUEST'), issuer (string|null), audience [strings], "
+    "identity_source [strings]}; null without one",
+    authorization_scopes="list: of strings",
+)
+STAGE = resource_type(
+    "aws.apigatewayv2.stage",
+    "API Gateway HTTP/WebSocket API stage",
+    api_id="string",
+    api_name="string",
+    stage_name="string",
+    access_log_destination="string?: ARN",
+    auto_deploy="bool",
+)
 
 
 def _api_arn(ctx: CollectContext, api_id: str) -> str:
@@ -44,7 +63,7 @@ def _routes(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
     try:
         routes = list(ctx.pages(v2, "get_routes", "Items", ApiId=api_id))
     except Exception as exc:  # this API's routes are unknown: error the type, keep the other APIs
-        ctx.record_error(v2, "get_routes", exc, resource_type=ROUTE, note=f"API {api_id} {api_name!r}")
+        ctx.record_error(v2, "get_routes", exc, resource_type=ROUTE.name, note=f"API {api_id} {api_name!r}")
         return
     uids = {r["RouteId"]: f"{_api_arn(ctx, api_id)}/routes/{r['RouteId']}" for r in routes}
 
@@ -56,7 +75,9 @@ def _routes(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
         except Exception as exc:  # each route using it loses `authorizer`, and says so
             authorizers[auth_id] = FAILED
             for uid in users:
-                ctx.record_error(v2, "get_authorizer", exc, resource_type=ROUTE, uid=uid, attributes=("authorizer",))
+                ctx.record_error(
+                    v2, "get_authorizer", exc, resource_type=ROUTE.name, uid=uid, attributes=("authorizer",)
+                )
 
     base_source = [ctx.action(v2, "get_apis"), ctx.action(v2, "get_routes")]
     for route in routes:
@@ -69,7 +90,7 @@ def _routes(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
                 authorizer = _authorizer(authorizer)
                 source.append(ctx.action(v2, "get_authorizer"))
         yield ctx.resource(
-            type=ROUTE,
+            type=ROUTE.name,
             uid=uids[route["RouteId"]],
             name=f"{api_name} {route.get('RouteKey', route['RouteId'])}",
             tags=api.get("Tags") or {},
@@ -91,14 +112,14 @@ def _stages(ctx: CollectContext, v2: Any, api: dict[str, Any]) -> Iterator[Resou
     try:
         stages = list(ctx.pages(v2, "get_stages", "Items", ApiId=api_id))
     except Exception as exc:  # this API's stages are unknown: error the type, keep the other APIs
-        ctx.record_error(v2, "get_stages", exc, resource_type=STAGE, note=f"API {api_id} {api_name!r}")
+        ctx.record_error(v2, "get_stages", exc, resource_type=STAGE.name, note=f"API {api_id} {api_name!r}")
         return
     source = [ctx.action(v2, "get_apis"), ctx.action(v2, "get_stages")]
     for stage in stages:
         name = stage["StageName"]
         access_log = (stage.get("AccessLogSettings") or {}).get("DestinationArn") or None
         yield ctx.resource(
-            type=STAGE,
+            type=STAGE.name,
             uid=f"{_api_arn(ctx, api_id)}/stages/{name}",
             name=f"{api_name}/{name}",
             # The stage's own tags are the more specific, so they win over the API's.
@@ -126,7 +147,7 @@ SPEC = ServiceSpec(
     name="apigatewayv2",
     client="apigatewayv2",
     regional=True,
-    resource_types=(ROUTE, STAGE),
+    types=(ROUTE, STAGE),
     permissions=("apigateway:GET",),
     collect=collect,
 )

@@ -12,9 +12,28 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-GROUP = "aws.autoscaling.group"
+GROUP = resource_type(
+    "aws.autoscaling.group",
+    "EC2 Auto Scaling group; uid = its ARN",
+    arn="string: group ARN",
+    name="string: group name",
+    health_check_types="list: sorted 'EC2'|'ELB'|'EBS'|'VPC_LATTICE' (HealthCheckType, split on commas)",
+    health_check_grace_period="int?: seconds",
+    load_balancer_names="list: sorted names of the attached Classic Load Balancers",
+    target_group_arns="list: sorted ARNs of the attached ELBv2 target groups",
+    traffic_sources="list: {identifier, type ('elb'|'elbv2'|'vpc-lattice')}, sorted by type",
+    subnet_ids="list: sorted subnet ids (VPCZoneIdentifier; [] when placed by zone only)",
+    availability_zones="list: sorted zone names",
+    launch_configuration_name="string?",
+    launch_template="map?: {id, name, version, mixed_instances (bool: through a mixed-instances policy)}; null "
+    "without one",
+    min_size="int?",
+    max_size="int?",
+    desired_capacity="int?",
+    instance_ids="list: sorted ids of the instances in the group",
+)
 
 
 def _split(value: Any) -> list[str]:
@@ -84,7 +103,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         uid = group.get("AutoScalingGroupARN") or f"aws://{ctx.account}/{ctx.region}/autoscaling/{name}"
         tags = tag_map(group.get("Tags"))
         yield ctx.resource(
-            type=GROUP,
+            type=GROUP.name,
             uid=uid,
             name=name_from_tags(tags, name),
             tags=tags,
@@ -97,7 +116,7 @@ SPEC = ServiceSpec(
     name="autoscaling",
     client="autoscaling",
     regional=True,
-    resource_types=(GROUP,),
+    types=(GROUP,),
     permissions=("autoscaling:DescribeAutoScalingGroups",),
     collect=collect,
 )

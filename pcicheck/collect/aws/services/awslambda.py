@@ -14,9 +14,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.lambda.function"
+TYPE = resource_type(
+    "aws.lambda.function",
+    "Lambda function ($LATEST); uid = its ARN",
+    function_name="string",
+    arn="string: function ARN",
+    runtime="string?: e.g. 'python3.12'; null for a container image",
+    package_type="string?: 'Zip'|'Image'",
+    subnet_ids="list: sorted subnet ids; empty when not attached to a VPC",
+    vpc_id="string?: vpc-…",
+    last_modified="string?: the time as AWS reports it ('2024-01-31T12:00:00.000+0000'), not normalised",
+    has_policy="bool: a resource-based policy exists",
+    public_policy_statements="list: Sids (or positions) of Allow statements open to principal '*' without an "
+    "aws:Source*/aws:Principal* account, ARN or organisation condition",
+)
 # A condition on one of these keys ties a "*" principal to known accounts, organisations or
 # sources, which is how AWS-service triggers (S3, SNS, EventBridge) are granted safely.
 _RESTRICTING_KEYS = frozenset(
@@ -62,7 +75,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for function in ctx.pages(client, "list_functions", "Functions"):
         name = str(function["FunctionName"])
         arn = str(function["FunctionArn"])
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         vpc = function.get("VpcConfig") or {}
         attributes: dict[str, Any] = {
             "function_name": name,
@@ -97,7 +110,7 @@ SPEC = ServiceSpec(
     name="lambda",
     client="lambda",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("lambda:GetPolicy", "lambda:ListFunctions", "lambda:ListTags"),
     collect=collect,
 )

@@ -12,9 +12,28 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.cloudfront.distribution"
+TYPE = resource_type(
+    "aws.cloudfront.distribution",
+    "CloudFront distribution (global, region ''); uid = its ARN",
+    id="string?: distribution id",
+    arn="string: distribution ARN",
+    domain_name="string?: *.cloudfront.net host name",
+    aliases="list: alternate domain names (CNAMEs)",
+    enabled="bool?",
+    behaviours="list: {path ('*' for the default behaviour), origin (target origin id), viewer_protocol "
+    "('allow-all'|'redirect-to-https'|'https-only')}",
+    origins="list: {id, domain, kind ('s3'|'custom'), protocol_policy ('http-only'|'match-viewer'|'https-only', "
+    "null for S3), ssl_protocols [e.g. 'TLSv1.2'; empty for S3]}",
+    default_certificate="bool: viewers get the *.cloudfront.net certificate (no custom certificate)",
+    certificate="string?: ACM certificate ARN or IAM certificate id",
+    minimum_protocol_version="string?: viewer security policy, e.g. 'TLSv1.2_2021'; null with the default certificate",
+    ssl_support_method="string?: 'sni-only'|'vip'|'static-ip'",
+    web_acl_id="string?: associated WAF web ACL (ARN for WAFv2)",
+    logging_enabled="bool: standard access logs",
+    logging_bucket="string?: log bucket domain",
+)
 LOGGING = ("logging_enabled", "logging_bucket")
 
 
@@ -81,7 +100,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     listing = ctx.action(cf, "list_distributions")
     for summary in _distributions(ctx, cf):
         arn = str(summary["ARN"])
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         attributes: dict[str, Any] = {
             "id": summary.get("Id"),
             "arn": arn,
@@ -108,7 +127,7 @@ SPEC = ServiceSpec(
     name="cloudfront",
     client="cloudfront",
     regional=False,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("cloudfront:GetDistributionConfig", "cloudfront:ListDistributions", "cloudfront:ListTagsForResource"),
     collect=collect,
 )

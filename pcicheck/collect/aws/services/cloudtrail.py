@@ -12,9 +12,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TRAIL = "aws.cloudtrail.trail"
+TRAIL = resource_type(
+    "aws.cloudtrail.trail",
+    "CloudTrail trail (collected in its home region)",
+    trail_arn="string: ARN",
+    home_region="string",
+    is_multi_region="bool",
+    is_organization_trail="bool",
+    log_file_validation="bool",
+    kms_key_id="string?: ARN",
+    is_logging="bool: GetTrailStatus",
+    s3_bucket="string",
+    cloudwatch_logs_log_group_arn="string?: ARN",
+    include_global_service_events="bool",
+    s3_data_events="map?: {all_buckets (bool: reads and writes of every object in every bucket, nothing "
+    "excluded), reads and writes (lists of {prefix (object-ARN prefix; 'arn:aws:s3:::' is every bucket), excluding "
+    "(object-ARN prefixes left out)}), partial_selectors (int: selectors that record S3 object events only for "
+    "some event names, identities or exact keys; they add no prefix)}; null when the trail records no S3 "
+    "object-level data events; absent when the selectors could not be read or judged",
+)
 S3_OBJECT = "AWS::S3::Object"
 _OPERATORS = ("Equals", "StartsWith", "EndsWith", "NotEquals", "NotStartsWith", "NotEndsWith")
 
@@ -34,14 +52,18 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             continue  # the collector of its home region owns it
         arn = trail["TrailARN"]
         source = [ctx.action(ct, "describe_trails")]
-        status = ctx.get(ct, "get_trail_status", uid=arn, resource_type=TRAIL, attributes=("is_logging",), Name=arn)
+        status = ctx.get(
+            ct, "get_trail_status", uid=arn, resource_type=TRAIL.name, attributes=("is_logging",), Name=arn
+        )
         is_logging: Any = FAILED
         if status is not FAILED:
             is_logging = _opt(status, "IsLogging")
             source.append(ctx.action(ct, "get_trail_status"))
         s3_events = _s3_data_events(ctx, ct, arn, source)
         # ListTags' NextToken is "reserved for future use": one call per trail reads all its tags.
-        tag_resp = ctx.get(ct, "list_tags", uid=arn, resource_type=TRAIL, attributes=("tags",), ResourceIdList=[arn])
+        tag_resp = ctx.get(
+            ct, "list_tags", uid=arn, resource_type=TRAIL.name, attributes=("tags",), ResourceIdList=[arn]
+        )
         tags: dict[str, str] = {}
         if tag_resp is not FAILED:
             source.append(ctx.action(ct, "list_tags"))
@@ -49,7 +71,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 if entry.get("ResourceId") == arn:
                     tags = tag_map(entry.get("TagsList"))
         yield ctx.resource(
-            type=TRAIL,
+            type=TRAIL.name,
             uid=arn,
             name=name_from_tags(tags, trail.get("Name", arn)),
             tags=tags,
@@ -77,7 +99,7 @@ class UnrecognizedEventSelector(Exception):
 
 def _s3_data_events(ctx: CollectContext, ct: Any, arn: str, source: list[str]) -> Any:
     response = ctx.get(
-        ct, "get_event_selectors", uid=arn, resource_type=TRAIL, attributes=("s3_data_events",), TrailName=arn
+        ct, "get_event_selectors", uid=arn, resource_type=TRAIL.name, attributes=("s3_data_events",), TrailName=arn
     )
     if response is FAILED:
         return FAILED
@@ -85,7 +107,9 @@ def _s3_data_events(ctx: CollectContext, ct: Any, arn: str, source: list[str]) -
     try:
         return s3_data_events(response, ctx.partition)
     except UnrecognizedEventSelector as exc:
-        ctx.record_error(ct, "get_event_selectors", exc, resource_type=TRAIL, uid=arn, attributes=("s3_data_events",))
+        ctx.record_error(
+            ct, "get_event_selectors", exc, resource_type=TRAIL.name, uid=arn, attributes=("s3_data_events",)
+        )
         return FAILED
 
 
@@ -209,7 +233,7 @@ SPEC = ServiceSpec(
     name="cloudtrail",
     client="cloudtrail",
     regional=True,
-    resource_types=(TRAIL,),
+    types=(TRAIL,),
     permissions=(
         "cloudtrail:DescribeTrails",
         "cloudtrail:GetEventSelectors",

@@ -12,9 +12,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.cloudwatch.alarm"
+TYPE = resource_type(
+    "aws.cloudwatch.alarm",
+    "CloudWatch metric alarm; uid = its ARN (tags are not read)",
+    name="string: alarm name",
+    arn="string: alarm ARN",
+    namespace="string?: metric namespace; null for a metric-math alarm",
+    metric_name="string?: metric name; null for a metric-math alarm",
+    metrics="list: {namespace, name} a metric-math alarm reads (empty otherwise)",
+    alarm_actions="list: ARNs notified or run on ALARM (SNS topics, scaling policies, ...)",
+    actions_enabled="bool: actions run when the state changes",
+    state="string?: 'OK'|'ALARM'|'INSUFFICIENT_DATA'",
+)
 
 
 def _math_metrics(alarm: dict[str, Any]) -> list[dict[str, str]]:
@@ -33,7 +44,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for alarm in ctx.pages(cw, "describe_alarms", "MetricAlarms", AlarmTypes=["MetricAlarm"]):
         arn, name = str(alarm["AlarmArn"]), str(alarm["AlarmName"])
         yield ctx.resource(
-            type=TYPE,
+            type=TYPE.name,
             uid=arn,
             name=name,
             attributes={
@@ -55,7 +66,7 @@ SPEC = ServiceSpec(
     name="cloudwatch",
     client="cloudwatch",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("cloudwatch:DescribeAlarms",),
     collect=collect,
 )

@@ -14,10 +14,22 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 from pcicheck.redact import looks_like_credential, strip_url_credentials
 
-TYPE = "aws.codebuild.project"
+TYPE = resource_type(
+    "aws.codebuild.project",
+    "CodeBuild project; uid = its ARN. No secret value is ever stored: names and booleans only",
+    name="string: project name",
+    arn="string: project ARN",
+    source_type="string?: primary source type: 'GITHUB'|'BITBUCKET'|'CODECOMMIT'|'S3'|'CODEPIPELINE'|'NO_SOURCE'|…",
+    sources="list: {identifier ('primary' or the sourceIdentifier), type, location (credentials removed; null when "
+    "none, or when it could not be parsed), auth_type (or null), url_credentials (bool: the location carried user "
+    "information or credential-like query values)}",
+    sources_with_url_credentials="list: source identifiers whose location carried credentials",
+    plaintext_credential_env="list: names of PLAINTEXT environment variables whose name or value looks like a "
+    "credential (values are never stored)",
+)
 DETAIL = ("source_type", "sources", "sources_with_url_credentials", "plaintext_credential_env")
 BATCH = 100  # BatchGetProjects accepts at most 100 names
 PRIMARY = "primary"  # identifier of the primary source when it has no sourceIdentifier of its own
@@ -71,8 +83,10 @@ def _batch(ctx: CollectContext, client: Any, listing: str, names: list[str]) -> 
         for name in names:
             # The ARN follows from region, account and name, so the project still appears, as unreadable.
             arn = f"arn:{ctx.partition}:codebuild:{ctx.region}:{ctx.account}:project/{name}"
-            ctx.record_error(client, "batch_get_projects", exc, resource_type=TYPE, uid=arn, attributes=DETAIL)
-            yield ctx.resource(type=TYPE, uid=arn, name=name, attributes={"name": name, "arn": arn}, source={listing})
+            ctx.record_error(client, "batch_get_projects", exc, resource_type=TYPE.name, uid=arn, attributes=DETAIL)
+            yield ctx.resource(
+                type=TYPE.name, uid=arn, name=name, attributes={"name": name, "arn": arn}, source={listing}
+            )
         return
     read = ctx.action(client, "batch_get_projects")
     # Names in projectsNotFound were deleted since the listing: there is nothing left to judge.
@@ -80,7 +94,7 @@ def _batch(ctx: CollectContext, client: Any, listing: str, names: list[str]) -> 
         attributes = attributes_of(project)
         tags = tag_map(project.get("tags"), key="key", value="value")
         yield ctx.resource(
-            type=TYPE,
+            type=TYPE.name,
             uid=attributes["arn"],
             name=name_from_tags(tags, attributes["name"]),
             tags=tags,
@@ -101,7 +115,7 @@ SPEC = ServiceSpec(
     name="codebuild",
     client="codebuild",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("codebuild:BatchGetProjects", "codebuild:ListProjects"),
     collect=collect,
 )

@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.config.region"
+TYPE = resource_type(
+    "aws.config.region",
+    "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
+    region="string: region name",
+    recorders="list: {name, all_supported (bool), include_global_resource_types (bool), recording (bool), "
+    "last_status ('SUCCESS'|'FAILURE'|'PENDING'|null)}",
+)
 
 
 def _recorder(recorder: dict[str, Any], status: dict[str, Any] | None) -> dict[str, Any]:
@@ -38,7 +44,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     }
     uid = f"aws://{ctx.account}/{ctx.region}/config"
     yield ctx.resource(
-        type=TYPE,
+        type=TYPE.name,
         uid=uid,
         name=f"AWS Config {ctx.region}",
         attributes={
@@ -56,7 +62,7 @@ SPEC = ServiceSpec(
     name="config",
     client="config",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("config:DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorders"),
     collect=collect,
 )

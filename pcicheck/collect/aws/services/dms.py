@@ -18,9 +18,25 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.dms.replication_instance"
+TYPE = resource_type(
+    "aws.dms.replication_instance",
+    "DMS replication instance; uid = its ARN",
+    replication_instance_identifier="string?: identifier",
+    arn="string?: replication instance ARN",
+    status="string?: e.g. 'available'",
+    instance_class="string?: e.g. 'dms.t3.medium'",
+    publicly_accessible="bool",
+    kms_key_id="string?: KMS key id/ARN encrypting its storage (always set by AWS)",
+    engine_version="string?",
+    multi_az="bool",
+    auto_minor_version_upgrade="bool",
+    vpc_id="string?: vpc-… of its replication subnet group",
+    subnet_ids="list: sorted subnet ids of its replication subnet group",
+    security_groups="list: sorted VPC sg ids",
+    create_time="timestamp?",
+)
 
 
 def _attributes(instance: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +70,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for instance in ctx.pages(dms, "describe_replication_instances", "ReplicationInstances"):
         arn = str(instance["ReplicationInstanceArn"])
         identifier = str(instance.get("ReplicationInstanceIdentifier") or arn.rsplit(":", 1)[-1])
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         tagged = reads.get(dms, "list_tags_for_resource", ("tags",), ResourceArn=arn)
         tags = {} if tagged is FAILED else tag_map(tagged.get("TagList"))
         yield reads.resource(identifier, _attributes(instance), tags)
@@ -64,7 +80,7 @@ SPEC = ServiceSpec(
     name="dms",
     client="dms",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("dms:DescribeReplicationInstances", "dms:ListTagsForResource"),
     collect=collect,
 )

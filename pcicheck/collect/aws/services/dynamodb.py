@@ -11,15 +11,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.dynamodb.table"
+TYPE = resource_type(
+    "aws.dynamodb.table",
+    "DynamoDB table; uid = its ARN",
+    table_name="string",
+    arn="string: table ARN",
+    table_status="string?: 'CREATING'|'ACTIVE'|'UPDATING'|'DELETING'|…",
+    sse_type="string?: 'KMS', or null when the AWS-owned key encrypts it",
+    kms_key_arn="string?: KMS key ARN",
+    kms_key_manager="string?: 'CUSTOMER'|'AWS' (the AWS-managed aws/dynamodb key); null without a KMS key",
+    pitr_enabled="bool: point-in-time recovery",
+)
 DESCRIPTION = ("table_status", "sse_type", "kms_key_arn", "kms_key_manager")
 
 
 def _table(ctx: CollectContext, dynamodb: Any, name: str, listing: str) -> Resource:
     arn = f"arn:{ctx.partition}:dynamodb:{ctx.region}:{ctx.account}:table/{name}"
-    reads = ResourceReads(ctx, arn, TYPE, {listing})
+    reads = ResourceReads(ctx, arn, TYPE.name, {listing})
     attributes: dict[str, Any] = {"table_name": name, "arn": arn, **dict.fromkeys(DESCRIPTION, FAILED)}
     described = reads.get(dynamodb, "describe_table", DESCRIPTION, TableName=name)
     if described is not FAILED:
@@ -62,7 +72,7 @@ SPEC = ServiceSpec(
     name="dynamodb",
     client="dynamodb",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=(
         "dynamodb:DescribeContinuousBackups",
         "dynamodb:DescribeTable",

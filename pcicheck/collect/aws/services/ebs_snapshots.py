@@ -20,9 +20,20 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.ec2.snapshot"
+TYPE = resource_type(
+    "aws.ec2.snapshot",
+    "EBS snapshot owned by the scanned account; uid = its ARN",
+    snapshot_id="string: snap-…",
+    volume_id="string?: vol-… it was taken from",
+    state="string?: 'pending'|'completed'|'error'|'recoverable'|'recovering'",
+    encrypted="bool",
+    kms_key_id="string?: KMS key ARN",
+    start_time="timestamp?",
+    public="bool: createVolumePermission includes the group 'all'",
+    shared_with_accounts="list: sorted ids of the accounts allowed to create volumes from it",
+)
 SHARING = ("public", "shared_with_accounts")
 
 
@@ -36,7 +47,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             continue
         sid = str(snap["SnapshotId"])
         arn = f"arn:{ctx.partition}:ec2:{ctx.region}::snapshot/{sid}"
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         answer = reads.get(
             ec2, "describe_snapshot_attribute", SHARING, SnapshotId=sid, Attribute="createVolumePermission"
         )
@@ -63,7 +74,7 @@ SPEC = ServiceSpec(
     name="ec2.snapshots",
     client="ec2",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("ec2:DescribeSnapshotAttribute", "ec2:DescribeSnapshots"),
     collect=collect,
 )

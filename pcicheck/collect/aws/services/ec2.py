@@ -20,16 +20,96 @@ from pcicheck.collect.aws.interface import (
     name_from_tags,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-REGION = "aws.region"
-SECURITY_GROUP = "aws.ec2.security_group"
-INSTANCE = "aws.ec2.instance"
-VOLUME = "aws.ec2.volume"
-VPC = "aws.ec2.vpc"
-SUBNET = "aws.ec2.subnet"
-ROUTE_TABLE = "aws.ec2.route_table"
-NETWORK_ACL = "aws.ec2.network_acl"
+REGION = resource_type(
+    "aws.region",
+    "Per-region settings (one per account and scanned region)",
+    ebs_encryption_by_default="bool",
+    ebs_default_kms_key_id="string?: key id/ARN/alias",
+)
+# Both directions of a security group's rules.
+_SG_RULE = (
+    "list: {protocol ('tcp'|'udp'|'icmp'|'-1' for all), from_port, to_port (int; -1/null when all), cidrs [ipv4], "
+    "ipv6_cidrs [ipv6], prefix_lists [ids], groups [sg ids], description}"
+)
+SECURITY_GROUP = resource_type(
+    "aws.ec2.security_group",
+    "EC2/VPC security group",
+    group_id="string: sg-…",
+    group_name="string",
+    vpc_id="string?: vpc-…",
+    description="string",
+    is_default="bool: the VPC's 'default' group",
+    ingress=_SG_RULE,
+    egress=_SG_RULE,
+    attached_enis="int: network interfaces using the group",
+)
+INSTANCE = resource_type(
+    "aws.ec2.instance",
+    "EC2 instance",
+    instance_id="string: i-…",
+    state="string: 'running'|'stopped'|…",
+    instance_type="string",
+    image_id="string: ami-…",
+    vpc_id="string?: vpc-…",
+    subnet_id="string?: subnet-…",
+    public_ip="string?",
+    private_ip="string?",
+    security_groups="list: sg ids",
+    iam_instance_profile="string?: ARN",
+    imdsv2_required="bool: MetadataOptions.HttpTokens == 'required'",
+    launch_time="timestamp?",
+)
+VOLUME = resource_type(
+    "aws.ec2.volume",
+    "EBS volume",
+    volume_id="string: vol-…",
+    state="string",
+    encrypted="bool",
+    kms_key_id="string?: ARN",
+    size_gib="int?",
+    attached_instances="list: instance ids",
+)
+VPC = resource_type(
+    "aws.ec2.vpc",
+    "VPC",
+    vpc_id="string: vpc-…",
+    cidr_blocks="list: ipv4 CIDRs",
+    is_default="bool",
+    flow_logs="list: {id, status, traffic_type ('ALL'|'ACCEPT'|'REJECT'), destination_type}",
+)
+SUBNET = resource_type(
+    "aws.ec2.subnet",
+    "VPC subnet",
+    subnet_id="string: subnet-…",
+    vpc_id="string?: vpc-…",
+    cidr="string?: ipv4 CIDR",
+    availability_zone="string?",
+    map_public_ip_on_launch="bool",
+    route_table_id="string: the associated (or the VPC's main) route table id",
+    routes_to_internet_gateway="bool: its route table sends 0.0.0.0/0 or ::/0 to an igw-",
+)
+ROUTE_TABLE = resource_type(
+    "aws.ec2.route_table",
+    "VPC route table",
+    route_table_id="string: rtb-…",
+    vpc_id="string?: vpc-…",
+    main="bool",
+    subnet_ids="list: explicitly associated subnet ids",
+    routes="list: {destination (CIDR or prefix list), target_type ('gateway'|'nat'|'peering'|'transit_gateway'|"
+    "'instance'|'interface'|'local'|'endpoint'|'other'), target, state}",
+)
+NETWORK_ACL = resource_type(
+    "aws.ec2.network_acl",
+    "VPC network ACL",
+    network_acl_id="string: acl-…",
+    vpc_id="string?: vpc-…",
+    is_default="bool",
+    subnet_ids="list: subnet ids",
+    entries="list: {rule_number, egress (bool), protocol ('-1'|'6'|'17'|…), action ('allow'|'deny'), cidr "
+    "(ipv4|null), ipv6_cidr (|null), from_port, to_port (null when all)}",
+)
 
 # AWS answers with a name for these protocols and a number for the rest; the contract uses names.
 _PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
@@ -73,7 +153,7 @@ def collect_region(ctx: CollectContext) -> Iterator[Resource]:
         ec2,
         "get_ebs_encryption_by_default",
         uid=uid,
-        resource_type=REGION,
+        resource_type=REGION.name,
         attributes=("ebs_encryption_by_default",),
     )
     encryption: Any = FAILED
@@ -84,7 +164,7 @@ def collect_region(ctx: CollectContext) -> Iterator[Resource]:
         ec2,
         "get_ebs_default_kms_key_id",
         uid=uid,
-        resource_type=REGION,
+        resource_type=REGION.name,
         attributes=("ebs_default_kms_key_id",),
     )
     key_id: Any = FAILED
@@ -92,7 +172,7 @@ def collect_region(ctx: CollectContext) -> Iterator[Resource]:
         key_id = default_key.get("KmsKeyId") or None
         source.append(ctx.action(ec2, "get_ebs_default_kms_key_id"))
     yield ctx.resource(
-        type=REGION,
+        type=REGION.name,
         uid=uid,
         name=ctx.region,
         attributes={"ebs_encryption_by_default": encryption, "ebs_default_kms_key_id": key_id},
@@ -148,7 +228,7 @@ def collect_security_groups(ctx: CollectContext) -> Iterator[Resource]:
             ec2,
             "describe_network_interfaces",
             exc,
-            resource_type=SECURITY_GROUP,
+            resource_type=SECURITY_GROUP.name,
             uids=uids.values(),
             attributes=("attached_enis",),
         )
@@ -156,7 +236,7 @@ def collect_security_groups(ctx: CollectContext) -> Iterator[Resource]:
         gid = g["GroupId"]
         tags = tag_map(g.get("Tags"))
         yield ctx.resource(
-            type=SECURITY_GROUP,
+            type=SECURITY_GROUP.name,
             uid=uids[gid],
             name=name_from_tags(tags, gid),
             tags=tags,
@@ -201,7 +281,7 @@ def collect_instances(ctx: CollectContext) -> Iterator[Resource]:
             tags = tag_map(inst.get("Tags"))
             metadata = inst.get("MetadataOptions") or {}
             yield ctx.resource(
-                type=INSTANCE,
+                type=INSTANCE.name,
                 uid=_arn(ctx, "instance", iid),
                 name=name_from_tags(tags, iid),
                 tags=tags,
@@ -234,7 +314,7 @@ def collect_volumes(ctx: CollectContext) -> Iterator[Resource]:
         vid = vol["VolumeId"]
         tags = tag_map(vol.get("Tags"))
         yield ctx.resource(
-            type=VOLUME,
+            type=VOLUME.name,
             uid=_arn(ctx, "volume", vid),
             name=name_from_tags(tags, vid),
             tags=tags,
@@ -277,7 +357,7 @@ def collect_vpcs(ctx: CollectContext) -> Iterator[Resource]:
             ec2,
             "describe_flow_logs",
             exc,
-            resource_type=VPC,
+            resource_type=VPC.name,
             uids=uids.values(),
             attributes=("flow_logs",),
         )
@@ -290,7 +370,7 @@ def collect_vpcs(ctx: CollectContext) -> Iterator[Resource]:
             if (a.get("CidrBlockState") or {}).get("State", "associated") == "associated" and "CidrBlock" in a
         ] or ([vpc["CidrBlock"]] if vpc.get("CidrBlock") else [])
         yield ctx.resource(
-            type=VPC,
+            type=VPC.name,
             uid=uids[vid],
             name=name_from_tags(tags, vid),
             tags=tags,
@@ -340,7 +420,7 @@ def collect_subnets(ctx: CollectContext) -> Iterator[Resource]:
             ec2,
             "describe_route_tables",
             exc,
-            resource_type=SUBNET,
+            resource_type=SUBNET.name,
             uids=uids.values(),
             attributes=("route_table_id", "routes_to_internet_gateway"),
         )
@@ -351,7 +431,7 @@ def collect_subnets(ctx: CollectContext) -> Iterator[Resource]:
         # No table found although the listing worked (e.g. a race with a VPC being deleted):
         # routing is unknown, so both attributes stay absent.
         yield ctx.resource(
-            type=SUBNET,
+            type=SUBNET.name,
             uid=uids[sid],
             name=name_from_tags(tags, sid),
             tags=tags,
@@ -420,7 +500,7 @@ def collect_route_tables(ctx: CollectContext) -> Iterator[Resource]:
         tags = tag_map(table.get("Tags"))
         associations = table.get("Associations") or ()
         yield ctx.resource(
-            type=ROUTE_TABLE,
+            type=ROUTE_TABLE.name,
             uid=_arn(ctx, "route-table", rid),
             name=name_from_tags(tags, rid),
             tags=tags,
@@ -460,7 +540,7 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
         aid = acl["NetworkAclId"]
         tags = tag_map(acl.get("Tags"))
         yield ctx.resource(
-            type=NETWORK_ACL,
+            type=NETWORK_ACL.name,
             uid=_arn(ctx, "network-acl", aid),
             name=name_from_tags(tags, aid),
             tags=tags,
@@ -485,7 +565,7 @@ SPEC_REGION = ServiceSpec(
     name="ec2.region",
     client="ec2",
     regional=True,
-    resource_types=(REGION,),
+    types=(REGION,),
     permissions=("ec2:GetEbsEncryptionByDefault", "ec2:GetEbsDefaultKmsKeyId"),
     collect=collect_region,
 )
@@ -493,7 +573,7 @@ SPEC_SECURITY_GROUPS = ServiceSpec(
     name="ec2.security_groups",
     client="ec2",
     regional=True,
-    resource_types=(SECURITY_GROUP,),
+    types=(SECURITY_GROUP,),
     permissions=("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"),
     collect=collect_security_groups,
 )
@@ -501,7 +581,7 @@ SPEC_INSTANCES = ServiceSpec(
     name="ec2.instances",
     client="ec2",
     regional=True,
-    resource_types=(INSTANCE,),
+    types=(INSTANCE,),
     permissions=("ec2:DescribeInstances",),
     collect=collect_instances,
 )
@@ -509,7 +589,7 @@ SPEC_VOLUMES = ServiceSpec(
     name="ec2.volumes",
     client="ec2",
     regional=True,
-    resource_types=(VOLUME,),
+    types=(VOLUME,),
     permissions=("ec2:DescribeVolumes",),
     collect=collect_volumes,
 )
@@ -517,7 +597,7 @@ SPEC_VPCS = ServiceSpec(
     name="ec2.vpcs",
     client="ec2",
     regional=True,
-    resource_types=(VPC,),
+    types=(VPC,),
     permissions=("ec2:DescribeVpcs", "ec2:DescribeFlowLogs"),
     collect=collect_vpcs,
 )
@@ -525,7 +605,7 @@ SPEC_SUBNETS = ServiceSpec(
     name="ec2.subnets",
     client="ec2",
     regional=True,
-    resource_types=(SUBNET,),
+    types=(SUBNET,),
     permissions=("ec2:DescribeSubnets", "ec2:DescribeRouteTables"),
     collect=collect_subnets,
 )
@@ -533,7 +613,7 @@ SPEC_ROUTE_TABLES = ServiceSpec(
     name="ec2.route_tables",
     client="ec2",
     regional=True,
-    resource_types=(ROUTE_TABLE,),
+    types=(ROUTE_TABLE,),
     permissions=("ec2:DescribeRouteTables",),
     collect=collect_route_tables,
 )
@@ -541,7 +621,7 @@ SPEC_NETWORK_ACLS = ServiceSpec(
     name="ec2.network_acls",
     client="ec2",
     regional=True,
-    resource_types=(NETWORK_ACL,),
+    types=(NETWORK_ACL,),
     permissions=("ec2:DescribeNetworkAcls",),
     collect=collect_network_acls,
 )

@@ -10,9 +10,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-ADDRESS = "aws.ec2.address"
+ADDRESS = resource_type(
+    "aws.ec2.address",
+    "Elastic IP address; uid = arn:…:ec2:<region>:<account>:elastic-ip/<allocation id, or the public IP for "
+    "EC2-Classic>",
+    allocation_id="string?: eipalloc-…; null for EC2-Classic",
+    public_ip="string?: the public IPv4 address",
+    domain="string?: 'vpc'|'standard'",
+    association_id="string?: eipassoc-…; null when not associated (EC2-Classic addresses have none)",
+    instance_id="string?: i-… it is associated with",
+    network_interface_id="string?: eni-… it is associated with",
+    private_ip="string?: the private IPv4 address it maps to",
+    public_ipv4_pool="string?: 'amazon' or a BYOIP pool id",
+)
 
 
 def _uid(ctx: CollectContext, address: dict[str, Any]) -> str:
@@ -43,7 +55,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         attributes = _attributes(address)
         tags = tag_map(address.get("Tags"))
         yield ctx.resource(
-            type=ADDRESS,
+            type=ADDRESS.name,
             uid=_uid(ctx, address),
             name=name_from_tags(tags, str(attributes["public_ip"] or attributes["allocation_id"])),
             tags=tags,
@@ -56,7 +68,7 @@ SPEC = ServiceSpec(
     name="ec2.addresses",
     client="ec2",
     regional=True,
-    resource_types=(ADDRESS,),
+    types=(ADDRESS,),
     permissions=("ec2:DescribeAddresses",),
     collect=collect,
 )

@@ -8,9 +8,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, iso, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.efs.file_system"
+TYPE = resource_type(
+    "aws.efs.file_system",
+    "EFS file system; uid = its ARN",
+    file_system_id="string: fs-…",
+    arn="string: file system ARN",
+    encrypted="bool",
+    kms_key_id="string?: KMS key ARN",
+    life_cycle_state="string?: 'creating'|'available'|'updating'|'deleting'|'deleted'|'error'",
+    creation_time="timestamp?",
+)
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
@@ -24,7 +33,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         )
         tags = tag_map(fs.get("Tags"))
         yield ctx.resource(
-            type=TYPE,
+            type=TYPE.name,
             uid=arn,
             name=name_from_tags(tags, fs_id),
             tags=tags,
@@ -45,7 +54,7 @@ SPEC = ServiceSpec(
     name="efs",
     client="efs",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("elasticfilesystem:DescribeFileSystems",),
     collect=collect,
 )

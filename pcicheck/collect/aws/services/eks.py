@@ -10,9 +10,29 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-CLUSTER = "aws.eks.cluster"
+CLUSTER = resource_type(
+    "aws.eks.cluster",
+    "EKS cluster (DescribeCluster); uid = cluster ARN",
+    name="string: cluster name",
+    arn="string: cluster ARN",
+    version="string: Kubernetes minor version, e.g. '1.31'",
+    status="string: 'CREATING'|'ACTIVE'|'DELETING'|'FAILED'|'UPDATING'|'PENDING'",
+    endpoint="string?: API server endpoint URL; null when not yet created",
+    endpoint_public_access="bool",
+    endpoint_private_access="bool",
+    public_access_cidrs="list: CIDRs allowed to reach the public endpoint",
+    secrets_encryption_key_arn="string?: KMS key ARN of the encryptionConfig entry whose resources include "
+    "'secrets'; null when secrets envelope encryption with a KMS key is not configured",
+    logging_enabled_types="list: sorted enabled control-plane log types "
+    "('api'|'audit'|'authenticator'|'controllerManager'|'scheduler')",
+    vpc_id="string?",
+    subnet_ids="list: sorted subnet ids",
+    security_group_ids="list: sorted additional security group ids",
+    cluster_security_group_id="string?",
+    kms_key_id="string?: same as secrets_encryption_key_arn (resolved into facts.kms_key_uid)",
+)
 
 # Everything DescribeCluster answers for; absent for a cluster whose describe failed.
 DESCRIBED = (
@@ -100,7 +120,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for name in names:
         # The ARN is fixed by partition, region, account and name, so a failed describe still has a uid.
         arn = f"arn:{ctx.partition}:eks:{ctx.region}:{ctx.account}:cluster/{name}"
-        reads = ResourceReads(ctx, arn, CLUSTER, source={ctx.action(eks, "list_clusters")})
+        reads = ResourceReads(ctx, arn, CLUSTER.name, source={ctx.action(eks, "list_clusters")})
         described = reads.get(eks, "describe_cluster", DESCRIBED, name=name)
         attributes: dict[str, Any] = dict.fromkeys(DESCRIBED[:-1], FAILED)
         tags: dict[str, str] = {}
@@ -116,7 +136,7 @@ SPEC = ServiceSpec(
     name="eks",
     client="eks",
     regional=True,
-    resource_types=(CLUSTER,),
+    types=(CLUSTER,),
     permissions=("eks:ListClusters", "eks:DescribeCluster"),
     collect=collect,
 )

@@ -12,9 +12,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.elasticache.replication_group"
+TYPE = resource_type(
+    "aws.elasticache.replication_group",
+    "ElastiCache (Redis OSS / Valkey) replication group; uid = its ARN",
+    replication_group_id="string",
+    arn="string: replication group ARN",
+    engine="string?: 'redis'|'valkey', or null when the API does not say",
+    status="string?: 'available'|'creating'|'modifying'|…",
+    snapshot_retention_limit="int: days automatic backups are kept (0: automatic backups off)",
+    automatic_failover="string?: 'enabled'|'disabled'|'enabling'|'disabling'",
+    at_rest_encryption_enabled="bool",
+    kms_key_id="string?: KMS key id/ARN for encryption at rest; null: AWS-owned key or none",
+    transit_encryption_enabled="bool: TLS",
+    transit_encryption_mode="string?: 'required'|'preferred' (plaintext still accepted); null when set before "
+    "modes existed",
+    auth_token_enabled="bool: Redis AUTH token",
+)
 
 
 def attributes_of(group: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +57,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for group in ctx.pages(client, "describe_replication_groups", "ReplicationGroups"):
         attributes = attributes_of(group)
         arn = attributes["arn"]
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         tagged = reads.get(client, "list_tags_for_resource", ("tags",), ResourceName=arn)
         tags = {} if tagged is FAILED else tag_map(tagged.get("TagList"))
         yield reads.resource(attributes["replication_group_id"], attributes, tags)
@@ -52,7 +67,7 @@ SPEC = ServiceSpec(
     name="elasticache",
     client="elasticache",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("elasticache:DescribeReplicationGroups", "elasticache:ListTagsForResource"),
     collect=collect,
 )

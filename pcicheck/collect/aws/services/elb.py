@@ -15,9 +15,31 @@ from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
 from pcicheck.collect.aws.services.elbv2 import batch_tags
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-LOAD_BALANCER = "aws.elb.load_balancer"
+LOAD_BALANCER = resource_type(
+    "aws.elb.load_balancer",
+    "Classic Load Balancer (Elastic Load Balancing v1); uid = its ARN (…:loadbalancer/<name>)",
+    arn="string: load balancer ARN",
+    name="string: load balancer name",
+    scheme="string: 'internet-facing'|'internal'",
+    dns_name="string?",
+    vpc_id="string?: vpc-…; null for EC2-Classic",
+    subnet_ids="list: sorted ids of the subnets it has nodes in",
+    security_groups="list: sorted sg ids",
+    availability_zones="list: sorted zone names",
+    listeners="list: {port, protocol ('HTTP'|'HTTPS'|'TCP'|'SSL'), instance_port, instance_protocol, "
+    "certificate_id (ACM or IAM server certificate ARN, or null), policy_names [names], ssl_policy (the predefined "
+    "policy its SSL negotiation policy references, else that policy's name; null unless HTTPS/SSL or without one), "
+    "ssl_protocols (sorted enabled protocols, e.g. ['TLSv1.2'], or null: not HTTPS/SSL, no negotiation policy, or "
+    "one naming no protocol)}, sorted by port; ssl_policy and ssl_protocols are left out of HTTPS/SSL listeners "
+    "when the policies could not be read",
+    instance_ids="list: sorted ids of the registered instances",
+    access_logs_enabled="bool",
+    access_logs_bucket="string?: S3 bucket name",
+    idle_timeout_seconds="int: connection settings",
+    desync_mitigation_mode="string: 'monitor'|'defensive'|'strictest'",
+)
 SETTINGS = ("access_logs_enabled", "access_logs_bucket", "idle_timeout_seconds", "desync_mitigation_mode")
 # The listener fields DescribeLoadBalancerPolicies fills; named in the CollectionError when it fails
 # so that only controls reading them become `error`.
@@ -128,14 +150,14 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         ctx,
         elb,
         uids,
-        resource_type=LOAD_BALANCER,
+        resource_type=LOAD_BALANCER.name,
         param="LoadBalancerNames",
         key="LoadBalancerName",
     )
     for lb in balancers:
         name = lb["LoadBalancerName"]
         arn = uids[name]
-        reads = ResourceReads(ctx, arn, LOAD_BALANCER, source={listing})
+        reads = ResourceReads(ctx, arn, LOAD_BALANCER.name, source={listing})
         listeners: Any = FAILED
         if isinstance(lb.get("ListenerDescriptions"), list):
             listeners = _with_ssl(reads, elb, name, [_listener(d) for d in lb["ListenerDescriptions"]])
@@ -165,7 +187,7 @@ SPEC = ServiceSpec(
     name="elb",
     client="elb",
     regional=True,
-    resource_types=(LOAD_BALANCER,),
+    types=(LOAD_BALANCER,),
     permissions=(
         "elasticloadbalancing:DescribeLoadBalancers",
         "elasticloadbalancing:DescribeLoadBalancerAttributes",

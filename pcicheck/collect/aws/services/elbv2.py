@@ -20,9 +20,29 @@ from pcicheck.collect.aws.interface import (
     ServiceSpec,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-LOAD_BALANCER = "aws.elbv2.load_balancer"
+LOAD_BALANCER = resource_type(
+    "aws.elbv2.load_balancer",
+    "Elastic Load Balancing v2 load balancer (application, network or gateway); uid = its ARN",
+    arn="string: load balancer ARN",
+    name="string: load balancer name",
+    type="string: 'application'|'network'|'gateway'",
+    scheme="string: 'internet-facing'|'internal'",
+    ip_address_type="string: 'ipv4'|'dualstack'|'dualstack-without-public-ipv4'",
+    state="string: 'active'|'provisioning'|'active_impaired'|'failed'",
+    vpc_id="string?: vpc-…",
+    subnet_ids="list: sorted ids of the subnets it has nodes in",
+    security_groups="list: sorted sg ids ([] for a network or gateway load balancer without groups)",
+    dns_name="string?",
+    listeners="list: {port, protocol ('HTTP'|'HTTPS'|'TCP'|'TLS'|'UDP'|'TCP_UDP'|'GENEVE'), ssl_policy "
+    "(string|null; null unless HTTPS/TLS), certificate_arns [ARNs], default_actions [{type ('forward'|'redirect'|"
+    "'fixed-response'|'authenticate-oidc'|'authenticate-cognito'), redirect_protocol (string|null)}]}, sorted by "
+    "port",
+    access_logs_enabled="bool?: null for a gateway load balancer",
+    desync_mitigation_mode="string?: 'monitor'|'defensive'|'strictest'; null unless application",
+    web_acl_arn="string?: ARN of the WAFv2 web ACL associated with it (always null unless application)",
+)
 # DescribeTags accepts at most 20 resource ARNs per call.
 _TAGS_BATCH = 20
 _SETTINGS = ("access_logs_enabled", "desync_mitigation_mode")
@@ -130,12 +150,12 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     balancers = list(ctx.pages(elb, "describe_load_balancers", "LoadBalancers"))
     listing = ctx.action(elb, "describe_load_balancers")
     tags_by_arn = batch_tags(
-        ctx, elb, {lb["LoadBalancerArn"]: lb["LoadBalancerArn"] for lb in balancers}, resource_type=LOAD_BALANCER
+        ctx, elb, {lb["LoadBalancerArn"]: lb["LoadBalancerArn"] for lb in balancers}, resource_type=LOAD_BALANCER.name
     )
     for lb in balancers:
         arn = lb["LoadBalancerArn"]
         name = lb.get("LoadBalancerName", arn.rsplit("/", 2)[-2])
-        reads = ResourceReads(ctx, arn, LOAD_BALANCER, source={listing})
+        reads = ResourceReads(ctx, arn, LOAD_BALANCER.name, source={listing})
         listeners: Any = FAILED
         try:
             listeners = [
@@ -144,7 +164,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             reads.source.add(ctx.action(elb, "describe_listeners"))
         except Exception as exc:  # any failure: the ports it answers on are unknown, never "none"
             ctx.record_error(
-                elb, "describe_listeners", exc, resource_type=LOAD_BALANCER, uid=arn, attributes=("listeners",)
+                elb, "describe_listeners", exc, resource_type=LOAD_BALANCER.name, uid=arn, attributes=("listeners",)
             )
         settings = _settings(reads, elb, arn, lb.get("Type"))
         web_acl = _web_acl(ctx, reads, arn, lb.get("Type"))
@@ -182,7 +202,7 @@ SPEC = ServiceSpec(
     name="elbv2",
     client="elbv2",
     regional=True,
-    resource_types=(LOAD_BALANCER,),
+    types=(LOAD_BALANCER,),
     permissions=(
         "elasticloadbalancing:DescribeLoadBalancers",
         "elasticloadbalancing:DescribeListeners",

@@ -20,9 +20,25 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.emr.cluster"
+TYPE = resource_type(
+    "aws.emr.cluster",
+    "EMR cluster in an active state (terminated clusters are not listed); uid = its ARN",
+    cluster_id="string: j-…",
+    cluster_name="string?: cluster name",
+    arn="string: cluster ARN",
+    state="string?: 'STARTING'|'BOOTSTRAPPING'|'RUNNING'|'WAITING'|'TERMINATING'",
+    creation_time="timestamp?",
+    release_label="string?: e.g. 'emr-6.10.0'; null for AMI-versioned clusters",
+    instance_collection_type="string?: 'INSTANCE_GROUP'|'INSTANCE_FLEET'",
+    subnet_id="string?: subnet-… the nodes run in",
+    master_security_groups="list: sorted sg ids on the master (EMR-managed and additional)",
+    security_configuration="string?: security configuration name",
+    master_public_dns_name="string?: MasterPublicDnsName as EMR reports it (the private name in a private subnet)",
+    master_instance_count="int: live (not terminated) master instances listed",
+    master_public_ips="list: sorted public IPv4 addresses of the live master instances ([] when none)",
+)
 ACTIVE_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING")
 # Instances that hold (or are about to hold) an address; terminated masters are history.
 LIVE_INSTANCE_STATES = ("AWAITING_FULFILLMENT", "PROVISIONING", "BOOTSTRAPPING", "RUNNING")
@@ -82,7 +98,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             summary.get("ClusterArn")
             or f"arn:{ctx.partition}:elasticmapreduce:{ctx.region}:{ctx.account}:cluster/{cluster_id}"
         )
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         attributes: dict[str, Any] = {
             "cluster_id": cluster_id,
             "cluster_name": summary.get("Name"),
@@ -112,7 +128,7 @@ SPEC = ServiceSpec(
     name="emr",
     client="emr",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=(
         "elasticmapreduce:DescribeCluster",
         "elasticmapreduce:ListClusters",

@@ -10,9 +10,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, name_from_tags
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-DETECTOR = "aws.guardduty.detector"
+DETECTOR = resource_type(
+    "aws.guardduty.detector",
+    "GuardDuty detector",
+    detector_id="string",
+    status="string: 'ENABLED'|'DISABLED'",
+    finding_publishing_frequency="string",
+)
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
@@ -25,7 +31,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             gd,
             "get_detector",
             uid=uid,
-            resource_type=DETECTOR,
+            resource_type=DETECTOR.name,
             attributes=("status", "finding_publishing_frequency", "tags"),
             DetectorId=detector_id,
         )
@@ -38,7 +44,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             frequency = detail.get("FindingPublishingFrequency", FAILED)
             tags = {str(k): str(v) for k, v in (detail.get("Tags") or {}).items()}
         yield ctx.resource(
-            type=DETECTOR,
+            type=DETECTOR.name,
             uid=uid,
             name=name_from_tags(tags, detector_id),
             tags=tags,
@@ -55,7 +61,7 @@ SPEC = ServiceSpec(
     name="guardduty",
     client="guardduty",
     regional=True,
-    resource_types=(DETECTOR,),
+    types=(DETECTOR,),
     permissions=("guardduty:ListDetectors", "guardduty:GetDetector"),
     collect=collect,
 )

@@ -10,8 +10,6 @@ before they reach a Resource or an error message, and nothing that returns a sec
 from __future__ import annotations
 
 import dataclasses
-import json
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +23,34 @@ from pcicheck.collect.aws.interface import (
     name_from_tags,
     tag_map,
 )
-from pcicheck.collect.aws.services.account import SPEC as ACCOUNT_SPEC
-from pcicheck.model import CollectionError, Resource
+from pcicheck.iampolicy import as_list, decode_document
+from pcicheck.model import CollectionError, Resource, resource_type
 
-USER = "aws.iam.user"
-POLICY = "aws.iam.policy"
+USER = resource_type(
+    "aws.iam.user",
+    "IAM user",
+    user_name="string",
+    arn="string: ARN",
+    create_date="timestamp?",
+    console_access="bool: has a login profile (password)",
+    mfa_enabled="bool: at least one MFA device",
+    password_last_used="timestamp?",
+    access_keys="list: {id (redacted to its last 4 chars), status ('Active'|'Inactive'), create_date, "
+    "last_used_date (timestamp|null)}",
+    attached_policies="list: ARNs of the managed policies attached directly",
+    inline_policies="list: inline policy names",
+    groups="list: group names",
+    admin="bool: an attached, inline or group policy allows Action '*' on Resource '*'",
+)
+POLICY = resource_type(
+    "aws.iam.policy",
+    "Customer-managed IAM policy (default version)",
+    policy_name="string?",
+    arn="string: ARN",
+    attachment_count="int",
+    document="map: the default version's policy document",
+    allows_full_admin="bool: a statement allows Action '*' on Resource '*'",
+)
 
 
 def redact_key_id(key_id: str) -> str:
@@ -97,7 +118,7 @@ class _Collector:
 
     def policy(self, policy: dict[str, Any]) -> Resource:
         arn = str(policy["Arn"])
-        reads = _Reads(self.ctx, arn, POLICY, {self.ctx.action(self.iam, "list_policies")})
+        reads = _Reads(self.ctx, arn, POLICY.name, {self.ctx.action(self.iam, "list_policies")})
         document = self.document(reads, arn, policy.get("DefaultVersionId"), ("document", "allows_full_admin"))
         attributes = {
             "policy_name": policy.get("PolicyName"),
@@ -107,7 +128,7 @@ class _Collector:
             "allows_full_admin": document if document is FAILED else allows_full_admin(document),
         }
         return self.ctx.resource(
-            type=POLICY,
+            type=POLICY.name,
             uid=arn,
             name=str(policy.get("PolicyName") or arn),
             attributes=attributes,
@@ -139,14 +160,14 @@ class _Collector:
         version = own.get(self.iam, "get_policy_version", attributes, PolicyArn=arn, VersionId=version_id)
         if version is FAILED:
             return _Shared(None, frozenset(own.source), own.failures[0])
-        return _Shared(_decode(version["PolicyVersion"].get("Document")), frozenset(own.source))
+        return _Shared(decode_document(version["PolicyVersion"].get("Document")), frozenset(own.source))
 
     # -- users ------------------------------------------------------------------------------
 
     def user(self, user: dict[str, Any]) -> Resource:
         name = str(user["UserName"])
         arn = str(user["Arn"])
-        reads = _Reads(self.ctx, arn, USER, {self.ctx.action(self.iam, "list_users")})
+        reads = _Reads(self.ctx, arn, USER.name, {self.ctx.action(self.iam, "list_users")})
         attributes: dict[str, Any] = {
             "user_name": name,
             "arn": arn,
@@ -187,7 +208,7 @@ class _Collector:
         tags = {} if tag_list is FAILED else tag_map(tag_list)
 
         return self.ctx.resource(
-            type=USER,
+            type=USER.name,
             uid=arn,
             name=name_from_tags(tags, name),
             attributes=attributes,
@@ -233,7 +254,7 @@ class _Collector:
             verdicts.append(self.managed_admin(reads, arn))
         for policy_name in inline or ():
             got = reads.get(self.iam, "get_user_policy", ("admin",), UserName=user_name, PolicyName=policy_name)
-            verdicts.append(got if got is FAILED else allows_full_admin(_decode(got.get("PolicyDocument"))))
+            verdicts.append(got if got is FAILED else allows_full_admin(decode_document(got.get("PolicyDocument"))))
         for group in groups or ():
             verdicts.append(self.group_admin(reads, group))
         if any(v is True for v in verdicts):
@@ -275,7 +296,7 @@ class _Collector:
         verdicts.append(inline)
         for policy_name in inline or ():
             got = reads.get(self.iam, "get_group_policy", ("admin",), GroupName=group, PolicyName=policy_name)
-            verdicts.append(got if got is FAILED else allows_full_admin(_decode(got.get("PolicyDocument"))))
+            verdicts.append(got if got is FAILED else allows_full_admin(decode_document(got.get("PolicyDocument"))))
         if any(v is True for v in verdicts):
             return True
         if any(v is FAILED for v in verdicts):
@@ -283,27 +304,14 @@ class _Collector:
         return False
 
 
-def _decode(document: Any) -> dict[str, Any]:
-    """botocore decodes IAM documents to dicts; the raw API returns URL-encoded JSON."""
-    if isinstance(document, str):
-        document = json.loads(urllib.parse.unquote(document))
-    return document if isinstance(document, dict) else {}
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def allows_full_admin(document: dict[str, Any]) -> bool:
     """A statement allows Action '*' on Resource '*'. Conditions are not weighed: a conditional
     full-admin grant is still one an auditor has to see."""
-    for statement in _as_list(document.get("Statement")):
+    for statement in as_list(document.get("Statement")):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
-        actions = {str(a) for a in _as_list(statement.get("Action"))}
-        resources = {str(r) for r in _as_list(statement.get("Resource"))}
+        actions = {str(a) for a in as_list(statement.get("Action"))}
+        resources = {str(r) for r in as_list(statement.get("Resource"))}
         if actions & {"*", "*:*"} and "*" in resources:
             return True
     return False
@@ -317,7 +325,7 @@ SPEC = ServiceSpec(
     name="iam",
     client="iam",
     regional=False,
-    resource_types=(USER, POLICY),
+    types=(USER, POLICY),
     permissions=(
         "iam:GetAccessKeyLastUsed",
         "iam:GetGroupPolicy",
@@ -338,7 +346,3 @@ SPEC = ServiceSpec(
     ),
     collect=collect,
 )
-
-# The runner collects every spec a module lists in SPECS: the account settings ride along here
-# so that aws.account is collected without its own entry in the runner's module list.
-SPECS = (SPEC, ACCOUNT_SPEC)

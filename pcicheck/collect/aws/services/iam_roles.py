@@ -11,7 +11,6 @@ list: a missing statement could be the one that grants untagged access.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,32 +22,31 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.collect.aws.services.iam import _as_list, _decode
-from pcicheck.model import Resource
+from pcicheck.iampolicy import TAG_SESSION, as_list, decode_document, statement_allows
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.iam.role"
-TAG_SESSION = "sts:tagsession"
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """IAM action globbing: case-insensitive, '*' for any run of characters, '?' for one."""
-    return fnmatch.fnmatchcase(action.casefold(), pattern.casefold())
-
-
-def statement_allows(statement: Any, action: str) -> bool:
-    """An Allow statement whose Action (or NotAction) admits `action`. Conditions are not weighed."""
-    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-        return False
-    if "NotAction" in statement:
-        return not any(action_matches(str(p), action) for p in _as_list(statement["NotAction"]))
-    return any(action_matches(str(p), action) for p in _as_list(statement.get("Action")))
+TYPE = resource_type(
+    "aws.iam.role",
+    "IAM role (global); uid = its ARN. Tags are the role's own (ListRoleTags)",
+    role_name="string",
+    arn="string: ARN",
+    path="string: e.g. '/' or '/aws-service-role/…' for service-linked roles",
+    create_date="timestamp?",
+    trust_policy="map: the trust (assume-role) policy document",
+    trust_principals="list: sorted 'Type:value' for each principal an Allow statement of the trust policy names "
+    "('Service:lambda.amazonaws.com', 'AWS:<arn>', 'Federated:<provider>'), or '*'",
+    trust_allows_tag_session="bool: an Allow statement of the trust policy admits sts:TagSession (conditions not "
+    "weighed)",
+    inline_policies="list: {name, document (map)} sorted by name",
+    attached_policies="list: sorted ARNs of the attached managed policies (documents: aws.iam.policy)",
+)
 
 
 def trust_principals(document: dict[str, Any]) -> list[str]:
     """'Type:value' for every principal an Allow statement of the trust policy names, e.g.
     'Service:lambda.amazonaws.com', 'AWS:arn:aws:iam::111122223333:root', or '*' for anyone."""
     found: set[str] = set()
-    for statement in _as_list(document.get("Statement")):
+    for statement in as_list(document.get("Statement")):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
@@ -56,12 +54,12 @@ def trust_principals(document: dict[str, Any]) -> list[str]:
             found.add("*")
         elif isinstance(principal, dict):
             for kind, values in principal.items():
-                found.update(f"{kind}:{value}" for value in _as_list(values))
+                found.update(f"{kind}:{value}" for value in as_list(values))
     return sorted(found)
 
 
 def allows_tag_session(document: dict[str, Any]) -> bool:
-    return any(statement_allows(s, TAG_SESSION) for s in _as_list(document.get("Statement")))
+    return any(statement_allows(s, TAG_SESSION) for s in as_list(document.get("Statement")))
 
 
 def _inline_policies(reads: ResourceReads, iam: Any, role_name: str) -> Any:
@@ -74,15 +72,15 @@ def _inline_policies(reads: ResourceReads, iam: Any, role_name: str) -> Any:
         got = reads.get(iam, "get_role_policy", ("inline_policies",), RoleName=role_name, PolicyName=policy_name)
         if got is FAILED:
             return FAILED
-        policies.append({"name": policy_name, "document": _decode(got.get("PolicyDocument"))})
+        policies.append({"name": policy_name, "document": decode_document(got.get("PolicyDocument"))})
     return policies
 
 
 def _role(ctx: CollectContext, iam: Any, role: dict[str, Any]) -> Resource:
     name = str(role["RoleName"])
     arn = str(role["Arn"])
-    reads = ResourceReads(ctx, arn, TYPE, {ctx.action(iam, "list_roles")})
-    trust = _decode(role.get("AssumeRolePolicyDocument"))
+    reads = ResourceReads(ctx, arn, TYPE.name, {ctx.action(iam, "list_roles")})
+    trust = decode_document(role.get("AssumeRolePolicyDocument"))
     attributes: dict[str, Any] = {
         "role_name": name,
         "arn": arn,
@@ -112,7 +110,7 @@ SPEC = ServiceSpec(
     name="iam.roles",
     client="iam",
     regional=False,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=(
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",

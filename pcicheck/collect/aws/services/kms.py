@@ -17,9 +17,27 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.kms.key"
+TYPE = resource_type(
+    "aws.kms.key",
+    "KMS key (customer- and AWS-managed)",
+    key_id="string: key id",
+    arn="string: key ARN",
+    manager="string?: 'CUSTOMER'|'AWS'",
+    state="string?: 'Enabled'|'Disabled'|'PendingDeletion'|'PendingImport'|...",
+    key_spec="string?: e.g. 'SYMMETRIC_DEFAULT'",
+    key_usage="string?: e.g. 'ENCRYPT_DECRYPT'",
+    origin="string?: 'AWS_KMS'|'EXTERNAL'|'AWS_CLOUDHSM'|...",
+    description="string",
+    creation_date="timestamp?",
+    multi_region="bool",
+    rotation_enabled="bool?: null for asymmetric/HMAC keys, where rotation is not supported, and for keys pending "
+    "deletion or import",
+    rotation_period_days="int?",
+    next_rotation_date="timestamp?",
+    aliases="list: alias names ('alias/…')",
+)
 
 _DESCRIBED = (
     "manager",
@@ -74,7 +92,7 @@ def _key(
 ) -> Resource:
     key_id = str(key["KeyId"])
     uid = str(key.get("KeyArn") or f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account}:key/{key_id}")
-    reads = ResourceReads(ctx, uid, TYPE, {ctx.action(kms, "list_keys")})
+    reads = ResourceReads(ctx, uid, TYPE.name, {ctx.action(kms, "list_keys")})
     attributes: dict[str, Any] = {"key_id": key_id, "arn": uid}
 
     if alias_failure is None:
@@ -83,7 +101,7 @@ def _key(
         attributes["aliases"] = key_aliases
     else:
         key_aliases = []
-        ctx.record_error(kms, "list_aliases", alias_failure, resource_type=TYPE, uid=uid, attributes=("aliases",))
+        ctx.record_error(kms, "list_aliases", alias_failure, resource_type=TYPE.name, uid=uid, attributes=("aliases",))
 
     described = reads.get(kms, "describe_key", _DESCRIBED, KeyId=key_id)
     metadata: dict[str, Any] = {} if described is FAILED else described.get("KeyMetadata") or {}
@@ -159,7 +177,7 @@ SPEC = ServiceSpec(
     name="kms",
     client="kms",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=(
         "kms:DescribeKey",
         "kms:GetKeyRotationStatus",

@@ -12,10 +12,26 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.logs.log_group"
-METRIC_FILTER = "aws.logs.metric_filter"
+TYPE = resource_type(
+    "aws.logs.log_group",
+    "CloudWatch Logs log group; uid = its ARN (tags are not read)",
+    name="string: log group name",
+    arn="string: log group ARN",
+    retention_days="int?: null when events never expire",
+    kms_key_id="string?: KMS key ARN; null: encrypted with a service-owned key",
+    log_group_class="string: 'STANDARD'|'INFREQUENT_ACCESS'|'DELIVERY'",
+)
+METRIC_FILTER = resource_type(
+    "aws.logs.metric_filter",
+    "CloudWatch Logs metric filter; uid = <log group ARN>:metric-filter:<name> (filters have no ARN)",
+    name="string: filter name",
+    log_group_name="string: the log group it reads",
+    log_group_arn="string: that log group's ARN (without the ':*' suffix)",
+    filter_pattern="string: the filter pattern, as written",
+    metric_transformations="list: {namespace, name}: the metrics it publishes",
+)
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
@@ -27,7 +43,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         arn = str(group.get("logGroupArn") or str(group.get("arn", "")).removesuffix(":*"))
         retention = group.get("retentionInDays")
         yield ctx.resource(
-            type=TYPE,
+            type=TYPE.name,
             uid=arn,
             name=name,
             attributes={
@@ -46,7 +62,7 @@ SPEC = ServiceSpec(
     name="logs",
     client="logs",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("logs:DescribeLogGroups",),
     collect=collect,
 )
@@ -64,7 +80,7 @@ def collect_metric_filters(ctx: CollectContext) -> Iterator[Resource]:
         group_arn = f"arn:{ctx.partition}:logs:{ctx.region}:{ctx.account}:log-group:{group}"
         # A filter has no ARN of its own; its name is unique within its log group.
         yield ctx.resource(
-            type=METRIC_FILTER,
+            type=METRIC_FILTER.name,
             uid=f"{group_arn}:metric-filter:{name}",
             name=name,
             attributes={
@@ -82,7 +98,7 @@ SPEC_METRIC_FILTERS = ServiceSpec(
     name="logs.metric_filters",
     client="logs",
     regional=True,
-    resource_types=(METRIC_FILTER,),
+    types=(METRIC_FILTER,),
     permissions=("logs:DescribeMetricFilters",),
     collect=collect_metric_filters,
 )

@@ -12,9 +12,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.opensearch.domain"
+TYPE = resource_type(
+    "aws.opensearch.domain",
+    "OpenSearch Service domain (OpenSearch or Elasticsearch engine); uid = its ARN (tags are not read)",
+    domain_name="string",
+    arn="string: domain ARN",
+    engine_version="string?: e.g. 'OpenSearch_2.11' or 'Elasticsearch_7.10'",
+    deleted="bool: deletion in progress",
+    encrypted_at_rest="bool",
+    kms_key_id="string?: KMS key id/ARN",
+    node_to_node_encryption="bool",
+    enforce_https="bool",
+    tls_security_policy="string?: e.g. 'Policy-Min-TLS-1-2-2019-07'",
+    vpc_subnet_ids="list: sorted subnet ids; empty for a domain with a public endpoint",
+    fine_grained_access="bool: advanced security options enabled",
+    audit_logs_enabled="bool: AUDIT_LOGS published to a CloudWatch log group",
+    application_logs_enabled="bool: ES_APPLICATION_LOGS, the error log, published to CloudWatch",
+)
 # DescribeDomains rejects more than five domain names in one request.
 BATCH = 5
 CONFIG = (
@@ -80,19 +96,21 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 attributes: dict[str, Any] = {"domain_name": name, "arn": arn, **_config(status)}
                 source = {listing, describe}
             elif failure is not None:
-                ctx.record_error(client, "describe_domains", failure, resource_type=TYPE, uid=arn, attributes=CONFIG)
+                ctx.record_error(
+                    client, "describe_domains", failure, resource_type=TYPE.name, uid=arn, attributes=CONFIG
+                )
                 attributes = {"domain_name": name, "arn": arn}
                 source = {listing}
             else:
                 continue  # deleted between the listing and the describe
-            yield ctx.resource(type=TYPE, uid=arn, name=name, attributes=attributes, source=source)
+            yield ctx.resource(type=TYPE.name, uid=arn, name=name, attributes=attributes, source=source)
 
 
 SPEC = ServiceSpec(
     name="opensearch",
     client="opensearch",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("es:DescribeDomains", "es:ListDomainNames"),
     collect=collect,
 )

@@ -9,9 +9,30 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-INSTANCE = "aws.rds.instance"
+INSTANCE = resource_type(
+    "aws.rds.instance",
+    "RDS DB instance",
+    db_instance_identifier="string",
+    engine="string",
+    engine_version="string",
+    status="string",
+    storage_encrypted="bool",
+    kms_key_id="string?: ARN",
+    publicly_accessible="bool",
+    multi_az="bool",
+    backup_retention_days="int",
+    auto_minor_version_upgrade="bool",
+    iam_auth_enabled="bool",
+    deletion_protection="bool",
+    vpc_id="string?: vpc-…",
+    subnet_ids="list: subnet ids (its DB subnet group)",
+    security_groups="list: sg ids",
+    port="int?",
+    ca_certificate_identifier="string?",
+    master_username="string: the master (administrator) user name; for Aurora, the cluster's",
+)
 
 
 def _opt(data: dict[str, Any], key: str) -> Any:
@@ -34,7 +55,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         tags = tag_map(db.get("TagList"))
         subnet_group = db.get("DBSubnetGroup") or {}
         yield ctx.resource(
-            type=INSTANCE,
+            type=INSTANCE.name,
             uid=db["DBInstanceArn"],
             name=name_from_tags(tags, ident),
             tags=tags,
@@ -71,7 +92,7 @@ SPEC = ServiceSpec(
     name="rds",
     client="rds",
     regional=True,
-    resource_types=(INSTANCE,),
+    types=(INSTANCE,),
     permissions=("rds:DescribeDBInstances",),
     collect=collect,
 )

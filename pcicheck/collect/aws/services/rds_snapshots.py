@@ -21,9 +21,24 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.rds.snapshot"
+TYPE = resource_type(
+    "aws.rds.snapshot",
+    "RDS DB or cluster snapshot owned by the scanned account; uid = its ARN",
+    snapshot_identifier="string",
+    arn="string: snapshot ARN",
+    kind="string: 'instance'|'cluster'",
+    source_identifier="string?: DB instance or cluster identifier it was taken from",
+    snapshot_type="string?: 'manual'|'automated'|'awsbackup'|…",
+    engine="string?: e.g. 'postgres', 'aurora-mysql'",
+    status="string?: e.g. 'available'",
+    encrypted="bool",
+    kms_key_id="string?: KMS key ARN; null when not encrypted",
+    create_time="timestamp?",
+    public="bool: the restore attribute includes 'all'; false for automated snapshots, which AWS cannot share",
+    shared_with_accounts="list: sorted ids of the accounts allowed to restore it",
+)
 SHARING = ("public", "shared_with_accounts")
 
 
@@ -47,7 +62,7 @@ def _snapshots(ctx: CollectContext, kind: str) -> Iterator[Resource]:
         if not arn:
             resource = "cluster-snapshot" if cluster else "snapshot"
             arn = f"arn:{ctx.partition}:rds:{ctx.region}:{ctx.account}:{resource}:{ident}"
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         snapshot_type = snap.get("SnapshotType")
         # Cluster snapshots name the flag StorageEncrypted; a missing flag is unknown and stays absent.
         encrypted = snap.get("StorageEncrypted" if cluster else "Encrypted", FAILED)
@@ -90,7 +105,7 @@ SPEC = ServiceSpec(
     name="rds.snapshots",
     client="rds",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=(
         "rds:DescribeDBClusterSnapshotAttributes",
         "rds:DescribeDBClusterSnapshots",

@@ -17,9 +17,22 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.redshift.cluster"
+TYPE = resource_type(
+    "aws.redshift.cluster",
+    "Redshift provisioned cluster; uid = its ARN",
+    cluster_identifier="string",
+    arn="string: cluster ARN",
+    cluster_status="string?: e.g. 'available'",
+    publicly_accessible="bool",
+    encrypted="bool",
+    kms_key_id="string?: KMS key ARN",
+    vpc_id="string?: vpc-…; null for EC2-Classic",
+    create_time="timestamp?",
+    logging_enabled="bool: audit logging on",
+    log_destination_type="string?: 's3'|'cloudwatch'; null when logging is off",
+)
 LOGGING = ("logging_enabled", "log_destination_type")
 
 
@@ -29,7 +42,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for cluster in ctx.pages(redshift, "describe_clusters", "Clusters"):
         cluster_id = str(cluster["ClusterIdentifier"])
         arn = f"arn:{ctx.partition}:redshift:{ctx.region}:{ctx.account}:cluster:{cluster_id}"
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         status = reads.get(redshift, "describe_logging_status", LOGGING, ClusterIdentifier=cluster_id)
         attributes = {
             "cluster_identifier": cluster_id,
@@ -58,7 +71,7 @@ SPEC = ServiceSpec(
     name="redshift",
     client="redshift",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("redshift:DescribeClusters", "redshift:DescribeLoggingStatus"),
     collect=collect,
 )

@@ -20,24 +20,38 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import CollectionError, Resource
+from pcicheck.iampolicy import as_list
+from pcicheck.model import CollectionError, Resource, resource_type
 
-TYPE = "aws.s3.bucket"
+TYPE = resource_type(
+    "aws.s3.bucket",
+    "S3 bucket",
+    creation_date="timestamp?",
+    encryption="map?: {algorithm ('AES256'|'aws:kms'|'aws:kms:dsse'), kms_key_id (string|null), "
+    "bucket_key_enabled}; null when no default encryption is configured",
+    public_access_block="map?: {block_public_acls, ignore_public_acls, block_public_policy, restrict_public_buckets}",
+    policy="map?: the bucket policy document",
+    policy_is_public="bool: S3's own policy-status verdict; false when no policy",
+    secure_transport_enforced="bool: policy denies requests with aws:SecureTransport=false",
+    acl_public="bool: the ACL grants AllUsers or AuthenticatedUsers",
+    versioning="string: 'Enabled'|'Suspended'|'Disabled'",
+    mfa_delete="bool",
+    logging_target="string?: target bucket name; null when server access logging is off",
+    replication="list?: rules {id (string|null), enabled (bool), whole_bucket (bool: no prefix, tag or size "
+    "filter), destination_bucket (bucket ARN), destination_account (account id|null)}; null when the bucket has no "
+    "replication configuration",
+    lifecycle="list?: rules {id (string|null), enabled (bool), whole_bucket (bool: no prefix, tag or size filter), "
+    "expiration_days (int|null: current objects expire after N days), noncurrent_expiration_days (int|null)}; null "
+    "when the bucket has no lifecycle configuration",
+)
 
-# ctx.action() names the API operation; IAM authorizes several S3 operations under another name.
-ACTIONS: dict[str, str] = {
-    "s3:ListBuckets": "s3:ListAllMyBuckets",
-    "s3:GetBucketLocation": "s3:GetBucketLocation",
-    "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
-    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketPolicy": "s3:GetBucketPolicy",
-    "s3:GetBucketPolicyStatus": "s3:GetBucketPolicyStatus",
-    "s3:GetBucketAcl": "s3:GetBucketAcl",
-    "s3:GetBucketVersioning": "s3:GetBucketVersioning",
-    "s3:GetBucketLogging": "s3:GetBucketLogging",
-    "s3:GetBucketTagging": "s3:GetBucketTagging",
-    "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
-    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+# IAM authorises these S3 operations under another name than the API's (see policy.iam_action).
+RENAMED_ACTIONS: dict[tuple[str, str], str] = {
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
 }
 
 _PUBLIC_GRANTEES = frozenset(
@@ -60,7 +74,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
 def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
     name = str(bucket["Name"])
     uid = f"arn:{ctx.partition}:s3:::{name}"
-    reads = ResourceReads(ctx, uid, TYPE, {ctx.action(s3, "list_buckets")})
+    reads = ResourceReads(ctx, uid, TYPE.name, {ctx.action(s3, "list_buckets")})
 
     location = reads.get(s3, "get_bucket_location", (), Bucket=name)
     if location is FAILED:
@@ -261,7 +275,7 @@ def _policy(ctx: CollectContext, reads: ResourceReads, client: Any, bucket: str)
                 operation="GetBucketPolicy",
                 code="InvalidPolicyDocument",
                 message=f"policy is not a JSON document: {type(exc).__name__}",
-                resource_types=(TYPE,),
+                resource_types=(TYPE.name,),
                 resource_uid=reads.uid,
                 attributes=("policy", "secure_transport_enforced"),
             )
@@ -274,12 +288,6 @@ def _acl_public(response: dict[str, Any]) -> bool:
     return any((grant.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES for grant in response.get("Grants") or ())
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _wildcard_match(pattern: str, value: str) -> bool:
     """IAM resource wildcards: '*' any run of characters, '?' one character."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
@@ -289,7 +297,7 @@ def _wildcard_match(pattern: str, value: str) -> bool:
 def _everyone(principal: Any) -> bool:
     if principal == "*":
         return True
-    return isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+    return isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
 
 
 def _insecure_transport_condition(condition: Any) -> bool:
@@ -300,7 +308,7 @@ def _insecure_transport_condition(condition: Any) -> bool:
             continue
         for key, values in clauses.items():
             # Condition keys are case-insensitive in IAM; values may be strings, booleans or lists.
-            if str(key).lower() == "aws:securetransport" and any(str(v).lower() == "false" for v in _as_list(values)):
+            if str(key).lower() == "aws:securetransport" and any(str(v).lower() == "false" for v in as_list(values)):
                 return True
     return False
 
@@ -309,15 +317,15 @@ def denies_insecure_transport(policy: dict[str, Any], bucket_arn: str) -> bool:
     """True when a statement denies every principal all S3 actions on the bucket's objects over
     plain HTTP. Narrower statements (one principal, some actions, another bucket) do not count:
     they leave other requests able to travel unencrypted."""
-    for statement in _as_list(policy.get("Statement")):
+    for statement in as_list(policy.get("Statement")):
         if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
             continue
-        actions = {str(a).lower() for a in _as_list(statement.get("Action"))}
+        actions = {str(a).lower() for a in as_list(statement.get("Action"))}
         if not actions & {"s3:*", "*"}:
             continue
         if not _everyone(statement.get("Principal")):
             continue
-        resources = [str(r) for r in _as_list(statement.get("Resource"))]
+        resources = [str(r) for r in as_list(statement.get("Resource"))]
         if not any(_wildcard_match(r, f"{bucket_arn}/object") for r in resources):
             continue
         if _insecure_transport_condition(statement.get("Condition")):
@@ -329,7 +337,21 @@ SPEC = ServiceSpec(
     name="s3",
     client="s3",
     regional=False,
-    resource_types=(TYPE,),
-    permissions=tuple(sorted(set(ACTIONS.values()))),
+    types=(TYPE,),
+    permissions=(
+        "s3:GetBucketAcl",
+        "s3:GetBucketLocation",
+        "s3:GetBucketLogging",
+        "s3:GetBucketPolicy",
+        "s3:GetBucketPolicyStatus",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:GetBucketTagging",
+        "s3:GetBucketVersioning",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetLifecycleConfiguration",
+        "s3:GetReplicationConfiguration",
+        "s3:ListAllMyBuckets",
+    ),
     collect=collect,
+    renamed_actions=RENAMED_ACTIONS,
 )

@@ -18,9 +18,23 @@ from pcicheck.collect.aws.interface import (
     iso,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.sagemaker.notebook_instance"
+TYPE = resource_type(
+    "aws.sagemaker.notebook_instance",
+    "SageMaker notebook instance; uid = its ARN",
+    notebook_instance_name="string: notebook instance name",
+    arn="string: notebook instance ARN",
+    status="string?: 'Pending'|'InService'|'Stopping'|'Stopped'|'Failed'|'Deleting'|'Updating'",
+    creation_time="timestamp?",
+    kms_key_id="string?: KMS key id/ARN encrypting the ML storage volume; null: AWS-owned key",
+    direct_internet_access="string: 'Enabled'|'Disabled' (internet access through the SageMaker service VPC)",
+    subnet_id="string?: subnet-…; null without a VPC attachment (runs in the SageMaker service VPC)",
+    security_groups="list: sorted sg ids ([] without a VPC attachment)",
+    root_access="string: 'Enabled'|'Disabled' (users get root on the notebook instance)",
+    instance_type="string?: ML instance type, e.g. 'ml.t3.medium'",
+    role_arn="string?: ARN of the IAM role the notebook assumes",
+)
 CONFIGURATION = (
     "kms_key_id",
     "direct_internet_access",
@@ -60,7 +74,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for summary in ctx.pages(sagemaker, "list_notebook_instances", "NotebookInstances"):
         name = str(summary["NotebookInstanceName"])
         arn = str(summary["NotebookInstanceArn"])
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         attributes: dict[str, Any] = {
             "notebook_instance_name": name,
             "arn": arn,
@@ -79,7 +93,7 @@ SPEC = ServiceSpec(
     name="sagemaker",
     client="sagemaker",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=(
         "sagemaker:DescribeNotebookInstance",
         "sagemaker:ListNotebookInstances",

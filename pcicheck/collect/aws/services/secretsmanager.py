@@ -13,9 +13,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ServiceSpec, iso, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-SECRET = "aws.secretsmanager.secret"
+SECRET = resource_type(
+    "aws.secretsmanager.secret",
+    "Secrets Manager secret (metadata only: values are never read)",
+    arn="string: ARN",
+    description="string",
+    kms_key_id="string?: key id/ARN/alias; null = the AWS-managed aws/secretsmanager key",
+    rotation_enabled="bool",
+    rotation_days="int?: RotationRules.AutomaticallyAfterDays (a rate() schedule read as days)",
+    last_rotated_date="timestamp?",
+    next_rotation_date="timestamp?",
+    last_accessed_date="timestamp?",
+    created_date="timestamp?",
+)
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(day|days|hour|hours)\s*\)$")
 
@@ -46,7 +58,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         arn = secret["ARN"]
         tags = tag_map(secret.get("Tags"))
         yield ctx.resource(
-            type=SECRET,
+            type=SECRET.name,
             uid=arn,
             name=name_from_tags(tags, secret.get("Name", arn)),
             tags=tags,
@@ -70,7 +82,7 @@ SPEC = ServiceSpec(
     name="secretsmanager",
     client="secretsmanager",
     regional=True,
-    resource_types=(SECRET,),
+    types=(SECRET,),
     permissions=("secretsmanager:ListSecrets",),
     collect=collect,
 )

@@ -14,9 +14,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.sns.topic"
+TYPE = resource_type(
+    "aws.sns.topic",
+    "SNS topic; uid = its ARN (tags are not read)",
+    arn="string: topic ARN",
+    name="string: topic name",
+    kms_key_id="string?: KMS key id/ARN/alias; null when server-side encryption is off",
+    fifo="bool",
+    confirmed_subscriptions="int: confirmed subscriptions (pending ones are not counted)",
+    subscription_protocols="map: protocol → confirmed count ('email', 'https', 'sqs', ...); endpoints are never kept",
+)
 SUBSCRIPTIONS = ("confirmed_subscriptions", "subscription_protocols")
 # What ListSubscriptionsByTopic shows instead of an ARN for a subscription nobody has confirmed.
 _UNCONFIRMED = ("PendingConfirmation", "Deleted")
@@ -25,7 +34,7 @@ _UNCONFIRMED = ("PendingConfirmation", "Deleted")
 def _subscriptions(reads: ResourceReads, sns: Any, arn: str) -> Any:
     """{protocol: confirmed count} over every page; FAILED if any page could not be read."""
     protocols: Counter[str] = Counter()
-    kwargs: dict[str, str] = {"TopicArn": arn}
+    kwargs: dict[str, Any] = {"TopicArn": arn}
     while True:
         page = reads.get(sns, "list_subscriptions_by_topic", SUBSCRIPTIONS, **kwargs)
         if page is FAILED:
@@ -45,7 +54,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
     for topic in ctx.pages(sns, "list_topics", "Topics"):
         arn = str(topic["TopicArn"])
         name = arn.rsplit(":", 1)[-1]
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         answer = reads.get(sns, "get_topic_attributes", ("kms_key_id", "fifo"), TopicArn=arn)
         attributes = {
             "arn": arn,
@@ -70,7 +79,7 @@ SPEC = ServiceSpec(
     name="sns",
     client="sns",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTopics"),
     collect=collect,
 )

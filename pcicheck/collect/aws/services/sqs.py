@@ -10,9 +10,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.sqs.queue"
+TYPE = resource_type(
+    "aws.sqs.queue",
+    "SQS queue; uid = its ARN",
+    name="string: queue name",
+    arn="string: queue ARN",
+    url="string: queue URL",
+    kms_key_id="string?: KMS key id/ARN/alias (SSE-KMS)",
+    sqs_managed_sse="bool: SSE-SQS, encryption with SQS-owned keys",
+    fifo="bool",
+)
 ENCRYPTION = ("kms_key_id", "sqs_managed_sse", "fifo")
 
 
@@ -23,7 +32,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         name = str(url).rstrip("/").rsplit("/", 1)[-1]
         # The ARN follows from region, account and name; building it saves a read that might fail.
         arn = f"arn:{ctx.partition}:sqs:{ctx.region}:{ctx.account}:{name}"
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         attributes: dict[str, Any] = {"name": name, "arn": arn, "url": str(url), **dict.fromkeys(ENCRYPTION, FAILED)}
         answer = reads.get(
             sqs,
@@ -47,7 +56,7 @@ SPEC = ServiceSpec(
     name="sqs",
     client="sqs",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("sqs:GetQueueAttributes", "sqs:ListQueueTags", "sqs:ListQueues"),
     collect=collect,
 )

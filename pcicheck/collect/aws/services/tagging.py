@@ -15,9 +15,16 @@ import re
 from collections.abc import Iterator
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec, name_from_tags, tag_map
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.tagging.resource"
+TYPE = resource_type(
+    "aws.tagging.resource",
+    "A tagged resource of any service, from the Resource Groups Tagging API; "
+    "uid aws://<account>/<region>/tagging/<arn>; tags = its tags",
+    arn="string: the resource's ARN",
+    service="string: ARN service ('ec2', 's3', 'kms', ...)",
+    resource_type="string?: the kind in the ARN ('instance', 'key', ...); null for S3 buckets",
+)
 # The resource part of an ARN names its kind before the first '/' or ':' ("instance/i-…", "key/…");
 # an S3 bucket's ("my-bucket") has none.
 _KIND = re.compile(r"^([^/:]+)[/:]")
@@ -43,7 +50,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
         service, kind, ident = _arn_parts(arn)
         tags = tag_map(item.get("Tags"))
         yield ctx.resource(
-            type=TYPE,
+            type=TYPE.name,
             uid=f"aws://{ctx.account}/{ctx.region}/tagging/{arn}",
             name=name_from_tags(tags, ident or arn),
             tags=tags,
@@ -56,7 +63,7 @@ SPEC = ServiceSpec(
     name="tagging",
     client="resourcegroupstaggingapi",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=("tag:GetResources",),
     collect=collect,
 )

@@ -20,9 +20,19 @@ from pcicheck.collect.aws.interface import (
     ServiceSpec,
     tag_map,
 )
-from pcicheck.model import Resource
+from pcicheck.model import Resource, resource_type
 
-TYPE = "aws.wafv2.web_acl"
+TYPE = resource_type(
+    "aws.wafv2.web_acl",
+    "WAFv2 web ACL (REGIONAL in each region, CLOUDFRONT from us-east-1); uid = its ARN",
+    name="string: web ACL name",
+    id="string: web ACL id",
+    arn="string: web ACL ARN",
+    scope="string: 'REGIONAL'|'CLOUDFRONT'",
+    log_destinations="list?: log destination ARNs (CloudWatch Logs, S3, Firehose); null without logging",
+    log_redacted_fields="list?: fields kept out of the logs ('SingleHeader:authorization', 'QueryString', …); null "
+    "without logging",
+)
 LOGGING = ("log_destinations", "log_redacted_fields")
 PAGE_SIZE = 100  # the most ListWebACLs returns at once
 PERMISSIONS = ("wafv2:GetLoggingConfiguration", "wafv2:ListTagsForResource", "wafv2:ListWebACLs")
@@ -68,7 +78,7 @@ def _collect(ctx: CollectContext, scope: str) -> Iterator[Resource]:
     listing = ctx.action(client, "list_web_acls")
     for summary in _web_acls(ctx, client, scope):
         arn, name = str(summary["ARN"]), str(summary["Name"])
-        reads = ResourceReads(ctx, arn, TYPE, {listing})
+        reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         attributes: dict[str, Any] = {"name": name, "id": str(summary["Id"]), "arn": arn, "scope": scope}
         attributes.update(_logging(reads, client, arn))
         tagged = reads.get(client, "list_tags_for_resource", ("tags",), ResourceARN=arn)
@@ -89,7 +99,7 @@ SPEC = ServiceSpec(
     name="wafv2",
     client="wafv2",
     regional=True,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=PERMISSIONS,
     collect=collect_regional,
 )
@@ -97,7 +107,7 @@ CLOUDFRONT_SPEC = ServiceSpec(
     name="wafv2-cloudfront",
     client="wafv2",
     regional=False,
-    resource_types=(TYPE,),
+    types=(TYPE,),
     permissions=PERMISSIONS,
     collect=collect_cloudfront,
 )
