@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,23 +72,19 @@ class DemoRun:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator) -> DemoRun:
-    """`pcicheck demo` run once per session (its own emulator and API server, about 10 s). moto keeps
-    its state per process, not per server: clear it before (another module may have seeded the same
-    estate) and after (so the demo's estate does not leak into later tests)."""
-    from pcicheck.cli import main
-
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """`pcicheck demo` run once per session, as a user runs it: its own process (with its own emulator
+    and API server, about 15 s), from the pack's parent with a relative --out. moto keeps its state per
+    process, and which of its regional backends already exist changes the ids it hands out, so only a
+    fresh process makes the same estate with the same ids (the golden files pin them); the console
+    names `out/`, not a temporary path whose length would change how the summary wraps."""
     out = tmp_path_factory.mktemp("demo") / "out"
-    err = io.StringIO()
-    emulator.reset()
-    # Run from the pack's parent with a relative --out, as a user would: the console then names `out/`,
-    # not a temporary path whose length would change how the summary wraps (the golden files pin it).
-    cwd = Path.cwd()
-    os.chdir(out.parent)
-    try:
-        with contextlib.redirect_stderr(err):
-            code = main(["demo", "--out", "out"])
-    finally:
-        os.chdir(cwd)
-        emulator.reset()
-    return DemoRun(out, code, err.getvalue())
+    done = subprocess.run(
+        [sys.executable, "-m", "pcicheck", "demo", "--out", "out"],
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        check=False,
+    )
+    return DemoRun(out, done.returncode, done.stderr)

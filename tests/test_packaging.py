@@ -36,6 +36,7 @@ def test_wheel_ships_data(tmp_path: Path) -> None:
         "pcicheck/_data/controls/frameworks/pci-dss-4.0.1.yaml",
         "pcicheck/_data/demo/aws-estate.yaml",
         "pcicheck/_data/templates/README.md",
-        "pcicheck/cli.py",
+        "pcicheck/cli/main.py",
+        "pcicheck/collect/aws/services/sqs.py",  # found by the runner at run time, not imported by name
     ):
         assert required in names, required

@@ -3,7 +3,7 @@ VPC (AWS) or its namespace (Kubernetes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
@@ -36,6 +36,41 @@ def _container_index(resources: Iterable[Resource]) -> dict[str, Resource]:
     return index
 
 
+# What one resource's scope is: (scope, reason, tenant).
+Verdict = tuple[str, str, str | None]
+
+
+def _parents(
+    r: Resource,
+    namespaces: dict[tuple[str, str], Resource],
+    containers: dict[str, Resource],
+    marker: str,
+) -> Iterator[tuple[Resource, str]]:
+    """What `r` inherits scope and tenant from, nearest first, each with the reason it would give."""
+    if r.provider == "k8s" and r.region:
+        # A namespaced object belongs to its namespace's CDE scope and tenant.
+        ns = namespaces.get((r.account, r.region))
+        if ns is not None:
+            yield ns, f"namespace {r.region} (label {marker})"
+    for attr in _PARENT_ATTRIBUTES:
+        parent_id = r.attributes.get(attr)
+        # A subnet's own subnet_id is itself; only look at true parents.
+        parent = containers.get(f"{r.account}/{parent_id}") if parent_id else None
+        if parent is not None and parent.uid != r.uid:
+            yield parent, f"in {parent_id} (tag {marker})"
+
+
+def _inherit(verdict: Verdict, parent: Resource, why: str, config: ScopeConfig) -> Verdict:
+    """A parent in the CDE puts the resource there (the nearest such parent gives the reason); its
+    tenant is the resource's when the resource names none."""
+    scope, reason, tenant = verdict
+    if scope != "cde" and parent.tags.get(config.cde_tag) == config.cde_value:
+        scope, reason = "cde", why
+    if tenant is None and parent.tags.get(config.tenant_tag):
+        tenant = parent.tags[config.tenant_tag]
+    return scope, reason, tenant
+
+
 def scope_facts(resources: list[Resource], config: ScopeConfig) -> dict[str, dict[str, Any]]:
     """uid → {scope, scope_reason, tenant} for every resource."""
     containers = _container_index(resources)
@@ -47,28 +82,12 @@ def scope_facts(resources: list[Resource], config: ScopeConfig) -> dict[str, dic
     marker = f"{config.cde_tag}={config.cde_value}"
     facts: dict[str, dict[str, Any]] = {}
     for r in resources:
-        scope, reason, tenant = "non-cde", "no CDE marker", r.tags.get(config.tenant_tag) or None
-        if r.tags.get(config.cde_tag) == config.cde_value:
-            scope, reason = "cde", f"tag {marker}"
-        if r.provider == "k8s" and r.region:
-            # A namespaced object belongs to its namespace's CDE scope and tenant.
-            ns = namespaces.get((r.account, r.region))
-            if ns is not None:
-                if scope != "cde" and ns.tags.get(config.cde_tag) == config.cde_value:
-                    scope, reason = "cde", f"namespace {r.region} (label {marker})"
-                if tenant is None and ns.tags.get(config.tenant_tag):
-                    tenant = ns.tags[config.tenant_tag]
-        for attr in _PARENT_ATTRIBUTES:
-            parent_id = r.attributes.get(attr)
-            # A subnet's own subnet_id is itself; only look at true parents.
-            parent = containers.get(f"{r.account}/{parent_id}") if parent_id else None
-            if parent is None or parent.uid == r.uid:
-                continue
-            if scope != "cde" and parent.tags.get(config.cde_tag) == config.cde_value:
-                scope, reason = "cde", f"in {parent_id} (tag {marker})"
-            if tenant is None and parent.tags.get(config.tenant_tag):
-                tenant = parent.tags[config.tenant_tag]
-        facts[r.uid] = {"scope": scope, "scope_reason": reason, "tenant": tenant}
+        tenant = r.tags.get(config.tenant_tag) or None
+        own = r.tags.get(config.cde_tag) == config.cde_value
+        verdict: Verdict = ("cde", f"tag {marker}", tenant) if own else ("non-cde", "no CDE marker", tenant)
+        for parent, why in _parents(r, namespaces, containers, marker):
+            verdict = _inherit(verdict, parent, why, config)
+        facts[r.uid] = {"scope": verdict[0], "scope_reason": verdict[1], "tenant": verdict[2]}
     _inherit_for_tag_views(resources, facts)
     return facts
 

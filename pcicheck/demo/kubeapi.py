@@ -102,39 +102,48 @@ class _Stored:
     obj: dict[str, Any]
 
 
+def _prepared(raw: Any) -> tuple[Kind, dict[str, Any]]:
+    """A manifest checked as the real server would, with the fields the server sets filled in (a
+    copy: the caller's dicts are never aliased)."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"manifest must be a mapping, got {type(raw).__name__}")
+    api_version, kind_name = raw.get("apiVersion"), raw.get("kind")
+    rk = _BY_GV_KIND.get((str(api_version), str(kind_name)))
+    if rk is None:
+        raise ValueError(f"kind {kind_name!r} (apiVersion {api_version!r}) is not served by the demo API server")
+    obj = copy.deepcopy(raw)
+    meta = obj.setdefault("metadata", {})
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{kind_name} without metadata.name")
+    if rk.namespaced:
+        meta["namespace"] = meta.get("namespace") or DEFAULT_NAMESPACE
+    elif meta.get("namespace"):
+        raise ValueError(f"{kind_name} {name!r} is cluster-scoped but names namespace {meta['namespace']!r}")
+    if rk.kind == "Namespace":
+        # The real API server always sets this label; NetworkPolicies commonly select on it.
+        labels = meta.get("labels") or {}
+        meta["labels"] = {**labels, "kubernetes.io/metadata.name": name}
+    ns = meta.get("namespace", "")
+    meta.setdefault("uid", str(uuid.uuid5(_UID_NAMESPACE, f"{rk.qualified}/{ns}/{name}")))
+    meta.setdefault("creationTimestamp", DEFAULT_CREATION_TIMESTAMP)
+    return rk, obj
+
+
 def _index(manifests: list[dict[str, Any]]) -> tuple[dict[Kind, list[_Stored]], int]:
     """Validate manifests, fill server-set fields, and sort each kind's objects by (namespace, name)."""
     by_kind: dict[Kind, dict[tuple[str, str], dict[str, Any]]] = {k: {} for k in KINDS}
     max_rv = 0
     for raw in manifests:
-        if not isinstance(raw, dict):
-            raise ValueError(f"manifest must be a mapping, got {type(raw).__name__}")
-        api_version, kind_name = raw.get("apiVersion"), raw.get("kind")
-        rk = _BY_GV_KIND.get((str(api_version), str(kind_name)))
-        if rk is None:
-            raise ValueError(f"kind {kind_name!r} (apiVersion {api_version!r}) is not served by the demo API server")
-        obj = copy.deepcopy(raw)  # never alias the caller's dicts: we add fields below
-        meta = obj.setdefault("metadata", {})
-        name = meta.get("name")
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"{kind_name} without metadata.name")
-        if rk.namespaced:
-            meta["namespace"] = meta.get("namespace") or DEFAULT_NAMESPACE
-        elif meta.get("namespace"):
-            raise ValueError(f"{kind_name} {name!r} is cluster-scoped but names namespace {meta['namespace']!r}")
-        ns = meta.get("namespace", "")
-        if (ns, name) in by_kind[rk]:
-            raise ValueError(f"duplicate {kind_name} {ns + '/' if ns else ''}{name}")
-        if rk.kind == "Namespace":
-            # The real API server always sets this label; NetworkPolicies commonly select on it.
-            labels = meta.get("labels") or {}
-            meta["labels"] = {**labels, "kubernetes.io/metadata.name": name}
-        meta.setdefault("uid", str(uuid.uuid5(_UID_NAMESPACE, f"{rk.qualified}/{ns}/{name}")))
-        meta.setdefault("creationTimestamp", DEFAULT_CREATION_TIMESTAMP)
+        rk, obj = _prepared(raw)
+        meta = obj["metadata"]
+        key = (meta.get("namespace", ""), meta["name"])
+        if key in by_kind[rk]:
+            raise ValueError(f"duplicate {rk.kind} {key[0] + '/' if key[0] else ''}{key[1]}")
         given_rv = meta.get("resourceVersion")
         if isinstance(given_rv, str) and given_rv.isdigit():
             max_rv = max(max_rv, int(given_rv))
-        by_kind[rk][(ns, name)] = obj
+        by_kind[rk][key] = obj
     # Fill missing resourceVersions after the given ones, in a fixed order, so runs are repeatable.
     next_rv = max_rv
     indexed: dict[Kind, list[_Stored]] = {}

@@ -240,18 +240,7 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
     identity = _identity(session, config)
     account, partition = identity["account"], identity["partition"]
     regions = _regions(session, config, options)
-    # botocore sessions are not thread-safe for client creation; clients themselves are.
-    client_lock = threading.Lock()
-
-    endpoint = custom_endpoint()
-
-    def make_client(name: str, region: str) -> Any:
-        with client_lock:
-            client = session.client(name, region_name=region, config=config)
-        if name == "s3control" and endpoint:
-            pin_s3control_host(client, endpoint)
-        return client
-
+    make_client = _client_factory(session, config)
     specs = [s for s in service_specs() if options.services is None or s.name in options.services]
     not_offered = _not_offered(session, specs, regions, partition)
     tasks = [
@@ -268,41 +257,11 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
     resources: dict[str, Resource] = {}
     errors: list[CollectionError] = []
     calls: Counter[str] = Counter()
-
-    def run(spec: ServiceSpec, region: str) -> tuple[CollectContext, list[Resource]]:
-        # A timeout or a dropped connection carries no operation name: remember the last one started.
-        last_operation: list[str] = [""]
-
-        def started(model: Any, **_: Any) -> None:
-            last_operation[0] = model.name
-
-        def tracked_client(name: str, client_region: str) -> Any:
-            client = make_client(name, client_region)
-            client.meta.events.register("before-call.*.*", started)
-            return client
-
-        ctx = CollectContext(spec=spec, account=account, region=region, partition=partition, make_client=tracked_client)
-        found: list[Resource] = []
-        try:
-            for r in spec.collect(ctx):
-                found.append(r)
-        except Exception as exc:  # any failure of a listing: record it, keep what was read
-            ctx.errors.append(
-                CollectionError(
-                    provider="aws",
-                    account=account,
-                    region=region if spec.regional else "",
-                    service=spec.name,
-                    operation=_operation_of(exc) or last_operation[0],
-                    code=error_code(exc),
-                    message=error_message(exc),
-                    resource_types=spec.resource_types,
-                )
-            )
-        return ctx, found
-
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, max(1, len(tasks)))) as pool:
-        futures = {pool.submit(run, spec, region): (spec, region) for spec, region in tasks}
+        futures = {
+            pool.submit(_run_service, spec, region, account, partition, make_client): (spec, region)
+            for spec, region in tasks
+        }
         for future in as_completed(futures):
             spec, region = futures[future]
             ctx, found = future.result()
@@ -343,6 +302,59 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
             calls=dict(calls),
         )
     )
+
+
+def _client_factory(session: Any, config: Any) -> Callable[[str, str], Any]:
+    """(boto3 client name, region) → a client of `session`, safe to call from the worker threads."""
+    # botocore sessions are not thread-safe for client creation; clients themselves are.
+    client_lock = threading.Lock()
+    endpoint = custom_endpoint()
+
+    def make_client(name: str, region: str) -> Any:
+        with client_lock:
+            client = session.client(name, region_name=region, config=config)
+        if name == "s3control" and endpoint:
+            pin_s3control_host(client, endpoint)
+        return client
+
+    return make_client
+
+
+def _run_service(
+    spec: ServiceSpec, region: str, account: str, partition: str, make_client: Callable[[str, str], Any]
+) -> tuple[CollectContext, list[Resource]]:
+    """One collector in one region: what it found, and (in its context) the calls it made and the
+    errors it recorded; a listing that failed is recorded for all of the spec's types."""
+    # A timeout or a dropped connection carries no operation name: remember the last one started.
+    last_operation: list[str] = [""]
+
+    def started(model: Any, **_: Any) -> None:
+        last_operation[0] = model.name
+
+    def tracked_client(name: str, client_region: str) -> Any:
+        client = make_client(name, client_region)
+        client.meta.events.register("before-call.*.*", started)
+        return client
+
+    ctx = CollectContext(spec=spec, account=account, region=region, partition=partition, make_client=tracked_client)
+    found: list[Resource] = []
+    try:
+        for r in spec.collect(ctx):
+            found.append(r)
+    except Exception as exc:  # any failure of a listing: record it, keep what was read
+        ctx.errors.append(
+            CollectionError(
+                provider="aws",
+                account=account,
+                region=region if spec.regional else "",
+                service=spec.name,
+                operation=_operation_of(exc) or last_operation[0],
+                code=error_code(exc),
+                message=error_message(exc),
+                resource_types=spec.resource_types,
+            )
+        )
+    return ctx, found
 
 
 def _operation_of(exc: BaseException) -> str:

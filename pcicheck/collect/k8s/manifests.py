@@ -50,6 +50,31 @@ def _objects(doc: Any, path: Path) -> list[LineDict]:
     return [doc]
 
 
+_NEEDS = "every manifest object needs apiVersion, kind and metadata.name"
+
+
+def _kind(obj: LineDict, path: Path) -> str:
+    """The object's kind, once it is known to have one and a name."""
+    kind = obj.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise InputError("object has no 'kind'", path=str(path), line=obj.line, fix=_NEEDS)
+    meta = obj.get("metadata")
+    if not isinstance(meta, LineDict) or not isinstance(meta.get("name"), str):
+        raise InputError(f"{kind} has no metadata.name", path=str(path), line=obj.line, fix=_NEEDS)
+    return kind
+
+
+def _add(resources: dict[str, Resource], record: Resource, path: Path, line: int) -> None:
+    if record.uid in resources:
+        raise InputError(
+            f"{record.name} is defined twice (also at {resources[record.uid].source[0][5:]})",
+            path=str(path),
+            line=line,
+            fix="one object per kind, namespace and name",
+        )
+    resources[record.uid] = record
+
+
 def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> ManifestRead:
     resources: dict[str, Resource] = {}
     pods: list[dict[str, Any]] = []
@@ -60,42 +85,20 @@ def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> Manifes
             files.append(str(path))
             for doc in load_documents(path):
                 for obj in _objects(doc, path):
-                    kind = obj.get("kind")
-                    meta = obj.get("metadata")
-                    if not isinstance(kind, str) or not kind:
-                        raise InputError(
-                            "object has no 'kind'",
-                            path=str(path),
-                            line=obj.line,
-                            fix="every manifest object needs apiVersion, kind and metadata.name",
-                        )
-                    if not isinstance(meta, LineDict) or not isinstance(meta.get("name"), str):
-                        raise InputError(
-                            f"{kind} has no metadata.name",
-                            path=str(path),
-                            line=obj.line,
-                            fix="every manifest object needs apiVersion, kind and metadata.name",
-                        )
+                    kind = _kind(obj, path)
                     if kind not in BY_KIND:
                         skipped[kind] += 1
                         continue
+                    source = (f"file:{path}:{obj.line}",)
                     if kind == "Pod":
                         pods.append(obj)
-                        endpoint = pod_endpoint(obj, cluster, (f"file:{path}:{obj.line}",))
+                        endpoint = pod_endpoint(obj, cluster, source)
                         resources.setdefault(endpoint.uid, endpoint)
                     if made_by_controller(kind, obj):
                         continue
-                    record = to_resource(obj, cluster, source=(f"file:{path}:{obj.line}",))
-                    if record is None:  # pragma: no cover - BY_KIND and to_resource agree
-                        continue
-                    if record.uid in resources:
-                        raise InputError(
-                            f"{record.name} is defined twice (also at {resources[record.uid].source[0][5:]})",
-                            path=str(path),
-                            line=obj.line,
-                            fix="one object per kind, namespace and name",
-                        )
-                    resources[record.uid] = record
+                    record = to_resource(obj, cluster, source=source)
+                    if record is not None:  # always, for a kind in BY_KIND
+                        _add(resources, record, path, obj.line)
     placed = with_node_placement(list(resources.values()), pods)
     return ManifestRead(tuple(sorted(placed, key=lambda r: r.uid)), tuple(files), dict(skipped))
 

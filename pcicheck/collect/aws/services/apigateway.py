@@ -60,6 +60,10 @@ def _authorizer(auth: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# One method as listed: (uid, resource path, verb, the method or FAILED, the calls that read it).
+_Listed = tuple[str, str, str, Any, list[str]]
+
+
 def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resource]:
     api_id, api_name = api["id"], api.get("name", api["id"])
     try:
@@ -70,9 +74,35 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
         return
     endpoint = api.get("endpointConfiguration")
     endpoint_types: Any = list(endpoint.get("types") or []) if isinstance(endpoint, dict) else FAILED
-    base_source = [ctx.action(ag, "get_rest_apis"), ctx.action(ag, "get_resources")]
+    found = _listed_methods(ctx, ag, api_id, items)
+    naming = [uid for uid, _, _, m, _ in found if m is not FAILED and m.get("authorizerId")]
+    authorizers = _authorizers(ctx, ag, api_id, naming)
+    for uid, path, verb, method, source in found:
+        attributes: dict[str, Any] = {
+            "api_id": api_id,
+            "api_name": api_name,
+            "path": path,
+            "http_method": verb,
+            "endpoint_types": endpoint_types,
+        }
+        if method is not FAILED:
+            attributes.update(_method_attributes(method, authorizers))
+            if attributes["authorizer"] is not None and attributes["authorizer"] is not FAILED:
+                source.append(ctx.action(ag, "get_authorizers"))
+        yield ctx.resource(
+            type=METHOD.name,
+            uid=uid,
+            name=f"{api_name} {verb} {path}",
+            tags=api.get("tags") or {},
+            attributes=attributes,
+            source=source,
+        )
 
-    found: list[tuple[str, dict[str, Any], str, str, Any, list[str]]] = []
+
+def _listed_methods(ctx: CollectContext, ag: Any, api_id: str, items: list[dict[str, Any]]) -> list[_Listed]:
+    """Every method of every resource path, read on its own where the listing did not embed it."""
+    base_source = [ctx.action(ag, "get_rest_apis"), ctx.action(ag, "get_resources")]
+    found: list[_Listed] = []
     for item in items:
         path = item.get("path", "")
         for verb, method in sorted((item.get("resourceMethods") or {}).items()):
@@ -92,51 +122,35 @@ def _methods(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Reso
                 )
                 if method is not FAILED:
                     source.append(ctx.action(ag, "get_method"))
-            found.append((uid, item, path, verb, method, source))
+            found.append((uid, path, verb, method, source))
+    return found
 
-    authorizers: dict[str, dict[str, Any]] | Any = {}
-    needs = [uid for uid, _, _, _, m, _ in found if m is not FAILED and m.get("authorizerId")]
-    if needs:
-        try:
-            authorizers = {a["id"]: a for a in ctx.pages(ag, "get_authorizers", "items", restApiId=api_id)}
-        except Exception as exc:  # every method that names an authorizer loses that attribute
-            authorizers = FAILED
-            for uid in needs:
-                ctx.record_error(
-                    ag, "get_authorizers", exc, resource_type=METHOD.name, uid=uid, attributes=("authorizer",)
-                )
 
-    for uid, _item, path, verb, method, source in found:
-        attributes: dict[str, Any] = {
-            "api_id": api_id,
-            "api_name": api_name,
-            "path": path,
-            "http_method": verb,
-            "endpoint_types": endpoint_types,
-        }
-        if method is not FAILED:
-            auth_id = method.get("authorizerId")
-            authorizer: Any = None
-            if auth_id:
-                # A dangling authorizer id (not in the listing) is unknown, not "none".
-                if authorizers is FAILED or auth_id not in authorizers:
-                    authorizer = FAILED
-                else:
-                    authorizer = _authorizer(authorizers[auth_id])
-                    source.append(ctx.action(ag, "get_authorizers"))
-            attributes.update(
-                authorization_type=method.get("authorizationType", FAILED),
-                authorizer=authorizer,
-                api_key_required=bool(method.get("apiKeyRequired", False)),
-            )
-        yield ctx.resource(
-            type=METHOD.name,
-            uid=uid,
-            name=f"{api_name} {verb} {path}",
-            tags=api.get("tags") or {},
-            attributes=attributes,
-            source=source,
-        )
+def _authorizers(ctx: CollectContext, ag: Any, api_id: str, needs: list[str]) -> Any:
+    """The API's authorizers by id, read only when a method names one; FAILED (recorded against each
+    method in `needs`) when they could not be listed."""
+    if not needs:
+        return {}
+    try:
+        return {a["id"]: a for a in ctx.pages(ag, "get_authorizers", "items", restApiId=api_id)}
+    except Exception as exc:  # every method that names an authorizer loses that attribute
+        for uid in needs:
+            ctx.record_error(ag, "get_authorizers", exc, resource_type=METHOD.name, uid=uid, attributes=("authorizer",))
+        return FAILED
+
+
+def _method_attributes(method: dict[str, Any], authorizers: Any) -> dict[str, Any]:
+    auth_id = method.get("authorizerId")
+    authorizer: Any = None
+    if auth_id:
+        # A dangling authorizer id (not in the listing) is unknown, not "none".
+        missing = authorizers is FAILED or auth_id not in authorizers
+        authorizer = FAILED if missing else _authorizer(authorizers[auth_id])
+    return {
+        "authorization_type": method.get("authorizationType", FAILED),
+        "authorizer": authorizer,
+        "api_key_required": bool(method.get("apiKeyRequired", False)),
+    }
 
 
 def _stages(ctx: CollectContext, ag: Any, api: dict[str, Any]) -> Iterator[Resource]:
