@@ -48,6 +48,9 @@ class _Rule:
     any_peer: bool  # no `to`: every destination
 
 
+_IngressRule = tuple[list[dict[str, Any]], int, int]  # ports, allowed source classes, possible source classes
+
+
 def _bits(mask: int) -> Iterator[int]:
     while mask:
         low = mask & -mask
@@ -253,6 +256,7 @@ class _Builder:
         return selected, isolated
 
     def _selected_in(self, namespace: str, pod_selector: dict[str, Any] | None) -> int:
+        """The classes of `namespace` that `pod_selector` selects."""
         mask = 0
         for c in self.by_namespace.get(namespace, ()):
             if _selects(pod_selector, c.labels):
@@ -283,11 +287,9 @@ class _Builder:
                     toward.setdefault(i, []).append(r)
         return everywhere, toward
 
-    def _ingress_rules(
-        self, dst: PodClass, selected: dict[tuple[str, str], int]
-    ) -> list[tuple[list[dict[str, Any]], int, int]]:
+    def _ingress_rules(self, dst: PodClass, selected: dict[tuple[str, str], int]) -> list[_IngressRule]:
         """(ports, allowed sources, possible sources) of every ingress rule of the policies selecting `dst`."""
-        rules: list[tuple[list[dict[str, Any]], int, int]] = []
+        rules: list[_IngressRule] = []
         for policy in self.cluster.policies.get(dst.namespace, ()):
             if selected.get((policy.uid, "Ingress"), 0) >> dst.index & 1:
                 for rule in policy.attributes.get("ingress", ()):
@@ -298,7 +300,7 @@ class _Builder:
     def _reach_toward(
         self,
         dst: PodClass,
-        ingress_rules: list[tuple[list[dict[str, Any]], int, int]] | None,
+        ingress_rules: list[_IngressRule] | None,
         egress_rules: list[_Rule],
         egress_free: int,
     ) -> tuple[int, int]:
@@ -317,7 +319,7 @@ class _Builder:
     def _ingress_at(
         self,
         dst: PodClass,
-        ingress_rules: list[tuple[list[dict[str, Any]], int, int]] | None,
+        ingress_rules: list[_IngressRule] | None,
         port: int,
         protocol: str,
         pod: Pod,

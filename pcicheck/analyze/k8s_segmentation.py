@@ -166,7 +166,7 @@ class _Namespaces:
 
     cluster: Cluster
     records: dict[str, Resource]  # name → its k8s.namespace record
-    scopes: dict[str, dict[str, Any]]
+    scopes: dict[str, dict[str, Any]]  # uid → its scope facts
     tenant_label: str
 
     def scope(self, ns: str) -> str:
