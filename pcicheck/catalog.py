@@ -101,37 +101,55 @@ def load_framework(path: Path) -> Framework:
         if key not in doc:
             raise InputError(f"framework is missing {key!r}", path=str(path), line=doc.line)
     requirements: dict[str, Requirement] = {}
+    _walk_requirements(doc["requirements"], None, doc.line_of("requirements"), path, requirements)
+    return Framework(
+        id=str(doc["id"]),
+        title=str(doc["title"]),
+        version=str(doc.get("version", "")),
+        requirements=_in_document_order(requirements),
+        path=str(path),
+    )
 
-    def walk(items: Any, parent: str | None, line: int) -> tuple[str, ...]:
-        if not isinstance(items, list):
-            raise InputError("'children'/'requirements' must be a list", path=str(path), line=line)
-        ids = []
-        for item in items:
-            if not isinstance(item, LineDict) or "id" not in item or "title" not in item:
-                raise InputError("each requirement needs 'id' and 'title'", path=str(path), line=line)
-            rid = str(item["id"])
-            if rid in requirements:
-                raise InputError(f"duplicate requirement id {rid!r}", path=str(path), line=item.line)
-            if parent and not rid.startswith(parent + "."):
-                raise InputError(
-                    f"requirement {rid!r} is not under its parent {parent!r}", path=str(path), line=item.line
-                )
-            children = walk(item.get("children", []), rid, item.line)
-            requirements[rid] = Requirement(
-                id=rid,
-                title=str(item["title"]),
-                # Unless a parent says so itself, it is process-only exactly when all its children are.
-                manual=bool(item.get("manual"))
-                if "manual" in item or not children
-                else all(requirements[c].manual for c in children),
-                parent=parent,
-                children=children,
-            )
-            ids.append(rid)
-        return tuple(ids)
 
-    walk(doc["requirements"], None, doc.line_of("requirements"))
-    # Keep document order (parents before children) for reports.
+def _walk_requirements(
+    items: Any, parent: str | None, line: int, path: Path, requirements: dict[str, Requirement]
+) -> tuple[str, ...]:
+    """Adds `items` and everything below them to `requirements` (children first, so a parent can read
+    theirs); returns their ids."""
+    if not isinstance(items, list):
+        raise InputError("'children'/'requirements' must be a list", path=str(path), line=line)
+    ids = []
+    for item in items:
+        rid = _requirement_id(item, parent, line, path, requirements)
+        children = _walk_requirements(item.get("children", []), rid, item.line, path, requirements)
+        requirements[rid] = Requirement(
+            id=rid,
+            title=str(item["title"]),
+            # Unless a parent says so itself, it is process-only exactly when all its children are.
+            manual=bool(item.get("manual"))
+            if "manual" in item or not children
+            else all(requirements[c].manual for c in children),
+            parent=parent,
+            children=children,
+        )
+        ids.append(rid)
+    return tuple(ids)
+
+
+def _requirement_id(item: Any, parent: str | None, line: int, path: Path, requirements: dict[str, Requirement]) -> str:
+    """The id of one requirement entry, once it is known to be well-formed, new and under its parent."""
+    if not isinstance(item, LineDict) or "id" not in item or "title" not in item:
+        raise InputError("each requirement needs 'id' and 'title'", path=str(path), line=line)
+    rid = str(item["id"])
+    if rid in requirements:
+        raise InputError(f"duplicate requirement id {rid!r}", path=str(path), line=item.line)
+    if parent and not rid.startswith(parent + "."):
+        raise InputError(f"requirement {rid!r} is not under its parent {parent!r}", path=str(path), line=item.line)
+    return rid
+
+
+def _in_document_order(requirements: dict[str, Requirement]) -> dict[str, Requirement]:
+    """Parents before their children, as the document lists them, for reports."""
     ordered: dict[str, Requirement] = {}
 
     def order(rid: str) -> None:
@@ -142,13 +160,7 @@ def load_framework(path: Path) -> Framework:
     for rid, req in requirements.items():
         if req.parent is None:
             order(rid)
-    return Framework(
-        id=str(doc["id"]),
-        title=str(doc["title"]),
-        version=str(doc.get("version", "")),
-        requirements=ordered,
-        path=str(path),
-    )
+    return ordered
 
 
 def load_frameworks(directory: Path | None = None) -> dict[str, Framework]:
@@ -221,33 +233,9 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     def fail(msg: str, key: str | None = None, fix: str | None = None) -> InputError:
         return InputError(msg, path=str(path), line=doc.line_of(key) if key else doc.line, fix=fix)
 
-    for key in REQUIRED:
-        if key not in doc:
-            raise fail(f"control is missing required field {key!r}", fix=f"add '{key}:'")
-    for key in doc:
-        if key not in REQUIRED and key not in OPTIONAL:
-            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(REQUIRED + OPTIONAL)}")
-    cid = doc["id"]
-    if not isinstance(cid, str) or not ID_PATTERN.match(cid):
-        raise fail(f"id {cid!r} is not kebab-case", "id", fix="use lowercase words joined by '-'")
-    if cid != path.stem:
-        raise fail(f"id {cid!r} does not match the file name {path.name!r}", "id", fix=f"rename to {cid}.yaml")
-    if doc["domain"] not in DOMAINS:
-        raise fail(f"unknown domain {doc['domain']!r}", "domain", fix=f"use one of: {', '.join(DOMAINS)}")
-    try:
-        severity = Severity(doc["severity"])
-    except ValueError:
-        raise fail(
-            f"unknown severity {doc['severity']!r}", "severity", fix="use critical, high, medium or low"
-        ) from None
-    if not registry.known(str(doc["resource"])):
-        raise fail(
-            f"unknown resource type {doc['resource']!r}",
-            "resource",
-            fix="see `pcicheck controls list`, or the types the collectors declare (pcicheck/collect/registry.py)",
-        )
-    if doc["scope"] not in SCOPES:
-        raise fail(f"unknown scope {doc['scope']!r}", "scope", fix="use all, cde or tenant")
+    _check_fields(doc, fail)
+    cid = _control_id(doc["id"], path, fail)
+    severity = _check_classification(doc, fail)
     _compile(doc["where"], "where", path, doc.line_of("where"))
     _compile(doc["assert"], "assert", path, doc.line_of("assert"))
     params = doc.get("params") or {}
@@ -281,55 +269,106 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     )
 
 
+def _check_fields(doc: LineDict, fail: Callable[..., InputError]) -> None:
+    """Every required field, and no field a control does not have."""
+    for key in REQUIRED:
+        if key not in doc:
+            raise fail(f"control is missing required field {key!r}", fix=f"add '{key}:'")
+    for key in doc:
+        if key not in REQUIRED and key not in OPTIONAL:
+            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(REQUIRED + OPTIONAL)}")
+
+
+def _control_id(cid: Any, path: Path, fail: Callable[..., InputError]) -> str:
+    """A kebab-case id that is also the file's name."""
+    if not isinstance(cid, str) or not ID_PATTERN.match(cid):
+        raise fail(f"id {cid!r} is not kebab-case", "id", fix="use lowercase words joined by '-'")
+    if cid != path.stem:
+        raise fail(f"id {cid!r} does not match the file name {path.name!r}", "id", fix=f"rename to {cid}.yaml")
+    return cid
+
+
+def _check_classification(doc: LineDict, fail: Callable[..., InputError]) -> Severity:
+    """Domain, severity, resource type and scope are each one of the known values; returns the severity."""
+    if doc["domain"] not in DOMAINS:
+        raise fail(f"unknown domain {doc['domain']!r}", "domain", fix=f"use one of: {', '.join(DOMAINS)}")
+    try:
+        severity = Severity(doc["severity"])
+    except ValueError:
+        raise fail(
+            f"unknown severity {doc['severity']!r}", "severity", fix="use critical, high, medium or low"
+        ) from None
+    if not registry.known(str(doc["resource"])):
+        raise fail(
+            f"unknown resource type {doc['resource']!r}",
+            "resource",
+            fix="see `pcicheck controls list`, or the types the collectors declare (pcicheck/collect/registry.py)",
+        )
+    if doc["scope"] not in SCOPES:
+        raise fail(f"unknown scope {doc['scope']!r}", "scope", fix="use all, cde or tenant")
+    return severity
+
+
 def _parse_tests(items: Any, path: Path, line: int, control_params: dict[str, Any]) -> tuple[ControlTest, ...]:
     if not isinstance(items, list) or not items:
         raise InputError("'tests' must be a non-empty list", path=str(path), line=line)
-    tests = []
-    for item in items:
-        if not isinstance(item, LineDict):
-            raise InputError("each test must be a mapping", path=str(path), line=line)
-        for key in ("name", "resource", "expect"):
-            if key not in item:
-                raise InputError(f"test is missing {key!r}", path=str(path), line=item.line)
-        try:
-            expect = Status(item["expect"])
-        except ValueError:
-            expect = None
-        if expect not in TEST_EXPECT:
-            raise InputError(
-                f"test expect {item['expect']!r} is not a status",
-                path=str(path),
-                line=item.line_of("expect"),
-                fix="use pass, fail, not_applicable or error",
-            )
-        if not isinstance(item["resource"], dict):
-            raise InputError("test 'resource' must be a mapping", path=str(path), line=item.line_of("resource"))
-        related = item.get("related") or []
-        if not isinstance(related, list) or not all(isinstance(r, dict) for r in related):
-            raise InputError("test 'related' must be a list of resources", path=str(path), line=item.line)
-        params = item.get("params") or {}
-        unknown = sorted(set(params) - set(control_params)) if isinstance(params, dict) else []
-        if not isinstance(params, dict) or unknown:
-            raise InputError(
-                f"test 'params' must map the control's own params (unknown: {', '.join(unknown) or 'not a mapping'})",
-                path=str(path),
-                line=item.line_of("params"),
-                fix="override only keys the control's params declare",
-            )
-        tests.append(
-            ControlTest(
-                name=str(item["name"]),
-                resource=item["resource"],
-                expect=expect,
-                related=tuple(related),
-                params=dict(params),
-                line=item.line,
-            )
-        )
+    tests = [_parse_test(item, path, line, control_params) for item in items]
     expects = {t.expect for t in tests}
     if Status.PASS not in expects or Status.FAIL not in expects:
         raise InputError("'tests' needs at least one pass and one fail case", path=str(path), line=line)
     return tuple(tests)
+
+
+def _parse_test(item: Any, path: Path, line: int, control_params: dict[str, Any]) -> ControlTest:
+    if not isinstance(item, LineDict):
+        raise InputError("each test must be a mapping", path=str(path), line=line)
+    for key in ("name", "resource", "expect"):
+        if key not in item:
+            raise InputError(f"test is missing {key!r}", path=str(path), line=item.line)
+    expect = _test_expect(item, path)
+    if not isinstance(item["resource"], dict):
+        raise InputError("test 'resource' must be a mapping", path=str(path), line=item.line_of("resource"))
+    related = item.get("related") or []
+    if not isinstance(related, list) or not all(isinstance(r, dict) for r in related):
+        raise InputError("test 'related' must be a list of resources", path=str(path), line=item.line)
+    params = _test_params(item, path, control_params)
+    return ControlTest(
+        name=str(item["name"]),
+        resource=item["resource"],
+        expect=expect,
+        related=tuple(related),
+        params=dict(params),
+        line=item.line,
+    )
+
+
+def _test_expect(item: LineDict, path: Path) -> Status:
+    try:
+        expect = Status(item["expect"])
+    except ValueError:
+        expect = None
+    if expect not in TEST_EXPECT:
+        raise InputError(
+            f"test expect {item['expect']!r} is not a status",
+            path=str(path),
+            line=item.line_of("expect"),
+            fix="use pass, fail, not_applicable or error",
+        )
+    return expect
+
+
+def _test_params(item: LineDict, path: Path, control_params: dict[str, Any]) -> dict[str, Any]:
+    """A test's params override only keys its control declares."""
+    params = item.get("params") or {}
+    unknown = sorted(set(params) - set(control_params)) if isinstance(params, dict) else []
+    if not isinstance(params, dict) or unknown:
+        raise InputError(
+            f"test 'params' must map the control's own params (unknown: {', '.join(unknown) or 'not a mapping'})",
+            path=str(path),
+            line=item.line_of("params"),
+            fix="override only keys the control's params declare",
+        )
+    return params
 
 
 def load_controls(

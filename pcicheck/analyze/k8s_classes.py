@@ -48,6 +48,9 @@ class _Rule:
     any_peer: bool  # no `to`: every destination
 
 
+_IngressRule = tuple[list[dict[str, Any]], int, int]  # ports, allowed source classes, possible source classes
+
+
 def _bits(mask: int) -> Iterator[int]:
     while mask:
         low = mask & -mask
@@ -116,6 +119,10 @@ class _Builder:
         self._block_ids: dict[str, int] = {}
         self._peer_cache: dict[str, tuple[int, int]] = {}
         self._ns_selector_cache: dict[str, list[str]] = {}
+        self.classes: list[PodClass] = []
+        self.by_namespace: dict[str, list[PodClass]] = {}
+        self.everyone = 0  # every class
+        self.host = 0  # the hostNetwork classes
 
     # --- classes --------------------------------------------------------------------------------
 
@@ -212,86 +219,135 @@ class _Builder:
 
     def run(self) -> Reach:
         self._collect_blocks()
+        self._index_classes()
+        selected, isolated = self._selections()
+        everywhere, toward = self._by_destination(self._egress_rules(selected))
+        egress_free = self.everyone & ~isolated["Egress"] & ~self.host
+        allowed_by: list[int] = []
+        possible_by: list[int] = []
+        for dst in self.classes:
+            ingress_isolated = not dst.host_network and isolated["Ingress"] >> dst.index & 1
+            ingress = self._ingress_rules(dst, selected) if ingress_isolated else None
+            allowed, possible = self._reach_toward(dst, ingress, everywhere + toward.get(dst.index, []), egress_free)
+            allowed_by.append(allowed)
+            possible_by.append(possible)
+        masks = {ns: sum(1 << c.index for c in members) for ns, members in self.by_namespace.items()}
+        return Reach(self.cluster, self.classes, allowed_by, possible_by, masks)
+
+    def _index_classes(self) -> None:
         self.classes = self._classes()
-        self.by_namespace: dict[str, list[PodClass]] = {}
         for c in self.classes:
             self.by_namespace.setdefault(c.namespace, []).append(c)
         self.everyone = (1 << len(self.classes)) - 1
-        host = sum(1 << c.index for c in self.classes if c.host_network)
+        self.host = sum(1 << c.index for c in self.classes if c.host_network)
 
-        selected: dict[tuple[str, str], int] = {}  # (policy uid, direction) → classes the policy selects
+    def _selections(self) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """(policy uid, direction) → the classes the policy selects; direction → the classes some
+        policy isolates for it."""
+        selected: dict[tuple[str, str], int] = {}
         isolated = {"Ingress": 0, "Egress": 0}
         for ns, policies in self.cluster.policies.items():
             for policy in policies:
                 for kind in ("Ingress", "Egress"):
-                    if kind not in policy.attributes.get("policy_types", ()):
-                        continue
-                    mask = 0
-                    for c in self.by_namespace.get(ns, ()):
-                        if _selects(policy.attributes.get("pod_selector"), c.labels):
-                            mask |= 1 << c.index
-                    selected[(policy.uid, kind)] = mask
-                    isolated[kind] |= mask
+                    if kind in policy.attributes.get("policy_types", ()):
+                        mask = self._selected_in(ns, policy.attributes.get("pod_selector"))
+                        selected[(policy.uid, kind)] = mask
+                        isolated[kind] |= mask
+        return selected, isolated
 
-        # Egress rules, indexed by the destination classes they name.
+    def _selected_in(self, namespace: str, pod_selector: dict[str, Any] | None) -> int:
+        """The classes of `namespace` that `pod_selector` selects."""
+        mask = 0
+        for c in self.by_namespace.get(namespace, ()):
+            if _selects(pod_selector, c.labels):
+                mask |= 1 << c.index
+        return mask
+
+    def _egress_rules(self, selected: dict[tuple[str, str], int]) -> list[_Rule]:
         rules: list[_Rule] = []
         for ns, policies in self.cluster.policies.items():
             for policy in policies:
-                sources = selected.get((policy.uid, "Egress"), 0) & ~host
+                sources = selected.get((policy.uid, "Egress"), 0) & ~self.host
                 if not sources:
                     continue
                 for rule in policy.attributes.get("egress", ()):
                     allowed, possible, any_peer = self._peers(rule.get("to") or [], ns)
                     rules.append(_Rule(policy.name, ns, rule.get("ports") or [], sources, allowed, possible, any_peer))
-        toward: dict[int, list[_Rule]] = {}
+        return rules
+
+    @staticmethod
+    def _by_destination(rules: list[_Rule]) -> tuple[list[_Rule], dict[int, list[_Rule]]]:
+        """Egress rules indexed by the destination classes they name, so each destination looks only at
+        its own; rules without `to` name every destination."""
         everywhere = [r for r in rules if r.any_peer]
+        toward: dict[int, list[_Rule]] = {}
         for r in rules:
             if not r.any_peer:
                 for i in _bits(r.allowed | r.possible):
                     toward.setdefault(i, []).append(r)
-        egress_free = self.everyone & ~isolated["Egress"] & ~host
+        return everywhere, toward
 
-        allowed_by: list[int] = []
-        possible_by: list[int] = []
-        for dst in self.classes:
-            pod = dst.representative
-            egress_rules = everywhere + toward.get(dst.index, [])
-            ingress_rules: list[tuple[list[dict[str, Any]], int, int]] = []
-            if not dst.host_network and isolated["Ingress"] >> dst.index & 1:
-                for policy in self.cluster.policies.get(dst.namespace, ()):
-                    if selected.get((policy.uid, "Ingress"), 0) >> dst.index & 1:
-                        for rule in policy.attributes.get("ingress", ()):
-                            a, p, _ = self._peers(rule.get("from") or [], dst.namespace)
-                            ingress_rules.append((rule.get("ports") or [], a, p))
-                ingress_isolated = True
-            else:
-                ingress_isolated = False
-            reach_allowed = reach_possible = 0
-            for port, protocol in self._ports(dst, [r[0] for r in ingress_rules] + [r.ports for r in egress_rules]):
-                if dst.host_network:
-                    ia, ip = 0, self.everyone
-                elif not ingress_isolated:
-                    ia, ip = self.everyone, 0
-                else:
-                    ia = ip = 0
-                    ip = host  # hostNetwork sources: plugin-defined even when no rule admits them
-                    for ports, a, p in ingress_rules:
-                        if _ports_match(ports, port, protocol, pod):
-                            ia |= a
-                            ip |= p
-                ea, ep = egress_free, host
-                for r in egress_rules:
-                    if _ports_match(r.ports, port, protocol, pod):
-                        if r.any_peer or r.allowed >> dst.index & 1:
-                            ea |= r.sources
-                        elif r.possible >> dst.index & 1:
-                            ep |= r.sources
-                reach_allowed |= ia & ea
-                reach_possible |= (ia | ip) & (ea | ep)
-            allowed_by.append(reach_allowed)
-            possible_by.append(reach_possible & ~reach_allowed)
-        masks = {ns: sum(1 << c.index for c in members) for ns, members in self.by_namespace.items()}
-        return Reach(self.cluster, self.classes, allowed_by, possible_by, masks)
+    def _ingress_rules(self, dst: PodClass, selected: dict[tuple[str, str], int]) -> list[_IngressRule]:
+        """(ports, allowed sources, possible sources) of every ingress rule of the policies selecting `dst`."""
+        rules: list[_IngressRule] = []
+        for policy in self.cluster.policies.get(dst.namespace, ()):
+            if selected.get((policy.uid, "Ingress"), 0) >> dst.index & 1:
+                for rule in policy.attributes.get("ingress", ()):
+                    a, p, _ = self._peers(rule.get("from") or [], dst.namespace)
+                    rules.append((rule.get("ports") or [], a, p))
+        return rules
+
+    def _reach_toward(
+        self,
+        dst: PodClass,
+        ingress_rules: list[_IngressRule] | None,
+        egress_rules: list[_Rule],
+        egress_free: int,
+    ) -> tuple[int, int]:
+        """(allowed, possible-only) source classes of `dst` on some port. `ingress_rules` is None when
+        `dst` is not isolated for ingress."""
+        pod = dst.representative
+        rule_ports = [r[0] for r in ingress_rules or ()] + [r.ports for r in egress_rules]
+        reach_allowed = reach_possible = 0
+        for port, protocol in self._ports(dst, rule_ports):
+            ia, ip = self._ingress_at(dst, ingress_rules, port, protocol, pod)
+            ea, ep = self._egress_at(dst, egress_rules, egress_free, port, protocol, pod)
+            reach_allowed |= ia & ea
+            reach_possible |= (ia | ip) & (ea | ep)
+        return reach_allowed, reach_possible & ~reach_allowed
+
+    def _ingress_at(
+        self,
+        dst: PodClass,
+        ingress_rules: list[_IngressRule] | None,
+        port: int,
+        protocol: str,
+        pod: Pod,
+    ) -> tuple[int, int]:
+        """(allowed, possible) source classes that `dst`'s ingress admits on one port."""
+        if dst.host_network:
+            return 0, self.everyone
+        if ingress_rules is None:
+            return self.everyone, 0
+        allowed, possible = 0, self.host  # hostNetwork sources: plugin-defined even when no rule admits them
+        for ports, a, p in ingress_rules:
+            if _ports_match(ports, port, protocol, pod):
+                allowed |= a
+                possible |= p
+        return allowed, possible
+
+    def _egress_at(
+        self, dst: PodClass, egress_rules: list[_Rule], egress_free: int, port: int, protocol: str, pod: Pod
+    ) -> tuple[int, int]:
+        """(allowed, possible) source classes whose egress lets them send to `dst` on one port."""
+        allowed, possible = egress_free, self.host
+        for r in egress_rules:
+            if _ports_match(r.ports, port, protocol, pod):
+                if r.any_peer or r.allowed >> dst.index & 1:
+                    allowed |= r.sources
+                elif r.possible >> dst.index & 1:
+                    possible |= r.sources
+        return allowed, possible
 
     def _ports(self, dst: PodClass, rule_ports: list[list[dict[str, Any]]]) -> list[tuple[int, str]]:
         """Ports at which the verdict toward `dst` can change: its container ports, every edge of a

@@ -10,6 +10,7 @@ answer to the network plugin (hostNetwork pods, ipBlocks covering pod IPs) the a
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -77,31 +78,15 @@ class Cluster:
                 labels = dict(a.get("labels") or {})
                 namespaces[labels.get(NAME_LABEL, r.name.split(" ", 1)[-1])] = labels
             elif r.type == "k8s.pod":
-                ports = tuple((p.get("name"), int(p["port"]), str(p.get("protocol") or "TCP")) for p in a["ports"])
-                name = str(a["pod_name"])
-                pods[f"{r.region}/{name}"] = Pod(
-                    r.region,
-                    name,
-                    dict(r.tags),
-                    tuple(a.get("ips") or ()),
-                    a.get("node_name"),
-                    bool(a.get("host_network")),
-                    ports,
-                )
+                pod = _pod(r)
+                pods[pod.key] = pod
             elif r.type == "k8s.node":
                 nodes[r.uid.rsplit("/", 1)[-1]] = tuple(a.get("internal_ips") or ())
             elif r.type == "k8s.network_policy":
                 policies.setdefault(r.region, []).append(r)
             elif r.type == "k8s.service":
                 services[f"{r.region}/{r.uid.rsplit('/', 1)[-1]}"] = r.attributes
-        for r in resources:
-            if r.type == "k8s.workload" and r.attributes.get("kind") != "Pod":
-                template = _template_pod(r)
-                if template.key not in pods and not any(
-                    p.namespace == template.namespace and template.labels.items() <= p.labels.items()
-                    for p in pods.values()
-                ):
-                    pods[template.key] = template
+        _add_template_pods(resources, pods)
         for pod in pods.values():  # a namespace known only through its pods still has its name label
             namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
         return cls(namespaces, pods, nodes, policies, services)
@@ -262,6 +247,32 @@ class Cluster:
         return list(e.pod.ips)
 
 
+def _pod(record: Resource) -> Pod:
+    a = record.attributes
+    ports = tuple((p.get("name"), int(p["port"]), str(p.get("protocol") or "TCP")) for p in a["ports"])
+    return Pod(
+        record.region,
+        str(a["pod_name"]),
+        dict(record.tags),
+        tuple(a.get("ips") or ()),
+        a.get("node_name"),
+        bool(a.get("host_network")),
+        ports,
+    )
+
+
+def _add_template_pods(resources: list[Resource] | tuple[Resource, ...], pods: dict[str, Pod]) -> None:
+    """A controller whose pods are not in `pods` (manifests, or none running yet) stands in as its
+    template: unless a pod of its namespace already carries its template labels."""
+    for r in resources:
+        if r.type == "k8s.workload" and r.attributes.get("kind") != "Pod":
+            template = _template_pod(r)
+            if template.key not in pods and not any(
+                p.namespace == template.namespace and template.labels.items() <= p.labels.items() for p in pods.values()
+            ):
+                pods[template.key] = template
+
+
 def _template_pod(workload: Resource) -> Pod:
     """A controller's pod template as one pod, for manifests (and controllers with no pods yet): its
     labels, ports and hostNetwork, no address, keyed `NAMESPACE/WORKLOAD`."""
@@ -354,87 +365,98 @@ def _spoofable(selector: dict[str, Any] | None) -> bool:
 def exposure(cluster: Cluster, pods: list[Pod]) -> list[dict[str, Any]]:
     """For each pod: who may open connections to it, as the policies state it (selectors and CIDRs,
     so namespaces and pods that do not exist yet are covered too)."""
-    out = []
-    for pod in sorted(pods, key=lambda p: p.key):
-        selecting = [
-            p
-            for p in cluster.policies.get(pod.namespace, [])
-            if "Ingress" in p.attributes.get("policy_types", ())
-            and _selects(p.attributes.get("pod_selector"), pod.labels)
+    return [{"pod": pod.key, "exposed_to": _exposed_to(cluster, pod)} for pod in sorted(pods, key=lambda p: p.key)]
+
+
+def _exposed_to(cluster: Cluster, pod: Pod) -> list[dict[str, Any]]:
+    selecting = [
+        p
+        for p in cluster.policies.get(pod.namespace, [])
+        if "Ingress" in p.attributes.get("policy_types", ()) and _selects(p.attributes.get("pod_selector"), pod.labels)
+    ]
+    entries: list[dict[str, Any]] = []
+    if pod.host_network:
+        entries.append(
+            {
+                "source": "plugin-defined: hostNetwork pod",
+                "ports": "all",
+                "policy": None,
+                "warnings": ["hostNetwork pods may not be subject to NetworkPolicy"],
+            }
+        )
+    elif not selecting:
+        entries.append(
+            {
+                "source": "anything (not isolated for ingress)",
+                "ports": "all",
+                "policy": None,
+                "warnings": ["no NetworkPolicy selects this pod for ingress"],
+            }
+        )
+    for policy in selecting:
+        for rule in policy.attributes.get("ingress", ()):
+            entries += _rule_exposure(policy, rule)
+    if not entries:
+        names = ", ".join(p.name for p in selecting)
+        entries.append(
+            {
+                "source": "nothing: isolated for ingress and no rule admits a source",
+                "ports": "-",
+                "policy": names,
+                "warnings": [],
+            }
+        )
+    return entries
+
+
+def _rule_exposure(policy: Resource, rule: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per source an ingress rule admits."""
+    ports = _describe_ports(rule.get("ports") or ())
+    peers = rule.get("from") or []
+    if not peers:
+        return [
+            {
+                "source": "anything, including the internet",
+                "ports": ports,
+                "policy": policy.name,
+                "warnings": ["rule without 'from' admits every source"],
+            }
         ]
-        entries: list[dict[str, Any]] = []
-        if pod.host_network:
-            entries.append(
-                {
-                    "source": "plugin-defined: hostNetwork pod",
-                    "ports": "all",
-                    "policy": None,
-                    "warnings": ["hostNetwork pods may not be subject to NetworkPolicy"],
-                }
-            )
-        elif not selecting:
-            entries.append(
-                {
-                    "source": "anything (not isolated for ingress)",
-                    "ports": "all",
-                    "policy": None,
-                    "warnings": ["no NetworkPolicy selects this pod for ingress"],
-                }
-            )
-        for policy in selecting:
-            for rule in policy.attributes.get("ingress", ()):
-                ports = (
-                    ", ".join(
-                        f"{p.get('port') if p.get('port') is not None else 'all'}"
-                        f"{'-' + str(p['end_port']) if p.get('end_port') else ''}/{p.get('protocol') or 'TCP'}"
-                        for p in rule.get("ports") or ()
-                    )
-                    or "all"
-                )
-                peers = rule.get("from") or []
-                if not peers:
-                    entries.append(
-                        {
-                            "source": "anything, including the internet",
-                            "ports": ports,
-                            "policy": policy.name,
-                            "warnings": ["rule without 'from' admits every source"],
-                        }
-                    )
-                for peer in peers:
-                    warnings = []
-                    block = peer.get("ip_block")
-                    if block:
-                        source = f"cidr {block.get('cidr')}" + (
-                            f" except {block['except']}" if block.get("except") else ""
-                        )
-                        if str(block.get("cidr")) in ("0.0.0.0/0", "::/0"):
-                            warnings.append("open to the internet")
-                    else:
-                        ns_sel, pod_sel = peer.get("namespace_selector"), peer.get("pod_selector")
-                        ns_text = (
-                            _describe_selector(ns_sel, "namespace")
-                            if ns_sel is not None
-                            else f"namespace {policy.region}"
-                        )
-                        source = " and ".join(t for t in (ns_text, _describe_selector(pod_sel, "pod")) if t)
-                        if ns_sel is not None and not (ns_sel.get("match_labels") or ns_sel.get("match_expressions")):
-                            warnings.append("every namespace, including ones created later")
-                        elif _spoofable(ns_sel):
-                            warnings.append(
-                                "namespace labels other than kubernetes.io/metadata.name can be set by "
-                                "anyone who may label or create namespaces"
-                            )
-                    entries.append({"source": source, "ports": ports, "policy": policy.name, "warnings": warnings})
-        if not entries:
-            names = ", ".join(p.name for p in selecting)
-            entries.append(
-                {
-                    "source": "nothing: isolated for ingress and no rule admits a source",
-                    "ports": "-",
-                    "policy": names,
-                    "warnings": [],
-                }
-            )
-        out.append({"pod": pod.key, "exposed_to": entries})
-    return out
+    entries: list[dict[str, Any]] = []
+    for peer in peers:
+        source, warnings = _describe_peer(peer, policy.region)
+        entries.append({"source": source, "ports": ports, "policy": policy.name, "warnings": warnings})
+    return entries
+
+
+def _describe_ports(ports: Iterable[dict[str, Any]]) -> str:
+    return (
+        ", ".join(
+            f"{p.get('port') if p.get('port') is not None else 'all'}"
+            f"{'-' + str(p['end_port']) if p.get('end_port') else ''}/{p.get('protocol') or 'TCP'}"
+            for p in ports
+        )
+        or "all"
+    )
+
+
+def _describe_peer(peer: dict[str, Any], policy_ns: str) -> tuple[str, list[str]]:
+    """(what a `from` peer admits, why that deserves a second look)."""
+    warnings: list[str] = []
+    block = peer.get("ip_block")
+    if block:
+        source = f"cidr {block.get('cidr')}" + (f" except {block['except']}" if block.get("except") else "")
+        if str(block.get("cidr")) in ("0.0.0.0/0", "::/0"):
+            warnings.append("open to the internet")
+        return source, warnings
+    ns_sel, pod_sel = peer.get("namespace_selector"), peer.get("pod_selector")
+    ns_text = _describe_selector(ns_sel, "namespace") if ns_sel is not None else f"namespace {policy_ns}"
+    source = " and ".join(t for t in (ns_text, _describe_selector(pod_sel, "pod")) if t)
+    if ns_sel is not None and not (ns_sel.get("match_labels") or ns_sel.get("match_expressions")):
+        warnings.append("every namespace, including ones created later")
+    elif _spoofable(ns_sel):
+        warnings.append(
+            "namespace labels other than kubernetes.io/metadata.name can be set by "
+            "anyone who may label or create namespaces"
+        )
+    return source, warnings

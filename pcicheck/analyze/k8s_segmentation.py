@@ -9,6 +9,7 @@ reachable: what the policies cannot rule out is not isolation.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,9 +54,13 @@ def _ingress_views(cluster: Cluster, c: PodClass) -> tuple[tuple[str, ...], tupl
     policies = _selecting(cluster, c, "Ingress")
     if not policies:
         return ("not isolated for ingress: no NetworkPolicy selects it",), (), ()
+    any_ns, labelled = _namespace_selecting(policies)
+    return _internet_ingress(policies), any_ns, labelled
+
+
+def _internet_ingress(policies: list[Resource]) -> tuple[str, ...]:
+    """The ingress rules of `policies` that admit internet addresses: no `from`, or an ipBlock holding some."""
     internet: list[str] = []
-    any_ns: list[str] = []
-    labelled: list[str] = []
     for policy in policies:
         for i, rule in enumerate(policy.attributes.get("ingress", ()), 1):
             peers = rule.get("from") or []
@@ -63,21 +68,30 @@ def _ingress_views(cluster: Cluster, c: PodClass) -> tuple[tuple[str, ...], tupl
                 internet.append(f"{policy.name} ingress rule {i}: no 'from', every source")
             for peer in peers:
                 block = peer.get("ip_block")
-                if block:
-                    if admits_internet(block.get("cidr"), block.get("except") or ()):
-                        internet.append(f"{policy.name} ingress rule {i}: ipBlock {block.get('cidr')}")
-                    continue
+                if block and admits_internet(block.get("cidr"), block.get("except") or ()):
+                    internet.append(f"{policy.name} ingress rule {i}: ipBlock {block.get('cidr')}")
+    return tuple(internet)
+
+
+def _namespace_selecting(policies: list[Resource]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(policies whose ingress admits every namespace, policies whose ingress selects namespaces by a
+    label other than the API server's own name label)."""
+    any_ns: set[str] = set()
+    labelled: set[str] = set()
+    for policy in policies:
+        for rule in policy.attributes.get("ingress", ()):
+            for peer in rule.get("from") or ():
                 ns_selector = peer.get("namespace_selector")
-                if ns_selector is None:
+                if peer.get("ip_block") or ns_selector is None:
                     continue
                 keys = set(ns_selector.get("match_labels") or {}) | {
                     e.get("key") for e in ns_selector.get("match_expressions") or ()
                 }
                 if not keys:
-                    any_ns.append(policy.name)
+                    any_ns.add(policy.name)
                 elif keys - {NAME_LABEL}:
-                    labelled.append(policy.name)
-    return tuple(internet), tuple(sorted(set(any_ns))), tuple(sorted(set(labelled)))
+                    labelled.add(policy.name)
+    return tuple(sorted(any_ns)), tuple(sorted(labelled))
 
 
 def _internet_egress(cluster: Cluster, c: PodClass) -> tuple[str, ...]:
@@ -146,83 +160,111 @@ def segmentation_facts(
     return facts
 
 
+@dataclass(frozen=True)
+class _Namespaces:
+    """Scope and tenant of one cluster's namespaces."""
+
+    cluster: Cluster
+    records: dict[str, Resource]  # name → its k8s.namespace record
+    scopes: dict[str, dict[str, Any]]  # uid → its scope facts
+    tenant_label: str
+
+    def scope(self, ns: str) -> str:
+        r = self.records.get(ns)
+        return str(self.scopes[r.uid]["scope"]) if r is not None else "non-cde"
+
+    def tenant(self, ns: str) -> str | None:
+        return self.cluster.namespaces.get(ns, {}).get(self.tenant_label) or None
+
+
+def _merged(verdicts: Iterable[dict[str, Verdict]]) -> dict[str, Verdict]:
+    """Namespace → the best verdict any of `verdicts` gives it."""
+    out: dict[str, Verdict] = {}
+    for one in verdicts:
+        for ns, verdict in one.items():
+            out[ns] = _better(out.get(ns), verdict)
+    return out
+
+
 def _cluster_facts(
     records: list[Resource], scopes: dict[str, dict[str, Any]], tenant_label: str
 ) -> dict[str, dict[str, Any]]:
     cluster = Cluster.from_resources(records)
     reach = Reach.compute(cluster)
     views = class_views(reach)
-    namespace_records = {
-        str(r.attributes.get("labels", {}).get(NAME_LABEL, r.name.split()[-1])): r
-        for r in records
-        if r.type == "k8s.namespace"
-    }
-
-    def scope(ns: str) -> str:
-        r = namespace_records.get(ns)
-        return str(scopes[r.uid]["scope"]) if r is not None else "non-cde"
-
-    def tenant(ns: str) -> str | None:
-        return cluster.namespaces.get(ns, {}).get(tenant_label) or None
-
+    namespaces = _Namespaces(
+        cluster,
+        {
+            str(r.attributes.get("labels", {}).get(NAME_LABEL, r.name.split()[-1])): r
+            for r in records
+            if r.type == "k8s.namespace"
+        },
+        scopes,
+        tenant_label,
+    )
     by_namespace: dict[str, list[PodClass]] = defaultdict(list)
     for c in reach.classes:
         by_namespace[c.namespace].append(c)
-    cde_classes = [c for c in reach.classes if scope(c.namespace) == "cde"]
-    # Which CDE namespaces each class can reach (it is then connected-to, if it is outside).
-    reaches_cde: dict[int, dict[str, Verdict]] = defaultdict(dict)
-    for c in cde_classes:
-        for src, verdict in reach.sources(c):
-            reaches_cde[src.index][c.namespace] = _better(reaches_cde[src.index].get(c.namespace), verdict)
-
+    reaches_cde = _cde_reached(reach, namespaces)
     facts: dict[str, dict[str, Any]] = {}
     for r in records:
-        if r.type != "k8s.workload":
-            continue
-        classes = _workload_classes(by_namespace.get(r.region, []), r)
-        sources: dict[str, Verdict] = {}
-        for c in classes:
-            for ns, verdict in views[c.index].sources.items():
-                sources[ns] = _better(sources.get(ns), verdict)
-        own_tenant = tenant(r.region)
-        listed = [{"namespace": ns, "verdict": v} for ns, v in sorted(sources.items())]
-        connected: list[dict[str, str]] = []
-        if scope(r.region) != "cde":
-            reached: dict[str, Verdict] = {}
-            for c in classes:
-                for ns, verdict in reaches_cde.get(c.index, {}).items():
-                    reached[ns] = _better(reached.get(ns), verdict)
-            connected += [{"direction": "to-cde", "peer": ns, "verdict": v} for ns, v in sorted(reached.items())]
-            cde_sources = {ns: v for ns, v in sources.items() if scope(ns) == "cde"}
-            connected += [{"direction": "from-cde", "peer": ns, "verdict": v} for ns, v in sorted(cde_sources.items())]
-        facts[r.uid] = {
-            "ingress_sources": listed,
-            "non_cde_sources": [s for s in listed if scope(s["namespace"]) != "cde"],
-            "other_tenant_sources": [
-                {**s, "tenant": tenant(s["namespace"])}
-                for s in listed
-                if own_tenant and tenant(s["namespace"]) not in (None, own_tenant)
-            ],
-            "internet_ingress": sorted({t for c in classes for t in views[c.index].internet_ingress}),
-            "internet_egress_cidrs": sorted({t for c in classes for t in views[c.index].internet_egress}),
-            "any_namespace_ingress": sorted({t for c in classes for t in views[c.index].any_namespace_ingress}),
-            "label_selected_ingress": sorted({t for c in classes for t in views[c.index].label_selected_ingress}),
-            "connected_to_cde": connected,
-        }
-    for ns, r in namespace_records.items():
-        own_tenant = tenant(ns)
-        reaching: dict[str, Verdict] = {}
-        for c in by_namespace.get(ns, []):
-            for src_ns, verdict in views[c.index].sources.items():
-                reaching[src_ns] = _better(reaching.get(src_ns), verdict)
+        if r.type == "k8s.workload":
+            classes = _workload_classes(by_namespace.get(r.region, []), r)
+            facts[r.uid] = _workload_facts(r.region, classes, views, reaches_cde, namespaces)
+    for ns, r in namespaces.records.items():
+        reaching = _merged(views[c.index].sources for c in by_namespace.get(ns, []))
+        own_tenant = namespaces.tenant(ns)
         facts[r.uid] = {
             "other_tenant_sources": [
-                {"namespace": s, "verdict": v, "tenant": tenant(s)}
+                {"namespace": s, "verdict": v, "tenant": namespaces.tenant(s)}
                 for s, v in sorted(reaching.items())
-                if own_tenant and tenant(s) not in (None, own_tenant)
+                if own_tenant and namespaces.tenant(s) not in (None, own_tenant)
             ]
         }
     return facts
+
+
+def _cde_reached(reach: Reach, namespaces: _Namespaces) -> dict[int, dict[str, Verdict]]:
+    """Class index → the CDE namespaces it can reach (it is then connected-to, if it is outside)."""
+    reaches_cde: dict[int, dict[str, Verdict]] = defaultdict(dict)
+    for c in reach.classes:
+        if namespaces.scope(c.namespace) != "cde":
+            continue
+        for src, verdict in reach.sources(c):
+            reaches_cde[src.index][c.namespace] = _better(reaches_cde[src.index].get(c.namespace), verdict)
+    return reaches_cde
+
+
+def _workload_facts(
+    namespace: str,
+    classes: list[PodClass],
+    views: list[ClassView],
+    reaches_cde: dict[int, dict[str, Verdict]],
+    namespaces: _Namespaces,
+) -> dict[str, Any]:
+    sources = _merged(views[c.index].sources for c in classes)
+    own_tenant = namespaces.tenant(namespace)
+    listed = [{"namespace": ns, "verdict": v} for ns, v in sorted(sources.items())]
+    connected: list[dict[str, str]] = []
+    if namespaces.scope(namespace) != "cde":
+        reached = _merged(reaches_cde.get(c.index, {}) for c in classes)
+        connected += [{"direction": "to-cde", "peer": ns, "verdict": v} for ns, v in sorted(reached.items())]
+        cde_sources = {ns: v for ns, v in sources.items() if namespaces.scope(ns) == "cde"}
+        connected += [{"direction": "from-cde", "peer": ns, "verdict": v} for ns, v in sorted(cde_sources.items())]
+    return {
+        "ingress_sources": listed,
+        "non_cde_sources": [s for s in listed if namespaces.scope(s["namespace"]) != "cde"],
+        "other_tenant_sources": [
+            {**s, "tenant": namespaces.tenant(s["namespace"])}
+            for s in listed
+            if own_tenant and namespaces.tenant(s["namespace"]) not in (None, own_tenant)
+        ],
+        "internet_ingress": sorted({t for c in classes for t in views[c.index].internet_ingress}),
+        "internet_egress_cidrs": sorted({t for c in classes for t in views[c.index].internet_egress}),
+        "any_namespace_ingress": sorted({t for c in classes for t in views[c.index].any_namespace_ingress}),
+        "label_selected_ingress": sorted({t for c in classes for t in views[c.index].label_selected_ingress}),
+        "connected_to_cde": connected,
+    }
 
 
 def _analyze(inputs: AnalysisInput) -> FactMap:

@@ -116,6 +116,40 @@ def _evidence(cc: CompiledControl, view: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _blocking(
+    cc: CompiledControl,
+    own_errors: list[CollectionError],
+    listing: dict[tuple[str, str], list[CollectionError]],
+    account: str,
+    key_gaps: list[CollectionError],
+) -> list[CollectionError]:
+    """The collection errors that leave something `cc` reads of this resource unknown: its own
+    attributes, the listings it depends on, and key references when it reads key facts."""
+    blocking = [e for e in own_errors if not e.attributes or any(a in cc.text for a in e.attributes)]
+    for t in cc.depends_on:
+        blocking += listing.get((account, t), ())
+    if cc.reads_key_facts:
+        blocking += key_gaps
+    return blocking
+
+
+def _verdict(cc: CompiledControl, context: Any) -> tuple[Status, str] | None:
+    """`where`, then `assert`: None when the control does not apply, else the status and its message.
+    Fail closed: a runtime error or a non-boolean answer is `error`."""
+    try:
+        applies = cc.where.execute(context)
+        if applies is not True and applies is not False:
+            raise TypeError(f"'where' returned {type(applies).__name__}, not a boolean")
+        if not applies:
+            return None
+        verdict = cc.check.execute(context)
+        if verdict is not True and verdict is not False:
+            raise TypeError(f"'assert' returned {type(verdict).__name__}, not a boolean")
+    except Exception as exc:  # CEL raises KeyError/TypeError/RuntimeError/ValueError alike
+        return Status.ERROR, f"could not evaluate: {_one_line(exc)}"
+    return (Status.PASS, "met") if verdict else (Status.FAIL, f"not met: {cc.control.title}")
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, KeyError):
@@ -297,45 +331,43 @@ class Evaluator:
             if c.scope == "tenant" and not has_tenant:
                 out.append(Result(c, where, Status.NOT_APPLICABLE, "out of scope: no tenant", {}))
                 continue
-            blocking = [e for e in own_errors if not e.attributes or any(a in cc.text for a in e.attributes)]
-            for t in cc.depends_on:
-                blocking += listing.get((r.account, t), ())
-            if cc.reads_key_facts:
-                blocking += key_gaps
+            blocking = _blocking(cc, own_errors, listing, r.account, key_gaps)
             if blocking:
                 message = "could not be read: " + "; ".join(e.cause for e in blocking)
                 out.append(Result(c, where, Status.ERROR, message, _evidence(cc, view)))
                 continue
             if context is None:
-                account_lists: dict[str, Any] = {}
-
-                def resources(type_name: Any, account: str = r.account, cache: dict[str, Any] = account_lists) -> Any:
-                    key = str(type_name)
-                    if key not in cache:
-                        cache[key] = by_account_type.get((account, key), [])
-                    return cache[key]
-
-                context = cel.Context(
-                    variables={"resource": self.reads[r.type].subject(view), "now": now},
-                    functions={"lookup": lookup, "resources": resources, "glob": glob},
-                )
+                context = self._context(r, view, by_account_type, lookup, now)
             context.add_variable("params", cc.params)
-            try:
-                applies = cc.where.execute(context)
-                if applies is not True and applies is not False:
-                    raise TypeError(f"'where' returned {type(applies).__name__}, not a boolean")
-                if not applies:
-                    out.append(Result(c, where, Status.NOT_APPLICABLE, "does not apply (where is false)", {}))
-                    continue
-                verdict = cc.check.execute(context)
-                if verdict is not True and verdict is not False:
-                    raise TypeError(f"'assert' returned {type(verdict).__name__}, not a boolean")
-            except Exception as exc:  # CEL raises KeyError/TypeError/RuntimeError/ValueError alike
-                status, message = Status.ERROR, f"could not evaluate: {_one_line(exc)}"
+            judged = _verdict(cc, context)
+            if judged is None:
+                out.append(Result(c, where, Status.NOT_APPLICABLE, "does not apply (where is false)", {}))
             else:
-                status, message = (Status.PASS, "met") if verdict else (Status.FAIL, f"not met: {c.title}")
-            out.append(Result(c, where, status, message, _evidence(cc, view)))
+                status, message = judged
+                out.append(Result(c, where, status, message, _evidence(cc, view)))
         return out
+
+    def _context(
+        self,
+        r: Resource,
+        view: dict[str, Any],
+        by_account_type: dict[tuple[str, str], list[dict[str, Any]]],
+        lookup: Any,
+        now: datetime,
+    ) -> Any:
+        """The CEL context (a cel.Context) the controls of one resource share; each sets its own `params`."""
+        account_lists: dict[str, Any] = {}
+
+        def resources(type_name: Any, account: str = r.account, cache: dict[str, Any] = account_lists) -> Any:
+            key = str(type_name)
+            if key not in cache:
+                cache[key] = by_account_type.get((account, key), [])
+            return cache[key]
+
+        return cel.Context(
+            variables={"resource": self.reads[r.type].subject(view), "now": now},
+            functions={"lookup": lookup, "resources": resources, "glob": glob},
+        )
 
     def _listing_errors(self, errors: list[CollectionError]) -> list[Result]:
         """A listing that failed leaves its resources unknown: each control on them is `error` there."""

@@ -7,6 +7,7 @@ Checkov judges, the mapping says what the verdict means for PCI DSS and how much
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,18 +55,8 @@ def _control(
     def fail(message: str, key: str | None = None, fix: str | None = None) -> InputError:
         return InputError(message, path=str(path), line=doc.line_of(key) if key else doc.line, fix=fix)
 
-    for key in fields:
-        if key not in doc:
-            raise fail(f"mapping entry is missing {key!r}", fix=f"add '{key}:'")
-    for key in doc:
-        if key not in fields:
-            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(fields)}")
-    for key in ("title", "rationale", "remediation"):
-        text = doc[key]
-        if not isinstance(text, str) or not text.strip():
-            raise fail(f"{key!r} must be non-empty text", key)
-        if key == "rationale" and "\n" in text.strip():
-            raise fail("'rationale' must be one line", key)
+    _check_fields(doc, fields, fail)
+    _check_texts(doc, fail)
     if doc["domain"] not in DOMAINS:
         raise fail(f"unknown domain {doc['domain']!r}", "domain", fix=f"use one of: {', '.join(DOMAINS)}")
     try:
@@ -93,6 +84,26 @@ def _control(
         path=str(path),
         line=doc.line,
     )
+
+
+def _check_fields(doc: LineDict, fields: tuple[str, ...], fail: Callable[..., InputError]) -> None:
+    """Exactly `fields`: each present, no other."""
+    for key in fields:
+        if key not in doc:
+            raise fail(f"mapping entry is missing {key!r}", fix=f"add '{key}:'")
+    for key in doc:
+        if key not in fields:
+            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(fields)}")
+
+
+def _check_texts(doc: LineDict, fail: Callable[..., InputError]) -> None:
+    """Title, rationale and remediation are non-empty text; the rationale one line of it."""
+    for key in ("title", "rationale", "remediation"):
+        text = doc[key]
+        if not isinstance(text, str) or not text.strip():
+            raise fail(f"{key!r} must be non-empty text", key)
+        if key == "rationale" and "\n" in text.strip():
+            raise fail("'rationale' must be one line", key)
 
 
 def load_mapping(path: Path | None = None) -> CheckovMapping:

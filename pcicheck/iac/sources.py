@@ -247,49 +247,83 @@ def stage_sources(
     """Copy, neutralise and render everything under `path` into `stage` (an empty directory)."""
     root = path if path.is_dir() else path.parent
     staged = Staged(root=root, stage=stage)
-    only = {path.name} if path.is_file() else None
-    charts: list[Path] = []
-    kustomizations: list[Path] = []
-    plain: list[Path] = []
-    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+    found = _walk(staged, {path.name} if path.is_file() else None)
+    for p in found.plain:
+        _stage_file(staged, p)
+    _render_all(staged, found, run, env)
+    return staged
+
+
+@dataclass
+class _Found:
+    """What the walk under the scan root turned up."""
+
+    plain: list[Path] = field(default_factory=list)  # files staged as they are
+    charts: list[Path] = field(default_factory=list)  # Helm chart directories
+    kustomizations: list[Path] = field(default_factory=list)  # Kustomization directories
+
+
+def _walk(staged: Staged, only: set[str] | None) -> _Found:
+    """The files and renderable directories under the root (`only`: the one file asked for)."""
+    found = _Found()
+    for directory, dirnames, filenames in os.walk(staged.root, followlinks=False):
         here = Path(directory)
         dirnames[:] = sorted(d for d in dirnames if d not in PRUNED_DIRS and only is None)
-        for d in [d for d in dirnames if (here / d).is_symlink()]:
-            # Not followed (it may lead anywhere, even into a loop); said, so nothing in it passes unseen.
-            staged.problems.append(SourceProblem(_rel(here / d, root), 1, "symbolic link to a directory: not scanned"))
-            dirnames.remove(d)
+        _skip_linked_dirs(staged, here, dirnames)
         if only is None and CHART_FILE in filenames:
-            charts.append(here)
+            found.charts.append(here)
             dirnames[:] = []  # templates are not YAML until rendered; subcharts render with their parent
             continue
-        inside_kustomization = any(k == here or k in here.parents for k in kustomizations)
+        inside_kustomization = any(k == here or k in here.parents for k in found.kustomizations)
         if only is None and any(k in filenames for k in KUSTOMIZATION_FILES):
-            kustomizations.append(here)
+            found.kustomizations.append(here)
             continue
         if inside_kustomization:
             continue  # resources and patches of a Kustomization are judged as its rendered output
-        for name in sorted(filenames):
-            if only is not None and name not in only:
-                continue
-            p = here / name
-            if name in CHECKOV_CONFIGS or not name.endswith((*TEXT_SUFFIXES, JSON_SUFFIX)):
-                continue
-            if p.is_symlink():
-                staged.problems.append(SourceProblem(_rel(p, root), 1, "symbolic link: not scanned"))
-            elif p.is_file():
-                plain.append(p)
-    for p in plain:
-        _stage_file(staged, p)
+        found.plain += _plain_files(staged, here, filenames, only)
+    return found
+
+
+def _skip_linked_dirs(staged: Staged, here: Path, dirnames: list[str]) -> None:
+    # Not followed (it may lead anywhere, even into a loop); said, so nothing in it passes unseen.
+    for d in [d for d in dirnames if (here / d).is_symlink()]:
+        staged.problems.append(
+            SourceProblem(_rel(here / d, staged.root), 1, "symbolic link to a directory: not scanned")
+        )
+        dirnames.remove(d)
+
+
+def _plain_files(staged: Staged, here: Path, filenames: list[str], only: set[str] | None) -> list[Path]:
+    """The IaC files of one directory, in name order; a symbolic link is a problem, never followed."""
+    files: list[Path] = []
+    for name in sorted(filenames):
+        if only is not None and name not in only:
+            continue
+        p = here / name
+        if name in CHECKOV_CONFIGS or not name.endswith((*TEXT_SUFFIXES, JSON_SUFFIX)):
+            continue
+        if p.is_symlink():
+            staged.problems.append(SourceProblem(_rel(p, staged.root), 1, "symbolic link: not scanned"))
+        elif p.is_file():
+            files.append(p)
+    return files
+
+
+def _render_all(
+    staged: Staged,
+    found: _Found,
+    run: Callable[..., subprocess.CompletedProcess[str]],
+    env: Mapping[str, str],
+) -> None:
     helm = shutil.which("helm", path=env.get("PATH"))
-    for chart in charts:
+    for chart in found.charts:
         _render(staged, chart, "helm", [helm, "template", chart.name, str(chart)] if helm else None, run, env)
-    if kustomizations:
+    if found.kustomizations:
         kustomize = shutil.which("kustomize", path=env.get("PATH"))
         kubectl = shutil.which("kubectl", path=env.get("PATH"))
-        for k in kustomizations:
+        for k in found.kustomizations:
             cmd = [kustomize, "build", str(k)] if kustomize else [kubectl, "kustomize", str(k)] if kubectl else None
             _render(staged, k, "kustomize", cmd, run, env)
-    return staged
 
 
 def _stage_file(staged: Staged, p: Path) -> None:

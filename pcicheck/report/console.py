@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pcicheck.evaluate.evaluation import Evaluation
+from pcicheck.evaluate.waiving import WaiverOutcome
 from pcicheck.model import SEVERITY_ORDER, Result, Status
 
 STATUS_STYLE = {
@@ -39,22 +40,10 @@ def _status(status: Status) -> Text:
 def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
     snap = ev.snapshot
     console.print(Text(f"pcicheck — {ev.framework.title}", style="bold"))
-    scanned = []
-    if "aws" in snap.identity:
-        ident = snap.identity["aws"]
-        regions = snap.request.get("aws", {}).get("regions", [])
-        scanned.append(
-            f"account {ident.get('account', '?')} ({ident.get('arn', '?')}), regions {', '.join(regions) or '-'}"
-        )
-    if "k8s" in snap.identity:
-        k = snap.identity["k8s"]
-        scanned.append(f"cluster {k.get('cluster')} ({k.get('server')}, {k.get('version')})")
-    if "manifests" in snap.request:
-        scanned.append(f"manifests: {len(snap.request['manifests'].get('files', []))} files")
     console.print(
         Text(
-            f"{'; '.join(scanned) or 'nothing scanned'}; snapshot {snap.created_at}, {len(snap.resources)} resources, "
-            f"{len(ev.catalog.controls)} controls"
+            f"{'; '.join(_scanned(ev)) or 'nothing scanned'}; snapshot {snap.created_at}, "
+            f"{len(snap.resources)} resources, {len(ev.catalog.controls)} controls"
         )
     )
 
@@ -73,6 +62,47 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
         sev_line.append(f"{severity.value} {found}  ", style="bold red" if found else "dim")
     console.print(sev_line)
 
+    table, manual = _requirements_table(ev, verbose)
+    console.print(table)
+    console.print(
+        Text(
+            f"{manual} requirements have no automated control: they need the auditor's own evidence (manual).",
+            style="blue",
+        )
+    )
+    for w in ev.waivers:
+        console.print(_waiver_line(w))
+    _connected(ev, console)
+
+    if failed:
+        _results_table(console, "Failing", failed)
+    errored = [r for r in ev.results if r.status == Status.ERROR]
+    if errored:
+        _results_table(console, "Could not be evaluated (error)", errored)
+    _collection_errors(ev, console)
+
+
+def _scanned(ev: Evaluation) -> list[str]:
+    """What was read: the AWS account and regions, the cluster, the manifests."""
+    snap = ev.snapshot
+    scanned = []
+    if "aws" in snap.identity:
+        ident = snap.identity["aws"]
+        regions = snap.request.get("aws", {}).get("regions", [])
+        scanned.append(
+            f"account {ident.get('account', '?')} ({ident.get('arn', '?')}), regions {', '.join(regions) or '-'}"
+        )
+    if "k8s" in snap.identity:
+        k = snap.identity["k8s"]
+        scanned.append(f"cluster {k.get('cluster')} ({k.get('server')}, {k.get('version')})")
+    if "manifests" in snap.request:
+        scanned.append(f"manifests: {len(snap.request['manifests'].get('files', []))} files")
+    return scanned
+
+
+def _requirements_table(ev: Evaluation, verbose: bool) -> tuple[Table, int]:
+    """The requirements table (top-level ones, the failing and erroring, or all when verbose), and how
+    many requirements are manual: those are counted, not listed."""
     table = Table(title="Requirements", title_justify="left", show_lines=False)
     table.add_column("req")
     table.add_column("status")
@@ -96,26 +126,23 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
             str(q.counts.get("error", 0)),
             Text(q.title),
         )
-    console.print(table)
-    console.print(
-        Text(
-            f"{manual} requirements have no automated control: they need the auditor's own evidence (manual).",
-            style="blue",
-        )
-    )
+    return table, manual
 
-    for w in ev.waivers:
-        text = {
-            "applied": f"waiver {w.waiver.id} ({w.waiver.control}, approved by {w.waiver.approved_by}, "
-            f"{w.waiver.ticket}) waives {len(w.matched)} finding(s) until {w.waiver.expires}",
-            "expired": f"waiver {w.waiver.id} expired on {w.waiver.expires}: its findings count again "
-            f"({len(w.matched)} matched)",
-            "stale": f"waiver {w.waiver.id} ({w.waiver.control}) matched no failing result: fixed, or a wrong "
-            "selector; remove it",
-            "not_yet": f"waiver {w.waiver.id} is not in force before {w.waiver.created}",
-        }[w.status]
-        console.print(Text(text, style="magenta" if w.status == "applied" else "yellow"))
 
+def _waiver_line(w: WaiverOutcome) -> Text:
+    text = {
+        "applied": f"waiver {w.waiver.id} ({w.waiver.control}, approved by {w.waiver.approved_by}, "
+        f"{w.waiver.ticket}) waives {len(w.matched)} finding(s) until {w.waiver.expires}",
+        "expired": f"waiver {w.waiver.id} expired on {w.waiver.expires}: its findings count again "
+        f"({len(w.matched)} matched)",
+        "stale": f"waiver {w.waiver.id} ({w.waiver.control}) matched no failing result: fixed, or a wrong "
+        "selector; remove it",
+        "not_yet": f"waiver {w.waiver.id} is not in force before {w.waiver.created}",
+    }[w.status]
+    return Text(text, style="magenta" if w.status == "applied" else "yellow")
+
+
+def _connected(ev: Evaluation, console: Console) -> None:
     connected = ev.estate.connected_to()
     if connected:
         names = ", ".join(c["name"] for c in connected[:MAX_ROWS])
@@ -124,14 +151,13 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
             Text(f"connected-to (non-CDE, in scope through CDE links, see `connected_to`): {names}{more}", style="blue")
         )
 
-    if failed:
-        _results_table(console, "Failing", failed)
-    errored = [r for r in ev.results if r.status == Status.ERROR]
-    if errored:
-        _results_table(console, "Could not be evaluated (error)", errored)
-    if snap.errors:
-        console.print(Text(f"{len(snap.errors)} collection errors: what could not be read", style="yellow"))
-        for e in snap.errors[:MAX_ROWS]:
+
+def _collection_errors(ev: Evaluation, console: Console) -> None:
+    """What could not be read, the first MAX_ROWS of it."""
+    errors = ev.snapshot.errors
+    if errors:
+        console.print(Text(f"{len(errors)} collection errors: what could not be read", style="yellow"))
+        for e in errors[:MAX_ROWS]:
             target = e.resource_uid or ", ".join(e.resource_types)
             console.print(Text(f"  {e.region or 'global'} {e.cause} — {target}"))
 

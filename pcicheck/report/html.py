@@ -29,6 +29,7 @@ import jinja2
 from markupsafe import Markup
 
 from pcicheck import paths
+from pcicheck.report import html_scope
 
 MAX_TEXT = 2000  # characters of one string before it is clipped
 MAX_LISTED = 100  # passing or not-applicable resources named per control (and reason); the rest are counted
@@ -276,6 +277,45 @@ def _depths(requirements: list[Mapping[str, Any]]) -> dict[str, int]:
 
 
 @dataclass
+class _Tally:
+    """What the results say about the estate, counted in the one pass over them."""
+
+    seen: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # uid → type, scope, reason
+    tenants: Counter[str] = field(default_factory=Counter)
+    accounts: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    out_of_scope: Counter[str] = field(default_factory=Counter)  # reason → results neither passing nor listed
+    severity_failures: Counter[str] = field(default_factory=Counter)
+
+    def resource(self, res: Mapping[str, Any]) -> None:
+        uid = str(res.get("uid", ""))
+        if uid in self.seen:
+            return
+        self.seen[uid] = (str(res.get("type", "")), str(res.get("scope", "")), str(res.get("scope_reason", "")))
+        if res.get("tenant"):
+            self.tenants[str(res["tenant"])] += 1
+        if res.get("account"):
+            self.accounts.add(str(res["account"]))
+        if res.get("region"):
+            self.regions.add(str(res["region"]))
+
+
+def _collapse(view: ControlView, r: Mapping[str, Any], status: str, tally: _Tally) -> None:
+    """Counts a passing or not-applicable result into its control's group, naming the first few."""
+    if status == "pass":
+        group = view.passing
+    else:
+        reason = str(r.get("message", ""))
+        tally.out_of_scope[reason] += 1
+        if reason not in view.not_applicable:
+            view.not_applicable[reason] = Group(status, clip(reason, 300))
+        group = view.not_applicable[reason]
+    group.count += 1
+    if len(group.shown) < MAX_LISTED:
+        group.shown.append(_brief(r))
+
+
+@dataclass
 class Page:
     """Everything the template shows, worked out from the results document in one pass over results."""
 
@@ -332,51 +372,10 @@ class Page:
         request = snap.get("request") or {}
         providers = [str(p) for p in request.get("providers") or []]
         lines = [("Providers scanned", ", ".join(providers) or "none recorded")]
-        aws, aws_request = identity.get("aws") or {}, request.get("aws") or {}
-        if aws or aws_request:
-            lines.append(("AWS account and caller", f"{aws.get('account', '?')} as {aws.get('arn', '?')}"))
-            regions = aws_request.get("regions")
-            lines.append(("AWS regions requested", ", ".join(map(str, regions)) if regions else "every enabled region"))
-            if aws_request.get("profile"):
-                lines.append(("AWS profile", str(aws_request["profile"])))
-            if aws_request.get("services"):
-                lines.append(("AWS services read", ", ".join(map(str, aws_request["services"]))))
-        k8s, k8s_request = identity.get("k8s") or {}, request.get("k8s") or {}
-        if k8s or k8s_request:
-            lines.append(
-                (
-                    "Kubernetes cluster",
-                    f"{k8s.get('cluster', '?')} at {k8s.get('server', '?')} (version {k8s.get('version', '?')}), "
-                    f"read as {k8s.get('user', '?')}",
-                )
-            )
-            if k8s_request.get("context"):
-                lines.append(("Kubernetes context", str(k8s_request["context"])))
-        manifests = request.get("manifests") or {}
-        if manifests:
-            cluster = (identity.get("manifests") or {}).get("cluster", "?")
-            files = manifests.get("files") or []
-            lines.append(
-                ("Kubernetes manifests", f"{len(files)} files from {', '.join(map(str, manifests.get('paths') or []))}")
-            )
-            lines.append(("Manifests judged as cluster", str(cluster)))
-            skipped = manifests.get("skipped_kinds") or {}
-            if skipped:
-                lines.append(
-                    ("Kinds in the manifests not evaluated", ", ".join(f"{k} ({n})" for k, n in skipped.items()))
-                )
-        scope = self.doc.get("scope") or {}
-        cde, tenant = scope.get("cde") or {}, scope.get("tenant") or {}
-        if cde:
-            lines.append(
-                (
-                    "CDE selector",
-                    f"tag or label {cde.get('tag', '?')}={cde.get('value', '?')} on the resource, its subnet or VPC, "
-                    "or its namespace",
-                )
-            )
-        if tenant:
-            lines.append(("Tenant selector", f"tag or label {tenant.get('tag', '?')}=<tenant id>"))
+        lines += html_scope.aws_lines(identity, request)
+        lines += html_scope.k8s_lines(identity, request)
+        lines += html_scope.manifest_lines(identity, request)
+        lines += html_scope.selector_lines(self.doc.get("scope") or {})
         lines.append(
             ("Resources", f"{snap.get('resources', '?')} collected; {self.resources_judged:,} judged by a control")
         )
@@ -388,64 +387,38 @@ class Page:
             if provider not in ("aws", "k8s", "manifests"):
                 lines.append((f"Identity ({provider})", show_value(value)))
         self.scan = [(clip(k, 200), clip(v)) for k, v in lines]
-        if providers and "aws" not in providers:
-            self.not_scanned.append("AWS was not scanned: requirements only AWS controls evidence are left manual.")
-        if providers and not {"k8s", "manifests"} & set(providers):
-            self.not_scanned.append(
-                "Kubernetes was not scanned: requirements only Kubernetes controls evidence are left manual."
-            )
+        self.not_scanned += html_scope.not_scanned(providers)
 
     def _controls_and_results(self, results: Iterable[Mapping[str, Any]], controls: list[Mapping[str, Any]]) -> None:
-        by_id: dict[str, ControlView] = {}
-        for c in controls:
-            by_id[str(c.get("id", ""))] = _control_view(c, self.framework)
-        seen: dict[str, tuple[str, str, str]] = {}  # uid → type, scope, reason
-        tenants: Counter[str] = Counter()
-        oos: Counter[str] = Counter()
-        severity_failures: Counter[str] = Counter()
-        accounts: set[str] = set()
-        regions: set[str] = set()
+        by_id = {str(c.get("id", "")): _control_view(c, self.framework) for c in controls}
+        tally = _Tally()
         for r in results:
             cid = str(r.get("control", ""))
-            known = by_id.get(cid)
-            if known is None:
+            view = by_id.get(cid)
+            if view is None:
                 # A document without its controls (or a hand-trimmed one): the result carries enough.
-                known = by_id[cid] = _control_view(
+                view = by_id[cid] = _control_view(
                     {k: r.get(k) for k in ("title", "severity", "domain", "requirements")} | {"id": cid}, self.framework
                 )
-            view = known
             status = str(r.get("status", ""))
             view.counts[status] += 1
-            res = r.get("resource") or {}
-            uid = str(res.get("uid", ""))
-            if uid not in seen:
-                seen[uid] = (str(res.get("type", "")), str(res.get("scope", "")), str(res.get("scope_reason", "")))
-                if res.get("tenant"):
-                    tenants[str(res["tenant"])] += 1
-                if res.get("account"):
-                    accounts.add(str(res["account"]))
-                if res.get("region"):
-                    regions.add(str(res["region"]))
+            tally.resource(r.get("resource") or {})
             if status in LISTED_IN_FULL:
-                view.findings.append(_finding(r))
-                if status == "fail":
-                    severity_failures[str(r.get("severity", view.severity))] += 1
-                elif status == "error":
-                    self.error_results_total += 1
-                    if len(self.error_results) < MAX_ERROR_RESULTS:
-                        self.error_results.append((_brief(r), view.id, clip(r.get("message", ""), 400)))
-                continue
-            if status == "pass":
-                group = view.passing
+                self._list_in_full(view, r, status, tally)
             else:
-                reason = str(r.get("message", ""))
-                oos[reason] += 1
-                if reason not in view.not_applicable:
-                    view.not_applicable[reason] = Group(status, clip(reason, 300))
-                group = view.not_applicable[reason]
-            group.count += 1
-            if len(group.shown) < MAX_LISTED:
-                group.shown.append(_brief(r))
+                _collapse(view, r, status, tally)
+        self._summarise(by_id, tally)
+
+    def _list_in_full(self, view: ControlView, r: Mapping[str, Any], status: str, tally: _Tally) -> None:
+        view.findings.append(_finding(r))
+        if status == "fail":
+            tally.severity_failures[str(r.get("severity", view.severity))] += 1
+        elif status == "error":
+            self.error_results_total += 1
+            if len(self.error_results) < MAX_ERROR_RESULTS:
+                self.error_results.append((_brief(r), view.id, clip(r.get("message", ""), 400)))
+
+    def _summarise(self, by_id: dict[str, ControlView], tally: _Tally) -> None:
         # Failures first within a control, then errors, then waived; each in the document's order.
         rank = {s: i for i, s in enumerate(LISTED_IN_FULL)}
         for view in by_id.values():
@@ -454,17 +427,17 @@ class Page:
         self.domains = sorted({v.domain for v in self.controls if v.domain})
         types: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         reasons: Counter[tuple[str, str]] = Counter()
-        for rtype, scope, reason in seen.values():
+        for rtype, scope, reason in tally.seen.values():
             types[rtype][0 if scope == "cde" else 1] += 1
             reasons[(scope, reason)] += 1
-        self.resources_judged = len(seen)
+        self.resources_judged = len(tally.seen)
         self.resource_types = sorted((clip(t, 200), cde, other) for t, (cde, other) in types.items())
         self.scope_reasons = [(clip(s, 100), clip(r, 300), n) for (s, r), n in sorted(reasons.items())]
-        self.tenants = [(clip(t, 300), n) for t, n in sorted(tenants.items())]
-        self.out_of_scope = [(clip(m, 300), n) for m, n in oos.most_common()]
-        self.severity_failures = [(s, severity_failures.get(s, 0)) for s in SEVERITIES]
-        self.accounts = [clip(a, 200) for a in sorted(accounts)]
-        self.regions = [clip(r, 200) for r in sorted(regions)]
+        self.tenants = [(clip(t, 300), n) for t, n in sorted(tally.tenants.items())]
+        self.out_of_scope = [(clip(m, 300), n) for m, n in tally.out_of_scope.most_common()]
+        self.severity_failures = [(s, tally.severity_failures.get(s, 0)) for s in SEVERITIES]
+        self.accounts = [clip(a, 200) for a in sorted(tally.accounts)]
+        self.regions = [clip(r, 200) for r in sorted(tally.regions)]
 
     def _requirements(self, requirements: list[Mapping[str, Any]]) -> None:
         direct: dict[str, list[ControlView]] = defaultdict(list)

@@ -130,6 +130,17 @@ def verify(path: Path, public_key: Path | None = None) -> Verification:
     except (ValueError, KeyError, TypeError):
         result.problems.append(f"{MANIFEST} is not a pcicheck manifest (edited or corrupt)")
         return result
+    _check_files(files, listed, result)
+    signature = files.get(SIGNATURE)
+    if public_key is not None:
+        _check_signature(files[MANIFEST], signature, _public_key(public_key), result)
+    elif signature is not None:
+        result.notes.append(f"{SIGNATURE} present but not checked: pass --pub-key KEY to check it")
+    return result
+
+
+def _check_files(files: dict[str, bytes], listed: dict[str, Any], result: Verification) -> None:
+    """Every file the manifest lists is there unchanged, and no other is (but the manifest and its signature)."""
     for name, entry in sorted(listed.items()):
         data = files.get(name)
         if data is None:
@@ -140,22 +151,19 @@ def verify(path: Path, public_key: Path | None = None) -> Verification:
             result.checked += 1
     for name in sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE}):
         result.problems.append(f"{name}: added (not in the manifest)")
-    signature = files.get(SIGNATURE)
-    if public_key is not None:
-        key = _public_key(public_key)
-        if signature is None:
-            result.problems.append(f"{SIGNATURE}: missing, so the pack is not signed")
-        else:
-            from cryptography.exceptions import InvalidSignature
 
-            try:
-                key.verify(base64.b64decode(signature.strip(), validate=True), files[MANIFEST])
-                result.notes.append(f"{SIGNATURE}: valid Ed25519 signature over {MANIFEST}")
-            except (InvalidSignature, ValueError):
-                result.problems.append(
-                    f"{SIGNATURE}: does not match {MANIFEST} under this key (the manifest was changed, or "
-                    "another key signed it)"
-                )
-    elif signature is not None:
-        result.notes.append(f"{SIGNATURE} present but not checked: pass --pub-key KEY to check it")
-    return result
+
+def _check_signature(manifest: bytes, signature: bytes | None, key: Any, result: Verification) -> None:
+    if signature is None:
+        result.problems.append(f"{SIGNATURE}: missing, so the pack is not signed")
+        return
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        key.verify(base64.b64decode(signature.strip(), validate=True), manifest)
+        result.notes.append(f"{SIGNATURE}: valid Ed25519 signature over {MANIFEST}")
+    except (InvalidSignature, ValueError):
+        result.problems.append(
+            f"{SIGNATURE}: does not match {MANIFEST} under this key (the manifest was changed, or "
+            "another key signed it)"
+        )
