@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 KINDS = ("throttle", "error500", "timeout", "deny")
@@ -130,28 +131,50 @@ def _error(kind: str, fault: Fault, operation: str, service: str, json_protocol:
     return status, "text/xml", body.encode()
 
 
+def _applies(fault: Fault, operation: str, path: str, body: bytes) -> bool:
+    if fault.operation != operation:
+        return False
+    if fault.match and fault.match not in path and fault.match.encode() not in body:
+        return False
+    return fault.times is None or fault.injected < fault.times
+
+
+def _pick(faults: list[Fault], log: FaultLog, operation: str, path: str, body: bytes) -> Fault | None:
+    """The first fault that applies to this call, counted; None (and the call counted as forwarded)."""
+    with log.lock:
+        fault = next((f for f in faults if _applies(f, operation, path, body)), None)
+        if fault is None:
+            log.forwarded[operation] += 1
+            return None
+        fault.injected += 1
+        log.injected[f"{operation} {fault.kind}"] += 1
+        if fault.kind == "deny":
+            log.denied.append(operation)
+        return fault
+
+
+def _relay(target: Any, command: str, path: str, headers: Any, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The upstream's answer to the call, with the hop-by-hop headers left out."""
+    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+    try:
+        conn.request(command, path, body=body, headers={k: v for k, v in headers.items() if k.lower() != "host"})
+        resp = conn.getresponse()
+        data = resp.read()
+        passed = [
+            (k, v)
+            for k, v in resp.getheaders()
+            if k.lower() not in ("transfer-encoding", "connection", "content-length")
+        ]
+        return resp.status, passed, data
+    finally:
+        conn.close()
+
+
 @contextmanager
 def fault_proxy(upstream: str, faults: list[Fault]) -> Iterator[tuple[str, FaultLog]]:
     """Yields (proxy endpoint, log). Faults are tried in order; the first that applies is injected."""
     target = urlsplit(upstream)
     log = FaultLog()
-
-    def pick(operation: str, path: str, body: bytes) -> Fault | None:
-        with log.lock:
-            for fault in faults:
-                if fault.operation != operation:
-                    continue
-                if fault.match and fault.match not in path and fault.match.encode() not in body:
-                    continue
-                if fault.times is not None and fault.injected >= fault.times:
-                    continue
-                fault.injected += 1
-                log.injected[f"{operation} {fault.kind}"] += 1
-                if fault.kind == "deny":
-                    log.denied.append(operation)
-                return fault
-            log.forwarded[operation] += 1
-            return None
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -173,7 +196,7 @@ def fault_proxy(upstream: str, faults: list[Fault]) -> Iterator[tuple[str, Fault
             headers = {k.lower(): v for k, v in self.headers.items()}
             service = _service(headers)
             operation = _operation(self.command, self.path, headers, body, service)
-            fault = pick(operation, self.path, body)
+            fault = _pick(faults, log, operation, self.path, body)
             if fault is not None:
                 if fault.kind == "timeout":
                     time.sleep(fault.hold)
@@ -182,24 +205,7 @@ def fault_proxy(upstream: str, faults: list[Fault]) -> Iterator[tuple[str, Fault
                 status, ctype, payload = _error(fault.kind, fault, operation, service, "x-amz-target" in headers)
                 self._reply(status, [("Content-Type", ctype)], payload)
                 return
-            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
-            try:
-                conn.request(
-                    self.command,
-                    self.path,
-                    body=body,
-                    headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
-                )
-                resp = conn.getresponse()
-                data = resp.read()
-                passed = [
-                    (k, v)
-                    for k, v in resp.getheaders()
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length")
-                ]
-                self._reply(resp.status, passed, data)
-            finally:
-                conn.close()
+            self._reply(*_relay(target, self.command, self.path, self.headers, body))
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
 
