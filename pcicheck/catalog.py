@@ -20,6 +20,7 @@ from pcicheck.errors import InputError, PcicheckError
 from pcicheck.model import (
     DOMAINS,
     FRAMEWORKS,
+    METHODS,
     SCOPES,
     Control,
     ControlTest,
@@ -27,6 +28,7 @@ from pcicheck.model import (
     Requirement,
     Severity,
     Status,
+    TestingProcedure,
 )
 from pcicheck.yamlfile import LineDict, load_documents, load_mapping
 
@@ -101,18 +103,26 @@ def load_framework(path: Path) -> Framework:
         if key not in doc:
             raise InputError(f"framework is missing {key!r}", path=str(path), line=doc.line)
     requirements: dict[str, Requirement] = {}
-    _walk_requirements(doc["requirements"], None, doc.line_of("requirements"), path, requirements)
+    _walk_requirements(doc["requirements"], None, doc.line_of("requirements"), path, requirements, set())
+    ordered = _in_document_order(requirements)
     return Framework(
         id=str(doc["id"]),
         title=str(doc["title"]),
         version=str(doc.get("version", "")),
-        requirements=_in_document_order(requirements),
+        requirements=ordered,
         path=str(path),
+        retired=str(doc.get("retired") or ""),
+        procedures={p.id: p for req in ordered.values() for p in req.procedures},
     )
 
 
 def _walk_requirements(
-    items: Any, parent: str | None, line: int, path: Path, requirements: dict[str, Requirement]
+    items: Any,
+    parent: str | None,
+    line: int,
+    path: Path,
+    requirements: dict[str, Requirement],
+    seen_procedures: set[str],
 ) -> tuple[str, ...]:
     """Adds `items` and everything below them to `requirements` (children first, so a parent can read
     theirs); returns their ids."""
@@ -121,7 +131,8 @@ def _walk_requirements(
     ids = []
     for item in items:
         rid = _requirement_id(item, parent, line, path, requirements)
-        children = _walk_requirements(item.get("children", []), rid, item.line, path, requirements)
+        children = _walk_requirements(item.get("children", []), rid, item.line, path, requirements, seen_procedures)
+        procedures = _procedures(item, rid, path, seen_procedures)
         requirements[rid] = Requirement(
             id=rid,
             title=str(item["title"]),
@@ -131,9 +142,42 @@ def _walk_requirements(
             else all(requirements[c].manual for c in children),
             parent=parent,
             children=children,
+            procedures=procedures,
         )
         ids.append(rid)
     return tuple(ids)
+
+
+def _procedures(item: LineDict, rid: str, path: Path, seen: set[str]) -> tuple[TestingProcedure, ...]:
+    """A requirement's testing procedures: ids unique in the framework and named after the requirement
+    (`1.2.5.a`, or the requirement's own id when it has one), methods from METHODS."""
+    entries = item.get("procedures", [])
+    line = item.line_of("procedures") if "procedures" in item else item.line
+    if not isinstance(entries, list):
+        raise InputError("'procedures' must be a list", path=str(path), line=line)
+    out = []
+    for entry in entries:
+        where = entry.line if isinstance(entry, LineDict) else line
+        if not isinstance(entry, LineDict) or set(entry) != {"id", "methods", "about"}:
+            raise InputError(
+                "each testing procedure has exactly 'id', 'methods' and 'about'", path=str(path), line=where
+            )
+        pid, methods = str(entry["id"]), entry["methods"]
+        if pid != rid and not (pid.startswith(rid + ".") and pid[len(rid) + 1 :].isalnum()):
+            raise InputError(
+                f"testing procedure {pid!r} is not named after requirement {rid!r}", path=str(path), line=where
+            )
+        if pid in seen:
+            raise InputError(f"duplicate testing procedure id {pid!r}", path=str(path), line=where)
+        if not isinstance(methods, list) or not methods or any(m not in METHODS for m in methods):
+            raise InputError(
+                f"testing procedure {pid!r}: methods must be a non-empty list of {', '.join(METHODS)}",
+                path=str(path),
+                line=where,
+            )
+        seen.add(pid)
+        out.append(TestingProcedure(pid, rid, tuple(str(m) for m in methods), str(entry["about"])))
+    return tuple(out)
 
 
 def _requirement_id(item: Any, parent: str | None, line: int, path: Path, requirements: dict[str, Requirement]) -> str:

@@ -256,6 +256,28 @@ class Requirement:
     manual: bool
     parent: str | None
     children: tuple[str, ...]
+    procedures: tuple[TestingProcedure, ...] = ()  # as the standard lists them; none under a heading
+
+
+# How a testing procedure has the assessor look for evidence. Only examining configuration is what
+# reading live configuration can do; the others are the assessor's (documents, records, interviews,
+# observation).
+METHODS = ("configuration", "documentation", "records", "interview", "observe")
+
+
+@dataclass(frozen=True)
+class TestingProcedure:
+    """One testing procedure of a requirement (`1.2.5.a`; a requirement with a single one shares its id)."""
+
+    id: str
+    requirement: str
+    methods: tuple[str, ...]
+    about: str  # our own paraphrase of what it checks
+
+    @property
+    def automatable(self) -> bool:
+        """Every kind of evidence it asks for is configuration: a scan can give all of it."""
+        return self.methods == ("configuration",)
 
 
 @dataclass(frozen=True)
@@ -265,6 +287,11 @@ class Framework:
     version: str
     requirements: dict[str, Requirement]  # in document order
     path: str = ""
+    retired: str = ""  # when PCI SSC retired this version, if it has
+    procedures: dict[str, TestingProcedure] = field(default_factory=dict)  # by id, in document order
+
+    def procedure_ids(self, requirement: str) -> tuple[str, ...]:
+        return tuple(p.id for p in self.requirements[requirement].procedures)
 
 
 @dataclass(frozen=True)

@@ -84,16 +84,25 @@ def verify(
     pub_key: Annotated[
         Path | None, typer.Option("--pub-key", help="Ed25519 public key (PEM) to check manifest.sig with.")
     ] = None,
+    require_signature: Annotated[
+        bool,
+        typer.Option(
+            "--require-signature",
+            help="Exit 1 unless the pack is signed and the signature is valid under --pub-key.",
+        ),
+    ] = False,
 ) -> None:
     """Check every file of an evidence pack against its manifest (and the signature): exit 0 when
-    nothing was changed, added or removed, 1 naming each file that was."""
+    nothing was changed, added or removed, 1 naming each file that was. An unsigned pack's manifest
+    detects accidental change only; --require-signature makes anything less than a valid signature fail."""
     from pcicheck.report.integrity import verify as verify_pack
 
-    result = verify_pack(pack, pub_key)
+    result = verify_pack(pack, pub_key, require_signature=require_signature)
     for line in result.problems:
         say(f"{pack}: {line}")
     for line in result.notes:
         say(f"{pack}: {line}")
     if result.ok:
-        say(f"{pack}: {result.checked} files match manifest.json")
+        proven = "signed manifest.json" if result.signed else "manifest.json"
+        say(f"{pack}: {result.checked} files match {proven}")
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.FINDINGS)

@@ -2,7 +2,8 @@
 the check that names any file changed, added or removed since.
 
 The signature covers manifest.json's exact bytes; the manifest covers every other file. A verifier
-needs only the public key (or nothing, to check the hashes alone).
+needs only the public key. Without a signature the manifest proves less: it catches accidental
+change (a truncated copy, an edited file), but whoever edits a file can write a new manifest too.
 """
 
 from __future__ import annotations
@@ -82,6 +83,20 @@ def _raw_public(key: Any) -> bytes:
     return bytes(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
+def fingerprint(key: Any) -> str:
+    """SHA-256 of an Ed25519 public key's raw bytes, in hex: what a verifier compares with the key the
+    signer handed over."""
+    return hashlib.sha256(_raw_public(key)).hexdigest()
+
+
+def signer(sign_key: Path | None) -> dict[str, str] | None:
+    """Who will sign the pack: the algorithm and the public key's fingerprint, read before the files are
+    rendered so the page can name it. None when the pack is not signed."""
+    if sign_key is None:
+        return None
+    return {"algorithm": "Ed25519", "public_key_sha256": fingerprint(_private_key(sign_key).public_key())}
+
+
 def seal(files: dict[str, bytes], doc: dict[str, Any], sign_key: Path | None) -> dict[str, bytes]:
     """`files` plus manifest.json (and manifest.sig when a key is given)."""
     manifest = build_manifest(files, doc)
@@ -90,7 +105,7 @@ def seal(files: dict[str, bytes], doc: dict[str, Any], sign_key: Path | None) ->
         manifest["signature"] = {
             "algorithm": "Ed25519",
             "file": SIGNATURE,
-            "public_key_sha256": hashlib.sha256(_raw_public(key.public_key())).hexdigest(),
+            "public_key_sha256": fingerprint(key.public_key()),
         }
     body = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
     sealed = {**files, MANIFEST: body}
@@ -104,6 +119,7 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checked: int = 0
+    signed: bool = False  # a valid signature was checked with the given public key
 
     @property
     def ok(self) -> bool:
@@ -119,7 +135,15 @@ def _read_pack(path: Path) -> dict[str, bytes]:
     raise InputError("not an evidence pack", path=str(path), fix="pass the directory or .zip written by --out")
 
 
-def verify(path: Path, public_key: Path | None = None) -> Verification:
+UNSIGNED = (
+    "not signed: the manifest detects accidental change only (whoever edits a file can write a new "
+    "manifest); a signed pack and its signer's public key prove who vouches for it"
+)
+
+
+def verify(path: Path, public_key: Path | None = None, *, require_signature: bool = False) -> Verification:
+    """Every file against the manifest, and the signature against `public_key`. With
+    `require_signature`, a pack whose signature was not checked valid is a problem, not a note."""
     files = _read_pack(path)
     result = Verification()
     if MANIFEST not in files:
@@ -135,7 +159,10 @@ def verify(path: Path, public_key: Path | None = None) -> Verification:
     if public_key is not None:
         _check_signature(files[MANIFEST], signature, _public_key(public_key), result)
     elif signature is not None:
-        result.notes.append(f"{SIGNATURE} present but not checked: pass --pub-key KEY to check it")
+        unchecked = f"{SIGNATURE} present but not checked: pass --pub-key KEY to check it"
+        (result.problems if require_signature else result.notes).append(unchecked)
+    else:
+        (result.problems if require_signature else result.notes).append(UNSIGNED)
     return result
 
 
@@ -161,7 +188,10 @@ def _check_signature(manifest: bytes, signature: bytes | None, key: Any, result:
 
     try:
         key.verify(base64.b64decode(signature.strip(), validate=True), manifest)
-        result.notes.append(f"{SIGNATURE}: valid Ed25519 signature over {MANIFEST}")
+        result.signed = True
+        result.notes.append(
+            f"{SIGNATURE}: valid Ed25519 signature over {MANIFEST} by the key with SHA-256 {fingerprint(key)}"
+        )
     except (InvalidSignature, ValueError):
         result.problems.append(
             f"{SIGNATURE}: does not match {MANIFEST} under this key (the manifest was changed, or "

@@ -15,7 +15,7 @@ from typing import Any
 
 from pcicheck.errors import InputError
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
-from pcicheck.report.integrity import seal
+from pcicheck.report.integrity import seal, signer
 from pcicheck.report.results_json import SCHEMA
 
 
@@ -50,8 +50,12 @@ def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
     return raw, doc
 
 
-def render_files(results_raw: bytes, doc: dict[str, Any], snapshot_raw: bytes | None) -> dict[str, bytes]:
-    """Every file of the pack but the manifest: each format of the renderer map from the one document."""
+def render_files(
+    results_raw: bytes, doc: dict[str, Any], snapshot_raw: bytes | None, signed_by: dict[str, str] | None = None
+) -> dict[str, bytes]:
+    """Every file of the pack but the manifest: each format of the renderer map from the one document,
+    which learns what the pack is (whether, and by which key, it will be signed)."""
+    doc = {**doc, "pack": {"signed_by": signed_by}}
     files = {FORMATS["html"].file_name: render("html", doc), RESULTS_FILE: results_raw}
     files.update((f.file_name, render(f.name, doc)) for f in FORMATS.values() if f.name != "html")
     if snapshot_raw is not None:
@@ -74,7 +78,7 @@ def write_pack(
     sign_key: Path | None = None,
     as_zip: bool = False,
 ) -> PackWritten:
-    files = seal(render_files(results_raw, doc, snapshot_raw), doc, sign_key)
+    files = seal(render_files(results_raw, doc, snapshot_raw, signer(sign_key)), doc, sign_key)
     if as_zip:
         target = out if out.suffix == ".zip" else out.with_name(out.name + ".zip")
         target.parent.mkdir(parents=True, exist_ok=True)

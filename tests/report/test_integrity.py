@@ -3,6 +3,7 @@ or the wrong key are each named; an untouched pack verifies, as a directory and 
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from pcicheck.cli import main
 from pcicheck.errors import InputError
-from pcicheck.report.integrity import seal, verify
+from pcicheck.report.integrity import UNSIGNED, seal, verify
 
 DOC: dict[str, Any] = {
     "tool": {"name": "pcicheck", "version": "0.1.0", "catalog_digest": "ab"},
@@ -45,9 +46,38 @@ def write(directory: Path, files: dict[str, bytes]) -> Path:
 def test_untouched_signed_pack_verifies(tmp_path: Path) -> None:
     private, public = keys(tmp_path)
     pack = write(tmp_path / "pack", seal(FILES, DOC, private))
-    result = verify(pack, public)
-    assert result.ok and result.checked == 3
-    assert result.notes == ["manifest.sig: valid Ed25519 signature over manifest.json"]
+    result = verify(pack, public, require_signature=True)
+    assert result.ok and result.checked == 3 and result.signed
+    fingerprint = json.loads((pack / "manifest.json").read_text())["signature"]["public_key_sha256"]
+    assert result.notes == [
+        f"manifest.sig: valid Ed25519 signature over manifest.json by the key with SHA-256 {fingerprint}"
+    ]
+
+
+def test_an_unsigned_pack_says_what_its_manifest_proves(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Hashes alone catch accidental change; a required signature makes an unsigned pack fail."""
+    pack = write(tmp_path / "pack", seal(FILES, DOC, None))
+    result = verify(pack)
+    assert result.ok and not result.signed
+    assert result.notes == [UNSIGNED]
+    assert verify(pack, require_signature=True).problems == [UNSIGNED]
+    assert main(["verify", str(pack)]) == 0
+    assert main(["verify", str(pack), "--require-signature"]) == 1
+    err = capsys.readouterr().err
+    assert "detects accidental change only" in err and "3 files match manifest.json" in err
+
+
+def test_a_signed_pack_needs_its_key_when_a_signature_is_required(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    private, public = keys(tmp_path)
+    pack = write(tmp_path / "pack", seal(FILES, DOC, private))
+    assert verify(pack).ok  # not asked: a note
+    assert verify(pack, require_signature=True).problems == [
+        "manifest.sig present but not checked: pass --pub-key KEY to check it"
+    ]
+    assert main(["verify", str(pack), "--pub-key", str(public), "--require-signature"]) == 0
+    assert "3 files match signed manifest.json" in capsys.readouterr().err
 
 
 def test_one_byte_edit_added_and_removed_files_are_named(tmp_path: Path) -> None:

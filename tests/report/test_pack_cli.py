@@ -35,8 +35,13 @@ def test_signed_pack_and_a_one_byte_edit(tmp_path: Path, capsys: pytest.CaptureF
     assert PACK_FILES | {"summary.md", "manifest.json", "manifest.sig"} == {p.name for p in pack.iterdir()}
     manifest = json.loads((pack / "manifest.json").read_text())
     assert manifest["framework"]["id"] == "pci-dss-3.2.1" and len(manifest["files"]) == 7
-    code, _, err = run(capsys, "verify", str(pack), "--pub-key", str(public))
-    assert code == 0 and "7 files match manifest.json" in err and "valid Ed25519 signature" in err
+    code, _, err = run(capsys, "verify", str(pack), "--pub-key", str(public), "--require-signature")
+    assert code == 0 and "7 files match signed manifest.json" in err and "valid Ed25519 signature" in err
+    # The page names the signer's key, as the manifest does.
+    fingerprint = manifest["signature"]["public_key_sha256"]
+    assert (
+        f'signer\'s public key has SHA-256 <span class="mono">{fingerprint}</span>' in (pack / "index.html").read_text()
+    )
 
     page = pack / "index.html"
     data = bytearray(page.read_bytes())
