@@ -40,6 +40,7 @@ class Estate:
             "attributes": r.attributes,
             "facts": self.facts[r.uid],
             "location": file_location(r.source),
+            "source": r.source,
         }
 
     def connected_to(self) -> list[dict[str, Any]]:

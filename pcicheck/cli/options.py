@@ -39,6 +39,7 @@ class OutputFormat(StrEnum):
     sarif = "sarif"
     junit = "junit"
     csv = "csv"
+    evidence = "evidence"
     markdown = "markdown"
 
 
@@ -129,8 +130,8 @@ class Outputs(OptionGroup):
         OutputFormat,
         typer.Option(
             "--format",
-            help="console: summary on stderr only; json (results document), sarif, junit, csv (findings) or "
-            "markdown (summary): raw on stdout, or to --output.",
+            help="console: summary on stderr only; json (results document), sarif, junit, csv (findings), "
+            "evidence (every result: the evidence index) or markdown (summary): raw on stdout, or to --output.",
         ),
     ] = OutputFormat.console
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output here.")] = None

@@ -180,6 +180,8 @@ def result_resource(view: dict[str, Any]) -> dict[str, Any]:
         "scope_reason": facts.get("scope_reason", ""),
         "tenant": facts.get("tenant"),
         **({"location": view["location"]} if view.get("location") else {}),
+        # Where the evidence came from: the API calls that read it, or the file and line.
+        "source": list(view["source"]),
     }
 
 
@@ -391,6 +393,7 @@ class Evaluator:
                                 "scope": "unknown",
                                 "scope_reason": "not collected",
                                 "tenant": None,
+                                "source": [],
                             },
                             status=Status.ERROR,
                             message=f"could not be read: {e.cause}",

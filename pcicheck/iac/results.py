@@ -83,6 +83,7 @@ def _resource(
         "scope_reason": reason,
         "tenant": tenant,
         "location": {"file": display_path(staged.root, file), "line": max(line, 1)},
+        "source": [f"file:{display_path(staged.root, file)}:{max(line, 1)}"],
     }
 
 

@@ -28,7 +28,8 @@ COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A spreadsheet cell that cannot run: a leading formula character is defused with a quote."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -42,7 +43,7 @@ def write_csv(doc: Mapping[str, Any], out: TextIO) -> None:
             continue
         res = r["resource"]
         writer.writerow(
-            _cell(v)
+            cell(v)
             for v in (
                 r["id"],
                 r["status"],

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
+from pcicheck.report.evidence_csv import write_evidence
 from pcicheck.report.findings_csv import write_csv
 from pcicheck.report.junit import write_junit
 from pcicheck.report.sarif import write_sarif
@@ -46,6 +47,7 @@ FORMATS: dict[str, Format] = {
         Format("sarif", "results.sarif", write_sarif, "SARIF 2.1.0 for code scanning"),
         Format("junit", "junit.xml", write_junit, "JUnit XML, one test suite per control"),
         Format("csv", "findings.csv", write_csv, "the findings, one row each, for spreadsheets"),
+        Format("evidence", "evidence.csv", write_evidence, "the evidence index: every result, passes included"),
         Format("markdown", "summary.md", write_summary, "a summary for a pull-request comment"),
     )
 }

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from pcicheck import paths
 from pcicheck.report import html_scope
+from pcicheck.report.evidence_csv import source_text
 
 MAX_TEXT = 2000  # characters of one string before it is clipped
 MAX_LISTED = 100  # passing or not-applicable resources named per control (and reason); the rest are counted
@@ -98,6 +99,20 @@ class Finding:
     evidence: list[tuple[str, str]]
     evidence_more: int
     waiver: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One result in the evidence index: what it evidences, on what, from where."""
+
+    id: str
+    status: str
+    control: str
+    procedures: str
+    name: str
+    uid: str
+    source: str
+    anchored: bool  # listed in full above, so its evidence id links there
 
 
 @dataclass(frozen=True)
@@ -343,6 +358,7 @@ class Page:
     scan: list[tuple[str, str]] = field(default_factory=list)
     not_scanned: list[str] = field(default_factory=list)
     connected: list[Connected] = field(default_factory=list)
+    index: list[IndexRow] = field(default_factory=list)
 
     @classmethod
     def build(cls, doc: Mapping[str, Any]) -> Page:
@@ -403,11 +419,26 @@ class Page:
             status = str(r.get("status", ""))
             view.counts[status] += 1
             tally.resource(r.get("resource") or {})
+            self.index.append(self._index_row(r, cid, status))
             if status in LISTED_IN_FULL:
                 self._list_in_full(view, r, status, tally)
             else:
                 _collapse(view, r, status, tally)
         self._summarise(by_id, tally)
+
+    def _index_row(self, r: Mapping[str, Any], control: str, status: str) -> IndexRow:
+        res = r.get("resource") or {}
+        procedures = (r.get("requirements") or {}).get(self.framework) or []
+        return IndexRow(
+            id=clip(r.get("id", ""), 40),
+            status=clip(status, 40),
+            control=clip(control, 200),
+            procedures=clip(", ".join(map(str, procedures)), 300),
+            name=_text(res.get("name")),
+            uid=_text(res.get("uid")),
+            source=clip(source_text(res), 500),
+            anchored=status in LISTED_IN_FULL,
+        )
 
     def _list_in_full(self, view: ControlView, r: Mapping[str, Any], status: str, tally: _Tally) -> None:
         view.findings.append(_finding(r))

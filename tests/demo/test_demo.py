@@ -46,6 +46,7 @@ def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
         "results.sarif",
         "junit.xml",
         "findings.csv",
+        "evidence.csv",
         "summary.md",
         "manifest.json",
     }

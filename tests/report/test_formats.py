@@ -134,6 +134,10 @@ def _parses(name: str, data: bytes, doc: dict[str, Any]) -> None:
         assert int(ET.fromstring(text).get("failures", "0")) == len(failed)
     elif name == "csv":
         assert len(list(csv.DictReader(io.StringIO(text)))) == len(flagged)
+    elif name == "evidence":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [row["evidence_id"] for row in rows] == [r["id"] for r in doc["results"]]  # passes too
+        assert all(row["source"] and row["read_at"] == doc["snapshot"]["created_at"] for row in rows)
     elif name == "markdown":
         assert text.startswith("## pcicheck — ")
     elif name == "html":
@@ -146,7 +150,7 @@ def test_every_format_of_the_renderer_map_renders_one_document(doc: dict[str, An
     from pcicheck.report.formats import FORMATS, render
     from pcicheck.report.pack import render_files
 
-    assert list(FORMATS) == ["html", "sarif", "junit", "csv", "markdown"]
+    assert list(FORMATS) == ["html", "sarif", "junit", "csv", "evidence", "markdown"]
     for name, fmt in FORMATS.items():
         data = render(name, doc)
         _parses(name, data, doc)

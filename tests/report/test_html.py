@@ -41,6 +41,7 @@ def res(uid: str, name: str, **extra: Any) -> dict[str, Any]:
         "scope": extra.pop("scope", "non-cde"),
         "scope_reason": extra.pop("scope_reason", "no CDE marker"),
         "tenant": extra.pop("tenant", None),
+        **extra,
     }
 
 
@@ -215,7 +216,7 @@ def hostile_doc() -> dict[str, Any]:
 def test_sections_are_present_in_order() -> None:
     text = page(document())
     tree = parse(text)
-    order = ["scope", "summary", "errors", "waivers", "manual", "requirements", "controls"]
+    order = ["scope", "summary", "errors", "waivers", "manual", "requirements", "controls", "evidence"]
     assert all(s in tree.ids() for s in order)
     positions = [text.index(f'<section id="{s}">') for s in order]
     assert positions == sorted(positions)
@@ -484,3 +485,22 @@ def test_the_real_pipeline_document_renders(tmp_path: Path) -> None:
 
 def test_output_is_deterministic() -> None:
     assert page(hostile_doc()) == page(hostile_doc())
+
+
+def test_the_evidence_index_lists_every_result_passes_included() -> None:
+    """What an "in place" rests on is the passes: each is listed with its procedures and where it was read."""
+    api = res("arn:aws:kms:eu-west-1:1:key/a", "key-a", source=["kms:DescribeKey", "kms:GetKeyRotationStatus"])
+    filed = res("k8s://c/ns/Deployment/web", "Deployment ns/web", location={"file": "k8s/web.yaml", "line": 7})
+    doc = document(
+        [
+            result("aws-kms-key-rotation", api, "pass"),
+            result("aws-kms-key-rotation", filed, "fail"),
+        ]
+    )
+    index = page(doc).split('<section id="evidence">')[1].split("</section>")[0]
+    rows = [r for r in index.split("<tr") if "<td" in r]
+    assert len(rows) == len(doc["results"]) == 2
+    passing, failing = rows
+    assert doc["results"][0]["id"] in passing and "kms:DescribeKey kms:GetKeyRotationStatus" in passing
+    assert "3.6.4" in passing and "pass" in passing
+    assert f'<a href="#{doc["results"][1]["id"]}">' in failing and "k8s/web.yaml:7" in failing
