@@ -169,9 +169,10 @@ def _procedures(item: LineDict, rid: str, path: Path, seen: set[str]) -> tuple[T
             )
         if pid in seen:
             raise InputError(f"duplicate testing procedure id {pid!r}", path=str(path), line=where)
-        if not isinstance(methods, list) or not methods or any(m not in METHODS for m in methods):
+        # A lead-in procedure (3.2.1's "9.4 … via 9.4.1–9.4.4") may name no evidence of its own.
+        if not isinstance(methods, list) or any(m not in METHODS for m in methods):
             raise InputError(
-                f"testing procedure {pid!r}: methods must be a non-empty list of {', '.join(METHODS)}",
+                f"testing procedure {pid!r}: methods must be a list of {', '.join(METHODS)}",
                 path=str(path),
                 line=where,
             )
@@ -225,27 +226,48 @@ def load_frameworks(directory: Path | None = None) -> dict[str, Framework]:
 def parse_requirements(
     reqs: Any, frameworks: dict[str, Framework], fail: Callable[..., InputError]
 ) -> dict[str, tuple[str, ...]]:
-    """A `requirements:` mapping (controls and the Checkov mapping): a non-empty list of known ids
-    for every framework, no other framework. `fail(message, key, fix=…)` makes the file:line error."""
+    """A `requirements:` mapping (controls and the Checkov mapping): for every framework, no other, a
+    non-empty list of the testing procedures the control evidences (`1.2.5.b`; a requirement with one
+    procedure shares its id). `fail(message, key, fix=…)` makes the file:line error."""
     if not isinstance(reqs, dict):
-        raise fail("'requirements' must map framework ids to lists of requirement ids", "requirements")
+        raise fail("'requirements' must map framework ids to lists of testing procedure ids", "requirements")
     requirements: dict[str, tuple[str, ...]] = {}
     for fw_id in FRAMEWORKS:
         ids = reqs.get(fw_id)
         if not isinstance(ids, list) or not ids:
             raise fail(f"'requirements' has no list for {fw_id}", "requirements", fix="every entry maps to both")
-        for rid in ids:
-            if str(rid) not in frameworks[fw_id].requirements:
-                raise fail(
-                    f"unknown requirement id {rid!r} in {fw_id}",
-                    "requirements",
-                    fix=f"use an id from controls/frameworks/{fw_id}.yaml",
-                )
+        for pid in ids:
+            _check_procedure(str(pid), frameworks[fw_id], fail)
         requirements[fw_id] = tuple(str(r) for r in ids)
     for fw_id in reqs:
         if fw_id not in FRAMEWORKS:
             raise fail(f"unknown framework {fw_id!r} in 'requirements'", "requirements")
     return requirements
+
+
+def _check_procedure(pid: str, framework: Framework, fail: Callable[..., InputError]) -> None:
+    """A known testing procedure. A framework file that lists no procedures takes requirement ids."""
+    if pid in framework.procedures or (not framework.procedures and pid in framework.requirements):
+        return
+    req = framework.requirements.get(pid)
+    if req is None:
+        raise fail(
+            f"unknown testing procedure {pid!r} in {framework.id}",
+            "requirements",
+            fix=f"use an id from controls/frameworks/{framework.id}.yaml",
+        )
+    if not req.procedures:
+        raise fail(
+            f"{pid} in {framework.id} is a heading, with no testing procedure of its own",
+            "requirements",
+            fix=f"name the procedures of the requirements below it ({', '.join(req.children[:4])}, …)",
+        )
+    listed = "; ".join(f"{p.id} ({', '.join(p.methods)})" for p in req.procedures)
+    raise fail(
+        f"{pid} in {framework.id} has several testing procedures: name the ones this control evidences",
+        "requirements",
+        fix=f"one or more of {listed}",
+    )
 
 
 def control_files(directory: Path) -> list[Path]:

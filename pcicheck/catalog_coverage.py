@@ -5,8 +5,9 @@ is read from the catalog alone (no scan). The requirements counted are the leave
 any requirement with sub-requirements that a control maps to directly: whether "4.1" or "10.2" is a
 requirement of its own or only a heading differs between versions, and a direct mapping says it is
 one; otherwise its sub-requirements stand for it. A counted requirement is covered when some control
-maps to it. `manual` ones (policies, interviews, physical checks) are left out, since no
-configuration read can prove them.
+maps to one of its testing procedures. `manual` ones (policies, interviews, physical checks) are left
+out, since no configuration read can prove them. The testing procedures that examine configuration are
+counted too: the part of the standard a configuration scan can evidence at all.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class PrincipalRow:
     controls: int  # controls mapped to it or to any requirement beneath it
     testable: int  # requirements beneath it counted as testable (see above)
     covered: int  # of those, how many some control maps to
+    procedures: int = 0  # testing procedures beneath it that examine configuration
+    procedures_covered: int = 0  # of those, how many some control maps to
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,12 @@ def catalog_coverage(controls: tuple[Control, ...] | list[Control], framework: F
         by_domain[c.domain][provider] = by_domain[c.domain].get(provider, 0) + 1
 
     covered: set[str] = set()
+    mapped_procedures: set[str] = set()
     per_principal: Counter[str] = Counter()
     for c in controls:
-        mapped = c.requirements.get(framework.id, ())
+        ids = c.requirements.get(framework.id, ())
+        mapped_procedures.update(ids)
+        mapped = {framework.procedures[p].requirement if p in framework.procedures else p for p in ids}
         covered.update(mapped)
         for principal in {_principal(framework, rid) for rid in mapped}:
             per_principal[principal] += 1
@@ -81,8 +87,17 @@ def catalog_coverage(controls: tuple[Control, ...] | list[Control], framework: F
         else:
             uncovered.append(rid)
 
+    configuration: Counter[str] = Counter()
+    configuration_hit: Counter[str] = Counter()
+    for p in framework.procedures.values():
+        if "configuration" in p.methods:
+            principal = _principal(framework, p.requirement)
+            configuration[principal] += 1
+            configuration_hit[principal] += p.id in mapped_procedures
     principals = tuple(
-        PrincipalRow(rid, req.title, per_principal[rid], testable[rid], hit[rid])
+        PrincipalRow(
+            rid, req.title, per_principal[rid], testable[rid], hit[rid], configuration[rid], configuration_hit[rid]
+        )
         for rid, req in framework.requirements.items()
         if req.parent is None
     )

@@ -57,7 +57,8 @@ def test_scan_finds_the_deliberate_violations(scanned: dict[str, Any]) -> None:
     doc = scanned["doc"]
     assert scanned["code"] == 1  # failures at or above the default --fail-on low
     assert doc["schema"] == "pcicheck/results/v1"
-    assert doc["framework"]["id"] == "pci-dss-3.2.1"
+    assert doc["framework"]["id"] == "pci-dss-4.0.1"
+    assert [a["framework"]["id"] for a in doc["also"]] == ["pci-dss-3.2.1"]  # both by default
     assert sum(doc["summary"].values()) == len(doc["results"])
     assert by_control(doc, "aws-s3-tenant-bucket-tenant-key")["tillpoint-globex-exports"] == "fail"
     routes = by_control(doc, "aws-apigatewayv2-route-authorization")
@@ -84,8 +85,8 @@ def test_results_carry_scope_requirements_and_evidence(scanned: dict[str, Any]) 
     assert set(result["requirements"]) == {"pci-dss-3.2.1", "pci-dss-4.0.1"}
     assert result["evidence"]["public_ip"]
     reqs = {q["id"]: q for q in doc["requirements"]}
-    assert reqs["12"]["status"] == "manual"
-    assert reqs["A1"]["status"] == "fail"
+    assert reqs["12.6"]["outcome"] == "manual"  # security awareness: no configuration evidences it
+    assert reqs["A1"]["outcome"] == "not_in_place"
     assert doc["snapshot"]["identity"]["aws"]["account"] == "123456789012"
 
 

@@ -105,10 +105,16 @@ def controls_coverage(
         by_domain.add_row(domain, *(str(counts[p]) for p in PROVIDERS), str(sum(counts.values())))
     console.print(by_domain)
     by_req = Table(title=f"{framework.value}: controls by principal requirement", title_justify="left")
-    for col in ("req", "title", "controls", "testable requirements covered"):
+    for col in ("req", "title", "controls", "testable requirements covered", "configuration procedures covered"):
         by_req.add_column(col, overflow="fold", justify="right" if col in ("controls", "req") else "left")
     for row in coverage.principals:
-        by_req.add_row(row.id, Text(row.title), str(row.controls), f"{row.covered} of {row.testable}")
+        by_req.add_row(
+            row.id,
+            Text(row.title),
+            str(row.controls),
+            f"{row.covered} of {row.testable}",
+            f"{row.procedures_covered} of {row.procedures}",
+        )
     console.print(by_req)
     console.print(
         Text(f"testable requirements with no control ({len(coverage.uncovered)}): {', '.join(coverage.uncovered)}")

@@ -33,6 +33,18 @@ class Framework(StrEnum):
     v401 = "pci-dss-4.0.1"
 
 
+class Frameworks(StrEnum):
+    """What a report judges against: by default PCI DSS v4.0.1, then v3.2.1 (retired, for continuity)."""
+
+    all = "all"
+    v401 = "pci-dss-4.0.1"
+    v321 = "pci-dss-3.2.1"
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (Frameworks.v401.value, Frameworks.v321.value) if self is Frameworks.all else (self.value,)
+
+
 class OutputFormat(StrEnum):
     console = "console"
     json = "json"
@@ -49,6 +61,14 @@ class ListFormat(StrEnum):
 
 
 FrameworkOpt = Annotated[Framework, typer.Option("--framework", help="Requirement tree to report against.")]
+FrameworksOpt = Annotated[
+    Frameworks,
+    typer.Option(
+        "--framework",
+        help="Requirement tree(s) to report against: all (PCI DSS v4.0.1, then v3.2.1, which PCI SSC retired on "
+        "31 March 2024, for continuity with earlier assessments), or one of them.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")]
 ControlsOpt = Annotated[
     list[Path] | None, typer.Option("--controls", help="Add a directory of your own controls (repeatable).")
@@ -122,7 +142,7 @@ class AwsAccess(OptionGroup):
 
 @dataclasses.dataclass(frozen=True)
 class Outputs(OptionGroup):
-    framework: FrameworkOpt = Framework.v321
+    framework: FrameworksOpt = Frameworks.all
     fail_on: Annotated[
         Severity, typer.Option("--fail-on", help="Exit 1 when a control of this severity or higher fails.")
     ] = Severity.LOW

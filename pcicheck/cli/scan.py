@@ -85,9 +85,8 @@ def evaluate_and_report(
     """Evaluate, write what was asked for, print how the gate decided; the exit code."""
     from pcicheck.workflow.deliver import EXPLAIN, Delivery, deliver, evaluate
 
-    ev = evaluate(snapshot, rules, outputs.framework.value, baseline=baseline, external=external)
+    ev = evaluate(snapshot, rules, outputs.framework.ids, baseline=baseline, external=external)
     delivery = Delivery(
-        framework=outputs.framework.value,
         fail_on=outputs.fail_on,
         output_format=outputs.output_format.value,
         output=outputs.output,

@@ -9,18 +9,18 @@ from typing import Annotated
 import typer
 
 from pcicheck import __version__
-from pcicheck.cli.options import Framework, FrameworkOpt, QuietOpt
+from pcicheck.cli.options import Frameworks, FrameworksOpt, QuietOpt
 
 
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Where results.json and snapshot.json.gz go.")] = Path("out"),
-    framework: FrameworkOpt = Framework.v321,
+    framework: FrameworksOpt = Frameworks.all,
     quiet: QuietOpt = False,
 ) -> None:
     """Scan the built-in demo estate, served by a local AWS emulator (needs pcicheck[demo])."""
     from pcicheck.demo.run import run_demo
 
-    run_demo(out, framework.value, quiet)
+    run_demo(out, framework.ids, quiet)
 
 
 def iam_policy() -> None:

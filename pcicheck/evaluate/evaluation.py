@@ -11,6 +11,7 @@ from pcicheck.config import Config
 from pcicheck.errors import InputError
 from pcicheck.evaluate.baseline import Diff
 from pcicheck.evaluate.engine import Evaluator
+from pcicheck.evaluate.population import where_scanned
 from pcicheck.evaluate.rollup import RequirementStatus, roll_up
 from pcicheck.evaluate.waiving import WaiverOutcome, apply_waivers, check_controls
 from pcicheck.model import Control, ExternalResults, Framework, Result, Snapshot
@@ -20,18 +21,31 @@ from pcicheck.waivers import Waiver
 
 
 @dataclass(frozen=True)
+class FrameworkView:
+    """The results read against one framework: its requirements with their outcomes."""
+
+    framework: Framework
+    requirements: tuple[RequirementStatus, ...]
+
+
+@dataclass(frozen=True)
 class Evaluation:
     snapshot: Snapshot
     catalog: Catalog
     config: Config
-    framework: Framework
+    framework: Framework  # the first framework asked for: the report's own
     estate: Estate
     results: tuple[Result, ...]
-    requirements: tuple[RequirementStatus, ...]
+    requirements: tuple[RequirementStatus, ...]  # the first framework's
     started_at: str
     finished_at: str
     waivers: tuple[WaiverOutcome, ...] = ()
     baseline: Diff | None = None  # findings new/fixed/unchanged since a previous run, when one was given
+    also: tuple[FrameworkView, ...] = ()  # the other frameworks asked for, in order
+
+    @property
+    def views(self) -> tuple[FrameworkView, ...]:
+        return (FrameworkView(self.framework, self.requirements), *self.also)
 
 
 def _utc(ts: datetime) -> str:
@@ -55,12 +69,14 @@ def evaluate_snapshot(
     snapshot: Snapshot,
     catalog: Catalog,
     config: Config,
-    framework_id: str,
+    framework_ids: str | tuple[str, ...],
     external: ExternalResults | None = None,
     waivers: tuple[Waiver, ...] = (),
 ) -> Evaluation:
-    """Evaluate, then apply the waivers (the config's and `waivers`), then roll up."""
-    framework = catalog.framework(framework_id)
+    """Evaluate, then apply the waivers (the config's and `waivers`), then roll up against each framework
+    asked for (the first is the report's own)."""
+    ids = (framework_ids,) if isinstance(framework_ids, str) else framework_ids
+    frameworks = [catalog.framework(fid) for fid in ids]
     known = {c.id for c in catalog.controls}
     for control_id in config.params:
         if control_id not in known:
@@ -82,15 +98,17 @@ def evaluate_snapshot(
         check_controls(every_waiver, {c.id for c in catalog.controls})
         results, outcomes = apply_waivers(results, every_waiver, snapshot_time(snapshot).date())
         results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
-        requirements = roll_up(framework, controls, results)
+        scanned = where_scanned(snapshot)
+        views = [FrameworkView(fw, tuple(roll_up(fw, controls, results, scanned))) for fw in frameworks]
     return Evaluation(
         snapshot=snapshot,
         catalog=catalog,
         config=config,
-        framework=framework,
+        framework=views[0].framework,
         estate=estate,
         results=tuple(results),
-        requirements=tuple(requirements),
+        requirements=views[0].requirements,
+        also=tuple(views[1:]),
         started_at=snapshot.created_at,
         finished_at=_utc(datetime.now(UTC)),
         waivers=outcomes,

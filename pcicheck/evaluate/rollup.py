@@ -1,60 +1,204 @@
-"""Requirement roll-up: a requirement's status from the results of the controls mapped to it or below it."""
+"""From results to what an assessor may write: each testing procedure's outcome from the controls mapped
+to it, and each requirement's from its procedures and the requirements below it.
+
+The rules claim no more than the evidence shows:
+- a procedure is `supported` only when a mapped control passed and none failed or could not judge;
+  `not_in_place` when one failed (a waived failure too: accepted risk is not in place); `incomplete`
+  when one could not judge; `not_applicable`, with the reason, when its controls found nothing in scope;
+  `not_evidenced` when no control maps to it;
+- a requirement is never a bare pass. `in_place_automated` needs every one of its testing procedures
+  to be examining configuration only and supported; `automated_checks_pass` says the automated part
+  holds and the rest (documents, records, interviews, observation) is the assessor's.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
-from pcicheck.model import Control, Framework, Result, Status
+from pcicheck.model import Control, Framework, Requirement, Result, Status, TestingProcedure
+
+
+class ProcedureOutcome(StrEnum):
+    SUPPORTED = "supported"
+    NOT_IN_PLACE = "not_in_place"
+    INCOMPLETE = "incomplete"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_EVIDENCED = "not_evidenced"
+
+
+class RequirementOutcome(StrEnum):
+    NOT_IN_PLACE = "not_in_place"
+    INCOMPLETE = "incomplete"
+    AUTOMATED_CHECKS_PASS = "automated_checks_pass"
+    IN_PLACE_AUTOMATED = "in_place_automated"
+    NOT_APPLICABLE = "not_applicable"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class ProcedureResult:
+    procedure: TestingProcedure
+    outcome: ProcedureOutcome
+    controls: tuple[str, ...]  # the controls mapped to it (that this scan judged)
+    counts: dict[str, int]  # result statuses of those controls
+    reason: str = ""  # why not applicable, or which waivers hold a failure
 
 
 @dataclass(frozen=True)
 class RequirementStatus:
     id: str
     title: str
-    status: Status
-    controls: tuple[str, ...]  # controls mapped to this requirement or any below it
+    outcome: RequirementOutcome
+    controls: tuple[str, ...]  # controls mapped to its procedures or those of any requirement below it
     manual: bool  # process-only in the framework: needs the auditor's own evidence too
     counts: dict[str, int]
     parent: str | None = None
+    procedures: tuple[ProcedureResult, ...] = ()
+    reason: str = ""  # a not_applicable one's, in words an assessor can take into a report
 
 
-def combine(statuses: Iterable[Status]) -> Status:
-    """fail beats error beats pass; all waived → waived; nothing judged → not_applicable."""
+def procedure_outcome(statuses: Iterable[Status]) -> ProcedureOutcome:
     seen = set(statuses)
-    for status in (Status.FAIL, Status.ERROR, Status.PASS, Status.WAIVED):
-        if status in seen:
-            return status
-    return Status.NOT_APPLICABLE
+    if seen & {Status.FAIL, Status.WAIVED}:
+        return ProcedureOutcome.NOT_IN_PLACE
+    if Status.ERROR in seen:
+        return ProcedureOutcome.INCOMPLETE
+    if Status.PASS in seen:
+        return ProcedureOutcome.SUPPORTED
+    return ProcedureOutcome.NOT_APPLICABLE
 
 
-def roll_up(framework: Framework, controls: Iterable[Control], results: Iterable[Result]) -> list[RequirementStatus]:
-    by_control: dict[str, list[Status]] = defaultdict(list)
+def requirement_outcome(
+    procedures: Iterable[ProcedureResult], children: Iterable[RequirementStatus]
+) -> RequirementOutcome:
+    """Worst first: not in place, then incomplete. In place by automation only when everything, its own
+    procedures and the requirements below, is; checks pass when something automated holds."""
+    own = list(procedures)
+    below = list(children)
+    outcomes = {p.outcome.value for p in own} | {c.outcome.value for c in below}
+    if RequirementOutcome.NOT_IN_PLACE.value in outcomes:
+        return RequirementOutcome.NOT_IN_PLACE
+    if RequirementOutcome.INCOMPLETE.value in outcomes:
+        return RequirementOutcome.INCOMPLETE
+    if (
+        (own or below)
+        and all(p.outcome == ProcedureOutcome.SUPPORTED and p.procedure.automatable for p in own)
+        and all(c.outcome == RequirementOutcome.IN_PLACE_AUTOMATED for c in below)
+    ):
+        return RequirementOutcome.IN_PLACE_AUTOMATED
+    if outcomes & {ProcedureOutcome.SUPPORTED.value, *_HOLDS}:
+        return RequirementOutcome.AUTOMATED_CHECKS_PASS
+    if ProcedureOutcome.NOT_APPLICABLE.value in outcomes:
+        return RequirementOutcome.NOT_APPLICABLE
+    return RequirementOutcome.MANUAL
+
+
+_HOLDS = {RequirementOutcome.AUTOMATED_CHECKS_PASS.value, RequirementOutcome.IN_PLACE_AUTOMATED.value}
+
+
+def _not_applicable_reason(
+    controls: Iterable[str], results: Mapping[str, list[Result]], catalog: Mapping[str, Control], scanned: str
+) -> str:
+    """Why the controls of a procedure judged nothing: no resource of their type was found where the
+    scan looked, or none of those found is one they apply to."""
+    reasons = []
+    for cid in sorted(controls):
+        found = results.get(cid, [])
+        control = catalog[cid]
+        if not found:
+            reasons.append(f"no {control.resource} resources in {scanned}")
+            continue
+        messages = sorted({r.message for r in found})
+        reasons.append(f"{len(found)} {control.resource} examined, none in its scope ({'; '.join(messages)})")
+    return "; ".join(dict.fromkeys(reasons))
+
+
+# What the assessor still confirms behind a not-applicable verdict, by what the reason rests on.
+_ABSENT_CONFIRM = "the assessor confirms none exist elsewhere"
+_SCOPE_CONFIRM = "the assessor confirms the scoping (tags, labels) the verdict rests on"
+
+
+def _requirement_reason(parts: list[str]) -> str:
+    reasons = list(dict.fromkeys(p for p in parts if p))
+    text = "; ".join(reasons)
+    confirm = [
+        *([_ABSENT_CONFIRM] if " resources in " in text else []),
+        *([_SCOPE_CONFIRM] if " examined, none in its scope " in text else []),
+    ]
+    return "; ".join([text, *confirm])
+
+
+def roll_up(
+    framework: Framework,
+    controls: Iterable[Control],
+    results: Iterable[Result],
+    scanned: str = "the scanned sources",
+) -> list[RequirementStatus]:
+    """Every requirement of `framework`, parents before children, with its outcome. `controls` are
+    those this scan judged: a control left out (an AWS control on a manifests-only scan) evidences
+    nothing here. `scanned` says where the scan looked, for not-applicable reasons."""
+    catalog = {c.id: c for c in controls}
+    by_control: dict[str, list[Result]] = defaultdict(list)
     for r in results:
-        by_control[r.control.id].append(r.status)
-    direct: dict[str, list[str]] = defaultdict(list)
-    for c in controls:
-        for rid in c.requirements.get(framework.id, ()):
-            direct[rid].append(c.id)
+        by_control[r.control.id].append(r)
+    mapped: dict[str, list[str]] = defaultdict(list)  # procedure id → control ids
+    for c in catalog.values():
+        for pid in c.requirements.get(framework.id, ()):
+            mapped[pid].append(c.id)
 
-    below: dict[str, list[str]] = {}
+    done: dict[str, RequirementStatus] = {}
 
-    def collect(rid: str) -> list[str]:
-        if rid not in below:
-            ids = list(direct.get(rid, ()))
-            for child in framework.requirements[rid].children:
-                ids.extend(collect(child))
-            below[rid] = sorted(set(ids))
-        return below[rid]
+    def assess(req: Requirement) -> RequirementStatus:
+        if req.id in done:
+            return done[req.id]
+        children = [assess(framework.requirements[c]) for c in req.children]
+        procedures = [_procedure(p, mapped.get(p.id, []), by_control, catalog, scanned) for p in req.procedures]
+        controls_below = sorted(
+            {cid for p in procedures for cid in p.controls} | {c for ch in children for c in ch.controls}
+        )
+        counts: Counter[str] = Counter()
+        for cid in controls_below:
+            counts.update(r.status.value for r in by_control.get(cid, ()))
+        outcome = requirement_outcome(procedures, children)
+        reason = ""
+        if outcome == RequirementOutcome.NOT_APPLICABLE:
+            parts = [p.reason for p in procedures] + [c.reason.split("; the assessor")[0] for c in children]
+            reason = _requirement_reason(parts)
+        done[req.id] = RequirementStatus(
+            req.id,
+            req.title,
+            outcome,
+            tuple(controls_below),
+            req.manual,
+            dict(counts),
+            req.parent,
+            tuple(procedures),
+            reason,
+        )
+        return done[req.id]
 
-    out = []
-    for rid, req in framework.requirements.items():
-        ids = collect(rid)
-        statuses = [s for cid in ids for s in by_control.get(cid, ())]
-        counts: dict[str, int] = defaultdict(int)
-        for s in statuses:
-            counts[s.value] += 1
-        status = combine(statuses) if ids else Status.MANUAL
-        out.append(RequirementStatus(rid, req.title, status, tuple(ids), req.manual, dict(counts), req.parent))
-    return out
+    return [assess(req) for req in framework.requirements.values()]
+
+
+def _procedure(
+    procedure: TestingProcedure,
+    controls: list[str],
+    by_control: Mapping[str, list[Result]],
+    catalog: Mapping[str, Control],
+    scanned: str,
+) -> ProcedureResult:
+    if not controls:
+        return ProcedureResult(procedure, ProcedureOutcome.NOT_EVIDENCED, (), {})
+    found = [r for cid in controls for r in by_control.get(cid, ())]
+    outcome = procedure_outcome(r.status for r in found)
+    reason = ""
+    if outcome == ProcedureOutcome.NOT_APPLICABLE:
+        reason = _not_applicable_reason(controls, by_control, catalog, scanned)
+    elif outcome == ProcedureOutcome.NOT_IN_PLACE and not any(r.status == Status.FAIL for r in found):
+        waivers = sorted({str((r.waiver or {}).get("id", "")) for r in found if r.status == Status.WAIVED})
+        reason = f"failures accepted by waiver {', '.join(waivers)}: accepted risk is not in place"
+    counts = Counter(r.status.value for r in found)
+    return ProcedureResult(procedure, outcome, tuple(sorted(set(controls))), dict(counts), reason)

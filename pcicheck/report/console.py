@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pcicheck.evaluate.evaluation import Evaluation
+from pcicheck.evaluate.rollup import RequirementOutcome, RequirementStatus
 from pcicheck.evaluate.waiving import WaiverOutcome
 from pcicheck.model import SEVERITY_ORDER, Result, Status
 
@@ -62,6 +63,10 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
         sev_line.append(f"{severity.value} {found}  ", style="bold red" if found else "dim")
     console.print(sev_line)
 
+    console.print(_outcomes_line("requirements: ", ev.requirements))
+    for view in ev.also:
+        retired = f", retired by PCI SSC on {view.framework.retired}" if view.framework.retired else ""
+        console.print(_outcomes_line(f"{view.framework.title} (from the same results{retired}): ", view.requirements))
     table, manual = _requirements_table(ev, verbose)
     console.print(table)
     console.print(
@@ -100,27 +105,46 @@ def _scanned(ev: Evaluation) -> list[str]:
     return scanned
 
 
+OUTCOME_STYLE = {
+    RequirementOutcome.NOT_IN_PLACE: "bold red",
+    RequirementOutcome.INCOMPLETE: "yellow",
+    RequirementOutcome.AUTOMATED_CHECKS_PASS: "green",
+    RequirementOutcome.IN_PLACE_AUTOMATED: "bold green",
+    RequirementOutcome.NOT_APPLICABLE: "dim",
+    RequirementOutcome.MANUAL: "blue",
+}
+
+
+def _outcomes_line(label: str, requirements: tuple[RequirementStatus, ...]) -> Text:
+    outcomes = Counter(q.outcome for q in requirements)
+    line = Text(label)
+    for outcome in RequirementOutcome:
+        line.append(f"{outcomes.get(outcome, 0)} {outcome.value.replace('_', ' ')}", style=OUTCOME_STYLE[outcome])
+        line.append("  ")
+    return line
+
+
 def _requirements_table(ev: Evaluation, verbose: bool) -> tuple[Table, int]:
-    """The requirements table (top-level ones, the failing and erroring, or all when verbose), and how
-    many requirements are manual: those are counted, not listed."""
+    """The requirements table (top-level ones, those not in place or incomplete, or all when verbose),
+    and how many requirements are manual: those are counted, not listed."""
     table = Table(title="Requirements", title_justify="left", show_lines=False)
     table.add_column("req")
-    table.add_column("status")
+    table.add_column("outcome")
     table.add_column("pass", justify="right")
     table.add_column("fail", justify="right")
     table.add_column("error", justify="right")
     table.add_column("title", overflow="ellipsis", max_width=60)
     manual = 0
+    worst = (RequirementOutcome.NOT_IN_PLACE, RequirementOutcome.INCOMPLETE)
     for q in ev.requirements:
-        if q.status == Status.MANUAL:
+        if q.outcome == RequirementOutcome.MANUAL:
             manual += 1
             continue
-        top_or_judged = "." not in q.id or verbose or q.status in (Status.FAIL, Status.ERROR)
-        if not top_or_judged:
+        if not ("." not in q.id or verbose or q.outcome in worst):
             continue
         table.add_row(
             Text(q.id),
-            _status(q.status),
+            Text(q.outcome.value.replace("_", " "), style=OUTCOME_STYLE[q.outcome]),
             str(q.counts.get("pass", 0)),
             str(q.counts.get("fail", 0)),
             str(q.counts.get("error", 0)),

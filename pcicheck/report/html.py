@@ -17,6 +17,7 @@ results stay a page a browser opens in seconds (the full population is in result
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -39,6 +40,8 @@ MAX_EVIDENCE = 50  # evidence attributes shown per result
 MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors section
 
 STATUSES = ("fail", "error", "waived", "pass", "not_applicable")
+# A requirement's outcome, worst first (see evaluate/rollup.py).
+OUTCOMES = ("not_in_place", "incomplete", "automated_checks_pass", "in_place_automated", "not_applicable", "manual")
 LISTED_IN_FULL = ("fail", "error", "waived")
 SEVERITIES = ("critical", "high", "medium", "low")
 CHART_COLOURS = {
@@ -148,6 +151,7 @@ class ControlView:
     scope: str
     requirements: list[str]  # in the document's framework
     other_frameworks: list[tuple[str, str]]
+    by_framework: dict[str, list[str]]  # every framework's testing procedure ids
     rationale: str
     remediation: str
     evidence: list[str]
@@ -167,20 +171,56 @@ class ControlView:
 
 
 @dataclass(frozen=True)
+class ProcedureView:
+    """One testing procedure: how the assessor looks, what it checks, and what the controls mapped to it found."""
+
+    id: str
+    methods: str
+    about: str
+    outcome: str
+    reason: str
+    automatable: bool
+    direct: list[ControlView]
+
+
+@dataclass(frozen=True)
 class RequirementView:
     id: str
     title: str
     parent: str
     depth: int
-    status: str
+    outcome: str
+    reason: str
     manual: bool
     counts: dict[str, int]
     controls_below: int
-    direct: list[ControlView]
+    direct: list[ControlView]  # controls naming the requirement itself (a framework without procedures)
+    procedures: list[ProcedureView]
+
+    @property
+    def assessors(self) -> list[str]:
+        """The procedures left to the assessor: not automatable, or no control evidences them. Without
+        procedures listed, a process requirement is the assessor's as a whole."""
+        if not self.procedures:
+            return [self.id] if self.manual else []
+        return [p.id for p in self.procedures if not p.automatable or p.outcome == "not_evidenced"]
 
     @property
     def counts_text(self) -> str:
         return _counts_text(self.counts)
+
+
+@dataclass(frozen=True)
+class RequirementSection:
+    """One framework's requirement tree. The report's own framework is first; the others follow, their
+    anchors prefixed with the framework id so the same requirement number never collides."""
+
+    framework: str
+    title: str
+    note: str
+    anchor: str  # the section's id
+    prefix: str  # before each requirement's id in its anchor
+    requirements: list[RequirementView]
 
 
 @dataclass(frozen=True)
@@ -213,7 +253,7 @@ class Bar:
     id: str
     title: str
     full_title: str
-    status: str
+    outcome: str
     y: int
     segments: list[tuple[str, float, float, int]]  # status, x, width, count
     total: int
@@ -236,11 +276,21 @@ def _control_view(c: Mapping[str, Any], framework: str) -> ControlView:
         other_frameworks=[
             (clip(fw, 100), clip(", ".join(map(str, ids)))) for fw, ids in reqs.items() if fw != framework
         ],
+        by_framework={str(fw): [str(r) for r in ids] for fw, ids in reqs.items() if isinstance(ids, list)},
         rationale=_text(c.get("rationale")),
         remediation=_text(c.get("remediation")),
         evidence=[clip(str(e), 200) for e in c.get("evidence") or []],
         source=_text(c.get("source")),
     )
+
+
+def _long_date(iso: str) -> str:
+    """2024-03-31 → 31 March 2024; anything else as given (clipped)."""
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return clip(iso, 40)
+    return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
 def _brief_detail(evidence: Any) -> str:
@@ -359,6 +409,8 @@ class Page:
     not_scanned: list[str] = field(default_factory=list)
     connected: list[Connected] = field(default_factory=list)
     index: list[IndexRow] = field(default_factory=list)
+    requirement_of: dict[str, str] = field(default_factory=dict)  # testing procedure id → its requirement
+    sections: list[RequirementSection] = field(default_factory=list)
 
     @classmethod
     def build(cls, doc: Mapping[str, Any]) -> Page:
@@ -471,34 +523,80 @@ class Page:
         self.regions = [clip(r, 200) for r in sorted(tally.regions)]
 
     def _requirements(self, requirements: list[Mapping[str, Any]]) -> None:
+        outcomes: Counter[str] = Counter()
+        self.requirements = self._requirement_views(requirements, self.framework)
+        for req in self.requirements:
+            outcomes[req.outcome] += 1
+            self.requirement_of.update((p.id, req.id) for p in req.procedures)
+            if req.outcome == "manual":
+                self.manual_only.append(req)
+            elif req.outcome != "in_place_automated" and req.assessors:
+                self.manual_partly.append(req)
+        self.requirement_statuses = [(s, outcomes[s]) for s in OUTCOMES if outcomes.get(s)]
+        fw = self.doc.get("framework") or {}
+        self.sections = [self._section(fw, self.requirements, own=True)]
+        for other in self.doc.get("also") or []:
+            other_fw = other.get("framework") or {}
+            views = self._requirement_views(other.get("requirements") or [], str(other_fw.get("id", "")))
+            self.sections.append(self._section(other_fw, views, own=False))
+
+    def _section(self, fw: Mapping[str, Any], views: list[RequirementView], *, own: bool) -> RequirementSection:
+        fid = clip(str(fw.get("id", "")), 100)
+        retired = fw.get("retired")
+        note = (
+            f"PCI SSC retired this version on {_long_date(str(retired))}: shown for continuity with earlier "
+            "assessments, judged from the same results."
+            if retired
+            else ("" if own else "Judged from the same results.")
+        )
+        return RequirementSection(
+            framework=fid,
+            title=_text(fw.get("title") or fw.get("id") or ""),
+            note=note,
+            anchor="requirements" if own else f"requirements-{fid}",
+            prefix="" if own else f"{fid}:",
+            requirements=views,
+        )
+
+    def _requirement_views(self, requirements: list[Mapping[str, Any]], framework: str) -> list[RequirementView]:
         direct: dict[str, list[ControlView]] = defaultdict(list)
         for view in self.controls:
-            for rid in view.requirements:
-                direct[rid].append(view)
+            for pid in view.by_framework.get(framework, view.requirements if framework == self.framework else []):
+                direct[pid].append(view)
         depths = _depths(requirements)
-        statuses: Counter[str] = Counter()
+        views = []
         for q in requirements:
             rid = str(q.get("id", ""))
-            status = str(q.get("status", ""))
-            statuses[status] += 1
-            req = RequirementView(
-                id=clip(rid, 50),
-                title=_text(q.get("title")),
-                parent=clip(str(q.get("parent") or ""), 50),
-                depth=min(depths.get(rid, 0), 6),
-                status=status,
-                manual=bool(q.get("manual")),
-                counts={str(k): v for k, v in (q.get("counts") or {}).items() if isinstance(v, int) and v > 0},
-                controls_below=len(q.get("controls") or []),
-                direct=direct.get(rid, []),
+            procedures = [self._procedure(p, direct) for p in q.get("procedures") or []]
+            views.append(
+                RequirementView(
+                    id=clip(rid, 50),
+                    title=_text(q.get("title")),
+                    parent=clip(str(q.get("parent") or ""), 50),
+                    depth=min(depths.get(rid, 0), 6),
+                    outcome=str(q.get("outcome", "")),
+                    reason=_text(q.get("reason")),
+                    manual=bool(q.get("manual")),
+                    counts={str(k): v for k, v in (q.get("counts") or {}).items() if isinstance(v, int) and v > 0},
+                    controls_below=len(q.get("controls") or []),
+                    direct=[] if procedures else direct.get(rid, []),
+                    procedures=procedures,
+                )
             )
-            self.requirements.append(req)
-            if status == "manual":
-                self.manual_only.append(req)
-            elif req.manual:
-                self.manual_partly.append(req)
-        order = ("fail", "error", "pass", "waived", "not_applicable", "manual")
-        self.requirement_statuses = [(s, statuses[s]) for s in order if statuses.get(s)]
+        return views
+
+    def _procedure(self, p: Mapping[str, Any], direct: Mapping[str, list[ControlView]]) -> ProcedureView:
+        pid = str(p.get("id", ""))
+        methods = [str(m) for m in p.get("methods") or []]
+        return ProcedureView(
+            id=clip(pid, 50),
+            methods=clip(", ".join(methods), 200),
+            about=_text(p.get("about")),
+            outcome=clip(str(p.get("outcome", "")), 40),
+            reason=_text(p.get("reason")),
+            automatable=methods == ["configuration"],
+            direct=direct.get(pid, []),
+        )
 
     def _errors(self, errors: list[Mapping[str, Any]], controls: list[Mapping[str, Any]]) -> None:
         """Each collection error with the requirements it leaves unproven: the requirements, in this
@@ -511,10 +609,10 @@ class Page:
             types = [str(t) for t in e.get("resource_types") or []]
             hit = sorted({str(c.get("id")) for t in types for c in by_type.get(t, ())})
             reqs = {
-                str(rid)
+                self.requirement_of.get(str(pid), str(pid))
                 for t in types
                 for c in by_type.get(t, ())
-                for rid in (c.get("requirements") or {}).get(self.framework, [])
+                for pid in (c.get("requirements") or {}).get(self.framework, [])
             }
             where = " / ".join(str(e[k]) for k in ("provider", "account", "region") if e.get(k))
             call = ":".join(str(e[k]) for k in ("service", "operation") if e.get(k))
@@ -549,7 +647,7 @@ class Page:
                     x += width
             # The chart has room for about 55 characters of title; the table under it has the rest.
             short = q.title if len(q.title) <= 56 else q.title[:55].rstrip() + "…"
-            self.bars.append(Bar(q.id, short, q.title, q.status, y, segments, total))
+            self.bars.append(Bar(q.id, short, q.title, q.outcome, y, segments, total))
             y += 26
         self.chart_height = y
 

@@ -47,6 +47,12 @@ def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
                 path=str(path),
                 fix="scan again with this version",
             )
+    if any(isinstance(q, dict) and "outcome" not in q for q in doc["requirements"]):
+        raise InputError(
+            "results document has requirement statuses, not outcomes (written by an older pcicheck)",
+            path=str(path),
+            fix="scan again with this version",
+        )
     return raw, doc
 
 

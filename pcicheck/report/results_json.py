@@ -10,7 +10,8 @@ from typing import Any, TextIO
 
 from pcicheck import __version__, paths
 from pcicheck.evaluate.evaluation import Evaluation
-from pcicheck.model import Control, Result, Status
+from pcicheck.evaluate.rollup import RequirementStatus
+from pcicheck.model import Control, Framework, Result, Status
 
 SCHEMA = "pcicheck/results/v1"
 
@@ -26,7 +27,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "tool": {"name": "pcicheck", "version": __version__, "catalog_digest": ev.catalog.digest()},
-        "framework": {"id": ev.framework.id, "title": ev.framework.title},
+        "framework": framework_entry(ev.framework),
         "started_at": ev.started_at,
         "finished_at": ev.finished_at,
         "snapshot": {
@@ -39,17 +40,11 @@ def _head(ev: Evaluation) -> dict[str, Any]:
         "scope": ev.config.scope.describe(),
         "summary": summary(ev.results),
         "results": None,
-        "requirements": [
-            {
-                "id": q.id,
-                "title": q.title,
-                "parent": q.parent,
-                "status": q.status.value,
-                "manual": q.manual,
-                "controls": list(q.controls),
-                "counts": q.counts,
-            }
-            for q in ev.requirements
+        "requirements": [requirement_entry(q) for q in ev.requirements],
+        # The other frameworks asked for, judged from the same results.
+        "also": [
+            {"framework": framework_entry(v.framework), "requirements": [requirement_entry(q) for q in v.requirements]}
+            for v in ev.also
         ],
         "controls": [control_entry(c) for c in _judged_controls(ev)],
         "waivers": [w.to_dict() for w in ev.waivers],
@@ -59,9 +54,39 @@ def _head(ev: Evaluation) -> dict[str, Any]:
     }
 
 
+def framework_entry(fw: Framework) -> dict[str, Any]:
+    return {"id": fw.id, "title": fw.title, **({"retired": fw.retired} if fw.retired else {})}
+
+
+def requirement_entry(q: RequirementStatus) -> dict[str, Any]:
+    """A requirement with its outcome and each testing procedure's: what an assessor may write, and why."""
+    return {
+        "id": q.id,
+        "title": q.title,
+        "parent": q.parent,
+        "outcome": q.outcome.value,
+        **({"reason": q.reason} if q.reason else {}),
+        "manual": q.manual,
+        "controls": list(q.controls),
+        "counts": q.counts,
+        "procedures": [
+            {
+                "id": p.procedure.id,
+                "methods": list(p.procedure.methods),
+                "about": p.procedure.about,
+                "outcome": p.outcome.value,
+                **({"reason": p.reason} if p.reason else {}),
+                "controls": list(p.controls),
+                "counts": p.counts,
+            }
+            for p in q.procedures
+        ],
+    }
+
+
 def _judged_controls(ev: Evaluation) -> list[Control]:
     """The controls behind this document: those with results, or mapped to a reported requirement."""
-    ids = {r.control.id for r in ev.results} | {cid for q in ev.requirements for cid in q.controls}
+    ids = {r.control.id for r in ev.results} | {cid for v in ev.views for q in v.requirements for cid in q.controls}
     return sorted((c for c in ev.catalog.controls if c.id in ids), key=lambda c: c.id)
 
 

@@ -17,6 +17,21 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
+_OUTCOMES = ("not_in_place", "incomplete", "automated_checks_pass", "in_place_automated", "not_applicable", "manual")
+
+
+def _views(doc: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+    """The report's framework and the others asked for, each with its requirements."""
+    others = [(a["framework"], a["requirements"]) for a in doc.get("also", [])]
+    return [(doc["framework"], doc["requirements"]), *others]
+
+
+def _outcome_row(fw: Mapping[str, Any], requirements: list[Mapping[str, Any]]) -> str:
+    counts = Counter(q["outcome"] for q in requirements)
+    label = _cell(fw["title"]) + (f" (retired {_cell(fw['retired'])})" if fw.get("retired") else "")
+    return f"| {label} | " + " | ".join(str(counts.get(o, 0)) for o in _OUTCOMES) + " |"
+
+
 def render_summary(doc: Mapping[str, Any]) -> str:
     s = doc["summary"]
     failed = [r for r in doc["results"] if r["status"] == "fail"]
@@ -34,6 +49,10 @@ def render_summary(doc: Mapping[str, Any]) -> str:
         f"| {s.get('not_applicable', 0)} |",
         "",
         "Failures by severity: " + ", ".join(f"{k} {sev.get(k, 0)}" for k in _SEVERITIES) + ".",
+        "",
+        "| requirements | " + " | ".join(o.replace("_", " ") for o in _OUTCOMES) + " |",
+        "|---|" + "---:|" * len(_OUTCOMES),
+        *(_outcome_row(fw, reqs) for fw, reqs in _views(doc)),
     ]
     if failed:
         per_control = Counter((r["severity"], r["control"], r["title"]) for r in failed)
@@ -54,9 +73,9 @@ def render_summary(doc: Mapping[str, Any]) -> str:
         if new:
             lines += ["", "| new | control | resource | evidence id |", "|---|---|---|---|"]
             lines += [f"| {f['severity']} | `{f['control']}` | {_cell(f['resource'])} | {f['id']} |" for f in new[:TOP]]
-    failing_reqs = [q["id"] for q in doc["requirements"] if q["status"] == "fail" and "." not in q["id"]]
+    failing_reqs = [q["id"] for q in doc["requirements"] if q["outcome"] == "not_in_place" and "." not in q["id"]]
     if failing_reqs:
-        lines += ["", f"Failing requirement groups: {', '.join(failing_reqs)}."]
+        lines += ["", f"Requirements not in place: {', '.join(failing_reqs)} (and the requirements below them)."]
     if doc["errors"]:
         lines += ["", f"{len(doc['errors'])} collection errors: what depends on them is `error`, not `pass`."]
     if doc.get("connected_to"):

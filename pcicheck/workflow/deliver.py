@@ -39,7 +39,6 @@ EXPLAIN = {
 class Delivery:
     """What to write and how to gate: the options scan, evaluate and iac share."""
 
-    framework: str
     fail_on: Severity = Severity.LOW
     output_format: str = CONSOLE  # console, json, or a name in the renderer map
     output: Path | None = None
@@ -59,13 +58,13 @@ class Delivered:
 def evaluate(
     snapshot: Snapshot,
     rules: Rules,
-    framework: str,
+    frameworks: str | tuple[str, ...],
     *,
     baseline: Baseline | None = None,
     external: ExternalResults | None = None,
 ) -> Evaluation:
     """The evaluation, and what changed since the baseline when one was given."""
-    ev = evaluate_snapshot(snapshot, rules.catalog, rules.config, framework, external)
+    ev = evaluate_snapshot(snapshot, rules.catalog, rules.config, frameworks, external)
     if baseline is None:
         return ev
     changes = diff(dict(baseline.findings), findings_of_results(ev.results), baseline.path)

@@ -17,7 +17,7 @@
     var head = el.querySelector("header");
     return { el: el, head: head, headText: head.textContent, items: toArray(el.querySelectorAll(".f")) };
   });
-  var reqs = toArray(d.querySelectorAll("#requirements .req"));
+  var reqs = toArray(d.querySelectorAll("section.requirements .req"));
   var hay = new Map();
 
   function toArray(list) { return Array.prototype.slice.call(list); }

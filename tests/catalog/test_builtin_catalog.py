@@ -42,12 +42,23 @@ def test_control_cases(control) -> None:
     assert {Status.PASS, Status.FAIL} <= {o.status for o in outcomes}
 
 
-def test_every_control_maps_both_frameworks_to_known_requirements() -> None:
+def test_every_control_maps_both_frameworks_to_known_testing_procedures() -> None:
     for c in CATALOG.controls:
         for fw in FRAMEWORKS:
+            framework = CATALOG.frameworks[fw]
             assert c.requirements[fw], (c.id, fw)
-            for rid in c.requirements[fw]:
-                assert rid in CATALOG.frameworks[fw].requirements, (c.id, fw, rid)
+            for pid in c.requirements[fw]:
+                known = framework.procedures if framework.procedures else framework.requirements
+                assert pid in known, (c.id, fw, pid)
+
+
+def test_every_requirement_without_children_has_its_testing_procedures() -> None:
+    for fw in CATALOG.frameworks.values():
+        if not fw.procedures:
+            continue
+        leaves = [r.id for r in fw.requirements.values() if not r.children and not r.procedures]
+        assert leaves == [], fw.id
+        assert len(fw.procedures) > 250, fw.id
 
 
 def test_frameworks_list_manual_requirements() -> None:

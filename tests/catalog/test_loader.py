@@ -17,7 +17,7 @@ resource: aws.kms.key
 scope: all
 where: resource.attributes.manager == "CUSTOMER"
 assert: resource.attributes.rotation_enabled == true
-requirements: {pci-dss-3.2.1: ["3.6.4"], pci-dss-4.0.1: ["3.7.4"]}
+requirements: {pci-dss-3.2.1: ["3.6.4.b"], pci-dss-4.0.1: ["3.7.4.b"]}
 rationale: Rotation limits the data under one key.
 remediation: Enable rotation.
 tests:
@@ -37,7 +37,7 @@ def test_good_control_loads(tmp_path: Path) -> None:
     (tmp_path / "my-key-rotation.yaml").write_text(GOOD)
     catalog = load_catalog([tmp_path], builtin=False)
     assert [c.id for c in catalog.controls] == ["my-key-rotation"]
-    assert catalog.controls[0].requirements["pci-dss-4.0.1"] == ("3.7.4",)
+    assert catalog.controls[0].requirements["pci-dss-4.0.1"] == ("3.7.4.b",)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,16 @@ def test_good_control_loads(tmp_path: Path) -> None:
         (lambda t: t.replace("severity: high", "severity: urgent"), ":4: unknown severity 'urgent'"),
         (lambda t: t.replace("aws.kms.key", "aws.kms.keyz"), ":5: unknown resource type 'aws.kms.keyz'"),
         (lambda t: t.replace('== "CUSTOMER"', '== "CUSTOMER" &&'), ":7: 'where' is not valid CEL"),
-        (lambda t: t.replace('["3.7.4"]', '["99.9"]'), ":9: unknown requirement id '99.9' in pci-dss-4.0.1"),
+        (lambda t: t.replace('["3.7.4.b"]', '["99.9"]'), ":9: unknown testing procedure '99.9' in pci-dss-4.0.1"),
+        (
+            lambda t: t.replace('["3.7.4.b"]', '["3.7.4"]'),
+            ":9: 3.7.4 in pci-dss-4.0.1 has several testing procedures: name the ones this control evidences "
+            "(one or more of 3.7.4.a (documentation); 3.7.4.b (interview, documentation, observe))",
+        ),
+        (
+            lambda t: t.replace('["3.7.4.b"]', '["3.7"]'),
+            ":9: 3.7 in pci-dss-4.0.1 is a heading, with no testing procedure of its own",
+        ),
         (
             lambda t: t.replace("pci-dss-4.0.1", "pci-dss-9"),
             ":9: 'requirements' has no list for pci-dss-4.0.1",

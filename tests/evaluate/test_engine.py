@@ -8,7 +8,7 @@ from typing import Any
 from pcicheck.analyze.estate import analyze
 from pcicheck.config import ScopeConfig
 from pcicheck.evaluate.engine import Evaluator
-from pcicheck.evaluate.rollup import roll_up
+from pcicheck.evaluate.rollup import RequirementOutcome, roll_up
 from pcicheck.model import CollectionError, Control, Resource, Severity, Status
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -35,7 +35,7 @@ def control(
         where=where,
         assertion=check,
         params=params or {},
-        requirements={"pci-dss-3.2.1": requirements, "pci-dss-4.0.1": ("3.7.4",)},
+        requirements={"pci-dss-3.2.1": requirements, "pci-dss-4.0.1": ("3.7.4.b",)},
         rationale="r",
         remediation="m",
         evidence=evidence,
@@ -210,15 +210,17 @@ def test_params_and_now() -> None:
 def test_requirement_roll_up() -> None:
     from pcicheck.catalog import load_frameworks
 
-    fw = load_frameworks()["pci-dss-3.2.1"]
-    c = control(check="resource.attributes.ok", requirements=("3.6.4",))
+    fw = load_frameworks()["pci-dss-4.0.1"]
+    c = control(check="resource.attributes.ok")
     results = judge([c], [key("a", ok=True), key("b", ok=False)])
-    statuses = {q.id: q for q in roll_up(fw, [c], results)}
-    assert statuses["3.6.4"].status == Status.FAIL and statuses["3.6.4"].counts == {"pass": 1, "fail": 1}
-    assert statuses["3"].status == Status.FAIL  # parents roll up their children
-    assert statuses["12"].status == Status.MANUAL
+    outcomes = {q.id: q for q in roll_up(fw, [c], results)}
+    q = outcomes["3.7.4"]
+    assert q.outcome == RequirementOutcome.NOT_IN_PLACE and q.counts == {"pass": 1, "fail": 1}
+    assert outcomes["3"].outcome == RequirementOutcome.NOT_IN_PLACE  # parents roll up their children
+    assert outcomes["12"].outcome == RequirementOutcome.MANUAL
     only_pass = judge([c], [key("a", ok=True)])
-    assert {q.id: q for q in roll_up(fw, [c], only_pass)}["3.6.4"].status == Status.PASS
+    # 3.7.4.a asks for documents: a passing configuration check is not the whole requirement.
+    assert {q.id: q for q in roll_up(fw, [c], only_pass)}["3.7.4"].outcome == RequirementOutcome.AUTOMATED_CHECKS_PASS
 
 
 def test_key_users_fact_and_its_fail_closed_dependencies() -> None:

@@ -98,14 +98,14 @@ def test_results_carry_pci_mapping_severity_and_location(tf_bad: tuple[int, dict
     _, doc, _ = tf_bad
     (kms,) = [r for r in doc["results"] if r["control"] == "ckv-aws-7"]
     assert kms["severity"] == "high"
-    assert kms["requirements"] == {"pci-dss-3.2.1": ["3.6.4"], "pci-dss-4.0.1": ["3.7.4"]}
+    assert kms["requirements"] == {"pci-dss-3.2.1": ["3.6.4.b"], "pci-dss-4.0.1": ["3.7.4.b"]}
     assert kms["resource"]["location"] == {"file": "fixtures/iac/terraform/bad/main.tf", "line": 9}
     assert kms["resource"]["type"] == "iac.terraform"
     assert kms["evidence"]["evaluated_keys"] == ["enable_key_rotation"]
     (bucket,) = [r for r in statuses(doc, "fail") if r["control"] == "ckv-aws-145"]
     assert bucket["resource"]["scope"] == "cde"  # tagged pci-scope=cde, as the live scope selector reads it
     by_id = {q["id"]: q for q in doc["requirements"]}
-    assert by_id["3.6.4"]["status"] == "fail"
+    assert by_id["3.7.4"]["outcome"] == "not_in_place"
 
 
 def test_evidence_never_holds_source_code(tf_bad: tuple[int, dict[str, Any], Path]) -> None:

@@ -42,7 +42,11 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
     ("old", "new", "message"),
     [
         ("    severity: high\n", "    severity: urgent\n", "unknown severity 'urgent'"),
-        ('pci-dss-4.0.1: ["3.7.4"]', 'pci-dss-4.0.1: ["3.7.99"]', "unknown requirement id '3.7.99' in pci-dss-4.0.1"),
+        (
+            'pci-dss-4.0.1: ["3.7.4.b"]',
+            'pci-dss-4.0.1: ["3.7.99"]',
+            "unknown testing procedure '3.7.99' in pci-dss-4.0.1",
+        ),
         ("  - checkov: CKV_AWS_8\n", "  - checkov: CKV_AWS_3\n", "CKV_AWS_3 is mapped twice"),
         ("  - checkov: CKV_AWS_8\n", "  - checkov: aws-8\n", "'checkov' must be a Checkov check id"),
         ("    domain: encryption-at-rest\n", "    domain: crypto\n", "unknown domain 'crypto'"),

@@ -77,15 +77,16 @@ def control(cid: str, rtype: str, reqs: list[str], **extra: Any) -> dict[str, An
     }
 
 
-def requirement(rid: str, parent: str | None, status: str, controls: list[str], **extra: Any) -> dict[str, Any]:
+def requirement(rid: str, parent: str | None, outcome: str, controls: list[str], **extra: Any) -> dict[str, Any]:
     return {
         "id": rid,
         "title": extra.pop("title", f"requirement {rid}"),
         "parent": parent,
-        "status": status,
+        "outcome": outcome,
         "manual": extra.pop("manual", False),
         "controls": controls,
         "counts": extra.pop("counts", {}),
+        "procedures": extra.pop("procedures", []),
     }
 
 
@@ -110,11 +111,11 @@ def document(results: list[dict[str, Any]] | None = None, **extra: Any) -> dict[
         "requirements": extra.pop(
             "requirements",
             [
-                requirement("3", None, "fail", ["aws-kms-key-rotation", "aws-s3-bucket-default-encryption"]),
-                requirement("3.4", "3", "pass", ["aws-s3-bucket-default-encryption"]),
+                requirement("3", None, "not_in_place", ["aws-kms-key-rotation", "aws-s3-bucket-default-encryption"]),
+                requirement("3.4", "3", "automated_checks_pass", ["aws-s3-bucket-default-encryption"]),
                 requirement("3.5", "3", "manual", [], title="Keys are protected", manual=True),
-                requirement("3.6", "3", "fail", ["aws-kms-key-rotation"], manual=True),
-                requirement("3.6.4", "3.6", "fail", ["aws-kms-key-rotation"], counts={"fail": 1, "pass": 1}),
+                requirement("3.6", "3", "not_in_place", ["aws-kms-key-rotation"], manual=True),
+                requirement("3.6.4", "3.6", "not_in_place", ["aws-kms-key-rotation"], counts={"fail": 1, "pass": 1}),
                 requirement("12", None, "manual", [], title="Maintain a security policy", manual=True),
             ],
         ),
@@ -218,7 +219,7 @@ def test_sections_are_present_in_order() -> None:
     tree = parse(text)
     order = ["scope", "summary", "errors", "waivers", "manual", "requirements", "controls", "evidence"]
     assert all(s in tree.ids() for s in order)
-    positions = [text.index(f'<section id="{s}">') for s in order]
+    positions = [text.index(f'<section id="{s}"') for s in order]
     assert positions == sorted(positions)
     assert text.startswith("<!DOCTYPE html>")
 
@@ -389,7 +390,7 @@ def test_passing_results_collapse_into_a_count() -> None:
 
 def test_manual_requirements_need_the_auditors_own_evidence() -> None:
     text = page(document())
-    manual = text[text.index('<section id="manual">') : text.index('<section id="requirements">')]
+    manual = text[text.index('<section id="manual">') : text.index('<section id="requirements"')]
     visible = words(parse(manual))
     assert "No automated evidence (2)" in visible
     assert "3.5 Keys are protected" in visible and "12 Maintain a security policy" in visible
@@ -473,11 +474,12 @@ def test_the_real_pipeline_document_renders(tmp_path: Path) -> None:
         assert {f"r-{q['id']}" for q in doc["requirements"]} <= tree.ids()
         errors = out.read_text(encoding="utf-8").split('<section id="errors">')[1].split("</section>")[0]
         unproven = {a["href"] for t, a in parse(errors).tags if t == "a" and a["href"].startswith("#r-")}
+        requirement_of = {p["id"]: q["id"] for q in doc["requirements"] for p in q["procedures"]}
         s3 = {
-            f"#r-{rid}"
+            f"#r-{requirement_of.get(pid, pid)}"
             for c in doc["controls"]
             if c["resource_type"] == "aws.s3.bucket"
-            for rid in c["requirements"][framework]
+            for pid in c["requirements"][framework]
         }
         assert s3 and unproven == s3
         assert BRACKETS in "".join(tree.text)

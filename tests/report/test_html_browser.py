@@ -99,12 +99,14 @@ def test_demo_pack_opens_offline_and_makes_no_request(demo_pack: Path, browser: 
     page = demo_pack / "index.html"
     doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
     open_page(browser, page, "#summary")
-    assert browser.title == "pcicheck evidence — PCI DSS v3.2.1"
+    assert browser.title == "pcicheck evidence — PCI DSS v4.0.1"
     shot(browser, "summary.png", tmp_path)
     listed = [r["id"] for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
     assert sorted(visible(browser, "#controls .fd", "id")) == sorted(listed)
     # A failing requirement, as an auditor following the tree sees it.
-    failing = next(q["id"] for q in doc["requirements"] if q["status"] == "fail" and q["parent"] and "." in q["parent"])
+    failing = next(
+        q["id"] for q in doc["requirements"] if q["outcome"] == "not_in_place" and q["parent"] and "." in q["parent"]
+    )
     browser.get(file_url(page) + f"#r-{failing}")
     shot(browser, "failing-requirement.png", tmp_path)
     browser.get(file_url(page) + "#c-aws-kms-key-rotation")
@@ -125,7 +127,7 @@ def test_status_and_text_filters(demo_pack: Path, browser: Any) -> None:
     assert len(statuses) == sum(r["status"] == "fail" for r in doc["results"])
     # The tree keeps exactly the requirements with a failure at or below them.
     assert set(visible(browser, "#requirements .req", "data-id")) == {
-        q["id"] for q in doc["requirements"] if q["status"] == "fail"
+        q["id"] for q in doc["requirements"] if q["outcome"] == "not_in_place"
     }
     assert "Filtered view: status fail" in browser.find_element(By.ID, "filtered-note").text
 

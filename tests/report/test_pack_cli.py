@@ -42,7 +42,7 @@ def test_signed_pack_and_a_one_byte_edit(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 1 and "evidence pack: 10 files in" in err  # the demo cluster has findings
     assert PACK_FILES | {"summary.md", "manifest.json", "manifest.sig"} == {p.name for p in pack.iterdir()}
     manifest = json.loads((pack / "manifest.json").read_text())
-    assert manifest["framework"]["id"] == "pci-dss-3.2.1" and len(manifest["files"]) == 8
+    assert manifest["framework"]["id"] == "pci-dss-4.0.1" and len(manifest["files"]) == 8
     code, _, err = run(capsys, "verify", str(pack), "--pub-key", str(public), "--require-signature")
     assert code == 0 and "8 files match signed manifest.json" in err and "valid Ed25519 signature" in err
     # The page names the signer's key, as the manifest does.

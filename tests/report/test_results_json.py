@@ -74,6 +74,7 @@ def test_document_matches_the_contract() -> None:
         "summary",
         "results",
         "requirements",
+        "also",
         "controls",
         "waivers",
         "connected_to",
@@ -108,9 +109,43 @@ def test_document_matches_the_contract() -> None:
     assert first["id"] == "EV-" + digest[:12].upper()  # stable: a pure function of control and resource
     rotation = next(r for r in doc["results"] if r["control"] == "aws-kms-key-rotation")
     assert rotation["status"] == "fail" and rotation["resource"]["name"] == HOSTILE
-    assert rotation["requirements"]["pci-dss-4.0.1"] == ["3.7.4"]
+    assert rotation["requirements"]["pci-dss-4.0.1"] == ["3.7.4.b"]
     assert sum(doc["summary"].values()) == len(doc["results"])
     assert doc["errors"][0]["code"] == "AccessDenied"
     listing = [r for r in doc["results"] if r["resource"]["uid"] == "aws://111/eu-west-2/s3"]
     assert listing and {r["status"] for r in listing} == {"error"}
     assert doc["framework"]["id"] == "pci-dss-4.0.1"
+
+
+def test_requirements_carry_outcomes_down_to_testing_procedures() -> None:
+    """Never a bare pass: an outcome, each procedure's with its methods, and the reason for N/A."""
+    doc = json.loads(render(evaluation()))
+    requirements = {q["id"]: q for q in doc["requirements"]}
+    rotation = requirements["3.7.4"]
+    assert rotation["outcome"] == "not_in_place" and "status" not in rotation
+    assert [(p["id"], p["outcome"]) for p in rotation["procedures"]] == [
+        ("3.7.4.a", "not_evidenced"),
+        ("3.7.4.b", "not_in_place"),
+    ]
+    assert rotation["procedures"][0]["methods"] == ["documentation"]
+    outcomes = {q["outcome"] for q in doc["requirements"]}
+    assert outcomes <= {
+        "not_in_place",
+        "incomplete",
+        "automated_checks_pass",
+        "in_place_automated",
+        "not_applicable",
+        "manual",
+    }
+    for q in doc["requirements"]:
+        if q["outcome"] == "not_applicable":
+            assert "the assessor confirms" in q["reason"], q["id"]
+
+
+def test_the_other_frameworks_asked_for_follow_from_the_same_results() -> None:
+    ev = evaluate_snapshot(kms_snapshot(), load_catalog(), Config(), ("pci-dss-4.0.1", "pci-dss-3.2.1"))
+    doc = json.loads(render(ev))
+    assert doc["framework"] == {"id": "pci-dss-4.0.1", "title": "PCI DSS v4.0.1"}
+    (other,) = doc["also"]
+    assert other["framework"]["id"] == "pci-dss-3.2.1" and other["framework"]["retired"] == "2024-03-31"
+    assert {q["id"] for q in other["requirements"]} >= {"3.6.4", "A1.1"}
