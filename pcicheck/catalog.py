@@ -18,6 +18,7 @@ from pcicheck import paths
 from pcicheck.collect import registry
 from pcicheck.errors import InputError, PcicheckError
 from pcicheck.model import (
+    BASIS_SOURCES,
     DOMAINS,
     FRAMEWORKS,
     METHODS,
@@ -48,7 +49,7 @@ REQUIRED = (
     "remediation",
     "tests",
 )
-OPTIONAL = ("params", "evidence")
+OPTIONAL = ("params", "evidence", "basis", "applies_to")
 TEST_EXPECT = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR)
 
 
@@ -315,6 +316,9 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     for key in ("title", "rationale", "remediation"):
         if not isinstance(doc[key], str) or not doc[key].strip():
             raise fail(f"'{key}' must be non-empty text", key)
+    applies_to = doc.get("applies_to", "")
+    if not isinstance(applies_to, str):
+        raise fail("'applies_to' must be text: what `where` selects, read after 'it judges only'", "applies_to")
     return Control(
         id=cid,
         title=doc["title"].strip(),
@@ -332,7 +336,29 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
         tests=tests,
         path=str(path),
         line=doc.line,
+        basis=parse_basis(doc.get("basis"), fail),
+        applies_to=" ".join(applies_to.split()),
     )
+
+
+def parse_basis(basis: Any, fail: Callable[..., InputError]) -> dict[str, dict[str, str]]:
+    """`basis: {framework: {source, ref}}`; a framework it leaves out is `inferred` (the rationale's reasoning)."""
+    if basis is None:
+        return {fw: {"source": "inferred"} for fw in FRAMEWORKS}
+    if not isinstance(basis, dict) or set(basis) - set(FRAMEWORKS):
+        raise fail(f"'basis' maps framework ids ({', '.join(FRAMEWORKS)}) to {{source, ref}}", "basis")
+    out = {}
+    for fw in FRAMEWORKS:
+        entry = basis.get(fw, {"source": "inferred"})
+        source = entry.get("source") if isinstance(entry, dict) else None
+        if source not in BASIS_SOURCES or set(entry) - {"source", "ref"}:
+            raise fail(
+                f"'basis' for {fw} needs a source, one of {', '.join(BASIS_SOURCES)}, and an optional ref", "basis"
+            )
+        if source != "inferred" and not str(entry.get("ref", "")).strip():
+            raise fail(f"'basis' for {fw} ({source}) needs a ref: the published mapping it follows", "basis")
+        out[fw] = {"source": str(source), **({"ref": str(entry["ref"])} if entry.get("ref") else {})}
+    return out
 
 
 def _check_fields(doc: LineDict, fail: Callable[..., InputError]) -> None:

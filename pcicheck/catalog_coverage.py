@@ -13,9 +13,9 @@ counted too: the part of the standard a configuration scan can evidence at all.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pcicheck.model import DOMAINS, Control, Framework
+from pcicheck.model import BASIS_SOURCES, DOMAINS, Control, Framework
 
 PROVIDERS = ("aws", "k8s")
 
@@ -39,11 +39,13 @@ class CatalogCoverage:
     by_domain: dict[str, dict[str, int]]  # domain → provider → control count
     principals: tuple[PrincipalRow, ...]
     uncovered: tuple[str, ...]  # testable leaf requirements no control maps to
+    basis: dict[str, int] = field(default_factory=dict)  # where the mappings come from → controls
 
     def as_json(self) -> dict[str, object]:
         return {
             "framework": self.framework,
             "by_domain": self.by_domain,
+            "mapping_basis": self.basis,
             "by_requirement": [row.__dict__ for row in self.principals],
             "uncovered_testable_requirements": list(self.uncovered),
         }
@@ -101,4 +103,6 @@ def catalog_coverage(controls: tuple[Control, ...] | list[Control], framework: F
         for rid, req in framework.requirements.items()
         if req.parent is None
     )
-    return CatalogCoverage(framework.id, by_domain, principals, tuple(uncovered))
+    sources = Counter(c.basis.get(framework.id, {}).get("source", "inferred") for c in controls)
+    basis = {s: sources.get(s, 0) for s in BASIS_SOURCES}
+    return CatalogCoverage(framework.id, by_domain, principals, tuple(uncovered), basis)

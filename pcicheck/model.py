@@ -247,6 +247,14 @@ class Control:
     tests: tuple[ControlTest, ...]
     path: str
     line: int = 1
+    # Where each framework's mapping comes from: {framework: {"source": …, "ref": …}} (see BASIS_SOURCES).
+    basis: dict[str, dict[str, str]] = field(default_factory=dict)
+    applies_to: str = ""  # what `where` selects, in words: "it judges only …"
+
+
+# Where a mapping to PCI DSS comes from: PCI SSC's own documents, AWS's published mappings (Security Hub,
+# Config conformance packs), a named peer's published mapping, or our own reasoning (the rationale).
+BASIS_SOURCES = ("pci-ssc", "aws", "peer", "inferred")
 
 
 @dataclass(frozen=True)

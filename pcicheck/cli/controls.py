@@ -117,6 +117,13 @@ def controls_coverage(
         )
     console.print(by_req)
     console.print(
+        Text(
+            "where the mappings come from: "
+            + ", ".join(f"{source} {n}" for source, n in coverage.basis.items())
+            + " (pci-ssc: PCI SSC documents; aws: AWS-published mappings; peer: a named peer's; inferred: ours)"
+        )
+    )
+    console.print(
         Text(f"testable requirements with no control ({len(coverage.uncovered)}): {', '.join(coverage.uncovered)}")
     )
 

@@ -44,6 +44,15 @@ class CompiledControl:
     reads_key_facts: bool  # reads facts.key_*, which unreadable key references leave incomplete
     reads_tag_facts: bool  # reads a fact derived from the resource's tags (facts.pooled)
     evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
+    outside: str  # the message of a resource its `where` leaves out
+
+
+def outside_message(control: Control) -> str:
+    """Why a resource the control's `where` leaves out is not applicable, in words a report can quote."""
+    if control.applies_to:
+        return f"not applicable: it judges only {control.applies_to}"
+    where = " ".join(control.where.split())
+    return f"not applicable: outside what it judges ({where if len(where) <= 160 else where[:157] + '...'})"
 
 
 def listings_read(control: Control, text: str) -> set[str]:
@@ -70,6 +79,7 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
         evidence=tuple(
             (p, p.startswith("facts."), tuple(p.removeprefix("facts.").split("."))) for p in control.evidence
         ),
+        outside=outside_message(control),
     )
 
 
@@ -343,7 +353,7 @@ class Evaluator:
             context.add_variable("params", cc.params)
             judged = _verdict(cc, context)
             if judged is None:
-                out.append(Result(c, where, Status.NOT_APPLICABLE, "does not apply (where is false)", {}))
+                out.append(Result(c, where, Status.NOT_APPLICABLE, cc.outside, {}))
             else:
                 status, message = judged
                 out.append(Result(c, where, status, message, _evidence(cc, view)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcicheck import paths
-from pcicheck.catalog import load_frameworks, parse_requirements
+from pcicheck.catalog import load_frameworks, parse_basis, parse_requirements
 from pcicheck.errors import InputError
 from pcicheck.model import DOMAINS, Control, Framework, Severity
 from pcicheck.yamlfile import LineDict
@@ -83,17 +83,23 @@ def _control(
         tests=(),
         path=str(path),
         line=doc.line,
+        basis=parse_basis(doc.get("basis"), fail),
     )
 
 
+# Where a mapping comes from (catalog.parse_basis); absent, it is pcicheck's own reasoning.
+OPTIONAL_FIELDS = ("basis",)
+
+
 def _check_fields(doc: LineDict, fields: tuple[str, ...], fail: Callable[..., InputError]) -> None:
-    """Exactly `fields`: each present, no other."""
+    """Every one of `fields` present, and nothing else but the optional ones."""
     for key in fields:
         if key not in doc:
             raise fail(f"mapping entry is missing {key!r}", fix=f"add '{key}:'")
+    allowed = (*fields, *OPTIONAL_FIELDS)
     for key in doc:
-        if key not in fields:
-            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(fields)}")
+        if key not in allowed:
+            raise fail(f"unknown field {key!r}", key, fix=f"allowed fields: {', '.join(allowed)}")
 
 
 def _check_texts(doc: LineDict, fail: Callable[..., InputError]) -> None:

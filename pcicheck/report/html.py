@@ -152,6 +152,8 @@ class ControlView:
     requirements: list[str]  # in the document's framework
     other_frameworks: list[tuple[str, str]]
     by_framework: dict[str, list[str]]  # every framework's testing procedure ids
+    basis: list[tuple[str, str]]  # framework → where its mapping comes from
+    definition: list[tuple[str, str]]  # where (and what it selects), assert, params: the CEL it ran
     rationale: str
     remediation: str
     evidence: list[str]
@@ -263,6 +265,27 @@ def _counts_text(counts: Mapping[str, int]) -> str:
     return " · ".join(f"{counts[s]:,} {s.replace('_', ' ')}" for s in STATUSES if counts.get(s))
 
 
+def _basis_text(basis: Any) -> str:
+    if not isinstance(basis, Mapping):
+        return clip(basis)
+    source, ref = str(basis.get("source", "")), basis.get("ref")
+    label = {"pci-ssc": "PCI SSC", "aws": "AWS", "peer": "peer", "inferred": "inferred (see why it is evidence)"}
+    return clip(label.get(source, source) + (f": {ref}" if ref else ""))
+
+
+def _definition(c: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What the control ran, so an assessor can re-perform it: the CEL `where` and `assert` and the params."""
+    lines = []
+    if "where" in c:
+        judged = f" (it judges only {c['applies_to']})" if c.get("applies_to") else ""
+        lines.append(("Selects (where)", clip(str(c["where"])) + judged))
+    if "assert" in c:
+        lines.append(("Asserts", clip(str(c["assert"]))))
+    if c.get("params"):
+        lines.append(("Params in effect", show_value(c["params"])))
+    return lines
+
+
 def _control_view(c: Mapping[str, Any], framework: str) -> ControlView:
     reqs = c.get("requirements") or {}
     return ControlView(
@@ -277,6 +300,8 @@ def _control_view(c: Mapping[str, Any], framework: str) -> ControlView:
             (clip(fw, 100), clip(", ".join(map(str, ids)))) for fw, ids in reqs.items() if fw != framework
         ],
         by_framework={str(fw): [str(r) for r in ids] for fw, ids in reqs.items() if isinstance(ids, list)},
+        basis=[(clip(fw, 100), _basis_text(b)) for fw, b in (c.get("basis") or {}).items()],
+        definition=_definition(c),
         rationale=_text(c.get("rationale")),
         remediation=_text(c.get("remediation")),
         evidence=[clip(str(e), 200) for e in c.get("evidence") or []],

@@ -46,7 +46,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
             {"framework": framework_entry(v.framework), "requirements": [requirement_entry(q) for q in v.requirements]}
             for v in ev.also
         ],
-        "controls": [control_entry(c) for c in _judged_controls(ev)],
+        "controls": [control_entry(c, ev.config.params.get(c.id)) for c in _judged_controls(ev)],
         "waivers": [w.to_dict() for w in ev.waivers],
         **({"baseline": ev.baseline.to_dict()} if ev.baseline is not None else {}),
         "connected_to": ev.estate.connected_to(),
@@ -103,7 +103,9 @@ def control_source(path: str) -> str:
         return p.as_posix()
 
 
-def control_entry(c: Control) -> dict[str, Any]:
+def control_entry(c: Control, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A control as it judged: its definition (the CEL it ran, with the params in effect after
+    pcicheck.yaml's), its mapping and where that mapping comes from."""
     return {
         "id": c.id,
         "title": c.title,
@@ -111,7 +113,12 @@ def control_entry(c: Control) -> dict[str, Any]:
         "domain": c.domain,
         "resource_type": c.resource,
         "scope": c.scope,
+        "where": c.where,
+        **({"applies_to": c.applies_to} if c.applies_to else {}),
+        "assert": c.assertion,
+        "params": {**c.params, **(overrides or {})},
         "requirements": {fw: list(ids) for fw, ids in c.requirements.items()},
+        "basis": c.basis,
         "rationale": c.rationale,
         "remediation": c.remediation,
         "evidence": list(c.evidence),

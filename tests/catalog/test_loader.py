@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,14 @@ def test_good_control_loads(tmp_path: Path) -> None:
         ),
         (lambda t: t.replace("id: my-key-rotation", "id: My_Key"), ":1: id 'My_Key' is not kebab-case"),
         (lambda t: t + "colour: red\n", ":15: unknown field 'colour'"),
+        (
+            lambda t: t + "basis: {pci-dss-4.0.1: {source: rumour}}\n",
+            ":15: 'basis' for pci-dss-4.0.1 needs a source, one of pci-ssc, aws, peer, inferred",
+        ),
+        (
+            lambda t: t + "basis: {pci-dss-4.0.1: {source: aws}}\n",
+            ":15: 'basis' for pci-dss-4.0.1 (aws) needs a ref: the published mapping it follows",
+        ),
         (lambda t: t.replace("expect: fail", "expect: pass"), "needs at least one pass and one fail case"),
         (
             lambda t: t.replace("title: Keys rotate", "title: [unclosed"),
@@ -99,3 +108,20 @@ def test_a_user_control_may_not_reuse_a_builtin_id(tmp_path: Path) -> None:
     (tmp_path / f"{builtin.id}.yaml").write_text(text)
     with pytest.raises(CatalogInvalid, match="duplicate control id"):
         load_catalog([tmp_path])
+
+
+def test_mapping_basis_and_applicability_are_read(tmp_path: Path) -> None:
+    """Where each mapping comes from (a framework left out is our own reasoning), and what `where` selects,
+    which a not-applicable result then says instead of the bare expression."""
+    from pcicheck.evaluate.engine import outside_message
+
+    extra = 'basis: {pci-dss-3.2.1: {source: aws, ref: "Security Hub KMS.4"}}\napplies_to: enabled customer keys\n'
+    (tmp_path / "my-key-rotation.yaml").write_text(GOOD + extra)
+    (control,) = load_catalog([tmp_path], builtin=False).controls
+    assert control.basis == {
+        "pci-dss-3.2.1": {"source": "aws", "ref": "Security Hub KMS.4"},
+        "pci-dss-4.0.1": {"source": "inferred"},
+    }
+    assert outside_message(control) == "not applicable: it judges only enabled customer keys"
+    (bare,) = load_catalog([tmp_path / ".." / tmp_path.name], builtin=False).controls
+    assert "where is false" not in outside_message(dataclasses.replace(bare, applies_to=""))
