@@ -18,7 +18,13 @@ from pcicheck.model import Result
 from pcicheck.yamlfile import LineDict, load_mapping
 
 REQUIRED = ("id", "control", "resource", "justification", "approved_by", "ticket", "created", "expires")
-OPTIONAL = ("owner", "compensating_control")
+OPTIONAL = ("kind", "owner", "compensating_control", "worksheet")
+# An exception is accepted risk: the control is not in place, and no report says it is. A compensating
+# control is PCI DSS's alternative to a requirement (Appendices B and C): it reads "in place with a
+# compensating control" only with the worksheet the assessor validates.
+KINDS = ("exception", "compensating-control")
+# The compensating controls worksheet (PCI DSS Appendix C), one entry per part.
+WORKSHEET = ("constraints", "objective", "identified_risk", "definition", "validation", "maintenance")
 SELECTORS = ("uid", "match", "tags")
 MAX_DAYS = 366  # PCI reviews accepted risk at least yearly: a waiver cannot outlive one review
 
@@ -38,6 +44,12 @@ class Waiver:
     owner: str | None = None
     compensating_control: str | None = None
     where: str = ""  # file:line
+    kind: str = "exception"
+    worksheet: dict[str, str] | None = None  # with kind compensating-control: WORKSHEET's parts
+
+    @property
+    def compensating(self) -> bool:
+        return self.kind == "compensating-control"
 
     def selects(self, result: Result) -> bool:
         if not fnmatch.fnmatchcase(result.control.id, self.control):
@@ -60,11 +72,32 @@ class Waiver:
             "created": self.created.isoformat(),
             "expires": self.expires.isoformat(),
         }
+        out["kind"] = self.kind
         if self.owner:
             out["owner"] = self.owner
         if self.compensating_control:
             out["compensating_control"] = self.compensating_control
+        if self.worksheet:
+            out["worksheet"] = dict(self.worksheet)
         return out
+
+    def document(self) -> dict[str, Any]:
+        """The waiver as it is written in a file: what a pack's pcicheck.yaml holds to re-perform the run."""
+        selector = {"uid": self.uid} if self.uid is not None else {"match": self.match} if self.match else {}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "control": self.control,
+            "resource": selector or {"tags": dict(self.tags or {})},
+            "justification": self.justification,
+            "approved_by": self.approved_by,
+            "ticket": self.ticket,
+            "created": self.created.isoformat(),
+            "expires": self.expires.isoformat(),
+            **({"owner": self.owner} if self.owner else {}),
+            **({"compensating_control": self.compensating_control} if self.compensating_control else {}),
+            **({"worksheet": dict(self.worksheet)} if self.worksheet else {}),
+        }
 
 
 def _date(item: LineDict, key: str, path: Path) -> dt.date:
@@ -128,6 +161,7 @@ def _parse(item: Any, path: Path) -> Waiver:
             line=item.line_of("expires"),
             fix="accepted risk is reviewed at least yearly: renew it with a new approval instead",
         )
+    kind, worksheet = _kind(item, path)
     return Waiver(
         id=_text(item, "id", path),
         control=_text(item, "control", path),
@@ -142,7 +176,42 @@ def _parse(item: Any, path: Path) -> Waiver:
         owner=_text(item, "owner", path) if "owner" in item else None,
         compensating_control=_text(item, "compensating_control", path) if "compensating_control" in item else None,
         where=f"{path}:{item.line}",
+        kind=kind,
+        worksheet=worksheet,
     )
+
+
+def _kind(item: LineDict, path: Path) -> tuple[str, dict[str, str] | None]:
+    """The waiver's kind, and for a compensating control its worksheet: every part, each non-empty text."""
+    kind = item.get("kind", "exception")
+    if kind not in KINDS:
+        raise InputError(
+            f"waiver kind {kind!r} is not one of {', '.join(KINDS)}", path=str(path), line=item.line_of("kind")
+        )
+    sheet = item.get("worksheet")
+    if kind == "exception":
+        if sheet is not None:
+            raise InputError(
+                "a worksheet belongs to a compensating control",
+                path=str(path),
+                line=item.line_of("worksheet"),
+                fix="add 'kind: compensating-control', or remove the worksheet",
+            )
+        return kind, None
+    parts = ", ".join(WORKSHEET)
+    if not isinstance(sheet, LineDict):
+        raise InputError(
+            "a compensating control needs its worksheet (PCI DSS Appendix C)",
+            path=str(path),
+            line=item.line_of("worksheet") if "worksheet" in item else item.line,
+            fix=f"add 'worksheet:' with {parts}",
+        )
+    missing = [k for k in WORKSHEET if not isinstance(sheet.get(k), str) or not sheet[k].strip()]
+    unknown = sorted(set(sheet) - set(WORKSHEET))
+    if missing or unknown:
+        what = f"is missing {', '.join(missing)}" if missing else f"has an unknown part {unknown[0]!r}"
+        raise InputError(f"the worksheet {what}", path=str(path), line=sheet.line, fix=f"its parts are {parts}")
+    return kind, {k: " ".join(str(sheet[k]).split()) for k in WORKSHEET}
 
 
 def parse_waivers(items: Any, path: Path, line: int) -> tuple[Waiver, ...]:

@@ -25,6 +25,7 @@ class ProcedureOutcome(StrEnum):
     SUPPORTED = "supported"
     NOT_IN_PLACE = "not_in_place"
     INCOMPLETE = "incomplete"
+    COMPENSATING_CONTROL = "compensating_control"  # failures covered by a compensating control's worksheet
     NOT_APPLICABLE = "not_applicable"
     NOT_EVIDENCED = "not_evidenced"
 
@@ -32,6 +33,7 @@ class ProcedureOutcome(StrEnum):
 class RequirementOutcome(StrEnum):
     NOT_IN_PLACE = "not_in_place"
     INCOMPLETE = "incomplete"
+    COMPENSATING_CONTROL = "compensating_control"  # holds only through a compensating control
     AUTOMATED_CHECKS_PASS = "automated_checks_pass"
     IN_PLACE_AUTOMATED = "in_place_automated"
     NOT_APPLICABLE = "not_applicable"
@@ -60,12 +62,21 @@ class RequirementStatus:
     reason: str = ""  # a not_applicable one's, in words an assessor can take into a report
 
 
-def procedure_outcome(statuses: Iterable[Status]) -> ProcedureOutcome:
-    seen = set(statuses)
-    if seen & {Status.FAIL, Status.WAIVED}:
+def _compensated(r: Result) -> bool:
+    return r.status == Status.WAIVED and (r.waiver or {}).get("kind") == "compensating-control"
+
+
+def procedure_outcome(results: Iterable[Result]) -> ProcedureOutcome:
+    """A failure, or one an exception accepts, is not in place; then an error; then a failure a compensating
+    control covers; then a pass."""
+    found = list(results)
+    seen = {r.status for r in found}
+    if Status.FAIL in seen or any(r.status == Status.WAIVED and not _compensated(r) for r in found):
         return ProcedureOutcome.NOT_IN_PLACE
     if Status.ERROR in seen:
         return ProcedureOutcome.INCOMPLETE
+    if Status.WAIVED in seen:
+        return ProcedureOutcome.COMPENSATING_CONTROL
     if Status.PASS in seen:
         return ProcedureOutcome.SUPPORTED
     return ProcedureOutcome.NOT_APPLICABLE
@@ -83,6 +94,8 @@ def requirement_outcome(
         return RequirementOutcome.NOT_IN_PLACE
     if RequirementOutcome.INCOMPLETE.value in outcomes:
         return RequirementOutcome.INCOMPLETE
+    if RequirementOutcome.COMPENSATING_CONTROL.value in outcomes:
+        return RequirementOutcome.COMPENSATING_CONTROL
     if (
         (own or below)
         and all(p.outcome == ProcedureOutcome.SUPPORTED and p.procedure.automatable for p in own)
@@ -193,12 +206,17 @@ def _procedure(
     if not controls:
         return ProcedureResult(procedure, ProcedureOutcome.NOT_EVIDENCED, (), {})
     found = [r for cid in controls for r in by_control.get(cid, ())]
-    outcome = procedure_outcome(r.status for r in found)
+    outcome = procedure_outcome(found)
     reason = ""
     if outcome == ProcedureOutcome.NOT_APPLICABLE:
         reason = _not_applicable_reason(controls, by_control, catalog, scanned)
     elif outcome == ProcedureOutcome.NOT_IN_PLACE and not any(r.status == Status.FAIL for r in found):
         waivers = sorted({str((r.waiver or {}).get("id", "")) for r in found if r.status == Status.WAIVED})
-        reason = f"failures accepted by waiver {', '.join(waivers)}: accepted risk is not in place"
+        reason = f"failures accepted by exception {', '.join(waivers)}: accepted risk is not in place"
+    elif outcome == ProcedureOutcome.COMPENSATING_CONTROL:
+        waivers = sorted({str((r.waiver or {}).get("id", "")) for r in found if _compensated(r)})
+        reason = (
+            f"in place with compensating control {', '.join(waivers)} (its worksheet, for the assessor to validate)"
+        )
     counts = Counter(r.status.value for r in found)
     return ProcedureResult(procedure, outcome, tuple(sorted(set(controls))), dict(counts), reason)

@@ -70,9 +70,12 @@ def apply_waivers(
             matched[w.id].append(r.evidence_id)
         active = next((w for w in hits if w.created <= today <= w.expires), None)
         if active is not None:
-            out.append(
-                replace(r, status=Status.WAIVED, message=f"waived by {active.id}: {r.message}", waiver=active.record())
+            said = (
+                f"in place with compensating control {active.id}"
+                if active.compensating
+                else f"waived by {active.id} (an exception: accepted risk, not in place)"
             )
+            out.append(replace(r, status=Status.WAIVED, message=f"{said}: {r.message}", waiver=active.record()))
         elif hits:
             lapsed = ", ".join(
                 f"{w.id} (expired {w.expires})" if today > w.expires else f"{w.id} (from {w.created})" for w in hits

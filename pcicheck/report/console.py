@@ -108,6 +108,7 @@ def _scanned(ev: Evaluation) -> list[str]:
 OUTCOME_STYLE = {
     RequirementOutcome.NOT_IN_PLACE: "bold red",
     RequirementOutcome.INCOMPLETE: "yellow",
+    RequirementOutcome.COMPENSATING_CONTROL: "cyan",
     RequirementOutcome.AUTOMATED_CHECKS_PASS: "green",
     RequirementOutcome.IN_PLACE_AUTOMATED: "bold green",
     RequirementOutcome.NOT_APPLICABLE: "dim",

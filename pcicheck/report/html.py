@@ -30,6 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from pcicheck import paths
+from pcicheck.evaluate.rollup import RequirementOutcome
 from pcicheck.report import html_scope
 from pcicheck.report.evidence_csv import source_text
 
@@ -41,7 +42,7 @@ MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors sec
 
 STATUSES = ("fail", "error", "waived", "pass", "not_applicable")
 # A requirement's outcome, worst first (see evaluate/rollup.py).
-OUTCOMES = ("not_in_place", "incomplete", "automated_checks_pass", "in_place_automated", "not_applicable", "manual")
+OUTCOMES = tuple(o.value for o in RequirementOutcome)
 LISTED_IN_FULL = ("fail", "error", "waived")
 SEVERITIES = ("critical", "high", "medium", "low")
 CHART_COLOURS = {

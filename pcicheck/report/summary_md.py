@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from pcicheck.evaluate.rollup import RequirementOutcome
+
 TOP = 10
 _SEVERITIES = ("critical", "high", "medium", "low")
 
@@ -17,7 +19,7 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
-_OUTCOMES = ("not_in_place", "incomplete", "automated_checks_pass", "in_place_automated", "not_applicable", "manual")
+_OUTCOMES = tuple(o.value for o in RequirementOutcome)
 
 
 def _views(doc: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:

@@ -125,3 +125,15 @@ def test_no_control_is_manual_and_a_control_left_out_evidences_nothing() -> None
     out = assess([], [])
     assert {q.outcome for q in out.values()} == {RequirementOutcome.MANUAL}
     assert out["1.3"].procedures[0].outcome == ProcedureOutcome.NOT_EVIDENCED
+
+
+def test_a_compensating_control_reads_in_place_with_it_never_as_automated() -> None:
+    public = control("public", "1.2")
+    covered = result(public, Status.WAIVED, waiver={"id": "CCW-1", "kind": "compensating-control"})
+    out = assess([public], [covered, result(public, Status.PASS, "db-2")])
+    proc = out["1.2"].procedures[0]
+    assert proc.outcome == ProcedureOutcome.COMPENSATING_CONTROL and "CCW-1" in proc.reason
+    assert out["1.2"].outcome == out["1"].outcome == RequirementOutcome.COMPENSATING_CONTROL
+    # An exception on the same failure is accepted risk: not in place, whatever else passes.
+    excepted = result(public, Status.WAIVED, waiver={"id": "W-1", "kind": "exception"})
+    assert assess([public], [excepted])["1.2"].outcome == RequirementOutcome.NOT_IN_PLACE

@@ -19,7 +19,7 @@ waivers:
     control: k8s-workload-no-privileged
     resource: {uid: "k8s://c/ops/DaemonSet/agent"}
     justification: the node agent needs it; isolated node pool
-    approved_by: QSA Jane Roe
+    approved_by: Head of Risk, Jane Roe
     ticket: RISK-12
     created: 2026-11-01
     expires: 2027-02-01
@@ -89,7 +89,10 @@ def test_apply_in_force_expired_stale(tmp_path: Path) -> None:
             GOOD.replace('resource: {uid: "k8s://c/ops/DaemonSet/agent"}', "resource: {uid: a, match: b}"),
             "w.yaml:4: waiver 'resource' must have exactly one of uid, match",
         ),
-        (GOOD.replace("approved_by: QSA Jane Roe", "approved_by: ''"), "w.yaml:6: waiver 'approved_by' must be"),
+        (
+            GOOD.replace("approved_by: Head of Risk, Jane Roe", "approved_by: ''"),
+            "w.yaml:6: waiver 'approved_by' must be",
+        ),
         (
             GOOD.replace("    ticket: RISK-12\n", "    ticket: RISK-12\n    approver: x\n"),
             "w.yaml:8: unknown waiver field 'approver'",
@@ -110,3 +113,70 @@ def test_unknown_control_is_rejected(tmp_path: Path) -> None:
     path.write_text(GOOD)
     with pytest.raises(InputError, match=r"w.yaml:2: waiver 'W-1' names no known control"):
         check_controls(load_waivers(path), {"aws-s3-bucket-public-access-block", "aws-ec2-volume-encrypted"})
+
+
+COMPENSATING = """\
+waivers:
+  - id: CCW-1
+    kind: compensating-control
+    control: aws-ec2-volume-encrypted
+    resource: {uid: "vol-legacy"}
+    justification: the legacy appliance cannot boot from an encrypted volume
+    approved_by: Head of Risk, Jane Roe
+    ticket: RISK-20
+    created: 2026-11-01
+    expires: 2027-02-01
+    worksheet:
+      constraints: the vendor appliance image does not support encrypted root volumes
+      objective: stored card data is unreadable to anyone who obtains the storage
+      identified_risk: a copied snapshot of the volume exposes card data in clear
+      definition: the appliance encrypts its database files with its own AES-256 keys held in an HSM
+      validation: the assessor examined the appliance configuration and a raw disk image (WP-14)
+      maintenance: quarterly review of the appliance encryption settings by the platform team
+"""
+
+
+def test_a_compensating_control_needs_its_whole_worksheet(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(COMPENSATING)
+    (waiver,) = load_waivers(path)
+    assert waiver.compensating and waiver.worksheet and waiver.worksheet["identified_risk"].startswith("a copied")
+    for broken, message in [
+        (
+            COMPENSATING.replace(
+                "      maintenance: quarterly review of the appliance encryption settings by the platform team\n", ""
+            ),
+            ":12: the worksheet is missing maintenance",
+        ),
+        (
+            COMPENSATING.replace("    kind: compensating-control\n", ""),
+            ":10: a worksheet belongs to a compensating control",
+        ),
+        (
+            COMPENSATING.replace("compensating-control", "gentle-reminder"),
+            ":3: waiver kind 'gentle-reminder' is not one of",
+        ),
+        (
+            COMPENSATING.split("    worksheet:")[0],
+            ":2: a compensating control needs its worksheet (PCI DSS Appendix C)",
+        ),
+    ]:
+        path.write_text(broken)
+        with pytest.raises(InputError) as info:
+            load_waivers(path)
+        assert message in str(info.value), str(info.value)
+
+
+def test_compensated_results_read_in_place_with_the_control_and_exceptions_do_not(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(COMPENSATING)
+    waivers = load_waivers(path)
+    today = dt.date(2026, 12, 1)
+    (compensated,), _ = apply_waivers([result("aws-ec2-volume-encrypted", "vol-legacy")], waivers, today)
+    assert compensated.status == Status.WAIVED
+    assert compensated.message == "in place with compensating control CCW-1: not met"
+    assert compensated.waiver and compensated.waiver["kind"] == "compensating-control"
+    assert compensated.waiver["worksheet"]["definition"].startswith("the appliance encrypts")
+    exception = waivers[0].__class__(**{**waivers[0].__dict__, "kind": "exception", "worksheet": None})
+    (excepted,), _ = apply_waivers([result("aws-ec2-volume-encrypted", "vol-legacy")], (exception,), today)
+    assert excepted.message.startswith("waived by CCW-1 (an exception: accepted risk, not in place)")

@@ -54,7 +54,7 @@ def waiver_file(path: Path, created: dt.date, expires: dt.date) -> Path:
         "    control: k8s-workload-image-allowed-registry\n"
         f"    resource: {{uid: '{WEB}'}}\n"
         "    justification: upstream nginx until the mirror is approved; digest pinned in RISK-77\n"
-        "    approved_by: QSA Jane Roe\n"
+        "    approved_by: Head of Platform Risk Jane Roe\n"
         "    ticket: RISK-77\n"
         f"    created: {created.isoformat()}\n"
         f"    expires: {expires.isoformat()}\n"
@@ -94,7 +94,11 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
         "--output",
         str(out_file),
     )
-    assert code == 0 and "waiver W-7 (k8s-workload-image-allowed-registry, approved by QSA Jane Roe, RISK-77)" in err
+    assert (
+        code == 0
+        and "waiver W-7 (k8s-workload-image-allowed-registry, approved by Head of Platform Risk Jane Roe, RISK-77)"
+        in err
+    )
     doc = json.loads(out_file.read_text())
     (waived,) = [r for r in doc["results"] if r["status"] == "waived"]
     assert waived["resource"]["uid"] == WEB and waived["waiver"]["ticket"] == "RISK-77"

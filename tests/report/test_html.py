@@ -363,7 +363,10 @@ def test_accepted_risk_lists_every_waiver_and_links_its_findings() -> None:
     ]
     text = page(document(waivers=waivers))
     visible = " ".join(parse(text).text)
-    assert "Accepted risk (waivers)" in visible and "Compensating control: quarterly manual rotation" in visible
+    assert (
+        "Waivers: exceptions and compensating controls" in visible
+        and "Compensating measure: quarterly manual rotation" in visible
+    )
     assert 'href="#EV-ABC123ABC123"' in text and "QSA <b>Roe</b>" in visible and "<b>Roe</b>" not in text
     assert "stale" in visible
 
