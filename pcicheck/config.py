@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pcicheck.errors import InputError
 from pcicheck.waivers import Waiver, parse_waivers
 from pcicheck.yamlfile import LineDict, load_mapping
@@ -114,3 +116,21 @@ def load_config(path: Path | None) -> Config:
         params[control_id] = dict(values)
     waivers = parse_waivers(doc["waivers"], path, doc.line_of("waivers")) if "waivers" in doc else ()
     return Config(scope=scope, params=params, path=str(path), waivers=waivers)
+
+
+def effective_document(config: Config) -> dict[str, Any]:
+    """The configuration a run used, every default written out: what a pack keeps to re-perform it."""
+    return {
+        "scope": config.scope.describe(),
+        "params": {cid: dict(values) for cid, values in sorted(config.params.items())},
+        "waivers": [w.document() for w in config.waivers],
+    }
+
+
+def effective_text(document: dict[str, Any]) -> str:
+    """An effective configuration as pcicheck.yaml text: the same document always gives the same bytes."""
+    header = (
+        "# The configuration this run used (scope selectors, control params, waivers), every default\n"
+        "# written out. Re-perform the run with: pcicheck evaluate snapshot.json.gz --config pcicheck.yaml\n"
+    )
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

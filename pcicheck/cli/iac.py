@@ -25,6 +25,7 @@ CheckovOpt = Annotated[
 
 @grouped
 def iac(
+    ctx: typer.Context,
     path: Annotated[
         Path,
         typer.Argument(
@@ -54,5 +55,5 @@ def iac(
     # A first-use install takes a minute: announced even with --quiet, or a CI log just stalls.
     snapshot, external = scan_iac(path, checkov, rules.config.scope, say, announce)
     raise typer.Exit(
-        evaluate_and_report(snapshot, rules, outputs, pack, judging, quiet, baseline=previous, external=external)
+        evaluate_and_report(ctx, snapshot, rules, outputs, pack, judging, quiet, baseline=previous, external=external)
     )

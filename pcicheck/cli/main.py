@@ -8,6 +8,7 @@ Exit codes: 0 clean; 1 findings at or above --fail-on; 2 invalid input or usage;
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 from rich.text import Text
@@ -47,7 +48,9 @@ app.command(epilog=EXIT_CODES_HELP)(iac_command.iac)
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        result = app(args=argv, prog_name="pcicheck", standalone_mode=False)
+        # The arguments travel with the run, for the report's record of how it was invoked (invocation.py).
+        args = list(sys.argv[1:] if argv is None else argv)
+        result = app(args=args, prog_name="pcicheck", standalone_mode=False, obj={"argv": args})
     except PcicheckError as exc:
         say_error(str(exc))
         return int(exc.exit_code)

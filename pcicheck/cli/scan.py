@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
+from pcicheck.cli.invocation import invocation
 from pcicheck.cli.options import AwsAccess, Judging, KubernetesSources, Outputs, Pack, QuietOpt, grouped
 from pcicheck.cli.output import stderr
 from pcicheck.cli.progress import aws_progress
@@ -72,6 +73,7 @@ def load_baseline(judging: Judging) -> Baseline | None:
 
 
 def evaluate_and_report(
+    ctx: typer.Context,
     snapshot: Snapshot,
     rules: Rules,
     outputs: Outputs,
@@ -85,7 +87,8 @@ def evaluate_and_report(
     """Evaluate, write what was asked for, print how the gate decided; the exit code."""
     from pcicheck.workflow.deliver import EXPLAIN, Delivery, deliver, evaluate
 
-    ev = evaluate(snapshot, rules, outputs.framework.ids, baseline=baseline, external=external)
+    run = invocation(ctx)
+    ev = evaluate(snapshot, rules, outputs.framework.ids, baseline=baseline, external=external, run=run)
     delivery = Delivery(
         fail_on=outputs.fail_on,
         output_format=outputs.output_format.value,
@@ -126,6 +129,7 @@ def _planned(rules: Rules) -> tuple[str, ...]:
 
 @grouped
 def scan(
+    ctx: typer.Context,
     aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS (boto3 standard credential chain).")] = False,
     kubernetes: KubernetesSources = KubernetesSources(),
     access: AwsAccess = AwsAccess(),
@@ -147,7 +151,7 @@ def scan(
         from pcicheck.snapshot import write_snapshot
 
         write_snapshot(snap, snapshot_out)
-    raise typer.Exit(evaluate_and_report(snap, rules, outputs, pack, judging, quiet, baseline=previous))
+    raise typer.Exit(evaluate_and_report(ctx, snap, rules, outputs, pack, judging, quiet, baseline=previous))
 
 
 @grouped
@@ -171,6 +175,7 @@ def collect(
 
 @grouped
 def evaluate(
+    ctx: typer.Context,
     snapshot: Annotated[Path, typer.Argument(help="A snapshot written by `pcicheck collect`.")],
     outputs: Outputs = Outputs(),
     pack: Pack = Pack(),
@@ -183,4 +188,4 @@ def evaluate(
     rules = load_rules(judging)
     previous = load_baseline(judging)
     snap = read_snapshot(snapshot)
-    raise typer.Exit(evaluate_and_report(snap, rules, outputs, pack, judging, quiet, baseline=previous))
+    raise typer.Exit(evaluate_and_report(ctx, snap, rules, outputs, pack, judging, quiet, baseline=previous))

@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 
 from pcicheck import __version__
+from pcicheck.cli.invocation import invocation
 from pcicheck.cli.options import Frameworks, FrameworksOpt, QuietOpt
 
 
 def demo(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Where results.json and snapshot.json.gz go.")] = Path("out"),
     framework: FrameworksOpt = Frameworks.all,
     quiet: QuietOpt = False,
@@ -20,7 +22,7 @@ def demo(
     """Scan the built-in demo estate, served by a local AWS emulator (needs pcicheck[demo])."""
     from pcicheck.demo.run import run_demo
 
-    run_demo(out, framework.ids, quiet)
+    run_demo(out, framework.ids, quiet, invocation(ctx))
 
 
 def iam_policy() -> None:

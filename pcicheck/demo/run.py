@@ -30,7 +30,7 @@ CONFIG_FILE = "pcicheck.yaml"
 EMULATOR_SEED = 4242
 
 
-def run_demo(out: Path, frameworks: tuple[str, ...], quiet: bool) -> None:
+def run_demo(out: Path, frameworks: tuple[str, ...], quiet: bool, run: dict[str, str] | None = None) -> None:
     console = console_report.make_console(quiet=quiet)
     estate_path = paths.demo_dir() / ESTATE_FILE
     regions = tuple(r.name for r in load_estate(estate_path).regions)
@@ -57,7 +57,7 @@ def run_demo(out: Path, frameworks: tuple[str, ...], quiet: bool) -> None:
         snapshot = merge(
             [collect_aws(AwsOptions(regions=regions)), collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))]
         )
-        ev = evaluate(snapshot, rules, frameworks)
+        ev = evaluate(snapshot, rules, frameworks, run=run)
         elapsed = time.perf_counter() - started
     # The pack is announced below with its files, so the flow's own notices are not printed.
     done = deliver(ev, Delivery(pack=out), console, notify=lambda _line: None)

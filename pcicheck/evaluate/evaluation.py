@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pcicheck.analyze.estate import Estate, analyze
@@ -42,6 +42,7 @@ class Evaluation:
     waivers: tuple[WaiverOutcome, ...] = ()
     baseline: Diff | None = None  # findings new/fixed/unchanged since a previous run, when one was given
     also: tuple[FrameworkView, ...] = ()  # the other frameworks asked for, in order
+    run: dict[str, str] = field(default_factory=dict)  # who ran it, where, how: operator, host, command
 
     @property
     def views(self) -> tuple[FrameworkView, ...]:

@@ -470,6 +470,7 @@ class Page:
         lines += html_scope.k8s_lines(identity, request)
         lines += html_scope.manifest_lines(identity, request)
         lines += html_scope.selector_lines(self.doc.get("scope") or {})
+        lines += html_scope.run_lines(self.doc.get("run") or {}, self.doc.get("config") or {})
         lines.append(
             ("Resources", f"{snap.get('resources', '?')} collected; {self.resources_judged:,} judged by a control")
         )

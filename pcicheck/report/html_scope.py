@@ -83,3 +83,15 @@ def not_scanned(providers: list[str]) -> list[str]:
     if not {"k8s", "manifests"} & set(providers):
         out.append("Kubernetes was not scanned: requirements only Kubernetes controls evidence are left manual.")
     return out
+
+
+def run_lines(run: Mapping[str, Any], config: Mapping[str, Any]) -> list[Line]:
+    """Who ran it and with what configuration: what re-performing the run starts from."""
+    lines: list[Line] = []
+    if run:
+        lines.append(("Run by", f"{run.get('operator', '?')} on {run.get('host', '?')} ({run.get('time_zone', '?')})"))
+        lines.append(("Command", str(run.get("command", "?"))))
+    if config:
+        where = f", loaded from {config['loaded_from']}" if config.get("loaded_from") else ", the defaults"
+        lines.append(("Configuration", f"{config.get('file', '?')} sha256 {config.get('sha256', '?')}{where}"))
+    return lines

@@ -1,22 +1,27 @@
 """The evidence pack: every format rendered from one results document, sealed by a manifest.
 
 Files: index.html (for people), results.json (the v1 document, byte for byte), snapshot.json.gz
-(the redacted raw inventory, when there is one), results.sarif, junit.xml, findings.csv,
-summary.md, manifest.json (+ manifest.sig when signed). Written to a directory, or as one zip.
+(the redacted raw inventory, when there is one), results.sarif, junit.xml, findings.csv, evidence.csv,
+summary.md, pcicheck.yaml (the effective configuration) and controls/ (the custom controls the run
+used), manifest.json (+ manifest.sig when signed). Written to a directory, or as one zip. With the
+same pcicheck version, `pcicheck evaluate snapshot.json.gz --config pcicheck.yaml [--controls
+controls]` re-performs the run.
 """
 
 from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pcicheck.config import effective_text
 from pcicheck.errors import InputError
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
 from pcicheck.report.integrity import seal, signer
-from pcicheck.report.results_json import SCHEMA
+from pcicheck.report.results_json import CONFIG_FILE, SCHEMA
 
 
 @dataclass(frozen=True)
@@ -57,15 +62,24 @@ def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
 
 
 def render_files(
-    results_raw: bytes, doc: dict[str, Any], snapshot_raw: bytes | None, signed_by: dict[str, str] | None = None
+    results_raw: bytes,
+    doc: dict[str, Any],
+    snapshot_raw: bytes | None,
+    signed_by: dict[str, str] | None = None,
+    extra: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the pack but the manifest: each format of the renderer map from the one document,
-    which learns what the pack is (whether, and by which key, it will be signed)."""
+    which learns what the pack is (whether, and by which key, it will be signed); the effective
+    pcicheck.yaml; and `extra` (the custom controls the run used, as controls/<id>.yaml)."""
     doc = {**doc, "pack": {"signed_by": signed_by}}
     files = {FORMATS["html"].file_name: render("html", doc), RESULTS_FILE: results_raw}
     files.update((f.file_name, render(f.name, doc)) for f in FORMATS.values() if f.name != "html")
     if snapshot_raw is not None:
         files["snapshot.json.gz"] = snapshot_raw
+    config = doc.get("config")
+    if isinstance(config, dict) and isinstance(config.get("document"), dict):
+        files[CONFIG_FILE] = effective_text(config["document"]).encode()
+    files.update(extra or {})
     return files
 
 
@@ -83,8 +97,9 @@ def write_pack(
     *,
     sign_key: Path | None = None,
     as_zip: bool = False,
+    extra: Mapping[str, bytes] | None = None,
 ) -> PackWritten:
-    files = seal(render_files(results_raw, doc, snapshot_raw, signer(sign_key)), doc, sign_key)
+    files = seal(render_files(results_raw, doc, snapshot_raw, signer(sign_key), extra), doc, sign_key)
     if as_zip:
         target = out if out.suffix == ".zip" else out.with_name(out.name + ".zip")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +114,8 @@ def write_pack(
         if target.exists() and not target.is_dir():
             raise InputError("exists and is not a directory", path=str(target), fix="choose a new directory")
         target.mkdir(parents=True, exist_ok=True)
-        stale = sorted(p.name for p in target.iterdir() if p.name not in files)
+        ours = {name.split("/", 1)[0] for name in files}
+        stale = sorted(p.name for p in target.iterdir() if p.name not in ours)
         if stale:
             raise InputError(
                 f"directory holds files that are not part of this pack ({', '.join(stale[:3])})",
@@ -107,5 +123,6 @@ def write_pack(
                 fix="write the pack to an empty or new directory, so its manifest covers everything in it",
             )
         for name, data in files.items():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
             (target / name).write_bytes(data)
     return PackWritten(target, {name: len(data) for name, data in sorted(files.items())})

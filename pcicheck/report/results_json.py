@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections import Counter
@@ -9,11 +10,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pcicheck import __version__, paths
+from pcicheck.config import effective_document, effective_text
 from pcicheck.evaluate.evaluation import Evaluation
 from pcicheck.evaluate.rollup import RequirementStatus
 from pcicheck.model import Control, Framework, Result, Status
 
 SCHEMA = "pcicheck/results/v1"
+CONFIG_FILE = "pcicheck.yaml"  # the effective configuration, in an evidence pack
 
 
 def summary(results: tuple[Result, ...] | list[Result]) -> dict[str, int]:
@@ -38,6 +41,8 @@ def _head(ev: Evaluation) -> dict[str, Any]:
             "resources": len(snap.resources),
         },
         "scope": ev.config.scope.describe(),
+        "config": config_entry(ev),
+        "run": ev.run,
         "summary": summary(ev.results),
         "results": None,
         "requirements": [requirement_entry(q) for q in ev.requirements],
@@ -51,6 +56,18 @@ def _head(ev: Evaluation) -> dict[str, Any]:
         **({"baseline": ev.baseline.to_dict()} if ev.baseline is not None else {}),
         "connected_to": ev.estate.connected_to(),
         "errors": [e.to_dict() for e in snap.errors],
+    }
+
+
+def config_entry(ev: Evaluation) -> dict[str, Any]:
+    """The effective configuration (pcicheck.yaml's scope selectors, params and waivers, defaults written
+    out), with the digest of the pcicheck.yaml a pack holds for it."""
+    document = effective_document(ev.config)
+    return {
+        "file": CONFIG_FILE,
+        "sha256": hashlib.sha256(effective_text(document).encode()).hexdigest(),
+        "loaded_from": ev.config.path,
+        "document": document,
     }
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from pcicheck import paths
+from pcicheck.catalog import Catalog
 from pcicheck.errors import ExitCode
 from pcicheck.evaluate.baseline import diff, findings_of_results
 from pcicheck.evaluate.evaluation import Evaluation, evaluate_snapshot
@@ -62,13 +64,29 @@ def evaluate(
     *,
     baseline: Baseline | None = None,
     external: ExternalResults | None = None,
+    run: dict[str, str] | None = None,
 ) -> Evaluation:
-    """The evaluation, and what changed since the baseline when one was given."""
+    """The evaluation (with `run`: who ran it, where and how), and what changed since the baseline when
+    one was given."""
     ev = evaluate_snapshot(snapshot, rules.catalog, rules.config, frameworks, external)
+    if run:
+        ev = dataclasses.replace(ev, run=run)
     if baseline is None:
         return ev
     changes = diff(dict(baseline.findings), findings_of_results(ev.results), baseline.path)
     return dataclasses.replace(ev, baseline=changes)
+
+
+def custom_controls(catalog: Catalog) -> dict[str, bytes]:
+    """The user's own control files the run judged with, as the pack keeps them (controls/<id>.yaml),
+    so the run can be re-performed. Built-in controls are named by the pcicheck version instead."""
+    builtin = paths.controls_dir().resolve()
+    out = {}
+    for c in catalog.controls:
+        path = Path(c.path).resolve()
+        if builtin not in path.parents and path.is_file():
+            out[f"controls/{c.id}.yaml"] = path.read_bytes()
+    return out
 
 
 def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callable[[str], None]) -> Delivered:
@@ -105,6 +123,7 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
                 snapshot_bytes(ev.snapshot),
                 sign_key=delivery.sign_key,
                 as_zip=delivery.as_zip,
+                extra=custom_controls(ev.catalog),
             )
             notify(f"evidence pack: {len(written.files)} files in {written.where}")
     new_only = ev.baseline.new_ids() if ev.baseline is not None else None

@@ -47,6 +47,7 @@ def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
         "junit.xml",
         "findings.csv",
         "evidence.csv",
+        "pcicheck.yaml",
         "summary.md",
         "manifest.json",
     }

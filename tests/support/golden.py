@@ -2,7 +2,8 @@
 
 A demo run differs from the last only in clock times (and names AWS derives from them, such as an
 automated RDS snapshot's, with the evidence ids of those resources), the loopback ports and temporary
-paths of its local servers, how long things took, and the manifest's digests of those files. Anything
+paths of its local servers, how long things took, the manifest's digests of those files, and who ran
+it on which machine. Anything
 else that changes is a change of output, and the test shows it as a diff.
 
 `PCICHECK_UPDATE_GOLDEN=1 pytest tests/demo/test_golden.py` rewrites the files after an intended change.
@@ -26,6 +27,9 @@ _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _TMP = re.compile(re.escape(tempfile.gettempdir()) + r"/[\w.-]+")
 _SECONDS = re.compile(r"\b\d+\.\d s\b")
 _DIGEST = re.compile(r'"(sha256|bytes|digest)": ("[0-9a-f]{64}"|\d+)')
+# Who ran it, on which machine and in which time zone: the record of the run, not its outcome.
+_RUN_JSON = re.compile(r'"(operator|host|time_zone)": "[^"]*"')
+_RUN_HTML = re.compile(r"(<dt>Run by</dt><dd>)[^<]*(</dd>)")
 
 
 def timed_evidence_ids(results_doc: dict[str, Any]) -> set[str]:
@@ -39,6 +43,8 @@ def normalise(text: str, timed_ids: set[str]) -> str:
     text = _TIME.sub("<time>", text)
     text = _PORT.sub("127.0.0.1:<port>", text)
     text = _TMP.sub("<tmp>", text)
+    text = _RUN_JSON.sub(r'"\1": "<run>"', text)
+    text = _RUN_HTML.sub(r"\1<run>\2", text)
     return _SECONDS.sub("<n> s", text)
 
 
