@@ -397,7 +397,7 @@ def _check_classification(doc: LineDict, fail: Callable[..., InputError]) -> Sev
             fix="see `pcicheck controls list`, or the types the collectors declare (pcicheck/collect/registry.py)",
         )
     if doc["scope"] not in SCOPES:
-        raise fail(f"unknown scope {doc['scope']!r}", "scope", fix="use all, cde or tenant")
+        raise fail(f"unknown scope {doc['scope']!r}", "scope", fix="use all, cde, cde-only or tenant")
     return severity
 
 

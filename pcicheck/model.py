@@ -45,7 +45,9 @@ DOMAINS = (
     "tenant-isolation",
 )
 
-SCOPES = ("all", "cde", "tenant")
+# cde: the CDE and systems connected to it (PCI DSS scoping); cde-only: the CDE alone, for controls whose
+# subject is stored card data or the CDE's own boundary, which a connected-to system does not have.
+SCOPES = ("all", "cde", "cde-only", "tenant")
 
 FRAMEWORKS = ("pci-dss-3.2.1", "pci-dss-4.0.1")
 

@@ -44,6 +44,8 @@ def test_custom_scope_tags_drive_analysis(tmp_path: Path) -> None:
         "kms_key_tenant": None,
         "kms_key_manager": None,
         "pooled": False,  # no tenancy=pooled tag
+        "pci_scope": "cde",
+        "pci_scope_reason": "tag zone=cardholder",
     }
 
 

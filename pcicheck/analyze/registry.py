@@ -11,6 +11,7 @@ from pcicheck.analyze.interface import Analyzer, Fact
 from pcicheck.analyze.k8s_segmentation import SEGMENTATION
 from pcicheck.analyze.monitoring import ROOT_USAGE
 from pcicheck.analyze.namespaces import NAMESPACES, NODES
+from pcicheck.analyze.pci_scope import PCI_SCOPE
 from pcicheck.analyze.pooled_buckets import POOLED_BUCKETS
 from pcicheck.analyze.references import CLUSTER_LINKS, KEY_REFERENCES
 from pcicheck.analyze.scope import SCOPE
@@ -28,6 +29,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     ABAC,
     POOLED_BUCKETS,
     ROOT_USAGE,
+    PCI_SCOPE,  # after the reachability analyses: connected-to systems are in scope too
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import cel
 
 from pcicheck.analyze.estate import Estate
+from pcicheck.analyze.pci_scope import CDE, CONNECTED, OUT_OF_SCOPE, UNKNOWN
 from pcicheck.analyze.references import KEY_REFERENCE_ATTRIBUTES
 from pcicheck.analyze.registry import facts_read, types_read
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
@@ -160,6 +161,27 @@ def _verdict(cc: CompiledControl, context: Any) -> tuple[Status, str] | None:
     return (Status.PASS, "met") if verdict else (Status.FAIL, f"not met: {cc.control.title}")
 
 
+def _out_of_scope(
+    c: Control, where: dict[str, Any], pci_scope: str, gaps: list[CollectionError], has_tenant: bool
+) -> Result | None:
+    """The result for a control whose scope leaves this resource out, or None when it judges it. A CDE
+    control on something neither in the CDE nor connected to it is not applicable, and an error when
+    its connectivity could not be worked out; a CDE-only control skips connected-to systems too."""
+    if c.scope == "tenant":
+        return None if has_tenant else Result(c, where, Status.NOT_APPLICABLE, "out of scope: no tenant", {})
+    if c.scope not in ("cde", "cde-only") or pci_scope == CDE:
+        return None
+    if c.scope == "cde-only" and pci_scope == CONNECTED:
+        message = "out of scope: connected to the CDE but not in it, and this control judges only the CDE itself"
+        return Result(c, where, Status.NOT_APPLICABLE, message, {})
+    if pci_scope == CONNECTED:
+        return None
+    if pci_scope == UNKNOWN or gaps:
+        why = "; ".join(e.cause for e in gaps) or str(where.get("scope_reason", ""))
+        return Result(c, where, Status.ERROR, f"scope unknown, whether it connects to the CDE: {why}", {})
+    return Result(c, where, Status.NOT_APPLICABLE, "out of scope: neither in the CDE nor connected to it", {})
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, KeyError):
@@ -186,8 +208,9 @@ def result_resource(view: dict[str, Any]) -> dict[str, Any]:
         "account": view["account"],
         "region": view["region"],
         "tags": view["tags"],
-        "scope": facts.get("scope", "non-cde"),
-        "scope_reason": facts.get("scope_reason", ""),
+        # PCI DSS scope (cde, connected-to, security-impacting, out-of-scope, unknown) and why.
+        "scope": facts.get("pci_scope", facts.get("scope", "non-cde")),
+        "scope_reason": facts.get("pci_scope_reason", facts.get("scope_reason", "")),
         "tenant": facts.get("tenant"),
         **({"location": view["location"]} if view.get("location") else {}),
         # Where the evidence came from: the API calls that read it, or the file and line.
@@ -212,6 +235,10 @@ class Evaluator:
         for cc in self.compiled:
             self.by_type[cc.control.resource].append(cc)
         self.reads = {t: _reads(ccs) for t, ccs in self.by_type.items()}
+        # The listings connectivity to the CDE is built from, by provider: without one, scope is unknown.
+        self.scope_reads = {p: tuple(sorted(types_read("facts.pci_scope", p))) for p in ("aws", "k8s")}
+        cde_scopes = ("cde", "cde-only")
+        self.cde_types = {t for t, ccs in self.by_type.items() if any(cc.control.scope in cde_scopes for cc in ccs)}
 
     def evaluate(self, estate: Estate, errors: Iterable[CollectionError], now: datetime) -> list[Result]:
         errors = list(errors)
@@ -323,7 +350,10 @@ class Evaluator:
     ) -> list[Result]:
         facts = view["facts"]
         where = result_resource(view)
-        in_cde = facts.get("scope") == "cde"
+        # CDE controls judge connected-to systems too (PCI DSS scoping); results say which they are.
+        pci_scope = facts.get("pci_scope", "cde" if facts.get("scope") == "cde" else OUT_OF_SCOPE)
+        judges_cde = r.type in self.cde_types and pci_scope != CDE
+        scope_gaps = self._scope_gaps(r, listing) if judges_cde else []
         has_tenant = bool(facts.get("tenant"))
         key_gaps = listing.get((r.account, "@key-reference"), [])
         # Scope and tenant come from tags: unreadable tags make "out of scope" unknowable.
@@ -337,11 +367,9 @@ class Evaluator:
                 out.append(Result(c, where, Status.ERROR, message, {}))
                 continue
             # Out-of-scope results carry no evidence: nothing was judged.
-            if c.scope == "cde" and not in_cde:
-                out.append(Result(c, where, Status.NOT_APPLICABLE, "out of scope: not in the CDE", {}))
-                continue
-            if c.scope == "tenant" and not has_tenant:
-                out.append(Result(c, where, Status.NOT_APPLICABLE, "out of scope: no tenant", {}))
+            skipped = _out_of_scope(c, where, pci_scope, scope_gaps, has_tenant)
+            if skipped is not None:
+                out.append(skipped)
                 continue
             blocking = _blocking(cc, own_errors, listing, r.account, key_gaps)
             if blocking:
@@ -356,8 +384,15 @@ class Evaluator:
                 out.append(Result(c, where, Status.NOT_APPLICABLE, cc.outside, {}))
             else:
                 status, message = judged
+                if c.scope == "cde" and pci_scope == CONNECTED:
+                    message += f" (judged as connected to the CDE: {where['scope_reason']})"
                 out.append(Result(c, where, status, message, _evidence(cc, view)))
         return out
+
+    def _scope_gaps(self, r: Resource, listing: dict[tuple[str, str], list[CollectionError]]) -> list[CollectionError]:
+        """Failed listings that leave it unknown whether `r` is connected to the CDE."""
+        reads = self.scope_reads.get(r.provider, ())
+        return [e for t in reads for e in listing.get((r.account, t), ())]
 
     def _context(
         self,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,8 +32,8 @@ from pcicheck import paths
 from pcicheck.evaluate.rollup import RequirementOutcome
 from pcicheck.report import html_scope
 from pcicheck.report.evidence_csv import source_text
+from pcicheck.report.html_text import clip, show_value
 
-MAX_TEXT = 2000  # characters of one string before it is clipped
 MAX_LISTED = 100  # passing or not-applicable resources named per control (and reason); the rest are counted
 MAX_TAGS = 50  # tags or labels shown per resource
 MAX_EVIDENCE = 50  # evidence attributes shown per result
@@ -53,21 +52,6 @@ CHART_COLOURS = {
     "not_applicable": "#9e9e9e",
     "manual": "#546e7a",
 }
-
-
-def clip(value: Any, limit: int = MAX_TEXT) -> str:
-    """Text for the page, at most `limit` characters plus a marker saying how much was left out."""
-    text = value if isinstance(value, str) else show_value(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
-
-
-def show_value(value: Any) -> str:
-    """A string as it is; anything else as JSON spells it (`true`, `null`, lists and maps), keys sorted."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=str)
 
 
 def _pairs(mapping: Any, limit: int) -> tuple[list[tuple[str, str]], int]:
@@ -240,16 +224,6 @@ class ErrorView:
 
 
 @dataclass(frozen=True)
-class Connected:
-    """A non-CDE system that can reach the CDE or be reached from it: in scope as connected-to."""
-
-    name: str
-    type: str
-    uid: str
-    links: list[tuple[str, str, str]]  # direction, peer, verdict
-
-
-@dataclass(frozen=True)
 class Bar:
     """One row of the summary chart: a top-level requirement and its results, as SVG geometry."""
 
@@ -419,7 +393,7 @@ class Page:
     error_results_total: int = 0
     bars: list[Bar] = field(default_factory=list)
     chart_height: int = 0
-    resource_types: list[tuple[str, int, int]] = field(default_factory=list)  # type, cde, other
+    resource_types: list[tuple[str, list[int]]] = field(default_factory=list)  # type, count per PCI scope
     scope_reasons: list[tuple[str, str, int]] = field(default_factory=list)
     tenants: list[tuple[str, int]] = field(default_factory=list)
     out_of_scope: list[tuple[str, int]] = field(default_factory=list)
@@ -433,7 +407,9 @@ class Page:
     manual_partly: list[RequirementView] = field(default_factory=list)
     scan: list[tuple[str, str]] = field(default_factory=list)
     not_scanned: list[str] = field(default_factory=list)
-    connected: list[Connected] = field(default_factory=list)
+    connected: list[html_scope.Connected] = field(default_factory=list)
+    # uid → status → results of CDE controls on a connected-to system: verdicts that come from its scope
+    judged_as_connected: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     index: list[IndexRow] = field(default_factory=list)
     requirement_of: dict[str, str] = field(default_factory=dict)  # testing procedure id → its requirement
     sections: list[RequirementSection] = field(default_factory=list)
@@ -446,18 +422,7 @@ class Page:
         page._errors(doc.get("errors") or [], doc.get("controls") or [])
         page._chart()
         page._scan(doc.get("snapshot") or {})
-        page.connected = [
-            Connected(
-                name=_text(c.get("name")),
-                type=_text(c.get("type")),
-                uid=_text(c.get("uid")),
-                links=[
-                    (_text(ln.get("direction")), _text(ln.get("peer")), _text(ln.get("verdict")))
-                    for ln in (c.get("links") or [])[:MAX_TAGS]
-                ],
-            )
-            for c in doc.get("connected_to") or []
-        ]
+        page.connected = html_scope.connected(doc.get("connected_to") or [], page.judged_as_connected, MAX_TAGS)
         return page
 
     def _scan(self, snap: Mapping[str, Any]) -> None:
@@ -470,6 +435,7 @@ class Page:
         lines += html_scope.k8s_lines(identity, request)
         lines += html_scope.manifest_lines(identity, request)
         lines += html_scope.selector_lines(self.doc.get("scope") or {})
+        lines += html_scope.population_lines(self.doc.get("population") or {})
         lines += html_scope.run_lines(self.doc.get("run") or {}, self.doc.get("config") or {})
         lines.append(
             ("Resources", f"{snap.get('resources', '?')} collected; {self.resources_judged:,} judged by a control")
@@ -497,7 +463,10 @@ class Page:
                 )
             status = str(r.get("status", ""))
             view.counts[status] += 1
-            tally.resource(r.get("resource") or {})
+            res = r.get("resource") or {}
+            tally.resource(res)
+            if res.get("scope") == "connected-to" and view.scope == "cde" and status != "not_applicable":
+                self.judged_as_connected[str(res.get("uid", ""))][status] += 1
             self.index.append(self._index_row(r, cid, status))
             if status in LISTED_IN_FULL:
                 self._list_in_full(view, r, status, tally)
@@ -535,13 +504,13 @@ class Page:
             view.findings.sort(key=lambda f: rank.get(f.status, 9))
         self.controls = sorted(by_id.values(), key=lambda v: v.id)
         self.domains = sorted({v.domain for v in self.controls if v.domain})
-        types: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        types: dict[str, Counter[str]] = defaultdict(Counter)
         reasons: Counter[tuple[str, str]] = Counter()
         for rtype, scope, reason in tally.seen.values():
-            types[rtype][0 if scope == "cde" else 1] += 1
+            types[rtype][scope] += 1
             reasons[(scope, reason)] += 1
         self.resources_judged = len(tally.seen)
-        self.resource_types = sorted((clip(t, 200), cde, other) for t, (cde, other) in types.items())
+        self.resource_types = sorted((clip(t, 200), [n[s] for s in html_scope.PCI_SCOPES]) for t, n in types.items())
         self.scope_reasons = [(clip(s, 100), clip(r, 300), n) for (s, r), n in sorted(reasons.items())]
         self.tenants = [(clip(t, 300), n) for t, n in sorted(tally.tenants.items())]
         self.out_of_scope = [(clip(m, 300), n) for m, n in tally.out_of_scope.most_common()]

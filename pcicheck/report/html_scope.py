@@ -3,10 +3,71 @@ label/value lines. Raw text: the page clips every line when it takes them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from pcicheck.report.html_text import clip
+
 Line = tuple[str, str]
+
+# The PCI DSS scope of a resource, as results carry it; the columns of the system component table.
+PCI_SCOPES = ("cde", "connected-to", "security-impacting", "out-of-scope", "unknown")
+
+
+@dataclass(frozen=True)
+class Connected:
+    """A non-CDE system that can reach the CDE or be reached from it: in scope as connected-to."""
+
+    name: str
+    type: str
+    uid: str
+    links: list[tuple[str, str, str]]  # direction, peer, verdict
+    tagged: bool  # whether anyone declared its scope with the CDE tag (or its namespace's label)
+    verdicts: list[tuple[str, int]]  # status → results of CDE controls judged because it is connected-to
+
+
+def connected(
+    entries: Iterable[Mapping[str, Any]], judged: Mapping[str, Counter[str]], max_links: int
+) -> list[Connected]:
+    out = []
+    for c in entries:
+        uid = "" if c.get("uid") is None else str(c["uid"])
+        links = [
+            (clip(ln.get("direction", "")), clip(ln.get("peer", "")), clip(ln.get("verdict", "")))
+            for ln in (c.get("links") or [])[:max_links]
+        ]
+        counts = judged.get(uid, Counter())
+        out.append(
+            Connected(
+                name=clip(c.get("name") or ""),
+                type=clip(c.get("type") or ""),
+                uid=clip(uid),
+                links=links,
+                tagged=bool(c.get("scope_tagged")),
+                verdicts=[(s, counts[s]) for s in ("fail", "error", "pass", "waived") if counts[s]],
+            )
+        )
+    return out
+
+
+def population_lines(population: Mapping[str, Any]) -> list[Line]:
+    """The population tested and its limits: what a ROC's sampling section needs."""
+    if not population:
+        return []
+    return [
+        (
+            "Population tested",
+            f"{population.get('resources', '?')} resources; sampling {population.get('sampling', '?')}",
+        ),
+        (
+            "Limits of the population",
+            f"{population.get('where', '?')}, and only the resource types the controls read. Systems outside "
+            "these accounts, regions and clusters, or outside AWS and Kubernetes, were not examined: the "
+            "assessor covers them.",
+        ),
+    ]
 
 
 def aws_lines(identity: Mapping[str, Any], request: Mapping[str, Any]) -> list[Line]:

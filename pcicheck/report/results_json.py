@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from pcicheck import __version__, paths
 from pcicheck.config import effective_document, effective_text
 from pcicheck.evaluate.evaluation import Evaluation
+from pcicheck.evaluate.population import where_scanned
 from pcicheck.evaluate.rollup import RequirementStatus
 from pcicheck.model import Control, Framework, Result, Status
 
@@ -54,8 +55,19 @@ def _head(ev: Evaluation) -> dict[str, Any]:
         "controls": [control_entry(c, ev.config.params.get(c.id)) for c in _judged_controls(ev)],
         "waivers": [w.to_dict() for w in ev.waivers],
         **({"baseline": ev.baseline.to_dict()} if ev.baseline is not None else {}),
-        "connected_to": ev.estate.connected_to(),
+        "connected_to": ev.estate.connected_to(ev.config.scope.cde_tag),
+        "population": population_entry(ev),
         "errors": [e.to_dict() for e in snap.errors],
+    }
+
+
+def population_entry(ev: Evaluation) -> dict[str, Any]:
+    """What was tested, for the report's sampling section: every resource, no sample, and where."""
+    return {
+        "sampling": "none: every resource of the types the controls read was enumerated and judged",
+        "where": where_scanned(ev.snapshot),
+        "resources": len(ev.snapshot.resources),
+        "scope_selectors": ev.config.scope.describe(),
     }
 
 

@@ -18,7 +18,8 @@ from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import evidence_id
 from pcicheck.report import html
-from pcicheck.report.html import MAX_LISTED, MAX_TEXT, clip, render_html
+from pcicheck.report.html import MAX_LISTED, render_html
+from pcicheck.report.html_text import MAX_TEXT, clip
 from pcicheck.report.results_json import render
 from tests.report.test_results_json import kms_snapshot
 

@@ -71,6 +71,8 @@ def test_document_matches_the_contract() -> None:
         "finished_at",
         "snapshot",
         "scope",
+        "config",
+        "run",
         "summary",
         "results",
         "requirements",
@@ -78,6 +80,7 @@ def test_document_matches_the_contract() -> None:
         "controls",
         "waivers",
         "connected_to",
+        "population",
         "errors",
     ]
     controls = {c["id"]: c for c in doc["controls"]}
@@ -88,6 +91,7 @@ def test_document_matches_the_contract() -> None:
     parents = {q["id"]: q["parent"] for q in doc["requirements"]}
     assert parents["3.6.1"] == "3.6" and parents["3"] is None
     assert doc["connected_to"] == []  # a KMS key alone connects nothing
+    assert doc["population"]["sampling"].startswith("none:") and doc["population"]["resources"] == 1
     expected = [
         {
             "id": evidence_id(r.control.id, r.resource["uid"]),

@@ -1,0 +1,24 @@
+"""Text as the evidence pack's page shows it: strings as they are, anything else as JSON, all clipped
+so that one hostile value cannot swell the page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_TEXT = 2000  # characters of one string before it is clipped
+
+
+def clip(value: Any, limit: int = MAX_TEXT) -> str:
+    """Text for the page, at most `limit` characters plus a marker saying how much was left out."""
+    text = value if isinstance(value, str) else show_value(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
+def show_value(value: Any) -> str:
+    """A string as it is; anything else as JSON spells it (`true`, `null`, lists and maps), keys sorted."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=str)
