@@ -1,4 +1,5 @@
-"""Checkov's records as pcicheck results: mapped checks only, `error` for whatever was not evaluated.
+"""Checkov's records as pcicheck results: mapped checks become results, `error` for whatever was not
+evaluated; failures of unmapped checks are kept apart, with where they were found (see unmapped.py).
 
 Evidence is what Checkov looked at (the check, the keys it evaluated, the file and lines) and never
 the code block, which can hold secrets (terragoat keeps AWS keys in user_data).
@@ -6,7 +7,6 @@ the code block, which can hold secrets (terragoat keeps AWS keys in user_data).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,8 @@ from typing import Any
 from pcicheck.config import ScopeConfig
 from pcicheck.iac.mapping import CheckovMapping
 from pcicheck.iac.runner import CheckovRun
-from pcicheck.iac.sources import SkipMarker, SourceProblem, Staged
+from pcicheck.iac.sources import Origin, SkipMarker, SourceProblem, Staged
+from pcicheck.iac.unmapped import Unmapped, UnmappedFinding
 from pcicheck.model import Control, Result, Status
 
 _RANK = {Status.PASS: 0, Status.FAIL: 1, Status.ERROR: 2}
@@ -23,9 +24,8 @@ _RANK = {Status.PASS: 0, Status.FAIL: 1, Status.ERROR: 2}
 @dataclass
 class Converted:
     results: list[Result] = field(default_factory=list)
-    # Checks with no PCI DSS mapping are not reported; what they found is still counted.
-    unmapped_failed: Counter[str] = field(default_factory=Counter)  # check id -> failed records
-    unmapped_passed: int = 0
+    # Checks with no PCI DSS mapping are judged against no requirement; their failures are listed apart.
+    unmapped: Unmapped = field(default_factory=Unmapped)
 
 
 def display_path(root: Path, rel: str) -> str:
@@ -161,6 +161,47 @@ def problem_result(staged: Staged, guard: Control, problem: SourceProblem, scope
     return Result(guard, resource, Status.ERROR, problem.message, {"file": resource["location"]["file"]})
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a Checkov record points: the staged file and lines, and the original file and line."""
+
+    rel: str  # the staged file, relative to the staging directory
+    origin: Origin | None
+    lines: tuple[int, int]  # first and last line in the staged file
+    file: str  # the original file, relative to the scan root
+    line: int
+
+
+def _place(record: dict[str, Any], staged: Staged) -> _Place:
+    rel = staged.staged_rel(str(record.get("file_path") or ""))
+    origin = staged.origins.get(rel)
+    lines_raw = record.get("file_line_range") or [1, 1]
+    lines = (int(lines_raw[0]), int(lines_raw[-1]))
+    file, line = origin.locate(lines[0]) if origin else (rel, lines[0])
+    return _Place(rel, origin, lines, file, line)
+
+
+def _unmapped(
+    unmapped: Unmapped, record: dict[str, Any], check_type: str, status: Status | None, staged: Staged, place: _Place
+) -> None:
+    """A record of a check with no mapping: passes are counted, anything else is kept as a finding that
+    points into the original file, as a mapped result would."""
+    if status == Status.PASS:
+        unmapped.passed += 1
+        return
+    unmapped.fail(
+        UnmappedFinding(
+            check=str(record.get("check_id", "")),
+            file=display_path(staged.root, place.file),
+            line=max(place.line, 1),
+            resource=str(record.get("resource") or ""),
+            title=str(record.get("check_name") or ""),
+            check_type=check_type,
+            skipped=status is None,
+        )
+    )
+
+
 def _record_result(
     record: dict[str, Any],
     check_type: str,
@@ -173,21 +214,15 @@ def _record_result(
 ) -> Result | None:
     check_id = str(record.get("check_id", ""))
     control = mapping.checks.get(check_id)
+    place = _place(record, staged)
     if control is None:
-        if status == Status.PASS:
-            out.unmapped_passed += 1
-        else:
-            out.unmapped_failed[check_id] += 1
+        _unmapped(out.unmapped, record, check_type, status, staged, place)
         return None
-    rel = staged.staged_rel(str(record.get("file_path") or ""))
-    origin = staged.origins.get(rel)
-    lines_raw = record.get("file_line_range") or [1, 1]
-    lines = (int(lines_raw[0]), int(lines_raw[-1]))
-    file, line = origin.locate(lines[0]) if origin else (rel, lines[0])
+    origin = place.origin
     name = str(record.get("resource") or "")
     tags = _tags(record.get("entity_tags"))
-    in_namespace = namespaces.get((rel, _namespace(check_type, name)))
-    resource = _resource(staged, check_type, file, line, name, tags, scope, in_namespace)
+    in_namespace = namespaces.get((place.rel, _namespace(check_type, name)))
+    resource = _resource(staged, check_type, place.file, place.line, name, tags, scope, in_namespace)
     check_result = record.get("check_result") or {}
     evaluated = [str(k) for k in (check_result.get("evaluated_keys") or [])]
     evidence: dict[str, Any] = {
@@ -195,11 +230,11 @@ def _record_result(
         "checkov_check_name": str(record.get("check_name") or ""),
         "framework": check_type,
         "evaluated_keys": evaluated,
-        "lines": list(lines) if origin is None or origin.rendered_by is None else None,
+        "lines": list(place.lines) if origin is None or origin.rendered_by is None else None,
     }
     if origin is not None and origin.rendered_by:
         evidence["rendered_by"] = origin.rendered_by
-    skips = _skips_for(staged.markers, rel, lines, check_id)
+    skips = _skips_for(staged.markers, place.rel, place.lines, check_id)
     if skips:
         evidence["inline_skip"] = "; ".join(skips)
     evidence = {k: v for k, v in evidence.items() if v is not None}

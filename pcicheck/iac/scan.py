@@ -23,6 +23,7 @@ from pcicheck.iac.mapping import CheckovMapping, load_mapping, policies_dir
 from pcicheck.iac.results import Converted, convert, display_path, problem_result
 from pcicheck.iac.runner import CheckovRun, run_checkov
 from pcicheck.iac.sources import SourceProblem, Staged, stage_sources
+from pcicheck.iac.unmapped import unmapped_line
 from pcicheck.model import Control, ExternalResults, Result, Snapshot, Status
 from pcicheck.snapshot import merge
 
@@ -124,10 +125,7 @@ def _iac_request(
                 for m in staged.markers
             ],
         },
-        "unmapped": {
-            "failed": dict(sorted(converted.unmapped_failed.items())),
-            "passed": converted.unmapped_passed,
-        },
+        "unmapped": converted.unmapped.request(),
     }
 
 
@@ -161,12 +159,8 @@ def scan_iac(
         converted = convert(run, staged, mapping, scope, _namespace_scopes(staged, k8s, scope))
     if tool is not None:
         say(f"Checkov {run.version or 'unknown'} ({tool.source}: {tool.path}), {run.seconds:.1f} s")
-    if converted.unmapped_failed:
-        failed = converted.unmapped_failed
-        say(
-            f"{sum(failed.values())} failures of {len(failed)} Checkov checks with no PCI DSS mapping were not "
-            "reported (counted under snapshot.request.iac.unmapped)"
-        )
+    if converted.unmapped.failed:
+        say(unmapped_line(converted.unmapped))
     if staged.markers:
         say(f"{len(staged.markers)} inline Checkov suppressions ignored: each check was evaluated anyway")
     results = (*converted.results, *k8s_problems)

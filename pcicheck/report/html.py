@@ -17,6 +17,7 @@ results stay a page a browser opens in seconds (the full population is in result
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
@@ -30,7 +31,7 @@ from markupsafe import Markup
 
 from pcicheck import paths
 from pcicheck.evaluate.rollup import RequirementOutcome
-from pcicheck.report import html_scope
+from pcicheck.report import html_scope, html_unmapped
 from pcicheck.report.evidence_csv import source_text
 from pcicheck.report.html_text import clip, show_value
 
@@ -413,6 +414,7 @@ class Page:
     index: list[IndexRow] = field(default_factory=list)
     requirement_of: dict[str, str] = field(default_factory=dict)  # testing procedure id → its requirement
     sections: list[RequirementSection] = field(default_factory=list)
+    unmapped: html_unmapped.UnmappedSection | None = None  # failed Checkov checks with no PCI DSS mapping
 
     @classmethod
     def build(cls, doc: Mapping[str, Any]) -> Page:
@@ -422,6 +424,7 @@ class Page:
         page._errors(doc.get("errors") or [], doc.get("controls") or [])
         page._chart()
         page._scan(doc.get("snapshot") or {})
+        page._unmapped((doc.get("snapshot") or {}).get("request") or {})
         page.connected = html_scope.connected(doc.get("connected_to") or [], page.judged_as_connected, MAX_TAGS)
         return page
 
@@ -449,6 +452,13 @@ class Page:
                 lines.append((f"Identity ({provider})", show_value(value)))
         self.scan = [(clip(k, 200), clip(v)) for k, v in lines]
         self.not_scanned += html_scope.not_scanned(providers)
+
+    def _unmapped(self, request: Mapping[str, Any]) -> None:
+        """Checkov's text is untrusted like every other field: each cell is clipped here, escaped by the template."""
+        found = html_unmapped.read(request)
+        if found is not None:
+            rows = [html_unmapped.UnmappedRow._make(clip(v, 500) for v in row) for row in found.rows]
+            self.unmapped = dataclasses.replace(found, rows=rows)
 
     def _controls_and_results(self, results: Iterable[Mapping[str, Any]], controls: list[Mapping[str, Any]]) -> None:
         by_id = {str(c.get("id", "")): _control_view(c, self.framework) for c in controls}

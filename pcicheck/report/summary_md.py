@@ -34,6 +34,12 @@ def _outcome_row(fw: Mapping[str, Any], requirements: list[Mapping[str, Any]]) -
     return f"| {label} | " + " | ".join(str(counts.get(o, 0)) for o in _OUTCOMES) + " |"
 
 
+def _unmapped_failures(snap: Mapping[str, Any]) -> int:
+    """Failed Checkov records of checks pcicheck does not map (`pcicheck iac` only)."""
+    failed = ((snap.get("request") or {}).get("iac") or {}).get("unmapped", {}).get("failed") or {}
+    return sum(n for n in failed.values() if isinstance(n, int))
+
+
 def render_summary(doc: Mapping[str, Any]) -> str:
     s = doc["summary"]
     failed = [r for r in doc["results"] if r["status"] == "fail"]
@@ -82,6 +88,13 @@ def render_summary(doc: Mapping[str, Any]) -> str:
         lines += ["", f"{len(doc['errors'])} collection errors: what depends on them is `error`, not `pass`."]
     if doc.get("connected_to"):
         lines += ["", f"{len(doc['connected_to'])} non-CDE systems are connected-to the CDE (in scope)."]
+    unmapped = _unmapped_failures(snap)
+    if unmapped:
+        lines += [
+            "",
+            f"{unmapped} failure{'s' if unmapped != 1 else ''} of Checkov checks with no PCI DSS mapping, not judged "
+            "against a requirement: listed in results.json (`snapshot.request.iac.unmapped.findings`) and index.html.",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -74,7 +74,36 @@ def test_checkov_from_the_cache_is_named_in_the_results(tf_bad: tuple[int, dict[
     assert iac["checkov"]["version"] == CHECKOV_VERSION
     assert iac["checkov"]["path"].endswith(f"checkov-{CHECKOV_VERSION}/bin/checkov")
     assert doc["snapshot"]["identity"]["iac"] == {"checkov": f"{CHECKOV_VERSION} (cache)"}
-    assert iac["unmapped"]["failed"]["CKV_AWS_21"] == 2  # versioning: not PCI, not reported, but not hidden either
+    assert iac["unmapped"]["failed"]["CKV_AWS_21"] == 2  # versioning: not PCI, so not judged, but not hidden either
+
+
+def test_unmapped_failures_are_listed_with_file_and_line(tf_bad: tuple[int, dict[str, Any], Path]) -> None:
+    _, doc, out = tf_bad
+    unmapped = doc["snapshot"]["request"]["iac"]["unmapped"]
+    versioning = [f for f in unmapped["findings"] if f["check"] == "CKV_AWS_21"]
+    assert versioning == [
+        {
+            "check": "CKV_AWS_21",
+            "title": "Ensure all data stored in the S3 bucket have versioning enabled",
+            "resource": f"aws_s3_bucket.{name}",
+            "file": "fixtures/iac/terraform/bad/main.tf",
+            "line": line,
+            "check_type": "terraform",
+            "outcome": "failed",
+        }
+        for name, line in (("card_exports", 15), ("acme_statements", 72))
+    ]
+    # One finding per failure counted, in a stable order, and none of them a mapped check.
+    assert len(unmapped["findings"]) == sum(unmapped["failed"].values()) and unmapped["findings_left_out"] == 0
+    keys = [(f["check"], f["file"], f["line"], f["resource"]) for f in unmapped["findings"]]
+    assert keys == sorted(keys)
+    assert not {f"ckv-{f['check'].lower().replace('_', '-')}" for f in unmapped["findings"]} & {
+        r["control"] for r in doc["results"]
+    }
+    section = (out / "pack" / "index.html").read_text().split('<section id="unmapped">')[1].split("</section>")[0]
+    assert "<td>Ensure all data stored in the S3 bucket have versioning enabled</td>" in section
+    assert '<td class="mono">fixtures/iac/terraform/bad/main.tf:72</td>' in section
+    assert section.count("<tr>") == len(unmapped["findings"]) + 1  # and the heading row
 
 
 def test_inline_skip_is_ignored_and_reported(tf_bad: tuple[int, dict[str, Any], Path]) -> None:

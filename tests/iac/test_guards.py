@@ -125,6 +125,11 @@ def test_rendered_helm_is_judged_and_a_failed_kustomize_build_is_an_error(
     (priv,) = [r for r in statuses(doc, "fail") if r["control"] == "ckv-k8s-16"]
     assert priv["resource"]["location"]["file"].endswith("src/charts/shop/templates/deployment.yaml")
     assert priv["evidence"]["rendered_by"] == "helm"
+    # Unmapped checks' failures point at the template as the mapped ones do (its own line is unknown: 1).
+    unmapped = doc["snapshot"]["request"]["iac"]["unmapped"]["findings"]
+    assert unmapped and {(f["file"].rpartition("src/")[2], f["line"], f["check_type"]) for f in unmapped} == {
+        ("charts/shop/templates/deployment.yaml", 1, "kubernetes")
+    }
     assert _errors(doc) == {
         "iac://overlays/prod/kustomization.yaml": "kustomize could not render it: "
         "Error: accumulating resources: missing.yaml"
