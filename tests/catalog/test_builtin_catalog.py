@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from pcicheck import paths
 from pcicheck.catalog import load_catalog
 from pcicheck.evaluate.controltests import run_control_tests
-from pcicheck.model import DOMAINS, FRAMEWORKS, Status
+from pcicheck.model import BASIS_SOURCES, DOMAINS, FRAMEWORKS, Status
 
 CATALOG = load_catalog()
 
@@ -66,3 +70,26 @@ def test_frameworks_list_manual_requirements() -> None:
         manual = [r for r in fw.requirements.values() if r.manual]
         assert manual, fw.id
         assert {"1", "3", "8", "10", "12"} <= set(fw.requirements), fw.id
+
+
+def _declared(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+def test_every_control_and_mapping_entry_declares_its_basis_for_both_frameworks() -> None:
+    """The basis is written down, not defaulted: an omitted framework would read `inferred` silently."""
+    entries = [(str(c.path), _declared(Path(c.path))) for c in CATALOG.controls if c.path.endswith(".yaml")]
+    mapping = _declared(paths.controls_dir() / "checkov" / "mapping.yaml")
+    entries += [("guard", mapping["guard"])] + [(e["checkov"], e) for e in mapping["checks"]]
+    for where, doc in entries:
+        basis = doc.get("basis") or {}
+        assert set(basis) == set(FRAMEWORKS), where
+        for entry in basis.values():
+            assert entry["source"] in BASIS_SOURCES, where
+            assert entry["source"] == "inferred" or entry.get("ref"), where
+
+
+def test_a_control_with_a_filter_says_what_it_applies_to() -> None:
+    """Not applicable reads 'it judges only …', never 'where is false'."""
+    for c in CATALOG.controls:
+        assert bool(c.applies_to) == (c.where.strip() != "true"), c.id
