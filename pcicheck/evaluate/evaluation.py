@@ -100,7 +100,9 @@ def evaluate_snapshot(
         results, outcomes = apply_waivers(results, every_waiver, snapshot_time(snapshot).date())
         results.sort(key=lambda r: (r.control.id, r.resource["uid"]))
         scanned = where_scanned(snapshot)
-        views = [FrameworkView(fw, tuple(roll_up(fw, controls, results, scanned))) for fw in frameworks]
+        tenants = {str(f["tenant"]) for f in estate.facts.values() if f.get("tenant")}
+        tenants |= {str(r.resource["tenant"]) for r in results if r.resource.get("tenant")}
+        views = [FrameworkView(fw, tuple(roll_up(fw, controls, results, scanned, tenants))) for fw in frameworks]
     return Evaluation(
         snapshot=snapshot,
         catalog=catalog,

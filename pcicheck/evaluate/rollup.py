@@ -129,6 +129,12 @@ def _not_applicable_reason(
     return "; ".join(dict.fromkeys(reasons))
 
 
+def _kinds(controls: Iterable[str], results: Mapping[str, list[Result]], catalog: Mapping[str, Control]) -> str:
+    """'4 aws.ec2.instance and 1 aws.rds.instance': what a procedure's controls looked at."""
+    counts = Counter(catalog[cid].resource for cid in controls for _ in results.get(cid, ()))
+    return " and ".join(f"{n} {t}" for t, n in sorted(counts.items())) or "resources"
+
+
 # What the assessor still confirms behind a not-applicable verdict, by what the reason rests on.
 _ABSENT_CONFIRM = "the assessor confirms none exist elsewhere"
 _SCOPE_CONFIRM = "the assessor confirms the scoping (tags, labels) the verdict rests on"
@@ -149,10 +155,14 @@ def roll_up(
     controls: Iterable[Control],
     results: Iterable[Result],
     scanned: str = "the scanned sources",
+    tenants: Iterable[str] = (),
 ) -> list[RequirementStatus]:
     """Every requirement of `framework`, parents before children, with its outcome. `controls` are
     those this scan judged: a control left out (an AWS control on a manifests-only scan) evidences
-    nothing here. `scanned` says where the scan looked, for not-applicable reasons."""
+    nothing here. `scanned` says where the scan looked, for not-applicable reasons; `tenants`, the
+    tenants the estate has: with any, a tenant control that found no tenant resource is no reason for
+    a multi-tenant requirement to be not applicable."""
+    tenant_list = tuple(sorted(set(tenants)))
     catalog = {c.id: c for c in controls}
     by_control: dict[str, list[Result]] = defaultdict(list)
     for r in results:
@@ -168,7 +178,9 @@ def roll_up(
         if req.id in done:
             return done[req.id]
         children = [assess(framework.requirements[c]) for c in req.children]
-        procedures = [_procedure(p, mapped.get(p.id, []), by_control, catalog, scanned) for p in req.procedures]
+        procedures = [
+            _procedure(p, mapped.get(p.id, []), by_control, catalog, scanned, tenant_list) for p in req.procedures
+        ]
         controls_below = sorted(
             {cid for p in procedures for cid in p.controls} | {c for ch in children for c in ch.controls}
         )
@@ -202,13 +214,22 @@ def _procedure(
     by_control: Mapping[str, list[Result]],
     catalog: Mapping[str, Control],
     scanned: str,
+    tenants: tuple[str, ...] = (),
 ) -> ProcedureResult:
     if not controls:
         return ProcedureResult(procedure, ProcedureOutcome.NOT_EVIDENCED, (), {})
     found = [r for cid in controls for r in by_control.get(cid, ())]
     outcome = procedure_outcome(found)
     reason = ""
-    if outcome == ProcedureOutcome.NOT_APPLICABLE:
+    if outcome == ProcedureOutcome.NOT_APPLICABLE and tenants and any(catalog[c].scope == "tenant" for c in controls):
+        # The estate is multi-tenant: the separation applies, and these controls just saw no tenant resource.
+        outcome = ProcedureOutcome.NOT_EVIDENCED
+        shown = ", ".join(tenants[:5]) + (f" and {len(tenants) - 5} more" if len(tenants) > 5 else "")
+        reason = (
+            f"the estate has tenants ({shown}), but none of the "
+            f"{_kinds(controls, by_control, catalog)} examined belongs to one: the assessor evidences this otherwise"
+        )
+    elif outcome == ProcedureOutcome.NOT_APPLICABLE:
         reason = _not_applicable_reason(controls, by_control, catalog, scanned)
     elif outcome == ProcedureOutcome.NOT_IN_PLACE and not any(r.status == Status.FAIL for r in found):
         waivers = sorted({str((r.waiver or {}).get("id", "")) for r in found if r.status == Status.WAIVED})

@@ -3,6 +3,8 @@ evidence shows, never more."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from pcicheck.evaluate.rollup import ProcedureOutcome, RequirementOutcome, RequirementStatus, roll_up
 from pcicheck.model import Control, Framework, Requirement, Result, Severity, Status, TestingProcedure
 
@@ -137,3 +139,16 @@ def test_a_compensating_control_reads_in_place_with_it_never_as_automated() -> N
     # An exception on the same failure is accepted risk: not in place, whatever else passes.
     excepted = result(public, Status.WAIVED, waiver={"id": "W-1", "kind": "exception"})
     assert assess([public], [excepted])["1.2"].outcome == RequirementOutcome.NOT_IN_PLACE
+
+
+def test_a_tenant_control_that_saw_no_tenant_leaves_a_multi_tenant_estate_unevidenced_not_na() -> None:
+    """No tenant-tagged database does not make tenant separation not applicable when the estate has tenants."""
+    isolated = dataclasses.replace(control("isolated", "1.2"), scope="tenant")
+    skipped = [result(isolated, Status.NOT_APPLICABLE, uid, "out of scope: no tenant") for uid in ("db-1", "db-2")]
+    alone = roll_up(framework(), [isolated], skipped, "AWS account 111 (regions eu-west-2)")
+    assert {q.id: q for q in alone}["1.2"].outcome == RequirementOutcome.NOT_APPLICABLE  # truly single-tenant
+    shared = {q.id: q for q in roll_up(framework(), [isolated], skipped, "AWS account 111", ["globex", "acme"])}
+    (p,) = shared["1.2"].procedures
+    assert p.outcome == ProcedureOutcome.NOT_EVIDENCED
+    assert p.reason.startswith("the estate has tenants (acme, globex), but none of the 2 aws.rds.instance examined")
+    assert shared["1.2"].outcome == RequirementOutcome.MANUAL and not shared["1.2"].reason
