@@ -45,16 +45,17 @@ class Estate:
 
     def connected_to(self, scope_tag: str = "pci-scope") -> list[dict[str, Any]]:
         """The non-CDE systems that can reach, or be reached from, the CDE: in PCI scope as
-        connected-to systems. Each with the links that put it there (fact `connected_to_cde`), and
+        connected-to systems. Each with the links that put it there (fact `pci_scope_links`), and
         whether anyone tagged its scope at all: an untagged one is in scope nobody declared."""
         namespaces = {
             (r.account, r.name.removeprefix("Namespace ")): r for r in self.resources if r.type == "k8s.namespace"
         }
         out = []
         for r in self.resources:
-            links = self.facts[r.uid].get("connected_to_cde")
-            if not links:
+            facts = self.facts[r.uid]
+            if facts.get("pci_scope") != "connected-to":
                 continue
+            links = facts.get("pci_scope_links") or []
             namespace = namespaces.get((r.account, r.region)) if r.provider == "k8s" else None
             tagged = scope_tag in r.tags or (namespace is not None and scope_tag in namespace.tags)
             out.append({"uid": r.uid, "type": r.type, "name": r.name, "links": links, "scope_tagged": tagged})

@@ -32,6 +32,7 @@ CONNECTIVITY_READS = tuple(
 SECURITY_TYPES = frozenset(
     {
         "aws.account",
+        "aws.region",  # regional security settings: GuardDuty, default EBS encryption, Config
         "aws.kms.key",
         "aws.iam.user",
         "aws.iam.role",
@@ -71,12 +72,23 @@ def _links_text(links: list[Any]) -> str:
 
 
 def _connectivity(inputs: AnalysisInput) -> dict[str, Any]:
-    """uid → connected_to_cde as the reachability analyzers left it (a list, or None when unknown)."""
+    """uid → connected_to_cde as the reachability analyzers left it (a list, or None when unknown), and
+    for a subnet from which some address can reach a CDE node, a `to-cde` link to that node: a network
+    segment with a path into the CDE is itself connected-to."""
     out: dict[str, Any] = {}
     for name in ("aws-reachability", "k8s-segmentation"):
         for uid, facts in inputs.earlier.get(name, {}).items():
             if "connected_to_cde" in facts:
-                out[uid] = facts["connected_to_cde"]
+                found = facts["connected_to_cde"]
+                out[uid] = None if found is None else list(found)  # a copy: links are added below
+    names = {r.uid: r.name for r in inputs.resources}
+    for uid, facts in inputs.earlier.get("aws-reachability", {}).items():
+        for source in facts.get("non_cde_sources") or ():
+            if source.get("type") == "aws.ec2.subnet" and source.get("uid"):
+                link = {"direction": "to-cde", "peer": names.get(uid, uid), "verdict": source.get("verdict")}
+                out.setdefault(source["uid"], [])
+                if out[source["uid"]] is not None:
+                    out[source["uid"]].append(link)
     return out
 
 
@@ -107,8 +119,9 @@ def _analyze(inputs: AnalysisInput) -> FactMap:
         # Only resources the reachability analyses judged can be connected-to; for the rest, no links.
         has_cde = r.account in with_cde
         own = {**scopes.get(r.uid, {}), **nodes.get(r.uid, {})}
-        scope, reason = _verdict(r, own, links.get(r.uid, []), has_cde, bool(with_cde))
-        facts[r.uid] = {"pci_scope": scope, "pci_scope_reason": reason}
+        mine = links.get(r.uid, [])
+        scope, reason = _verdict(r, own, mine, has_cde, bool(with_cde))
+        facts[r.uid] = {"pci_scope": scope, "pci_scope_reason": reason, "pci_scope_links": mine or []}
     return facts
 
 
@@ -122,6 +135,11 @@ PCI_SCOPE = Analyzer(
             CONNECTIVITY_READS,
         ),
         Fact("pci_scope_reason", "why, in words a report can quote", CONNECTIVITY_READS),
+        Fact(
+            "pci_scope_links",
+            "{direction, peer, verdict} links to the CDE that make it connected-to (empty otherwise)",
+            CONNECTIVITY_READS,
+        ),
     ),
     _analyze,
 )

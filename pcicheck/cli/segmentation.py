@@ -105,7 +105,7 @@ def segmentation_query(
 ) -> None:
     """Is a flow allowed, denied, or possibly allowed (plugin-defined)? And which policies decide it.
     With a flows file whose entries state `expect`, exits 1 when the configuration disagrees."""
-    from pcicheck.segmentation import Flow, answer, check_expectations, parse_port, read_flows
+    from pcicheck.segmentation.flows import Flow, answer, check_expectations, parse_port, read_flows
 
     if flows is not None:
         wanted = read_flows(flows)
@@ -244,7 +244,7 @@ def segmentation_plan(
     (PCI DSS 3.2.1 11.3.4, 4.0.1 11.4.5), each with today's configured verdict. Exits 1 when the
     configuration already leaves one open."""
     from pcicheck.config import load_config
-    from pcicheck.segmentation import plan
+    from pcicheck.segmentation.plan import plan
 
     scope = load_config(config).scope
     snap = _segmentation_source(kubernetes, quiet, snapshot=snapshot, aws=aws, profile=profile, regions=regions)

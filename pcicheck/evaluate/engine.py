@@ -385,7 +385,8 @@ class Evaluator:
             else:
                 status, message = judged
                 if c.scope == "cde" and pci_scope == CONNECTED:
-                    message += f" (judged as connected to the CDE: {where['scope_reason']})"
+                    links = str(where["scope_reason"]).removeprefix("connected to the CDE: ")
+                    message += f" (judged as connected to the CDE: {links})"
                 out.append(Result(c, where, status, message, _evidence(cc, view)))
         return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pcicheck.analyze.estate import Estate, analyze
 from pcicheck.catalog import Catalog
@@ -43,6 +44,8 @@ class Evaluation:
     baseline: Diff | None = None  # findings new/fixed/unchanged since a previous run, when one was given
     also: tuple[FrameworkView, ...] = ()  # the other frameworks asked for, in order
     run: dict[str, str] = field(default_factory=dict)  # who ran it, where, how: operator, host, command
+    # The segmentation test plans with today's verdicts, when the scan covered networks (segmentation/pack.py).
+    segmentation: dict[str, Any] | None = None
 
     @property
     def views(self) -> tuple[FrameworkView, ...]:

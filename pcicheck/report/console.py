@@ -168,13 +168,12 @@ def _waiver_line(w: WaiverOutcome) -> Text:
 
 
 def _connected(ev: Evaluation, console: Console) -> None:
-    connected = ev.estate.connected_to()
+    connected = ev.estate.connected_to(ev.config.scope.cde_tag)
     if connected:
-        names = ", ".join(c["name"] for c in connected[:MAX_ROWS])
+        names = ", ".join(c["name"] + ("" if c["scope_tagged"] else " (untagged)") for c in connected[:MAX_ROWS])
         more = f" and {len(connected) - MAX_ROWS} more" if len(connected) > MAX_ROWS else ""
-        console.print(
-            Text(f"connected-to (non-CDE, in scope through CDE links, see `connected_to`): {names}{more}", style="blue")
-        )
+        text = f"connected-to (not in the CDE, in scope through links to it; judged by the CDE controls): {names}{more}"
+        console.print(Text(text, style="blue"))
 
 
 def _collection_errors(ev: Evaluation, console: Console) -> None:

@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from pcicheck import paths
 from pcicheck.evaluate.rollup import RequirementOutcome
-from pcicheck.report import html_scope, html_unmapped
+from pcicheck.report import html_scope, html_segmentation, html_unmapped
 from pcicheck.report.evidence_csv import source_text
 from pcicheck.report.html_text import clip, show_value
 
@@ -415,6 +415,7 @@ class Page:
     requirement_of: dict[str, str] = field(default_factory=dict)  # testing procedure id → its requirement
     sections: list[RequirementSection] = field(default_factory=list)
     unmapped: html_unmapped.UnmappedSection | None = None  # failed Checkov checks with no PCI DSS mapping
+    segmentation: html_segmentation.SegmentationSection | None = None  # the plans, when networks were scanned
 
     @classmethod
     def build(cls, doc: Mapping[str, Any]) -> Page:
@@ -425,6 +426,7 @@ class Page:
         page._chart()
         page._scan(doc.get("snapshot") or {})
         page._unmapped((doc.get("snapshot") or {}).get("request") or {})
+        page.segmentation = html_segmentation.read(doc)
         page.connected = html_scope.connected(doc.get("connected_to") or [], page.judged_as_connected, MAX_TAGS)
         return page
 

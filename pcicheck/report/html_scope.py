@@ -59,7 +59,7 @@ def population_lines(population: Mapping[str, Any]) -> list[Line]:
     return [
         (
             "Population tested",
-            f"{population.get('resources', '?')} resources; sampling {population.get('sampling', '?')}",
+            f"{population.get('resources', '?')} resources. Sampling: {population.get('sampling', '?')}",
         ),
         (
             "Limits of the population",

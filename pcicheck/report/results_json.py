@@ -57,6 +57,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
         **({"baseline": ev.baseline.to_dict()} if ev.baseline is not None else {}),
         "connected_to": ev.estate.connected_to(ev.config.scope.cde_tag),
         "population": population_entry(ev),
+        "segmentation": ev.segmentation,
         "errors": [e.to_dict() for e in snap.errors],
     }
 

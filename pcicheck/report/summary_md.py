@@ -87,7 +87,12 @@ def render_summary(doc: Mapping[str, Any]) -> str:
     if doc["errors"]:
         lines += ["", f"{len(doc['errors'])} collection errors: what depends on them is `error`, not `pass`."]
     if doc.get("connected_to"):
-        lines += ["", f"{len(doc['connected_to'])} non-CDE systems are connected-to the CDE (in scope)."]
+        untagged = sum(not c.get("scope_tagged") for c in doc["connected_to"])
+        lines += [
+            "",
+            f"{len(doc['connected_to'])} systems outside the CDE are connected to it (in scope, judged by the CDE "
+            f"controls); {untagged} carry no scope tag.",
+        ]
     unmapped = _unmapped_failures(snap)
     if unmapped:
         lines += [

@@ -23,6 +23,7 @@ from pcicheck.report import console as console_report
 from pcicheck.report import results_json
 from pcicheck.report.formats import render
 from pcicheck.report.pack import PackWritten, write_pack
+from pcicheck.segmentation.pack import segmentation_evidence
 from pcicheck.snapshot import snapshot_bytes
 from pcicheck.workflow.rules import Baseline, Rules
 
@@ -69,8 +70,8 @@ def evaluate(
     """The evaluation (with `run`: who ran it, where and how), and what changed since the baseline when
     one was given."""
     ev = evaluate_snapshot(snapshot, rules.catalog, rules.config, frameworks, external)
-    if run:
-        ev = dataclasses.replace(ev, run=run)
+    segmentation = segmentation_evidence(snapshot, rules.config.scope, ev.estate.facts)
+    ev = dataclasses.replace(ev, run=run or {}, segmentation=segmentation)
     if baseline is None:
         return ev
     changes = diff(dict(baseline.findings), findings_of_results(ev.results), baseline.path)

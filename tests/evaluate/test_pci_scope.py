@@ -88,3 +88,20 @@ def test_a_failed_listing_connectivity_rests_on_makes_out_of_scope_unknowable() 
     refused = denied("ec2", "DescribeSecurityGroups", "aws.ec2.security_group")
     (r,) = Evaluator([c]).evaluate(estate, [refused], NOW)
     assert r.status == Status.ERROR and "DescribeSecurityGroups" in r.message
+
+
+def test_a_subnet_with_a_path_into_the_cde_is_connected_to_and_listed_untagged() -> None:
+    """The CDE database in subnet-app admits 10.0.1.0/24 (subnet-pub, untagged) on 5432."""
+    from tests.analyze.test_aws_reach import database, public_vpc, rule, sg
+
+    records = [
+        *public_vpc(),
+        sg("sg-db", "vpc-1", [rule("tcp", 5432, cidrs=["10.0.1.0/24"])]),
+        database("cards", ["subnet-app"], "vpc-1", ["sg-db"], tags={"pci-scope": "cde"}),
+    ]
+    estate = analyze(records, ScopeConfig())
+    facts = {r.name: estate.facts[r.uid] for r in records}
+    assert facts["subnet-pub"]["pci_scope"] == "connected-to"
+    assert facts["subnet-pub"]["pci_scope_reason"] == "connected to the CDE: to-cde cards (allowed)"
+    assert facts["subnet-app"]["pci_scope"] == "out-of-scope"  # the database's own subnet, untagged, admits nothing
+    assert [(c["name"], c["scope_tagged"]) for c in estate.connected_to()] == [("subnet-pub", False)]

@@ -39,7 +39,7 @@ def res(uid: str, name: str, **extra: Any) -> dict[str, Any]:
         "account": "111122223333",
         "region": "eu-west-2",
         "tags": extra.pop("tags", {}),
-        "scope": extra.pop("scope", "non-cde"),
+        "scope": extra.pop("scope", "out-of-scope"),
         "scope_reason": extra.pop("scope_reason", "no CDE marker"),
         "tenant": extra.pop("tenant", None),
         **extra,
@@ -69,7 +69,7 @@ def control(cid: str, rtype: str, reqs: list[str], **extra: Any) -> dict[str, An
         "severity": extra.pop("severity", "high"),
         "domain": extra.pop("domain", "key-management"),
         "resource_type": rtype,
-        "scope": "all",
+        "scope": extra.pop("scope", "all"),
         "requirements": {FW: reqs, "pci-dss-4.0.1": ["3.7.4"]},
         "rationale": "why it matters",
         "remediation": "aws kms enable-key-rotation",
@@ -129,6 +129,8 @@ def document(results: list[dict[str, Any]] | None = None, **extra: Any) -> dict[
         ),
         "waivers": extra.pop("waivers", []),
         "connected_to": extra.pop("connected_to", []),
+        **({"population": extra.pop("population")} if "population" in extra else {}),
+        **({"segmentation": extra.pop("segmentation")} if "segmentation" in extra else {}),
         "errors": extra.pop("errors", []),
     }
 
@@ -212,7 +214,10 @@ def hostile_doc() -> dict[str, Any]:
         }
     ]
     connected = [{"uid": "k8s://c/ns/Deployment/x", "type": "k8s.workload", "name": ATTRIBUTE, "links": []}]
-    return document(results, errors=errors, connected_to=connected)
+    flow = {"from": SCRIPT, "to": JS_URL, "port": ATTRIBUTE, "protocol": "TCP", "verdict": SCRIPT, "reason": HUGE}
+    plan = {"id": ATTRIBUTE, "title": SCRIPT, "requirements": {FW: [SCRIPT]}, "flows": 1, "listed": [flow]}
+    segmentation = {"support": SCRIPT, "plans": [plan]}
+    return document(results, errors=errors, connected_to=connected, segmentation=segmentation)
 
 
 def test_sections_are_present_in_order() -> None:
@@ -460,9 +465,52 @@ def test_scope_statement() -> None:
     assert "AWS regions requested eu-west-2" in visible
     assert "CDE selector tag or label pci-scope=cde" in visible
     assert "cde tag pci-scope=cde 1" in visible and "acme 1" in visible
-    assert "aws.rds.instance 1 0" in visible
+    assert "aws.rds.instance 1 0 0 0 0" in visible  # cde, connected-to, security-impacting, out, unknown
     assert "Deployment tenant-acme/web" in visible and "to-cde payments: allowed" in visible
+    assert "untagged, connected to the CDE" in visible
     assert "Kubernetes was not scanned" in visible
+
+
+def test_connected_to_verdicts_population_and_segmentation_plans() -> None:
+    web = res("k8s://c/tenant-acme/Deployment/web", "Deployment tenant-acme/web", type="k8s.workload")
+    web |= {"scope": "connected-to", "scope_reason": "connected to the CDE: to-cde payments (allowed)"}
+    cde_control = control("k8s-cde-workload-not-internet-reachable", "k8s.workload", ["1.3.1"], scope="cde")
+    flow = {"from": "tenant-acme/web", "to": "payments/api", "port": 8443, "protocol": "TCP", "verdict": "allowed"}
+    doc = document(
+        [result(cde_control["id"], web, "fail", message="not met (judged as connected to the CDE: to-cde payments)")],
+        controls=[cde_control],
+        requirements=[requirement("1.3.1", None, "not_in_place", [cde_control["id"]])],
+        connected_to=[{"uid": web["uid"], "type": "k8s.workload", "name": web["name"], "scope_tagged": True}],
+        population={"resources": 7, "sampling": "none: every resource enumerated", "where": "cluster c"},
+        segmentation={
+            "support": "Configuration-level support for the segmentation penetration test, not a replacement of it",
+            "plans": [
+                {
+                    "id": "cde",
+                    "title": "CDE isolation: flows into the CDE",
+                    "requirements": {FW: ["1.3.1"]},
+                    "flows": 3,
+                    "not_denied": 1,
+                    "listed": [flow],
+                    "left_out": 2,
+                }
+            ],
+        },
+    )
+    text = page(doc)
+    tree = parse(text)
+    visible = words(tree)
+    assert "tagged" in visible and "untagged, connected to the CDE" not in visible
+    assert "1 fail" in visible  # the verdict the CDE control gave because it is connected to the CDE
+    assert "Population tested 7 resources. Sampling: none: every resource enumerated" in visible
+    assert "Limits of the population cluster c, and only the resource types the controls read" in visible
+    assert {"segmentation", "seg-cde"} <= tree.ids()
+    seg = words(parse(text[text.index('<section id="segmentation">') :]))
+    assert "not a replacement of it" in seg and "3 flows must be denied; the configuration leaves 1 not denied" in seg
+    assert "tenant-acme/web payments/api 8443/TCP allowed" in seg and "2 more flows are counted" in seg
+    row = text[text.index('id="r-1.3.1"') :]
+    row = words(parse(row[row.index(">") + 1 : row.index('<div class="req', 1) if '<div class="req' in row else None]))
+    assert row.startswith("1.3.1 not in place") and "CDE isolation plan: 1 of 3 flows not denied" in row
 
 
 def test_the_real_pipeline_document_renders(tmp_path: Path) -> None:

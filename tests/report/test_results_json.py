@@ -81,6 +81,7 @@ def test_document_matches_the_contract() -> None:
         "waivers",
         "connected_to",
         "population",
+        "segmentation",
         "errors",
     ]
     controls = {c["id"]: c for c in doc["controls"]}
@@ -92,6 +93,7 @@ def test_document_matches_the_contract() -> None:
     assert parents["3.6.1"] == "3.6" and parents["3"] is None
     assert doc["connected_to"] == []  # a KMS key alone connects nothing
     assert doc["population"]["sampling"].startswith("none:") and doc["population"]["resources"] == 1
+    assert doc["segmentation"] is None  # no network was scanned: no plan to show
     expected = [
         {
             "id": evidence_id(r.control.id, r.resource["uid"]),

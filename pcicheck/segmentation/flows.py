@@ -1,5 +1,5 @@
-"""`pcicheck segmentation query` and `plan`: flows answered against the NetworkPolicies of a cluster or
-manifests, and the flows a CDE segmentation test must find closed."""
+"""Flows (`pcicheck segmentation query`) answered against the NetworkPolicies of a cluster or manifests,
+or the security groups, network ACLs and route tables of AWS."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def answer(snapshot: Snapshot, flows: list[Flow], scope: ScopeConfig | None = No
         try:
             if _is_aws(f.source) or _is_aws(f.destination):
                 if network is None:
-                    network = _aws_network(snapshot, scope or ScopeConfig())
+                    network = aws_network(snapshot, scope or ScopeConfig())
                 decision = network.query(f.source, f.destination, f.port, f.protocol.lower())
             else:
                 src = cluster.endpoint(f.source)
@@ -99,7 +99,7 @@ def answer(snapshot: Snapshot, flows: list[Flow], scope: ScopeConfig | None = No
     return out
 
 
-def _aws_network(snapshot: Snapshot, scope: ScopeConfig) -> Any:
+def aws_network(snapshot: Snapshot, scope: ScopeConfig) -> Any:
     from pcicheck.analyze.aws_reach import Network
     from pcicheck.analyze.scope import scope_facts
 
@@ -118,80 +118,3 @@ def check_expectations(answers: list[dict[str, Any]], flows: list[Flow]) -> list
         if got != f.expect:
             misses.append(f"{f.where}: {f.source} -> {f.destination} {f.port}/{f.protocol}: expected {f.expect}, {got}")
     return misses
-
-
-INTERNET_PROBE = "cidr:203.0.113.10"  # TEST-NET-3: stands for any address on the internet
-
-
-def plan(snapshot: Snapshot, scope: ScopeConfig) -> list[dict[str, Any]]:
-    """Flows that must be denied for the CDE to be isolated (PCI DSS 3.2.1 11.3.4 / 4.0.1 11.4.5):
-    into every CDE pod class on each port it serves, from one pod of every non-CDE namespace (the
-    one that reaches furthest, so a gap shows) and from the internet; with today's verdict."""
-    from pcicheck.analyze.estate import analyze
-    from pcicheck.analyze.k8s_classes import Reach
-
-    facts = analyze(snapshot.resources, scope).facts
-    namespaces = {
-        str(r.attributes.get("labels", {}).get("kubernetes.io/metadata.name", r.name.split()[-1])): facts[r.uid][
-            "scope"
-        ]
-        for r in snapshot.resources
-        if r.type == "k8s.namespace"
-    }
-    cluster = Cluster.from_resources(snapshot.resources)
-    reach = Reach.compute(cluster)
-    cde = [c for c in reach.classes if namespaces.get(c.namespace) == "cde"]
-    outside: dict[str, list[Any]] = {}
-    for c in reach.classes:
-        if namespaces.get(c.namespace, "non-cde") != "cde" and not c.host_network:
-            outside.setdefault(c.namespace, []).append(c)
-    flows: list[Flow] = []
-    for dst in cde:
-        target = dst.representative.key
-        ports = sorted({(n, proto) for _, n, proto in dst.ports}) or [(443, "TCP")]
-        reaching = {src.index for src, _ in reach.sources(dst)}
-        for ns in sorted(outside):
-            candidates = outside[ns]
-            src = next((c for c in candidates if c.index in reaching), candidates[0])
-            flows += [Flow(src.representative.key, target, n, proto, expect="denied") for n, proto in ports]
-        flows += [Flow(INTERNET_PROBE, target, n, proto, expect="denied") for n, proto in ports]
-    flows += _aws_plan(snapshot, scope)
-    answers = answer(snapshot, flows, scope)
-    for a in answers:
-        a["expect"] = "denied"
-    return answers
-
-
-_PLAN_PROTOCOLS = {6: "TCP", 17: "UDP"}
-_FALLBACK_PORTS = ((6, 22), (6, 443))  # a node whose listening ports are not known: SSH and HTTPS
-
-
-def _aws_plan(snapshot: Snapshot, scope: ScopeConfig) -> list[Flow]:
-    """Into each CDE instance, database, load balancer (ELBv2 or Classic) and EKS endpoint on the ports
-    it answers on, from every non-CDE subnet and from the internet. An internet-facing CDE load
-    balancer serving the public on its listeners is the DMZ's purpose (1.3.1), so that one flow is not
-    in the plan."""
-    if not any(r.type == "aws.ec2.subnet" for r in snapshot.resources):
-        return []
-    from pcicheck.analyze.aws_reach import BALANCERS
-
-    network = _aws_network(snapshot, scope)
-    names = [s.name for s in network.subnets.values()]
-    outside = sorted(
-        s.name if s.name != s.id and names.count(s.name) == 1 else s.id  # a Name tag reads better in a plan
-        for s in network.subnets.values()
-        if s.scope != "cde"
-    )
-    flows: list[Flow] = []
-    for node in sorted(network.nodes.values(), key=lambda n: n.id):
-        if node.scope != "cde":
-            continue
-        target = network.name_of(node)
-        ports = [(proto, low) for proto, low, _ in node.services or () if proto in _PLAN_PROTOCOLS]
-        for proto, port in ports or _FALLBACK_PORTS:
-            protocol = _PLAN_PROTOCOLS[proto]
-            flows += [Flow(subnet, target, port, protocol, expect="denied") for subnet in outside]
-            public_service = node.type in BALANCERS and node.public and node.services
-            if not public_service:
-                flows.append(Flow("internet", target, port, protocol, expect="denied"))
-    return flows
