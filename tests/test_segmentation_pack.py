@@ -9,7 +9,7 @@ from pcicheck.analyze.estate import analyze
 from pcicheck.collect.k8s.manifests import read_manifests
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource, Snapshot
-from pcicheck.segmentation.pack import segmentation_evidence
+from pcicheck.segmentation.pack import answer_with_facts, segmentation_evidence
 from tests.analyze.test_aws_reach import instance, public_vpc, rule, sg, subnet
 
 
@@ -80,3 +80,37 @@ def test_no_network_scanned_means_no_segmentation_section() -> None:
     key = Resource("arn:k", "aws.kms.key", "aws", "111", "eu-west-2", "k", {}, {})
     snap = _snapshot([key], ["aws"])
     assert segmentation_evidence(snap, ScopeConfig(), analyze(snap.resources, ScopeConfig()).facts) is None
+
+
+def _table(answers: list[dict]) -> dict:
+    verdict = {True: "allowed", False: "denied"}
+    return {(a["from"], a["to"], a["port"]): verdict.get(a["allowed"], "possible") for a in answers}
+
+
+def test_verdicts_vouched_by_the_reach_facts_agree_with_asking_every_flow() -> None:
+    """The pack answers most AWS flows from the reachability facts (a large account's plan is hundreds of
+    thousands of flows): on a synthetic estate of peered VPCs, with tenants, each verdict is the one a
+    query gives."""
+    import dataclasses
+
+    from pcicheck.segmentation.plan import answered, cde_flows, tenant_flows
+    from tests.analyze.test_aws_reach import synthetic
+
+    records = []
+    for i, r in enumerate(synthetic(n_vpcs=4, subnets_per_vpc=4, nodes=240)):
+        if r.type in ("aws.ec2.subnet", "aws.ec2.instance", "aws.rds.instance") and not r.tags:
+            r = dataclasses.replace(r, tags={"tenant": f"t{i % 3}"})
+        records.append(r)
+    snap = _snapshot(records, ["aws"])
+    facts = analyze(snap.resources, ScopeConfig()).facts
+    plans = [(cde_flows, "non_cde_sources"), (tenant_flows, "other_tenant_sources")]
+    for build, sources in plans:
+        flows = build(snap, ScopeConfig(), facts)
+        expected = _table(answered(snap, ScopeConfig(), flows))
+        quick = answer_with_facts(snap, ScopeConfig(), flows, facts, sources, 0)
+        assert _table(quick) == expected
+        assert any(a["reason"].endswith("(its reachability facts)") for a in quick)  # the shortcut was taken
+        # Every flow a pack lists carries the reason a query gives, shortcut or not.
+        shown = answer_with_facts(snap, ScopeConfig(), flows, facts, sources, len(flows))
+        assert shown == answered(snap, ScopeConfig(), flows)
+        assert len(expected) > 100 and 0 < sum(v != "denied" for v in expected.values()) < len(expected)

@@ -25,6 +25,7 @@ class Flow:
     protocol: str
     where: str = ""  # file:line of a flow read from a file
     expect: str | None = None  # a test plan's required verdict: allowed | denied | possible
+    uids: tuple[str, str] | None = None  # an AWS subnet → node flow of a plan: the two resources' uids
 
 
 def parse_port(text: str, where: str = "--port") -> tuple[int, str]:
@@ -65,13 +66,17 @@ def _is_aws(text: str) -> bool:
 def answer(snapshot: Snapshot, flows: list[Flow], scope: ScopeConfig | None = None) -> list[dict[str, Any]]:
     cluster = Cluster.from_resources(snapshot.resources)
     network = None
+    ends: dict[str, Any] = {}  # a plan names each subnet and node many times: resolve each name once
     out = []
     for f in flows:
         try:
             if _is_aws(f.source) or _is_aws(f.destination):
                 if network is None:
                     network = aws_network(snapshot, scope or ScopeConfig())
-                decision = network.query(f.source, f.destination, f.port, f.protocol.lower())
+                for name in (f.source, f.destination):
+                    if name not in ends:
+                        ends[name] = network.endpoint(name)
+                decision = network.decide(ends[f.source], ends[f.destination], f.port, f.protocol.lower())
             else:
                 src = cluster.endpoint(f.source)
                 if f.destination.startswith("svc:"):

@@ -23,6 +23,11 @@ Facts = Mapping[str, Mapping[str, Any]]
 
 
 def plan(snapshot: Snapshot, scope: ScopeConfig, facts: Facts | None = None) -> list[dict[str, Any]]:
+    """The CDE isolation plan (cde_flows), each flow answered."""
+    return answered(snapshot, scope, cde_flows(snapshot, scope, facts))
+
+
+def cde_flows(snapshot: Snapshot, scope: ScopeConfig, facts: Facts | None = None) -> list[Flow]:
     """Flows into every CDE pod class on each port it serves, from one pod of every non-CDE namespace
     (the one that reaches furthest, so a gap shows) and from the internet; then the AWS ones (below)."""
     facts = facts if facts is not None else _facts(snapshot, scope)
@@ -31,11 +36,10 @@ def plan(snapshot: Snapshot, scope: ScopeConfig, facts: Facts | None = None) -> 
     if any(r.type == "k8s.pod" for r in snapshot.resources):
         reach = Reach.compute(Cluster.from_resources(snapshot.resources))
         flows += _k8s_cde_flows(reach, {ns: f.get("scope") for ns, f in namespaces.items()})
-    flows += _aws_cde_flows(snapshot, scope)
-    return _answered(snapshot, scope, flows)
+    return flows + _aws_cde_flows(snapshot, scope)
 
 
-def tenant_plan(snapshot: Snapshot, scope: ScopeConfig, facts: Facts | None = None) -> list[dict[str, Any]]:
+def tenant_flows(snapshot: Snapshot, scope: ScopeConfig, facts: Facts | None = None) -> list[Flow]:
     """For every ordered pair of tenants, the flows from the one into the other that must be denied: in
     Kubernetes one per pair (from the source tenant's pod class that reaches furthest into the other's,
     on each port that class serves); in AWS from every subnet of one into each instance, database and
@@ -46,8 +50,7 @@ def tenant_plan(snapshot: Snapshot, scope: ScopeConfig, facts: Facts | None = No
     tenants = {ns: str(f["tenant"]) for ns, f in namespaces.items() if f.get("tenant")}
     if len(set(tenants.values())) > 1 and any(r.type == "k8s.pod" for r in snapshot.resources):
         flows += _k8s_tenant_flows(Reach.compute(Cluster.from_resources(snapshot.resources)), tenants)
-    flows += _aws_tenant_flows(snapshot, scope)
-    return _answered(snapshot, scope, flows)
+    return flows + _aws_tenant_flows(snapshot, scope)
 
 
 def _facts(snapshot: Snapshot, scope: ScopeConfig) -> Facts:
@@ -56,7 +59,7 @@ def _facts(snapshot: Snapshot, scope: ScopeConfig) -> Facts:
     return analyze(snapshot.resources, scope).facts
 
 
-def _answered(snapshot: Snapshot, scope: ScopeConfig, flows: list[Flow]) -> list[dict[str, Any]]:
+def answered(snapshot: Snapshot, scope: ScopeConfig, flows: list[Flow]) -> list[dict[str, Any]]:
     answers = answer(snapshot, flows, scope)
     for a in answers:
         a["expect"] = "denied"
@@ -135,7 +138,9 @@ def _aws_cde_flows(snapshot: Snapshot, scope: ScopeConfig) -> list[Flow]:
             continue
         target = network.name_of(node)
         for port, protocol in _node_ports(node):
-            flows += [Flow(subnet, target, port, protocol, expect="denied") for subnet in outside]
+            flows += [
+                Flow(name, target, port, protocol, expect="denied", uids=(uid, node.uid)) for name, uid in outside
+            ]
             public_service = node.type in BALANCERS and node.public and node.services
             if not public_service:
                 flows.append(Flow("internet", target, port, protocol, expect="denied"))
@@ -153,15 +158,20 @@ def _aws_tenant_flows(snapshot: Snapshot, scope: ScopeConfig) -> list[Flow]:
         others = _subnet_names(network, lambda s, t=node.tenant: s.tenant is not None and s.tenant != t)
         target = network.name_of(node)
         for port, protocol in _node_ports(node):
-            flows += [Flow(subnet, target, port, protocol, expect="denied") for subnet in others]
+            flows += _from_subnets(others, target, node.uid, port, protocol)
     return flows
 
 
-def _subnet_names(network: Any, keep: Any) -> list[str]:
-    """The subnets `keep` selects, by Name tag where that is unambiguous (it reads better in a plan)."""
+def _from_subnets(subnets: list[tuple[str, str]], target: str, uid: str, port: int, protocol: str) -> list[Flow]:
+    return [Flow(name, target, port, protocol, expect="denied", uids=(subnet, uid)) for name, subnet in subnets]
+
+
+def _subnet_names(network: Any, keep: Any) -> list[tuple[str, str]]:
+    """The subnets `keep` selects, by Name tag where that is unambiguous (it reads better in a plan),
+    with their uids."""
     names = Counter(s.name for s in network.subnets.values())
     return sorted(
-        s.name if s.name != s.id and names[s.name] == 1 else s.id for s in network.subnets.values() if keep(s)
+        (s.name if s.name != s.id and names[s.name] == 1 else s.id, s.uid) for s in network.subnets.values() if keep(s)
     )
 
 
