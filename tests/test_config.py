@@ -46,6 +46,7 @@ def test_custom_scope_tags_drive_analysis(tmp_path: Path) -> None:
         "pooled": False,  # no tenancy=pooled tag
         "pci_scope": "cde",
         "pci_scope_reason": "tag zone=cardholder",
+        "pci_scope_links": [],
     }
 
 

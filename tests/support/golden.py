@@ -2,9 +2,9 @@
 
 A demo run differs from the last only in clock times (and names AWS derives from them, such as an
 automated RDS snapshot's, with the evidence ids of those resources), the loopback ports and temporary
-paths of its local servers, how long things took, the manifest's digests of those files, and who ran
-it on which machine. Anything
-else that changes is a change of output, and the test shows it as a diff.
+paths of its local servers, where the checkout is, how long things took, the manifest's digests of
+those files, and who ran it on which machine. Anything else that changes is a change of output, and
+the test shows it as a diff.
 
 `PCICHECK_UPDATE_GOLDEN=1 pytest tests/demo/test_golden.py` rewrites the files after an intended change.
 """
@@ -25,6 +25,7 @@ UPDATE = os.environ.get("PCICHECK_UPDATE_GOLDEN") == "1"
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z|\d{4}-\d{2}-\d{2}-\d{2}-\d{2}")
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _TMP = re.compile(re.escape(tempfile.gettempdir()) + r"/[\w.-]+")
+_REPO = str(Path(__file__).resolve().parents[2])  # where this checkout is: the demo's config is read from it
 _SECONDS = re.compile(r"\b\d+\.\d s\b")
 _DIGEST = re.compile(r'"(sha256|bytes|digest)": ("[0-9a-f]{64}"|\d+)')
 # Who ran it, on which machine and in which time zone: the record of the run, not its outcome.
@@ -42,6 +43,7 @@ def normalise(text: str, timed_ids: set[str]) -> str:
         text = text.replace(evidence_id, "EV-<time>")
     text = _TIME.sub("<time>", text)
     text = _PORT.sub("127.0.0.1:<port>", text)
+    text = text.replace(_REPO, "<repo>")
     text = _TMP.sub("<tmp>", text)
     text = _RUN_JSON.sub(r'"\1": "<run>"', text)
     text = _RUN_HTML.sub(r"\1<run>\2", text)
