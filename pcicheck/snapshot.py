@@ -9,13 +9,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import zlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pcicheck import __version__
 from pcicheck.errors import InputError
+from pcicheck.inputfile import MAX_DOCUMENT_BYTES, gunzip_bounded, parse_json, read_bounded
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.perf import paused_gc
 
@@ -53,37 +53,12 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     path.write_bytes(snapshot_bytes(snapshot, compress=path.suffix == ".gz"))
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("snapshot not found", path=str(path), fix="check the path") from None
-    except OSError as exc:
-        raise InputError(f"cannot read snapshot: {exc.strerror}", path=str(path)) from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error):
-            raise InputError(
-                "snapshot is a truncated or corrupt gzip file", path=str(path), fix="collect it again"
-            ) from None
-    return raw
-
-
 def read_snapshot(path: Path) -> Snapshot:
-    raw = _read_bytes(path)
-    try:
-        with paused_gc():
-            doc = json.loads(raw)
-    except UnicodeDecodeError:
-        raise InputError("snapshot is not UTF-8 JSON", path=str(path), fix="collect it again") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"snapshot is not valid JSON ({exc.msg}, column {exc.colno})",
-            path=str(path),
-            line=exc.lineno,
-            fix="the file is truncated or edited; collect it again",
-        ) from None
+    fix = "the file is truncated or edited; collect it again"
+    raw = read_bounded(path, MAX_DOCUMENT_BYTES, what="snapshot")
+    raw = gunzip_bounded(raw, MAX_DOCUMENT_BYTES, path=path, what="snapshot", fix="collect it again")
+    with paused_gc():
+        doc = parse_json(raw, path=path, what="snapshot", fix=fix)
     if not isinstance(doc, dict) or not str(doc.get("schema", "")).startswith(_SCHEMA_PREFIX):
         raise InputError(
             "not a pcicheck snapshot (no 'schema': 'pcicheck/snapshot/v1')",
@@ -106,7 +81,7 @@ def read_snapshot(path: Path) -> Snapshot:
         with paused_gc():
             resources = tuple(Resource.from_dict(r) for r in doc["resources"])
         errors = tuple(CollectionError.from_dict(e) for e in doc.get("errors", []))
-        return Snapshot(
+        snapshot = Snapshot(
             tool_version=str(doc.get("tool", {}).get("version", "")),
             created_at=created,
             request=dict(doc.get("request") or {}),
@@ -115,12 +90,34 @@ def read_snapshot(path: Path) -> Snapshot:
             errors=errors,
             calls=dict(doc.get("calls") or {}),
         )
+        _check_providers(snapshot, path)
+        return snapshot
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
             f"snapshot is missing or has a malformed field ({type(exc).__name__}: {exc})",
             path=str(path),
             fix="collect it again",
         ) from None
+
+
+# Which sources may hold each kind of resource: evaluation judges only the controls of the sources a
+# snapshot says it read, so resources from a source it does not name would silently go unjudged.
+_SOURCES = {"aws.": ("aws",), "k8s.": ("k8s", "manifests")}
+
+
+def _check_providers(snapshot: Snapshot, path: Path) -> None:
+    providers = snapshot.request.get("providers", ["aws"])
+    if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
+        raise InputError("snapshot 'request.providers' must be a list of source names", path=str(path))
+    for prefix, sources in _SOURCES.items():
+        held = next((r for r in snapshot.resources if r.type.startswith(prefix)), None)
+        if held is not None and not set(sources) & set(providers):
+            raise InputError(
+                f"snapshot holds {held.type} resources but 'request.providers' ({', '.join(providers) or 'none'})"
+                f" names none of {', '.join(sources)}, so they would go unjudged",
+                path=str(path),
+                fix="collect it again; an edited snapshot must list every source it holds",
+            )
 
 
 def merge(snapshots: list[Snapshot]) -> Snapshot:

@@ -1,15 +1,63 @@
-"""Safe YAML loading that remembers where each mapping and key came from, for file:line errors."""
+"""The one YAML loader for what pcicheck is given (manifests, controls, config, waivers, flows, accounts):
+safe, remembering where each mapping and key came from for file:line errors, and bounded.
+
+Untrusted YAML is read as kubectl reads it, within limits kubectl's own stack keeps:
+- libyaml's parser (PyYAML's C binding), which also accepts what kubectl accepts and PyYAML's pure-Python
+  scanner refuses (a tab before a comment);
+- no timestamp type: a date-like scalar stays a string, as in YAML 1.2 and Kubernetes (an annotation
+  `release-date: 2027-02-30` is text, not an impossible date); readers that want a date parse it;
+- aliases may repeat at most ALIAS_BUDGET nodes per document (go-yaml refuses "excessive aliasing" the same
+  way), and an alias inside its own anchor is refused: a 465-byte "billion laughs" stays 465 bytes;
+- nesting at most MAX_DEPTH deep;
+- a file of at most MAX_FILE_BYTES, counted as read, and no single object over MAX_OBJECT_BYTES: a top-level
+  list (`items:` of `kubectl get -A -o yaml`, `controls:`) is composed and built one element at a time, so
+  memory follows the largest object, not the file.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from pcicheck.errors import InputError
+from pcicheck.inputfile import MiB, read_bounded
 
-MAX_YAML_BYTES = 5 * 1024 * 1024  # untrusted input: a control or config file is never this big
+MAX_FILE_BYTES = 256 * MiB  # a large cluster's `kubectl get -A -o yaml`
+# etcd refuses a request over 1.5 MiB, so no Kubernetes object is larger in JSON; YAML may be twice as long.
+MAX_OBJECT_BYTES = 3 * MiB
+MAX_DEPTH = 100  # the deepest CRD schemas nest about 40 levels
+ALIAS_BUDGET = 100_000  # nodes an object's aliases may repeat, beyond those written out
+
+try:  # PyYAML's wheels carry libyaml; a build without it falls back to the (slower, stricter) Python parser
+    from yaml._yaml import CParser as _Events
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Events(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        def __init__(self, text: str) -> None:
+            Reader.__init__(self, text)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 class LineDict(dict[str, Any]):
@@ -22,11 +70,59 @@ class LineDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
+class _Resolver(yaml.resolver.Resolver):
     pass
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in rules if tag != _TIMESTAMP]
+    for first, rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+
+
+class _Limit(yaml.YAMLError):
+    """A bound was crossed: reported like a syntax error, at the node's line."""
+
+    def __init__(self, problem: str, node_or_mark: Any) -> None:
+        self.problem = problem
+        self.problem_mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        super().__init__(problem)
+
+
+class _Loader(_Events, Composer, SafeConstructor, _Resolver):
+    """libyaml's events, composed here so that depth and aliases are counted as nodes are made."""
+
+    def __init__(self, text: str) -> None:
+        _Events.__init__(self, text)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+        self.depth = 0
+        self.aliases = 0  # alias events in the object being composed
+        self.written = 0  # nodes the document writes out
+        self.expanded = 0  # nodes its objects have once aliases are written out
+
+    def compose_node(self, parent: Node | None, index: Any) -> Any:
+        if self.check_event(AliasEvent):
+            self.aliases += 1
+            return Composer.compose_node(self, parent, index)
+        self.written += 1
+        if not self.check_event(MappingStartEvent, SequenceStartEvent):
+            return Composer.compose_node(self, parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Limit(f"nested more than {MAX_DEPTH} levels deep", _next_mark(self))
+        try:
+            return Composer.compose_node(self, parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _next_mark(loader: _Loader) -> Any:
+    return getattr(loader.peek_event(), "start_mark", None)
+
+
+def _construct_mapping(loader: _Loader, node: MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
@@ -34,45 +130,151 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str | int | float | bool) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "mapping keys must be plain scalars", key_node.start_mark
-            )
+            raise ConstructorError(None, None, "mapping keys must be plain scalars", key_node.start_mark)
         key = str(key)
         if key in result:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[type-var]
+
+
+def _expanded(node: Node) -> int:
+    """Nodes the object has once every alias is written out. An alias inside its own anchor is refused:
+    writing it out would never end."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(n: Node) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _Limit("an alias refers to a node that contains it (a recursive structure)", n)
+        open_nodes.add(key)
+        if isinstance(n, ScalarNode):
+            total = 1
+        elif isinstance(n, MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in n.value)
+        else:
+            total = 1 + sum(size(c) for c in n.value)
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(node)
+
+
+def _object(loader: _Loader) -> Any:
+    """The next object, composed, checked against the bounds, then made into Python values."""
+    written = loader.written
+    where = _next_mark(loader)  # an alias's node carries its anchor's place, not its own
+    node = loader.compose_node(None, None)
+    if node.end_mark.index - node.start_mark.index > MAX_OBJECT_BYTES:
+        raise _Limit(f"one object is larger than {MAX_OBJECT_BYTES // MiB} MiB", where)
+    if loader.aliases:
+        loader.aliases = 0
+        loader.expanded += _expanded(node)
+    else:
+        loader.expanded += loader.written - written
+    if loader.expanded - loader.written > ALIAS_BUDGET:
+        raise _Limit(f"YAML aliases repeat more than {ALIAS_BUDGET:,} nodes (an alias bomb?)", where)
+    return loader.construct_document(node)
+
+
+def _streamed(loader: _Loader) -> list[Any]:
+    """A sequence's elements, each composed, checked and built on its own."""
+    items = []
+    while not loader.check_event(SequenceEndEvent):
+        items.append(_object(loader))
+    loader.get_event()
+    return items
+
+
+def _document(loader: _Loader) -> Any:
+    """One document. A top-level mapping or list is walked here so that its lists stream element by element;
+    an anchored or tagged top level (rare, and possibly aliased from inside) is composed whole."""
+    loader.get_event()  # DocumentStartEvent
+    event: Any = loader.peek_event()
+    plain = getattr(event, "anchor", None) is None and getattr(event, "implicit", True)
+    if plain and isinstance(event, SequenceStartEvent):
+        loader.get_event()
+        doc: Any = _streamed(loader)
+    elif plain and isinstance(event, MappingStartEvent):
+        loader.get_event()
+        doc = _top_mapping(loader, getattr(event.start_mark, "line", 0) + 1)
+    else:
+        doc = _object(loader)
+    loader.get_event()  # DocumentEndEvent
+    loader.anchors = {}
+    loader.written = loader.expanded = 0
+    return doc
+
+
+def _top_mapping(loader: _Loader, line: int) -> LineDict:
+    doc = LineDict()
+    doc.line = line
+    doc.key_lines = {}
+    while not loader.check_event(MappingEndEvent):
+        key_node = loader.compose_node(None, None)
+        if not isinstance(key_node, ScalarNode):
+            raise ConstructorError(None, None, "mapping keys must be plain scalars", key_node.start_mark)
+        key = str(loader.construct_document(key_node))
+        if key in doc or key == "<<":
+            problem = f"duplicate key {key!r}" if key in doc else "a merge key at the top level"
+            raise ConstructorError(None, None, problem, key_node.start_mark)
+        value_event = loader.peek_event()
+        if isinstance(value_event, SequenceStartEvent) and value_event.anchor is None and value_event.implicit:
+            loader.get_event()
+            doc[key] = _streamed(loader)
+        else:
+            doc[key] = _object(loader)
+        doc.key_lines[key] = key_node.start_mark.line + 1
+    loader.get_event()
+    return doc
+
+
+def _documents(text: str) -> Iterator[Any]:
+    loader = _Loader(text)
+    try:
+        loader.get_event()  # StreamStartEvent
+        while not loader.check_event(StreamEndEvent):
+            if loader.check_event(DocumentEndEvent):  # pragma: no cover - libyaml pairs start and end
+                loader.get_event()
+                continue
+            yield _document(loader)
+    finally:
+        loader.dispose()
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    bound = isinstance(exc, _Limit)
     return InputError(
-        f"invalid YAML: {problem}",
+        problem if bound else f"invalid YAML: {problem}",
         path=str(path),
         line=(mark.line + 1) if mark else None,
-        fix="correct the YAML syntax at that line",
+        fix="split or simplify it" if bound else "correct the YAML syntax at that line",
     )
 
 
 def load_documents(path: Path) -> list[Any]:
     """All YAML documents in a file, mappings as LineDict. Any problem → InputError with file:line."""
+    raw = read_bounded(path, MAX_FILE_BYTES, fix="pass a YAML file")
     try:
-        if path.stat().st_size > MAX_YAML_BYTES:
-            raise InputError(f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB", path=str(path))
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError("not UTF-8 text", path=str(path), fix="save the file as UTF-8") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
     try:
-        return [doc for doc in yaml.load_all(text, Loader=_LineLoader) if doc is not None]
+        return [doc for doc in _documents(text) if doc is not None]
     except yaml.YAMLError as exc:
         raise _yaml_error(path, exc) from exc
+    except RecursionError:  # pragma: no cover - MAX_DEPTH stops nesting long before Python's own limit
+        raise InputError(f"nested more than {MAX_DEPTH} levels deep", path=str(path)) from None
 
 
 def load_mapping(path: Path) -> LineDict:

@@ -76,7 +76,7 @@ def test_good_control_loads(tmp_path: Path) -> None:
         (lambda t: t.replace("expect: fail", "expect: pass"), "needs at least one pass and one fail case"),
         (
             lambda t: t.replace("title: Keys rotate", "title: [unclosed"),
-            ":3: invalid YAML: expected ',' or ']'",
+            ":3: invalid YAML: did not find expected ',' or ']'",
         ),
     ],
 )
