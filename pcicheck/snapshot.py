@@ -17,6 +17,7 @@ from pcicheck import __version__
 from pcicheck.errors import InputError
 from pcicheck.inputfile import MAX_DOCUMENT_BYTES, gunzip_bounded, parse_json, read_bounded
 from pcicheck.model import CollectionError, Resource, Snapshot
+from pcicheck.outputfile import writing
 from pcicheck.perf import paused_gc
 
 SCHEMA = "pcicheck/snapshot/v1"
@@ -49,8 +50,9 @@ def snapshot_bytes(snapshot: Snapshot, *, compress: bool = True) -> bytes:
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(snapshot_bytes(snapshot, compress=path.suffix == ".gz"))
+    data = snapshot_bytes(snapshot, compress=path.suffix == ".gz")
+    with writing(path, "the snapshot"):
+        path.write_bytes(data)
 
 
 def read_snapshot(path: Path) -> Snapshot:

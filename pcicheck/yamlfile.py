@@ -99,12 +99,14 @@ class _Loader(_Events, Composer, SafeConstructor, _Resolver):
         _Resolver.__init__(self)
         self.depth = 0
         self.aliases = 0  # alias events in the object being composed
+        self.last_alias: Any = None  # where the latest of them is written
         self.written = 0  # nodes the document writes out
         self.expanded = 0  # nodes its objects have once aliases are written out
 
     def compose_node(self, parent: Node | None, index: Any) -> Any:
         if self.check_event(AliasEvent):
             self.aliases += 1
+            self.last_alias = _next_mark(self)
             return Composer.compose_node(self, parent, index)
         self.written += 1
         if not self.check_event(MappingStartEvent, SequenceStartEvent):
@@ -177,6 +179,7 @@ def _object(loader: _Loader) -> Any:
         raise _Limit(f"one object is larger than {MAX_OBJECT_BYTES // MiB} MiB", where)
     if loader.aliases:
         loader.aliases = 0
+        where = loader.last_alias
         loader.expanded += _expanded(node)
     else:
         loader.expanded += loader.written - written

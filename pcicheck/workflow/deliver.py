@@ -19,6 +19,7 @@ from pcicheck.evaluate.baseline import diff, findings_of_results
 from pcicheck.evaluate.evaluation import Evaluation, evaluate_snapshot
 from pcicheck.gate import exit_code
 from pcicheck.model import ExternalResults, Severity, Snapshot
+from pcicheck.outputfile import writing
 from pcicheck.report import console as console_report
 from pcicheck.report import results_json
 from pcicheck.report.formats import render
@@ -100,8 +101,7 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
         if delivery.output is None:
             results_json.write(ev, sys.stdout)
         else:
-            delivery.output.parent.mkdir(parents=True, exist_ok=True)
-            with delivery.output.open("w", encoding="utf-8") as fp:
+            with writing(delivery.output, "the results"), delivery.output.open("w", encoding="utf-8") as fp:
                 results_json.write(ev, fp)
             notify(f"results written to {delivery.output}")
     elif fmt != CONSOLE or delivery.pack is not None:
@@ -113,8 +113,8 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
                 sys.stdout.buffer.write(data)
                 sys.stdout.flush()
             else:
-                delivery.output.parent.mkdir(parents=True, exist_ok=True)
-                delivery.output.write_bytes(data)
+                with writing(delivery.output, f"the {fmt} output"):
+                    delivery.output.write_bytes(data)
                 notify(f"{fmt} written to {delivery.output}")
         if delivery.pack is not None:
             written = write_pack(

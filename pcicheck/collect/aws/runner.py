@@ -100,20 +100,25 @@ class AccountFailed(CollectionFailed):
         self.code = code
 
 
-def _env_number(name: str, default: float) -> float:
+def _env_number(name: str, default: float, *, least: float) -> float:
     raw = os.environ.get(name, "").strip()
     try:
-        return float(raw) if raw else default
+        value = float(raw) if raw else default
     except ValueError:
-        raise CollectionFailed(f"{name}={raw!r} is not a number", fix=f"unset {name} or give seconds") from None
+        value = float("nan")
+    if not value >= least or value == float("inf"):  # NaN compares false
+        raise CollectionFailed(
+            f"{name}={raw!r} is not a number of at least {least:g}", fix=f"unset {name} or give a number"
+        ) from None
+    return value
 
 
 def _boto_config(options: AwsOptions | None = None) -> Any:
     from botocore.config import Config
 
     options = options or AwsOptions()
-    read_timeout = options.read_timeout or _env_number("PCICHECK_AWS_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)
-    retries = options.retries or int(_env_number("PCICHECK_AWS_RETRIES", DEFAULT_RETRIES))
+    read_timeout = options.read_timeout or _env_number("PCICHECK_AWS_READ_TIMEOUT", DEFAULT_READ_TIMEOUT, least=0.1)
+    retries = options.retries or int(_env_number("PCICHECK_AWS_RETRIES", DEFAULT_RETRIES, least=0))
     # Adaptive mode backs off on throttling across threads sharing a client's rate limiter.
     return Config(
         retries={"mode": "adaptive", "max_attempts": retries},
