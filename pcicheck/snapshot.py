@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck import __version__
+from pcicheck.collect.conformance import violations
 from pcicheck.errors import InputError
 from pcicheck.inputfile import MAX_DOCUMENT_BYTES, gunzip_bounded, parse_json, read_bounded
 from pcicheck.model import CollectionError, Resource, Snapshot
@@ -92,6 +93,7 @@ def read_snapshot(path: Path) -> Snapshot:
             errors=errors,
             calls=dict(doc.get("calls") or {}),
         )
+        _check_resources(snapshot, path)
         _check_providers(snapshot, path)
         return snapshot
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -105,6 +107,20 @@ def read_snapshot(path: Path) -> Snapshot:
 # Which sources may hold each kind of resource: evaluation judges only the controls of the sources a
 # snapshot says it read, so resources from a source it does not name would silently go unjudged.
 _SOURCES = {"aws.": ("aws",), "k8s.": ("k8s", "manifests")}
+
+
+def _check_resources(snapshot: Snapshot, path: Path) -> None:
+    """Every resource keeps its type's contract: a hand-edited or foreign snapshot whose values have the
+    wrong kinds would otherwise be read as empty and judged, not refused."""
+    for resource in snapshot.resources:
+        found = violations(resource)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise InputError(
+                f"snapshot resource does not fit its type: {found[0]}{more}",
+                path=str(path),
+                fix="collect it again with this pcicheck; an edited snapshot must keep each type's attributes",
+            )
 
 
 def _check_providers(snapshot: Snapshot, path: Path) -> None:

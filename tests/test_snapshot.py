@@ -26,7 +26,7 @@ SNAP = Snapshot(
             region="r",
             name="k",
             tags={"a": "b"},
-            attributes={"x": [1, {"y": None}]},
+            attributes={"aliases": [1, {"y": None}], "rotation_period_days": None},
             source=("kms:ListKeys",),
         ),
     ),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pcicheck.collect.aws.runner import service_specs
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.k8s import live, normalize, rbac
 from pcicheck.collect.k8s.kinds import BY_KIND, KINDS
 from pcicheck.collect.k8s.manifests import read_manifests
@@ -17,7 +18,6 @@ from pcicheck.demo import kubeapi
 from pcicheck.model import ResourceType, resource_type
 from pcicheck.snapshot import read_snapshot
 from tests.conftest import DemoRun
-from tests.support.conformance import violations
 
 
 def test_every_type_has_a_description_and_attributes() -> None:

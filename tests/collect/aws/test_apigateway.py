@@ -11,8 +11,8 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
 from pcicheck.collect.aws.services import apigateway, apigatewayv2
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.cloudfront import LOGGING, SPEC
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 _FORWARD = {"QueryString": False, "Cookies": {"Forward": "none"}}
 _SIGNERS = {"Enabled": False, "Quantity": 0}

@@ -12,8 +12,8 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.cloudtrail import SPEC, SPECS, UnrecognizedEventSelector, s3_data_events
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 HOME = "us-east-1"

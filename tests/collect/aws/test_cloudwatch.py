@@ -11,11 +11,11 @@ from pcicheck.analyze.monitoring import matches_root_usage
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws
 from pcicheck.collect.aws.services import cloudwatch
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import Status
-from tests.support.conformance import violations
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's

@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from pcicheck.collect.aws.services.codebuild import DETAIL, SPEC, attributes_of
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/build"

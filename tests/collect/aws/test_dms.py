@@ -8,10 +8,10 @@ from typing import Any
 
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.collect.aws.services.dms import SPEC
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
-from tests.support.conformance import violations
 
 REGION = "us-east-1"  # run_with_hooks collects in us-east-1
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1"

@@ -23,8 +23,8 @@ from pcicheck.collect.aws.services.ec2 import (
     SPEC_VPCS,
     SPECS,
 )
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"

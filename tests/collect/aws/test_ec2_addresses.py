@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.ec2_addresses import SPEC
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 

@@ -18,8 +18,8 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.eks import SPEC, SPECS
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.elasticache import SPEC
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = f"arn:aws:kms:{REGION}:123456789012:key/cache"

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.elb import SETTINGS, SPEC, SSL_FIELDS
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
 from tests.support.aws_network import two_subnet_vpc
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

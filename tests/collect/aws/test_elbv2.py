@@ -14,9 +14,9 @@ from botocore.config import Config
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.elbv2 import SPEC, SPECS
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
 from tests.support.aws_network import two_subnet_vpc
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 from pcicheck.collect.aws.interface import CollectContext, ServiceSpec
 from pcicheck.collect.aws.services import account, iam
 from pcicheck.collect.aws.services.iam import allows_full_admin, redact_key_id
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -9,10 +9,10 @@ from typing import Any
 from pcicheck.analyze.estate import analyze
 from pcicheck.collect.aws.services import iam
 from pcicheck.collect.aws.services.iam_roles import SPEC, allows_tag_session, trust_principals
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from tests.collect.aws.test_iam import ACCOUNT, by_uid, deny, policy_arn, run_with_hooks
-from tests.support.conformance import violations
 
 VENDOR = f"arn:aws:iam::{ACCOUNT}:role/token-vendor"
 TAGGED_TRUST = {

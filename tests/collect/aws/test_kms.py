@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.kms import SPEC
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from pcicheck.collect.aws.services.awslambda import SPEC, public_statements
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.logs import SPEC, SPEC_METRIC_FILTERS
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

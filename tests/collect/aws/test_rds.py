@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pcicheck.collect.aws.services.rds import SPEC, SPECS
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services.s3 import SPEC, _whole_bucket, denies_insecure_transport
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

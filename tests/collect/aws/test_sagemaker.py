@@ -9,9 +9,9 @@ from typing import Any
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.collect.aws.services import ec2
 from pcicheck.collect.aws.services.sagemaker import CONFIGURATION, SPEC
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1"

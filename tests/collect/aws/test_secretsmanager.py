@@ -8,8 +8,8 @@ import pytest
 
 from pcicheck.collect.aws.interface import FAILED, iso
 from pcicheck.collect.aws.services.secretsmanager import SPEC, SPECS, _rotation_days
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 ACCOUNT = "123456789012"
 REGION = "ap-southeast-2"

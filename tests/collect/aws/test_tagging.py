@@ -10,12 +10,12 @@ from typing import Any
 from pcicheck.analyze.estate import analyze
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.services.tagging import SPEC, _arn_parts
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
 from pcicheck.config import ScopeConfig
 from pcicheck.evaluate.engine import Evaluator
 from pcicheck.model import CollectionError, Status
 from pcicheck.workflow.plan import needed_types
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's

@@ -10,8 +10,8 @@ import pytest
 
 from pcicheck.collect.aws.services import wafv2
 from pcicheck.collect.aws.services.wafv2 import CLOUDFRONT_SPEC, LOGGING, SPEC
+from pcicheck.collect.conformance import violations
 from pcicheck.collect.registry import resource_types
-from tests.support.conformance import violations
 
 REGION = "eu-west-1"
 VISIBILITY = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "acl"}

@@ -1,4 +1,5 @@
-"""Does a collected resource keep its type's declared contract? (pcicheck.model.resource_type)"""
+"""Does a resource keep its type's declared contract (pcicheck.model.resource_type)? Collectors are held
+to it by their tests; a snapshot read from a file is held to it before anything is evaluated."""
 
 from __future__ import annotations
 
@@ -34,9 +35,34 @@ def value_violation(attribute: Attribute, value: Any) -> str | None:
     return None
 
 
+def _record_violations(resource: Resource) -> list[str]:
+    """The record's own fields: text where text is meant, tags of text, attributes a mapping."""
+    found = [
+        f"{field} is {type(value).__name__}, not text"
+        for field, value in (
+            ("uid", resource.uid),
+            ("type", resource.type),
+            ("provider", resource.provider),
+            ("account", resource.account),
+            ("region", resource.region),
+            ("name", resource.name),
+        )
+        if not isinstance(value, str)
+    ]
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in resource.tags.items()):
+        found.append("tags must map text to text")
+    if not all(isinstance(s, str) for s in resource.source):
+        found.append("source must be a list of text")
+    return found
+
+
 def violations(resource: Resource) -> list[str]:
-    """Every way `resource` breaks its type's declaration: an undeclared type, an undeclared
-    attribute, or a value of the wrong kind (absent attributes are allowed: they were not read)."""
+    """Every way `resource` breaks its type's declaration: fields of the wrong kind, an undeclared type,
+    an undeclared attribute, or a value of the wrong kind (absent attributes are allowed: they were not
+    read)."""
+    own = _record_violations(resource)
+    if own:
+        return [f"{resource.uid!r}: {why}" for why in own]
     declared = resource_types().get(resource.type)
     if declared is None:
         return [f"{resource.uid}: type {resource.type} is not declared"]
