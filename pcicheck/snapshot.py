@@ -93,6 +93,7 @@ def read_snapshot(path: Path) -> Snapshot:
             errors=errors,
             calls=dict(doc.get("calls") or {}),
         )
+        _check_record(snapshot, path)
         _check_resources(snapshot, path)
         _check_providers(snapshot, path)
         return snapshot
@@ -107,6 +108,28 @@ def read_snapshot(path: Path) -> Snapshot:
 # Which sources may hold each kind of resource: evaluation judges only the controls of the sources a
 # snapshot says it read, so resources from a source it does not name would silently go unjudged.
 _SOURCES = {"aws.": ("aws",), "k8s.": ("k8s", "manifests")}
+
+
+def _texts(*values: Any) -> bool:
+    return all(isinstance(v, str) for v in values)
+
+
+def _check_record(snapshot: Snapshot, path: Path) -> None:
+    """The document's own fields and its collection errors have the kinds the records declare."""
+    problem = None
+    if not isinstance(snapshot.identity, dict) or not isinstance(snapshot.request, dict):
+        problem = "'identity' and 'request' must be mappings"
+    elif not all(isinstance(k, str) and type(v) is int for k, v in snapshot.calls.items()):
+        problem = "'calls' must map operation names to counts"
+    for e in snapshot.errors:
+        if problem:
+            break
+        if not _texts(e.provider, e.account, e.region, e.service, e.operation, e.code, e.message):
+            problem = "a collection error's provider, account, region, service, operation, code and message are text"
+        elif not _texts(*e.resource_types, *e.attributes) or not (e.resource_uid is None or _texts(e.resource_uid)):
+            problem = "a collection error's resource_types, attributes and resource_uid are text"
+    if problem:
+        raise InputError(f"snapshot is malformed: {problem}", path=str(path), fix="collect it again")
 
 
 def _check_resources(snapshot: Snapshot, path: Path) -> None:
