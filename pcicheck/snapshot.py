@@ -110,6 +110,34 @@ def read_snapshot(path: Path) -> Snapshot:
 _SOURCES = {"aws.": ("aws",), "k8s.": ("k8s", "manifests")}
 
 
+# The parts of `request` and `identity` that reports read, and the kind each must have when present:
+# "texts" is a list of text.
+_PARTS: dict[tuple[str, ...], str] = {
+    ("request", "providers"): "texts",
+    **{(part, source): "mapping" for part in ("request", "identity") for source in ("aws", "k8s", "manifests", "iac")},
+    **{("request", "aws", key): "texts" for key in ("regions", "services", "accounts")},
+    **{("request", "manifests", key): "texts" for key in ("paths", "files")},
+    ("request", "manifests", "skipped_kinds"): "mapping",
+    ("identity", "aws", "accounts"): "list of mappings",
+}
+_KIND_OK = {
+    "texts": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+    "mapping": lambda v: isinstance(v, dict),
+    "list of mappings": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
+}
+_ABSENT = object()
+
+
+def _part_problem(doc: dict[str, Any]) -> str | None:
+    for path, kind in _PARTS.items():
+        value: Any = doc
+        for key in path:
+            value = value.get(key, _ABSENT) if isinstance(value, dict) else _ABSENT
+        if value is not _ABSENT and not _KIND_OK[kind](value):
+            return f"'{'.'.join(path)}' must be {'a list of text' if kind == 'texts' else 'a ' + kind}"
+    return None
+
+
 def _texts(*values: Any) -> bool:
     return all(isinstance(v, str) for v in values)
 
@@ -119,6 +147,8 @@ def _check_record(snapshot: Snapshot, path: Path) -> None:
     problem = None
     if not isinstance(snapshot.identity, dict) or not isinstance(snapshot.request, dict):
         problem = "'identity' and 'request' must be mappings"
+    elif problem := _part_problem({"request": snapshot.request, "identity": snapshot.identity}):
+        pass
     elif not all(isinstance(k, str) and type(v) is int for k, v in snapshot.calls.items()):
         problem = "'calls' must map operation names to counts"
     for e in snapshot.errors:
