@@ -257,6 +257,8 @@ def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     bound = isinstance(exc, _Limit)
+    if "maximum nesting depth" in str(problem):  # libyaml's own bound, below which MAX_DEPTH usually stops first
+        problem, bound = f"nested more than {MAX_DEPTH} levels deep", True
     return InputError(
         problem if bound else f"invalid YAML: {problem}",
         path=str(path),
