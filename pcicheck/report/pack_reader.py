@@ -200,7 +200,9 @@ _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struc
 
 
 def _read_zip(path: Path, keep: Collection[str], budget: _Budget) -> PackContents:
-    if not zipfile.is_zipfile(path):  # no end-of-central-directory record: some other file
+    if not zipfile.is_zipfile(path):  # no end-of-central-directory record
+        if _starts_like_a_zip(path):  # a zip cut short: a partial download or copy
+            raise InputError("a damaged zip: truncated (its central directory is missing)", path=str(path), fix=RECOPY)
         raise InputError("not an evidence pack (neither a directory nor a zip)", path=str(path), fix=NOT_A_PACK)
     try:
         archive = zipfile.ZipFile(path)
@@ -222,6 +224,14 @@ def _read_zip(path: Path, keep: Collection[str], budget: _Budget) -> PackContent
                 continue
             files[info.filename] = _read_entry(path, archive, info, budget, info.filename in keep)
     return PackContents(files, unexpected)
+
+
+def _starts_like_a_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _check_names(path: Path, entries: list[zipfile.ZipInfo]) -> None:
