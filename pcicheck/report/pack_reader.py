@@ -71,15 +71,58 @@ def read_pack(
     """Every regular file of the pack at `path` (a directory or a zip) hashed, with the bytes of those
     named in `keep`, and every other entry named. Raises InputError for what is not a pack, an
     ambiguous or unsafe zip, corrupt data, or more than `limit` bytes in all."""
+    budget = _Budget(path, limit, keep_limit)
+    if _is_dir(path):
+        return _read_folder(path, keep, budget)
+    with _open_zip(path) as archive:
+        files: dict[str, PackFile] = {}
+        unexpected: dict[str, str] = {}
+        for info in archive.infolist():
+            kind = _zip_kind(info)
+            if kind == "file":
+                files[info.filename] = _read_entry(path, archive, info, budget, info.filename in keep)
+            elif kind != "directory":
+                unexpected[info.filename] = kind
+    return PackContents(files, unexpected)
+
+
+def read_one(path: Path, name: str, *, limit: int = PACK_MAX_BYTES) -> bytes:
+    """The bytes of the regular file `name` in the pack at `path`, with the same refusals as read_pack
+    (a zip is refused whole when any entry is ambiguous or unsafe), reading no other entry."""
+    budget = _Budget(path, limit, limit)
+    if _is_dir(path):
+        found = _read_regular(path, name, budget, keep=True)
+    else:
+        with _open_zip(path) as archive:
+            info = next((i for i in archive.infolist() if i.filename == name), None)
+            if info is None:
+                raise InputError(f"no {name} in the pack", path=str(path), fix=NOT_A_PACK)
+            kind = _zip_kind(info)
+            found = _read_entry(path, archive, info, budget, keep=True) if kind == "file" else kind
+    if isinstance(found, str):
+        raise InputError(f"{name} is a {found}, not a regular file", path=str(path), fix=REEXPORT)
+    assert found.data is not None  # kept
+    return found.data
+
+
+def is_pack(path: Path) -> bool:
+    """Whether `path` is a directory or a zip (what read_pack reads), without opening anything else:
+    a FIFO or a device is neither."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISDIR(mode) or (stat.S_ISREG(mode) and zipfile.is_zipfile(path))
+
+
+def _is_dir(path: Path) -> bool:
+    """True for a directory, False for a regular file; InputError for anything else."""
     try:
         mode = os.stat(path).st_mode  # the operand itself may be a symlink, as `find -H` follows it
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path), fix=NOT_A_PACK) from None
-    budget = _Budget(path, limit, keep_limit)
-    if stat.S_ISDIR(mode):
-        return _read_folder(path, keep, budget)
-    if stat.S_ISREG(mode):
-        return _read_zip(path, keep, budget)
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return stat.S_ISDIR(mode)
     raise InputError(f"not an evidence pack: a {kind_of(mode)}", path=str(path), fix=NOT_A_PACK)
 
 
@@ -180,6 +223,8 @@ def _read_regular(root: Path, name: str, budget: _Budget, keep: bool) -> PackFil
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink
             return "symbolic link"
+        if exc.errno == errno.ENOENT:
+            raise InputError(f"no {name} in the pack", path=str(root), fix=NOT_A_PACK) from None
         raise InputError(f"{name}: cannot read: {exc.strerror}", path=str(root), fix=UNREADABLE) from None
     with os.fdopen(fd, "rb", buffering=0) as f:
         mode = os.fstat(f.fileno()).st_mode
@@ -199,7 +244,8 @@ def _read_regular(root: Path, name: str, budget: _Budget, keep: bool) -> PackFil
 _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError)
 
 
-def _read_zip(path: Path, keep: Collection[str], budget: _Budget) -> PackContents:
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    """The zip at `path`, its central directory checked: no name twice, none unsafe."""
     if not zipfile.is_zipfile(path):  # no end-of-central-directory record
         if _starts_like_a_zip(path):  # a zip cut short: a partial download or copy
             raise InputError("a damaged zip: truncated (its central directory is missing)", path=str(path), fix=RECOPY)
@@ -208,22 +254,23 @@ def _read_zip(path: Path, keep: Collection[str], budget: _Budget) -> PackContent
         archive = zipfile.ZipFile(path)
     except (*_CORRUPT, NotImplementedError, RuntimeError) as exc:
         raise InputError(f"a damaged zip: {exc}", path=str(path), fix=RECOPY) from None
-    files: dict[str, PackFile] = {}
-    unexpected: dict[str, str] = {}
-    with archive:
-        entries = archive.infolist()
-        _check_names(path, entries)
-        for info in entries:
-            mode = info.external_attr >> 16 if info.create_system == UNIX else 0
-            if info.is_dir() or stat.S_ISDIR(mode):
-                continue
-            if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-                # unzip would make it a symlink, a FIFO or a device; no type bits at all (zipfile's
-                # writestr writes only permissions) is a regular file to every tool.
-                unexpected[info.filename] = kind_of(mode)
-                continue
-            files[info.filename] = _read_entry(path, archive, info, budget, info.filename in keep)
-    return PackContents(files, unexpected)
+    try:
+        _check_names(path, archive.infolist())
+    except InputError:
+        archive.close()
+        raise
+    return archive
+
+
+def _zip_kind(info: zipfile.ZipInfo) -> str:
+    """ "file", "directory", or what else unzip would make of the entry ("symbolic link", …)."""
+    mode = info.external_attr >> 16 if info.create_system == UNIX else 0
+    if info.is_dir() or stat.S_ISDIR(mode):
+        return "directory"
+    # No type bits at all (zipfile's writestr writes only permissions) is a regular file to every tool.
+    if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+        return kind_of(mode)
+    return "file"
 
 
 def _starts_like_a_zip(path: Path) -> bool:

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pcicheck import paths
 from pcicheck.cli import main
 from pcicheck.errors import InputError
 from pcicheck.report.integrity import seal, verify
@@ -399,3 +400,37 @@ def test_a_device_in_a_pack_folder_is_reported(tmp_path: Path) -> None:
     assert verify(pack).problems == [
         "zero: unexpected character device (a pack holds only regular files; not opened or followed)"
     ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# diff and report read a pack's results.json through the same reader
+
+
+def test_diff_and_report_read_packs_with_the_same_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scanned = tmp_path / "scanned"
+    assert main(["scan", "--manifests", str(paths.demo_dir() / "k8s-cluster.yaml"), "--out", str(scanned), "-q"]) == 1
+    files = [(p.relative_to(scanned).as_posix(), p.read_bytes()) for p in sorted(scanned.rglob("*")) if p.is_file()]
+    zipped = zip_of(tmp_path / "pack.zip", files)
+    assert main(["diff", str(scanned), str(zipped)]) == 0  # a folder pack and a zip pack, same findings
+    capsys.readouterr()
+    forged = zip_of(tmp_path / "forged.zip", [("results.json", b'{"schema": "forged"}'), *files])
+    for argv in (["diff", str(scanned), str(forged)], ["report", str(forged), "--out", str(tmp_path / "again")]):
+        assert main(argv) == 2
+        one_line_error(capsys.readouterr().err, str(forged), "'results.json' appears twice")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "results.json").symlink_to(scanned / "results.json")
+    assert main(["diff", str(scanned), str(linked)]) == 2
+    one_line_error(capsys.readouterr().err, "results.json is a symbolic link")
+    os.mkfifo(tmp_path / "results.json")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    diff = "import sys; from pcicheck.cli import main; sys.exit(main(['diff', *sys.argv[1:]]))"
+    done = subprocess.run(
+        [sys.executable, "-c", diff, str(scanned), str(tmp_path / "results.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "not a results document: a FIFO" in done.stderr, done.stderr
