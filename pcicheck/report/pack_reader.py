@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from pcicheck.errors import InputError
 
@@ -43,6 +44,7 @@ KEEP_MAX_BYTES = 64 << 20
 CHUNK = 1 << 20
 
 ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+DESCRIPTOR_SIZES = {12, 16, 20, 24}  # CRC and sizes, 32- or 64-bit, with or without its signature
 UNIX = 3  # "version made by" host system: only then do the upper external attributes hold a mode
 NOT_A_PACK = "pass the directory or .zip written by --out"
 REEXPORT = "ask for the pack as pcicheck wrote it: `pcicheck scan --out` or `pcicheck report --out`"
@@ -256,6 +258,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise InputError(f"a damaged zip: {exc}", path=str(path), fix=RECOPY) from None
     try:
         _check_names(path, archive.infolist())
+        _check_layout(path, archive)
     except InputError:
         archive.close()
         raise
@@ -279,6 +282,51 @@ def _starts_like_a_zip(path: Path) -> bool:
             return f.read(4) == b"PK\x03\x04"
     except OSError:
         return False
+
+
+def _check_layout(path: Path, archive: zipfile.ZipFile) -> None:
+    """The entries the central directory lists tile the file from its first byte to the central
+    directory: nothing before, between or after them (but a data descriptor, APPNOTE 4.3.9), and no
+    two share bytes. Bytes nobody lists are where a tool reading front to back, by local headers,
+    finds a file verify never saw; shared bytes are how a small zip inflates one stretch many times."""
+    entries = sorted(archive.infolist(), key=lambda i: i.header_offset)
+    ends = [*(i.header_offset for i in entries[1:]), archive.start_dir]
+    at, before = 0, "the start of the file"
+    try:
+        with path.open("rb") as f:
+            for info, next_start in zip(entries, ends, strict=True):
+                if info.header_offset != at:
+                    _unlisted(path, info.header_offset - at, before, repr(info.filename))
+                f.seek(info.header_offset)
+                header = f.read(30)
+                if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                    raise InputError(
+                        f"entry {info.filename!r}: no local header where the directory says", path=str(path), fix=RECOPY
+                    )
+                name_len, extra_len = struct.unpack("<HH", header[26:30])
+                at = info.header_offset + 30 + name_len + extra_len + info.compress_size
+                if info.flag_bits & 0x8 and next_start - at in DESCRIPTOR_SIZES:
+                    at = next_start  # the data descriptor after the data
+                if at > next_start:
+                    raise InputError(
+                        f"entry {info.filename!r} overlaps the next one (bytes read as two files, a zip bomb's trick)",
+                        path=str(path),
+                        fix=RECOPY,
+                    )
+                before = repr(info.filename)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path), fix=RECOPY) from None
+    if at != archive.start_dir:
+        _unlisted(path, archive.start_dir - at, before, "the central directory")
+
+
+def _unlisted(path: Path, size: int, before: str, after: str) -> NoReturn:
+    raise InputError(
+        f"{size} bytes between {before} and {after} that the zip's directory does not list (a tool reading the "
+        "zip front to back could find a file there that verify never saw)",
+        path=str(path),
+        fix=REEXPORT,
+    )
 
 
 def _check_names(path: Path, entries: list[zipfile.ZipInfo]) -> None:

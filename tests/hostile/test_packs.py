@@ -16,6 +16,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,69 @@ def test_a_traversal_listed_in_the_manifest_is_reported_never_read(
 
 
 # ---------------------------------------------------------------------------------------------------
+# Bytes the central directory does not account for
+
+
+def drop_from_directory(path: Path, name: bytes) -> None:
+    """Remove `name`'s central directory record (its local header and data stay): a file that tools
+    reading the central directory never see, and tools reading front to back do."""
+    raw = bytearray(path.read_bytes())
+    at = raw.find(b"PK\x01\x02")
+    while raw[at + 46 : at + 46 + len(name)] != name:
+        at = raw.find(b"PK\x01\x02", at + 4)
+    n, m, k = struct.unpack_from("<HHH", raw, at + 28)
+    size = 46 + n + m + k
+    del raw[at : at + size]
+    end = raw.rfind(b"PK\x05\x06")
+    entries, cd_size = struct.unpack_from("<HI", raw, end + 10)
+    struct.pack_into("<HHI", raw, end + 8, entries - 1, entries - 1, cd_size - size)
+    path.write_bytes(bytes(raw))
+
+
+def front_to_back(path: Path) -> list[str]:
+    """Names as a streaming reader (local headers, in order) finds them."""
+    raw, names, at = path.read_bytes(), [], 0
+    while (at := raw.find(b"PK\x03\x04", at)) != -1:
+        n = struct.unpack_from("<H", raw, at + 26)[0]
+        names.append(raw[at + 30 : at + 30 + n].decode())
+        at += 30
+    return names
+
+
+def test_an_entry_hidden_from_the_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sealed = list(seal(GENUINE, DOC, None).items())
+    pack = zip_of(tmp_path / "pack.zip", [sealed[0], ("hidden.html", b"<html>forged</html>"), *sealed[1:]])
+    drop_from_directory(pack, b"hidden.html")
+    with zipfile.ZipFile(pack) as z:
+        assert "hidden.html" not in z.namelist() and z.testzip() is None  # a valid zip to zipfile ...
+    assert "hidden.html" in front_to_back(pack)  # ... with a file a streaming reader extracts
+    code, err = run(capsys, str(pack))
+    assert code == 2
+    one_line_error(err, str(pack), "bytes between", "does not list")
+
+
+def test_bytes_before_the_first_entry_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pack = sealed_zip(tmp_path / "pack.zip")
+    pack.write_bytes(b"#!/bin/sh\necho a self-extracting stub\n" + pack.read_bytes())
+    with zipfile.ZipFile(pack) as z:
+        assert z.testzip() is None  # zipfile skips the prefix
+    code, err = run(capsys, str(pack))
+    assert code == 2
+    one_line_error(err, "bytes between the start of the file and")
+
+
+def test_overlapping_entries_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two directory records pointing at one stretch of data: the trick of non-recursive zip bombs."""
+    pack = sealed_zip(tmp_path / "pack.zip")
+    with zipfile.ZipFile(pack) as z:
+        first = z.infolist()[0].header_offset
+    patch_headers(pack, b"results.json", 42, 42, "<I", first)  # only the central record has an offset
+    code, err = run(capsys, str(pack))
+    assert code == 2
+    one_line_error(err, str(pack), "overlaps the next one")
+
+
+# ---------------------------------------------------------------------------------------------------
 # Zip bombs
 
 BOMB_BYTES = 300 << 20
@@ -261,15 +325,19 @@ def test_a_bad_crc_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_a_truncated_entry_and_a_truncated_zip_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pack = zip_of(tmp_path / "pack.zip", [*seal(GENUINE, DOC, None).items(), ("big.bin", os.urandom(50_000))])
-    with zipfile.ZipFile(pack) as z:
-        compressed = z.getinfo("big.bin").compress_size
-    short = tmp_path / "short.zip"
-    short.write_bytes(pack.read_bytes())
-    patch_headers(short, b"big.bin", 18, 20, "<I", compressed // 2)  # the deflate stream ends early
-    code, err = run(capsys, str(short))
+    data = b"evidence " * 20_000
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stream = squeeze.compress(data) + squeeze.flush()
+    half = stream[: len(stream) // 2]  # the deflate stream stops half way, headers still promise it all
+    pack = zip_of(tmp_path / "pack.zip", [*seal(GENUINE, DOC, None).items(), ("big.bin", half)], zipfile.ZIP_STORED)
+    patch_headers(pack, b"big.bin", 8, 10, "<H", zipfile.ZIP_DEFLATED)
+    patch_headers(pack, b"big.bin", 14, 16, "<I", zlib.crc32(data))
+    patch_headers(pack, b"big.bin", 22, 24, "<I", len(data))
+    with zipfile.ZipFile(pack) as z, pytest.raises((zipfile.BadZipFile, EOFError)):
+        z.read("big.bin")
+    code, err = run(capsys, str(pack))
     assert code == 2
-    one_line_error(err, str(short), "'big.bin' is damaged")
+    one_line_error(err, str(pack), "'big.bin' is damaged")
     cut = tmp_path / "cut.zip"
     cut.write_bytes(pack.read_bytes()[: pack.stat().st_size // 2])  # a partial download
     code, err = run(capsys, str(cut))
