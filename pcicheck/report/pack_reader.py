@@ -5,6 +5,9 @@ names, sizes and entry types. The reader therefore:
 
 - refuses a zip that names one file twice: the central directory is then ambiguous (Python's zipfile
   keeps the last copy, `unzip -n` extracts the first), so what was verified need not be what is read;
+- refuses a zip whose entries do not tile the file (bytes before, between or after them that the
+  central directory does not list, or two entries sharing bytes): a tool reading local headers front
+  to back would find a file verify never saw, and shared bytes are how small zips inflate huge;
 - refuses entry names that are not plain relative paths (absolute, a drive letter, a `..` segment, a
   backslash or a NUL byte): the rule Go's archive/zip applies since 1.20 (ErrInsecurePath);
 - reads only stored and deflated entries, unencrypted: what pcicheck writes and what every zip tool
