@@ -18,7 +18,9 @@ from pcicheck.errors import ExitCode
 
 
 def report(
-    results: Annotated[Path, typer.Argument(help="A results.json written by `pcicheck scan` or `evaluate`.")],
+    results: Annotated[
+        Path, typer.Argument(help="A results.json written by `pcicheck scan` or `evaluate`, or an evidence pack.")
+    ],
     pack: Annotated[Path, typer.Option("--out", help="Where to write the evidence pack.")],
     snapshot: Annotated[
         Path | None, typer.Option("--snapshot", help="The snapshot the results came from, to include in the pack.")
@@ -51,8 +53,8 @@ class DiffFormat(StrEnum):
 
 
 def diff_results(
-    old: Annotated[Path, typer.Argument(help="The earlier results.json.")],
-    new: Annotated[Path, typer.Argument(help="The later results.json.")],
+    old: Annotated[Path, typer.Argument(help="The earlier results.json (or the evidence pack holding it).")],
+    new: Annotated[Path, typer.Argument(help="The later results.json (or the evidence pack holding it).")],
     output_format: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.table,
 ) -> None:
     """Findings new since OLD, fixed since OLD, and unchanged (matched by evidence id). Exits 1 when
@@ -93,8 +95,11 @@ def verify(
     ] = False,
 ) -> None:
     """Check every file of an evidence pack against its manifest (and the signature): exit 0 when
-    nothing was changed, added or removed, 1 naming each file that was. An unsigned pack's manifest
-    detects accidental change only; --require-signature makes anything less than a valid signature fail."""
+    nothing was changed, added or removed, 1 naming each file that was (and any entry that is not a
+    regular file: a symlink, a FIFO, a device). An unsigned pack's manifest detects accidental change
+    only; --require-signature makes anything less than a valid signature fail. Exit 2 when the pack
+    cannot be read unambiguously: a zip naming a file twice or outside the pack, damaged, encrypted or
+    foreign-compressed entries, or more than 1 GiB inflated."""
     from pcicheck.report.integrity import verify as verify_pack
 
     result = verify_pack(pack, pub_key, require_signature=require_signature)

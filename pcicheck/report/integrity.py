@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pcicheck.errors import InputError
+from pcicheck.report.pack_reader import PACK_MAX_BYTES, PackContents, PackFile, read_pack
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -126,38 +126,39 @@ class Verification:
         return not self.problems
 
 
-def _read_pack(path: Path) -> dict[str, bytes]:
-    if path.is_dir():
-        return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            return {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
-    raise InputError("not an evidence pack", path=str(path), fix="pass the directory or .zip written by --out")
-
-
 UNSIGNED = (
     "not signed: the manifest detects accidental change only (whoever edits a file can write a new "
     "manifest); a signed pack and its signer's public key prove who vouches for it"
 )
 
 
-def verify(path: Path, public_key: Path | None = None, *, require_signature: bool = False) -> Verification:
+def verify(
+    path: Path, public_key: Path | None = None, *, require_signature: bool = False, limit: int = PACK_MAX_BYTES
+) -> Verification:
     """Every file against the manifest, and the signature against `public_key`. With
-    `require_signature`, a pack whose signature was not checked valid is a problem, not a note."""
-    files = _read_pack(path)
+    `require_signature`, a pack whose signature was not checked valid is a problem, not a note. The
+    pack is read by pack_reader (duplicate or unsafe zip entries, damaged data and more than `limit`
+    bytes are InputErrors); what is neither a regular file nor a directory fails verification."""
+    pack = read_pack(path, keep=(MANIFEST, SIGNATURE), limit=limit)
     result = Verification()
-    if MANIFEST not in files:
+    result.problems.extend(
+        f"{name}: unexpected {kind} (a pack holds only regular files; not opened or followed)"
+        for name, kind in sorted(pack.unexpected.items())
+    )
+    manifest_file = pack.files.get(MANIFEST)
+    if manifest_file is None or manifest_file.data is None:
+        if result.problems:  # e.g. manifest.json is a symlink: reported above, and nothing to check against
+            return result
         raise InputError(f"no {MANIFEST}: not an evidence pack, or its manifest was removed", path=str(path))
-    try:
-        manifest = json.loads(files[MANIFEST])
-        listed = {e["path"]: e for e in manifest["files"]}
-    except (ValueError, KeyError, TypeError):
+    listed = _listed(manifest_file.data)
+    if listed is None:
         result.problems.append(f"{MANIFEST} is not a pcicheck manifest (edited or corrupt)")
         return result
-    _check_files(files, listed, result)
-    signature = files.get(SIGNATURE)
+    _check_files(pack, listed, result)
+    sig_file = pack.files.get(SIGNATURE)
+    signature = sig_file.data if sig_file is not None else None
     if public_key is not None:
-        _check_signature(files[MANIFEST], signature, _public_key(public_key), result)
+        _check_signature(manifest_file.data, signature, _public_key(public_key), result)
     elif signature is not None:
         unchecked = f"{SIGNATURE} present but not checked: pass --pub-key KEY to check it"
         (result.problems if require_signature else result.notes).append(unchecked)
@@ -166,17 +167,33 @@ def verify(path: Path, public_key: Path | None = None, *, require_signature: boo
     return result
 
 
-def _check_files(files: dict[str, bytes], listed: dict[str, Any], result: Verification) -> None:
-    """Every file the manifest lists is there unchanged, and no other is (but the manifest and its signature)."""
+def _listed(manifest: bytes) -> dict[str, dict[str, Any]] | None:
+    """The manifest's files by path, or None when it is not a manifest's shape."""
+    try:
+        entries = json.loads(manifest)["files"]
+        listed = {e["path"]: e for e in entries if isinstance(e, dict)}
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: a hostile nesting depth
+        return None
+    if len(listed) != len(entries) or not all(isinstance(name, str) for name in listed):
+        return None
+    return listed
+
+
+def _check_files(pack: PackContents, listed: dict[str, dict[str, Any]], result: Verification) -> None:
+    """Every file the manifest lists is there unchanged, and no other is (but the manifest and its
+    signature). Names come from the manifest only as keys: none is ever opened as a path, so a listed
+    `../../etc/passwd` is reported removed, never read."""
     for name, entry in sorted(listed.items()):
-        data = files.get(name)
-        if data is None:
+        if name in pack.unexpected:
+            continue  # already named as an unexpected entry
+        found: PackFile | None = pack.files.get(name)
+        if found is None:
             result.problems.append(f"{name}: removed (listed in the manifest, not in the pack)")
-        elif hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["bytes"]:
+        elif found.sha256 != entry.get("sha256") or found.size != entry.get("bytes"):
             result.problems.append(f"{name}: changed (SHA-256 differs from the manifest)")
         else:
             result.checked += 1
-    for name in sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE}):
+    for name in sorted(set(pack.files) - set(listed) - {MANIFEST, SIGNATURE}):
         result.problems.append(f"{name}: added (not in the manifest)")
 
 

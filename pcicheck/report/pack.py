@@ -11,6 +11,8 @@ controls]` re-performs the run.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from pcicheck.config import effective_text
 from pcicheck.errors import InputError
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
 from pcicheck.report.integrity import seal, signer
+from pcicheck.report.pack_reader import is_pack, kind_of, read_one
 from pcicheck.report.results_json import CONFIG_FILE, SCHEMA
 
 
@@ -31,11 +34,20 @@ class PackWritten:
 
 
 def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
-    """A saved results document: its exact bytes and the parsed document."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    """A saved results document: its exact bytes and the parsed document. `path` is results.json, or
+    an evidence pack (directory or zip) whose results.json is read by the one pack reader, with its
+    refusals and bounds."""
+    if is_pack(path):
+        raw = read_one(path, RESULTS_FILE)
+        path = path / RESULTS_FILE  # named so in the errors below
+    else:
+        try:
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):  # a FIFO would block the read, a device never end it
+                raise InputError(f"not a results document: a {kind_of(mode)}", path=str(path), fix="pass results.json")
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
     try:
         doc = json.loads(raw)
     except ValueError as exc:
