@@ -10,9 +10,6 @@ controls]` re-performs the run.
 
 from __future__ import annotations
 
-import json
-import os
-import stat
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,9 +18,10 @@ from typing import Any
 
 from pcicheck.config import effective_text
 from pcicheck.errors import InputError
+from pcicheck.inputfile import MAX_DOCUMENT_BYTES, parse_json, read_bounded
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
 from pcicheck.report.integrity import seal, signer
-from pcicheck.report.pack_reader import is_pack, kind_of, read_one
+from pcicheck.report.pack_reader import is_pack, read_one
 from pcicheck.report.results_json import CONFIG_FILE, SCHEMA
 
 
@@ -41,19 +39,8 @@ def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
         raw = read_one(path, RESULTS_FILE)
         path = path / RESULTS_FILE  # named so in the errors below
     else:
-        try:
-            mode = os.stat(path).st_mode
-            if not stat.S_ISREG(mode):  # a FIFO would block the read, a device never end it
-                raise InputError(f"not a results document: a {kind_of(mode)}", path=str(path), fix="pass results.json")
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    try:
-        doc = json.loads(raw)
-    except ValueError as exc:
-        raise InputError(
-            f"not JSON ({exc})", path=str(path), fix="pass results.json written by `pcicheck scan`"
-        ) from None
+        raw = read_bounded(path, MAX_DOCUMENT_BYTES, what="results document", fix="pass results.json")
+    doc = parse_json(raw, path=path, what="results document", fix="pass results.json written by `pcicheck scan`")
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
         raise InputError(f"not a {SCHEMA} document (schema: {found!r})", path=str(path), fix="pass results.json")
