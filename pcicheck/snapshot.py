@@ -18,6 +18,7 @@ from pcicheck import __version__
 from pcicheck.errors import InputError
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.perf import paused_gc
+from pcicheck.redact import redact_snapshot
 
 SCHEMA = "pcicheck/snapshot/v1"
 SCHEMA_VERSION = 1
@@ -70,7 +71,7 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
-def read_snapshot(path: Path) -> Snapshot:
+def _read_snapshot(path: Path) -> Snapshot:
     raw = _read_bytes(path)
     try:
         with paused_gc():
@@ -121,6 +122,12 @@ def read_snapshot(path: Path) -> Snapshot:
             path=str(path),
             fix="collect it again",
         ) from None
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """The snapshot in a file, redacted again as a fresh collection is: the file may come from an older
+    pcicheck, or from another hand, with credentials in any string."""
+    return redact_snapshot(_read_snapshot(path))
 
 
 def merge(snapshots: list[Snapshot]) -> Snapshot:
