@@ -114,11 +114,12 @@ SHAPES: tuple[Shape, ...] = (
         r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|AIPA|A3T[A-Z0-9])[A-Z0-9]{16,}",
         lambda s: f"{s[:4]}****{s[-4:]}",
     ),
-    # AWS secret access keys: exactly 40 characters of the base64 alphabet, standing alone.
+    # AWS secret access keys: exactly 40 characters of the base64 alphabet, standing alone; or, since
+    # `/` is in that alphabet, a whole path segment of 40 (an ARN's `user/<key>`, a URL's `/<key>/`).
     Shape(
         "aws secret access key",
         "[A-Za-z0-9/+]{40}",
-        r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+        r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])|(?<=/)[A-Za-z0-9+]{40}(?![A-Za-z0-9+=])",
         _tail("aws secret access key"),
         _random_looking,
     ),
