@@ -214,13 +214,12 @@ def redact_snapshot(snapshot: Snapshot) -> Snapshot:
 # --- Credential detection: by value's shape first, then by name -------------------------------------
 
 _CREDENTIAL_NAME = re.compile(
-    r"passw(or)?d|passphrase|pwd|(?<![a-z])pass(?![a-z])|secret|token|api[_-]?key|apikey|private[_-]?key"
+    r"passw(or)?d|passphrase|passcode|pwd|(?<![a-z])pass(?![a-z])|secret|token|api[_-]?key|apikey|private[_-]?key"
     r"|credential|access[_-]?key|bearer|jwt",
     re.I,
 )
-# Names whose values are typically numeric secrets (PINs, numeric passwords): a number is not plainly
-# harmless under them.
-_NUMERIC_SECRET_NAME = re.compile(r"passw(or)?d|passphrase|pwd|(?<![a-z])pass(?![a-z])|(?<![a-z])pin(?![a-z])", re.I)
+# Names under which a number is no sign of harmlessness: numeric passwords and passcodes exist.
+_NUMERIC_SECRET_NAME = re.compile(r"passw(or)?d|passphrase|passcode|pwd|(?<![a-z])pass(?![a-z])", re.I)
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # Configuration words a credential-named setting takes when it names a mode or a backend instead of
@@ -255,7 +254,7 @@ def _url_has_credentials(value: str) -> bool:
 def _plainly_not_credential(name: str, value: Any) -> bool:
     """A value a credential-named setting may hold without holding a credential. The rule, exactly:
     no value but an empty string; a boolean or a boolean word (true/false/yes/no/on/off/y/n); a number,
-    unless the name says password or PIN; a whole-value variable reference ($(VAR), ${VAR}); a word of
+    unless the name says password; a whole-value variable reference ($(VAR), ${VAR}); a word of
     PLAIN_WORDS; a file path (starting /, ./, ../ or ~/, no whitespace); a URL (scheme://) with no user
     information and no credential-like parameter. Anything else (an absent value included) is flagged."""
     if isinstance(value, bool):
