@@ -205,10 +205,13 @@ def test_a_snapshot_file_holding_secrets_is_redacted_when_read(
     assert len(_leaks({"file": path.read_text()})["file"]) == 10  # one in every field of the file
     out = tmp_path / "out"
     main(["evaluate", str(path), "--quiet", "--out", str(out)])
+    # `pcicheck report` packs a snapshot file beside saved results: the redacted one, not the file's bytes.
+    main(["report", str(out / "results.json"), "--snapshot", str(path), "--out", str(tmp_path / "pack"), "--quiet"])
     capsys.readouterr()
-    texts = _texts(out)
-    assert {"results.json", "snapshot.json.gz"} <= set(texts)
-    assert _leaks(texts) == {}
+    for pack in (out, tmp_path / "pack"):
+        texts = _texts(pack)
+        assert {"results.json", "snapshot.json.gz"} <= set(texts)
+        assert _leaks(texts) == {}
 
 
 def test_checkov_records_are_redacted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
