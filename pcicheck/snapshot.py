@@ -20,6 +20,7 @@ from pcicheck.inputfile import MAX_DOCUMENT_BYTES, gunzip_bounded, parse_json, r
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.outputfile import writing
 from pcicheck.perf import paused_gc
+from pcicheck.redact import redact_snapshot
 
 SCHEMA = "pcicheck/snapshot/v1"
 SCHEMA_VERSION = 1
@@ -56,7 +57,7 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
         path.write_bytes(data)
 
 
-def read_snapshot(path: Path) -> Snapshot:
+def _read_snapshot(path: Path) -> Snapshot:
     fix = "the file is truncated or edited; collect it again"
     raw = read_bounded(path, MAX_DOCUMENT_BYTES, what="snapshot")
     raw = gunzip_bounded(raw, MAX_DOCUMENT_BYTES, path=path, what="snapshot", fix="collect it again")
@@ -189,6 +190,12 @@ def _check_providers(snapshot: Snapshot, path: Path) -> None:
                 path=str(path),
                 fix="collect it again; an edited snapshot must list every source it holds",
             )
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """The snapshot in a file, redacted again as a fresh collection is: the file may come from an older
+    pcicheck, or from another hand, with credentials in any string."""
+    return redact_snapshot(_read_snapshot(path))
 
 
 def merge(snapshots: list[Snapshot]) -> Snapshot:

@@ -28,12 +28,16 @@ def test_url_credentials_are_removed_and_reported() -> None:
         "https://git.example/r.git?ref=main",
         True,
     )
+    # A credential pasted into the path gets the one redaction every string gets.
     assert strip_url_credentials("https://git.example/AKIAIOSFODNN7EXAMPLE/r") == (
-        "https://git.example/<redacted>/r",
+        "https://git.example/AKIA****MPLE/r",
         True,
     )
     token = "ghp_" + "a1" * 18
-    assert strip_url_credentials(f"https://git.example/{token}/r") == ("https://git.example/<redacted>/r", True)
+    assert strip_url_credentials(f"https://git.example/{token}/r") == (
+        "https://git.example/<redacted github token ****a1a1>/r",
+        True,
+    )
     assert strip_url_credentials("https://git.example/r#access_token=abc") == ("https://git.example/r", True)
     assert strip_url_credentials("https://github.com/acme/app.git?ref=main") == (
         "https://github.com/acme/app.git?ref=main",

@@ -31,17 +31,14 @@ def report(
 ) -> None:
     """Write the evidence pack from a saved results document (no new scan)."""
     from pcicheck.report.pack import load_results, write_pack
-    from pcicheck.snapshot import read_snapshot
+    from pcicheck.snapshot import read_snapshot, snapshot_bytes
 
     raw, doc = load_results(results)
     snapshot_raw = None
     if snapshot is not None:
-        read_snapshot(snapshot)  # a corrupt or foreign file fails here, not in the auditor's hands
-        snapshot_raw = snapshot.read_bytes()
-        if snapshot_raw[:2] != b"\x1f\x8b":
-            import gzip
-
-            snapshot_raw = gzip.compress(snapshot_raw, mtime=0)
+        # A corrupt or foreign file fails here, not in the auditor's hands; what is packed is what was
+        # read, redacted as every snapshot pcicheck reads is (the file's own bytes may hold credentials).
+        snapshot_raw = snapshot_bytes(read_snapshot(snapshot))
     written = write_pack(pack, raw, doc, snapshot_raw, sign_key=sign_key, as_zip=as_zip)
     stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
 

@@ -2,12 +2,14 @@
 evaluated; failures of unmapped checks are kept apart, with where they were found (see unmapped.py).
 
 Evidence is what Checkov looked at (the check, the keys it evaluated, the file and lines) and never
-the code block, which can hold secrets (terragoat keeps AWS keys in user_data).
+the code block, which can hold secrets (terragoat keeps AWS keys in user_data). What is kept (resource
+addresses, tags, file names, suppression comments) is written by whoever wrote the sources, so every
+string of every result is redacted as a snapshot's are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from pcicheck.iac.runner import CheckovRun
 from pcicheck.iac.sources import Origin, SkipMarker, SourceProblem, Staged
 from pcicheck.iac.unmapped import Unmapped, UnmappedFinding
 from pcicheck.model import Control, Result, Status
+from pcicheck.redact import redact_text, redact_value
 
 _RANK = {Status.PASS: 0, Status.FAIL: 1, Status.ERROR: 2}
 
@@ -26,6 +29,17 @@ class Converted:
     results: list[Result] = field(default_factory=list)
     # Checks with no PCI DSS mapping are judged against no requirement; their failures are listed apart.
     unmapped: Unmapped = field(default_factory=Unmapped)
+
+
+def redacted(result: Result) -> Result:
+    """The result with every string redacted (resource, message, evidence): one pass, whatever field
+    a credential-shaped name, tag or comment ended up in."""
+    return replace(
+        result,
+        resource=redact_value(result.resource),
+        message=redact_text(result.message),
+        evidence=redact_value(result.evidence),
+    )
 
 
 def display_path(root: Path, rel: str) -> str:
@@ -110,6 +124,7 @@ def convert(
     best: dict[tuple[str, str], Result] = {}
 
     def add(result: Result) -> None:
+        result = redacted(result)  # before keying: the uid kept is the redacted one
         key = (result.control.id, str(result.resource["uid"]))
         held = best.get(key)
         if held is None or _RANK[result.status] > _RANK[held.status]:  # one verdict per pair: the worst
@@ -158,7 +173,7 @@ def convert(
 
 def problem_result(staged: Staged, guard: Control, problem: SourceProblem, scope: ScopeConfig) -> Result:
     resource = _resource(staged, "file", problem.file, problem.line, "", {}, scope)
-    return Result(guard, resource, Status.ERROR, problem.message, {"file": resource["location"]["file"]})
+    return redacted(Result(guard, resource, Status.ERROR, problem.message, {"file": resource["location"]["file"]}))
 
 
 @dataclass(frozen=True)
@@ -191,11 +206,11 @@ def _unmapped(
         return
     unmapped.fail(
         UnmappedFinding(
-            check=str(record.get("check_id", "")),
-            file=display_path(staged.root, place.file),
+            check=redact_text(str(record.get("check_id", ""))),
+            file=redact_text(display_path(staged.root, place.file)),
             line=max(place.line, 1),
-            resource=str(record.get("resource") or ""),
-            title=str(record.get("check_name") or ""),
+            resource=redact_text(str(record.get("resource") or "")),
+            title=redact_text(str(record.get("check_name") or "")),
             check_type=check_type,
             skipped=status is None,
         )

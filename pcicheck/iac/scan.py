@@ -25,6 +25,7 @@ from pcicheck.iac.runner import CheckovRun, run_checkov
 from pcicheck.iac.sources import SourceProblem, Staged, stage_sources
 from pcicheck.iac.unmapped import unmapped_line
 from pcicheck.model import Control, ExternalResults, Result, Snapshot, Status
+from pcicheck.redact import redact_snapshot
 from pcicheck.snapshot import merge
 
 
@@ -183,4 +184,5 @@ def scan_iac(
         errors=(),
         calls={},
     )
-    return snapshot, ExternalResults(controls=mapping.controls(), results=results)
+    # Redacted like a collected snapshot: the request quotes file names and suppression comments.
+    return redact_snapshot(snapshot), ExternalResults(controls=mapping.controls(), results=results)
