@@ -20,7 +20,7 @@ from pcicheck.inputfile import MAX_DOCUMENT_BYTES, gunzip_bounded, parse_json, r
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.outputfile import writing
 from pcicheck.perf import paused_gc
-from pcicheck.redact import redact_snapshot
+from pcicheck.redact import redact_snapshot, redact_text
 
 SCHEMA = "pcicheck/snapshot/v1"
 SCHEMA_VERSION = 1
@@ -171,7 +171,7 @@ def _check_resources(snapshot: Snapshot, path: Path) -> None:
         if found:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             raise InputError(
-                f"snapshot resource does not fit its type: {found[0]}{more}",
+                f"snapshot resource does not fit its type: {redact_text(found[0])}{more}",
                 path=str(path),
                 fix="collect it again with this pcicheck; an edited snapshot must keep each type's attributes",
             )

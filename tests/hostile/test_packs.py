@@ -501,4 +501,4 @@ def test_diff_and_report_read_packs_with_the_same_refusals(tmp_path: Path, capsy
         timeout=60,
         check=False,
     )
-    assert done.returncode == 2 and "not a results document: a FIFO" in done.stderr, done.stderr
+    assert done.returncode == 2 and "results document is a FIFO" in done.stderr, done.stderr

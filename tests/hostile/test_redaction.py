@@ -184,7 +184,7 @@ def _unredacted_snapshot() -> Snapshot:
                 region="",
                 name=KEY_ID,
                 tags={"note": PEM_CUT, GITHUB["ghs"]: JWT, "s": SECRET_KEY},
-                attributes={"name": KEY_ID, "arn": uid, "path": f"/{SLACK}/"},
+                attributes={"user_name": KEY_ID, "arn": uid, "groups": [f"/{SLACK}/"]},
                 source=(f"iam:ListUsers {STRIPE}",),
             ),
         ),
