@@ -39,6 +39,25 @@ def terminal(text: str) -> str:
     return text.translate(_TERMINAL)
 
 
+# JSON escapes C0 controls itself; DEL, C1 and the bidi controls it leaves raw (ensure_ascii=False).
+# In JSON text they can only stand inside a string, where \uXXXX means the same character.
+_JSON = {cp: f"\\u{cp:04x}" for cp in _TERMINAL if cp >= 0x7F}
+
+
+def json_text(text: str) -> str:
+    """JSON text that parses to the same values and that a terminal cannot obey."""
+    return text.translate(_JSON)
+
+
+def stdout_text(text: str, *, is_json: bool, is_terminal: bool) -> str:
+    """A machine format written to standard output: JSON through json_text (the same document);
+    another format left byte for byte when it goes to a file or a pipe, made terminal-safe when a
+    person is reading it on a terminal."""
+    if is_json:
+        return json_text(text)
+    return terminal(text) if is_terminal else text
+
+
 # --- CSV -----------------------------------------------------------------------------------------
 
 # OWASP "CSV Injection": a cell starting with one of these is read as a formula by Excel, LibreOffice
@@ -57,10 +76,11 @@ def csv_cell(value: Any) -> str:
 
 def write_csv(out: TextIO, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
     """A CSV file of inert cells. RFC 4180: CRLF ends a record, so a bare CR or LF inside a cell is
-    never taken for one. OWASP: every cell is wrapped in double quotes (inner quotes doubled), so a
-    cell holding another locale's separator (`;`) cannot split into a new, live cell."""
+    never taken for one. OWASP: every data cell is wrapped in double quotes (inner quotes doubled), so
+    a cell holding another locale's separator (`;`) cannot split into a new, live cell. The header is
+    ours and plain, and stays unquoted (`evidence_id,status,…`) for the scripts that look for it."""
+    csv.writer(out, lineterminator="\r\n").writerow(csv_cell(h) for h in header)
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(csv_cell(h) for h in header)
     for row in rows:
         writer.writerow(csv_cell(v) for v in row)
 
@@ -69,26 +89,32 @@ def write_csv(out: TextIO, header: Iterable[str], rows: Iterable[Iterable[Any]])
 
 # Line breaks of any kind end a table row, or start a heading, a list or a quote: they become spaces.
 _LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
-# ASCII punctuation with a meaning in CommonMark or GitHub's flavour: escapes, code, emphasis and
-# strikethrough, links and images, HTML and autolinks, tables, headings and lists, setext underlines,
-# entities, math, URL (`:`) and www. (`.`) autolinks. CommonMark lets any ASCII punctuation be escaped.
-_MD_PUNCTUATION = frozenset("\\`*_~[]()!<>|+-=.:&${}")
+# ASCII punctuation with an inline meaning in CommonMark or GitHub's flavour, escaped wherever it is:
+# escapes, code, emphasis and strikethrough, links and images, HTML and autolinks, tables, entities,
+# math. (CommonMark lets any ASCII punctuation be escaped.)
+_MD_ALWAYS = frozenset("\\`*_~[]()!<>|&${}")
+# What starts a block at the beginning of a line (a list, a setext heading, a thematic break).
+_MD_LINE_START = frozenset("-+=")
+# The `.` of an ordered list (`1.`), of a www. autolink, the `:` of a scheme:// autolink.
+_MD_CONTEXT = re.compile(r"^\d+(\.)|(?i:www)(\.)|(:)//")
 # GitHub links @user, @org/team and #123 in the rendered text, after Markdown, so a backslash does
-# not stop it. A zero-width space after the sign does, written as an entity so the file shows it
-# (what Dependabot and Renovate do to the release notes they quote).
+# not stop it (and `#` starts a heading). A zero-width space after the sign stops both, written as an
+# entity so the file shows it: what Dependabot and Renovate do to the release notes they quote.
 _ZWSP = "&#8203;"
 
 
 def markdown(text: Any, limit: int | None = None) -> str:
-    """Markdown text that renders as exactly these characters, on one line, in a table cell or a
-    paragraph: no link, image, heading, HTML, emphasis, table break or @mention. `limit` shortens
-    the text (before escaping, so no escape is cut in half)."""
+    """Markdown text that renders as exactly these characters, on one line, in a table cell, a
+    paragraph or at the start of a line: no link, autolink, image, heading, list, HTML, emphasis,
+    table break or @mention. `limit` shortens the text (before escaping: no escape is cut in half)."""
     plain = _LINE_BREAKS.sub(" ", str(text)).replace("\t", " ")
     if limit is not None and len(plain) > limit:
         plain = plain[: limit - 1] + "…"
+    plain = terminal(plain)
+    in_context = {m.start(g) for m in _MD_CONTEXT.finditer(plain) for g in (1, 2, 3) if m.start(g) >= 0}
     out = []
-    for ch in terminal(plain):
-        if ch in _MD_PUNCTUATION:
+    for i, ch in enumerate(plain):
+        if ch in _MD_ALWAYS or i in in_context or (i == 0 and ch in _MD_LINE_START):
             out.append("\\" + ch)
         elif ch in "@#":
             out.append(ch + _ZWSP)
