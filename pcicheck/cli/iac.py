@@ -3,12 +3,12 @@ Kubernetes manifests by pcicheck's own controls), through the same outputs and e
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from pcicheck.cli import output
 from pcicheck.cli.options import Judging, Outputs, Pack, QuietOpt, grouped
 from pcicheck.cli.scan import evaluate_and_report, load_baseline, load_rules
 
@@ -46,7 +46,7 @@ def iac(
     previous = load_baseline(judging)
 
     def announce(line: str) -> None:  # plain and unwrapped: paths stay greppable in CI logs
-        sys.stderr.write(line + "\n")
+        output.say(line)
 
     def say(line: str) -> None:
         if not quiet:

@@ -1,4 +1,8 @@
-"""What the CLI prints: plain one-line messages on stderr, and rich consoles for tables and summaries."""
+"""What the CLI prints: plain one-line messages on stderr, and rich consoles for tables and summaries.
+
+Every line reaches the terminal through one of the two, and both make untrusted text inert
+(pcicheck.inert.terminal): a name cannot set the window title, draw a hyperlink or clear the screen.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import sys
 
 from rich.console import Console
 
+from pcicheck.inert import terminal
+
 
 def say(line: str) -> None:
-    """One plain line on stderr: never wrapped, never markup (file:line problems must stay greppable)."""
-    sys.stderr.write(" ".join(line.split()) + "\n")
+    """One plain line on stderr: never wrapped, never markup (file:line problems must stay greppable),
+    its control characters shown as escapes (a carriage return too: it would let a name overwrite the line)."""
+    sys.stderr.write(" ".join(terminal(line).split()) + "\n")
 
 
 def say_error(message: str) -> None:

@@ -15,6 +15,7 @@ from rich.text import Text
 from pcicheck.cli.options import QuietOpt, SignKeyOpt, ZipOpt
 from pcicheck.cli.output import say, stderr, stdout
 from pcicheck.errors import ExitCode
+from pcicheck.inert import json_text
 
 
 def report(
@@ -61,7 +62,7 @@ def diff_results(
 
     d = diff(findings_of_document(load_results(old)[1]), findings_of_document(load_results(new)[1]), old)
     if output_format == DiffFormat.json:
-        sys.stdout.write(json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(json.dumps(d.to_dict(), indent=2, ensure_ascii=False)) + "\n")
     elif output_format == DiffFormat.markdown:
         sys.stdout.write(markdown(d))
     else:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pcicheck.inert import markdown as inert_md
+from pcicheck.inert import markdown_code
 from pcicheck.model import Result
 
 FINDING = ("fail", "waived")
@@ -95,18 +97,22 @@ def diff(old: dict[str, Finding], new: dict[str, Finding], source: Path | str) -
 
 
 def markdown(d: Diff, limit: int = 20) -> str:
-    """Short enough for a pull-request comment."""
+    """Short enough for a pull-request comment. Every field comes from a results file, which may come
+    from a pull request: each is made inert Markdown (no link, image, heading, HTML, table break or
+    @mention, pcicheck.inert)."""
 
     def cell(text: str) -> str:
-        text = text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-        return text if len(text) <= 100 else text[:99] + "…"
+        return inert_md(text, limit=100)
 
     lines = [f"### pcicheck: {len(d.new)} new, {len(d.fixed)} fixed, {len(d.unchanged)} unchanged findings", ""]
     for title, items in (("New", d.new), ("Fixed", d.fixed)):
         if not items:
             continue
         lines += [f"**{title}**", "", "| severity | control | resource | evidence id |", "|---|---|---|---|"]
-        lines += [f"| {f.severity} | `{f.control}` | {cell(f.resource)} | {f.id} |" for f in items[:limit]]
+        lines += [
+            f"| {cell(f.severity)} | {markdown_code(f.control)} | {cell(f.resource)} | {cell(f.id)} |"
+            for f in items[:limit]
+        ]
         if len(items) > limit:
             lines.append(f"\n…and {len(items) - limit} more.")
         lines.append("")

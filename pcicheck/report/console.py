@@ -1,19 +1,24 @@
 """The human summary on stderr: per requirement, per severity, the failing resources, what could not be read.
 
-Names and tags are attacker-controlled: they are always passed to rich as `Text`, never as markup.
+Names and tags are attacker-controlled: they are passed to rich as `Text`, and every console is made
+with markup off and neutralises what it writes (InertConsole), so a name can neither style itself nor
+reach the terminal as an escape sequence.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from pcicheck.evaluate.evaluation import Evaluation
 from pcicheck.evaluate.rollup import RequirementOutcome, RequirementStatus
 from pcicheck.evaluate.waiving import WaiverOutcome
+from pcicheck.inert import terminal
 from pcicheck.model import SEVERITY_ORDER, Result, Status
 
 STATUS_STYLE = {
@@ -27,11 +32,28 @@ STATUS_STYLE = {
 MAX_ROWS = 40
 
 
+class InertConsole(Console):
+    """A rich console that writes no control character it did not make itself.
+
+    Rich strips only BEL, BS, VT, FF and CR from text: ESC, the 8-bit C1 controls and the bidi
+    overrides pass. So the last step before writing, where every segment is turned into characters,
+    neutralises the text of every segment that is not one of rich's own control segments (cursor
+    moves of a live display); rich's styles (colours) are applied afterwards, to the inert text, and
+    still work. One place for tables, summaries, notices and progress rows alike, with or without a
+    terminal. (Widths were measured before: a row holding an escape is shown a little wider.)"""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control else Segment(terminal(segment.text), segment.style) for segment in buffer
+        )
+
+
 def make_console(*, quiet: bool = False, stderr: bool = True) -> Console:
-    """When the stream is not a terminal (CI logs, pipes) rich would wrap at 80 columns: use 140."""
+    """When the stream is not a terminal (CI logs, pipes) rich would wrap at 80 columns: use 140.
+    No markup and no emoji codes: a string from a results file is shown as it is, never as `[link=…]`."""
     probe = Console(stderr=stderr)
     width = None if probe.is_terminal else 140
-    return Console(stderr=stderr, quiet=quiet, highlight=False, width=width)
+    return InertConsole(stderr=stderr, quiet=quiet, highlight=False, markup=False, emoji=False, width=width)
 
 
 def _status(status: Status) -> Text:

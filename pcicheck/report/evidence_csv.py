@@ -5,11 +5,10 @@ listed as the failures are."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from pcicheck.report.findings_csv import cell
+from pcicheck import inert
 
 COLUMNS = (
     "evidence_id",
@@ -38,28 +37,28 @@ def source_text(resource: Mapping[str, Any]) -> str:
 
 
 def write_evidence(doc: Mapping[str, Any], out: TextIO) -> None:
+    """Cells made inert as findings.csv's are (pcicheck.inert)."""
+    inert.write_csv(out, COLUMNS, _rows(doc))
+
+
+def _rows(doc: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
     framework = doc["framework"]["id"]
     read_at = doc["snapshot"]["created_at"]
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
     for r in doc["results"]:
         res = r["resource"]
-        writer.writerow(
-            cell(v)
-            for v in (
-                r["id"],
-                r["status"],
-                r["control"],
-                r["severity"],
-                " ".join(r["requirements"].get(framework, [])),
-                res["uid"],
-                res["type"],
-                res["name"],
-                res["account"],
-                res["region"],
-                res.get("scope"),
-                read_at,
-                source_text(res),
-                r["message"],
-            )
+        yield (
+            r["id"],
+            r["status"],
+            r["control"],
+            r["severity"],
+            " ".join(r["requirements"].get(framework, [])),
+            res["uid"],
+            res["type"],
+            res["name"],
+            res["account"],
+            res["region"],
+            res.get("scope"),
+            read_at,
+            source_text(res),
+            r["message"],
         )

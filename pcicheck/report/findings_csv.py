@@ -1,12 +1,15 @@
 """findings.csv: every result that needs attention (fail, error, waived), one row each, for
-spreadsheets. Cells that a spreadsheet would run as a formula are defused with a leading quote."""
+spreadsheets. Cells are made inert by pcicheck.inert (shared with evidence.csv): a leading formula
+character is defused with a quote, control characters are shown as escapes, every cell is quoted and
+rows end with CRLF."""
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
+
+from pcicheck import inert
 
 COLUMNS = (
     "evidence_id",
@@ -25,40 +28,32 @@ COLUMNS = (
     "message",
     "evidence",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: Any) -> str:
-    """A spreadsheet cell that cannot run: a leading formula character is defused with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def write_csv(doc: Mapping[str, Any], out: TextIO) -> None:
+    inert.write_csv(out, COLUMNS, _rows(doc))
+
+
+def _rows(doc: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
     framework = doc["framework"]["id"]
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
     for r in doc["results"]:
         if r["status"] not in ("fail", "error", "waived"):
             continue
         res = r["resource"]
-        writer.writerow(
-            cell(v)
-            for v in (
-                r["id"],
-                r["status"],
-                r["severity"],
-                r["control"],
-                r["title"],
-                " ".join(r["requirements"].get(framework, [])),
-                res["uid"],
-                res["type"],
-                res["name"],
-                res["account"],
-                res["region"],
-                res.get("scope"),
-                res.get("tenant"),
-                r["message"],
-                json.dumps(r["evidence"], ensure_ascii=False, sort_keys=True),
-            )
+        yield (
+            r["id"],
+            r["status"],
+            r["severity"],
+            r["control"],
+            r["title"],
+            " ".join(r["requirements"].get(framework, [])),
+            res["uid"],
+            res["type"],
+            res["name"],
+            res["account"],
+            res["region"],
+            res.get("scope"),
+            res.get("tenant"),
+            r["message"],
+            json.dumps(r["evidence"], ensure_ascii=False, sort_keys=True),
         )

@@ -78,6 +78,31 @@ def _message(result: dict[str, Any]) -> str:
     return text
 
 
+# The waiver record's fields (pcicheck.waivers.Waiver.record) a suppression carries in its property bag.
+_WAIVER_PROPERTIES = {
+    "id": "waiverId",
+    "kind": "waiverKind",
+    "approved_by": "approvedBy",
+    "ticket": "ticket",
+    "created": "created",
+    "expires": "expires",
+    "owner": "owner",
+    "compensating_control": "compensatingControl",
+}
+
+
+def _suppression(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A waived result's suppression (SARIF 2.1.0 3.35). The waiver lives outside the scanned files
+    (kind "external") and was approved (status "accepted"); its justification is the waiver's own.
+    SARIF has no field for who approved it or whether it is an exception (accepted risk) or a PCI DSS
+    compensating control, so those go in the suppression's property bag, with the ticket and dates."""
+    waiver = result.get("waiver") or {}
+    properties = {name: waiver[key] for key, name in _WAIVER_PROPERTIES.items() if waiver.get(key) is not None}
+    properties.setdefault("waiverKind", "exception")  # a waiver without a kind is one (waivers.KINDS)
+    justification = waiver.get("justification") or result["message"]
+    return {"kind": "external", "status": "accepted", "justification": str(justification), "properties": properties}
+
+
 def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> dict[str, Any]:
     """The SARIF log for one results document (one run)."""
     framework = doc["framework"]["id"]
@@ -106,10 +131,7 @@ def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> di
             },
         }
         if r["status"] == "waived":
-            waiver = r.get("waiver") or {}
-            item["suppressions"] = [
-                {"kind": "external", "status": "accepted", "justification": str(waiver.get("reason", "waived"))}
-            ]
+            item["suppressions"] = [_suppression(r)]
         results.append(item)
     run: dict[str, Any] = {
         "tool": {

@@ -1,4 +1,8 @@
-"""summary.md: a few dozen lines for a pull-request comment or $GITHUB_STEP_SUMMARY."""
+"""summary.md: a few dozen lines for a pull-request comment or $GITHUB_STEP_SUMMARY.
+
+Every text that comes from the results document goes through pcicheck.inert (markdown, markdown_code):
+a name cannot become a link, an image, a heading, HTML, a table break or an @mention.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,15 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from pcicheck.evaluate.rollup import RequirementOutcome
+from pcicheck.inert import markdown, markdown_code
 
 TOP = 10
 _SEVERITIES = ("critical", "high", "medium", "low")
 
 
 def _cell(value: Any) -> str:
-    """Table-safe and inert: no pipes, no line breaks, no HTML or links GitHub would render."""
-    text = str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("[", "\\[").replace("]", "\\]")
-    return text if len(text) <= 120 else text[:117] + "…"
+    """Table-safe and inert, at most 120 characters of the text."""
+    return markdown(value, limit=120)
 
 
 _OUTCOMES = tuple(o.value for o in RequirementOutcome)
@@ -47,9 +50,10 @@ def render_summary(doc: Mapping[str, Any]) -> str:
     verdict = "❌ findings" if failed else ("⚠️ incomplete" if s.get("error") else "✅ no findings")
     snap = doc["snapshot"]
     lines = [
-        f"## pcicheck — {doc['framework']['title']}: {verdict}",
+        f"## pcicheck — {_cell(doc['framework']['title'])}: {verdict}",
         "",
-        f"Snapshot {snap['created_at']}, {snap['resources']} resources, pcicheck {doc['tool']['version']}.",
+        f"Snapshot {_cell(snap['created_at'])}, {_cell(snap['resources'])} resources, "
+        f"pcicheck {_cell(doc['tool']['version'])}.",
         "",
         "| pass | fail | error | waived | not applicable |",
         "|---:|---:|---:|---:|---:|",
@@ -67,7 +71,7 @@ def render_summary(doc: Mapping[str, Any]) -> str:
         order = {k: i for i, k in enumerate(_SEVERITIES)}
         top = sorted(per_control.items(), key=lambda kv: (order[kv[0][0]], -kv[1], kv[0][1]))[:TOP]
         lines += ["", "| severity | control | failing resources |", "|---|---|---:|"]
-        lines += [f"| {sv} | `{cid}` {_cell(title)} | {n} |" for (sv, cid, title), n in top]
+        lines += [f"| {_cell(sv)} | {markdown_code(cid)} {_cell(title)} | {n} |" for (sv, cid, title), n in top]
         if len(per_control) > TOP:
             lines.append(f"\n…and {len(per_control) - TOP} more failing controls in the full report.")
     base = doc.get("baseline")
@@ -80,10 +84,15 @@ def render_summary(doc: Mapping[str, Any]) -> str:
         ]
         if new:
             lines += ["", "| new | control | resource | evidence id |", "|---|---|---|---|"]
-            lines += [f"| {f['severity']} | `{f['control']}` | {_cell(f['resource'])} | {f['id']} |" for f in new[:TOP]]
+            lines += [
+                f"| {_cell(f['severity'])} | {markdown_code(f['control'])} | {_cell(f['resource'])} "
+                f"| {_cell(f['id'])} |"
+                for f in new[:TOP]
+            ]
     failing_reqs = [q["id"] for q in doc["requirements"] if q["outcome"] == "not_in_place" and "." not in q["id"]]
     if failing_reqs:
-        lines += ["", f"Requirements not in place: {', '.join(failing_reqs)} (and the requirements below them)."]
+        named = ", ".join(_cell(q) for q in failing_reqs)
+        lines += ["", f"Requirements not in place: {named} (and the requirements below them)."]
     if doc["errors"]:
         lines += ["", f"{len(doc['errors'])} collection errors: what depends on them is `error`, not `pass`."]
     if doc.get("connected_to"):

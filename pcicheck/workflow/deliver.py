@@ -4,15 +4,17 @@ choose the exit code: the same flow for scan, evaluate, iac and the demo."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO, cast
 
 from rich.console import Console
 
-from pcicheck import paths
+from pcicheck import inert, paths
 from pcicheck.catalog import Catalog
 from pcicheck.errors import ExitCode
 from pcicheck.evaluate.baseline import diff, findings_of_results
@@ -91,6 +93,14 @@ def custom_controls(catalog: Catalog) -> dict[str, bytes]:
     return out
 
 
+class _InertJsonOut(io.TextIOBase):
+    """Standard output for the streamed results document: each piece as inert.json_text (the same JSON,
+    with the characters a terminal would obey written as \\u escapes)."""
+
+    def write(self, s: str, /) -> int:
+        return sys.stdout.write(inert.json_text(s))
+
+
 def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callable[[str], None]) -> Delivered:
     """Print the summary to `console`, write the asked-for format and pack (`notify` hears where each
     went), and choose the exit code (explained by EXPLAIN)."""
@@ -99,7 +109,7 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
     written = None
     if fmt == JSON and delivery.pack is None:  # streamed: a 300,000-result document never sits in memory
         if delivery.output is None:
-            results_json.write(ev, sys.stdout)
+            results_json.write(ev, cast(TextIO, _InertJsonOut()))  # it only calls write()
         else:
             with writing(delivery.output, "the results"), delivery.output.open("w", encoding="utf-8") as fp:
                 results_json.write(ev, fp)
@@ -110,7 +120,8 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
         if fmt != CONSOLE:
             data = raw if fmt == JSON else render(fmt, doc)
             if delivery.output is None:
-                sys.stdout.buffer.write(data)
+                text = inert.stdout_text(data.decode(), is_json=fmt in (JSON, "sarif"), is_terminal=sys.stdout.isatty())
+                sys.stdout.buffer.write(text.encode())
                 sys.stdout.flush()
             else:
                 with writing(delivery.output, f"the {fmt} output"):

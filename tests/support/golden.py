@@ -85,10 +85,10 @@ def compare(texts: dict[str, str], golden_dir: Path) -> list[str]:
             if stale.name not in texts:
                 stale.unlink()
         for name, text in texts.items():
-            (golden_dir / name).write_text(text, encoding="utf-8")
+            (golden_dir / name).write_bytes(text.encode("utf-8"))  # exact: the CSV files end records with CRLF
         return []
     problems = []
-    expected = {p.name: p.read_text(encoding="utf-8") for p in sorted(golden_dir.iterdir())}
+    expected = {p.name: p.read_bytes().decode("utf-8") for p in sorted(golden_dir.iterdir())}  # CRLF kept
     for name in sorted(set(expected) | set(texts)):
         if name not in texts:
             problems.append(f"{name}: in the golden files, not written any more")
