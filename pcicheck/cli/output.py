@@ -11,12 +11,14 @@ import sys
 from rich.console import Console
 
 from pcicheck.inert import terminal
+from pcicheck.redact import redact_text
 
 
 def say(line: str) -> None:
     """One plain line on stderr: never wrapped, never markup (file:line problems must stay greppable),
-    its control characters shown as escapes (a carriage return too: it would let a name overwrite the line)."""
-    sys.stderr.write(" ".join(terminal(line).split()) + "\n")
+    its control characters shown as escapes (a carriage return too: it would let a name overwrite the line),
+    and credentials redacted (an error may quote the input it could not read)."""
+    sys.stderr.write(" ".join(terminal(redact_text(line)).split()) + "\n")
 
 
 def say_error(message: str) -> None:

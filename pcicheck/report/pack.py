@@ -19,6 +19,7 @@ from typing import Any
 from pcicheck.config import effective_text
 from pcicheck.errors import InputError
 from pcicheck.inputfile import MAX_DOCUMENT_BYTES, parse_json, read_bounded
+from pcicheck.report import results_shape
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
 from pcicheck.report.integrity import seal, signer
 from pcicheck.report.pack_reader import is_pack, read_one
@@ -51,11 +52,18 @@ def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
                 path=str(path),
                 fix="scan again with this version",
             )
-    if any(isinstance(q, dict) and "outcome" not in q for q in doc["requirements"]):
+    if isinstance(doc["requirements"], list) and any(
+        isinstance(q, dict) and "outcome" not in q for q in doc["requirements"]
+    ):
         raise InputError(
             "results document has requirement statuses, not outcomes (written by an older pcicheck)",
             path=str(path),
             fix="scan again with this version",
+        )
+    found = results_shape.problem(doc)
+    if found:
+        raise InputError(
+            f"results document is malformed: {found}", path=str(path), fix="pass results.json as pcicheck wrote it"
         )
     return raw, doc
 

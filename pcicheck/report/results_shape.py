@@ -1,0 +1,148 @@
+"""The shape of a saved results document (pcicheck/results/v1), checked when `diff`, `report` or a baseline
+reads one back: the file may be old, edited or hostile, and every renderer trusts what it reads.
+
+A spec is a kind name ("text", "int", "number", "bool", "any"; "?" appended allows null), a list of one
+spec (a list of such items), or a mapping of keys to specs ("key?" may be absent; "*" is any other key).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:/-]+")
+_TEXTS = ["text"]
+_REQUIREMENT_IDS = {"*": _TEXTS}  # framework id → requirement ids
+_RESOURCE = {
+    "uid": "text",
+    "type": "text",
+    "name": "text",
+    "account": "text",
+    "region": "text",
+    "tags": {"*": "text"},
+    "scope?": "text?",
+    "scope_reason?": "text?",
+    "tenant?": "text?",
+    "source?": _TEXTS,
+    "*": "any",
+}
+_RESULT = {
+    "id": "text",
+    "control": "text",
+    "title": "text",
+    "status": "text",
+    "severity": "text",
+    "domain": "text",
+    "requirements": _REQUIREMENT_IDS,
+    "resource": _RESOURCE,
+    "message": "text",
+    "evidence": {"*": "any"},
+    "*": "any",
+}
+_PROCEDURE = {"id": "text", "*": "any"}
+_REQUIREMENT = {
+    "id": "text",
+    "title": "text",
+    "parent": "text?",
+    "outcome": "text",
+    "reason?": "text",
+    "manual?": "bool",
+    "controls": _TEXTS,
+    "counts?": {"*": "int"},
+    "procedures?": [_PROCEDURE],
+    "*": "any",
+}
+_CONTROL = {
+    "id": "text",
+    "title": "text",
+    "severity": "text",
+    "domain": "text",
+    "resource_type": "text",
+    "scope": "text",
+    "where?": "text?",
+    "applies_to?": "text?",
+    "assert": "text",
+    "params": {"*": "any"},
+    "requirements": _REQUIREMENT_IDS,
+    "basis?": {"*": {"*": "any"}},
+    "rationale": "text",
+    "remediation": "text",
+    "evidence": _TEXTS,
+    "source": "text",
+    "*": "any",
+}
+_FRAMEWORK = {"id": "text", "title": "text", "*": "any"}
+RESULTS = {
+    "schema": "text",
+    "tool": {"name": "text", "version": "text", "*": "any"},
+    "framework": _FRAMEWORK,
+    "started_at": "text",
+    "finished_at": "text",
+    "snapshot": {
+        "created_at": "text",
+        "tool_version": "text",
+        "identity": {"*": {"*": "any"}},
+        "request": {"providers?": _TEXTS, "*": "any"},
+        "resources": "int",
+        "*": "any",
+    },
+    "summary": {"*": "int"},
+    "results": [_RESULT],
+    "requirements": [_REQUIREMENT],
+    "also?": [{"framework": _FRAMEWORK, "requirements": [_REQUIREMENT], "*": "any"}],
+    "controls": [_CONTROL],
+    "waivers?": [{"*": "any"}],
+    "connected_to?": [{"*": "any"}],
+    "errors?": [{"*": "any"}],
+    "*": "any",
+}
+
+_KINDS: dict[str, Callable[[Any], bool]] = {
+    "text": lambda v: isinstance(v, str),
+    "int": lambda v: type(v) is int,
+    "number": lambda v: type(v) in (int, float),
+    "bool": lambda v: isinstance(v, bool),
+    "any": lambda v: True,
+}
+
+
+def _at(where: str, key: str) -> str:
+    if not _PLAIN_KEY.fullmatch(key):  # an edited document's key may hold anything: quoted, on one line
+        return f"{where}[{json.dumps(key)}]"
+    return f"{where}.{key}" if where else key
+
+
+def _kind_problem(value: Any, spec: str, where: str) -> str | None:
+    kind, nullable = spec.rstrip("?"), spec.endswith("?")
+    if (value is None and nullable) or _KINDS[kind](value):
+        return None
+    return f"{where or 'the document'} must be {kind}{' or null' if nullable else ''}"
+
+
+def _mapping_problem(value: dict[str, Any], spec: dict[str, Any], where: str) -> str | None:
+    missing = next((k for k in spec if k != "*" and not k.endswith("?") and k not in value), None)
+    if missing is not None:
+        return f"{_at(where, missing)} is missing"
+    named = {k.rstrip("?"): v for k, v in spec.items() if k != "*"}
+    for key, item in value.items():
+        sub = named.get(key, spec.get("*"))
+        found = f"{_at(where, key)} is not expected" if sub is None else problem(item, sub, _at(where, str(key)))
+        if found:
+            return found
+    return None
+
+
+def problem(value: Any, spec: Any = None, where: str = "") -> str | None:
+    """Where and how `value` departs from `spec` (the whole results document by default), or None."""
+    spec = RESULTS if spec is None else spec
+    if isinstance(spec, str):
+        return _kind_problem(value, spec, where)
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            return f"{where or 'the document'} must be a list"
+        return next((f for i, item in enumerate(value) if (f := problem(item, spec[0], f"{where}[{i}]"))), None)
+    if not isinstance(value, dict):
+        return f"{where or 'the document'} must be a mapping"
+    return _mapping_problem(value, spec, where)
