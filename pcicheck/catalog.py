@@ -31,6 +31,7 @@ from pcicheck.model import (
     Status,
     TestingProcedure,
 )
+from pcicheck.params import NAME, declared_type, mismatch, unknown_param_fix
 from pcicheck.yamlfile import LineDict, load_documents, load_mapping
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -51,6 +52,10 @@ REQUIRED = (
 )
 OPTIONAL = ("params", "evidence", "basis", "applies_to")
 TEST_EXPECT = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR)
+TEST_FIELDS = ("name", "resource", "expect", "related", "params")
+# What a test case may say of a resource (controltests._resource fills in the rest): the Resource fields.
+RESOURCE_TEXT = ("uid", "type", "provider", "account", "region", "name")
+RESOURCE_FIELDS = (*RESOURCE_TEXT, "tags", "attributes")
 
 
 class CatalogInvalid(PcicheckError):
@@ -59,7 +64,8 @@ class CatalogInvalid(PcicheckError):
     def __init__(self, problems: list[InputError]) -> None:
         self.problems = problems
         first = problems[0]
-        more = f" (and {len(problems) - 1} more: run `pcicheck controls validate`)" if len(problems) > 1 else ""
+        hint = "" if "controls validate" in (first.fix or "") else ": run `pcicheck controls validate`"
+        more = f" (and {len(problems) - 1} more{hint})" if len(problems) > 1 else ""
         super().__init__(first.message + more, path=first.path, line=first.line, fix=first.fix)
 
 
@@ -305,14 +311,12 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     severity = _check_classification(doc, fail)
     _compile(doc["where"], "where", path, doc.line_of("where"))
     _compile(doc["assert"], "assert", path, doc.line_of("assert"))
-    params = doc.get("params") or {}
-    if not isinstance(params, dict):
-        raise fail("'params' must be a mapping", "params")
+    params = _declared_params(doc, path)
     requirements = parse_requirements(doc["requirements"], frameworks, fail)
     evidence = doc.get("evidence") or []
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         raise fail("'evidence' must be a list of attribute names", "evidence")
-    tests = _parse_tests(doc["tests"], path, doc.line_of("tests"), params)
+    tests = _parse_tests(doc["tests"], path, doc.line_of("tests"), params, str(doc["resource"]))
     for key in ("title", "rationale", "remediation"):
         if not isinstance(doc[key], str) or not doc[key].strip():
             raise fail(f"'{key}' must be non-empty text", key)
@@ -339,6 +343,35 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
         basis=parse_basis(doc.get("basis"), fail),
         applies_to=" ".join(applies_to.split()),
     )
+
+
+def _declared_params(doc: LineDict, path: Path) -> dict[str, Any]:
+    """`params:`: names CEL can read as params.NAME, each with a default whose type is the param's
+    (see params.py), so every override can be checked against it."""
+    params = doc.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, LineDict):
+        raise InputError(
+            "'params' must be a mapping of names to default values", path=str(path), line=doc.line_of("params")
+        )
+    for key, default in params.items():
+        line = params.line_of(key)
+        if not NAME.match(key):
+            raise InputError(
+                f"param name {key!r} cannot be read in CEL as params.{key}",
+                path=str(path),
+                line=line,
+                fix="use letters, digits and _ (e.g. max_days)",
+            )
+        if declared_type(default) is None:
+            raise InputError(
+                f"param {key!r} has a default of no type a param can have: {default!r}",
+                path=str(path),
+                line=line,
+                fix="give text, a number, true/false, or a list of one of those",
+            )
+    return dict(params)
 
 
 def parse_basis(basis: Any, fail: Callable[..., InputError]) -> dict[str, dict[str, str]]:
@@ -401,47 +434,141 @@ def _check_classification(doc: LineDict, fail: Callable[..., InputError]) -> Sev
     return severity
 
 
-def _parse_tests(items: Any, path: Path, line: int, control_params: dict[str, Any]) -> tuple[ControlTest, ...]:
+def _parse_tests(
+    items: Any, path: Path, line: int, control_params: dict[str, Any], resource_type: str
+) -> tuple[ControlTest, ...]:
     if not isinstance(items, list) or not items:
         raise InputError("'tests' must be a non-empty list", path=str(path), line=line)
-    tests = [_parse_test(item, path, line, control_params) for item in items]
+    tests = [_parse_test(item, path, line, control_params, resource_type) for item in items]
     expects = {t.expect for t in tests}
     if Status.PASS not in expects or Status.FAIL not in expects:
         raise InputError("'tests' needs at least one pass and one fail case", path=str(path), line=line)
     return tuple(tests)
 
 
-def _parse_test(item: Any, path: Path, line: int, control_params: dict[str, Any]) -> ControlTest:
+def _parse_test(item: Any, path: Path, line: int, control_params: dict[str, Any], resource_type: str) -> ControlTest:
+    """One case, every part of the shape the runner reads, so running it can never fail on its form."""
     if not isinstance(item, LineDict):
-        raise InputError("each test must be a mapping", path=str(path), line=line)
+        raise InputError(
+            "each test must be a mapping", path=str(path), line=line, fix=f"with {', '.join(TEST_FIELDS[:3])}"
+        )
     for key in ("name", "resource", "expect"):
         if key not in item:
             raise InputError(f"test is missing {key!r}", path=str(path), line=item.line)
+    unknown = sorted(set(item) - set(TEST_FIELDS))
+    if unknown:
+        raise InputError(
+            f"test has an unknown field {unknown[0]!r}",
+            path=str(path),
+            line=item.line_of(unknown[0]),
+            fix=f"a test has {', '.join(TEST_FIELDS)}",
+        )
+    if not isinstance(item["name"], str) or not item["name"].strip():
+        raise InputError(
+            f"test 'name' must be non-empty text, not {item['name']!r}",
+            path=str(path),
+            line=item.line_of("name"),
+            fix="quote it: YAML reads on, off, yes and no as true/false",
+        )
     expect = _test_expect(item, path)
-    if not isinstance(item["resource"], dict):
-        raise InputError("test 'resource' must be a mapping", path=str(path), line=item.line_of("resource"))
-    related = item.get("related") or []
-    if not isinstance(related, list) or not all(isinstance(r, dict) for r in related):
-        raise InputError("test 'related' must be a list of resources", path=str(path), line=item.line)
+    resource = _test_resource(item["resource"], path, item.line_of("resource"), "resource", resource_type)
+    related = _test_related(item, path)
+    uids = [str(r["uid"]) for r in (resource, *related) if "uid" in r]
+    if len(set(uids)) != len(uids):
+        twice = next(u for u in uids if uids.count(u) > 1)
+        raise InputError(
+            f"test names uid {twice!r} twice", path=str(path), line=item.line, fix="each resource has its own uid"
+        )
     params = _test_params(item, path, control_params)
     return ControlTest(
-        name=str(item["name"]),
-        resource=item["resource"],
+        name=item["name"],
+        resource=resource,
         expect=expect,
-        related=tuple(related),
+        related=related,
         params=dict(params),
         line=item.line,
     )
 
 
-def _test_expect(item: LineDict, path: Path) -> Status:
-    try:
-        expect = Status(item["expect"])
-    except ValueError:
-        expect = None
-    if expect not in TEST_EXPECT:
+def _test_resource(data: Any, path: Path, line: int, what: str, resource_type: str | None) -> LineDict:
+    """A resource a case builds: only Resource's fields; text where the record holds text; tags of text;
+    attributes a mapping; a type the collectors declare (the control's own for the case's subject)."""
+    if not isinstance(data, LineDict):
+        raise InputError(f"test {what} must be a mapping (a resource)", path=str(path), line=line)
+    line = data.line
+    unknown = sorted(set(data) - set(RESOURCE_FIELDS))
+    if unknown:
         raise InputError(
-            f"test expect {item['expect']!r} is not a status",
+            f"test {what} has an unknown field {unknown[0]!r}",
+            path=str(path),
+            line=data.line_of(unknown[0]),
+            fix=f"a resource has {', '.join(RESOURCE_FIELDS)} (its own data goes under attributes)",
+        )
+    for key in RESOURCE_TEXT:
+        if key in data and not isinstance(data[key], str):
+            raise InputError(
+                f"test {what}: {key!r} must be text, not {data[key]!r}",
+                path=str(path),
+                line=data.line_of(key),
+                fix="one text value (quote numbers and true/false)",
+            )
+    rtype = data.get("type")
+    if rtype is not None and not registry.known(rtype):
+        raise InputError(
+            f"test {what} has an unknown resource type {rtype!r}",
+            path=str(path),
+            line=data.line_of("type"),
+            fix="see the types the collectors declare (pcicheck/collect/registry.py)",
+        )
+    if resource_type is not None and rtype is not None and rtype != resource_type:
+        raise InputError(
+            f"test resource is a {rtype}, but the control judges {resource_type}",
+            path=str(path),
+            line=data.line_of("type"),
+            fix="leave 'type' out of the case's own resource (related resources may have other types)",
+        )
+    tags = data.get("tags", {})
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise InputError(
+            f"test {what}: 'tags' must map tag names to text",
+            path=str(path),
+            line=data.line_of("tags"),
+            fix="e.g. tags: {pci-scope: cde}; quote values such as '1' or 'true'",
+        )
+    if not isinstance(data.get("attributes", {}), dict):
+        raise InputError(
+            f"test {what}: 'attributes' must be a mapping",
+            path=str(path),
+            line=data.line_of("attributes"),
+            fix="attribute names to values, as the collector writes them",
+        )
+    return data
+
+
+def _test_related(item: LineDict, path: Path) -> tuple[dict[str, Any], ...]:
+    """`related:` other resources in the case's estate (a namespace, a key, a policy), each a resource of
+    any known type."""
+    related = item.get("related", [])
+    line = item.line_of("related")
+    if not isinstance(related, list):
+        raise InputError(
+            "test 'related' must be a list of resources",
+            path=str(path),
+            line=line,
+            fix="related: [{uid: …, type: …, attributes: {…}}]",
+        )
+    return tuple(
+        _test_resource(r, path, r.line if isinstance(r, LineDict) else line, f"related[{i}]", None)
+        for i, r in enumerate(related)
+    )
+
+
+def _test_expect(item: LineDict, path: Path) -> Status:
+    value = item["expect"]
+    expect = Status(value) if isinstance(value, str) and value in {s.value for s in TEST_EXPECT} else None
+    if expect is None:
+        raise InputError(
+            f"test expect {value!r} is not a status",
             path=str(path),
             line=item.line_of("expect"),
             fix="use pass, fail, not_applicable or error",
@@ -450,17 +577,30 @@ def _test_expect(item: LineDict, path: Path) -> Status:
 
 
 def _test_params(item: LineDict, path: Path, control_params: dict[str, Any]) -> dict[str, Any]:
-    """A test's params override only keys its control declares."""
-    params = item.get("params") or {}
-    unknown = sorted(set(params) - set(control_params)) if isinstance(params, dict) else []
-    if not isinstance(params, dict) or unknown:
+    """A test's params override only params its control declares, each with a value of the declared type."""
+    if "params" not in item:
+        return {}
+    params = item["params"]
+    line = item.line_of("params")
+    if not isinstance(params, LineDict):
         raise InputError(
-            f"test 'params' must map the control's own params (unknown: {', '.join(unknown) or 'not a mapping'})",
+            "test 'params' must be a mapping of the control's params",
             path=str(path),
-            line=item.line_of("params"),
-            fix="override only keys the control's params declare",
+            line=line,
+            fix="e.g. {max_days: 90}",
         )
-    return params
+    for key, value in params.items():
+        if key not in control_params:
+            raise InputError(
+                f"test 'params' names {key!r}, which the control does not declare",
+                path=str(path),
+                line=params.line_of(key),
+                fix=unknown_param_fix(key, control_params),
+            )
+        wrong = mismatch(key, value, control_params[key])
+        if wrong:
+            raise InputError(f"test {wrong[0]}", path=str(path), line=params.line_of(key), fix=wrong[1])
+    return dict(params)
 
 
 def load_controls(

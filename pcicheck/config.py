@@ -13,6 +13,7 @@ Every field is optional; without a file the defaults below apply:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from typing import Any
 import yaml
 
 from pcicheck.errors import InputError
-from pcicheck.waivers import Waiver, parse_waivers
-from pcicheck.yamlfile import LineDict, load_mapping
+from pcicheck.params import closest, mismatch, unknown_param_fix
+from pcicheck.waivers import Waiver, load_dated_mapping, parse_waivers
+from pcicheck.yamlfile import LineDict
 
 DEFAULT_FILE = "pcicheck.yaml"
 
@@ -48,6 +50,9 @@ class Config:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str | None = None
     waivers: tuple[Waiver, ...] = ()
+    # Where each override was written, for file:line errors: (control id, None) is the control's line,
+    # (control id, param) the param's. Not part of what the run used.
+    params_at: dict[tuple[str, str | None], int] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _section(doc: LineDict, key: str, path: Path) -> LineDict:
@@ -82,7 +87,7 @@ def load_config(path: Path | None) -> Config:
         path = default
     if not path.is_file():
         raise InputError("config file not found", path=str(path), fix="check the --config path")
-    doc = load_mapping(path)
+    doc = load_dated_mapping(path)
     unknown = set(doc) - {"scope", "params", "waivers"}
     if unknown:
         key = sorted(unknown)[0]
@@ -104,18 +109,57 @@ def load_config(path: Path | None) -> Config:
         pooled_tag=pooled[0] if pooled else scope.pooled_tag,
         pooled_value=(pooled[1] or scope.pooled_value) if pooled else scope.pooled_value,
     )
-    params_doc = _section(doc, "params", path)
+    params, params_at = _params(_section(doc, "params", path), path)
+    waivers = parse_waivers(doc["waivers"], path, doc.line_of("waivers")) if "waivers" in doc else ()
+    return Config(scope=scope, params=params, path=str(path), waivers=waivers, params_at=params_at)
+
+
+def _params(params_doc: LineDict, path: Path) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str | None], int]]:
+    """`params:` as {control id: {param: value}}, and the line of each. Whether the control and param
+    exist, and the value fits, needs the catalog: check_params."""
     params: dict[str, dict[str, Any]] = {}
+    lines: dict[tuple[str, str | None], int] = {}
     for control_id, values in params_doc.items():
-        if not isinstance(values, dict):
+        if not isinstance(values, LineDict):
             raise InputError(
                 f"params for {control_id!r} must be a mapping",
                 path=str(path),
                 line=params_doc.line_of(control_id),
+                fix="e.g. aws-kms-key-rotation: {max_days: 180}",
             )
         params[control_id] = dict(values)
-    waivers = parse_waivers(doc["waivers"], path, doc.line_of("waivers")) if "waivers" in doc else ()
-    return Config(scope=scope, params=params, path=str(path), waivers=waivers)
+        lines[(control_id, None)] = params_doc.line_of(control_id)
+        lines.update({(control_id, key): values.line_of(key) for key in values})
+    return params, lines
+
+
+def check_params(config: Config, declared: Mapping[str, Mapping[str, Any]]) -> None:
+    """Every override names a control (`declared`: control id → its params with their defaults), a param
+    that control declares, and a value of that param's type. A misspelt name is an error, never a
+    silently ignored override that leaves the default in force."""
+    for control_id, values in config.params.items():
+        line = config.params_at.get((control_id, None))
+        if control_id not in declared:
+            close = closest(control_id, declared)
+            raise InputError(
+                f"params given for unknown control {control_id!r}",
+                path=config.path,
+                line=line,
+                fix=f"did you mean {close}?" if close else "check the id with `pcicheck controls list`",
+            )
+        own = declared[control_id]
+        for key, value in values.items():
+            where = config.params_at.get((control_id, key), line)
+            if key not in own:
+                raise InputError(
+                    f"control {control_id!r} has no param {key!r}",
+                    path=config.path,
+                    line=where,
+                    fix=unknown_param_fix(key, own),
+                )
+            wrong = mismatch(key, value, own[key])
+            if wrong:
+                raise InputError(f"{control_id}: {wrong[0]}", path=config.path, line=where, fix=wrong[1])
 
 
 def effective_document(config: Config) -> dict[str, Any]:

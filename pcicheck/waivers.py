@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from pcicheck.errors import InputError
 from pcicheck.model import Result
@@ -27,6 +30,9 @@ KINDS = ("exception", "compensating-control")
 WORKSHEET = ("constraints", "objective", "identified_risk", "definition", "validation", "maintenance")
 SELECTORS = ("uid", "match", "tags")
 MAX_DAYS = 366  # PCI reviews accepted risk at least yearly: a waiver cannot outlive one review
+# The one spelling a waiver date has. date.fromisoformat alone would also take 20270131 and 2027-W05-1.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass(frozen=True)
@@ -101,24 +107,97 @@ class Waiver:
 
 
 def _date(item: LineDict, key: str, path: Path) -> dt.date:
+    """A calendar date written YYYY-MM-DD. YAML gives a date object for a valid unquoted one; anything
+    else (a string, quoted or not, a time of day, a number, a list) is checked here and refused with its line."""
     value = item.get(key)
+    line = item.line_of(key)
     if isinstance(value, dt.datetime):
-        return value.date()
+        raise InputError(
+            f"waiver {key!r} has a time of day: {value.isoformat()}",
+            path=str(path),
+            line=line,
+            fix="a waiver runs whole days: write the date alone, YYYY-MM-DD",
+        )
     if isinstance(value, dt.date):
         return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+        shown = repr(value) if isinstance(value, str) else _kind_of(value)
+        raise InputError(f"waiver {key!r} is not a date: {shown}", path=str(path), line=line, fix="use YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
         raise InputError(
-            f"waiver {key!r} is not a date: {value!r}", path=str(path), line=item.line_of(key), fix="use YYYY-MM-DD"
+            f"waiver {key!r} is not a real date: {value.strip()} ({exc})",
+            path=str(path),
+            line=line,
+            fix="use YYYY-MM-DD with a day that exists in that month",
         ) from None
 
 
 def _text(item: LineDict, key: str, path: Path) -> str:
+    """Non-empty text. A whole number is taken as its digits (`ticket: 1234`); true/false, a fraction, a
+    date, a list or a mapping is a mistake, not text."""
     value = item.get(key)
-    if not isinstance(value, str | int) or not str(value).strip():
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError(
+            f"waiver {key!r} must be non-empty text, not {_kind_of(value)}",
+            path=str(path),
+            line=item.line_of(key),
+            fix="quote it if it is meant as text",
+        )
+    if not str(value).strip():
         raise InputError(f"waiver {key!r} must be non-empty text", path=str(path), line=item.line_of(key))
     return str(value).strip()
+
+
+def _kind_of(value: Any) -> str:
+    """What YAML made of a value, in the words of the file: `true/false`, `a date`, `a list`."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dt.date):
+        return "a date"
+    if value is None:
+        return "empty"
+    names = {list: "a list", dict: "a mapping", LineDict: "a mapping", float: "a number", int: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _selector(item: LineDict, path: Path) -> tuple[str | None, str | None, dict[str, str] | None]:
+    """(uid, match, tags): exactly one of them, each of the right type, so a wrongly typed selector is an
+    error and never a waiver that silently selects nothing (or, turned into text, something else)."""
+    selector = item["resource"]
+    if not isinstance(selector, LineDict) or len(set(selector) & set(SELECTORS)) != 1 or set(selector) - set(SELECTORS):
+        raise InputError(
+            "waiver 'resource' must have exactly one of uid, match (a glob on uid or name) or tags",
+            path=str(path),
+            line=item.line_of("resource"),
+            fix="e.g. resource: {uid: arn:aws:rds:…:db:card-vault}",
+        )
+    if "tags" in selector:
+        tags = selector["tags"]
+        if (
+            not isinstance(tags, dict)
+            or not tags
+            or not all(isinstance(v, str) and v for v in tags.values())
+            or not all(isinstance(k, str) and k for k in tags)
+        ):
+            raise InputError(
+                "waiver 'resource.tags' must be a non-empty mapping of tag names to text values",
+                path=str(path),
+                line=selector.line_of("tags"),
+                fix="e.g. tags: {team: batch}; quote values such as '1' or 'true'",
+            )
+        return None, None, dict(tags)
+    key = "uid" if "uid" in selector else "match"
+    value = selector[key]
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(
+            f"waiver 'resource.{key}' must be non-empty text, not {_kind_of(value)}",
+            path=str(path),
+            line=selector.line_of(key),
+            fix="one uid (or one glob); write one waiver per resource",
+        )
+    return (value, None, None) if key == "uid" else (None, value, None)
 
 
 def _parse(item: Any, path: Path) -> Waiver:
@@ -140,17 +219,7 @@ def _parse(item: Any, path: Path) -> Waiver:
             line=item.line_of(unknown[0]),
             fix=f"use {', '.join(REQUIRED + OPTIONAL)}",
         )
-    selector = item["resource"]
-    if not isinstance(selector, LineDict) or len(set(selector) & set(SELECTORS)) != 1 or set(selector) - set(SELECTORS):
-        raise InputError(
-            "waiver 'resource' must have exactly one of uid, match (a glob on uid or name) or tags",
-            path=str(path),
-            line=item.line_of("resource"),
-            fix="e.g. resource: {uid: arn:aws:rds:…:db:card-vault}",
-        )
-    tags = selector.get("tags")
-    if "tags" in selector and (not isinstance(tags, dict) or not tags):
-        raise InputError("waiver 'resource.tags' must be a non-empty mapping", path=str(path), line=selector.line)
+    uid, match, tags = _selector(item, path)
     created, expires = _date(item, "created", path), _date(item, "expires", path)
     if expires <= created:
         raise InputError("waiver expires before it is created", path=str(path), line=item.line_of("expires"))
@@ -165,9 +234,9 @@ def _parse(item: Any, path: Path) -> Waiver:
     return Waiver(
         id=_text(item, "id", path),
         control=_text(item, "control", path),
-        uid=str(selector["uid"]) if "uid" in selector else None,
-        match=str(selector["match"]) if "match" in selector else None,
-        tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else None,
+        uid=uid,
+        match=match,
+        tags=tags,
         justification=_text(item, "justification", path),
         approved_by=_text(item, "approved_by", path),
         ticket=_text(item, "ticket", path),
@@ -234,7 +303,44 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
     """A waivers file: `waivers: [...]`."""
     if not path.is_file():
         raise InputError("waivers file not found", path=str(path), fix="check the --waivers path")
-    doc = load_mapping(path)
+    doc = load_dated_mapping(path)
     if set(doc) != {"waivers"}:
         raise InputError("a waivers file has one key, 'waivers' (a list)", path=str(path), line=doc.line or 1)
     return parse_waivers(doc["waivers"], path, doc.line_of("waivers"))
+
+
+def load_dated_mapping(path: Path) -> LineDict:
+    """load_mapping for a file that holds waiver dates. PyYAML builds an unquoted date while loading,
+    and one that does not exist (2027-02-30) raises a bare ValueError with no position; this finds its
+    line. (A loader that hands such a scalar over as text leaves it to _date, which names it too.)"""
+    try:
+        return load_mapping(path)
+    except ValueError as exc:
+        line, text = _impossible_date(path) or (None, "a date")
+        raise InputError(
+            f"{text} is not a real date ({exc})",
+            path=str(path),
+            line=line,
+            fix="use YYYY-MM-DD with a day that exists in that month",
+        ) from None
+
+
+def _impossible_date(path: Path) -> tuple[int, str] | None:
+    """The line and text of the first date-like scalar YAML cannot build. Composing makes nodes, never dates."""
+    try:
+        nodes: list[yaml.Node] = list(yaml.compose_all(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return None
+    builder = yaml.constructor.SafeConstructor()
+    while nodes:
+        node = nodes.pop(0)
+        if isinstance(node, yaml.ScalarNode) and node.tag == _TIMESTAMP_TAG:
+            try:
+                builder.construct_yaml_timestamp(node)
+            except ValueError:
+                return int(node.start_mark.line) + 1, str(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            nodes[:0] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            nodes[:0] = [n for pair in node.value for n in pair]
+    return None

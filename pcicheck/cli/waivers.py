@@ -25,15 +25,21 @@ def waivers_validate(
     import datetime as dt
 
     from pcicheck.catalog import load_catalog
-    from pcicheck.config import load_config
+    from pcicheck.config import check_params, load_config
     from pcicheck.evaluate.waiving import check_controls
     from pcicheck.waivers import load_waivers
 
-    known = {c.id for c in load_catalog(controls or ()).controls}
+    catalog = load_catalog(controls or ())
+    known = {c.id for c in catalog.controls}
     today = dt.datetime.now(dt.UTC).date()
     expired = 0
     for path in files:
-        waivers = load_config(path).waivers if path.name == "pcicheck.yaml" else load_waivers(path)
+        if path.name == "pcicheck.yaml":
+            config = load_config(path)
+            check_params(config, {c.id: c.params for c in catalog.controls})  # the whole file is checked
+            waivers = config.waivers
+        else:
+            waivers = load_waivers(path)
         check_controls(waivers, known)
         for w in waivers:
             if w.expires < today:

@@ -8,8 +8,7 @@ from typing import Any
 
 from pcicheck.analyze.estate import Estate, analyze
 from pcicheck.catalog import Catalog
-from pcicheck.config import Config
-from pcicheck.errors import InputError
+from pcicheck.config import Config, check_params
 from pcicheck.evaluate.baseline import Diff
 from pcicheck.evaluate.engine import Evaluator
 from pcicheck.evaluate.population import where_scanned
@@ -81,14 +80,7 @@ def evaluate_snapshot(
     asked for (the first is the report's own)."""
     ids = (framework_ids,) if isinstance(framework_ids, str) else framework_ids
     frameworks = [catalog.framework(fid) for fid in ids]
-    known = {c.id for c in catalog.controls}
-    for control_id in config.params:
-        if control_id not in known:
-            raise InputError(
-                f"params given for unknown control {control_id!r}",
-                path=config.path,
-                fix="check the id with `pcicheck controls list`",
-            )
+    check_params(config, {c.id: c.params for c in catalog.controls})
     controls = scanned_controls(snapshot, catalog)
     with paused_gc():
         estate = analyze(snapshot.resources, config.scope)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcicheck.catalog import Catalog, load_catalog
-from pcicheck.config import Config, load_config
+from pcicheck.config import Config, check_params, load_config
 from pcicheck.evaluate.baseline import Finding, findings_of_document
+from pcicheck.evaluate.controltests import refuse_failing_controls
 from pcicheck.report.pack import load_results
 from pcicheck.waivers import load_waivers
 
@@ -33,7 +34,11 @@ def load_rules(controls: list[Path] | None, config: Path | None, waivers: Path |
     cfg = load_config(config)
     if waivers is not None:
         cfg = dataclasses.replace(cfg, waivers=(*cfg.waivers, *load_waivers(waivers)))
-    return Rules(load_catalog(controls or ()), cfg)
+    catalog = load_catalog(controls or ())
+    check_params(cfg, {c.id: c.params for c in catalog.controls})
+    # A custom control judges nothing until its own cases pass (a few CEL evaluations each).
+    refuse_failing_controls(catalog, controls or ())
+    return Rules(catalog, cfg)
 
 
 def load_baseline(path: Path | None) -> Baseline | None:

@@ -22,8 +22,8 @@ requirements: {pci-dss-3.2.1: ["3.6.4.b"], pci-dss-4.0.1: ["3.7.4.b"]}
 rationale: Rotation limits the data under one key.
 remediation: Enable rotation.
 tests:
-  - {name: on, resource: {attributes: {manager: CUSTOMER, rotation_enabled: true}}, expect: pass}
-  - {name: off, resource: {attributes: {manager: CUSTOMER, rotation_enabled: false}}, expect: fail}
+  - {name: "on", resource: {attributes: {manager: CUSTOMER, rotation_enabled: true}}, expect: pass}
+  - {name: "off", resource: {attributes: {manager: CUSTOMER, rotation_enabled: false}}, expect: fail}
 """
 
 
