@@ -22,8 +22,8 @@ import yaml
 
 from pcicheck.errors import InputError
 from pcicheck.params import closest, mismatch, unknown_param_fix
-from pcicheck.waivers import Waiver, load_dated_mapping, parse_waivers
-from pcicheck.yamlfile import LineDict
+from pcicheck.waivers import Waiver, parse_waivers
+from pcicheck.yamlfile import LineDict, load_mapping
 
 DEFAULT_FILE = "pcicheck.yaml"
 
@@ -87,7 +87,7 @@ def load_config(path: Path | None) -> Config:
         path = default
     if not path.is_file():
         raise InputError("config file not found", path=str(path), fix="check the --config path")
-    doc = load_dated_mapping(path)
+    doc = load_mapping(path)
     unknown = set(doc) - {"scope", "params", "waivers"}
     if unknown:
         key = sorted(unknown)[0]

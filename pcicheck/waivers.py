@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pcicheck.errors import InputError
 from pcicheck.model import Result
 from pcicheck.yamlfile import LineDict, load_mapping
@@ -32,7 +30,6 @@ SELECTORS = ("uid", "match", "tags")
 MAX_DAYS = 366  # PCI reviews accepted risk at least yearly: a waiver cannot outlive one review
 # The one spelling a waiver date has. date.fromisoformat alone would also take 20270131 and 2027-W05-1.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass(frozen=True)
@@ -303,44 +300,7 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
     """A waivers file: `waivers: [...]`."""
     if not path.is_file():
         raise InputError("waivers file not found", path=str(path), fix="check the --waivers path")
-    doc = load_dated_mapping(path)
+    doc = load_mapping(path)
     if set(doc) != {"waivers"}:
         raise InputError("a waivers file has one key, 'waivers' (a list)", path=str(path), line=doc.line or 1)
     return parse_waivers(doc["waivers"], path, doc.line_of("waivers"))
-
-
-def load_dated_mapping(path: Path) -> LineDict:
-    """load_mapping for a file that holds waiver dates. PyYAML builds an unquoted date while loading,
-    and one that does not exist (2027-02-30) raises a bare ValueError with no position; this finds its
-    line. (A loader that hands such a scalar over as text leaves it to _date, which names it too.)"""
-    try:
-        return load_mapping(path)
-    except ValueError as exc:
-        line, text = _impossible_date(path) or (None, "a date")
-        raise InputError(
-            f"{text} is not a real date ({exc})",
-            path=str(path),
-            line=line,
-            fix="use YYYY-MM-DD with a day that exists in that month",
-        ) from None
-
-
-def _impossible_date(path: Path) -> tuple[int, str] | None:
-    """The line and text of the first date-like scalar YAML cannot build. Composing makes nodes, never dates."""
-    try:
-        nodes: list[yaml.Node] = list(yaml.compose_all(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
-        return None
-    builder = yaml.constructor.SafeConstructor()
-    while nodes:
-        node = nodes.pop(0)
-        if isinstance(node, yaml.ScalarNode) and node.tag == _TIMESTAMP_TAG:
-            try:
-                builder.construct_yaml_timestamp(node)
-            except ValueError:
-                return int(node.start_mark.line) + 1, str(node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            nodes[:0] = node.value
-        elif isinstance(node, yaml.MappingNode):
-            nodes[:0] = [n for pair in node.value for n in pair]
-    return None
