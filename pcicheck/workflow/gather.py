@@ -66,8 +66,8 @@ def gather(
         if not read.resources:
             # Files were read but nothing in them is judged: "nothing left unproven" would be a lie.
             raise InputError(
-                f"nothing to evaluate: {len(read.files)} files, no Kubernetes object of a kind pcicheck reads"
-                + (f" (not evaluated: {skipped})" if skipped else ""),
+                f"nothing to evaluate: {len(read.files)} file{'' if len(read.files) == 1 else 's'}, "
+                "no Kubernetes object of a kind pcicheck reads" + (f" (not evaluated: {skipped})" if skipped else ""),
                 path=", ".join(map(str, sources.manifests)),
                 fix="pass rendered manifests (helm template, kustomize build) or `kubectl get -A -o yaml` output",
             )

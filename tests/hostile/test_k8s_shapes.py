@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pcicheck.cli import main
 from pcicheck.collect.k8s import normalize, shapes
@@ -591,3 +593,48 @@ def test_shapes_cover_every_field_normalize_reads() -> None:
 def test_every_declared_field_exists_in_the_kubernetes_models() -> None:
     for spec in KINDS:
         shapes.schema(spec.kind)  # raises KeyError for a field the API does not have
+
+
+# --------------------------------------------------------------------------- property: check, then read
+
+_HOSTILE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.lists(st.one_of(st.integers(), st.text(max_size=5), st.none()), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.text(max_size=5), st.none()), max_size=3),
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in an object, as a tuple of keys and indices."""
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_whatever_a_field_holds_the_check_refuses_it_or_the_readers_read_it(data: st.DataObject) -> None:
+    """Any value at any place of a well-formed object of each kind: shapes.check names a problem, or
+    normalize builds the record without an exception (no "internal error", no silent misread)."""
+    import copy
+
+    original = data.draw(st.sampled_from(list(yaml.safe_load_all(EVERY_FIELD))))
+    obj = copy.deepcopy(original)
+    place = data.draw(st.sampled_from([p for p in _paths(obj) if p[0] not in ("kind",)]))
+    parent = obj
+    for key in place[:-1]:
+        parent = parent[key]
+    parent[place[-1]] = data.draw(_HOSTILE)
+    if shapes.check(obj) is None:
+        normalize.to_resource(obj, "c", ("t",))
+        if obj["kind"] == "Pod":
+            normalize.pod_endpoint(obj, "c", ("t",))

@@ -317,72 +317,91 @@ def _line_of(container: Any, key: str, default: int) -> int:
 
 
 class _Walk:
-    """One object's walk; stops at the first problem."""
+    """One object's walk, stopping at the first problem. The path and line of a field are worked out only
+    when it is wrong: `trail` holds, per level, the mapping or list and the key or index in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.trail: list[tuple[Any, str | int]] = []
         self.problem: ShapeProblem | None = None
 
-    def fail(self, path: str, message: str, line: int, fix: str) -> None:
-        if self.problem is None:
-            self.problem = ShapeProblem(path, message, line, fix)
+    def where(self) -> tuple[str, int]:
+        path, line = "", int(getattr(self.root, "line", 0))
+        for container, key in self.trail:
+            if isinstance(key, int):
+                path += f"[{key}]"
+                line = int(getattr(container[key], "line", 0)) or line  # a list item knows its own line
+            else:
+                path += f".{key}" if path else key
+                line = _line_of(container, key, line)
+        return path, line
 
-    def mismatch(self, f: _Field, value: Any, path: str, line: int) -> None:
+    def fail(self, message: str, fix: str) -> None:
+        path, line = self.where()
+        self.problem = ShapeProblem(path, message, line, fix)
+
+    def mismatch(self, f: _Field, value: Any) -> None:
         want = _WANT_SHAPE.get(f.shape) or _WANT.get(f.shape, "a value")
-        self.fail(
-            path, f"expected {want}, got {_got(value)}", line, f"write {want} there, as the Kubernetes API requires"
-        )
+        self.fail(f"expected {want}, got {_got(value)}", f"write {want} there, as the Kubernetes API requires")
 
-    def value(self, f: _Field, value: Any, path: str, line: int) -> None:
+    def value(self, f: _Field, value: Any) -> None:
         if value is None:
             return  # null is "not set", as the API server reads it
-        if f.shape == "model":
-            self.object(f, value, path, line)
-        elif f.shape == "list":
-            self.items(f, value, path, line)
-        elif f.shape == "map":
-            self.entries(f, value, path, line)
-        elif not _SCALAR_OK[f.shape](value) and (f.fmt != "quantity" or _quantity(value)):
-            self.mismatch(f, value, path, line)  # a Quantity is 'str' in the models, a number in JSON too
+        shape = f.shape
+        if shape == "model":
+            self.object(f, value)
+        elif shape == "list":
+            self.items(f, value)
+        elif shape == "map":
+            self.entries(f, value)
+        elif not _SCALAR_OK[shape](value) and (f.fmt != "quantity" or _quantity(value)):
+            self.mismatch(f, value)  # a Quantity is 'str' in the models, a number in JSON too
         elif f.fmt and (bad := _FORMATS[f.fmt](value)):
-            self.fail(path, bad[0], line, bad[1])
+            self.fail(*bad)
 
-    def object(self, f: _Field, value: Any, path: str, line: int) -> None:
+    def object(self, f: _Field, value: Any) -> None:
         if not isinstance(value, dict):
-            self.mismatch(f, value, path, line)
+            self.mismatch(f, value)
             return
         for name, child in f.children.items():
             if name in value:
-                self.value(child, value[name], f"{path}.{name}" if path else name, _line_of(value, name, line))
+                self.trail.append((value, name))
+                self.value(child, value[name])
                 if self.problem:
                     return
+                self.trail.pop()
 
-    def items(self, f: _Field, value: Any, path: str, line: int) -> None:
+    def items(self, f: _Field, value: Any) -> None:
         if not isinstance(value, list):
-            self.mismatch(f, value, path, line)
+            self.mismatch(f, value)
             return
-        assert f.item is not None
+        item = f.item
+        assert item is not None
         for i, element in enumerate(value):
-            where = getattr(element, "line", 0) or line
+            self.trail.append((value, i))
             if element is None:  # a null element is never a valid list entry
-                self.mismatch(f.item, element, f"{path}[{i}]", where)
+                self.mismatch(item, element)
             else:
-                self.value(f.item, element, f"{path}[{i}]", where)
+                self.value(item, element)
             if self.problem:
                 return
+            self.trail.pop()
 
-    def entries(self, f: _Field, value: Any, path: str, line: int) -> None:
+    def entries(self, f: _Field, value: Any) -> None:
         if not isinstance(value, dict):
-            self.mismatch(f, value, path, line)
+            self.mismatch(f, value)
             return
-        assert f.item is not None
+        item = f.item
+        assert item is not None
         for key, element in value.items():
-            where = _line_of(value, key, line)
+            self.trail.append((value, str(key)))
             if element is None:  # a label or quantity of null: not a string, not a quantity
-                self.mismatch(f.item, element, f"{path}.{key}", where)
+                self.mismatch(item, element)
             else:
-                self.value(f.item, element, f"{path}.{key}", where)
+                self.value(item, element)
             if self.problem:
                 return
+            self.trail.pop()
 
 
 def _endport_problem(spec: Mapping[str, Any]) -> ShapeProblem | None:
@@ -415,8 +434,8 @@ def check(obj: Mapping[str, Any]) -> ShapeProblem | None:
     """The first field of `obj` (of a kind in kinds.KINDS) pcicheck reads whose type or value the
     Kubernetes API would refuse; None when every such field is well formed."""
     kind = str(obj.get("kind"))
-    walk = _Walk()
-    walk.object(schema(kind), obj, "", getattr(obj, "line", 0))
+    walk = _Walk(obj)
+    walk.object(schema(kind), obj)
     if walk.problem:
         return walk.problem
     # Past the walk, every field below has its type: the rules across fields can read them.
