@@ -62,8 +62,16 @@ def gather(
         from pcicheck.collect.k8s.manifests import manifest_snapshot
 
         snap, read = manifest_snapshot(list(sources.manifests))
+        skipped = ", ".join(f"{kind} ({n})" for kind, n in sorted(read.skipped_kinds.items()))
+        if not read.resources:
+            # Files were read but nothing in them is judged: "nothing left unproven" would be a lie.
+            raise InputError(
+                f"nothing to evaluate: {len(read.files)} file{'' if len(read.files) == 1 else 's'}, "
+                "no Kubernetes object of a kind pcicheck reads" + (f" (not evaluated: {skipped})" if skipped else ""),
+                path=", ".join(map(str, sources.manifests)),
+                fix="pass rendered manifests (helm template, kustomize build) or `kubectl get -A -o yaml` output",
+            )
         if read.skipped_kinds:
-            skipped = ", ".join(f"{kind} ({n})" for kind, n in sorted(read.skipped_kinds.items()))
             notice(f"manifests: not evaluated, kinds pcicheck does not know: {skipped}")
         parts.append(snap)
     if sources.k8s:

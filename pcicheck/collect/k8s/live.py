@@ -16,12 +16,16 @@ from typing import Any
 
 from pcicheck import __version__
 from pcicheck.collect.k8s.kinds import KINDS, Kind
+from pcicheck.collect.k8s.kubeconfig import check_kubeconfig, kubeconfig_files
 from pcicheck.collect.k8s.normalize import (
+    NODE,
+    POD,
     made_by_controller,
     pod_endpoint,
     to_resource,
     with_node_placement,
 )
+from pcicheck.collect.k8s.shapes import check
 from pcicheck.errors import CollectionFailed
 from pcicheck.model import CollectionError, Resource, Snapshot, resource_type
 from pcicheck.redact import redact_snapshot
@@ -56,6 +60,7 @@ class _ListFailed(Exception):
 
 
 def _configure(options: K8sOptions) -> tuple[Any, dict[str, Any]]:
+    import yaml
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
@@ -63,7 +68,12 @@ def _configure(options: K8sOptions) -> tuple[Any, dict[str, Any]]:
     in_cluster = (
         not options.kubeconfig and not os.environ.get("KUBECONFIG") and os.environ.get("KUBERNETES_SERVICE_HOST")
     )
+    if not in_cluster:
+        for path in kubeconfig_files(options.kubeconfig):
+            check_kubeconfig(path)  # file:line for a garbage kubeconfig, before the client trips on it
     # The kubernetes client's config loaders carry no type hints: untyped calls at this boundary.
+    # Its loader assumes a well-formed file: what the check above does not cover still fails here,
+    # as a CollectionFailed naming the file, never as a traceback.
     try:
         if in_cluster:
             config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
@@ -74,7 +84,16 @@ def _configure(options: K8sOptions) -> tuple[Any, dict[str, Any]]:
         contexts, active = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
             config_file=options.kubeconfig
         )
-    except (ConfigException, FileNotFoundError, OSError, TypeError, ValueError) as exc:
+    except (
+        ConfigException,
+        OSError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        yaml.YAMLError,
+    ) as exc:
         where = options.kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         raise CollectionFailed(
             f"cannot load the Kubernetes configuration ({where}): {str(exc).splitlines()[0] if str(exc) else exc}",
@@ -144,6 +163,41 @@ def _records(spec: Kind, objects: list[dict[str, Any]], cluster: str) -> list[Re
     return out
 
 
+def _well_formed(spec: Kind, objects: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The objects whose fields pcicheck reads have the API's types, and a description of each of the
+    others. The API server validates what it stores, so these are rare (an aggregated API, a proxy, a
+    server bug): they are left out and reported, never read as empty."""
+    good, bad = [], []
+    for obj in objects:
+        problem = check({**obj, "kind": spec.kind})
+        if problem is None:
+            good.append(obj)
+            continue
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        name = "/".join(str(meta[k]) for k in ("namespace", "name") if meta.get(k))
+        bad.append(f"{spec.kind} {name or '?'}: {problem}")
+    return good, bad
+
+
+def _malformed_error(spec: Kind, malformed: list[str], cluster: str) -> CollectionError:
+    """One error per kind, so every control on the kind (and every fact that reads it) is `error`."""
+    types = [spec.resource_type]
+    if spec.kind == "Pod":
+        types += [POD.name, NODE.name]  # pods are endpoints too, and place namespaces on nodes
+    more = f" (and {len(malformed) - 1} more)" if len(malformed) > 1 else ""
+    return CollectionError(
+        provider="k8s",
+        account=cluster,
+        region="",
+        service="kubernetes",
+        operation=f"list {spec.plural}",
+        code="MalformedObject",
+        message=f"{malformed[0]}{more}"[:300],
+        resource_types=tuple(types),
+    )
+
+
 def collect_k8s(options: K8sOptions) -> Snapshot:
     from kubernetes import client
     from urllib3.exceptions import HTTPError
@@ -197,6 +251,9 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
                 )
                 continue
             objects, calls[action] = outcome
+            objects, malformed = _well_formed(spec, objects)
+            if malformed:
+                errors.append(_malformed_error(spec, malformed, cluster))
             if spec.kind == "Pod":
                 pods = objects
                 resources.extend(pod_endpoint({**o, "kind": "Pod"}, cluster, (action,)) for o in objects)

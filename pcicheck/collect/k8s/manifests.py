@@ -4,6 +4,7 @@ cluster gives."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 from pcicheck import __version__
 from pcicheck.collect.k8s.kinds import BY_KIND
 from pcicheck.collect.k8s.normalize import made_by_controller, pod_endpoint, to_resource, with_node_placement
+from pcicheck.collect.k8s.shapes import check
 from pcicheck.errors import InputError
 from pcicheck.model import Resource, Snapshot
 from pcicheck.redact import redact_snapshot
@@ -30,38 +32,126 @@ class ManifestRead:
 
 
 def manifest_files(path: Path) -> list[Path]:
+    """The manifest files under `path`, or `path` itself. A folder that could not be read completely
+    (an unreadable subfolder, a dangling or looping link) or that holds no manifest file at all is an
+    InputError: a scan that read nothing, or part of what it was given, must never say all is well."""
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        found = _walk(path, path, set())
+        if not found:
+            raise InputError(
+                "nothing to scan: no .yaml, .yml or .json files",
+                path=str(path),
+                fix="pass the folder that holds the Kubernetes manifests",
+            )
+        return sorted(found)
+    if path.is_symlink():
+        raise InputError("broken symbolic link", path=str(path), fix="point it at a manifest file or folder")
+    if path.exists():
+        raise InputError("not a regular file or folder", path=str(path), fix="pass a manifest file or a folder of them")
     raise InputError("no such file or directory", path=str(path), fix="pass a manifest file or a folder of them")
+
+
+def _walk(folder: Path, root: Path, ancestors: set[tuple[int, int]]) -> list[Path]:
+    """Manifest files under `folder`, following links to folders as `find -L` does: a link back into
+    a folder being walked is a loop, reported like any other folder that cannot be read."""
+    try:
+        stat = folder.stat()
+        here = (stat.st_dev, stat.st_ino)
+        if here in ancestors:
+            raise InputError(
+                "symbolic link loop: this folder links back to a folder that contains it",
+                path=str(folder),
+                fix="remove the link, or pass the folders to scan one by one",
+            )
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read this folder: {exc.strerror or exc}",
+            path=str(folder),
+            fix=f"make it readable, or pass only the readable parts of {root}",
+        ) from None
+    out: list[Path] = []
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()  # follows links
+            is_file = entry.is_file()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+        if is_dir:
+            out.extend(_walk(path, root, ancestors | {here}))
+        elif path.suffix not in SUFFIXES:
+            continue
+        elif is_file:
+            out.append(path)
+        elif entry.is_symlink() and not path.exists():
+            raise InputError(
+                "broken symbolic link: the manifest it names does not exist",
+                path=str(path),
+                fix="fix or remove the link",
+            )
+        else:
+            raise InputError(
+                "not a regular file (a device, pipe or socket)",
+                path=str(path),
+                fix="remove it, or rename it so it does not end in .yaml, .yml or .json",
+            )
+    return out
 
 
 def _objects(doc: Any, path: Path) -> list[LineDict]:
     """A document's objects, with `kind: List` (and *List kinds from kubectl) flattened."""
     if not isinstance(doc, LineDict):
         raise InputError("a manifest document must be a mapping", path=str(path), line=1)
-    kind = str(doc.get("kind", ""))
-    if kind == "List" or (kind.endswith("List") and isinstance(doc.get("items"), list)):
+    kind = doc.get("kind")
+    items = doc.get("items")
+    if isinstance(kind, str) and (kind == "List" or (kind.endswith("List") and isinstance(items, list))):
+        if items is not None and not isinstance(items, list):
+            raise InputError(
+                f"items: expected a list, got {type(items).__name__}",
+                path=str(path),
+                line=doc.line_of("items"),
+                fix=f"a {kind} holds its objects as a list under items",
+            )
         out = []
-        for item in doc.get("items") or []:
+        for item in items or []:
             out.extend(_objects(item, path))
         return out
     return [doc]
 
 
-_NEEDS = "every manifest object needs apiVersion, kind and metadata.name"
+_NEEDS = "every Kubernetes object needs apiVersion, kind and metadata.name"
+NOT_KUBERNETES = "not a Kubernetes object"  # how documents without a kind are listed among skipped kinds
 
 
-def _kind(obj: LineDict, path: Path) -> str:
-    """The object's kind, once it is known to have one and a name."""
+def _kind(obj: LineDict, path: Path) -> str | None:
+    """The object's kind; None for a document that is not a Kubernetes object (Helm values, a
+    Chart.yaml, any YAML without a kind). A document that has a Kubernetes object's apiVersion and
+    metadata but no kind is a broken object, not some other file: an error, not skipped."""
     kind = obj.get("kind")
+    if kind is None:
+        if "apiVersion" in obj and "metadata" in obj:
+            raise InputError("object has no 'kind'", path=str(path), line=obj.line, fix=_NEEDS)
+        return None
     if not isinstance(kind, str) or not kind:
-        raise InputError("object has no 'kind'", path=str(path), line=obj.line, fix=_NEEDS)
-    meta = obj.get("metadata")
-    if not isinstance(meta, LineDict) or not isinstance(meta.get("name"), str):
-        raise InputError(f"{kind} has no metadata.name", path=str(path), line=obj.line, fix=_NEEDS)
+        raise InputError(
+            "kind: expected a kind name such as Deployment", path=str(path), line=obj.line_of("kind"), fix=_NEEDS
+        )
     return kind
+
+
+def _check_known(kind: str, obj: LineDict, path: Path) -> None:
+    """A kind pcicheck reads: named, and every field pcicheck reads of the type the API gives it."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, LineDict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise InputError(f"{kind} has no metadata.name", path=str(path), line=obj.line, fix=_NEEDS)
+    problem = check(obj)
+    if problem is not None:
+        raise InputError(
+            f"{kind} {meta['name']}: {problem}", path=str(path), line=problem.line or obj.line, fix=problem.fix
+        )
 
 
 def _add(resources: dict[str, Resource], record: Resource, path: Path, line: int) -> None:
@@ -86,9 +176,11 @@ def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> Manifes
             for doc in load_documents(path):
                 for obj in _objects(doc, path):
                     kind = _kind(obj, path)
-                    if kind not in BY_KIND:
-                        skipped[kind] += 1
+                    if kind is None or kind not in BY_KIND:
+                        # Listed, not judged: unknown kinds (a CRD, a Kustomization) and other YAML.
+                        skipped[kind or NOT_KUBERNETES] += 1
                         continue
+                    _check_known(kind, obj, path)
                     source = (f"file:{path}:{obj.line}",)
                     if kind == "Pod":
                         pods.append(obj)

@@ -170,12 +170,26 @@ def uid(cluster: str, namespace: str | None, kind: str, name: str) -> str:
     return f"k8s://{cluster}/{namespace or CLUSTER_SCOPE}/{kind}/{name}"
 
 
+# Objects reach the builders below only after shapes.check: every field read here has the API's type.
+# The two readers still refuse a wrong type rather than read it as empty, so a field shapes.READS
+# forgot fails closed (an error) instead of passing; a missing field (None) is empty.
+
+
 def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return list(value)
 
 
 def _map(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, dict) else {}
+    """The mapping itself, not a copy: builders only read it (attributes copy what they keep)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    return value
 
 
 def pod_spec_of(kind: str, obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -241,7 +255,7 @@ def _workload(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         "host_pid": bool(spec.get("hostPID", False)),
         "host_ipc": bool(spec.get("hostIPC", False)),
         "node_name": spec.get("nodeName"),
-        "node_selector": _map(spec.get("nodeSelector")),
+        "node_selector": dict(_map(spec.get("nodeSelector"))),
         "host_path_volumes": sorted(
             str(_map(v.get("hostPath")).get("path", ""))
             for v in map(_map, _list(spec.get("volumes")))
@@ -339,7 +353,7 @@ def _service(obj: dict[str, Any]) -> dict[str, Any]:
     spec = _map(obj.get("spec"))
     return {
         "service_type": spec.get("type") or "ClusterIP",
-        "selector": _map(spec.get("selector")),
+        "selector": dict(_map(spec.get("selector"))),
         "ports": [
             {
                 "name": p.get("name"),
@@ -413,10 +427,10 @@ _ATTRIBUTES: dict[str, Callable[[str, dict[str, Any], dict[str, str]], dict[str,
         "limits": [
             {
                 "type": x.get("type"),
-                "default": _map(x.get("default")),
-                "default_request": _map(x.get("defaultRequest")),
-                "max": _map(x.get("max")),
-                "min": _map(x.get("min")),
+                "default": dict(_map(x.get("default"))),
+                "default_request": dict(_map(x.get("defaultRequest"))),
+                "max": dict(_map(x.get("max"))),
+                "min": dict(_map(x.get("min"))),
             }
             for x in map(_map, _list(_map(o.get("spec")).get("limits")))
         ]
