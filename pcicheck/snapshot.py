@@ -9,6 +9,9 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -196,6 +199,23 @@ def read_snapshot(path: Path) -> Snapshot:
     """The snapshot in a file, redacted again as a fresh collection is: the file may come from an older
     pcicheck, or from another hand, with credentials in any string."""
     return redact_snapshot(_read_snapshot(path))
+
+
+@contextmanager
+def judging_file(path: Path) -> Iterator[None]:
+    """Around the analysis of a snapshot read from `path`. The reader holds every attribute to its declared
+    kind, not the inner shape of its lists and maps (a port without a number, a rule that is not a
+    mapping): an analyzer tripping over one is the file's fault, reported as such, never a verdict."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        if os.environ.get("PCICHECK_DEBUG"):
+            raise
+        raise InputError(
+            f"snapshot holds a record pcicheck cannot judge ({type(exc).__name__}: {str(exc)[:200]})",
+            path=str(path),
+            fix="collect it again; if `pcicheck collect` wrote it unchanged, report it with PCICHECK_DEBUG=1",
+        ) from None
 
 
 def merge(snapshots: list[Snapshot]) -> Snapshot:

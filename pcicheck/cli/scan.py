@@ -183,9 +183,11 @@ def evaluate(
     quiet: QuietOpt = False,
 ) -> None:
     """Evaluate a saved snapshot (same snapshot, same results: `now` is the snapshot's time)."""
-    from pcicheck.snapshot import read_snapshot
+    from pcicheck.snapshot import judging_file, read_snapshot
 
     rules = load_rules(judging)
     previous = load_baseline(judging)
     snap = read_snapshot(snapshot)
-    raise typer.Exit(evaluate_and_report(ctx, snap, rules, outputs, pack, judging, quiet, baseline=previous))
+    with judging_file(snapshot):
+        code = evaluate_and_report(ctx, snap, rules, outputs, pack, judging, quiet, baseline=previous)
+    raise typer.Exit(code)

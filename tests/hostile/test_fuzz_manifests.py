@@ -6,7 +6,9 @@ and size tests in test_yaml_bombs.py and test_yaml_reading.py run the CLI under 
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from pcicheck.collect.k8s.shapes import READS
 from pcicheck.config import Config
 from pcicheck.errors import InputError
 from pcicheck.evaluate.evaluation import evaluate_snapshot
+from pcicheck.snapshot import judging_file, read_snapshot, to_document
 from tests.hostile.test_fuzz_readers import _paths, _replaced, json_values
 
 SETTINGS = settings(
@@ -95,3 +98,27 @@ def test_any_value_anywhere_in_a_manifest(tmp_path: Path, place: tuple[int, tupl
         return
     assert not must_refuse, f"{OBJECTS[index]['kind']} {dotted}: {value!r} was read, not refused"
     evaluate_snapshot(snapshot, CATALOG, Config(), ("pci-dss-4.0.1", "pci-dss-3.2.1"))
+
+
+def _k8s_snapshot_document(tmp: Path) -> dict[str, Any]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "m.yaml").write_text(yaml.safe_dump_all(OBJECTS, sort_keys=False))
+    return to_document(manifest_snapshot([tmp / "m.yaml"])[0])
+
+
+K8S_SNAPSHOT = _k8s_snapshot_document(Path(tempfile.mkdtemp()) / "objects")
+K8S_PLACES = [p for p in _paths(K8S_SNAPSHOT) if p[:1] == ("resources",) and len(p) > 2]
+
+
+@SETTINGS
+@given(where=st.sampled_from(K8S_PLACES), value=json_values)
+def test_any_value_anywhere_in_a_kubernetes_snapshot(tmp_path: Path, where: tuple[Any, ...], value: Any) -> None:
+    """A saved snapshot is not re-read from manifests: what the snapshot reader lets through must evaluate."""
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(_replaced(K8S_SNAPSHOT, where, value)))
+    try:
+        snapshot = read_snapshot(path)
+        with judging_file(path):
+            evaluate_snapshot(snapshot, CATALOG, Config(), ("pci-dss-4.0.1", "pci-dss-3.2.1"))
+    except InputError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in exc.message
