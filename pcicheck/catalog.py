@@ -455,14 +455,7 @@ def _parse_test(item: Any, path: Path, line: int, control_params: dict[str, Any]
     for key in ("name", "resource", "expect"):
         if key not in item:
             raise InputError(f"test is missing {key!r}", path=str(path), line=item.line)
-    unknown = sorted(set(item) - set(TEST_FIELDS))
-    if unknown:
-        raise InputError(
-            f"test has an unknown field {unknown[0]!r}",
-            path=str(path),
-            line=item.line_of(unknown[0]),
-            fix=f"a test has {', '.join(TEST_FIELDS)}",
-        )
+    item.refuse_unknown(TEST_FIELDS, what="test", path=path, fix=f"a test has {', '.join(TEST_FIELDS)}")
     if not isinstance(item["name"], str) or not item["name"].strip():
         raise InputError(
             f"test 'name' must be non-empty text, not {item['name']!r}",
@@ -496,14 +489,12 @@ def _test_resource(data: Any, path: Path, line: int, what: str, resource_type: s
     if not isinstance(data, LineDict):
         raise InputError(f"test {what} must be a mapping (a resource)", path=str(path), line=line)
     line = data.line
-    unknown = sorted(set(data) - set(RESOURCE_FIELDS))
-    if unknown:
-        raise InputError(
-            f"test {what} has an unknown field {unknown[0]!r}",
-            path=str(path),
-            line=data.line_of(unknown[0]),
-            fix=f"a resource has {', '.join(RESOURCE_FIELDS)} (its own data goes under attributes)",
-        )
+    data.refuse_unknown(
+        RESOURCE_FIELDS,
+        what=f"test {what}",
+        path=path,
+        fix=f"a resource has {', '.join(RESOURCE_FIELDS)} (its own data goes under attributes)",
+    )
     for key in RESOURCE_TEXT:
         if key in data and not isinstance(data[key], str):
             raise InputError(

@@ -208,14 +208,7 @@ def _parse(item: Any, path: Path) -> Waiver:
             line=item.line,
             fix=f"every waiver needs {', '.join(REQUIRED)}",
         )
-    unknown = sorted(set(item) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise InputError(
-            f"unknown waiver field {unknown[0]!r}",
-            path=str(path),
-            line=item.line_of(unknown[0]),
-            fix=f"use {', '.join(REQUIRED + OPTIONAL)}",
-        )
+    item.refuse_unknown((*REQUIRED, *OPTIONAL), what="waiver", path=path, fix=f"use {', '.join(REQUIRED + OPTIONAL)}")
     uid, match, tags = _selector(item, path)
     created, expires = _date(item, "created", path), _date(item, "expires", path)
     if expires <= created:

@@ -16,7 +16,7 @@ Untrusted YAML is read as kubectl reads it, within limits kubectl's own stack ke
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,14 @@ class LineDict(dict[str, Any]):
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+    def refuse_unknown(self, allowed: Iterable[str], *, what: str, path: Path, fix: str) -> None:
+        """An InputError at the first key not in `allowed` (a misspelt key must not be silently ignored)."""
+        unknown = sorted(set(self) - set(allowed))
+        if unknown:
+            raise InputError(
+                f"{what} has an unknown field {unknown[0]!r}", path=str(path), line=self.line_of(unknown[0]), fix=fix
+            )
 
 
 class _Resolver(yaml.resolver.Resolver):

@@ -95,7 +95,7 @@ def test_apply_in_force_expired_stale(tmp_path: Path) -> None:
         ),
         (
             GOOD.replace("    ticket: RISK-12\n", "    ticket: RISK-12\n    approver: x\n"),
-            "w.yaml:8: unknown waiver field 'approver'",
+            "w.yaml:8: waiver has an unknown field 'approver'",
         ),
         ("exceptions: []\n", "w.yaml:1: a waivers file has one key, 'waivers'"),
     ],
