@@ -85,9 +85,7 @@ def load_config(path: Path | None) -> Config:
         if not default.is_file():
             return Config()
         path = default
-    if not path.is_file():
-        raise InputError("config file not found", path=str(path), fix="check the --config path")
-    doc = load_mapping(path)
+    doc = load_mapping(path, what="config file", fix="check the --config path")
     unknown = set(doc) - {"scope", "params", "waivers"}
     if unknown:
         key = sorted(unknown)[0]

@@ -291,9 +291,7 @@ def parse_waivers(items: Any, path: Path, line: int) -> tuple[Waiver, ...]:
 
 def load_waivers(path: Path) -> tuple[Waiver, ...]:
     """A waivers file: `waivers: [...]`."""
-    if not path.is_file():
-        raise InputError("waivers file not found", path=str(path), fix="check the --waivers path")
-    doc = load_mapping(path)
+    doc = load_mapping(path, what="waivers file", fix="check the --waivers path")
     if set(doc) != {"waivers"}:
         raise InputError("a waivers file has one key, 'waivers' (a list)", path=str(path), line=doc.line or 1)
     return parse_waivers(doc["waivers"], path, doc.line_of("waivers"))

@@ -275,9 +275,9 @@ def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
     )
 
 
-def load_documents(path: Path) -> list[Any]:
+def load_documents(path: Path, *, what: str = "file", fix: str = "pass a YAML file") -> list[Any]:
     """All YAML documents in a file, mappings as LineDict. Any problem → InputError with file:line."""
-    raw = read_bounded(path, MAX_FILE_BYTES, fix="pass a YAML file")
+    raw = read_bounded(path, MAX_FILE_BYTES, what=what, fix=fix)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -290,9 +290,9 @@ def load_documents(path: Path) -> list[Any]:
         raise InputError(f"nested more than {MAX_DEPTH} levels deep", path=str(path)) from None
 
 
-def load_mapping(path: Path) -> LineDict:
+def load_mapping(path: Path, *, what: str = "file", fix: str = "pass a YAML file") -> LineDict:
     """A file holding exactly one YAML mapping."""
-    docs = load_documents(path)
+    docs = load_documents(path, what=what, fix=fix)
     if len(docs) != 1 or not isinstance(docs[0], LineDict):
         raise InputError(
             "expected exactly one YAML mapping",
