@@ -19,6 +19,7 @@ from typing import Any
 from pcicheck.config import effective_text
 from pcicheck.errors import InputError
 from pcicheck.inputfile import MAX_DOCUMENT_BYTES, parse_json, read_bounded
+from pcicheck.outputfile import writing
 from pcicheck.report import results_shape
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
 from pcicheck.report.integrity import seal, signer
@@ -96,6 +97,32 @@ def _zip_time(doc: dict[str, Any]) -> tuple[int, int, int, int, int, int]:
     return (int(t[0:4]), int(t[5:7]), int(t[8:10]), int(t[11:13]), int(t[14:16]), int(t[17:19]))
 
 
+def _write_zip(target: Path, files: Mapping[str, bytes], doc: dict[str, Any]) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=_zip_time(doc))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, files[name])
+
+
+def _write_folder(target: Path, files: Mapping[str, bytes]) -> None:
+    if target.exists() and not target.is_dir():
+        raise InputError("exists and is not a directory", path=str(target), fix="choose a new directory")
+    target.mkdir(parents=True, exist_ok=True)
+    ours = {name.split("/", 1)[0] for name in files}
+    stale = sorted(p.name for p in target.iterdir() if p.name not in ours)
+    if stale:
+        raise InputError(
+            f"directory holds files that are not part of this pack ({', '.join(stale[:3])})",
+            path=str(target),
+            fix="write the pack to an empty or new directory, so its manifest covers everything in it",
+        )
+    for name, data in files.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_bytes(data)
+
+
 def write_pack(
     out: Path,
     results_raw: bytes,
@@ -107,29 +134,10 @@ def write_pack(
     extra: Mapping[str, bytes] | None = None,
 ) -> PackWritten:
     files = seal(render_files(results_raw, doc, snapshot_raw, signer(sign_key), extra), doc, sign_key)
-    if as_zip:
-        target = out if out.suffix == ".zip" else out.with_name(out.name + ".zip")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            for name in sorted(files):
-                info = zipfile.ZipInfo(name, date_time=_zip_time(doc))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                z.writestr(info, files[name])
-    else:
-        target = out
-        if target.exists() and not target.is_dir():
-            raise InputError("exists and is not a directory", path=str(target), fix="choose a new directory")
-        target.mkdir(parents=True, exist_ok=True)
-        ours = {name.split("/", 1)[0] for name in files}
-        stale = sorted(p.name for p in target.iterdir() if p.name not in ours)
-        if stale:
-            raise InputError(
-                f"directory holds files that are not part of this pack ({', '.join(stale[:3])})",
-                path=str(target),
-                fix="write the pack to an empty or new directory, so its manifest covers everything in it",
-            )
-        for name, data in files.items():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            (target / name).write_bytes(data)
+    target = (out if out.suffix == ".zip" else out.with_name(out.name + ".zip")) if as_zip else out
+    with writing(target, "the evidence pack"):
+        if as_zip:
+            _write_zip(target, files, doc)
+        else:
+            _write_folder(target, files)
     return PackWritten(target, {name: len(data) for name, data in sorted(files.items())})

@@ -1,0 +1,97 @@
+"""Class 11 (the parts outside Kubernetes objects, waivers and packs): "internal error" where the user
+needed file:line and a fix — an unwritable --output/--out/--snapshot, a negative or non-numeric
+PCICHECK_AWS_READ_TIMEOUT, wrongly shaped snapshots and results documents — and class 8's snapshot whose
+`request.providers` does not name the sources of the resources it holds (judged as empty, exit 0)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pcicheck.snapshot import to_document, write_snapshot
+from tests.hostile.bounded import one_error_line, run_capped
+from tests.test_snapshot import SNAP
+
+MANIFEST = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"
+
+
+@pytest.fixture
+def manifests(tmp_path: Path) -> Path:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "ns.yaml").write_text(MANIFEST)
+    return tmp_path / "m"
+
+
+@pytest.fixture
+def blocked(tmp_path: Path) -> Path:
+    """A path whose folder is a file: unwritable even for root."""
+    (tmp_path / "file").write_text("x")
+    return tmp_path / "file"
+
+
+@pytest.mark.parametrize(
+    ("flags", "what"),
+    [
+        (["-o", "{b}/r.json"], "the results"),
+        (["--format", "sarif", "-o", "{b}/r.sarif"], "the sarif output"),
+        (["--snapshot", "{b}/s.json.gz"], "the snapshot"),
+        (["--out", "{b}/pack"], ""),
+    ],
+)
+def test_an_unwritable_output_names_the_path(manifests: Path, blocked: Path, flags: list[str], what: str) -> None:
+    argv = [f.format(b=blocked) for f in flags]
+    line = one_error_line(run_capped("scan", "--manifests", str(manifests), "-q", *argv))
+    assert (str(blocked) in line and "is a file, not a folder" in line) or "Not a directory" in line, line
+    if what:
+        assert f"cannot write {what}" in line
+
+
+@pytest.mark.parametrize("value", ["-5", "abc", "nan", "inf", "0"])
+def test_a_bad_aws_timeout_is_one_line(value: str) -> None:
+    line = one_error_line(run_capped("scan", "--aws", "-q", env={"PCICHECK_AWS_READ_TIMEOUT": value}))
+    assert f"PCICHECK_AWS_READ_TIMEOUT='{value}' is not a number of at least 0.1" in line
+
+
+def _snapshot_file(tmp_path: Path, **changes: object) -> Path:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({**to_document(SNAP), **changes}))
+    return path
+
+
+def test_resources_of_a_source_the_snapshot_does_not_name_are_refused(tmp_path: Path) -> None:
+    """Before: judged as an empty estate, 'nothing left unproven', exit 0."""
+    path = _snapshot_file(tmp_path, request={"providers": ["manifests"]})
+    line = one_error_line(run_capped("evaluate", str(path), "-q"))
+    assert "holds aws.kms.key resources but 'request.providers' (manifests) names none of aws" in line
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"resources": [{"uid": "u", "type": "aws.kms.key", "provider": "aws", "attributes": {"aliases": "x"}}]},
+         "attributes"),
+        ({"resources": [{"uid": 5, "type": "aws.kms.key", "provider": "aws"}]}, "uid is int, not text"),
+        ({"resources": [{"uid": "u", "type": "aws.nope", "provider": "aws"}]}, "type aws.nope is not declared"),
+        ({"errors": [{"provider": "aws", "service": ["kms"]}]}, "collection error"),
+        ({"identity": {"aws": 1}}, "'identity.aws' must be a mapping"),
+        ({"request": {"providers": ["aws"], "aws": {"regions": "us-east-1"}}}, "'request.aws.regions' must be a list"),
+    ],
+)  # fmt: skip
+def test_a_wrongly_shaped_snapshot_is_one_line(tmp_path: Path, changes: dict[str, object], expected: str) -> None:
+    line = one_error_line(run_capped("evaluate", str(_snapshot_file(tmp_path, **changes)), "-q"))
+    assert expected in line
+
+
+def test_a_wrongly_shaped_results_document_is_one_line(tmp_path: Path) -> None:
+    write_snapshot(SNAP, tmp_path / "s.json")
+    ran = run_capped("evaluate", str(tmp_path / "s.json"), "-q", "-o", str(tmp_path / "r.json"))
+    assert ran.code in (0, 1, 3), ran.err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    doc["results"][0]["resource"] = ["not", "a", "mapping"]
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    for argv in (["diff", str(tmp_path / "r.json"), str(tmp_path / "bad.json")],
+                 ["report", str(tmp_path / "bad.json"), "--out", str(tmp_path / "pack"), "-q"]):  # fmt: skip
+        line = one_error_line(run_capped(*argv))
+        assert "results document is malformed: results[0].resource must be a mapping" in line
