@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,6 +29,7 @@ from pcicheck.cli.options import (
 from pcicheck.cli.output import say, stderr, stdout
 from pcicheck.cli.scan import gather, sources
 from pcicheck.errors import ExitCode, InputError
+from pcicheck.outputfile import writing
 
 if TYPE_CHECKING:
     from pcicheck.model import Snapshot
@@ -60,6 +62,13 @@ def _segmentation_source(
     if kubernetes.manifests or kubernetes.k8s or aws:
         parts.append(gather(sources(aws, kubernetes, AwsAccess(profile=profile, regions=regions)), quiet))
     return merge(parts)
+
+
+def _judged(snapshot: Path | None) -> AbstractContextManager[None]:
+    """A snapshot file's records the analysis trips over are the file's fault (snapshot.judging_file)."""
+    from pcicheck.snapshot import judging_file
+
+    return judging_file(snapshot) if snapshot else nullcontext()
 
 
 def _flow_table(title: str, answers: list[dict[str, Any]]) -> Table:
@@ -115,7 +124,8 @@ def segmentation_query(
     else:
         raise InputError("say which flow", fix="pass --from, --to and --port, or --flows FILE")
     snap = _segmentation_source(kubernetes, quiet, snapshot=snapshot, aws=aws, profile=profile, regions=regions)
-    answers = answer(snap, wanted)
+    with _judged(snapshot):
+        answers = answer(snap, wanted)
     for a, f in zip(answers, wanted, strict=True):
         if f.expect is not None:
             a["expect"] = f.expect
@@ -155,10 +165,11 @@ def segmentation_matrix(
 
     scope = load_config(config).scope
     snap = _segmentation_source(kubernetes, quiet, snapshot=snapshot)
-    cluster = Cluster.from_resources(snap.resources)
-    matrix = Reach.compute(cluster).namespace_matrix()
-    if by == MatrixBy.tenant:
-        matrix = tenant_matrix(matrix, namespace_tenants(cluster, scope.tenant_tag))
+    with _judged(snapshot):
+        cluster = Cluster.from_resources(snap.resources)
+        matrix = Reach.compute(cluster).namespace_matrix()
+        if by == MatrixBy.tenant:
+            matrix = tenant_matrix(matrix, namespace_tenants(cluster, scope.tenant_tag))
     names = sorted(matrix)
     if output_format == ListFormat.json:
         key = "namespaces" if by == MatrixBy.namespace else "tenants"
@@ -200,12 +211,13 @@ def segmentation_exposure(
 
     scope = load_config(config).scope
     snap = _segmentation_source(kubernetes, quiet, snapshot=snapshot)
-    facts = analyze(snap.resources, scope).facts
-    cde_namespaces = {
-        r.region for r in snap.resources if r.type in ("k8s.pod", "k8s.workload") and facts[r.uid]["scope"] == "cde"
-    }
-    cluster = Cluster.from_resources(snap.resources)
-    report = exposure(cluster, [p for p in cluster.pods.values() if p.namespace in cde_namespaces])
+    with _judged(snapshot):
+        facts = analyze(snap.resources, scope).facts
+        cde_namespaces = {
+            r.region for r in snap.resources if r.type in ("k8s.pod", "k8s.workload") and facts[r.uid]["scope"] == "cde"
+        }
+        cluster = Cluster.from_resources(snap.resources)
+        report = exposure(cluster, [p for p in cluster.pods.values() if p.namespace in cde_namespaces])
     if output_format == ListFormat.json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return
@@ -248,7 +260,8 @@ def segmentation_plan(
 
     scope = load_config(config).scope
     snap = _segmentation_source(kubernetes, quiet, snapshot=snapshot, aws=aws, profile=profile, regions=regions)
-    flows = plan(snap, scope)
+    with _judged(snapshot):
+        flows = plan(snap, scope)
     if output is not None:
         import yaml
 
@@ -258,7 +271,8 @@ def segmentation_plan(
             "# Check it again any time: pcicheck segmentation query --flows THIS_FILE ...\n"
         )
         body = [{k: f[k] for k in ("from", "to", "port", "protocol", "expect")} for f in flows]
-        output.write_text(header + yaml.safe_dump(body, sort_keys=False, width=200))
+        with writing(output, "the test plan"):
+            output.write_text(header + yaml.safe_dump(body, sort_keys=False, width=200))
     if output_format == ListFormat.json:
         sys.stdout.write(json.dumps(flows, indent=2) + "\n")
     else:

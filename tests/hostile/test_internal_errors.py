@@ -95,3 +95,21 @@ def test_a_wrongly_shaped_results_document_is_one_line(tmp_path: Path) -> None:
                  ["report", str(tmp_path / "bad.json"), "--out", str(tmp_path / "pack"), "-q"]):  # fmt: skip
         line = one_error_line(run_capped(*argv))
         assert "results document is malformed: results[0].resource must be a mapping" in line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["evaluate", "S", "-q"], ["segmentation", "plan", "--snapshot", "S", "-q"],
+     ["segmentation", "matrix", "--snapshot", "S", "-q"], ["segmentation", "exposure", "--snapshot", "S", "-q"]],
+)  # fmt: skip
+def test_a_snapshot_record_no_analyzer_can_read_is_one_line(tmp_path: Path, argv: list[str]) -> None:
+    """Each attribute keeps its declared kind (a list), but its items have no shape an analyzer can read."""
+    from tests.hostile.test_fuzz_manifests import K8S_SNAPSHOT
+
+    doc = json.loads(json.dumps(K8S_SNAPSHOT))
+    pod = next(r for r in doc["resources"] if r["type"] == "k8s.pod")
+    pod["attributes"]["ports"] = [{}]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))
+    line = one_error_line(run_capped(*(str(path) if a == "S" else a for a in argv)))
+    assert f"{path}: snapshot holds a record pcicheck cannot judge" in line
