@@ -1,7 +1,7 @@
 """Class 11 (the parts outside Kubernetes objects, waivers and packs): "internal error" where the user
 needed file:line and a fix — an unwritable --output/--out/--snapshot, a negative or non-numeric
-PCICHECK_AWS_READ_TIMEOUT, wrongly shaped snapshots and results documents — and class 8's snapshot whose
-`request.providers` does not name the sources of the resources it holds (judged as empty, exit 0)."""
+PCICHECK_AWS_READ_TIMEOUT, wrongly shaped snapshots and results documents, and snapshot records no analyzer
+can read."""
 
 from __future__ import annotations
 
@@ -58,13 +58,6 @@ def _snapshot_file(tmp_path: Path, **changes: object) -> Path:
     path = tmp_path / "s.json"
     path.write_text(json.dumps({**to_document(SNAP), **changes}))
     return path
-
-
-def test_resources_of_a_source_the_snapshot_does_not_name_are_refused(tmp_path: Path) -> None:
-    """Before: judged as an empty estate, 'nothing left unproven', exit 0."""
-    path = _snapshot_file(tmp_path, request={"providers": ["manifests"]})
-    line = one_error_line(run_capped("evaluate", str(path), "-q"))
-    assert "holds aws.kms.key resources but 'request.providers' (manifests) names none of aws" in line
 
 
 @pytest.mark.parametrize(

@@ -169,3 +169,18 @@ def test_unreadable_subfolder(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     finally:
         locked.chmod(0o755)
     assert_input_error(code, err, locked, "cannot read this folder")
+
+
+def test_resources_of_a_source_the_snapshot_does_not_name_are_refused(tmp_path: Path) -> None:
+    """A snapshot whose `request.providers` leaves out the source of resources it holds: before, those
+    resources' controls were never run and the scan said nothing was left unproven, exit 0."""
+    import json
+
+    from pcicheck.snapshot import to_document
+    from tests.hostile.bounded import one_error_line, run_capped
+    from tests.test_snapshot import SNAP
+
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({**to_document(SNAP), "request": {"providers": ["manifests"]}}))
+    line = one_error_line(run_capped("evaluate", str(path), "-q"))
+    assert "holds aws.kms.key resources but 'request.providers' (manifests) names none of aws" in line
