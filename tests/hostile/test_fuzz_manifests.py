@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from pcicheck.catalog import load_catalog
@@ -73,8 +73,14 @@ def _kind_of(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+_CIDR = (4, ("spec", "ingress", 0, "from", 0, "ipBlock", "cidr"))
+_IPBLOCK = (4, ("spec", "ingress", 0, "from", 0, "ipBlock"))
+
+
 @SETTINGS
 @given(place=st.sampled_from(PLACES), value=json_values)
+@example(place=_CIDR, value=None)  # found by this test: a null cidr read as the text "None"
+@example(place=_IPBLOCK, value={"a": None})  # an ipBlock without its required cidr
 def test_any_value_anywhere_in_a_manifest(tmp_path: Path, place: tuple[int, tuple[Any, ...]], value: Any) -> None:
     index, where = place
     objects = [_replaced(o, where, value) if i == index else o for i, o in enumerate(OBJECTS)]
