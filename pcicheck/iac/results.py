@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.config import ScopeConfig
+from pcicheck.iac.checkov_shim import UNKNOWN_MARK
 from pcicheck.iac.mapping import CheckovMapping
 from pcicheck.iac.runner import CheckovRun
 from pcicheck.iac.sources import Origin, SkipMarker, SourceProblem, Staged
@@ -204,17 +205,34 @@ def _unmapped(
     if status == Status.PASS:
         unmapped.passed += 1
         return
+    if _unknown(record):
+        unmapped.unknown += 1  # undecided on a check that judges no requirement: counted, not a failure
+        return
     unmapped.fail(
         UnmappedFinding(
             check=redact_text(str(record.get("check_id", ""))),
             file=redact_text(display_path(staged.root, place.file)),
             line=max(place.line, 1),
-            resource=redact_text(str(record.get("resource") or "")),
+            resource=redact_text(_record_name(record, check_type, place.line)),
             title=redact_text(str(record.get("check_name") or "")),
             check_type=check_type,
             skipped=status is None,
         )
     )
+
+
+def _unknown(record: dict[str, Any]) -> bool:
+    """A verdict Checkov could not reach, kept by checkov_shim.py as a record skipped with its mark."""
+    check_result = record.get("check_result") or {}
+    return isinstance(check_result, dict) and check_result.get("suppress_comment") == UNKNOWN_MARK
+
+
+def _record_name(record: dict[str, Any], check_type: str, line: int) -> str:
+    """Checkov's resource address; for a secret, Checkov names it by a hash of the secret's value, which
+    is kept out of every output: the secret is named by its kind and line instead."""
+    if check_type == "secrets":
+        return f"{record.get('check_name') or 'secret'} (line {max(line, 1)})"
+    return str(record.get("resource") or "")
 
 
 def _record_result(
@@ -234,7 +252,7 @@ def _record_result(
         _unmapped(out.unmapped, record, check_type, status, staged, place)
         return None
     origin = place.origin
-    name = str(record.get("resource") or "")
+    name = _record_name(record, check_type, place.line)
     tags = _tags(record.get("entity_tags"))
     in_namespace = namespaces.get((place.rel, _namespace(check_type, name)))
     resource = _resource(staged, check_type, place.file, place.line, name, tags, scope, in_namespace)
@@ -253,6 +271,15 @@ def _record_result(
     if skips:
         evidence["inline_skip"] = "; ".join(skips)
     evidence = {k: v for k, v in evidence.items() if v is not None}
+    if status is None and _unknown(record):
+        return Result(
+            control,
+            resource,
+            Status.ERROR,
+            f"Checkov could not decide {check_id} on {name or place.file}: a value the check needs is not known "
+            "from the source (an unresolved variable, reference or function), so it was not evaluated",
+            evidence,
+        )
     if status is None:
         comment = str(check_result.get("suppress_comment") or "")
         return Result(

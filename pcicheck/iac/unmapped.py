@@ -56,6 +56,7 @@ class Unmapped:
 
     failed: Counter[str] = field(default_factory=Counter)  # check id -> failed (or skipped) records
     passed: int = 0
+    unknown: int = 0  # records Checkov could not decide (see checkov_shim.py)
     findings: list[UnmappedFinding] = field(default_factory=list)
 
     def fail(self, finding: UnmappedFinding) -> None:
@@ -68,6 +69,7 @@ class Unmapped:
         return {
             "failed": dict(sorted(self.failed.items())),
             "passed": self.passed,
+            "unknown": self.unknown,
             "findings": [f.to_dict() for f in kept],
             "findings_limit": limit,
             "findings_left_out": left_out,
