@@ -134,7 +134,9 @@ def _scanned(ev: Evaluation) -> list[str]:
         # Terraform-only run does not read "nothing scanned ... 0 resources" above its failures.
         iac = snap.request["iac"]
         checkov = (iac.get("checkov") or {}).get("version", "not run") if iac.get("checkov") else "not run"
-        scanned.append(f"IaC: {iac.get('files', 0)} files, {len(_iac_judged(ev))} resources judged by Checkov {checkov}")
+        scanned.append(
+            f"IaC: {iac.get('files', 0)} files, {len(_iac_judged(ev))} resources judged by Checkov {checkov}"
+        )
     return scanned
 
 

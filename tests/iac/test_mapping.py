@@ -11,7 +11,7 @@ import pytest
 from pcicheck.catalog import load_catalog
 from pcicheck.errors import InputError
 from pcicheck.iac.checkov_env import CHECKOV_VERSION, venv_dir
-from pcicheck.iac.mapping import control_id, load_mapping, mapping_path
+from pcicheck.iac.mapping import control_id, load_mapping, mapping_path, pinned_checks, pinned_checks_path
 from pcicheck.iac.runner import checkov_env
 
 
@@ -51,6 +51,8 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ("  - checkov: CKV_AWS_8\n", "  - checkov: aws-8\n", "'checkov' must be a Checkov check id"),
         ("    domain: encryption-at-rest\n", "    domain: crypto\n", "unknown domain 'crypto'"),
         ("    frameworks: [terraform, cloudformation]\n", "    frameworks: [pulumi]\n", "'frameworks' must list"),
+        ("  CKV_AWS_14: pwdsymbol", "  CKV_AWS_14: nope", "CKV_AWS_14: unknown exclusion reason 'nope'"),
+        ("  CKV_AWS_14: pwdsymbol", "  CKV_AWS_3: pwdsymbol", "CKV_AWS_3 is both mapped (line"),
     ],
 )
 def test_mapping_errors_name_file_and_line(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -62,27 +64,52 @@ def test_mapping_errors_name_file_and_line(tmp_path: Path, old: str, new: str, m
     assert re.match(rf"^{re.escape(str(path))}:\d+: ", text)
 
 
-def test_every_mapped_id_exists_in_the_pinned_checkov(checkov_cache: Path) -> None:
-    """`checkov --list` of the pinned release knows every mapped id in every framework the mapping names
-    (pcicheck's own CKV2_PCICHECK policies are not listed by Checkov; test_policies runs them)."""
-    checkov = venv_dir({"PCICHECK_CACHE": str(checkov_cache)}) / "bin" / "checkov"
-    listed: dict[str, set[str]] = {}
-    env = checkov_env({"PATH": "/usr/bin:/bin"}, str(checkov_cache))
-    for framework in ("terraform", "cloudformation", "kubernetes"):
-        out = subprocess.run(
-            [str(checkov), "--list", "--framework", framework],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-            timeout=300,
-        ).stdout
-        listed[framework] = set(re.findall(r"\|\s*(CKV2?_[A-Z0-9]+_\d+)\s*\|", out))
+def test_every_check_of_the_pinned_checkov_is_mapped_or_excluded() -> None:
+    """The completeness rule: every AWS, Kubernetes and secrets check of the pinned release (its own listing,
+    checked in as controls/checkov/checkov-checks.yaml) is mapped to PCI DSS or excluded with a reason, and
+    the mapping names no check that release does not have, in no framework it does not have it in."""
+    version, pinned = pinned_checks()
+    assert version == CHECKOV_VERSION
     mapping = load_mapping()
-    missing = [
-        f"{check_id} ({fw})"
-        for check_id, fws in mapping.frameworks.items()
-        for fw in fws
-        if check_id not in listed[fw] and not check_id.startswith("CKV2_PCICHECK_")
-    ]
-    assert missing == []
+    assert [c for c in pinned if not mapping.mentions(c)] == []
+    own = {c for c in mapping.checks if c.startswith("CKV2_PCICHECK_")}
+    assert sorted(set(mapping.checks) - own - set(pinned)) == []
+    assert sorted(set(mapping.excluded) - set(pinned)) == []
+    wrong = [f"{c} {fws}" for c, fws in mapping.frameworks.items() if c not in own and not set(fws) <= set(pinned[c])]
+    assert wrong == []
+    assert all(reason and "\n" not in reason for reason in mapping.excluded.values())
+
+
+def test_a_check_neither_mapped_nor_excluded_fails_the_rule(tmp_path: Path) -> None:
+    """The rule above can fail: a listing with one check the mapping does not mention is caught."""
+    listing = tmp_path / "checks.yaml"
+    listing.write_text(pinned_checks_path().read_text() + "  CKV_AWS_999999: [terraform]\n")
+    _version, pinned = pinned_checks(listing)
+    mapping = load_mapping()
+    assert [c for c in pinned if not mapping.mentions(c)] == ["CKV_AWS_999999"]
+
+
+def _listed(checkov: Path, env: dict[str, str], framework: str) -> dict[str, str]:
+    out = subprocess.run(
+        [str(checkov), "--list", "--framework", framework],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=300,
+    ).stdout
+    return {m: framework for m in re.findall(r"\|\s*(CKV2?_[A-Z0-9]+_\d+)\s*\|", out)}
+
+
+def test_checked_in_list_is_the_pinned_checkovs_own(checkov_cache: Path) -> None:
+    """controls/checkov/checkov-checks.yaml is exactly what `checkov --list` of the pinned release says (for
+    AWS, Kubernetes, Terraform modules and secrets), so the completeness rule judges the real release."""
+    checkov = venv_dir({"PCICHECK_CACHE": str(checkov_cache)}) / "bin" / "checkov"
+    env = checkov_env({"PATH": "/usr/bin:/bin"}, str(checkov_cache))
+    listed: dict[str, set[str]] = {}
+    for framework in ("terraform", "cloudformation", "kubernetes", "secrets"):
+        for check_id in _listed(checkov, env, framework):
+            if framework != "terraform" or re.match(r"CKV2?_(AWS|K8S|TF)_", check_id):
+                listed.setdefault(check_id, set()).add(framework)
+    _version, pinned = pinned_checks()
+    assert {c: set(f) for c, f in pinned.items()} == listed
