@@ -9,6 +9,7 @@ string of every result is redacted as a snapshot's are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ class Converted:
     results: list[Result] = field(default_factory=list)
     # Checks with no PCI DSS mapping are judged against no requirement; their failures are listed apart.
     unmapped: Unmapped = field(default_factory=Unmapped)
+    # UNKNOWN verdicts on an absent attribute (Checkov's way of saying "nothing to judge"), not reported.
+    unknown_not_applicable: int = 0
 
 
 def redacted(result: Result) -> Result:
@@ -227,6 +230,36 @@ def _unknown(record: dict[str, Any]) -> bool:
     return isinstance(check_result, dict) and check_result.get("suppress_comment") == UNKNOWN_MARK
 
 
+# An expression whose value is not in the source: a Terraform reference or interpolation, or a CloudFormation
+# intrinsic function (long and short form).
+_UNRESOLVED = re.compile(
+    r"\b(?:var|local|module|data)\.[A-Za-z_]|\$\{|\bRef\s*:|\bFn::|!(?:Ref|GetAtt|Sub|If|Select|ImportValue|FindInMap|Join)\b"
+)
+
+
+def _unresolved_value(record: dict[str, Any]) -> bool:
+    """Whether an UNKNOWN verdict is Checkov failing to read a value (an `error`), not Checkov finding nothing
+    to judge: Checkov also answers UNKNOWN when the attribute is absent (a bucket with no inline policy, an
+    engine without a version), and those stay out of the results as Checkov leaves them.
+
+    The evaluated attributes' own lines are read from the record's code block only to find an unresolved
+    expression; nothing of the code block is kept."""
+    keys = {
+        part
+        for k in ((record.get("check_result") or {}).get("evaluated_keys") or [])
+        for part in [next((p for p in reversed(str(k).split("/")) if p and not p.startswith("[")), "")]
+        if part
+    }
+    for entry in record.get("code_block") or []:
+        text = str(entry[1]) if isinstance(entry, list | tuple) and len(entry) > 1 else ""
+        if not _UNRESOLVED.search(text):
+            continue
+        key = re.match(r"\s*-?\s*['\"]?([A-Za-z0-9_]+)['\"]?\s*[=:]", text)
+        if not keys or (key is not None and key.group(1) in keys):
+            return True
+    return False
+
+
 def _record_name(record: dict[str, Any], check_type: str, line: int) -> str:
     """Checkov's resource address; for a secret, Checkov names it by a hash of the secret's value, which
     is kept out of every output: the secret is named by its kind and line instead."""
@@ -247,6 +280,9 @@ def _record_result(
 ) -> Result | None:
     check_id = str(record.get("check_id", ""))
     control = mapping.checks.get(check_id)
+    if status is None and _unknown(record) and not _unresolved_value(record):
+        out.unknown_not_applicable += 1  # nothing to judge (see _unresolved_value): as Checkov leaves it
+        return None
     place = _place(record, staged)
     if control is None:
         _unmapped(out.unmapped, record, check_type, status, staged, place)

@@ -137,6 +137,7 @@ def _iac_request(
             ],
         },
         "unmapped": converted.unmapped.request(),
+        "unknown_verdicts_on_absent_attributes": converted.unknown_not_applicable,
     }
 
 
