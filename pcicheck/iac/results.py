@@ -201,7 +201,13 @@ def _place(record: dict[str, Any], staged: Staged) -> _Place:
 
 
 def _unmapped(
-    unmapped: Unmapped, record: dict[str, Any], check_type: str, status: Status | None, staged: Staged, place: _Place
+    unmapped: Unmapped,
+    record: dict[str, Any],
+    check_type: str,
+    status: Status | None,
+    staged: Staged,
+    place: _Place,
+    excluded: dict[str, str],
 ) -> None:
     """A record of a check with no mapping: passes are counted, anything else is kept as a finding that
     points into the original file, as a mapped result would."""
@@ -220,6 +226,7 @@ def _unmapped(
             title=redact_text(str(record.get("check_name") or "")),
             check_type=check_type,
             skipped=status is None,
+            excluded_because=excluded.get(str(record.get("check_id", "")), ""),
         )
     )
 
@@ -255,8 +262,10 @@ def _unresolved_value(record: dict[str, Any]) -> bool:
         if not _UNRESOLVED.search(text):
             continue
         key = re.match(r"\s*-?\s*['\"]?([A-Za-z0-9_]+)['\"]?\s*[=:]", text)
-        if not keys or (key is not None and key.group(1) in keys):
+        if key is not None and key.group(1) in keys:
             return True
+    # No evaluated attribute named (Checkov's Python checks answer UNKNOWN for a record they do not apply to,
+    # such as an egress rule under an ingress check): nothing is known to have been read, so nothing to report.
     return False
 
 
@@ -285,7 +294,7 @@ def _record_result(
         return None
     place = _place(record, staged)
     if control is None:
-        _unmapped(out.unmapped, record, check_type, status, staged, place)
+        _unmapped(out.unmapped, record, check_type, status, staged, place, mapping.excluded)
         return None
     origin = place.origin
     name = _record_name(record, check_type, place.line)

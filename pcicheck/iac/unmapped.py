@@ -30,6 +30,9 @@ class UnmappedFinding:
     # A record Checkov skipped through a suppression pcicheck did not neutralise: not evaluated, so it is
     # listed with the failures (as the counts have always counted it) but marked as what it is.
     skipped: bool = False
+    # Why the mapping excludes the check (controls/checkov/mapping.yaml `excluded`); empty for a check the
+    # pinned Checkov does not have (another Checkov release) or that is not AWS, Kubernetes or secrets.
+    excluded_because: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class UnmappedFinding:
             "line": self.line,
             "check_type": self.check_type,
             "outcome": "skipped" if self.skipped else "failed",
+            "excluded_because": self.excluded_because or "not in the mapping",
         }
 
 
