@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcicheck import paths
@@ -18,7 +18,7 @@ from pcicheck.model import DOMAINS, Control, Framework, Severity
 from pcicheck.yamlfile import LineDict
 from pcicheck.yamlfile import load_mapping as load_yaml_mapping
 
-CHECKOV_FRAMEWORKS = ("terraform", "cloudformation", "kubernetes")
+CHECKOV_FRAMEWORKS = ("terraform", "cloudformation", "kubernetes", "secrets")
 CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")
 ENTRY_FIELDS = ("checkov", "title", "frameworks", "severity", "domain", "requirements", "rationale", "remediation")
 GUARD_FIELDS = ("id", "title", "severity", "domain", "requirements", "rationale", "remediation")
@@ -30,6 +30,21 @@ def mapping_path() -> Path:
 
 def policies_dir() -> Path:
     return paths.controls_dir() / "checkov" / "policies"
+
+
+def pinned_checks_path() -> Path:
+    return paths.controls_dir() / "checkov" / "checkov-checks.yaml"
+
+
+def pinned_checks(path: Path | None = None) -> tuple[str, dict[str, tuple[str, ...]]]:
+    """The pinned Checkov's own list of AWS, Kubernetes and secrets checks (derived from `checkov --list`):
+    its version, and check id -> the frameworks the id exists in."""
+    path = path or pinned_checks_path()
+    doc = load_yaml_mapping(path)
+    checks = doc.get("checks")
+    if not isinstance(checks, dict):
+        raise InputError("'checks' must map check ids to frameworks", path=str(path), line=doc.line)
+    return str(doc.get("checkov_version", "")), {str(k): tuple(str(f) for f in v) for k, v in checks.items()}
 
 
 def control_id(check_id: str) -> str:
@@ -44,6 +59,11 @@ class CheckovMapping:
     guard: Control  # behind `error` results: what could not be evaluated
     checkov_version: str  # the Checkov release the mapping was reviewed against
     path: str
+    # Checks judged to evidence no PCI DSS requirement: check id -> the one-line reason.
+    excluded: dict[str, str] = field(default_factory=dict)
+
+    def mentions(self, check_id: str) -> bool:
+        return check_id in self.checks or check_id in self.excluded
 
     def controls(self) -> tuple[Control, ...]:
         return (self.guard, *sorted(self.checks.values(), key=lambda c: c.id))
@@ -160,4 +180,42 @@ def load_mapping(path: Path | None = None) -> CheckovMapping:
         guard=guard,
         checkov_version=str(doc["checkov_version"]),
         path=str(path),
+        excluded=_excluded(doc, path, checks),
     )
+
+
+def _excluded(doc: LineDict, path: Path, checks: dict[str, Control]) -> dict[str, str]:
+    """`excluded: {CHECK_ID: reason-key}` with the reasons spelled out once in `exclusion_reasons`."""
+    if "excluded" not in doc:
+        return {}
+    reasons = doc.get("exclusion_reasons")
+    entries = doc["excluded"]
+    if not isinstance(reasons, LineDict) or not all(isinstance(v, str) and v.strip() for v in reasons.values()):
+        raise InputError(
+            "'exclusion_reasons' must map a short key to one line of text",
+            path=str(path),
+            line=doc.line_of("exclusion_reasons") if "exclusion_reasons" in doc else doc.line,
+        )
+    if not isinstance(entries, LineDict):
+        raise InputError("'excluded' must map check ids to a reason key", path=str(path), line=doc.line_of("excluded"))
+    out: dict[str, str] = {}
+    for check_id, reason in entries.items():
+        line = entries.line_of(check_id)
+        if not isinstance(check_id, str) or not CHECK_ID.match(check_id):
+            raise InputError(f"excluded: {check_id!r} is not a Checkov check id", path=str(path), line=line)
+        if check_id in checks:
+            raise InputError(
+                f"{check_id} is both mapped (line {checks[check_id].line}) and excluded",
+                path=str(path),
+                line=line,
+                fix="keep one of the two",
+            )
+        if reason not in reasons:
+            raise InputError(
+                f"{check_id}: unknown exclusion reason {reason!r}",
+                path=str(path),
+                line=line,
+                fix=f"use one of: {', '.join(reasons)}",
+            )
+        out[check_id] = " ".join(str(reasons[reason]).split())
+    return out

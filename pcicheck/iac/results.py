@@ -9,11 +9,13 @@ string of every result is redacted as a snapshot's are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pcicheck.config import ScopeConfig
+from pcicheck.iac.checkov_shim import UNKNOWN_MARK
 from pcicheck.iac.mapping import CheckovMapping
 from pcicheck.iac.runner import CheckovRun
 from pcicheck.iac.sources import Origin, SkipMarker, SourceProblem, Staged
@@ -29,6 +31,8 @@ class Converted:
     results: list[Result] = field(default_factory=list)
     # Checks with no PCI DSS mapping are judged against no requirement; their failures are listed apart.
     unmapped: Unmapped = field(default_factory=Unmapped)
+    # UNKNOWN verdicts on an absent attribute (Checkov's way of saying "nothing to judge"), not reported.
+    unknown_not_applicable: int = 0
 
 
 def redacted(result: Result) -> Result:
@@ -197,24 +201,80 @@ def _place(record: dict[str, Any], staged: Staged) -> _Place:
 
 
 def _unmapped(
-    unmapped: Unmapped, record: dict[str, Any], check_type: str, status: Status | None, staged: Staged, place: _Place
+    unmapped: Unmapped,
+    record: dict[str, Any],
+    check_type: str,
+    status: Status | None,
+    staged: Staged,
+    place: _Place,
+    excluded: dict[str, str],
 ) -> None:
     """A record of a check with no mapping: passes are counted, anything else is kept as a finding that
     points into the original file, as a mapped result would."""
     if status == Status.PASS:
         unmapped.passed += 1
         return
+    if _unknown(record):
+        unmapped.unknown += 1  # undecided on a check that judges no requirement: counted, not a failure
+        return
     unmapped.fail(
         UnmappedFinding(
             check=redact_text(str(record.get("check_id", ""))),
             file=redact_text(display_path(staged.root, place.file)),
             line=max(place.line, 1),
-            resource=redact_text(str(record.get("resource") or "")),
+            resource=redact_text(_record_name(record, check_type, place.line)),
             title=redact_text(str(record.get("check_name") or "")),
             check_type=check_type,
             skipped=status is None,
+            excluded_because=excluded.get(str(record.get("check_id", "")), ""),
         )
     )
+
+
+def _unknown(record: dict[str, Any]) -> bool:
+    """A verdict Checkov could not reach, kept by checkov_shim.py as a record skipped with its mark."""
+    check_result = record.get("check_result") or {}
+    return isinstance(check_result, dict) and check_result.get("suppress_comment") == UNKNOWN_MARK
+
+
+# An expression whose value is not in the source: a Terraform reference or interpolation, or a CloudFormation
+# intrinsic function (long and short form).
+_UNRESOLVED = re.compile(
+    r"\b(?:var|local|module|data)\.[A-Za-z_]|\$\{|\bRef\s*:|\bFn::|!(?:Ref|GetAtt|Sub|If|Select|ImportValue|FindInMap|Join)\b"
+)
+
+
+def _unresolved_value(record: dict[str, Any]) -> bool:
+    """Whether an UNKNOWN verdict is Checkov failing to read a value (an `error`), not Checkov finding nothing
+    to judge: Checkov also answers UNKNOWN when the attribute is absent (a bucket with no inline policy, an
+    engine without a version), and those stay out of the results as Checkov leaves them.
+
+    The evaluated attributes' own lines are read from the record's code block only to find an unresolved
+    expression; nothing of the code block is kept."""
+    keys = {
+        part
+        for k in ((record.get("check_result") or {}).get("evaluated_keys") or [])
+        for part in [next((p for p in reversed(str(k).split("/")) if p and not p.startswith("[")), "")]
+        if part
+    }
+    for entry in record.get("code_block") or []:
+        text = str(entry[1]) if isinstance(entry, list | tuple) and len(entry) > 1 else ""
+        if not _UNRESOLVED.search(text):
+            continue
+        key = re.match(r"\s*-?\s*['\"]?([A-Za-z0-9_]+)['\"]?\s*[=:]", text)
+        if key is not None and key.group(1) in keys:
+            return True
+    # No evaluated attribute named (Checkov's Python checks answer UNKNOWN for a record they do not apply to,
+    # such as an egress rule under an ingress check): nothing is known to have been read, so nothing to report.
+    return False
+
+
+def _record_name(record: dict[str, Any], check_type: str, line: int) -> str:
+    """Checkov's resource address; for a secret, Checkov names it by a hash of the secret's value, which
+    is kept out of every output: the secret is named by its kind and line instead."""
+    if check_type == "secrets":
+        return f"{record.get('check_name') or 'secret'} (line {max(line, 1)})"
+    return str(record.get("resource") or "")
 
 
 def _record_result(
@@ -229,12 +289,15 @@ def _record_result(
 ) -> Result | None:
     check_id = str(record.get("check_id", ""))
     control = mapping.checks.get(check_id)
+    if status is None and _unknown(record) and not _unresolved_value(record):
+        out.unknown_not_applicable += 1  # nothing to judge (see _unresolved_value): as Checkov leaves it
+        return None
     place = _place(record, staged)
     if control is None:
-        _unmapped(out.unmapped, record, check_type, status, staged, place)
+        _unmapped(out.unmapped, record, check_type, status, staged, place, mapping.excluded)
         return None
     origin = place.origin
-    name = str(record.get("resource") or "")
+    name = _record_name(record, check_type, place.line)
     tags = _tags(record.get("entity_tags"))
     in_namespace = namespaces.get((place.rel, _namespace(check_type, name)))
     resource = _resource(staged, check_type, place.file, place.line, name, tags, scope, in_namespace)
@@ -253,6 +316,15 @@ def _record_result(
     if skips:
         evidence["inline_skip"] = "; ".join(skips)
     evidence = {k: v for k, v in evidence.items() if v is not None}
+    if status is None and _unknown(record):
+        return Result(
+            control,
+            resource,
+            Status.ERROR,
+            f"Checkov could not decide {check_id} on {name or place.file}: a value the check needs is not known "
+            "from the source (an unresolved variable, reference or function), so it was not evaluated",
+            evidence,
+        )
     if status is None:
         comment = str(check_result.get("suppress_comment") or "")
         return Result(

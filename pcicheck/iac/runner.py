@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -13,7 +15,10 @@ from typing import Any
 
 from pcicheck.iac.checkov_env import CheckovTool
 
-FRAMEWORKS = ("terraform", "cloudformation", "kubernetes")
+# secrets: credentials written into the sources (CKV_SECRET_*); Checkov masks their values in its output.
+FRAMEWORKS = ("terraform", "cloudformation", "kubernetes", "secrets")
+SHIM = Path(__file__).with_name("checkov_shim.py")
+_PYTHON = re.compile(r"python[0-9.]*$")
 RUN_TIMEOUT_S = 3600
 # Settings a user's environment could use to switch checks off or soften the run; Checkov reads
 # them as defaults for its flags, so none of them may reach it.
@@ -27,6 +32,8 @@ class CheckovRun:
     failure: str | None  # Checkov crashed or wrote no readable report: nothing it said can be trusted
     seconds: float
     command: tuple[str, ...] = field(default_factory=tuple)
+    # Checkov ran under checkov_shim.py, so its UNKNOWN verdicts were kept (as errors) rather than dropped.
+    unknown_kept: bool = False
 
 
 def checkov_env(env: Mapping[str, str], home: str) -> dict[str, str]:
@@ -43,8 +50,27 @@ def checkov_env(env: Mapping[str, str], home: str) -> dict[str, str]:
     return clean
 
 
+def interpreter(program: str) -> str | None:
+    """The Python a `checkov` console script runs under, from its `#!` line (a venv's python, or
+    `/usr/bin/env python3`); None when it is not a Python script."""
+    try:
+        with open(program, "rb") as f:
+            first = f.readline(512).decode("utf-8", "replace")
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    words = first[2:].split()
+    if len(words) >= 2 and Path(words[0]).name == "env" and _PYTHON.search(words[1]):
+        return shutil.which(words[1])
+    return words[0] if words and _PYTHON.search(Path(words[0]).name) else None
+
+
 def command(tool: CheckovTool, policies: Path) -> list[str]:
+    """Checkov through checkov_shim.py when its Python is known (unknown verdicts kept), else as it is."""
+    python = interpreter(tool.path)
     return [
+        *([python, str(SHIM)] if python else []),
         tool.path,
         "--directory",
         ".",
@@ -87,6 +113,7 @@ def run_checkov(
     run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
 ) -> CheckovRun:
     cmd = command(tool, policies)
+    shimmed = str(SHIM) in cmd
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pcicheck-checkov-home-") as home:
         try:
@@ -112,4 +139,4 @@ def run_checkov(
         return CheckovRun(
             (), tool.version, f"Checkov wrote no readable JSON ({exc}); {stderr_tail}", seconds, tuple(cmd)
         )
-    return CheckovRun(reports, version or tool.version, None, seconds, tuple(cmd))
+    return CheckovRun(reports, version or tool.version, None, seconds, tuple(cmd), shimmed)

@@ -115,7 +115,17 @@ def _iac_request(
 
     return {
         "paths": [display_path(staged.root, "") if path.is_dir() else display_path(staged.root, path.name)],
-        "checkov": {"path": tool.path, "version": run.version or "unknown", "source": tool.source} if tool else None,
+        "checkov": {
+            "path": tool.path,
+            "version": run.version or "unknown",
+            "source": tool.source,
+            # Checkov drops the verdicts it cannot reach; checkov_shim.py keeps them (as `error` results).
+            "unknown_verdicts": "reported as error"
+            if run.unknown_kept
+            else "not observable: this checkov is not a Python script pcicheck can start under its shim",
+        }
+        if tool
+        else None,
         "mapping": {"file": "controls/checkov/mapping.yaml", "reviewed_with": mapping.checkov_version},
         "files": staged.files,
         "renderers": staged.renderers,
@@ -127,6 +137,7 @@ def _iac_request(
             ],
         },
         "unmapped": converted.unmapped.request(),
+        "unknown_verdicts_on_absent_attributes": converted.unknown_not_applicable,
     }
 
 

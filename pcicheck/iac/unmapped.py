@@ -30,6 +30,9 @@ class UnmappedFinding:
     # A record Checkov skipped through a suppression pcicheck did not neutralise: not evaluated, so it is
     # listed with the failures (as the counts have always counted it) but marked as what it is.
     skipped: bool = False
+    # Why the mapping excludes the check (controls/checkov/mapping.yaml `excluded`); empty for a check the
+    # pinned Checkov does not have (another Checkov release) or that is not AWS, Kubernetes or secrets.
+    excluded_because: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class UnmappedFinding:
             "line": self.line,
             "check_type": self.check_type,
             "outcome": "skipped" if self.skipped else "failed",
+            "excluded_because": self.excluded_because or "not in the mapping",
         }
 
 
@@ -56,6 +60,7 @@ class Unmapped:
 
     failed: Counter[str] = field(default_factory=Counter)  # check id -> failed (or skipped) records
     passed: int = 0
+    unknown: int = 0  # records Checkov could not decide (see checkov_shim.py)
     findings: list[UnmappedFinding] = field(default_factory=list)
 
     def fail(self, finding: UnmappedFinding) -> None:
@@ -68,6 +73,7 @@ class Unmapped:
         return {
             "failed": dict(sorted(self.failed.items())),
             "passed": self.passed,
+            "unknown": self.unknown,
             "findings": [f.to_dict() for f in kept],
             "findings_limit": limit,
             "findings_left_out": left_out,

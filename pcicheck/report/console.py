@@ -66,7 +66,7 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
     console.print(
         Text(
             f"{'; '.join(_scanned(ev)) or 'nothing scanned'}; snapshot {snap.created_at}, "
-            f"{len(snap.resources)} resources, {len(ev.catalog.controls)} controls"
+            f"{len(snap.resources) + len(_iac_judged(ev))} resources, {len(ev.catalog.controls)} controls"
         )
     )
 
@@ -109,6 +109,11 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
     _collection_errors(ev, console)
 
 
+def _iac_judged(ev: Evaluation) -> set[str]:
+    """The IaC resources (and files) Checkov's verdicts are about: results, not snapshot resources."""
+    return {str(r.resource.get("uid")) for r in ev.results if str(r.resource.get("type", "")).startswith("iac.")}
+
+
 def _scanned(ev: Evaluation) -> list[str]:
     """What was read: the AWS account and regions, the cluster, the manifests."""
     snap = ev.snapshot
@@ -124,6 +129,14 @@ def _scanned(ev: Evaluation) -> list[str]:
         scanned.append(f"cluster {k.get('cluster')} ({k.get('server')}, {k.get('version')})")
     if "manifests" in snap.request:
         scanned.append(f"manifests: {len(snap.request['manifests'].get('files', []))} files")
+    if "iac" in snap.request:
+        # Checkov's verdicts are results on IaC resources, not snapshot resources: count those, so a
+        # Terraform-only run does not read "nothing scanned ... 0 resources" above its failures.
+        iac = snap.request["iac"]
+        checkov = (iac.get("checkov") or {}).get("version", "not run") if iac.get("checkov") else "not run"
+        scanned.append(
+            f"IaC: {iac.get('files', 0)} files, {len(_iac_judged(ev))} resources judged by Checkov {checkov}"
+        )
     return scanned
 
 

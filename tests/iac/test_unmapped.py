@@ -45,6 +45,7 @@ def test_the_request_lists_at_most_the_limit_and_never_cuts_the_counts() -> None
         "line": 1,
         "check_type": "terraform",
         "outcome": "failed",
+        "excluded_because": "not in the mapping",
     }
     assert unmapped.request() == request  # the same document on every call
 

@@ -98,3 +98,25 @@ resource "aws_vpc_security_group_ingress_rule" "private_pg" {
   to_port     = 5432
   ip_protocol = "tcp"
 }
+# protocol -1 written as a number: all traffic to AWS, and no string comparison matches it.
+resource "aws_security_group" "all_numeric" {
+  ingress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = -1
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group_rule" "all_numeric" {
+  type              = "ingress"
+  from_port         = 0
+  to_port           = 0
+  protocol          = -1
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = "sg-1"
+}
+resource "aws_vpc_security_group_ingress_rule" "all_numeric" {
+  security_group_id = "sg-1"
+  ip_protocol       = -1
+  cidr_ipv4         = "0.0.0.0/0"
+}
