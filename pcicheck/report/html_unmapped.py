@@ -1,7 +1,8 @@
 """The "Not mapped to PCI DSS" section of index.html: failed Checkov checks that pcicheck's mapping does
 not tie to any requirement, read from the results document (`snapshot.request.iac.unmapped`).
 
-Every value here comes from Checkov's output and the scanned repository, so none is trusted. This
+Every value here comes from Checkov's output and the scanned repository, or (the reason a check is not
+mapped) from the mapping by way of a results document that may have been edited, so none is trusted. This
 module returns raw text; the page clips each field when it takes them, and the template autoescapes.
 """
 
@@ -21,6 +22,9 @@ class UnmappedRow(NamedTuple):
     where: str  # file:line
     check_type: str
     outcome: str  # "failed", or "skipped" when Checkov did not evaluate it
+    # Why controls/checkov/mapping.yaml excludes the check, as results.json records it; empty for a document
+    # written before the reason was recorded (the page then says nothing rather than guess).
+    excluded_because: str
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ def _row(f: Mapping[str, Any]) -> UnmappedRow:
         where=f"{f.get('file', '')}:{f.get('line', '')}" if f.get("file") else "",
         check_type=str(f.get("check_type", "")),
         outcome=str(f.get("outcome", "failed")),
+        excluded_because=str(f.get("excluded_because") or ""),
     )
 
 
