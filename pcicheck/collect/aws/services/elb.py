@@ -74,7 +74,9 @@ def _settings(reads: ResourceReads, elb: Any, name: str) -> dict[str, Any]:
         return dict.fromkeys(SETTINGS, FAILED)
     values = answer.get("LoadBalancerAttributes") or {}
     access_log = values.get("AccessLog")
-    additional = {str(a.get("Key")): a.get("Value") for a in values.get("AdditionalAttributes") or ()}
+    additional = {
+        str(a["Key"]): a["Value"] for a in values.get("AdditionalAttributes") or () if a.get("Key") and a.get("Value")
+    }
     enabled = access_log.get("Enabled") if isinstance(access_log, dict) else None
     return {
         # AWS always answers with AccessLog; a missing or malformed one is unknown, not "off".
@@ -91,15 +93,18 @@ def _ssl_negotiation(policy: dict[str, Any]) -> dict[str, Any]:
     """An SSLNegotiationPolicyType policy → {ssl_policy, ssl_protocols}: the predefined policy it
     references (else its own name) and the protocols it enables, or null if it names none."""
     attributes = {
-        str(a.get("AttributeName")): str(a.get("AttributeValue"))
+        str(a["AttributeName"]): a.get("AttributeValue")
         for a in policy.get("PolicyAttributeDescriptions") or ()
+        if a.get("AttributeName") is not None
     }
     protocols = [k[len(_PROTOCOL_PREFIX) :] for k in attributes if k.startswith(_PROTOCOL_PREFIX)]
+    # A Protocol-* attribute without its value leaves unknown whether that protocol is on (not "off").
+    stated = all(attributes[_PROTOCOL_PREFIX + p] is not None for p in protocols)
     return {
-        "ssl_policy": attributes.get("Reference-Security-Policy") or policy.get("PolicyName"),
+        "ssl_policy": str(attributes.get("Reference-Security-Policy") or policy.get("PolicyName") or "") or None,
         # No Protocol-* attribute at all: what it negotiates is not stated, so nothing can pass on it.
         "ssl_protocols": sorted(p for p in protocols if attributes[_PROTOCOL_PREFIX + p] == "true")
-        if protocols
+        if protocols and stated
         else None,
     }
 
