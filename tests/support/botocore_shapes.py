@@ -279,7 +279,7 @@ def _drop_path(body: dict[str, Any], path: str) -> None:
 class ShapeClients:
     """make_client for a CollectContext: real botocore clients whose calls `world` answers."""
 
-    world: ShapeWorld | None = None
+    world: ShapeWorld | FixedWorld | None = None
     clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def __call__(self, name: str, region: str) -> Any:
@@ -300,3 +300,22 @@ class ShapeClients:
     def _params(self, **kwargs: Any) -> None:
         assert self.world is not None
         self.world.params_seen(**kwargs)
+
+
+@dataclass
+class FixedWorld:
+    """Answers each operation with the bodies given for it (one per call, the last repeated; {} for an
+    operation not given), for tests that pin one hostile answer. Answers go through botocore like any."""
+
+    bodies: dict[str, list[dict[str, Any]]]
+    calls: Counter[str] = field(default_factory=Counter)
+    params: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def params_seen(self, params: dict[str, Any], model: OperationModel, **_: Any) -> None:
+        self.params.append((model.name, dict(params)))
+
+    def answer(self, model: OperationModel, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        given = self.bodies.get(model.name) or [{}]
+        body = given[min(self.calls[model.name], len(given) - 1)]
+        self.calls[model.name] += 1
+        return AWSResponse(None, 200, {}, None), {**_copy(body), "ResponseMetadata": {"HTTPStatusCode": 200}}
