@@ -67,18 +67,16 @@ def _action(action: dict[str, Any]) -> dict[str, Any]:
 
 
 def _listener(listener: dict[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = {
-        "port": listener.get("Port"),
-        "ssl_policy": listener.get("SslPolicy") if listener.get("Protocol") in ("HTTPS", "TLS") else None,
-        "certificate_arns": sorted(
-            c["CertificateArn"] for c in listener.get("Certificates") or () if c.get("CertificateArn")
-        ),
-        "default_actions": [_action(a) for a in listener.get("DefaultActions") or ()],
-    }
+    found: dict[str, Any] = {"port": listener.get("Port")}
     # A listener without its protocol is left without the key, so a control asking for it is `error`
     # (a null would read as "not HTTP, not HTTPS" and leave the balancer not applicable).
     if listener.get("Protocol"):
         found["protocol"] = listener["Protocol"]
+    found["ssl_policy"] = listener.get("SslPolicy") if listener.get("Protocol") in ("HTTPS", "TLS") else None
+    found["certificate_arns"] = sorted(
+        c["CertificateArn"] for c in listener.get("Certificates") or () if c.get("CertificateArn")
+    )
+    found["default_actions"] = [_action(a) for a in listener.get("DefaultActions") or ()]
     return found
 
 
