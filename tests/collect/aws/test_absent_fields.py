@@ -67,13 +67,14 @@ def test_lambda_get_policy_without_policy_is_unknown_not_empty() -> None:
     assert judge("aws-lambda-no-public-access", found, errors) == [Status.ERROR]
 
 
-def _distribution(*origins: dict[str, Any]) -> dict[str, Any]:
+def _distribution(*origins: dict[str, Any], enabled: bool | None = True) -> dict[str, Any]:
     summary = {
         "Id": "E1",
         "ARN": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1",
         "DomainName": "d1.cloudfront.net",
         "Origins": {"Quantity": len(origins), "Items": list(origins)},
         "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
+        **({"Enabled": enabled} if enabled is not None else {}),
     }
     return {"DistributionList": {"Quantity": 1, "Items": [summary], "IsTruncated": False}}
 
@@ -94,6 +95,27 @@ def test_cloudfront_custom_origin_without_ssl_protocols_does_not_pass_on_no_evid
     found, errors, _ = collect("cloudfront", ListDistributions=_distribution(custom))
     assert "ssl_protocols" not in found[0].attributes["origins"][0]  # was [] and all([]) passed
     assert judge("aws-cloudfront-origin-https", found, errors) == [Status.ERROR]
+
+
+def test_cloudfront_distribution_without_enabled_is_judged() -> None:
+    s3 = {"Id": "o", "DomainName": "b.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+    found, errors, _ = collect("cloudfront", ListDistributions=_distribution(s3, enabled=None))
+    assert "enabled" not in found[0].attributes  # was null, outside "enabled == true"
+    assert judge("aws-cloudfront-viewer-https", found, errors) == [Status.ERROR]  # was not_applicable
+
+
+def test_classic_elb_listener_without_protocol_is_not_left_unjudged() -> None:
+    found, errors, _ = collect(
+        "elb",
+        DescribeLoadBalancers={
+            "LoadBalancerDescriptions": [
+                {"LoadBalancerName": "c", "Scheme": "internet-facing", "ListenerDescriptions": [{"Listener": {}}]}
+            ]
+        },
+    )
+    assert "protocol" not in found[0].attributes["listeners"][0]  # was null: "no HTTPS listener"
+    assert judge("aws-elb-classic-tls-listeners-only", found, errors) == [Status.FAIL]  # no certificate either
+    assert judge("aws-elb-classic-tls-policy-min-tls12", found, errors) == [Status.ERROR]  # was not_applicable
 
 
 def test_cloudfront_s3_origin_is_still_not_judged() -> None:

@@ -123,7 +123,10 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             "arn": arn,
             "domain_name": summary.get("DomainName"),
             "aliases": _items(summary.get("Aliases")),
-            "enabled": summary.get("Enabled"),
+            # Absent is unknown, not "disabled" (which would leave its controls not applicable).
+            "enabled": summary["Enabled"]
+            if isinstance(summary.get("Enabled"), bool)
+            else reads.missing(cf, "list_distributions", "Enabled", ("enabled",)),
             "behaviours": _behaviours(summary),
             "origins": _origins(summary),
             **_certificate(summary),

@@ -35,8 +35,8 @@ USER = resource_type(
     console_access="bool: has a login profile (password)",
     mfa_enabled="bool: at least one MFA device",
     password_last_used="timestamp?",
-    access_keys="list: {id (redacted to its last 4 chars), status ('Active'|'Inactive'|'Expired'), create_date, "
-    "last_used_date (timestamp|null)}",
+    access_keys="list: {id (redacted to its last 4 chars), status ('Active'|'Inactive'|'Expired'; left out when the "
+    "answer did), create_date, last_used_date (timestamp|null)}",
     attached_policies="list: ARNs of the managed policies attached directly",
     inline_policies="list: inline policy names",
     groups="list: group names",
@@ -254,14 +254,14 @@ class _Collector:
                 self.ctx.errors[-1] = dataclasses.replace(error, message=error.message.replace(key_id, redacted))
                 failed = True
                 continue
-            keys.append(
-                {
-                    "id": redacted,
-                    "status": meta.get("Status"),
-                    "create_date": iso(meta.get("CreateDate")),
-                    "last_used_date": iso((used.get("AccessKeyLastUsed") or {}).get("LastUsedDate")),
-                }
-            )
+            key: dict[str, Any] = {"id": redacted}
+            # A key without its status is left without the field: a control asking whether it is active
+            # is then `error`, never "no active key" (not applicable).
+            if meta.get("Status"):
+                key["status"] = meta["Status"]
+            key["create_date"] = iso(meta.get("CreateDate"))
+            key["last_used_date"] = iso((used.get("AccessKeyLastUsed") or {}).get("LastUsedDate"))
+            keys.append(key)
         # One unreadable key makes the list incomplete; a partial list could hide the stale key.
         return FAILED if failed else sorted(keys, key=lambda k: (str(k["create_date"]), k["id"]))
 
