@@ -786,6 +786,31 @@ def test_subnet_internet_routes_fact() -> None:
     assert by_name["subnet-app"]["internet_routes"] == []
 
 
+def test_internet_routes_fact_holds_prefix_list_and_half_routes_to_a_gateway() -> None:
+    """A customer-managed prefix list routed to an internet gateway, and 0.0.0.0/0 written as two /1
+    halves, send traffic to the internet as much as 0.0.0.0/0 does (the fact once left out the first)."""
+    listed = reach_facts(public_vpc(route=("pl-0abc", "gateway", "igw-1")))
+    by_name = {r.name: listed[r.uid] for r in public_vpc() if r.type == "aws.ec2.subnet"}
+    assert by_name["subnet-pub"]["internet_routes"] == [{"destination": "pl-0abc", "kind": "igw", "target": "igw-1"}]
+    halves = [
+        vpc("vpc-1", "10.0.0.0/16"),
+        table(
+            "rtb-pub", "vpc-1", "10.0.0.0/16", ("0.0.0.0/1", "gateway", "igw-1"), ("128.0.0.0/1", "gateway", "igw-1")
+        ),
+        subnet("subnet-pub", "vpc-1", "10.0.1.0/24", "rtb-pub"),
+        acl("acl-pub", "vpc-1", ["subnet-pub"]),
+        *web(),
+    ]
+    facts = reach_facts(halves)
+    assert len(next(facts[r.uid] for r in halves if r.name == "subnet-pub")["internet_routes"]) == 2
+    assert verdict(halves, "internet", "i-web", 443) == "allowed"
+    # A prefix-list route to an endpoint leads to an AWS service, not the internet.
+    endpoint = reach_facts(public_vpc(route=("pl-0abc", "vpc-endpoint", "vpce-1")))
+    assert all(
+        f["internet_routes"] == [] for r in public_vpc() if r.type == "aws.ec2.subnet" for f in [endpoint[r.uid]]
+    )
+
+
 # --- Classic Load Balancers ---------------------------------------------------------------------------
 
 

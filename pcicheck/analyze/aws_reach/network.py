@@ -322,15 +322,21 @@ class Network:
         return sorted((s for v in vpcs for s in self.by_vpc.get(v, ()) if s.net), key=lambda s: s.id)
 
     def internet_routes(self, subnet: Subnet) -> list[dict[str, Any]] | None:
-        """The routes of the subnet's table whose destination holds internet addresses (prefix-list
-        routes, which lead to AWS services through endpoints, are left out); None: table unknown."""
+        """The routes of the subnet's table whose destination holds internet addresses, and the
+        prefix-list routes to an internet-bound gateway (igw, NAT, egress-only: a customer-managed list
+        there holds internet ranges; its contents are not collected). Prefix-list routes to endpoints,
+        which lead to AWS services, are left out. None: table unknown."""
         routes = self.tables.get(subnet.table or "")
         if routes is None:
             return None
         return [
             {"destination": r.dest_text, "kind": r.kind, "target": r.target}
             for r in routes
-            if r.dest is not None and r.kind != "local" and self._internet.holds_any(r.dest)
+            if r.kind != "local"
+            and (
+                (r.dest is not None and self._internet.holds_any(r.dest))
+                or (r.dest is None and r.kind in ("igw", "nat", "eigw"))
+            )
         ]
 
 

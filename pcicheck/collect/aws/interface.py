@@ -188,6 +188,36 @@ class CollectContext:
             )
             return FAILED
 
+    def missing(
+        self,
+        client: Any,
+        operation: str,
+        member: str,
+        *,
+        uid: str,
+        resource_type: str,
+        attributes: tuple[str, ...],
+        region: str | None = None,
+    ) -> Any:
+        """AWS answered `operation` without `member`, which `attributes` are read from: recorded as a
+        CollectionError (code MissingField) and FAILED returned, so those attributes stay absent and
+        the controls reading them are `error`. A default guessed here could decide a pass."""
+        self.errors.append(
+            CollectionError(
+                provider="aws",
+                account=self.account,
+                region=self.region if region is None else region,
+                service=self.spec.name,
+                operation=self.action(client, operation).split(":", 1)[1],
+                code="MissingField",
+                message=f"the answer left out {member}",
+                resource_types=(resource_type,),
+                resource_uid=uid,
+                attributes=attributes,
+            )
+        )
+        return FAILED
+
     def resource(
         self,
         *,
@@ -242,6 +272,18 @@ class ResourceReads:
         if result is not FAILED:
             self.source.add(self.ctx.action(client, operation))
         return result
+
+    def missing(self, client: Any, operation: str, member: str, attributes: tuple[str, ...]) -> Any:
+        """`operation` answered without `member`: recorded for these attributes; FAILED (see CollectContext.missing)."""
+        return self.ctx.missing(
+            client,
+            operation,
+            member,
+            uid=self.uid,
+            resource_type=self.resource_type,
+            attributes=attributes,
+            region=self.region,
+        )
 
     def resource(
         self, name: str, attributes: dict[str, Any], tags: dict[str, str] | None = None, *, region: str | None = None

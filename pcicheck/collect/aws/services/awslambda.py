@@ -100,7 +100,12 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             attributes["has_policy"], attributes["public_policy_statements"] = False, []
         elif policy is not FAILED:
             attributes["has_policy"] = True
-            attributes["public_policy_statements"] = public_statements(json.loads(policy.get("Policy") or "{}"))
+            document = policy.get("Policy")
+            attributes["public_policy_statements"] = (
+                public_statements(json.loads(document))
+                if isinstance(document, str)
+                else reads.missing(client, "get_policy", "Policy", ("public_policy_statements",))
+            )
         answer = reads.get(client, "list_tags", ("tags",), Resource=arn)
         tags = {} if answer is FAILED else {str(k): str(v) for k, v in (answer.get("Tags") or {}).items()}
         yield reads.resource(name, attributes, tags)

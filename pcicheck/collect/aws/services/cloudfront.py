@@ -24,8 +24,10 @@ TYPE = resource_type(
     enabled="bool?",
     behaviours="list: {path ('*' for the default behaviour), origin (target origin id), viewer_protocol "
     "('allow-all'|'redirect-to-https'|'https-only')}",
-    origins="list: {id, domain, kind ('s3'|'custom'), protocol_policy ('http-only'|'match-viewer'|'https-only', "
-    "null for S3), ssl_protocols [e.g. 'TLSv1.2'; empty for S3]}",
+    origins="list: {id, domain, kind ('s3'|'custom'|'vpc'|'unknown'), protocol_policy ('http-only'|'match-viewer'|"
+    "'https-only'|null: null for S3), ssl_protocols [e.g. 'TLSv1.2'; empty for S3]}; protocol_policy and "
+    "ssl_protocols are left out where they were not read: VPC origins (their protocol is on the VPC origin), "
+    "origins of no known kind, and custom origins whose answer left them out",
     default_certificate="bool: viewers get the *.cloudfront.net certificate (no custom certificate)",
     certificate="string?: ACM certificate ARN or IAM certificate id",
     minimum_protocol_version="string?: viewer security policy, e.g. 'TLSv1.2_2021'; null with the default certificate",
@@ -58,20 +60,35 @@ def _behaviours(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _origin_kind(origin: dict[str, Any]) -> str:
+    """Which of CloudFront's origin configurations this origin carries. Only an S3 REST origin
+    (S3OriginConfig) is always reached over HTTPS; a VPC origin's protocol lives on the VPC origin
+    (GetVpcOrigin), not read here; an origin carrying none of the three is not known to be anything."""
+    if origin.get("CustomOriginConfig"):
+        return "custom"
+    if origin.get("S3OriginConfig") is not None:
+        return "s3"
+    if origin.get("VpcOriginConfig"):
+        return "vpc"
+    return "unknown"
+
+
 def _origins(summary: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for o in _items(summary.get("Origins")):
-        custom = o.get("CustomOriginConfig")
-        found.append(
-            {
-                "id": o.get("Id"),
-                "domain": o.get("DomainName"),
-                # An S3 (REST) origin is always reached over HTTPS; only custom origins choose.
-                "kind": "custom" if custom else "s3",
-                "protocol_policy": custom.get("OriginProtocolPolicy") if custom else None,
-                "ssl_protocols": _items(custom.get("OriginSslProtocols")) if custom else [],
-            }
-        )
+        kind = _origin_kind(o)
+        origin: dict[str, Any] = {"id": o.get("Id"), "domain": o.get("DomainName"), "kind": kind}
+        if kind == "s3":
+            origin.update(protocol_policy=None, ssl_protocols=[])
+        elif kind == "custom":
+            custom = o["CustomOriginConfig"]
+            # What AWS left out stays out: a control reading it is then `error`, never a pass on no evidence.
+            if custom.get("OriginProtocolPolicy"):
+                origin["protocol_policy"] = custom["OriginProtocolPolicy"]
+            protocols = _items(custom.get("OriginSslProtocols"))
+            if protocols:
+                origin["ssl_protocols"] = protocols
+        found.append(origin)
     return found
 
 
@@ -106,7 +123,10 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             "arn": arn,
             "domain_name": summary.get("DomainName"),
             "aliases": _items(summary.get("Aliases")),
-            "enabled": summary.get("Enabled"),
+            # Absent is unknown, not "disabled" (which would leave its controls not applicable).
+            "enabled": summary["Enabled"]
+            if isinstance(summary.get("Enabled"), bool)
+            else reads.missing(cf, "list_distributions", "Enabled", ("enabled",)),
             "behaviours": _behaviours(summary),
             "origins": _origins(summary),
             **_certificate(summary),

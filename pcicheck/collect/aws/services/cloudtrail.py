@@ -60,16 +60,25 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             is_logging = _opt(status, "IsLogging")
             source.append(ctx.action(ct, "get_trail_status"))
         s3_events = _s3_data_events(ctx, ct, arn, source)
-        # ListTags' NextToken is "reserved for future use": one call per trail reads all its tags.
-        tag_resp = ctx.get(
-            ct, "list_tags", uid=arn, resource_type=TRAIL.name, attributes=("tags",), ResourceIdList=[arn]
-        )
+        # ListTags' NextToken is "reserved for future use"; followed all the same, so a future second page
+        # of tags (which decide scope) is not lost.
         tags: dict[str, str] = {}
-        if tag_resp is not FAILED:
-            source.append(ctx.action(ct, "list_tags"))
-            for entry in tag_resp.get("ResourceTagList") or ():
-                if entry.get("ResourceId") == arn:
-                    tags = tag_map(entry.get("TagsList"))
+        entries: list[Any] = []
+        kwargs: dict[str, Any] = {"ResourceIdList": [arn]}
+        while True:
+            tag_resp = ctx.get(ct, "list_tags", uid=arn, resource_type=TRAIL.name, attributes=("tags",), **kwargs)
+            if tag_resp is FAILED:
+                entries = []
+                break
+            entries.extend(tag_resp.get("ResourceTagList") or ())
+            token = tag_resp.get("NextToken")
+            if not token or token == kwargs.get("NextToken"):
+                source.append(ctx.action(ct, "list_tags"))
+                break
+            kwargs["NextToken"] = token
+        for entry in entries:
+            if entry.get("ResourceId") == arn:
+                tags.update(tag_map(entry.get("TagsList")))
         yield ctx.resource(
             type=TRAIL.name,
             uid=arn,

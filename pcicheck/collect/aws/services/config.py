@@ -19,7 +19,7 @@ TYPE = resource_type(
     "AWS Config in one scanned region (one per region, even with no recorder); uid aws://<account>/<region>/config",
     region="string: region name",
     recorders="list: {name, all_supported (bool), include_global_resource_types (bool), recording (bool), "
-    "last_status ('SUCCESS'|'FAILURE'|'PENDING'|null)}",
+    "last_status ('Pending'|'Success'|'Failure'|'NotApplicable'|null, as AWS spells them)}",
 )
 
 

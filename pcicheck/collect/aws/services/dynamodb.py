@@ -56,8 +56,8 @@ def _table(ctx: CollectContext, dynamodb: Any, name: str, listing: str) -> Resou
         )
         == "ENABLED"
     )
-    tagged = reads.get(dynamodb, "list_tags_of_resource", ("tags",), ResourceArn=arn)
-    tags = {} if tagged is FAILED else tag_map(tagged.get("Tags"))
+    tagged = reads.all_pages(dynamodb, "list_tags_of_resource", "Tags", ("tags",), ResourceArn=arn)
+    tags = {} if tagged is FAILED else tag_map(tagged)
     return reads.resource(name, attributes, tags)
 
 

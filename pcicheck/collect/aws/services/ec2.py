@@ -30,7 +30,8 @@ REGION = resource_type(
 )
 # Both directions of a security group's rules.
 _SG_RULE = (
-    "list: {protocol ('tcp'|'udp'|'icmp'|'-1' for all), from_port, to_port (int; -1/null when all), cidrs [ipv4], "
+    "list: {protocol ('tcp'|'udp'|'icmp'|'icmpv6'|'-1' for all, else the protocol number as text, e.g. '50'), "
+    "from_port, to_port (int; -1/null when all), cidrs [ipv4], "
     "ipv6_cidrs [ipv6], prefix_lists [ids], groups [sg ids], description}"
 )
 SECURITY_GROUP = resource_type(
@@ -88,7 +89,8 @@ SUBNET = resource_type(
     availability_zone="string?",
     map_public_ip_on_launch="bool",
     route_table_id="string: the associated (or the VPC's main) route table id",
-    routes_to_internet_gateway="bool: its route table sends 0.0.0.0/0 or ::/0 to an igw-",
+    routes_to_internet_gateway="bool: its route table sends anything (0.0.0.0/0, ::/0, /1 halves, a prefix list, "
+    "any range) to an igw-",
 )
 ROUTE_TABLE = resource_type(
     "aws.ec2.route_table",
@@ -113,7 +115,6 @@ NETWORK_ACL = resource_type(
 
 # AWS answers with a name for these protocols and a number for the rest; the contract uses names.
 _PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
-_INTERNET = ("0.0.0.0/0", "::/0")
 
 
 def _arn(ctx: CollectContext, kind: str, ident: str) -> str:
@@ -388,13 +389,12 @@ def collect_vpcs(ctx: CollectContext) -> Iterator[Resource]:
 
 
 def _routes_to_igw(table: dict[str, Any]) -> bool:
-    # Blackhole routes count too: the route is still configured, and reattaching the gateway
-    # revives it; overstating exposure is the fail-closed side.
-    for route in table.get("Routes") or ():
-        dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
-        if dest in _INTERNET and str(route.get("GatewayId", "")).startswith("igw-"):
-            return True
-    return False
+    # Any route to an internet gateway counts, whatever its destination: 0.0.0.0/0 is only the usual
+    # spelling, and 0.0.0.0/1 + 128.0.0.0/1, a prefix list (DestinationPrefixListId) or a narrower public
+    # range send traffic to the internet just the same (an IGW forwards nothing else). Blackhole routes
+    # count too: the route is still configured, and reattaching the gateway revives it; overstating
+    # exposure is the fail-closed side.
+    return any(str(route.get("GatewayId") or "").startswith("igw-") for route in table.get("Routes") or ())
 
 
 def collect_subnets(ctx: CollectContext) -> Iterator[Resource]:

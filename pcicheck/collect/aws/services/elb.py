@@ -28,7 +28,8 @@ LOAD_BALANCER = resource_type(
     subnet_ids="list: sorted ids of the subnets it has nodes in",
     security_groups="list: sorted sg ids",
     availability_zones="list: sorted zone names",
-    listeners="list: {port, protocol ('HTTP'|'HTTPS'|'TCP'|'SSL'), instance_port, instance_protocol, "
+    listeners="list: {port, protocol ('HTTP'|'HTTPS'|'TCP'|'SSL'; left out when the answer did), "
+    "instance_port, instance_protocol, "
     "certificate_id (ACM or IAM server certificate ARN, or null), policy_names [names], ssl_policy (the predefined "
     "policy its SSL negotiation policy references, else that policy's name; null unless HTTPS/SSL or without one), "
     "ssl_protocols (sorted enabled protocols, e.g. ['TLSv1.2'], or null: not HTTPS/SSL, no negotiation policy, or "
@@ -57,14 +58,16 @@ def _arn(ctx: CollectContext, name: str) -> str:
 
 def _listener(description: dict[str, Any]) -> dict[str, Any]:
     listener = description.get("Listener") or {}
-    return {
-        "port": listener.get("LoadBalancerPort"),
-        "protocol": str(listener.get("Protocol") or "").upper() or None,
-        "instance_port": listener.get("InstancePort"),
-        "instance_protocol": str(listener.get("InstanceProtocol") or "").upper() or None,
-        "certificate_id": listener.get("SSLCertificateId") or None,
-        "policy_names": sorted(description.get("PolicyNames") or ()),
-    }
+    found: dict[str, Any] = {"port": listener.get("LoadBalancerPort")}
+    # A listener without its protocol is left without the key: a control asking for it is `error`, never
+    # "no HTTPS listener" (not applicable).
+    if listener.get("Protocol"):
+        found["protocol"] = str(listener["Protocol"]).upper()
+    found["instance_port"] = listener.get("InstancePort")
+    found["instance_protocol"] = str(listener.get("InstanceProtocol") or "").upper() or None
+    found["certificate_id"] = listener.get("SSLCertificateId") or None
+    found["policy_names"] = sorted(description.get("PolicyNames") or ())
+    return found
 
 
 def _settings(reads: ResourceReads, elb: Any, name: str) -> dict[str, Any]:
@@ -74,7 +77,9 @@ def _settings(reads: ResourceReads, elb: Any, name: str) -> dict[str, Any]:
         return dict.fromkeys(SETTINGS, FAILED)
     values = answer.get("LoadBalancerAttributes") or {}
     access_log = values.get("AccessLog")
-    additional = {str(a.get("Key")): a.get("Value") for a in values.get("AdditionalAttributes") or ()}
+    additional = {
+        str(a["Key"]): a["Value"] for a in values.get("AdditionalAttributes") or () if a.get("Key") and a.get("Value")
+    }
     enabled = access_log.get("Enabled") if isinstance(access_log, dict) else None
     return {
         # AWS always answers with AccessLog; a missing or malformed one is unknown, not "off".
@@ -91,15 +96,18 @@ def _ssl_negotiation(policy: dict[str, Any]) -> dict[str, Any]:
     """An SSLNegotiationPolicyType policy → {ssl_policy, ssl_protocols}: the predefined policy it
     references (else its own name) and the protocols it enables, or null if it names none."""
     attributes = {
-        str(a.get("AttributeName")): str(a.get("AttributeValue"))
+        str(a["AttributeName"]): a.get("AttributeValue")
         for a in policy.get("PolicyAttributeDescriptions") or ()
+        if a.get("AttributeName") is not None
     }
     protocols = [k[len(_PROTOCOL_PREFIX) :] for k in attributes if k.startswith(_PROTOCOL_PREFIX)]
+    # A Protocol-* attribute without its value leaves unknown whether that protocol is on (not "off").
+    stated = all(attributes[_PROTOCOL_PREFIX + p] is not None for p in protocols)
     return {
-        "ssl_policy": attributes.get("Reference-Security-Policy") or policy.get("PolicyName"),
+        "ssl_policy": str(attributes.get("Reference-Security-Policy") or policy.get("PolicyName") or "") or None,
         # No Protocol-* attribute at all: what it negotiates is not stated, so nothing can pass on it.
         "ssl_protocols": sorted(p for p in protocols if attributes[_PROTOCOL_PREFIX + p] == "true")
-        if protocols
+        if protocols and stated
         else None,
     }
 
@@ -108,7 +116,7 @@ def _with_ssl(reads: ResourceReads, elb: Any, name: str, listeners: list[dict[st
     """Adds ssl_policy/ssl_protocols to every listener: null unless HTTPS/SSL; for those, from the SSL
     negotiation policy among its policy names (null when it has none). Only balancers with such a
     listener are asked; if the read fails, the two fields are left out of their listeners."""
-    if not any(lis["protocol"] in TLS_PROTOCOLS for lis in listeners):
+    if not any(lis.get("protocol") in TLS_PROTOCOLS for lis in listeners):
         return [{**lis, **dict.fromkeys(SSL_FIELDS)} for lis in listeners]
     answer = reads.get(elb, "describe_load_balancer_policies", SSL_FIELDS, LoadBalancerName=name)
     negotiation = (
@@ -122,7 +130,7 @@ def _with_ssl(reads: ResourceReads, elb: Any, name: str, listeners: list[dict[st
     )
     out = []
     for lis in listeners:
-        if lis["protocol"] not in TLS_PROTOCOLS:
+        if lis.get("protocol") not in TLS_PROTOCOLS:
             out.append({**lis, **dict.fromkeys(SSL_FIELDS)})
         elif answer is FAILED:
             out.append(lis)
@@ -173,7 +181,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 "scheme": lb.get("Scheme", FAILED),
                 "dns_name": lb.get("DNSName") or None,
                 **_placement(lb),
-                "listeners": sorted(listeners, key=lambda x: (x["port"] or 0, str(x["protocol"])))
+                "listeners": sorted(listeners, key=lambda x: (x["port"] or 0, str(x.get("protocol"))))
                 if listeners is not FAILED
                 else FAILED,
                 "instance_ids": sorted(i["InstanceId"] for i in lb.get("Instances") or () if i.get("InstanceId")),

@@ -35,10 +35,10 @@ LOAD_BALANCER = resource_type(
     subnet_ids="list: sorted ids of the subnets it has nodes in",
     security_groups="list: sorted sg ids ([] for a network or gateway load balancer without groups)",
     dns_name="string?",
-    listeners="list: {port, protocol ('HTTP'|'HTTPS'|'TCP'|'TLS'|'UDP'|'TCP_UDP'|'GENEVE'), ssl_policy "
-    "(string|null; null unless HTTPS/TLS), certificate_arns [ARNs], default_actions [{type ('forward'|'redirect'|"
-    "'fixed-response'|'authenticate-oidc'|'authenticate-cognito'), redirect_protocol (string|null)}]}, sorted by "
-    "port",
+    listeners="list: {port, protocol ('HTTP'|'HTTPS'|'TCP'|'TLS'|'UDP'|'TCP_UDP'|'GENEVE'|'QUIC'|'TCP_QUIC'; "
+    "left out when the answer did), ssl_policy (string|null; null unless HTTPS/TLS), certificate_arns [ARNs], "
+    "default_actions [{type ('forward'|'redirect'|'fixed-response'|'authenticate-oidc'|'authenticate-cognito'|"
+    "'jwt-validation'), redirect_protocol (string|null)}]}, sorted by port",
     access_logs_enabled="bool?: null for a gateway load balancer",
     desync_mitigation_mode="string?: 'monitor'|'defensive'|'strictest'; null unless application",
     web_acl_arn="string?: ARN of the WAFv2 web ACL associated with it (always null unless application)",
@@ -67,15 +67,17 @@ def _action(action: dict[str, Any]) -> dict[str, Any]:
 
 
 def _listener(listener: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "port": listener.get("Port"),
-        "protocol": listener.get("Protocol"),
-        "ssl_policy": listener.get("SslPolicy") if listener.get("Protocol") in ("HTTPS", "TLS") else None,
-        "certificate_arns": sorted(
-            c["CertificateArn"] for c in listener.get("Certificates") or () if c.get("CertificateArn")
-        ),
-        "default_actions": [_action(a) for a in listener.get("DefaultActions") or ()],
-    }
+    found: dict[str, Any] = {"port": listener.get("Port")}
+    # A listener without its protocol is left without the key, so a control asking for it is `error`
+    # (a null would read as "not HTTP, not HTTPS" and leave the balancer not applicable).
+    if listener.get("Protocol"):
+        found["protocol"] = listener["Protocol"]
+    found["ssl_policy"] = listener.get("SslPolicy") if listener.get("Protocol") in ("HTTPS", "TLS") else None
+    found["certificate_arns"] = sorted(
+        c["CertificateArn"] for c in listener.get("Certificates") or () if c.get("CertificateArn")
+    )
+    found["default_actions"] = [_action(a) for a in listener.get("DefaultActions") or ()]
+    return found
 
 
 def _flag(values: dict[str, str], key: str) -> Any:
@@ -89,7 +91,12 @@ def _settings(reads: ResourceReads, elb: Any, arn: str, lb_type: Any) -> dict[st
     answer = reads.get(elb, "describe_load_balancer_attributes", _SETTINGS, LoadBalancerArn=arn)
     if answer is FAILED:
         return dict.fromkeys(_SETTINGS, FAILED)
-    values = {str(a.get("Key")): str(a.get("Value")) for a in answer.get("Attributes") or ()}
+    # An attribute without its Key or Value is left out, so it reads as unknown (not the string "None").
+    values = {
+        str(a["Key"]): str(a["Value"])
+        for a in answer.get("Attributes") or ()
+        if a.get("Key") is not None and a.get("Value") is not None
+    }
     return {
         # Gateway load balancers pass packets through and have no access logs to turn on.
         "access_logs_enabled": None if lb_type == "gateway" else _flag(values, "access_logs.s3.enabled"),
@@ -188,7 +195,7 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 ),
                 "security_groups": _security_groups(lb),
                 "dns_name": lb.get("DNSName") or None,
-                "listeners": sorted(listeners, key=lambda x: (x["port"] or 0, str(x["protocol"])))
+                "listeners": sorted(listeners, key=lambda x: (x["port"] or 0, str(x.get("protocol"))))
                 if listeners is not FAILED
                 else FAILED,
                 **settings,

@@ -28,7 +28,7 @@ TYPE = resource_type(
     cluster_id="string: j-…",
     cluster_name="string?: cluster name",
     arn="string: cluster ARN",
-    state="string?: 'STARTING'|'BOOTSTRAPPING'|'RUNNING'|'WAITING'|'TERMINATING'",
+    state="string?: 'STARTING'|'BOOTSTRAPPING'|'RUNNING'|'WAITING'|'TERMINATING'|'TERMINATED'|'TERMINATED_WITH_ERRORS'",
     creation_time="timestamp?",
     release_label="string?: e.g. 'emr-6.10.0'; null for AMI-versioned clusters",
     instance_collection_type="string?: 'INSTANCE_GROUP'|'INSTANCE_FLEET'",
@@ -103,7 +103,11 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             "cluster_id": cluster_id,
             "cluster_name": summary.get("Name"),
             "arn": arn,
-            "state": (summary.get("Status") or {}).get("State"),
+            # Without its state the cluster cannot be judged running or not: absent, so its controls error.
+            "state": (summary.get("Status") or {}).get("State")
+            or ctx.missing(
+                emr, "list_clusters", "Status.State", uid=arn, resource_type=TYPE.name, attributes=("state",)
+            ),
             "creation_time": iso(((summary.get("Status") or {}).get("Timeline") or {}).get("CreationDateTime")),
             **dict.fromkeys(DESCRIPTION + MASTERS, FAILED),
         }

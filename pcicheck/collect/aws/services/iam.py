@@ -35,8 +35,8 @@ USER = resource_type(
     console_access="bool: has a login profile (password)",
     mfa_enabled="bool: at least one MFA device",
     password_last_used="timestamp?",
-    access_keys="list: {id (redacted to its last 4 chars), status ('Active'|'Inactive'), create_date, "
-    "last_used_date (timestamp|null)}",
+    access_keys="list: {id (redacted to its last 4 chars), status ('Active'|'Inactive'|'Expired'; left out when the "
+    "answer did), create_date, last_used_date (timestamp|null)}",
     attached_policies="list: ARNs of the managed policies attached directly",
     inline_policies="list: inline policy names",
     groups="list: group names",
@@ -86,6 +86,17 @@ class _Reads(ResourceReads):
         )
 
 
+def inline_admin(reads: ResourceReads, iam: Any, operation: str, got: Any) -> Any:
+    """An inline policy's answer → whether it allows '*' on '*'; FAILED when the read failed or its
+    answer left the document out (recorded), never a verdict on an empty document."""
+    if got is FAILED:
+        return FAILED
+    document = got.get("PolicyDocument")
+    if document is None:
+        return reads.missing(iam, operation, "PolicyDocument", ("admin",))
+    return allows_full_admin(decode_document(document))
+
+
 @dataclass(frozen=True)
 class _Shared:
     """A read shared by several resources: its value, the calls behind it, or why it failed."""
@@ -123,7 +134,10 @@ class _Collector:
         attributes = {
             "policy_name": policy.get("PolicyName"),
             "arn": arn,
-            "attachment_count": int(policy.get("AttachmentCount") or 0),
+            # Absent is unknown, not "attached nowhere" (which would make its controls not applicable).
+            "attachment_count": policy["AttachmentCount"]
+            if isinstance(policy.get("AttachmentCount"), int)
+            else reads.missing(self.iam, "list_policies", "AttachmentCount", ("attachment_count",)),
             "document": document,
             "allows_full_admin": document if document is FAILED else allows_full_admin(document),
         }
@@ -160,7 +174,12 @@ class _Collector:
         version = own.get(self.iam, "get_policy_version", attributes, PolicyArn=arn, VersionId=version_id)
         if version is FAILED:
             return _Shared(None, frozenset(own.source), own.failures[0])
-        return _Shared(decode_document(version["PolicyVersion"].get("Document")), frozenset(own.source))
+        document = version["PolicyVersion"].get("Document")
+        if document is None:
+            # Left out of the answer: unknown, not {} (which would read as "allows nothing").
+            own.missing(self.iam, "get_policy_version", "PolicyVersion.Document", attributes)
+            return _Shared(None, frozenset(own.source), self.ctx.errors[-1])
+        return _Shared(decode_document(document), frozenset(own.source))
 
     # -- users ------------------------------------------------------------------------------
 
@@ -235,14 +254,14 @@ class _Collector:
                 self.ctx.errors[-1] = dataclasses.replace(error, message=error.message.replace(key_id, redacted))
                 failed = True
                 continue
-            keys.append(
-                {
-                    "id": redacted,
-                    "status": meta.get("Status"),
-                    "create_date": iso(meta.get("CreateDate")),
-                    "last_used_date": iso((used.get("AccessKeyLastUsed") or {}).get("LastUsedDate")),
-                }
-            )
+            key: dict[str, Any] = {"id": redacted}
+            # A key without its status is left without the field: a control asking whether it is active
+            # is then `error`, never "no active key" (not applicable).
+            if meta.get("Status"):
+                key["status"] = meta["Status"]
+            key["create_date"] = iso(meta.get("CreateDate"))
+            key["last_used_date"] = iso((used.get("AccessKeyLastUsed") or {}).get("LastUsedDate"))
+            keys.append(key)
         # One unreadable key makes the list incomplete; a partial list could hide the stale key.
         return FAILED if failed else sorted(keys, key=lambda k: (str(k["create_date"]), k["id"]))
 
@@ -253,8 +272,9 @@ class _Collector:
         for arn in arns or ():
             verdicts.append(self.managed_admin(reads, arn))
         for policy_name in inline or ():
-            got = reads.get(self.iam, "get_user_policy", ("admin",), UserName=user_name, PolicyName=policy_name)
-            verdicts.append(got if got is FAILED else allows_full_admin(decode_document(got.get("PolicyDocument"))))
+            operation = "get_user_policy"
+            got = reads.get(self.iam, operation, ("admin",), UserName=user_name, PolicyName=policy_name)
+            verdicts.append(inline_admin(reads, self.iam, operation, got))
         for group in groups or ():
             verdicts.append(self.group_admin(reads, group))
         if any(v is True for v in verdicts):
@@ -295,8 +315,9 @@ class _Collector:
         inline = reads.all_pages(self.iam, "list_group_policies", "PolicyNames", ("admin",), GroupName=group)
         verdicts.append(inline)
         for policy_name in inline or ():
-            got = reads.get(self.iam, "get_group_policy", ("admin",), GroupName=group, PolicyName=policy_name)
-            verdicts.append(got if got is FAILED else allows_full_admin(decode_document(got.get("PolicyDocument"))))
+            operation = "get_group_policy"
+            got = reads.get(self.iam, operation, ("admin",), GroupName=group, PolicyName=policy_name)
+            verdicts.append(inline_admin(reads, self.iam, operation, got))
         if any(v is True for v in verdicts):
             return True
         if any(v is FAILED for v in verdicts):

@@ -58,6 +58,9 @@ def trust_principals(document: dict[str, Any]) -> list[str]:
     return sorted(found)
 
 
+TRUST = ("trust_policy", "trust_principals", "trust_allows_tag_session")
+
+
 def allows_tag_session(document: dict[str, Any]) -> bool:
     return any(statement_allows(s, TAG_SESSION) for s in as_list(document.get("Statement")))
 
@@ -72,7 +75,10 @@ def _inline_policies(reads: ResourceReads, iam: Any, role_name: str) -> Any:
         got = reads.get(iam, "get_role_policy", ("inline_policies",), RoleName=role_name, PolicyName=policy_name)
         if got is FAILED:
             return FAILED
-        policies.append({"name": policy_name, "document": decode_document(got.get("PolicyDocument"))})
+        document = got.get("PolicyDocument")
+        if document is None:  # left out of the answer: unknown, not an empty (allow-nothing) document
+            return reads.missing(iam, "get_role_policy", "PolicyDocument", ("inline_policies",))
+        policies.append({"name": policy_name, "document": decode_document(document)})
     return policies
 
 
@@ -80,15 +86,18 @@ def _role(ctx: CollectContext, iam: Any, role: dict[str, Any]) -> Resource:
     name = str(role["RoleName"])
     arn = str(role["Arn"])
     reads = ResourceReads(ctx, arn, TYPE.name, {ctx.action(iam, "list_roles")})
-    trust = decode_document(role.get("AssumeRolePolicyDocument"))
+    # Every role has a trust policy; one left out of the answer is unknown, not an empty document.
+    raw_trust = role.get("AssumeRolePolicyDocument")
+    trust = decode_document(raw_trust) if raw_trust is not None else None
+    trust_read = None if trust is not None else reads.missing(iam, "list_roles", "AssumeRolePolicyDocument", TRUST)
     attributes: dict[str, Any] = {
         "role_name": name,
         "arn": arn,
         "path": str(role.get("Path") or "/"),
         "create_date": iso(role.get("CreateDate")),
-        "trust_policy": trust,
-        "trust_principals": trust_principals(trust),
-        "trust_allows_tag_session": allows_tag_session(trust),
+        "trust_policy": trust_read if trust is None else trust,
+        "trust_principals": trust_read if trust is None else trust_principals(trust),
+        "trust_allows_tag_session": trust_read if trust is None else allows_tag_session(trust),
         "inline_policies": _inline_policies(reads, iam, name),
     }
     attached = reads.all_pages(

@@ -21,7 +21,7 @@ TYPE = resource_type(
     arn="string: log group ARN",
     retention_days="int?: null when events never expire",
     kms_key_id="string?: KMS key ARN; null: encrypted with a service-owned key",
-    log_group_class="string: 'STANDARD'|'INFREQUENT_ACCESS'|'DELIVERY'",
+    log_group_class="string: 'STANDARD'|'INFREQUENT_ACCESS'|'DELIVERY'|'ESSENTIALS'",
 )
 METRIC_FILTER = resource_type(
     "aws.logs.metric_filter",

@@ -40,10 +40,12 @@ def _opt(data: dict[str, Any], key: str) -> Any:
     return data.get(key, FAILED)
 
 
-def _port(db: dict[str, Any]) -> int | None:
-    # The endpoint appears only once the instance is created; DbInstancePort is 0 when unset.
+def _port(db: dict[str, Any]) -> Any:
+    # The endpoint appears only once the instance is created; DbInstancePort is 0 when unset. Without
+    # either the port it will answer on is unknown: absent, so reachability is unknown (an error), never
+    # "answers on nothing" (a null port, which reads as unreachable).
     port = (db.get("Endpoint") or {}).get("Port") or db.get("DbInstancePort")
-    return int(port) if port else None
+    return int(port) if port else FAILED
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
@@ -61,9 +63,10 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             tags=tags,
             attributes={
                 "db_instance_identifier": ident,
-                "engine": db.get("Engine", ""),
-                "engine_version": db.get("EngineVersion", ""),
-                "status": db.get("DBInstanceStatus", ""),
+                # Absent stays absent: "" would make engine- and status-bound controls not applicable.
+                "engine": _opt(db, "Engine"),
+                "engine_version": _opt(db, "EngineVersion"),
+                "status": _opt(db, "DBInstanceStatus"),
                 "storage_encrypted": _opt(db, "StorageEncrypted"),
                 "kms_key_id": db.get("KmsKeyId"),
                 "publicly_accessible": _opt(db, "PubliclyAccessible"),

@@ -31,7 +31,7 @@ TYPE = resource_type(
     vpc_id="string?: vpc-…; null for EC2-Classic",
     create_time="timestamp?",
     logging_enabled="bool: audit logging on",
-    log_destination_type="string?: 's3'|'cloudwatch'; null when logging is off",
+    log_destination_type="string?: 's3'|'cloudwatch'|'s3table'; null when logging is off",
 )
 LOGGING = ("logging_enabled", "log_destination_type")
 

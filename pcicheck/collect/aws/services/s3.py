@@ -27,7 +27,7 @@ TYPE = resource_type(
     "aws.s3.bucket",
     "S3 bucket",
     creation_date="timestamp?",
-    encryption="map?: {algorithm ('AES256'|'aws:kms'|'aws:kms:dsse'), kms_key_id (string|null), "
+    encryption="map?: {algorithm ('AES256'|'aws:kms'|'aws:kms:dsse'|'aws:fsx'|'aws:backup'), kms_key_id (string|null), "
     "bucket_key_enabled}; null when no default encryption is configured",
     public_access_block="map?: {block_public_acls, ignore_public_acls, block_public_policy, restrict_public_buckets}",
     policy="map?: the bucket policy document",
@@ -123,9 +123,16 @@ def _bucket(ctx: CollectContext, s3: Any, bucket: dict[str, Any]) -> Resource:
             absent=("NoSuchBucketPolicy",),
             Bucket=name,
         )
-        attributes["policy_is_public"] = (
-            status if status is FAILED else bool(((status or {}).get("PolicyStatus") or {}).get("IsPublic", False))
-        )
+        verdict = ((status or {}).get("PolicyStatus") or {}).get("IsPublic") if status is not FAILED else None
+        if status is FAILED or status is None:
+            # NoSuchBucketPolicy after GetBucketPolicy found one: deleted in between, nothing left to judge.
+            attributes["policy_is_public"] = status if status is FAILED else False
+        elif isinstance(verdict, bool):
+            attributes["policy_is_public"] = verdict
+        else:  # S3's verdict left out: unknown, not "not public"
+            attributes["policy_is_public"] = reads.missing(
+                regional, "get_bucket_policy_status", "PolicyStatus.IsPublic", ("policy_is_public",)
+            )
 
     acl = reads.get(regional, "get_bucket_acl", ("acl_public",), Bucket=name)
     attributes["acl_public"] = acl if acl is FAILED else _acl_public(acl)

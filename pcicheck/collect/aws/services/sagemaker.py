@@ -25,7 +25,8 @@ TYPE = resource_type(
     "SageMaker notebook instance; uid = its ARN",
     notebook_instance_name="string: notebook instance name",
     arn="string: notebook instance ARN",
-    status="string?: 'Pending'|'InService'|'Stopping'|'Stopped'|'Failed'|'Deleting'|'Updating'",
+    status="string?: 'Pending'|'InService'|'Stopping'|'Stopped'|'Failed'|'Deleting'|'Updating'|"
+    "'PendingMaintenance'|'InMaintenance'",
     creation_time="timestamp?",
     kms_key_id="string?: KMS key id/ARN encrypting the ML storage volume; null: AWS-owned key",
     direct_internet_access="string: 'Enabled'|'Disabled' (internet access through the SageMaker service VPC)",

@@ -45,8 +45,9 @@ def _web_acls(ctx: CollectContext, client: Any, scope: str) -> Iterator[dict[str
         page = ctx.call(client, "list_web_acls", **kwargs)
         yield from page.get("WebACLs") or ()
         marker = page.get("NextMarker")
-        # WAF may hand back a marker on the last page too: an empty page or a repeated marker ends it.
-        if not marker or not page.get("WebACLs") or marker == kwargs.get("NextMarker"):
+        # WAF may hand back a marker on the last page too, and an empty page with a marker need not be the
+        # last (AWS says to page until no marker comes back): only no marker, or the marker it was sent, ends it.
+        if not marker or marker == kwargs.get("NextMarker"):
             return
         kwargs["NextMarker"] = marker
 
@@ -73,6 +74,22 @@ def _logging(reads: ResourceReads, client: Any, arn: str) -> dict[str, Any]:
     }
 
 
+def _tags(reads: ResourceReads, client: Any, arn: str) -> dict[str, str]:
+    """Every page of ListTagsForResource (it pages with NextMarker; botocore has no paginator for it).
+    Tags decide scope, so a failed page leaves all the tags unread (recorded), not a partial set."""
+    kwargs: dict[str, Any] = {"ResourceARN": arn}
+    found: list[Any] = []
+    while True:
+        page = reads.get(client, "list_tags_for_resource", ("tags",), **kwargs)
+        if page is FAILED:
+            return {}
+        found.extend((page.get("TagInfoForResource") or {}).get("TagList") or ())
+        marker = page.get("NextMarker")
+        if not marker or marker == kwargs.get("NextMarker"):
+            return tag_map(found)
+        kwargs["NextMarker"] = marker
+
+
 def _collect(ctx: CollectContext, scope: str) -> Iterator[Resource]:
     client = ctx.client()
     listing = ctx.action(client, "list_web_acls")
@@ -81,8 +98,7 @@ def _collect(ctx: CollectContext, scope: str) -> Iterator[Resource]:
         reads = ResourceReads(ctx, arn, TYPE.name, {listing})
         attributes: dict[str, Any] = {"name": name, "id": str(summary["Id"]), "arn": arn, "scope": scope}
         attributes.update(_logging(reads, client, arn))
-        tagged = reads.get(client, "list_tags_for_resource", ("tags",), ResourceARN=arn)
-        tags = {} if tagged is FAILED else tag_map((tagged.get("TagInfoForResource") or {}).get("TagList"))
+        tags = _tags(reads, client, arn)
         yield reads.resource(name, attributes, tags)
 
 
