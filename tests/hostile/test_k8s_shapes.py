@@ -484,7 +484,7 @@ metadata:
   labels: {app: a}
   ownerReferences: [{apiVersion: v1, kind: X, name: x, uid: u, controller: false}]
 spec:
-  securityContext: {runAsNonRoot: true, runAsUser: 1000}
+  securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
   automountServiceAccountToken: false
   serviceAccountName: sa
   serviceAccount: sa
@@ -504,11 +504,15 @@ spec:
         runAsUser: 1
         readOnlyRootFilesystem: true
         capabilities: {add: [NET_ADMIN], drop: [ALL]}
+        seccompProfile: {type: Localhost, localhostProfile: p.json}
+      imagePullPolicy: Always
+      resources: {limits: {cpu: 500m, memory: 128Mi}, requests: {cpu: 1}}
       ports: [{name: http, containerPort: 80, hostPort: 8080, protocol: TCP}]
       env:
         - {name: A, value: b}
         - {name: T, valueFrom: {secretKeyRef: {name: s, key: k}}}
   containers: *containers
+  ephemeralContainers: *containers
 status:
   podIP: 10.0.0.1
   podIPs: [{ip: 10.0.0.1}]

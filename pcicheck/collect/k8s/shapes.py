@@ -42,6 +42,10 @@ _CONTAINER = (
     "securityContext.readOnlyRootFilesystem",
     "securityContext.capabilities.add",
     "securityContext.capabilities.drop",
+    "securityContext.seccompProfile.type",
+    "imagePullPolicy",
+    "resources.limits:quantity",
+    "resources.requests:quantity",
     "ports.name",
     "ports.containerPort:port",
     "ports.hostPort:port0",
@@ -53,6 +57,7 @@ _CONTAINER = (
 _POD_SPEC = (
     "securityContext.runAsNonRoot",
     "securityContext.runAsUser",
+    "securityContext.seccompProfile.type",
     "automountServiceAccountToken",
     "serviceAccountName",
     "serviceAccount",
@@ -62,7 +67,7 @@ _POD_SPEC = (
     "nodeName",
     "nodeSelector",
     "volumes.hostPath.path",
-    *(f"{group}.{field}" for group in ("containers", "initContainers") for field in _CONTAINER),
+    *(f"{group}.{field}" for group in ("containers", "initContainers", "ephemeralContainers") for field in _CONTAINER),
 )
 
 
