@@ -38,7 +38,7 @@ spec:
       securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
       containers:
         - name: web
-          image: registry.example.com/shop/web:1.4@%(digest)s
+          image: registry.example.com/shop/web:1.4@DIGEST
           resources: {limits: {cpu: 500m, memory: 128Mi}}
           securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
 ---
@@ -53,7 +53,7 @@ spec:
   securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
   containers:
     - name: web
-      image: registry.example.com/shop/web:1.4@%(digest)s
+      image: registry.example.com/shop/web:1.4@DIGEST
       resources: {limits: {cpu: 500m, memory: 128Mi}}
       securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
   ephemeralContainers:
@@ -65,7 +65,7 @@ spec:
         runAsNonRoot: false
         seccompProfile: {type: Unconfined}
         capabilities: {add: [SYS_PTRACE]}
-""" % {"digest": DIGEST}
+""".replace("@DIGEST", "@" + DIGEST)
 
 # Every container control, and whether the debug container alone makes it fail.
 CONTAINER_CONTROLS = {
@@ -185,5 +185,6 @@ def test_an_unparsable_image_is_an_error_for_the_image_controls_not_a_verdict(tm
         "spec: {containers: [{name: c, image: 'Registry.example.com/Team/App:1'}]}\n"
     )
     verdicts = _verdicts(read_manifests([path]).resources)
-    for control in ("k8s-workload-image-allowed-registry", "k8s-workload-image-not-latest", "k8s-workload-image-digest"):
-        assert verdicts[(control, "Pod shop/p")] == "error", control
+    image_controls = ("image-allowed-registry", "image-not-latest", "image-digest")
+    for control in image_controls:
+        assert verdicts[(f"k8s-workload-{control}", "Pod shop/p")] == "error", control
