@@ -30,10 +30,11 @@ spec:
     spec:
       serviceAccountName: web
       automountServiceAccountToken: false
-      securityContext: {runAsNonRoot: true, runAsUser: 10001}
+      securityContext: {runAsNonRoot: true, runAsUser: 10001, seccompProfile: {type: RuntimeDefault}}
       containers:
         - name: web
-          image: registry.example.com/shop/web:1.4.2
+          image: registry.example.com/shop/web:1.4.2@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+          resources: {limits: {cpu: 500m, memory: 256Mi}}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
 """
 CHANGED = NAMESPACE.replace("registry.example.com/shop/web:1.4.2", "docker.io/library/nginx:1.27")
