@@ -178,7 +178,7 @@ def test_references_the_grammar_refuses_are_none(image: str) -> None:
     assert parse_image(image) is None
 
 
-def test_an_unparsable_image_is_an_error_for_the_image_controls_not_a_verdict(tmp_path: Path) -> None:
+def test_an_unparsable_image_fails_the_image_controls(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\n"
@@ -187,4 +187,4 @@ def test_an_unparsable_image_is_an_error_for_the_image_controls_not_a_verdict(tm
     verdicts = _verdicts(read_manifests([path]).resources)
     image_controls = ("image-allowed-registry", "image-not-latest", "image-digest")
     for control in image_controls:
-        assert verdicts[(f"k8s-workload-{control}", "Pod shop/p")] == "error", control
+        assert verdicts[(f"k8s-workload-{control}", "Pod shop/p")] == "fail", control
