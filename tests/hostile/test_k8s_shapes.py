@@ -214,6 +214,21 @@ spec:
         "spec.ingress[0].ports[0].endPort: expected an integer, got a string ('ninety')",
     ),
     (
+        "ipBlock without a cidr (found by the manifest fuzzer: an internal error before)",
+        """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np, namespace: shop}
+spec:
+  podSelector: {}
+  egress:
+    - to:
+        - ipBlock: {except: [10.0.0.0/24]}
+""",
+        8,
+        "spec.egress[0].to[0].ipBlock: an ipBlock without a cidr",
+    ),
+    (
         "endPort below port",
         """\
 apiVersion: networking.k8s.io/v1
