@@ -30,12 +30,13 @@ spec:
     spec:
       serviceAccountName: web
       automountServiceAccountToken: false
-      securityContext: {runAsNonRoot: true, runAsUser: 10001}
+      securityContext: {runAsNonRoot: true, runAsUser: 10001, seccompProfile: {type: RuntimeDefault}}
       containers:
         - name: web
-          image: registry.example.com/shop/web:1.4.2
+          image: registry.example.com/shop/web:1.4.2@DIGEST
+          resources: {limits: {cpu: 500m, memory: 256Mi}}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-"""
+""".replace("@DIGEST", "@sha256:" + "0123456789abcdef" * 4)
 CHANGED = NAMESPACE.replace("registry.example.com/shop/web:1.4.2", "docker.io/library/nginx:1.27")
 PRIVILEGED = NAMESPACE.replace("capabilities: {drop: [ALL]}}", "capabilities: {drop: [ALL]}, privileged: true}")
 WEB = "k8s://manifests/shop/Deployment/web"

@@ -214,6 +214,21 @@ spec:
         "spec.ingress[0].ports[0].endPort: expected an integer, got a string ('ninety')",
     ),
     (
+        "ipBlock without a cidr (found by the manifest fuzzer: an internal error before)",
+        """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np, namespace: shop}
+spec:
+  podSelector: {}
+  egress:
+    - to:
+        - ipBlock: {except: [10.0.0.0/24]}
+""",
+        8,
+        "spec.egress[0].to[0].ipBlock: an ipBlock without a cidr",
+    ),
+    (
         "endPort below port",
         """\
 apiVersion: networking.k8s.io/v1
@@ -484,7 +499,7 @@ metadata:
   labels: {app: a}
   ownerReferences: [{apiVersion: v1, kind: X, name: x, uid: u, controller: false}]
 spec:
-  securityContext: {runAsNonRoot: true, runAsUser: 1000}
+  securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
   automountServiceAccountToken: false
   serviceAccountName: sa
   serviceAccount: sa
@@ -504,11 +519,15 @@ spec:
         runAsUser: 1
         readOnlyRootFilesystem: true
         capabilities: {add: [NET_ADMIN], drop: [ALL]}
+        seccompProfile: {type: Localhost, localhostProfile: p.json}
+      imagePullPolicy: Always
+      resources: {limits: {cpu: 500m, memory: 128Mi}, requests: {cpu: 1}}
       ports: [{name: http, containerPort: 80, hostPort: 8080, protocol: TCP}]
       env:
         - {name: A, value: b}
         - {name: T, valueFrom: {secretKeyRef: {name: s, key: k}}}
   containers: *containers
+  ephemeralContainers: *containers
 status:
   podIP: 10.0.0.1
   podIPs: [{ip: 10.0.0.1}]

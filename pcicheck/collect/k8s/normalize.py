@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from pcicheck.collect.k8s.images import ImageRef, parse_image
 from pcicheck.collect.k8s.kinds import BY_KIND
 from pcicheck.model import Resource, ResourceType, resource_type
 from pcicheck.redact import looks_like_credential
@@ -42,10 +43,15 @@ WORKLOAD = resource_type(
     node_name="string?",
     node_selector="map",
     host_path_volumes="list: host paths mounted through hostPath volumes",
-    containers="list: {name, init (bool), image, privileged (bool), allow_privilege_escalation (bool|null; null = "
-    "not set, which Linux treats as true), run_as_non_root (bool|null, container setting else pod's), run_as_user "
-    "(int|null, container else pod), read_only_root_filesystem (bool), capabilities_add [names, upper case without "
-    "CAP_], capabilities_drop [names], host_ports [ints], ports [{name, port, protocol}], credential_env [names of "
+    containers="list: {name, init (bool), ephemeral (bool: an ephemeral container, e.g. added by `kubectl debug`), "
+    "image, image_ref ({registry, repository, name, tag, digest, reference}: the image as the runtime resolves it, "
+    "e.g. 'nginx' → docker.io/library/nginx:latest; null when the reference grammar refuses it), image_pull_policy "
+    "(defaulted as the API server does: Always for a latest tag, else IfNotPresent), privileged (bool), "
+    "allow_privilege_escalation (bool|null; null = not set, which Linux treats as true), run_as_non_root (bool|null, "
+    "container setting else pod's), run_as_user (int|null, container else pod), read_only_root_filesystem (bool), "
+    "seccomp_profile (string|null: seccompProfile.type, container else pod; null = not set), capabilities_add [names, "
+    "upper case without CAP_], capabilities_drop [names], limits (map: resources.limits, name → quantity string), "
+    "requests (map: resources.requests), host_ports [ints], ports [{name, port, protocol}], credential_env [names of "
     "env vars whose name or literal value looks like a credential; values are never stored], secret_env [names of "
     "env vars taken from a Secret]}",
     pod_ip="string?: the Pod's IP (status.podIP); null for templates and pending pods",
@@ -161,8 +167,12 @@ _TEMPLATED = {"Pod", "ReplicaSet", "Job"}
 
 def made_by_controller(kind: str, obj: dict[str, Any]) -> bool:
     """A Pod/ReplicaSet/Job owned by a controller: judged through its owner's template, not again.
-    Live clusters and `kubectl get -o yaml` dumps both list them; skipping in both keeps verdicts equal."""
+    Live clusters and `kubectl get -o yaml` dumps both list them; skipping in both keeps verdicts equal.
+    A Pod that has ephemeral containers (`kubectl debug`) is no longer what its template says: it is
+    judged itself, or those containers would be judged nowhere."""
     owners = _map(obj.get("metadata")).get("ownerReferences")
+    if kind == "Pod" and _list(_map(obj.get("spec")).get("ephemeralContainers")):
+        return False
     return kind in _TEMPLATED and any(_map(o).get("controller") for o in _list(owners))
 
 
@@ -203,23 +213,46 @@ def pod_spec_of(kind: str, obj: dict[str, Any]) -> tuple[dict[str, Any], dict[st
     return _map(template.get("metadata")), _map(template.get("spec"))
 
 
-def _container(c: dict[str, Any], pod_sc: dict[str, Any], init: bool) -> dict[str, Any]:
+def _pull_policy(c: dict[str, Any], ref: ImageRef | None) -> str:
+    """imagePullPolicy as the API server defaults it (SetDefaults_Container): Always when the tag pulled
+    is `latest` (written, or implied by no tag and no digest), else IfNotPresent."""
+    given = c.get("imagePullPolicy")
+    if given:
+        return str(given)
+    return "Always" if ref is not None and ref.tag == "latest" else "IfNotPresent"
+
+
+def _quantities(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in _map(value).items()}
+
+
+def _container(c: dict[str, Any], pod_sc: dict[str, Any], init: bool, ephemeral: bool = False) -> dict[str, Any]:
     sc = _map(c.get("securityContext"))
     caps = _map(sc.get("capabilities"))
     env = _list(c.get("env"))
+    resources = _map(c.get("resources"))
     run_as_non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
     run_as_user = sc.get("runAsUser", pod_sc.get("runAsUser"))
+    seccomp = _map(sc.get("seccompProfile")).get("type") or _map(pod_sc.get("seccompProfile")).get("type")
+    image = str(c.get("image", ""))
+    ref = parse_image(image)
     return {
         "name": str(c.get("name", "")),
         "init": init,
-        "image": str(c.get("image", "")),
+        "ephemeral": ephemeral,
+        "image": image,
+        "image_ref": ref.as_attribute() if ref else None,
+        "image_pull_policy": _pull_policy(c, ref),
         "privileged": bool(sc.get("privileged", False)),
         "allow_privilege_escalation": sc.get("allowPrivilegeEscalation"),
         "run_as_non_root": run_as_non_root if isinstance(run_as_non_root, bool) else None,
         "run_as_user": run_as_user if isinstance(run_as_user, int) else None,
         "read_only_root_filesystem": bool(sc.get("readOnlyRootFilesystem", False)),
+        "seccomp_profile": str(seccomp) if seccomp else None,
         "capabilities_add": sorted({str(x).upper().removeprefix("CAP_") for x in _list(caps.get("add"))}),
         "capabilities_drop": sorted({str(x).upper().removeprefix("CAP_") for x in _list(caps.get("drop"))}),
+        "limits": _quantities(resources.get("limits")),
+        "requests": _quantities(resources.get("requests")),
         "host_ports": sorted(int(p["hostPort"]) for p in _list(c.get("ports")) if _map(p).get("hostPort")),
         "ports": [
             {
@@ -245,6 +278,8 @@ def _workload(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
     pod_sc = _map(spec.get("securityContext"))
     containers = [_container(_map(c), pod_sc, True) for c in _list(spec.get("initContainers"))]
     containers += [_container(_map(c), pod_sc, False) for c in _list(spec.get("containers"))]
+    # Added to a running Pod by `kubectl debug`; they run with the pod's privileges and are judged alike.
+    containers += [_container(_map(c), pod_sc, False, True) for c in _list(spec.get("ephemeralContainers"))]
     automount = spec.get("automountServiceAccountToken")
     return {
         "kind": kind,

@@ -42,6 +42,10 @@ _CONTAINER = (
     "securityContext.readOnlyRootFilesystem",
     "securityContext.capabilities.add",
     "securityContext.capabilities.drop",
+    "securityContext.seccompProfile.type",
+    "imagePullPolicy",
+    "resources.limits:quantity",
+    "resources.requests:quantity",
     "ports.name",
     "ports.containerPort:port",
     "ports.hostPort:port0",
@@ -53,6 +57,7 @@ _CONTAINER = (
 _POD_SPEC = (
     "securityContext.runAsNonRoot",
     "securityContext.runAsUser",
+    "securityContext.seccompProfile.type",
     "automountServiceAccountToken",
     "serviceAccountName",
     "serviceAccount",
@@ -62,7 +67,7 @@ _POD_SPEC = (
     "nodeName",
     "nodeSelector",
     "volumes.hostPath.path",
-    *(f"{group}.{field}" for group in ("containers", "initContainers") for field in _CONTAINER),
+    *(f"{group}.{field}" for group in ("containers", "initContainers", "ephemeralContainers") for field in _CONTAINER),
 )
 
 
@@ -432,6 +437,20 @@ def _endport_problem(spec: Mapping[str, Any]) -> ShapeProblem | None:
     return None
 
 
+def _ip_block_problem(spec: Mapping[str, Any]) -> ShapeProblem | None:
+    """An ipBlock needs its cidr (a required field the API server enforces): without it the peer would
+    be read as no addresses at all, or not read."""
+    for direction, peers in (("ingress", "from"), ("egress", "to")):
+        for i, rule in enumerate(spec.get(direction) or ()):
+            for j, peer in enumerate(rule.get(peers) or ()):
+                block = peer.get("ipBlock")
+                if block is not None and block.get("cidr") is None:
+                    where = f"spec.{direction}[{i}].{peers}[{j}].ipBlock"
+                    line = _line_of(peer, "ipBlock", getattr(peer, "line", 0))
+                    return ShapeProblem(where, "an ipBlock without a cidr", line, "set cidr, e.g. 10.0.0.0/16")
+    return None
+
+
 def _node_address_problem(status: Mapping[str, Any]) -> ShapeProblem | None:
     """An InternalIP must be an address (a Hostname address need not be)."""
     for i, address in enumerate(status.get("addresses") or ()):
@@ -451,7 +470,7 @@ def check(obj: Mapping[str, Any]) -> ShapeProblem | None:
         return walk.problem
     # Past the walk, every field below has its type: the rules across fields can read them.
     if kind == "NetworkPolicy" and obj.get("spec"):
-        return _endport_problem(obj["spec"])
+        return _endport_problem(obj["spec"]) or _ip_block_problem(obj["spec"])
     if kind == "Node" and obj.get("status"):
         return _node_address_problem(obj["status"])
     return None
