@@ -65,6 +65,9 @@ class Resource:
     tags: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
     source: tuple[str, ...] = ()
+    # Attribute → why its value is the provider's documented default rather than a value the API sent
+    # (KMS leaves RotationPeriodInDays out and documents 365). Every other absent field stays absent.
+    defaulted: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +80,9 @@ class Resource:
             "tags": self.tags,
             "attributes": self.attributes,
             "source": list(self.source),
+            # Only when there is one: snapshots without defaults keep their bytes, and a reader that
+            # predates the field still evaluates the same values.
+            **({"defaulted": dict(sorted(self.defaulted.items()))} if self.defaulted else {}),
         }
 
     @classmethod
@@ -91,6 +97,7 @@ class Resource:
             tags=dict(data.get("tags") or {}),
             attributes=dict(data.get("attributes") or {}),
             source=tuple(data.get("source") or ()),
+            defaulted=dict(data.get("defaulted") or {}),
         )
 
 

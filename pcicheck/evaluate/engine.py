@@ -137,6 +137,21 @@ def _unread_evidence(cc: CompiledControl, own_errors: list[CollectionError]) -> 
     return " (" + "; ".join(f"evidence {a} not read, and not needed: {cause}" for a, cause in unread) + ")"
 
 
+def _defaults_used(cc: CompiledControl, defaulted: dict[str, str], evidence: dict[str, Any]) -> str:
+    """For the defaulted attributes the control reads or shows: each one's reason added to `evidence`
+    (`NAME (defaulted)`), and a note for the message, so a verdict resting on a documented default rather
+    than a reported value says so wherever it is read."""
+    if not defaulted:
+        return ""
+    shown = {keys[0] for _, in_facts, keys in cc.evidence if not in_facts}
+    used = sorted(a for a in defaulted if a in shown or cc.reads.reads(a))
+    for a in used:
+        evidence[f"{a} (defaulted)"] = defaulted[a]
+    if not used:
+        return ""
+    return f" ({', '.join(used)}: not reported, the documented default was used)"
+
+
 def _verdict(cc: CompiledControl, context: Any) -> tuple[Status, str] | None:
     """`where`, then `assert`: None when the control does not apply, else the status and its message.
     Fail closed: a runtime error or a non-boolean answer is `error`."""
@@ -380,7 +395,9 @@ class Evaluator:
                 if c.scope == "cde" and pci_scope == CONNECTED:
                     links = str(where["scope_reason"]).removeprefix("connected to the CDE: ")
                     message += f" (judged as connected to the CDE: {links})"
-                out.append(Result(c, where, status, message + _unread_evidence(cc, own_errors), _evidence(cc, view)))
+                evidence = _evidence(cc, view)
+                message += _unread_evidence(cc, own_errors) + _defaults_used(cc, r.defaulted, evidence)
+                out.append(Result(c, where, status, message, evidence))
         return out
 
     def _scope_gaps(self, r: Resource, listing: dict[tuple[str, str], list[CollectionError]]) -> list[CollectionError]:
