@@ -17,7 +17,14 @@ class Status(StrEnum):
     ERROR = "error"
     NOT_APPLICABLE = "not_applicable"
     WAIVED = "waived"
+    # The control has a param no default can answer for every estate (which registries are approved) and
+    # the site has not set it: not judged, and counted as incomplete like `error`, never as a failure.
+    NEEDS_CONFIGURATION = "needs_configuration"
     MANUAL = "manual"  # requirement-level only: no automated control evidences it
+
+
+# The statuses that leave a scan incomplete: something could not be judged (exit 3, roll-up `incomplete`).
+INCOMPLETE_STATUSES = frozenset({Status.ERROR, Status.NEEDS_CONFIGURATION})
 
 
 class Severity(StrEnum):
@@ -259,6 +266,9 @@ class Control:
     # Where each framework's mapping comes from: {framework: {"source": …, "ref": …}} (see BASIS_SOURCES).
     basis: dict[str, dict[str, str]] = field(default_factory=dict)
     applies_to: str = ""  # what `where` selects, in words: "it judges only …"
+    # Params the site must set in pcicheck.yaml: their default only declares the type. Until set, the
+    # control's results are `needs_configuration`.
+    site_params: tuple[str, ...] = ()
 
 
 # Where a mapping to PCI DSS comes from: PCI SSC's own documents, AWS's published mappings (Security Hub,

@@ -22,7 +22,7 @@ from pcicheck.analyze.estate import Estate
 from pcicheck.analyze.pci_scope import CDE, CONNECTED, OUT_OF_SCOPE, UNKNOWN
 from pcicheck.analyze.references import KEY_REFERENCE_ATTRIBUTES
 from pcicheck.analyze.registry import facts_read, types_read
-from pcicheck.evaluate.reads import NOTHING, Reads, reads_of
+from pcicheck.evaluate.reads import NOTHING, Reads, params_read, reads_of
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
 
 _RESOURCES_CALL = re.compile(r"""resources\(\s*["']([a-z0-9_.]+)["']\s*\)""")
@@ -45,6 +45,8 @@ class CompiledControl:
     reads_tag_facts: bool  # reads a fact derived from the resource's tags (facts.pooled)
     evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
     outside: str  # the message of a resource its `where` leaves out
+    unset: tuple[str, ...] = ()  # its site params the site has not set: it cannot judge, it needs configuration
+    where_needs_unset: bool = False  # its `where` reads one of them, so even what it applies to is unknown
 
 
 def outside_message(control: Control) -> str:
@@ -67,6 +69,8 @@ def listings_read(control: Control, text: str) -> set[str]:
 def compile_control(control: Control, overrides: dict[str, Any] | None = None) -> CompiledControl:
     expressions = f"{control.where}\n{control.assertion}"
     facts = facts_read(expressions)
+    unset = tuple(p for p in control.site_params if p not in (overrides or {}))
+    in_where = params_read(control.where)
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),
@@ -80,7 +84,23 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
             (p, p.startswith("facts."), tuple(p.removeprefix("facts.").split("."))) for p in control.evidence
         ),
         outside=outside_message(control),
+        unset=unset,
+        where_needs_unset=in_where is None or bool(in_where & set(unset)),
     )
+
+
+def needs_configuration_message(control: Control, unset: tuple[str, ...]) -> str:
+    """What to set, and where, in words a report can quote."""
+    names = ", ".join(unset)
+    example = ", ".join(f"{p}: {_example(control.params[p])}" for p in unset)
+    return (
+        f"needs configuration: set params {names} for this site in pcicheck.yaml "
+        f"(params: {{{control.id}: {{{example}}}}}); it has no default that fits every estate"
+    )
+
+
+def _example(default: Any) -> str:
+    return "[...]" if isinstance(default, list) else "..."
 
 
 def subject(reads: Reads, view: dict[str, Any]) -> dict[str, Any]:
@@ -387,6 +407,9 @@ class Evaluator:
             if context is None:
                 context = self._context(r, view, by_account_type, lookup, now)
             context.add_variable("params", cc.params)
+            if cc.unset:
+                out.append(self._unconfigured(cc, where, context, view))
+                continue
             judged = _verdict(cc, context)
             if judged is None:
                 out.append(Result(c, where, Status.NOT_APPLICABLE, cc.outside, {}))
@@ -399,6 +422,24 @@ class Evaluator:
                 message += _unread_evidence(cc, own_errors) + _defaults_used(cc, r.defaulted, evidence)
                 out.append(Result(c, where, status, message, evidence))
         return out
+
+    def _unconfigured(self, cc: CompiledControl, where: dict[str, Any], context: Any, view: dict[str, Any]) -> Result:
+        """A control missing a site param: not applicable when its `where` (not reading that param) leaves
+        the resource out, else needs_configuration. A `where` that errors is that error, as ever."""
+        c = cc.control
+        if not cc.where_needs_unset:
+            try:
+                applies = cc.where.execute(context)
+            except Exception as exc:  # CEL raises KeyError/TypeError/RuntimeError/ValueError alike
+                return Result(c, where, Status.ERROR, f"could not evaluate: {_one_line(exc)}", {})
+            if applies is False:
+                return Result(c, where, Status.NOT_APPLICABLE, cc.outside, {})
+            if applies is not True:
+                message = f"could not evaluate: 'where' returned {type(applies).__name__}, not a boolean"
+                return Result(c, where, Status.ERROR, message, {})
+        # The evidence is shown: what the resource holds (its images) is what the site needs to choose.
+        message = needs_configuration_message(c, cc.unset)
+        return Result(c, where, Status.NEEDS_CONFIGURATION, message, _evidence(cc, view))
 
     def _scope_gaps(self, r: Resource, listing: dict[tuple[str, str], list[CollectionError]]) -> list[CollectionError]:
         """Failed listings that leave it unknown whether `r` is connected to the CDE."""

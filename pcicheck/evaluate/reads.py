@@ -140,3 +140,17 @@ def _field(found: list[Token], i: int) -> tuple[str | None, int]:
         if j < len(found) and found[j].kind == "string" and closes:
             return found[j].text, j + 2
     return None, i
+
+
+def params_read(expression: str) -> frozenset[str] | None:
+    """The `params.NAME`s an expression reads; None when it reads `params` other than by a named field."""
+    names: set[str] = set()
+    found = list(tokens(expression))
+    for i, tok in enumerate(found):
+        if tok.kind != "ident" or tok.text != "params" or _selected(found, i):
+            continue
+        name, _ = _field(found, i + 1)
+        if name is None:
+            return None
+        names.add(name)
+    return frozenset(names)
