@@ -11,12 +11,19 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pcicheck.analyze.estate import analyze
+from pcicheck.catalog import load_catalog
 from pcicheck.cli import main
+from pcicheck.config import ScopeConfig
+from pcicheck.evaluate.engine import Evaluator
+from pcicheck.model import Resource, Status
 
 CONTROL = "k8s-workload-image-allowed-registry"
 # A workload from a real cluster: its images come from a registry no shipped default can know.
@@ -126,3 +133,29 @@ def test_site_params_must_name_declared_params(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert code == 2 and "acme-registry.yaml:" in err and "registries" in err
     assert "'site_params' names 'registry', which 'params' does not declare" in err
+
+
+def test_a_resource_the_where_leaves_out_stays_not_applicable() -> None:
+    """Only what the control would judge waits for configuration; a `where` that reads the unset param
+    cannot say what it would judge, so everything it could select waits."""
+    (shipped,) = [c for c in load_catalog().controls if c.id == CONTROL]
+    workloads = [
+        Resource(f"k8s://c/shop/Deployment/{kind}", "k8s.workload", "k8s", "c", "shop", kind, attributes=attributes)
+        for kind, attributes in (
+            ("Deployment", {"kind": "Deployment", "containers": [{"name": "a", "init": False, "image": ECR + "a:1"}]}),
+            ("Job", {"kind": "Job", "containers": [{"name": "b", "init": False, "image": ECR + "b:1"}]}),
+        )
+    ]
+    estate = analyze(workloads, ScopeConfig())
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def statuses(where: str) -> list[Status]:
+        control = replace(shipped, where=where)
+        return [r.status for r in Evaluator([control]).evaluate(estate, [], now)]
+
+    assert statuses('resource.attributes.kind == "Deployment"') == [Status.NEEDS_CONFIGURATION, Status.NOT_APPLICABLE]
+    assert statuses("size(params.registries) >= 0") == [Status.NEEDS_CONFIGURATION] * 2
+    # Configured, the same control judges.
+    control = replace(shipped, where='resource.attributes.kind == "Deployment"')
+    judged = Evaluator([control], {CONTROL: {"registries": [ECR]}}).evaluate(estate, [], now)
+    assert [r.status for r in judged] == [Status.PASS, Status.NOT_APPLICABLE]
