@@ -38,9 +38,12 @@ class CompiledControl:
     check: Any  # cel.Program
     params: dict[str, Any]
     depends_on: tuple[str, ...]  # the types whose listings it reads: resources("…") and its facts
-    # What `where` and `assert` read of the resource: a collection error on anything else (an attribute
-    # only its evidence lists) leaves the verdict known, so it does not make the control an error.
+    # What `where` and `assert` read of the resource, handed to CEL (the rest is left out of its map).
     reads: Reads
+    # What a collection error must touch to make the control `error`: what it reads, and every attribute
+    # when it reads facts about the resource (derived from its attributes: a bucket's key tenant from its
+    # `encryption`). An error on anything else (an attribute only its evidence shows) leaves it judged.
+    blocked_by: Reads
     reads_key_facts: bool  # reads facts.key_*, which unreadable key references leave incomplete
     reads_tag_facts: bool  # reads a fact derived from the resource's tags (facts.pooled)
     evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
@@ -71,13 +74,17 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
     facts = facts_read(expressions)
     unset = tuple(p for p in control.site_params if p not in (overrides or {}))
     in_where = params_read(control.where)
+    reads = reads_of(control.where, control.assertion)
+    # Tag-derived facts are not: unreadable tags have their own rule (see _judge).
+    derived = reads.keys is None or ("facts" in reads.keys and not (facts and all(f.from_tags for f in facts)))
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),
         check=cel.compile(control.assertion),
         params={**control.params, **(overrides or {})},
         depends_on=tuple(sorted(listings_read(control, expressions))),
-        reads=reads_of(control.where, control.assertion),
+        reads=reads,
+        blocked_by=Reads(reads.keys, None) if derived else reads,
         reads_key_facts=any(f.key_references for f in facts),
         reads_tag_facts=any(f.from_tags for f in facts),
         evidence=tuple(
@@ -139,7 +146,7 @@ def _blocking(
 ) -> list[CollectionError]:
     """The collection errors that leave something `cc` reads of this resource unknown: its own
     attributes, the listings it depends on, and key references when it reads key facts."""
-    blocking = [e for e in own_errors if not e.attributes or any(cc.reads.reads(a) for a in e.attributes)]
+    blocking = [e for e in own_errors if not e.attributes or any(cc.blocked_by.reads(a) for a in e.attributes)]
     for t in cc.depends_on:
         blocking += listing.get((account, t), ())
     if cc.reads_key_facts:

@@ -9,6 +9,7 @@ shown evidence could not be read."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,36 @@ def test_strings_and_comments_naming_attributes_are_not_reads() -> None:
     # A field named `resource` of something else is not the variable.
     assert reads_of("lookup(resource.uid).resource.attributes.x").attributes == frozenset()
     assert reads_of("f(resource)").attributes is None
+
+
+def test_a_fact_derived_from_the_failed_attribute_still_attaches_the_error() -> None:
+    """A bucket whose `encryption` could not be read has no key, so its key's tenant is null: a control
+    reading only `facts.kms_key_tenant` would pass on missing data. Facts about a resource are derived from
+    its attributes, so a control reading them is an error on any failed read of that resource."""
+    bucket = Resource(
+        "arn:aws:s3:::b", "aws.s3.bucket", "aws", ACCOUNT, "", "b", tags={"tenant": "acme"}, attributes={"name": "b"}
+    )
+    error = CollectionError(
+        "aws",
+        ACCOUNT,
+        "",
+        "s3",
+        "GetBucketEncryption",
+        "AccessDenied",
+        "no",
+        ("aws.s3.bucket",),
+        bucket.uid,
+        ("encryption",),
+    )
+    foreign = replace(
+        _control(
+            "resource.facts.kms_key_tenant == null || resource.facts.kms_key_tenant == resource.facts.tenant", "f"
+        ),
+        resource="aws.s3.bucket",
+    )
+    own = replace(_control("resource.attributes.name == 'b'", "own"), resource="aws.s3.bucket")
+    estate = analyze([bucket], ScopeConfig())
+    statuses = {r.control.id: r.status for r in Evaluator([foreign, own]).evaluate(estate, [], NOW)}
+    assert statuses["f"] == Status.PASS  # the hostile input: without the error, missing data passes
+    statuses = {r.control.id: r.status for r in Evaluator([foreign, own]).evaluate(estate, [error], NOW)}
+    assert statuses == {"f": Status.ERROR, "own": Status.PASS}  # `own` reads neither the attribute nor a fact
