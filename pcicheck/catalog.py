@@ -50,8 +50,8 @@ REQUIRED = (
     "remediation",
     "tests",
 )
-OPTIONAL = ("params", "evidence", "basis", "applies_to")
-TEST_EXPECT = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR)
+OPTIONAL = ("params", "site_params", "evidence", "basis", "applies_to")
+TEST_EXPECT = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.ERROR, Status.NEEDS_CONFIGURATION)
 TEST_FIELDS = ("name", "resource", "expect", "related", "params")
 # What a test case may say of a resource (controltests._resource fills in the rest): the Resource fields.
 RESOURCE_TEXT = ("uid", "type", "provider", "account", "region", "name")
@@ -312,6 +312,7 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     _compile(doc["where"], "where", path, doc.line_of("where"))
     _compile(doc["assert"], "assert", path, doc.line_of("assert"))
     params = _declared_params(doc, path)
+    site_params = _site_params(doc, path, params)
     requirements = parse_requirements(doc["requirements"], frameworks, fail)
     evidence = doc.get("evidence") or []
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
@@ -342,6 +343,7 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
         line=doc.line,
         basis=parse_basis(doc.get("basis"), fail),
         applies_to=" ".join(applies_to.split()),
+        site_params=site_params,
     )
 
 
@@ -372,6 +374,28 @@ def _declared_params(doc: LineDict, path: Path) -> dict[str, Any]:
                 fix="give text, a number, true/false, or a list of one of those",
             )
     return dict(params)
+
+
+def _site_params(doc: LineDict, path: Path, params: dict[str, Any]) -> tuple[str, ...]:
+    """`site_params:`: the declared params no default fits (which registries a site approves). Their
+    default only gives the type; until pcicheck.yaml sets one, the control reports needs_configuration
+    (as a Terraform variable without a default must be given)."""
+    names = doc.get("site_params")
+    if names is None:
+        return ()
+    line = doc.line_of("site_params")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError("'site_params' must be a list of param names", path=str(path), line=line)
+    for name in names:
+        if name not in params:
+            raise InputError(
+                f"'site_params' names {name!r}, which 'params' does not declare",
+                path=str(path),
+                line=line,
+                fix=unknown_param_fix(name, params) + f"; declare it under params with a default of its type, "
+                f"e.g. {name}: []",
+            )
+    return tuple(dict.fromkeys(names))
 
 
 def parse_basis(basis: Any, fail: Callable[..., InputError]) -> dict[str, dict[str, str]]:
@@ -562,7 +586,7 @@ def _test_expect(item: LineDict, path: Path) -> Status:
             f"test expect {value!r} is not a status",
             path=str(path),
             line=item.line_of("expect"),
-            fix="use pass, fail, not_applicable or error",
+            fix="use pass, fail, not_applicable, error or needs_configuration",
         )
     return expect
 

@@ -17,7 +17,14 @@ class Status(StrEnum):
     ERROR = "error"
     NOT_APPLICABLE = "not_applicable"
     WAIVED = "waived"
+    # The control has a param no default can answer for every estate (which registries are approved) and
+    # the site has not set it: not judged, and counted as incomplete like `error`, never as a failure.
+    NEEDS_CONFIGURATION = "needs_configuration"
     MANUAL = "manual"  # requirement-level only: no automated control evidences it
+
+
+# The statuses that leave a scan incomplete: something could not be judged (exit 3, roll-up `incomplete`).
+INCOMPLETE_STATUSES = frozenset({Status.ERROR, Status.NEEDS_CONFIGURATION})
 
 
 class Severity(StrEnum):
@@ -65,6 +72,9 @@ class Resource:
     tags: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
     source: tuple[str, ...] = ()
+    # Attribute → why its value is the provider's documented default rather than a value the API sent
+    # (KMS leaves RotationPeriodInDays out and documents 365). Every other absent field stays absent.
+    defaulted: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +87,9 @@ class Resource:
             "tags": self.tags,
             "attributes": self.attributes,
             "source": list(self.source),
+            # Only when there is one: snapshots without defaults keep their bytes, and a reader that
+            # predates the field still evaluates the same values.
+            **({"defaulted": dict(sorted(self.defaulted.items()))} if self.defaulted else {}),
         }
 
     @classmethod
@@ -91,6 +104,7 @@ class Resource:
             tags=dict(data.get("tags") or {}),
             attributes=dict(data.get("attributes") or {}),
             source=tuple(data.get("source") or ()),
+            defaulted=dict(data.get("defaulted") or {}),
         )
 
 
@@ -252,6 +266,9 @@ class Control:
     # Where each framework's mapping comes from: {framework: {"source": …, "ref": …}} (see BASIS_SOURCES).
     basis: dict[str, dict[str, str]] = field(default_factory=dict)
     applies_to: str = ""  # what `where` selects, in words: "it judges only …"
+    # Params the site must set in pcicheck.yaml: their default only declares the type. Until set, the
+    # control's results are `needs_configuration`.
+    site_params: tuple[str, ...] = ()
 
 
 # Where a mapping to PCI DSS comes from: PCI SSC's own documents, AWS's published mappings (Security Hub,

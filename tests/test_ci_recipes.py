@@ -37,6 +37,10 @@ def repository(tmp_path: Path) -> Path:
     (repo / ".pcicheck").mkdir()
     (repo / "deploy" / "k8s" / "app.yaml").write_text(NAMESPACE)
     (repo / ".pcicheck" / "waivers.yaml").write_text("waivers: []\n")
+    # The site's own settings, read from the working directory: its approved registry has no default.
+    (repo / "pcicheck.yaml").write_text(
+        "params:\n  k8s-workload-image-allowed-registry: {registries: [registry.example.com/]}\n"
+    )
     return repo
 
 

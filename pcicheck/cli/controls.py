@@ -148,6 +148,11 @@ def controls_show(
         ("where", c.where),
         ("assert", c.assertion),
         ("params", json.dumps(c.params)),
+        *(
+            (("site params", ", ".join(c.site_params) + " (no default: set in pcicheck.yaml)"),)
+            if c.site_params
+            else ()
+        ),
         *((f"requirements {fw}", ", ".join(ids)) for fw, ids in c.requirements.items()),
         ("evidence", ", ".join(c.evidence)),
         ("rationale", c.rationale),

@@ -53,6 +53,8 @@ def _record_violations(resource: Resource) -> list[str]:
         found.append("tags must map text to text")
     if not all(isinstance(s, str) for s in resource.source):
         found.append("source must be a list of text")
+    if not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in resource.defaulted.items()):
+        found.append("defaulted must map attribute names to the reason for each default")
     return found
 
 
@@ -75,4 +77,10 @@ def violations(resource: Resource) -> list[str]:
         why = value_violation(attribute, value)
         if why is not None:
             found.append(f"{resource.type}.{key}: {why} ({resource.uid})")
+    # A default is recorded for a value the resource holds: one for an absent attribute explains nothing.
+    found += [
+        f"{resource.type}.{key}: recorded as defaulted but absent ({resource.uid})"
+        for key in resource.defaulted
+        if key not in resource.attributes
+    ]
     return found

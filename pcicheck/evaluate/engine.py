@@ -22,13 +22,10 @@ from pcicheck.analyze.estate import Estate
 from pcicheck.analyze.pci_scope import CDE, CONNECTED, OUT_OF_SCOPE, UNKNOWN
 from pcicheck.analyze.references import KEY_REFERENCE_ATTRIBUTES
 from pcicheck.analyze.registry import facts_read, types_read
+from pcicheck.evaluate.reads import NOTHING, Reads, params_read, reads_of
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
 
 _RESOURCES_CALL = re.compile(r"""resources\(\s*["']([a-z0-9_.]+)["']\s*\)""")
-_ATTRIBUTE_READ = re.compile(r"resource\.attributes\.([A-Za-z_][A-Za-z0-9_]*)")
-_WHOLE_ATTRIBUTES = re.compile(r"resource\.attributes(?!\.[A-Za-z_])")
-_RESOURCE_KEY = re.compile(r"\bresource\.([A-Za-z_][A-Za-z0-9_]*)")
-_WHOLE_RESOURCE = re.compile(r"\bresource\b(?!\.[A-Za-z_])")
 _NOT_COLLECTED = "<not collected>"
 # Below this many resources a second process costs more than it saves.
 PARALLEL_FROM = 20_000
@@ -41,11 +38,18 @@ class CompiledControl:
     check: Any  # cel.Program
     params: dict[str, Any]
     depends_on: tuple[str, ...]  # the types whose listings it reads: resources("…") and its facts
-    text: str  # where + assert + evidence, for matching attribute names of collection errors
+    # What `where` and `assert` read of the resource, handed to CEL (the rest is left out of its map).
+    reads: Reads
+    # What a collection error must touch to make the control `error`: what it reads, and every attribute
+    # when it reads facts about the resource (derived from its attributes: a bucket's key tenant from its
+    # `encryption`). An error on anything else (an attribute only its evidence shows) leaves it judged.
+    blocked_by: Reads
     reads_key_facts: bool  # reads facts.key_*, which unreadable key references leave incomplete
     reads_tag_facts: bool  # reads a fact derived from the resource's tags (facts.pooled)
     evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
     outside: str  # the message of a resource its `where` leaves out
+    unset: tuple[str, ...] = ()  # its site params the site has not set: it cannot judge, it needs configuration
+    where_needs_unset: bool = False  # its `where` reads one of them, so even what it applies to is unknown
 
 
 def outside_message(control: Control) -> str:
@@ -68,53 +72,59 @@ def listings_read(control: Control, text: str) -> set[str]:
 def compile_control(control: Control, overrides: dict[str, Any] | None = None) -> CompiledControl:
     expressions = f"{control.where}\n{control.assertion}"
     facts = facts_read(expressions)
+    unset = tuple(p for p in control.site_params if p not in (overrides or {}))
+    in_where = params_read(control.where)
+    reads = reads_of(control.where, control.assertion)
+    # Tag-derived facts are not: unreadable tags have their own rule (see _judge).
+    derived = reads.keys is None or ("facts" in reads.keys and not (facts and all(f.from_tags for f in facts)))
     return CompiledControl(
         control=control,
         where=cel.compile(control.where),
         check=cel.compile(control.assertion),
         params={**control.params, **(overrides or {})},
         depends_on=tuple(sorted(listings_read(control, expressions))),
-        text=expressions + "\n" + "\n".join(control.evidence),
+        reads=reads,
+        blocked_by=Reads(reads.keys, None) if derived else reads,
         reads_key_facts=any(f.key_references for f in facts),
         reads_tag_facts=any(f.from_tags for f in facts),
         evidence=tuple(
             (p, p.startswith("facts."), tuple(p.removeprefix("facts.").split("."))) for p in control.evidence
         ),
         outside=outside_message(control),
+        unset=unset,
+        where_needs_unset=in_where is None or bool(in_where & set(unset)),
     )
 
 
-@dataclass(frozen=True)
-class Reads:
-    """What a type's controls read of `resource`: top-level keys, and attribute names (None = all)."""
-
-    keys: frozenset[str] | None
-    attributes: frozenset[str] | None
-
-    def subject(self, view: dict[str, Any]) -> dict[str, Any]:
-        """The part of `view` handed to CEL. Converting a map into CEL costs per value, so handing
-        it only what is read keeps 100,000 resources fast; what was absent stays absent, so this
-        cannot turn an error into a pass."""
-        out = view if self.keys is None else {k: v for k, v in view.items() if k in self.keys}
-        if self.attributes is not None and "attributes" in out:
-            out = {**out, "attributes": {k: v for k, v in view["attributes"].items() if k in self.attributes}}
-        return out
+def needs_configuration_message(control: Control, unset: tuple[str, ...]) -> str:
+    """What to set, and where, in words a report can quote."""
+    names = ", ".join(unset)
+    example = ", ".join(f"{p}: {_example(control.params[p])}" for p in unset)
+    return (
+        f"needs configuration: set params {names} for this site in pcicheck.yaml "
+        f"(params: {{{control.id}: {{{example}}}}}); it has no default that fits every estate"
+    )
 
 
-def _reads(controls: list[CompiledControl]) -> Reads:
-    keys: set[str] | None = set()
-    names: set[str] | None = set()
-    for cc in controls:
-        expressions = f"{cc.control.where}\n{cc.control.assertion}"
-        if _WHOLE_RESOURCE.search(expressions):
-            keys = None
-        elif keys is not None:
-            keys.update(_RESOURCE_KEY.findall(expressions))
-        if _WHOLE_ATTRIBUTES.search(expressions):
-            names = None
-        elif names is not None:
-            names.update(_ATTRIBUTE_READ.findall(expressions))
-    return Reads(None if keys is None else frozenset(keys), None if names is None else frozenset(names))
+def _example(default: Any) -> str:
+    return "[...]" if isinstance(default, list) else "..."
+
+
+def subject(reads: Reads, view: dict[str, Any]) -> dict[str, Any]:
+    """The part of `view` handed to CEL. Converting a map into CEL costs per value, so handing it only
+    what is read keeps 100,000 resources fast; what was absent stays absent, so this cannot turn an
+    error into a pass."""
+    out = view if reads.keys is None else {k: v for k, v in view.items() if k in reads.keys}
+    if reads.attributes is not None and "attributes" in out:
+        out = {**out, "attributes": {k: v for k, v in view["attributes"].items() if k in reads.attributes}}
+    return out
+
+
+def _union(reads: Iterable[Reads]) -> Reads:
+    out = NOTHING
+    for r in reads:
+        out = out.union(r)
+    return out
 
 
 def _evidence(cc: CompiledControl, view: dict[str, Any]) -> dict[str, Any]:
@@ -136,12 +146,37 @@ def _blocking(
 ) -> list[CollectionError]:
     """The collection errors that leave something `cc` reads of this resource unknown: its own
     attributes, the listings it depends on, and key references when it reads key facts."""
-    blocking = [e for e in own_errors if not e.attributes or any(a in cc.text for a in e.attributes)]
+    blocking = [e for e in own_errors if not e.attributes or any(cc.blocked_by.reads(a) for a in e.attributes)]
     for t in cc.depends_on:
         blocking += listing.get((account, t), ())
     if cc.reads_key_facts:
         blocking += key_gaps
     return blocking
+
+
+def _unread_evidence(cc: CompiledControl, own_errors: list[CollectionError]) -> str:
+    """A note for a verdict whose shown evidence lacks an attribute the control does not read, so a
+    reader seeing "<not collected>" in the evidence learns why, and that the verdict stands without it."""
+    shown = {keys[0] for _, in_facts, keys in cc.evidence if not in_facts}
+    unread = sorted({(a, e.cause) for e in own_errors for a in e.attributes if a in shown})
+    if not unread:
+        return ""
+    return " (" + "; ".join(f"evidence {a} not read, and not needed: {cause}" for a, cause in unread) + ")"
+
+
+def _defaults_used(cc: CompiledControl, defaulted: dict[str, str], evidence: dict[str, Any]) -> str:
+    """For the defaulted attributes the control reads or shows: each one's reason added to `evidence`
+    (`NAME (defaulted)`), and a note for the message, so a verdict resting on a documented default rather
+    than a reported value says so wherever it is read."""
+    if not defaulted:
+        return ""
+    shown = {keys[0] for _, in_facts, keys in cc.evidence if not in_facts}
+    used = sorted(a for a in defaulted if a in shown or cc.reads.reads(a))
+    for a in used:
+        evidence[f"{a} (defaulted)"] = defaulted[a]
+    if not used:
+        return ""
+    return f" ({', '.join(used)}: not reported, the documented default was used)"
 
 
 def _verdict(cc: CompiledControl, context: Any) -> tuple[Status, str] | None:
@@ -234,7 +269,7 @@ class Evaluator:
         self.by_type: dict[str, list[CompiledControl]] = defaultdict(list)
         for cc in self.compiled:
             self.by_type[cc.control.resource].append(cc)
-        self.reads = {t: _reads(ccs) for t, ccs in self.by_type.items()}
+        self.reads = {t: _union(cc.reads for cc in ccs) for t, ccs in self.by_type.items()}
         # The listings connectivity to the CDE is built from, by provider: without one, scope is unknown.
         self.scope_reads = {p: tuple(sorted(types_read("facts.pci_scope", p))) for p in ("aws", "k8s")}
         cde_scopes = ("cde", "cde-only")
@@ -379,6 +414,9 @@ class Evaluator:
             if context is None:
                 context = self._context(r, view, by_account_type, lookup, now)
             context.add_variable("params", cc.params)
+            if cc.unset:
+                out.append(self._unconfigured(cc, where, context, view))
+                continue
             judged = _verdict(cc, context)
             if judged is None:
                 out.append(Result(c, where, Status.NOT_APPLICABLE, cc.outside, {}))
@@ -387,8 +425,28 @@ class Evaluator:
                 if c.scope == "cde" and pci_scope == CONNECTED:
                     links = str(where["scope_reason"]).removeprefix("connected to the CDE: ")
                     message += f" (judged as connected to the CDE: {links})"
-                out.append(Result(c, where, status, message, _evidence(cc, view)))
+                evidence = _evidence(cc, view)
+                message += _unread_evidence(cc, own_errors) + _defaults_used(cc, r.defaulted, evidence)
+                out.append(Result(c, where, status, message, evidence))
         return out
+
+    def _unconfigured(self, cc: CompiledControl, where: dict[str, Any], context: Any, view: dict[str, Any]) -> Result:
+        """A control missing a site param: not applicable when its `where` (not reading that param) leaves
+        the resource out, else needs_configuration. A `where` that errors is that error, as ever."""
+        c = cc.control
+        if not cc.where_needs_unset:
+            try:
+                applies = cc.where.execute(context)
+            except Exception as exc:  # CEL raises KeyError/TypeError/RuntimeError/ValueError alike
+                return Result(c, where, Status.ERROR, f"could not evaluate: {_one_line(exc)}", {})
+            if applies is False:
+                return Result(c, where, Status.NOT_APPLICABLE, cc.outside, {})
+            if applies is not True:
+                message = f"could not evaluate: 'where' returned {type(applies).__name__}, not a boolean"
+                return Result(c, where, Status.ERROR, message, {})
+        # The evidence is shown: what the resource holds (its images) is what the site needs to choose.
+        message = needs_configuration_message(c, cc.unset)
+        return Result(c, where, Status.NEEDS_CONFIGURATION, message, _evidence(cc, view))
 
     def _scope_gaps(self, r: Resource, listing: dict[tuple[str, str], list[CollectionError]]) -> list[CollectionError]:
         """Failed listings that leave it unknown whether `r` is connected to the CDE."""
@@ -413,7 +471,7 @@ class Evaluator:
             return cache[key]
 
         return cel.Context(
-            variables={"resource": self.reads[r.type].subject(view), "now": now},
+            variables={"resource": subject(self.reads[r.type], view), "now": now},
             functions={"lookup": lookup, "resources": resources, "glob": glob},
         )
 

@@ -4,7 +4,8 @@ to it, and each requirement's from its procedures and the requirements below it.
 The rules claim no more than the evidence shows:
 - a procedure is `supported` only when a mapped control passed and none failed or could not judge;
   `not_in_place` when one failed (a waived failure too: accepted risk is not in place); `incomplete`
-  when one could not judge; `not_applicable`, with the reason, when its controls found nothing in scope;
+  when one could not judge (an error, or a param the site has not set: needs_configuration);
+  `not_applicable`, with the reason, when its controls found nothing in scope;
   `not_evidenced` when no control maps to it;
 - a requirement is never a bare pass. `in_place_automated` needs every one of its testing procedures
   to be examining configuration only and supported; `automated_checks_pass` says the automated part
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pcicheck.model import Control, Framework, Requirement, Result, Status, TestingProcedure
+from pcicheck.model import INCOMPLETE_STATUSES, Control, Framework, Requirement, Result, Status, TestingProcedure
 
 
 class ProcedureOutcome(StrEnum):
@@ -73,7 +74,7 @@ def procedure_outcome(results: Iterable[Result]) -> ProcedureOutcome:
     seen = {r.status for r in found}
     if Status.FAIL in seen or any(r.status == Status.WAIVED and not _compensated(r) for r in found):
         return ProcedureOutcome.NOT_IN_PLACE
-    if Status.ERROR in seen:
+    if seen & INCOMPLETE_STATUSES:
         return ProcedureOutcome.INCOMPLETE
     if Status.WAIVED in seen:
         return ProcedureOutcome.COMPENSATING_CONTROL

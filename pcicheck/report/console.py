@@ -27,6 +27,7 @@ STATUS_STYLE = {
     Status.ERROR: "yellow",
     Status.NOT_APPLICABLE: "dim",
     Status.WAIVED: "cyan",
+    Status.NEEDS_CONFIGURATION: "magenta",
     Status.MANUAL: "blue",
 }
 MAX_ROWS = 40
@@ -72,7 +73,9 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
 
     counts = Counter(r.status for r in ev.results)
     line = Text("results: ")
-    for s in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE):
+    for s in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE, Status.NEEDS_CONFIGURATION):
+        if s == Status.NEEDS_CONFIGURATION and not counts.get(s):
+            continue  # named only when some control waits for its site's params
         line.append(f"{counts.get(s, 0)} {s.value}", style=STATUS_STYLE[s])
         line.append("  ")
     console.print(line)
@@ -106,12 +109,30 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
     errored = [r for r in ev.results if r.status == Status.ERROR]
     if errored:
         _results_table(console, "Could not be evaluated (error)", errored)
+    _needs_configuration(ev, console)
     _collection_errors(ev, console)
 
 
 def _iac_judged(ev: Evaluation) -> set[str]:
     """The IaC resources (and files) Checkov's verdicts are about: results, not snapshot resources."""
     return {str(r.resource.get("uid")) for r in ev.results if str(r.resource.get("type", "")).startswith("iac.")}
+
+
+def _needs_configuration(ev: Evaluation, console: Console) -> None:
+    """One line per control waiting for a site param (not one per resource): what to set, and on how many."""
+    waiting: dict[str, list[Result]] = {}
+    for r in ev.results:
+        if r.status == Status.NEEDS_CONFIGURATION:
+            waiting.setdefault(r.control.id, []).append(r)
+    if not waiting:
+        return
+    total = sum(len(rs) for rs in waiting.values())
+    console.print(
+        Text(f"Needs configuration ({total}): not judged until pcicheck.yaml sets these params", style="bold")
+    )
+    for cid, rs in sorted(waiting.items()):
+        message = rs[0].message.removeprefix("needs configuration: ")
+        console.print(Text(f"  {cid} ({len(rs)} resources): {message}", style=STATUS_STYLE[Status.NEEDS_CONFIGURATION]))
 
 
 def _scanned(ev: Evaluation) -> list[str]:

@@ -1,4 +1,4 @@
-"""findings.csv: every result that needs attention (fail, error, waived), one row each, for
+"""findings.csv: every result that needs attention (fail, error, needs_configuration, waived), one row each, for
 spreadsheets. Cells are made inert by pcicheck.inert (shared with evidence.csv): a leading formula
 character is defused with a quote, control characters are shown as escapes, every cell is quoted and
 rows end with CRLF."""
@@ -37,7 +37,7 @@ def write_csv(doc: Mapping[str, Any], out: TextIO) -> None:
 def _rows(doc: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
     framework = doc["framework"]["id"]
     for r in doc["results"]:
-        if r["status"] not in ("fail", "error", "waived"):
+        if r["status"] not in ("fail", "error", "needs_configuration", "waived"):
             continue
         res = r["resource"]
         yield (

@@ -40,7 +40,7 @@ MAX_TAGS = 50  # tags or labels shown per resource
 MAX_EVIDENCE = 50  # evidence attributes shown per result
 MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors section
 
-STATUSES = ("fail", "error", "waived", "pass", "not_applicable")
+STATUSES = ("fail", "error", "needs_configuration", "waived", "pass", "not_applicable")
 # A requirement's outcome, worst first (see evaluate/rollup.py).
 OUTCOMES = tuple(o.value for o in RequirementOutcome)
 LISTED_IN_FULL = ("fail", "error", "waived")
@@ -49,6 +49,7 @@ CHART_COLOURS = {
     "pass": "#2e7d32",
     "fail": "#c62828",
     "error": "#e65100",
+    "needs_configuration": "#ad1457",
     "waived": "#6a1b9a",
     "not_applicable": "#9e9e9e",
     "manual": "#546e7a",
@@ -148,6 +149,8 @@ class ControlView:
     findings: list[Finding] = field(default_factory=list)
     passing: Group = field(default_factory=lambda: Group("pass", "passing"))
     not_applicable: dict[str, Group] = field(default_factory=dict)
+    # Resources not judged because a site param is unset: counted under the control, with what to set.
+    unconfigured: Group | None = None
 
     @property
     def statuses(self) -> str:
@@ -370,6 +373,12 @@ def _collapse(view: ControlView, r: Mapping[str, Any], status: str, tally: _Tall
     """Counts a passing or not-applicable result into its control's group, naming the first few."""
     if status == "pass":
         group = view.passing
+    elif status == "needs_configuration":
+        if view.unconfigured is None:
+            view.unconfigured = Group(
+                status, clip(str(r.get("message", "")).removeprefix("needs configuration: "), 400)
+            )
+        group = view.unconfigured
     else:
         reason = str(r.get("message", ""))
         tally.out_of_scope[reason] += 1
@@ -392,6 +401,7 @@ class Page:
     errors: list[ErrorView] = field(default_factory=list)
     error_results: list[tuple[Brief, str, str]] = field(default_factory=list)  # result, control id, message
     error_results_total: int = 0
+    unconfigured: list[tuple[str, str, int]] = field(default_factory=list)  # control id, what to set, results
     bars: list[Bar] = field(default_factory=list)
     chart_height: int = 0
     resource_types: list[tuple[str, list[int]]] = field(default_factory=list)  # type, count per PCI scope
@@ -515,6 +525,9 @@ class Page:
         for view in by_id.values():
             view.findings.sort(key=lambda f: rank.get(f.status, 9))
         self.controls = sorted(by_id.values(), key=lambda v: v.id)
+        self.unconfigured = [
+            (v.id, v.unconfigured.label, v.unconfigured.count) for v in self.controls if v.unconfigured
+        ]
         self.domains = sorted({v.domain for v in self.controls if v.domain})
         types: dict[str, Counter[str]] = defaultdict(Counter)
         reasons: Counter[tuple[str, str]] = Counter()

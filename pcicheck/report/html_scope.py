@@ -46,7 +46,9 @@ def connected(
                 uid=clip(uid),
                 links=links,
                 tagged=bool(c.get("scope_tagged")),
-                verdicts=[(s, counts[s]) for s in ("fail", "error", "pass", "waived") if counts[s]],
+                verdicts=[
+                    (s, counts[s]) for s in ("fail", "error", "needs_configuration", "pass", "waived") if counts[s]
+                ],
             )
         )
     return out

@@ -2,7 +2,9 @@
 
 classname is the control id (GitLab shows it as the suite), name the resource (unique within the
 control, since GitLab drops duplicates). fail → <failure>, error → <error> (could not be evaluated
-is not a pass), waived → <skipped> with the waiver; not_applicable results are not tests and are left out.
+is not a pass), needs_configuration → <error type="needs-configuration"> (a param the site must set:
+the scan is incomplete, and a CI that reads skipped as fine must not read it so), waived → <skipped>
+with the waiver; not_applicable results are not tests and are left out.
 """
 
 from __future__ import annotations
@@ -25,6 +27,21 @@ def _attr(value: Any) -> str:
     return quoteattr(str(value).translate(_INVALID_XML))
 
 
+def _body(r: Mapping[str, Any], detail: str) -> str:
+    """The testcase's child for a result's status: what CI shows for it."""
+    if r["status"] == "fail":
+        return f"<failure type={_attr(r['severity'])} message={_attr(r['message'])}>{_text(detail)}</failure>"
+    if r["status"] == "error":
+        return f'<error type="not-evaluated" message={_attr(r["message"])}>{_text(detail)}</error>'
+    if r["status"] == "needs_configuration":
+        return f'<error type="needs-configuration" message={_attr(r["message"])}>{_text(detail)}</error>'
+    if r["status"] == "waived":
+        waiver = r.get("waiver") or {}
+        reason = "; ".join(f"{k}: {v}" for k, v in sorted(waiver.items())) or r["message"]
+        return f"<skipped message={_attr('waived: ' + reason)}/>"
+    return ""
+
+
 def write_junit(doc: Mapping[str, Any], out: TextIO) -> None:
     framework = doc["framework"]["id"]
     by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -38,7 +55,7 @@ def write_junit(doc: Mapping[str, Any], out: TextIO) -> None:
         counts = {
             "tests": len(results),
             "failures": sum(r["status"] == "fail" for r in results),
-            "errors": sum(r["status"] == "error" for r in results),
+            "errors": sum(r["status"] in ("error", "needs_configuration") for r in results),
             "skipped": sum(r["status"] == "waived" for r in results),
         }
         for k, v in counts.items():
@@ -55,16 +72,7 @@ def write_junit(doc: Mapping[str, Any], out: TextIO) -> None:
                 f"requirements ({framework}): {', '.join(r['requirements'].get(framework, []))}\n"
                 f"evidence: {json.dumps(r['evidence'], ensure_ascii=False, sort_keys=True)}"
             )
-            if r["status"] == "fail":
-                body = f"<failure type={_attr(r['severity'])} message={_attr(r['message'])}>{_text(detail)}</failure>"
-            elif r["status"] == "error":
-                body = f'<error type="not-evaluated" message={_attr(r["message"])}>{_text(detail)}</error>'
-            elif r["status"] == "waived":
-                waiver = r.get("waiver") or {}
-                reason = "; ".join(f"{k}: {v}" for k, v in sorted(waiver.items())) or r["message"]
-                body = f"<skipped message={_attr('waived: ' + reason)}/>"
-            else:
-                body = ""
+            body = _body(r, detail)
             cases.append(f"    {head}{body}</testcase>")
         suites.append(
             f'  <testsuite name={_attr(control_id)} tests="{counts["tests"]}" failures="{counts["failures"]}" '

@@ -135,7 +135,10 @@ def control_source(path: str) -> str:
 
 def control_entry(c: Control, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """A control as it judged: its definition (the CEL it ran, with the params in effect after
-    pcicheck.yaml's), its mapping and where that mapping comes from."""
+    pcicheck.yaml's), its mapping and where that mapping comes from. A site param left unset had no value
+    in effect: it is named under `needs_configuration`, not shown with its type-only default."""
+    given = overrides or {}
+    unset = [p for p in c.site_params if p not in given]
     return {
         "id": c.id,
         "title": c.title,
@@ -146,7 +149,8 @@ def control_entry(c: Control, overrides: dict[str, Any] | None = None) -> dict[s
         "where": c.where,
         **({"applies_to": c.applies_to} if c.applies_to else {}),
         "assert": c.assertion,
-        "params": {**c.params, **(overrides or {})},
+        "params": {k: v for k, v in {**c.params, **given}.items() if k not in unset},
+        **({"needs_configuration": unset} if unset else {}),
         "requirements": {fw: list(ids) for fw, ids in c.requirements.items()},
         "basis": c.basis,
         "rationale": c.rationale,

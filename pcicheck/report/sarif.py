@@ -1,10 +1,13 @@
 """SARIF 2.1.0 from the results document, shaped for GitHub code scanning.
 
 Only what needs attention becomes a SARIF result: failures, errors (could not be evaluated) and
-waived findings (as suppressed). GitHub rejects a whole file if any result lacks a physical
-location, so every result has one: the manifest file and line a Kubernetes object came from, else
-the control's own YAML file (a live AWS or cluster finding has no source file). GitHub also reads
-only 25,000 results per run, so larger sets are cut by severity and the cut is stated in the run.
+waived findings (as suppressed). A control waiting for a site param (needs_configuration) is a problem
+of the tool's configuration, not of any resource: one toolConfigurationNotification per control (SARIF
+2.1.0 3.20.22), and the run is not a successful execution, as with errors. GitHub rejects a whole file
+if any result lacks a physical location, so every result has one: the manifest file and line a
+Kubernetes object came from, else the control's own YAML file (a live AWS or cluster finding has no
+source file). GitHub also reads only 25,000 results per run, so larger sets are cut by severity and the
+cut is stated in the run.
 """
 
 from __future__ import annotations
@@ -112,6 +115,11 @@ def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> di
     flagged = [r for r in doc["results"] if r["status"] in _STATUS_RANK]
     flagged.sort(key=lambda r: (_STATUS_RANK[r["status"]], _RANK[r["severity"]], r["control"], r["resource"]["uid"]))
     kept = flagged[:MAX_RESULTS]
+    unconfigured: dict[str, tuple[str, int]] = {}
+    for r in doc["results"]:
+        if r["status"] == "needs_configuration":
+            message, count = unconfigured.get(r["control"], (str(r["message"]), 0))
+            unconfigured[r["control"]] = (message, count + 1)
     results = []
     for r in kept:
         control = controls[r["control"]]
@@ -146,7 +154,7 @@ def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> di
         "automationDetails": {"id": f"{category or 'pcicheck/' + framework}/{doc['finished_at']}"},
         "invocations": [
             {
-                "executionSuccessful": not doc["errors"],
+                "executionSuccessful": not doc["errors"] and not unconfigured,
                 "startTimeUtc": doc["started_at"],
                 "endTimeUtc": doc["finished_at"],
                 "toolExecutionNotifications": [
@@ -169,6 +177,15 @@ def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> di
             "omittedResults": len(flagged) - len(kept),
         },
     }
+    if unconfigured:
+        run["invocations"][0]["toolConfigurationNotifications"] = [
+            {
+                "level": "warning",
+                "message": {"text": f"{cid}: {message} ({count} resources not judged)"},
+                "associatedRule": {"id": cid, "index": index[cid]},
+            }
+            for cid, (message, count) in sorted(unconfigured.items())
+        ]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -47,7 +47,8 @@ def render_summary(doc: Mapping[str, Any]) -> str:
     s = doc["summary"]
     failed = [r for r in doc["results"] if r["status"] == "fail"]
     sev = Counter(r["severity"] for r in failed)
-    verdict = "❌ findings" if failed else ("⚠️ incomplete" if s.get("error") else "✅ no findings")
+    incomplete = s.get("error") or s.get("needs_configuration")
+    verdict = "❌ findings" if failed else ("⚠️ incomplete" if incomplete else "✅ no findings")
     snap = doc["snapshot"]
     lines = [
         f"## pcicheck — {_cell(doc['framework']['title'])}: {verdict}",
@@ -95,6 +96,14 @@ def render_summary(doc: Mapping[str, Any]) -> str:
         lines += ["", f"Requirements not in place: {named} (and the requirements below them)."]
     if doc["errors"]:
         lines += ["", f"{len(doc['errors'])} collection errors: what depends on them is `error`, not `pass`."]
+    waiting = sorted({r["control"] for r in doc["results"] if r["status"] == "needs_configuration"})
+    if waiting:
+        named = ", ".join(markdown_code(c) for c in waiting)
+        lines += [
+            "",
+            f"{s.get('needs_configuration', 0)} results need configuration: {named} wait for params only the "
+            "site can set (see `pcicheck.yaml`); not judged, and the scan is incomplete until they are set.",
+        ]
     if doc.get("connected_to"):
         untagged = sum(not c.get("scope_tagged") for c in doc["connected_to"])
         lines += [

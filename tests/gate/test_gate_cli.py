@@ -67,14 +67,17 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
     repo = tmp_path / "k8s"
     repo.mkdir()
     (repo / "app.yaml").write_text(NAMESPACE)
+    # The site's approved registry: the control has no default (without it, it needs configuration).
+    cfg = tmp_path / "pcicheck.yaml"
+    cfg.write_text("params:\n  k8s-workload-image-allowed-registry: {registries: [registry.example.com/]}\n")
     base = tmp_path / "base.json"
-    code, _, _ = run(capsys, "scan", "--manifests", str(repo), "--output", str(base), "-q")
+    code, _, _ = run(capsys, "scan", "--config", str(cfg), "--manifests", str(repo), "--output", str(base), "-q")
     assert code == 1  # the existing state has findings of its own: that is what a baseline is for
-    code, _, err = run(capsys, "scan", "--manifests", str(repo), "--baseline", str(base))
+    code, _, err = run(capsys, "scan", "--config", str(cfg), "--manifests", str(repo), "--baseline", str(base))
     assert code == 0 and "0 new," in err and "exit 0:" in err
 
     (repo / "app.yaml").write_text(CHANGED)  # the change under review: one image from an unapproved registry
-    code, _, err = run(capsys, "scan", "--manifests", str(repo), "--baseline", str(base))
+    code, _, err = run(capsys, "scan", "--config", str(cfg), "--manifests", str(repo), "--baseline", str(base))
     assert code == 1 and "1 new, 0 fixed, 4 unchanged findings" in err
     (new_line,) = [line for line in err.splitlines() if line.strip().startswith("new:")]
     assert "medium k8s-workload-image-allowed-registry Deployment shop/web" in new_line
@@ -86,6 +89,8 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
     code, _, err = run(
         capsys,
         "scan",
+        "--config",
+        str(cfg),
         "--manifests",
         str(repo),
         "--baseline",
@@ -106,7 +111,18 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
     assert doc["waivers"][0]["status"] == "applied" and doc["waivers"][0]["matched"] == [waived["id"]]
 
     expired = waiver_file(tmp_path / "old.yaml", today - dt.timedelta(days=90), today - dt.timedelta(days=1))
-    code, _, err = run(capsys, "scan", "--manifests", str(repo), "--baseline", str(base), "--waivers", str(expired))
+    code, _, err = run(
+        capsys,
+        "scan",
+        "--config",
+        str(cfg),
+        "--manifests",
+        str(repo),
+        "--baseline",
+        str(base),
+        "--waivers",
+        str(expired),
+    )
     assert code == 1 and "waiver W-7 expired on" in err
 
     code, out, _ = run(capsys, "diff", str(base), str(out_file), "--format", "json")

@@ -36,7 +36,9 @@ def _rows(path: Path, delimiter: str = ",") -> list[list[str]]:
         return list(csv.reader(f, delimiter=delimiter))
 
 
-@pytest.mark.parametrize(("name", "statuses"), [("findings.csv", ("fail", "error", "waived")), ("evidence.csv", None)])
+@pytest.mark.parametrize(
+    ("name", "statuses"), [("findings.csv", ("fail", "error", "needs_configuration", "waived")), ("evidence.csv", None)]
+)
 def test_csv_reads_back_with_one_row_per_result_and_no_live_formula(
     pack: Path, name: str, statuses: tuple[str, ...] | None
 ) -> None:

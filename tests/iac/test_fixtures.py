@@ -200,7 +200,10 @@ def test_kubernetes_bad_exact_findings_by_checkov_and_pcicheck(iac_env: Path, tm
 
 
 def test_kubernetes_good_has_no_finding(iac_env: Path, tmp_path: Path) -> None:
-    code, doc = run_iac_in(tmp_path, FIXTURES / "k8s" / "good")
+    # The site's approved registry (the control has no default: without it, the scan is incomplete).
+    config = tmp_path / "pcicheck.yaml"
+    config.write_text("params:\n  k8s-workload-image-allowed-registry: {registries: [registry.example.com/]}\n")
+    code, doc = run_iac_in(tmp_path, FIXTURES / "k8s" / "good", "--config", str(config))
     assert code == 0
     assert not failures(doc) and not statuses(doc, "error")
     passed = {r["control"] for r in statuses(doc, "pass")}

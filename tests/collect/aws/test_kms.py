@@ -126,8 +126,11 @@ def test_rotation_off_names_from_alias_or_id(client: Any, run_service: Any) -> N
     assert calls["kms:ListAliases"] == 1
 
 
-def test_rotation_enabled_without_a_period_keeps_period_null(client: Any, run_service: Any) -> None:
-    """moto leaves RotationPeriodInDays out: the collector must not invent one."""
+def test_rotation_enabled_without_a_period_takes_the_documented_default_and_says_so(
+    client: Any, run_service: Any
+) -> None:
+    """moto leaves RotationPeriodInDays out. The KMS API reference documents its default (365 days): the
+    collector uses it and records that it did, so the evidence never passes a guessed value off as read."""
     kms = client("kms", REGION)
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.enable_key_rotation(KeyId=key)
@@ -136,7 +139,9 @@ def test_rotation_enabled_without_a_period_keeps_period_null(client: Any, run_se
 
     assert errors == []
     assert resource.attributes["rotation_enabled"] is True
-    assert resource.attributes["rotation_period_days"] is None
+    assert resource.attributes["rotation_period_days"] == 365
+    assert set(resource.defaulted) == {"rotation_period_days"}
+    assert "The default value is 365 days" in resource.defaulted["rotation_period_days"]
 
 
 def test_asymmetric_hmac_and_pending_deletion_keys(client: Any, run_service: Any) -> None:

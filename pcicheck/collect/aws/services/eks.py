@@ -7,6 +7,7 @@ with a CollectionError naming them; the other clusters are unaffected.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pcicheck.collect.aws.interface import FAILED, CollectContext, ResourceReads, ServiceSpec
@@ -22,7 +23,9 @@ CLUSTER = resource_type(
     endpoint="string?: API server endpoint URL; null when not yet created",
     endpoint_public_access="bool",
     endpoint_private_access="bool",
-    public_access_cidrs="list: CIDRs allowed to reach the public endpoint",
+    public_access_cidrs="list: CIDRs allowed to reach the public endpoint; when the endpoint is public and "
+    "DescribeCluster leaves them out, the documented default (0.0.0.0/0, and ::/0 for IPv6 clusters), recorded in "
+    "the resource's `defaulted`",
     secrets_encryption_key_arn="string?: KMS key ARN of the encryptionConfig entry whose resources include "
     "'secrets'; null when secrets envelope encryption with a KMS key is not configured",
     logging_enabled_types="list: sorted enabled control-plane log types "
@@ -53,6 +56,14 @@ DESCRIBED = (
 )
 
 
+@dataclass(frozen=True)
+class Defaulted:
+    """An attribute value AWS documents for a field its answer left out, and where that is documented."""
+
+    value: Any
+    why: str
+
+
 def _opt(data: dict[str, Any], key: str) -> Any:
     """A field AWS always sends: missing means unknown, so the attribute stays absent."""
     return data.get(key, FAILED)
@@ -77,6 +88,24 @@ def _logging_types(cluster: dict[str, Any]) -> Any:
     return sorted(enabled)
 
 
+# DescribeCluster's publicAccessCidrs: "The default value is 0.0.0.0/0 and additionally ::/0 for dual-stack
+# IPv6 clusters." Only IPv6 clusters made after October 2024 are dual-stack; counting ::/0 for the older
+# ones too can make a cluster look more open than it is, never less.
+_DEFAULT_CIDRS = "DescribeCluster did not report publicAccessCidrs; the EKS API reference documents the default {}"
+
+
+def _public_access_cidrs(cluster: dict[str, Any], vpc: dict[str, Any]) -> Any:
+    """The reported CIDRs; with the public endpoint on and none reported, AWS's documented default (a
+    Defaulted value, which the collector records in the resource's `defaulted`). Otherwise absent."""
+    if "publicAccessCidrs" in vpc:
+        return list(vpc["publicAccessCidrs"])
+    if vpc.get("endpointPublicAccess") is not True:
+        return FAILED
+    ipv6 = (cluster.get("kubernetesNetworkConfig") or {}).get("ipFamily") == "ipv6"
+    cidrs = ["0.0.0.0/0", "::/0"] if ipv6 else ["0.0.0.0/0"]
+    return Defaulted(cidrs, _DEFAULT_CIDRS.format(" and ".join(cidrs)))
+
+
 def _attributes(cluster: dict[str, Any]) -> dict[str, Any]:
     vpc = cluster.get("resourcesVpcConfig")
     if not isinstance(vpc, dict):
@@ -96,7 +125,7 @@ def _attributes(cluster: dict[str, Any]) -> dict[str, Any]:
         vpc_attrs = {
             "endpoint_public_access": _opt(vpc, "endpointPublicAccess"),
             "endpoint_private_access": _opt(vpc, "endpointPrivateAccess"),
-            "public_access_cidrs": list(vpc["publicAccessCidrs"]) if "publicAccessCidrs" in vpc else FAILED,
+            "public_access_cidrs": _public_access_cidrs(cluster, vpc),
             "vpc_id": vpc.get("vpcId") or None,
             "subnet_ids": sorted(vpc.get("subnetIds") or ()),
             "security_group_ids": sorted(vpc.get("securityGroupIds") or ()),
@@ -129,7 +158,10 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             arn = cluster.get("arn") or arn
             tags = {str(k): str(v) for k, v in (cluster.get("tags") or {}).items()}
             attributes = _attributes(cluster)
-        yield reads.resource(name, {"name": name, "arn": arn, **attributes}, tags)
+        defaulted = {k: v.why for k, v in attributes.items() if isinstance(v, Defaulted)}
+        values = {k: v.value if isinstance(v, Defaulted) else v for k, v in attributes.items()}
+        resource = reads.resource(name, {"name": name, "arn": arn, **values}, tags)
+        yield replace(resource, defaulted=defaulted) if defaulted else resource
 
 
 SPEC = ServiceSpec(

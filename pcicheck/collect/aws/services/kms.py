@@ -7,6 +7,7 @@ exactly what an auditor asks about (data encrypted under it becomes unreadable).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from pcicheck.collect.aws.interface import (
@@ -34,7 +35,8 @@ TYPE = resource_type(
     multi_region="bool",
     rotation_enabled="bool?: null for asymmetric/HMAC keys, where rotation is not supported, and for keys pending "
     "deletion or import",
-    rotation_period_days="int?",
+    rotation_period_days="int?: days between automatic rotations; when rotation is on and KMS leaves it out, its "
+    "documented default, 365, recorded in the resource's `defaulted`",
     next_rotation_date="timestamp?",
     aliases="list: alias names ('alias/…')",
 )
@@ -59,6 +61,8 @@ _ROTATION_STATES = ("Enabled", "Disabled")
 
 # AWS rotates AWS-managed keys yearly and does not let this be changed.
 _AWS_MANAGED_PERIOD_DAYS = 365
+# GetKeyRotationStatus: "RotationPeriodInDays … The default value is 365 days."
+_DOCUMENTED_PERIOD_DAYS = 365
 
 
 def collect(ctx: CollectContext) -> Iterator[Resource]:
@@ -94,6 +98,7 @@ def _key(
     uid = str(key.get("KeyArn") or f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account}:key/{key_id}")
     reads = ResourceReads(ctx, uid, TYPE.name, {ctx.action(kms, "list_keys")})
     attributes: dict[str, Any] = {"key_id": key_id, "arn": uid}
+    defaulted: dict[str, str] = {}
 
     if alias_failure is None:
         reads.source.add(ctx.action(kms, "list_aliases"))
@@ -110,17 +115,19 @@ def _key(
     else:
         attributes.update(
             {
-                "manager": metadata.get("KeyManager"),
-                "state": metadata.get("KeyState"),
-                "key_spec": metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec"),
-                "key_usage": metadata.get("KeyUsage"),
-                "origin": metadata.get("Origin"),
+                # DescribeKey always reports these; one it leaves out is unknown (absent), never null,
+                # which `manager == "CUSTOMER"` would read as "not a customer key" and skip.
+                "manager": metadata.get("KeyManager", FAILED),
+                "state": metadata.get("KeyState", FAILED),
+                "key_spec": _spec(metadata),
+                "key_usage": metadata.get("KeyUsage", FAILED),
+                "origin": metadata.get("Origin", FAILED),
                 "description": metadata.get("Description") or "",
                 "creation_date": iso(metadata.get("CreationDate")),
                 "multi_region": bool(metadata.get("MultiRegion", False)),
             }
         )
-        attributes.update(_rotation(reads, kms, key_id, metadata))
+        attributes.update(_rotation(reads, kms, key_id, metadata, defaulted))
 
     tags: dict[str, str] = {}
     # AWS-managed keys cannot carry tags; only ask when the key may have some.
@@ -130,30 +137,59 @@ def _key(
             tags = tag_map(listed, key="TagKey", value="TagValue")
 
     fallback = key_aliases[0] if key_aliases else key_id
-    return reads.resource(fallback, attributes, tags)
+    resource = reads.resource(fallback, attributes, tags)
+    return replace(resource, defaulted={k: v for k, v in defaulted.items() if k in resource.attributes})
 
 
-def _rotation(reads: ResourceReads, kms: Any, key_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+def _spec(metadata: dict[str, Any]) -> Any:
+    return metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec") or FAILED
+
+
+# Why a value is AWS's documented one rather than one the API sent (recorded in the snapshot, shown as evidence).
+_PERIOD_DEFAULT = (
+    "GetKeyRotationStatus did not report RotationPeriodInDays; the KMS API reference documents "
+    "'The default value is 365 days'"
+)
+_AWS_MANAGED_ROTATION = (
+    "AWS-managed key: KMS rotates it every year and the period cannot be changed (KMS developer guide, "
+    "'AWS managed keys'); GetKeyRotationStatus did not report it"
+)
+
+
+def _aws_managed_rotation(reads: ResourceReads, kms: Any, key_id: str, defaulted: dict[str, str]) -> dict[str, Any]:
+    # Reading an AWS-managed key's status can be refused by its key policy; AWS rotates
+    # those keys every year regardless, so a refusal is not a gap in the evidence.
+    status = reads.get(kms, "get_key_rotation_status", _ROTATION, absent=("AccessDeniedException",), KeyId=key_id)
+    if status is FAILED:
+        return dict.fromkeys(_ROTATION, FAILED)
+    status = status or {}
+    if "KeyRotationEnabled" not in status:
+        defaulted["rotation_enabled"] = _AWS_MANAGED_ROTATION
+    if status.get("RotationPeriodInDays") is None:
+        defaulted["rotation_period_days"] = _AWS_MANAGED_ROTATION
+    return {
+        "rotation_enabled": bool(status.get("KeyRotationEnabled", True)),
+        "rotation_period_days": int(status.get("RotationPeriodInDays") or _AWS_MANAGED_PERIOD_DAYS),
+        "next_rotation_date": iso(status.get("NextRotationDate")),
+    }
+
+
+def _rotation(
+    reads: ResourceReads, kms: Any, key_id: str, metadata: dict[str, Any], defaulted: dict[str, str]
+) -> dict[str, Any]:
     manager = metadata.get("KeyManager")
-    spec = metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec")
+    spec = _spec(metadata)
     state = metadata.get("KeyState")
+    if manager is None or spec is FAILED or state is None:
+        # Whether the key can rotate at all depends on what DescribeKey left out: unknown.
+        return dict.fromkeys(_ROTATION, FAILED)
     if spec != "SYMMETRIC_DEFAULT" or state not in _ROTATION_STATES:
         # Asymmetric and HMAC keys cannot rotate; a key that is pending deletion or import
         # has no rotation to report (KMS refuses the call in those states).
         return dict.fromkeys(_ROTATION)
 
     if manager == "AWS":
-        # Reading an AWS-managed key's status can be refused by its key policy; AWS rotates
-        # those keys every year regardless, so a refusal is not a gap in the evidence.
-        status = reads.get(kms, "get_key_rotation_status", _ROTATION, absent=("AccessDeniedException",), KeyId=key_id)
-        if status is FAILED:
-            return dict.fromkeys(_ROTATION, FAILED)
-        status = status or {}
-        return {
-            "rotation_enabled": bool(status.get("KeyRotationEnabled", True)),
-            "rotation_period_days": int(status.get("RotationPeriodInDays") or _AWS_MANAGED_PERIOD_DAYS),
-            "next_rotation_date": iso(status.get("NextRotationDate")),
-        }
+        return _aws_managed_rotation(reads, kms, key_id, defaulted)
 
     # Imported key material and custom key stores answer UnsupportedOperationException:
     # read, and automatic rotation is not on.
@@ -164,10 +200,16 @@ def _rotation(reads: ResourceReads, kms: Any, key_id: str, metadata: dict[str, A
         return dict.fromkeys(_ROTATION, FAILED)
     if status is None:
         return {"rotation_enabled": False, "rotation_period_days": None, "next_rotation_date": None}
+    enabled = status.get("KeyRotationEnabled")
+    if not isinstance(enabled, bool):
+        # No documented default: whether the key rotates is unknown, and so is its period.
+        return dict.fromkeys(_ROTATION, FAILED)
     period = status.get("RotationPeriodInDays")
+    if enabled and period is None:
+        period = _DOCUMENTED_PERIOD_DAYS
+        defaulted["rotation_period_days"] = _PERIOD_DEFAULT
     return {
-        "rotation_enabled": bool(status.get("KeyRotationEnabled", False)),
-        # Left null when KMS does not say: a guessed period could pass a control it should not.
+        "rotation_enabled": enabled,
         "rotation_period_days": int(period) if period is not None else None,
         "next_rotation_date": iso(status.get("NextRotationDate")),
     }
