@@ -85,6 +85,10 @@ DOCUMENTED: dict[tuple[str, str], str] = {
     ("aws-ec2-cde-instance-no-public-ip", "public_ip"): "EC2: PublicIpAddress is absent when the instance has none",
     ("aws-iam-console-user-inactive", "password_last_used"): "IAM: PasswordLastUsed is absent when the "
     "password has never been used",
+    ("aws-elbv2-access-logging", "access_logs_enabled"): "ELBv2: access_logs.s3.enabled is false by default "
+    "(recorded in `defaulted`)",
+    ("aws-elbv2-alb-desync-mitigation", "desync_mitigation_mode"): "ELBv2: routing.http.desync_mitigation_mode "
+    "is defensive by default (recorded in `defaulted`)",
 }
 
 # "'A'|'B'|null" in an attribute's doc, at its start or after "key (" for a member of its items.

@@ -136,9 +136,12 @@ def test_elbv2_alb_and_nlb(client: Any, run_service: Any) -> None:
     assert nlb.attributes["listeners"] == []
     assert nlb.attributes["subnet_ids"] == [seeded["a"]]
     assert nlb.attributes["desync_mitigation_mode"] is None and nlb.attributes["web_acl_arn"] is None
-    # moto gap: it leaves access_logs.s3.enabled out until the attribute is modified, which AWS never
-    # does; a key missing from the answer is unknown, so the attribute stays absent.
-    assert "access_logs_enabled" not in nlb.attributes
+    # moto leaves access_logs.s3.enabled out until the attribute is modified; the API reference documents
+    # false as its default, which is used and recorded.
+    assert nlb.attributes["access_logs_enabled"] is False
+    assert nlb.defaulted == {
+        "access_logs_enabled": "not reported; the ELBv2 API reference documents access_logs.s3.enabled = false by default"
+    }
 
     assert set(calls) == set(SPEC.permissions)  # every declared action exercised, nothing else
     assert calls["elasticloadbalancing:DescribeTags"] == 1  # both ARNs in one batch

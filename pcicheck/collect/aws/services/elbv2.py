@@ -11,6 +11,7 @@ CollectionError per load balancer, so reachability on it becomes unknown.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from pcicheck.collect.aws.interface import (
@@ -86,7 +87,15 @@ def _flag(values: dict[str, str], key: str) -> Any:
     return values[key] == "true" if key in values else FAILED
 
 
-def _settings(reads: ResourceReads, elb: Any, arn: str, lb_type: Any) -> dict[str, Any]:
+# What the ELBv2 API reference documents for a load balancer attribute the answer leaves out (moto, for one,
+# leaves both out): used, and recorded in the resource's `defaulted`, so the evidence says so.
+_DOCUMENTED = {
+    "access_logs.s3.enabled": ("access_logs_enabled", "false"),
+    "routing.http.desync_mitigation_mode": ("desync_mitigation_mode", "defensive"),
+}
+
+
+def _settings(reads: ResourceReads, elb: Any, arn: str, lb_type: Any, defaulted: dict[str, str]) -> dict[str, Any]:
     """Access logging and desync mitigation, from DescribeLoadBalancerAttributes."""
     answer = reads.get(elb, "describe_load_balancer_attributes", _SETTINGS, LoadBalancerArn=arn)
     if answer is FAILED:
@@ -97,6 +106,11 @@ def _settings(reads: ResourceReads, elb: Any, arn: str, lb_type: Any) -> dict[st
         for a in answer.get("Attributes") or ()
         if a.get("Key") is not None and a.get("Value") is not None
     }
+    answered = {a.get("Key") for a in answer.get("Attributes") or ()}
+    for key, (attribute, value) in _DOCUMENTED.items():
+        if key not in answered:  # left out: the documented default; given without a value: unknown
+            values[key] = value
+            defaulted[attribute] = f"not reported; the ELBv2 API reference documents {key} = {value} by default"
     return {
         # Gateway load balancers pass packets through and have no access logs to turn on.
         "access_logs_enabled": None if lb_type == "gateway" else _flag(values, "access_logs.s3.enabled"),
@@ -173,12 +187,13 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
             ctx.record_error(
                 elb, "describe_listeners", exc, resource_type=LOAD_BALANCER.name, uid=arn, attributes=("listeners",)
             )
-        settings = _settings(reads, elb, arn, lb.get("Type"))
+        defaulted: dict[str, str] = {}
+        settings = _settings(reads, elb, arn, lb.get("Type"), defaulted)
         web_acl = _web_acl(ctx, reads, arn, lb.get("Type"))
         tags = tags_by_arn.get(arn, FAILED)
         if tags is not FAILED:
             reads.source.add(ctx.action(elb, "describe_tags"))
-        yield reads.resource(
+        resource = reads.resource(
             name,
             {
                 "arn": arn,
@@ -202,6 +217,9 @@ def collect(ctx: CollectContext) -> Iterator[Resource]:
                 "web_acl_arn": web_acl,
             },
             tags,
+        )
+        yield replace(
+            resource, defaulted={k: v for k, v in defaulted.items() if resource.attributes.get(k) is not None}
         )
 
 
