@@ -140,7 +140,8 @@ def test_elbv2_alb_and_nlb(client: Any, run_service: Any) -> None:
     # false as its default, which is used and recorded.
     assert nlb.attributes["access_logs_enabled"] is False
     assert nlb.defaulted == {
-        "access_logs_enabled": "not reported; the ELBv2 API reference documents access_logs.s3.enabled = false by default"
+        "access_logs_enabled": "not reported; the ELBv2 API reference documents access_logs.s3.enabled = false"
+        " by default"
     }
 
     assert set(calls) == set(SPEC.permissions)  # every declared action exercised, nothing else
