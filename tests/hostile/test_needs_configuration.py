@@ -37,10 +37,14 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       containers:
-        - {name: web, image: 123456789012.dkr.ecr.eu-west-2.amazonaws.com/shop/web:1.4.2}
+        - {name: web, image: "123456789012.dkr.ecr.eu-west-2.amazonaws.com/shop/web@sha256:abababababababababababababababababababababababababababababababab"}
 """
 ECR = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/"
 CONFIGURED = f"params:\n  k8s-workload-image-allowed-registry: {{registries: [{ECR}]}}\n"
+
+
+def _container(name: str) -> dict[str, Any]:
+    return {"name": name, "init": False, "image": f"{ECR}{name}:1", "image_ref": {"reference": f"{ECR}{name}:1"}}
 
 
 def _scan(tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str | None) -> tuple[int, str, Path]:
@@ -142,8 +146,8 @@ def test_a_resource_the_where_leaves_out_stays_not_applicable() -> None:
     workloads = [
         Resource(f"k8s://c/shop/Deployment/{kind}", "k8s.workload", "k8s", "c", "shop", kind, attributes=attributes)
         for kind, attributes in (
-            ("Deployment", {"kind": "Deployment", "containers": [{"name": "a", "init": False, "image": ECR + "a:1"}]}),
-            ("Job", {"kind": "Job", "containers": [{"name": "b", "init": False, "image": ECR + "b:1"}]}),
+            ("Deployment", {"kind": "Deployment", "containers": [_container("a")]}),
+            ("Job", {"kind": "Job", "containers": [_container("b")]}),
         )
     ]
     estate = analyze(workloads, ScopeConfig())

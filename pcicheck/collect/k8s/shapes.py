@@ -290,15 +290,6 @@ def _quantity(value: Any) -> Problem:
     return f"expected a quantity, got {_got(value)}", "a quantity such as 500m, 2 or 1Gi"
 
 
-# Formats of scalar fields the API server requires wherever they appear (ipBlock.cidr): absent or null is
-# refused, since reading it as unset would widen the peer to everything.
-_REQUIRED = frozenset({"cidr"})
-
-
-def _required(f: _Field) -> bool:
-    return f.fmt in _REQUIRED and f.shape not in ("list", "map", "model")
-
-
 def _cidr(value: Any) -> Problem:
     try:
         ipaddress.ip_network(value, strict=False)  # host bits set are accepted, as the API does
@@ -360,8 +351,6 @@ class _Walk:
 
     def value(self, f: _Field, value: Any) -> None:
         if value is None:
-            if _required(f):
-                self.fail("is required, got null", "give it a value, as the Kubernetes API requires")
             return  # null is "not set", as the API server reads it
         shape = f.shape
         if shape == "model":
@@ -380,9 +369,9 @@ class _Walk:
             self.mismatch(f, value)
             return
         for name, child in f.children.items():
-            if name in value or _required(child):  # absent and required reads as null: refused
+            if name in value:
                 self.trail.append((value, name))
-                self.value(child, value.get(name))
+                self.value(child, value[name])
                 if self.problem:
                     return
                 self.trail.pop()

@@ -84,7 +84,9 @@ CONTAINER_CONTROLS = {
 
 def _verdicts(resources: Any) -> dict[tuple[str, str], str]:
     controls = [c for c in load_catalog().controls if c.resource == "k8s.workload"]
-    results = Evaluator(controls).evaluate(analyze(resources, ScopeConfig()), [], NOW)
+    # The site's approved registries (a site param: unset, the control would need configuration).
+    site = {"k8s-workload-image-allowed-registry": {"registries": ["registry.example.com/"]}}
+    results = Evaluator(controls, site).evaluate(analyze(resources, ScopeConfig()), [], NOW)
     return {(r.control.id, r.resource["name"]): r.status.value for r in results}
 
 
