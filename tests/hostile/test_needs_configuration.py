@@ -37,7 +37,9 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       containers:
-        - {name: web, image: "123456789012.dkr.ecr.eu-west-2.amazonaws.com/shop/web@sha256:abababababababababababababababababababababababababababababababab"}
+        - name: web
+          image: "123456789012.dkr.ecr.eu-west-2.amazonaws.com/shop/web@sha256:\
+abababababababababababababababababababababababababababababababab"
 """
 ECR = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/"
 CONFIGURED = f"params:\n  k8s-workload-image-allowed-registry: {{registries: [{ECR}]}}\n"
