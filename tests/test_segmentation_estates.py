@@ -200,7 +200,7 @@ def test_a_calico_network_policy_is_not_read_as_a_kubernetes_one(capsys: pytest.
     write(tmp_path, "pods.json", PODS)
     write(tmp_path, "calico.yaml", CALICO)
     assert CALICO["kind"] == "NetworkPolicy"  # same kind name as networking.k8s.io's
-    code, answer, err = query(capsys, tmp_path, "shop/web-1", "cde/db-0", "5432")
+    code, answer, _ = query(capsys, tmp_path, "shop/web-1", "cde/db-0", "5432")
     # Read as a Kubernetes NetworkPolicy it would select every pod of cde and admit nothing: denied.
     assert code == 0 and answer["allowed"] == "possible"
     assert "NetworkPolicy (projectcalico.org): cde/calico-allow" in answer["reason"]
