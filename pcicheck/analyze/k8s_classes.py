@@ -5,6 +5,12 @@ their addresses fall in are treated identically by every NetworkPolicy, so each 
 once. Sets of classes are Python ints used as bitmasks: "which sources may reach this destination"
 is a handful of ORs and ANDs instead of a loop over pod pairs. The per-flow engine in k8s_reach is
 the reference; tests hold the two to the same answers.
+
+hostNetwork pods are decided under both behaviours the specification permits (k8s_reach: AS_POD and
+AS_NODE): the whole cluster as if they were pods, then, for the pairs with a hostNetwork end, as node
+traffic; a pair is allowed (denied) when both say so, possible otherwise. As node traffic, a pod and
+its own node always reach each other, so where hostNetwork pods exist the class of a pod also says
+its node (for ordinary pods only whether it shares one with a hostNetwork pod, and which).
 """
 
 from __future__ import annotations
@@ -15,7 +21,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pcicheck.analyze.addresses import covers_private
-from pcicheck.analyze.k8s_reach import NAME_LABEL, Cluster, Endpoint, Pod, Verdict, _in_block, _ports_match, _selects
+from pcicheck.analyze.k8s_reach import (
+    NAME_LABEL,
+    Cluster,
+    Endpoint,
+    Pod,
+    Verdict,
+    _in_block,
+    _ports_match,
+    _selects,
+)
 
 ALL_PORTS = ("TCP", "UDP", "SCTP")
 
@@ -29,6 +44,10 @@ class PodClass:
     host_network: bool
     blocks: frozenset[int]  # ids of the policy ipBlocks that contain an address of its pods
     members: tuple[Pod, ...]
+    # Where it runs, as far as a hostNetwork pod's node traffic cares: a node's name, "" for a node
+    # no hostNetwork pod shares, None when not known (or when there is no hostNetwork pod at all).
+    node: str | None = None
+    addressed: bool = True  # its addresses are known (a hostNetwork class's are its node's)
 
     @property
     def representative(self) -> Pod:
@@ -42,13 +61,30 @@ class _Rule:
     policy: str
     namespace: str
     ports: list[dict[str, Any]]
-    sources: int  # classes its policy selects for egress (hostNetwork classes excluded: always "possible")
+    sources: int  # classes its policy selects for egress (hostNetwork ones as pods)
     allowed: int  # destination classes its peers admit
-    possible: int  # destination classes its peers admit only plugin-defined (ipBlock over a pod, hostNetwork)
+    possible: int  # destination classes its peers admit only plugin-defined (an ipBlock over a pod's IP)
     any_peer: bool  # no `to`: every destination
+    node_allowed: int  # hostNetwork destinations its peers admit as node traffic (ipBlocks; every one with no `to`)
+    node_possible: int  # ... possibly (an ipBlock that may hold a node address not known)
 
 
-_IngressRule = tuple[list[dict[str, Any]], int, int]  # ports, allowed source classes, possible source classes
+@dataclass(frozen=True)
+class _IngressRule:
+    ports: list[dict[str, Any]]
+    allowed: int  # source classes its peers admit
+    possible: int
+    node_allowed: int  # hostNetwork sources its peers admit as node traffic
+    node_possible: int
+
+
+@dataclass(frozen=True)
+class _Peers:
+    allowed: int
+    possible: int
+    node_allowed: int
+    node_possible: int
+    any_peer: bool = False
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -117,12 +153,14 @@ class _Builder:
         self.cluster = cluster
         self.blocks: list[dict[str, Any]] = []
         self._block_ids: dict[str, int] = {}
-        self._peer_cache: dict[str, tuple[int, int]] = {}
+        self._peer_cache: dict[str, _Peers] = {}
         self._ns_selector_cache: dict[str, list[str]] = {}
         self.classes: list[PodClass] = []
         self.by_namespace: dict[str, list[PodClass]] = {}
         self.everyone = 0  # every class
         self.host = 0  # the hostNetwork classes
+        self.host_on: dict[str | None, int] = {}  # node (None: not known) → hostNetwork classes there
+        self.plain_on: dict[str | None, int] = {}  # node key → the other classes there
 
     # --- classes --------------------------------------------------------------------------------
 
@@ -143,8 +181,10 @@ class _Builder:
         return self._block_ids[text]
 
     def _classes(self) -> list[PodClass]:
+        pods = list(self.cluster.pods.values())
+        host_nodes = {p.node for p in pods if p.host_network}
         groups: dict[tuple[Any, ...], list[Pod]] = {}
-        for pod in self.cluster.pods.values():
+        for pod in pods:
             addresses = self.cluster._addresses(Endpoint(pod=pod))
             if addresses:
                 blocks = frozenset(i for i, b in enumerate(self.blocks) if any(_in_block(ip, b) for ip in addresses))
@@ -152,19 +192,37 @@ class _Builder:
                 blocks = frozenset(
                     i for i, b in enumerate(self.blocks) if covers_private(str(b.get("cidr")), b.get("except") or ())
                 )
+            if not host_nodes or pod.node is None:
+                node = None
+            elif pod.host_network or pod.node in host_nodes:
+                node = pod.node
+            else:
+                node = ""  # a known node no hostNetwork pod runs on: apart from all of them
             key = (
                 pod.namespace,
                 tuple(sorted(pod.labels.items())),
                 tuple(sorted(pod.ports, key=str)),
                 pod.host_network,
                 blocks,
+                node,
+                bool(addresses) or not pod.host_network,
             )
             groups.setdefault(key, []).append(pod)
         classes = []
-        for i, (key, pods) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0].key)):
-            first = pods[0]
+        for i, (key, members) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0].key)):
+            first = members[0]
             classes.append(
-                PodClass(i, first.namespace, first.labels, first.ports, first.host_network, key[4], tuple(pods))
+                PodClass(
+                    i,
+                    first.namespace,
+                    first.labels,
+                    first.ports,
+                    first.host_network,
+                    key[4],
+                    tuple(members),
+                    key[5],
+                    key[6],
+                )
             )
         return classes
 
@@ -178,42 +236,51 @@ class _Builder:
             ]
         return self._ns_selector_cache[text]
 
-    def _peer(self, peer: dict[str, Any], policy_ns: str) -> tuple[int, int]:
-        """(allowed, possible) class masks of one peer, as the other end of a connection."""
+    def _peer(self, peer: dict[str, Any], policy_ns: str) -> _Peers:
+        """The class masks of one peer, as the other end of a connection: as pods (allowed, possible)
+        and, for hostNetwork classes, as node traffic (only ipBlocks match it)."""
         ns_selector = peer.get("namespace_selector")
         text = json.dumps(peer, sort_keys=True) + ("" if ns_selector is not None else policy_ns)
         cached = self._peer_cache.get(text)
         if cached is not None:
             return cached
-        allowed = possible = 0
+        allowed = possible = node_allowed = node_possible = 0
         block = peer.get("ip_block")
         if block:
             block_id = self._block_id(block)
             for c in self.classes:
                 if block_id in c.blocks:
-                    possible |= 1 << c.index  # an ipBlock over a pod's address is plugin-defined
+                    bit = 1 << c.index
+                    if not c.host_network:
+                        possible |= bit  # an ipBlock over a pod's own address is plugin-defined
+                    elif c.addressed:
+                        allowed |= bit  # a node address: the specification lets an ipBlock admit it
+                        node_allowed |= bit
+                    else:
+                        possible |= bit
+                        node_possible |= bit
         else:
             names = [policy_ns] if ns_selector is None else self._namespaces_selected(ns_selector)
             pod_selector = peer.get("pod_selector")
             for name in names:
                 for c in self.by_namespace.get(name, ()):
                     if pod_selector is None or _selects(pod_selector, c.labels):
-                        if c.host_network:
-                            possible |= 1 << c.index
-                        else:
-                            allowed |= 1 << c.index
-        self._peer_cache[text] = (allowed, possible)
-        return allowed, possible
+                        allowed |= 1 << c.index  # hostNetwork classes too, as pods
+        found = _Peers(allowed, possible, node_allowed, node_possible)
+        self._peer_cache[text] = found
+        return found
 
-    def _peers(self, peers: list[dict[str, Any]], policy_ns: str) -> tuple[int, int, bool]:
+    def _peers(self, peers: list[dict[str, Any]], policy_ns: str) -> _Peers:
         if not peers:
-            return self.everyone, 0, True
-        allowed = possible = 0
+            return _Peers(self.everyone, 0, self.everyone, 0, any_peer=True)
+        allowed = possible = node_allowed = node_possible = 0
         for peer in peers:
-            a, p = self._peer(peer, policy_ns)
-            allowed |= a
-            possible |= p
-        return allowed, possible & ~allowed, False
+            one = self._peer(peer, policy_ns)
+            allowed |= one.allowed
+            possible |= one.possible
+            node_allowed |= one.node_allowed
+            node_possible |= one.node_possible
+        return _Peers(allowed, possible & ~allowed, node_allowed, node_possible & ~node_allowed)
 
     # --- the computation ------------------------------------------------------------------------
 
@@ -222,28 +289,50 @@ class _Builder:
         self._index_classes()
         selected, isolated = self._selections()
         everywhere, toward = self._by_destination(self._egress_rules(selected))
-        egress_free = self.everyone & ~isolated["Egress"] & ~self.host
+        egress_free = self.everyone & ~isolated["Egress"]
         allowed_by: list[int] = []
         possible_by: list[int] = []
+        masks = {ns: sum(1 << c.index for c in members) for ns, members in self.by_namespace.items()}
         for dst in self.classes:
-            ingress_isolated = not dst.host_network and isolated["Ingress"] >> dst.index & 1
-            ingress = self._ingress_rules(dst, selected) if ingress_isolated else None
+            ingress = self._ingress_rules(dst, selected) if isolated["Ingress"] >> dst.index & 1 else None
             allowed, possible = self._reach_toward(dst, ingress, everywhere + toward.get(dst.index, []), egress_free)
+            allowed, possible = self._unread(dst, allowed, possible, masks)
             allowed_by.append(allowed)
             possible_by.append(possible)
-        masks = {ns: sum(1 << c.index for c in members) for ns, members in self.by_namespace.items()}
         return Reach(self.cluster, self.classes, allowed_by, possible_by, masks)
+
+    def _unread(self, dst: PodClass, allowed: int, possible: int, masks: dict[str, int]) -> tuple[int, int]:
+        """Policies of kinds pcicheck does not read make the pairs they may govern possible: those with
+        an end in a namespaced policy's namespace, every pair for a cluster-wide one. Those that may
+        allow turn denied pairs possible too; those that can only deny leave them denied."""
+        any_change = deny_only = 0
+        for u in self.cluster.unread:
+            if u.namespace is None or u.namespace == dst.namespace:
+                governed = self.everyone
+            else:
+                governed = masks.get(u.namespace, 0)
+            if u.may_allow:
+                any_change |= governed
+            else:
+                deny_only |= governed
+        governed = any_change | deny_only
+        if not governed:
+            return allowed, possible
+        kept = allowed & ~governed
+        return kept, (possible | (allowed & governed) | any_change) & ~kept
 
     def _index_classes(self) -> None:
         self.classes = self._classes()
         for c in self.classes:
             self.by_namespace.setdefault(c.namespace, []).append(c)
+            on = self.host_on if c.host_network else self.plain_on
+            on[c.node] = on.get(c.node, 0) | 1 << c.index
         self.everyone = (1 << len(self.classes)) - 1
         self.host = sum(1 << c.index for c in self.classes if c.host_network)
 
     def _selections(self) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
         """(policy uid, direction) → the classes the policy selects; direction → the classes some
-        policy isolates for it."""
+        policy isolates for it (hostNetwork classes as pods)."""
         selected: dict[tuple[str, str], int] = {}
         isolated = {"Ingress": 0, "Egress": 0}
         for ns, policies in self.cluster.policies.items():
@@ -267,12 +356,24 @@ class _Builder:
         rules: list[_Rule] = []
         for ns, policies in self.cluster.policies.items():
             for policy in policies:
-                sources = selected.get((policy.uid, "Egress"), 0) & ~self.host
+                sources = selected.get((policy.uid, "Egress"), 0)
                 if not sources:
                     continue
                 for rule in policy.attributes.get("egress", ()):
-                    allowed, possible, any_peer = self._peers(rule.get("to") or [], ns)
-                    rules.append(_Rule(policy.name, ns, rule.get("ports") or [], sources, allowed, possible, any_peer))
+                    p = self._peers(rule.get("to") or [], ns)
+                    rules.append(
+                        _Rule(
+                            policy.name,
+                            ns,
+                            rule.get("ports") or [],
+                            sources,
+                            p.allowed,
+                            p.possible,
+                            p.any_peer,
+                            p.node_allowed,
+                            p.node_possible,
+                        )
+                    )
         return rules
 
     @staticmethod
@@ -283,18 +384,20 @@ class _Builder:
         toward: dict[int, list[_Rule]] = {}
         for r in rules:
             if not r.any_peer:
-                for i in _bits(r.allowed | r.possible):
+                for i in _bits(r.allowed | r.possible | r.node_allowed | r.node_possible):
                     toward.setdefault(i, []).append(r)
         return everywhere, toward
 
     def _ingress_rules(self, dst: PodClass, selected: dict[tuple[str, str], int]) -> list[_IngressRule]:
-        """(ports, allowed sources, possible sources) of every ingress rule of the policies selecting `dst`."""
+        """Every ingress rule of the policies selecting `dst` (as a pod)."""
         rules: list[_IngressRule] = []
         for policy in self.cluster.policies.get(dst.namespace, ()):
             if selected.get((policy.uid, "Ingress"), 0) >> dst.index & 1:
                 for rule in policy.attributes.get("ingress", ()):
-                    a, p, _ = self._peers(rule.get("from") or [], dst.namespace)
-                    rules.append((rule.get("ports") or [], a, p))
+                    p = self._peers(rule.get("from") or [], dst.namespace)
+                    rules.append(
+                        _IngressRule(rule.get("ports") or [], p.allowed, p.possible, p.node_allowed, p.node_possible)
+                    )
         return rules
 
     def _reach_toward(
@@ -305,42 +408,43 @@ class _Builder:
         egress_free: int,
     ) -> tuple[int, int]:
         """(allowed, possible-only) source classes of `dst` on some port. `ingress_rules` is None when
-        `dst` is not isolated for ingress."""
+        `dst` is not isolated for ingress. A pair with a hostNetwork end is allowed on a port when it is
+        both as pods and as node traffic, denied when it is neither."""
         pod = dst.representative
-        rule_ports = [r[0] for r in ingress_rules or ()] + [r.ports for r in egress_rules]
+        rule_ports = [r.ports for r in ingress_rules or ()] + [r.ports for r in egress_rules]
         reach_allowed = reach_possible = 0
         for port, protocol in self._ports(dst, rule_ports):
-            ia, ip = self._ingress_at(dst, ingress_rules, port, protocol, pod)
+            ia, ip = self._ingress_at(ingress_rules, port, protocol, pod)
             ea, ep = self._egress_at(dst, egress_rules, egress_free, port, protocol, pod)
-            reach_allowed |= ia & ea
-            reach_possible |= (ia | ip) & (ea | ep)
+            allowed, maybe = ia & ea, (ia | ip) & (ea | ep)
+            if dst.host_network:
+                na, nm = self._as_node_toward_host(dst, egress_rules, egress_free, port, protocol)
+                allowed, maybe = allowed & na, maybe | nm
+            elif self.host:
+                na, nm = self._as_node_from_hosts(dst, ingress_rules, port, protocol, pod)
+                allowed, maybe = allowed & (na | ~self.host), maybe | nm
+            reach_allowed |= allowed
+            reach_possible |= maybe
         return reach_allowed, reach_possible & ~reach_allowed
 
     def _ingress_at(
-        self,
-        dst: PodClass,
-        ingress_rules: list[_IngressRule] | None,
-        port: int,
-        protocol: str,
-        pod: Pod,
+        self, ingress_rules: list[_IngressRule] | None, port: int, protocol: str, pod: Pod
     ) -> tuple[int, int]:
-        """(allowed, possible) source classes that `dst`'s ingress admits on one port."""
-        if dst.host_network:
-            return 0, self.everyone
+        """(allowed, possible) source classes that the destination's ingress admits on one port."""
         if ingress_rules is None:
             return self.everyone, 0
-        allowed, possible = 0, self.host  # hostNetwork sources: plugin-defined even when no rule admits them
-        for ports, a, p in ingress_rules:
-            if _ports_match(ports, port, protocol, pod):
-                allowed |= a
-                possible |= p
+        allowed = possible = 0
+        for r in ingress_rules:
+            if _ports_match(r.ports, port, protocol, pod):
+                allowed |= r.allowed
+                possible |= r.possible
         return allowed, possible
 
     def _egress_at(
         self, dst: PodClass, egress_rules: list[_Rule], egress_free: int, port: int, protocol: str, pod: Pod
     ) -> tuple[int, int]:
         """(allowed, possible) source classes whose egress lets them send to `dst` on one port."""
-        allowed, possible = egress_free, self.host
+        allowed, possible = egress_free, 0
         for r in egress_rules:
             if _ports_match(r.ports, port, protocol, pod):
                 if r.any_peer or r.allowed >> dst.index & 1:
@@ -348,6 +452,47 @@ class _Builder:
                 elif r.possible >> dst.index & 1:
                     possible |= r.sources
         return allowed, possible
+
+    def _as_node_from_hosts(
+        self, dst: PodClass, ingress_rules: list[_IngressRule] | None, port: int, protocol: str, pod: Pod
+    ) -> tuple[int, int]:
+        """AS_NODE, toward an ordinary pod: (allowed, not denied) hostNetwork sources. Their egress is
+        node traffic (no policy); the pod's ingress admits them through ipBlocks only, and always from
+        its own node (both answers where a node is not known)."""
+        if ingress_rules is None:
+            return self.host, self.host
+        allowed = possible = 0
+        for r in ingress_rules:
+            if _ports_match(r.ports, port, protocol, pod):
+                allowed |= r.node_allowed
+                possible |= r.node_possible
+        same, unknown = self._placed(dst, self.host_on)
+        allowed = (allowed | same) & self.host
+        return allowed, (allowed | possible | unknown) & self.host
+
+    def _as_node_toward_host(
+        self, dst: PodClass, egress_rules: list[_Rule], egress_free: int, port: int, protocol: str
+    ) -> tuple[int, int]:
+        """AS_NODE, toward a hostNetwork class (node traffic: no ingress policy): (allowed, not denied)
+        sources. hostNetwork sources send as nodes (no egress policy); an ordinary pod's egress admits
+        the node through ipBlocks only (a named port names no node's), and always its own node."""
+        allowed, possible = (egress_free & ~self.host) | self.host, 0
+        for r in egress_rules:
+            if _ports_match(r.ports, port, protocol, None):
+                if r.node_allowed >> dst.index & 1:
+                    allowed |= r.sources
+                elif r.node_possible >> dst.index & 1:
+                    possible |= r.sources
+        same, unknown = self._placed(dst, self.plain_on)
+        allowed |= same
+        return allowed, allowed | possible | unknown
+
+    @staticmethod
+    def _placed(c: PodClass, others: dict[str | None, int]) -> tuple[int, int]:
+        """(classes of `others` on c's node, those whose sharing it is not known)."""
+        if c.node is None:
+            return 0, sum(others.values())
+        return others.get(c.node, 0) if c.node else 0, others.get(None, 0)
 
     def _ports(self, dst: PodClass, rule_ports: list[list[dict[str, Any]]]) -> list[tuple[int, str]]:
         """Ports at which the verdict toward `dst` can change: its container ports, every edge of a

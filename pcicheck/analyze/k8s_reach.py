@@ -2,9 +2,27 @@
 
 A connection needs the source pod's egress and the destination pod's ingress. A direction is
 isolated only when some policy in the pod's namespace selects the pod and lists that direction;
-then only the union of the selecting policies' rules allows. Where the specification leaves the
-answer to the network plugin (hostNetwork pods, ipBlocks covering pod IPs) the answer is
-"possible", never "denied". Works on the normalized records (API-server defaults applied).
+then only the union of the selecting policies' rules allows. Traffic between a pod and the node it
+runs on is always allowed, both ways. Works on the normalized records (API-server defaults applied).
+
+Where the specification leaves the answer to the network plugin, the flow is decided under every
+behaviour it permits, and is `allowed` or `denied` when they all agree; `possible` only when they
+differ, the reasons saying which behaviours disagree. For hostNetwork pods the Kubernetes
+documentation ("NetworkPolicy and hostNetwork pods") limits the plugin to two behaviours:
+  AS_POD   it tells hostNetwork pods' traffic apart and applies NetworkPolicy to them like any pod:
+           policies select them, peer selectors match them;
+  AS_NODE  it cannot, so it ignores them in `podSelector` and `namespaceSelector` (no policy selects
+           them, no peer selector matches them) and treats their traffic as their node's: from and to
+           the node IP, always allowed to and from pods on that node.
+Under both, "since hostNetwork pods have the same IP addresses as the nodes they reside on", an
+ipBlock holding the node's address matches them. Where a node is not known (a template, a pending
+pod), AS_NODE is decided with the two pods on one node and on different nodes. An ipBlock covering
+a pod's own address stays plugin-defined ("possible"): ipBlocks are meant for cluster-external
+addresses.
+
+Network policies of kinds pcicheck does not read (collect/k8s/unread.py) make every flow they may
+govern `possible`, naming them: they may deny what NetworkPolicy allows, and most may allow what it
+denies.
 """
 
 from __future__ import annotations
@@ -20,6 +38,11 @@ from pcicheck.model import Resource
 Verdict = Literal["allowed", "denied", "possible"]
 _ORDER = {"denied": 0, "possible": 1, "allowed": 2}
 NAME_LABEL = "kubernetes.io/metadata.name"
+# The behaviours a flow is decided under: (tag in reasons, when it holds).
+AS_POD = ("hostNetwork as pods", "if the plugin applies NetworkPolicy to hostNetwork pods")
+AS_NODE = ("hostNetwork as node", "if it sees hostNetwork traffic as its node's (the most common)")
+_SAME_NODE = ("same node", "with both on one node")
+_OTHER_NODE = ("other nodes", "on different nodes")
 
 
 @dataclass(frozen=True)
@@ -39,16 +62,30 @@ class Pod:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A flow end: a pod, a node (by name) or an address."""
+    """A flow end: a pod, a node (by name) or an address. `host_of`: a hostNetwork pod's traffic seen
+    as its node's (AS_NODE); `node` is then its node, None when not known."""
 
     pod: Pod | None = None
     node: str | None = None
     ip: str | None = None
+    host_of: Pod | None = None
 
     def label(self) -> str:
         if self.pod:
             return self.pod.key
+        if self.host_of:
+            return f"{self.host_of.key} (as node {self.node or '?'})"
         return f"node:{self.node}" if self.node else f"cidr:{self.ip}"
+
+    @property
+    def node_like(self) -> bool:
+        return self.host_of is not None or (self.node is not None and self.pod is None)
+
+    def as_node(self) -> Endpoint:
+        """AS_NODE: a hostNetwork pod's traffic is its node's; any other end is itself."""
+        if self.pod and self.pod.host_network:
+            return Endpoint(node=self.pod.node, host_of=self.pod)
+        return self
 
 
 @dataclass
@@ -58,12 +95,60 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A network policy of a kind pcicheck does not read (a k8s.unread_policy record)."""
+
+    label: str  # "CiliumNetworkPolicy (cilium.io)"
+    name: str  # "payments/allow-web", or the name of a cluster-wide one
+    namespace: str | None  # None: cluster-wide, it may select pods of any namespace
+    may_allow: bool  # False: it can only deny (BaselineAdminNetworkPolicy)
+
+    def governs(self, namespaces: Iterable[str]) -> bool:
+        return self.namespace is None or self.namespace in namespaces
+
+
+def _unread(record: Resource) -> Unread:
+    a = record.attributes
+    cluster_wide = bool(a.get("cluster_wide"))
+    name = record.uid.rsplit("/", 1)[-1]
+    return Unread(
+        str(a.get("label") or a.get("kind")),
+        name if cluster_wide else f"{record.region}/{name}",
+        None if cluster_wide else record.region,
+        bool(a.get("may_allow", True)),
+    )
+
+
+def unread_effect(verdict: Verdict, governing: Iterable[Unread]) -> tuple[Verdict, str | None]:
+    """A verdict once the unread policies that may govern the flow are taken into account, and the
+    reason naming them (None when they cannot change it)."""
+    found = list(governing)
+    if verdict == "possible" or not found:
+        return verdict, None
+    if verdict == "denied" and not any(u.may_allow for u in found):
+        return verdict, None
+    kinds: dict[str, list[str]] = {}
+    for u in found:
+        kinds.setdefault(u.label, []).append(u.name)
+    named = "; ".join(
+        f"{label}: {', '.join(sorted(names)[:3])}{' …' if len(names) > 3 else ''}"
+        for label, names in sorted(kinds.items())
+    )
+    change = "allow" if verdict == "denied" else "deny"
+    return (
+        "possible",
+        f"possible: NetworkPolicy says {verdict}, but policies pcicheck does not read may {change} it ({named})",
+    )
+
+
+@dataclass(frozen=True)
 class Cluster:
     namespaces: dict[str, dict[str, str]]  # name → labels (with kubernetes.io/metadata.name)
     pods: dict[str, Pod]  # "ns/name" → Pod
     nodes: dict[str, tuple[str, ...]]  # name → internal IPs
     policies: dict[str, list[Resource]]  # namespace → its NetworkPolicy records
     services: dict[str, dict[str, Any]] = field(default_factory=dict)  # "ns/name" → k8s.service attributes
+    unread: tuple[Unread, ...] = ()  # policies of kinds pcicheck does not read
 
     @classmethod
     def from_resources(cls, resources: list[Resource] | tuple[Resource, ...]) -> Cluster:
@@ -72,6 +157,7 @@ class Cluster:
         nodes: dict[str, tuple[str, ...]] = {}
         policies: dict[str, list[Resource]] = {}
         services: dict[str, dict[str, Any]] = {}
+        unread: list[Unread] = []
         for r in resources:
             a = r.attributes
             if r.type == "k8s.namespace":
@@ -86,10 +172,12 @@ class Cluster:
                 policies.setdefault(r.region, []).append(r)
             elif r.type == "k8s.service":
                 services[f"{r.region}/{r.uid.rsplit('/', 1)[-1]}"] = r.attributes
+            elif r.type == "k8s.unread_policy":
+                unread.append(_unread(r))
         _add_template_pods(resources, pods)
         for pod in pods.values():  # a namespace known only through its pods still has its name label
             namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
-        return cls(namespaces, pods, nodes, policies, services)
+        return cls(namespaces, pods, nodes, policies, services, tuple(sorted(unread, key=lambda u: (u.label, u.name))))
 
     def endpoint(self, text: str) -> Endpoint:
         """`NS/POD`, `node:NAME` or `cidr:IP`."""
@@ -145,33 +233,67 @@ class Cluster:
     def flow(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
         if src.pod and dst.pod and src.pod.key == dst.pod.key:
             return Decision("allowed", ["a pod can always reach itself"])
-        egress = self._egress(src, dst, port, protocol)
-        ingress = self._ingress(src, dst, port, protocol)
+        decision = self._permitted(src, dst, port, protocol)
+        ends = {e.pod.namespace for e in (src, dst) if e.pod}
+        verdict, why = unread_effect(decision.verdict, (u for u in self.unread if u.governs(ends)))
+        return Decision(verdict, [why, *decision.reasons]) if why else decision
+
+    def _permitted(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
+        """The flow under every behaviour the specification permits: hostNetwork pods as pods and as
+        their nodes, and where a node is not known, the two ends on one node and on different nodes."""
+        hosts = [e.pod.key for e in (src, dst) if e.pod and e.pod.host_network]
+        worlds = [((), src, dst)] if not hosts else [((AS_POD,), src, dst), ((AS_NODE,), src.as_node(), dst.as_node())]
+        outcomes: list[tuple[tuple[tuple[str, str], ...], Decision]] = []
+        for world, s, d in worlds:
+            together = _together(s, d)
+            if together is None:
+                same = self._decide(s, d, port, protocol, True)
+                apart = self._decide(s, d, port, protocol, False)
+                if same.verdict == apart.verdict:  # placement does not matter: the general case says why
+                    outcomes.append((world, apart))
+                else:
+                    outcomes += [((*world, _SAME_NODE), same), ((*world, _OTHER_NODE), apart)]
+            else:
+                outcomes.append((world, self._decide(s, d, port, protocol, together)))
+        if len(outcomes) == 1:
+            return outcomes[0][1]
+        verdicts = {d.verdict for _, d in outcomes}
+        subject = f"hostNetwork {', '.join(hosts)}" if hosts else "an unplaced pod"
+        if len(verdicts) == 1:
+            verdict = next(iter(verdicts))
+            head = f"{verdict} under every behaviour the specification permits ({subject}: " + (
+                "; ".join(" ".join(t for t, _ in w) for w, _ in outcomes) + ")"
+            )
+        else:
+            verdict = "possible"
+            head = f"possible: the specification leaves it to the plugin ({subject}): " + "; ".join(
+                f"{d.verdict} {' '.join(when for _, when in w)}" for w, d in outcomes
+            )
+        tagged = [f"[{', '.join(t for t, _ in w)}] {r}" for w, d in outcomes for r in d.reasons]
+        return Decision(verdict, [head, *tagged])
+
+    def _decide(self, src: Endpoint, dst: Endpoint, port: int, protocol: str, together: bool) -> Decision:
+        """Under one behaviour; `together`: a node end and a pod end share the node."""
+        egress = self._egress(src, dst, port, protocol, together)
+        ingress = self._ingress(src, dst, port, protocol, together)
         verdict = min((egress.verdict, ingress.verdict), key=_ORDER.__getitem__)
         return Decision(verdict, [f"egress: {r}" for r in egress.reasons] + [f"ingress: {r}" for r in ingress.reasons])
 
     # --- directions ---------------------------------------------------------------------------
 
-    def _egress(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
+    def _egress(self, src: Endpoint, dst: Endpoint, port: int, protocol: str, together: bool) -> Decision:
         if src.pod is None:
             return Decision("allowed", ["source is outside the pod network: no egress policy applies"])
-        if src.pod.host_network:
-            return Decision("possible", [f"{src.pod.key} uses hostNetwork: policies may not apply (plugin-defined)"])
+        if together and dst.node_like:
+            return Decision("allowed", [f"traffic to its own node{_named(dst.node)} is always allowed"])
         return self._direction(src.pod, "Egress", "to", dst, port, protocol, dst_pod=dst.pod)
 
-    def _ingress(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
+    def _ingress(self, src: Endpoint, dst: Endpoint, port: int, protocol: str, together: bool) -> Decision:
         if dst.pod is None:
             return Decision("allowed", ["destination is outside the pod network: no ingress policy applies"])
-        if dst.pod.host_network:
-            return Decision("possible", [f"{dst.pod.key} uses hostNetwork: policies may not apply (plugin-defined)"])
-        if src.node and src.node == dst.pod.node:
-            return Decision("allowed", [f"traffic from its own node {src.node} is always allowed"])
-        decision = self._direction(dst.pod, "Ingress", "from", src, port, protocol, dst_pod=dst.pod)
-        if decision.verdict == "denied" and src.pod and src.pod.host_network:
-            # It sends from its node's address: seen as the pod, as the node (always allowed to that
-            # node's own pods; a DaemonSet is on every node) or as an ipBlock address, as the plugin decides.
-            decision = Decision("possible", [*decision.reasons, f"{src.pod.key} uses hostNetwork (plugin-defined)"])
-        return decision
+        if together and src.node_like:
+            return Decision("allowed", [f"traffic from its own node{_named(src.node)} is always allowed"])
+        return self._direction(dst.pod, "Ingress", "from", src, port, protocol, dst_pod=dst.pod)
 
     def _direction(
         self, pod: Pod, kind: str, peers_key: str, other: Endpoint, port: int, protocol: str, *, dst_pod: Pod | None
@@ -213,19 +335,17 @@ class Cluster:
         block = peer.get("ip_block")
         if block:
             ips = self._addresses(other)
-            if other.pod and not ips:
-                # Addresses unknown (a template or a pending pod): it gets one from pod space.
+            if (other.pod or other.host_of) and not ips:
+                # Addresses unknown (a template or a pending pod): it gets one from pod space, or its
+                # node's, which is private in every cluster network.
                 return "possible" if covers_private(block.get("cidr"), block.get("except") or ()) else "denied"
             if not any(_in_block(ip, block) for ip in ips):
                 return "denied"
-            # An ipBlock covering a pod's IP (or a hostNetwork pod's node IP) is plugin-defined.
-            return "possible" if other.pod else "allowed"
+            # An ipBlock covering a pod's own IP is plugin-defined; a node's address (a hostNetwork pod's
+            # too) is not a pod IP, and the specification says an ipBlock may admit it.
+            return "possible" if other.pod and not other.pod.host_network else "allowed"
         if other.pod is None:
-            return "denied"  # selectors only ever select pods
-        if other.pod.host_network:
-            verdict: Verdict = "possible"
-        else:
-            verdict = "allowed"
+            return "denied"  # selectors only ever select pods (AS_NODE: never hostNetwork ones)
         ns_selector, pod_selector = peer.get("namespace_selector"), peer.get("pod_selector")
         if ns_selector is None:
             if other.pod.namespace != policy_ns:
@@ -234,17 +354,35 @@ class Cluster:
             return "denied"
         if pod_selector is not None and not _selects(pod_selector, other.pod.labels):
             return "denied"
-        return verdict
+        return "allowed"
 
     def _addresses(self, e: Endpoint) -> list[str]:
         if e.ip:
             return [e.ip]
+        host = e.host_of or (e.pod if e.pod and e.pod.host_network else None)
+        if host is not None:
+            # A hostNetwork pod has its node's addresses: the node's record's, else its own (the API
+            # server copies the node's address into a hostNetwork pod's status).
+            return list(self.nodes.get(host.node, ()) if host.node else ()) or list(host.ips)
         if e.node:
             return list(self.nodes.get(e.node, ()))
         assert e.pod is not None
-        if e.pod.host_network and e.pod.node:
-            return list(self.nodes.get(e.pod.node, ()))
         return list(e.pod.ips)
+
+
+def _named(node: str | None) -> str:
+    return f" {node}" if node else ""
+
+
+def _together(a: Endpoint, b: Endpoint) -> bool | None:
+    """Whether a node end and a pod end share the node (None: a node is not known). False where the
+    question does not arise (two pods, two nodes, an address)."""
+    for node_end, pod_end in ((a, b), (b, a)):
+        if node_end.node_like and pod_end.pod is not None:
+            if node_end.node is None or pod_end.pod.node is None:
+                return None
+            return node_end.node == pod_end.pod.node
+    return False
 
 
 def _pod(record: Resource) -> Pod:
@@ -263,12 +401,19 @@ def _pod(record: Resource) -> Pod:
 
 def _add_template_pods(resources: list[Resource] | tuple[Resource, ...], pods: dict[str, Pod]) -> None:
     """A controller whose pods are not in `pods` (manifests, or none running yet) stands in as its
-    template: unless a pod of its namespace already carries its template labels."""
+    template, unless pods of its own are there. Its pods carry its template labels and a name the
+    controller generated from its own (`web-7d4b9-x2x8q`, `db-0`, a CronJob's `backup-28391234-abcde`);
+    an unrelated pod that merely carries the same labels, or more, does not replace it."""
+    mine: dict[tuple[str, str], list[Pod]] = {}
+    for p in pods.values():
+        mine.setdefault((p.namespace, p.name.split("-", 1)[0]), []).append(p)
     for r in resources:
         if r.type == "k8s.workload" and r.attributes.get("kind") != "Pod":
             template = _template_pod(r)
+            candidates = mine.get((template.namespace, template.name.split("-", 1)[0]), ())
             if template.key not in pods and not any(
-                p.namespace == template.namespace and template.labels.items() <= p.labels.items() for p in pods.values()
+                p.name.startswith(template.name + "-") and template.labels.items() <= p.labels.items()
+                for p in candidates
             ):
                 pods[template.key] = template
 
@@ -405,6 +550,17 @@ def _exposed_to(cluster: Cluster, pod: Pod) -> list[dict[str, Any]]:
                 "policy": names,
                 "warnings": [],
             }
+        )
+    unread = [u for u in cluster.unread if u.governs([pod.namespace])]
+    if unread:  # they may admit more, or deny what is listed: say so first
+        entries.insert(
+            0,
+            {
+                "source": "possible: what policies pcicheck does not read admit or deny",
+                "ports": "all",
+                "policy": ", ".join(sorted({f"{u.label} {u.name}" for u in unread})),
+                "warnings": ["network policies of kinds pcicheck does not read may govern this pod"],
+            },
         )
     return entries
 

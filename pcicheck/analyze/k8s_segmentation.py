@@ -4,6 +4,11 @@ internet, and where it can send traffic; plus the connected-to systems of the CD
 Computed per cluster from the equivalence-class engine, so a 5,000-pod cluster costs seconds, and
 attached to k8s.workload and k8s.namespace records for YAML controls. "possible" answers count as
 reachable: what the policies cannot rule out is not isolation.
+
+Network policies of kinds pcicheck does not read (k8s.unread_policy) may deny or allow what
+NetworkPolicy decides: every answer they may govern is "possible", and the facts name them (the
+`unread_policies` of a source entry; a text in internet_ingress and internet_egress_cidrs), so a
+control failing on them says why instead of reporting a plain exposure.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 from pcicheck.analyze.addresses import admits_internet
 from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.analyze.k8s_classes import PodClass, Reach
-from pcicheck.analyze.k8s_reach import NAME_LABEL, Cluster, Verdict, _selects
+from pcicheck.analyze.k8s_reach import NAME_LABEL, Cluster, Unread, Verdict, _selects
 from pcicheck.model import Resource
 
 EVERYWHERE = ("0.0.0.0/0", "::/0")
@@ -46,16 +51,43 @@ def _selecting(cluster: Cluster, c: PodClass, kind: str) -> list[Resource]:
     ]
 
 
+def governing(cluster: Cluster, namespaces: Iterable[str]) -> list[Unread]:
+    """The unread policies that may govern traffic with an end in `namespaces`."""
+    ends = set(namespaces)
+    return [u for u in cluster.unread if u.governs(ends)]
+
+
+def _labels(unread: Iterable[Unread]) -> list[str]:
+    return sorted({u.label for u in unread})
+
+
+def _unread_text(unread: list[Unread], what: str) -> str:
+    names = "; ".join(
+        f"{label}: {', '.join(sorted(u.name for u in unread if u.label == label))}" for label in _labels(unread)
+    )
+    return f"possible: policies pcicheck does not read may {what} ({names})"
+
+
 def _ingress_views(cluster: Cluster, c: PodClass) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(internet ingress, policies admitting every namespace, policies selecting namespaces by
     labels that anyone able to label or create a namespace can set)."""
+    unread = governing(cluster, [c.namespace])
     if c.host_network:
-        return ("hostNetwork: NetworkPolicy may not apply (plugin-defined)",), (), ()
-    policies = _selecting(cluster, c, "Ingress")
-    if not policies:
-        return ("not isolated for ingress: no NetworkPolicy selects it",), (), ()
-    any_ns, labelled = _namespace_selecting(policies)
-    return _internet_ingress(policies), any_ns, labelled
+        internet: tuple[str, ...] = ("hostNetwork: NetworkPolicy may not apply (plugin-defined)",)
+        any_ns: tuple[str, ...] = ()
+        labelled: tuple[str, ...] = ()
+    else:
+        policies = _selecting(cluster, c, "Ingress")
+        if not policies:
+            internet, any_ns, labelled = ("not isolated for ingress: no NetworkPolicy selects it",), (), ()
+        else:
+            any_ns, labelled = _namespace_selecting(policies)
+            internet = _internet_ingress(policies)
+    if internet and unread:
+        internet += (_unread_text(unread, "restrict it"),)
+    elif may_allow := [u for u in unread if u.may_allow]:
+        internet += (_unread_text(may_allow, "admit traffic from outside the cluster"),)
+    return internet, any_ns, labelled
 
 
 def _internet_ingress(policies: list[Resource]) -> tuple[str, ...]:
@@ -95,7 +127,9 @@ def _namespace_selecting(policies: list[Resource]) -> tuple[tuple[str, ...], tup
 
 
 def _internet_egress(cluster: Cluster, c: PodClass) -> tuple[str, ...]:
-    """The CIDRs holding internet addresses that this class may send to."""
+    """The CIDRs holding internet addresses that this class may send to; and, where policies pcicheck
+    does not read may allow it more, a text naming them."""
+    may_allow = [u for u in governing(cluster, [c.namespace]) if u.may_allow]
     if c.host_network:
         return EVERYWHERE
     policies = _selecting(cluster, c, "Egress")
@@ -111,7 +145,8 @@ def _internet_egress(cluster: Cluster, c: PodClass) -> tuple[str, ...]:
                 block = peer.get("ip_block")
                 if block and admits_internet(block.get("cidr"), block.get("except") or ()):
                     out.add(str(block.get("cidr")))
-    return tuple(sorted(out))
+    extra = (_unread_text(may_allow, "allow it more"),) if may_allow else ()
+    return (*sorted(out), *extra)
 
 
 def class_views(reach: Reach) -> list[ClassView]:
@@ -150,7 +185,14 @@ def segmentation_facts(
     connected_to_cde) and k8s.namespace (other_tenant_sources)."""
     by_cluster: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
-        if r.type in ("k8s.namespace", "k8s.pod", "k8s.node", "k8s.network_policy", "k8s.workload"):
+        if r.type in (
+            "k8s.namespace",
+            "k8s.pod",
+            "k8s.node",
+            "k8s.network_policy",
+            "k8s.workload",
+            "k8s.unread_policy",
+        ):
             by_cluster[r.account].append(r)
     facts: dict[str, dict[str, Any]] = {}
     for records in by_cluster.values():
@@ -216,7 +258,7 @@ def _cluster_facts(
         own_tenant = namespaces.tenant(ns)
         facts[r.uid] = {
             "other_tenant_sources": [
-                {"namespace": s, "verdict": v, "tenant": namespaces.tenant(s)}
+                _entry(cluster, {"namespace": s, "verdict": v, "tenant": namespaces.tenant(s)}, s, ns)
                 for s, v in sorted(reaching.items())
                 if own_tenant and namespaces.tenant(s) not in (None, own_tenant)
             ]
@@ -235,6 +277,15 @@ def _cde_reached(reach: Reach, namespaces: _Namespaces) -> dict[int, dict[str, V
     return reaches_cde
 
 
+def _entry(cluster: Cluster, entry: dict[str, Any], a: str, b: str) -> dict[str, Any]:
+    """A source entry; a possible one also names the kinds pcicheck does not read that may govern it."""
+    if entry["verdict"] == "possible":
+        labels = _labels(governing(cluster, (a, b)))
+        if labels:
+            return {**entry, "unread_policies": labels}
+    return entry
+
+
 def _workload_facts(
     namespace: str,
     classes: list[PodClass],
@@ -242,15 +293,22 @@ def _workload_facts(
     reaches_cde: dict[int, dict[str, Verdict]],
     namespaces: _Namespaces,
 ) -> dict[str, Any]:
+    cluster = namespaces.cluster
     sources = _merged(views[c.index].sources for c in classes)
     own_tenant = namespaces.tenant(namespace)
-    listed = [{"namespace": ns, "verdict": v} for ns, v in sorted(sources.items())]
-    connected: list[dict[str, str]] = []
+    listed = [_entry(cluster, {"namespace": ns, "verdict": v}, ns, namespace) for ns, v in sorted(sources.items())]
+    connected: list[dict[str, Any]] = []
     if namespaces.scope(namespace) != "cde":
         reached = _merged(reaches_cde.get(c.index, {}) for c in classes)
-        connected += [{"direction": "to-cde", "peer": ns, "verdict": v} for ns, v in sorted(reached.items())]
+        connected += [
+            _entry(cluster, {"direction": "to-cde", "peer": ns, "verdict": v}, namespace, ns)
+            for ns, v in sorted(reached.items())
+        ]
         cde_sources = {ns: v for ns, v in sources.items() if namespaces.scope(ns) == "cde"}
-        connected += [{"direction": "from-cde", "peer": ns, "verdict": v} for ns, v in sorted(cde_sources.items())]
+        connected += [
+            _entry(cluster, {"direction": "from-cde", "peer": ns, "verdict": v}, ns, namespace)
+            for ns, v in sorted(cde_sources.items())
+        ]
     return {
         "ingress_sources": listed,
         "non_cde_sources": [s for s in listed if namespaces.scope(s["namespace"]) != "cde"],
@@ -272,39 +330,42 @@ def _analyze(inputs: AnalysisInput) -> FactMap:
 
 
 # Every fact here is NetworkPolicy reachability between pods: built from namespaces, pods, policies
-# and workloads, each of which could change an answer.
-_CLUSTER = ("k8s.namespace", "k8s.pod", "k8s.network_policy", "k8s.workload")
+# (those pcicheck does not read too) and workloads, each of which could change an answer.
+_CLUSTER = ("k8s.namespace", "k8s.pod", "k8s.network_policy", "k8s.workload", "k8s.unread_policy")
 SEGMENTATION = Analyzer(
     "k8s-segmentation",
     (
         Fact(
             "ingress_sources",
             "k8s.workload only: every namespace with a pod that can reach one of its pods on some port "
-            "(NetworkPolicy reachability, both directions), as {namespace, verdict ('allowed'|'possible')}",
+            "(NetworkPolicy reachability, both directions), as {namespace, verdict ('allowed'|'possible'), "
+            "unread_policies? (the kinds pcicheck does not read that may govern a possible one)}",
             _CLUSTER,
         ),
         Fact(
             "non_cde_sources",
             "Kubernetes (k8s.workload, any scope): the non-CDE namespaces with a pod that can reach one of its "
-            "pods on some port, as {namespace, verdict}",
+            "pods on some port, as {namespace, verdict, unread_policies?}",
             _CLUSTER,
         ),
         Fact(
             "other_tenant_sources",
-            "Kubernetes (k8s.workload, k8s.namespace of a tenant): {namespace, verdict, tenant} for namespaces "
-            "of another tenant",
+            "Kubernetes (k8s.workload, k8s.namespace of a tenant): {namespace, verdict, tenant, unread_policies?} "
+            "for namespaces of another tenant",
             _CLUSTER,
         ),
         Fact(
             "internet_ingress",
             "Kubernetes (k8s.workload): list of texts naming what admits addresses outside the cluster (not "
-            "isolated for ingress, a rule without 'from', an ipBlock holding internet addresses, hostNetwork)",
+            "isolated for ingress, a rule without 'from', an ipBlock holding internet addresses, hostNetwork, "
+            "policies pcicheck does not read that may admit them)",
             _CLUSTER,
         ),
         Fact(
             "internet_egress_cidrs",
             "k8s.workload only: CIDRs holding internet addresses its egress policies admit (0.0.0.0/0 and ::/0 "
-            "when not isolated for egress, a rule has no 'to', or it uses hostNetwork)",
+            "when not isolated for egress, a rule has no 'to', or it uses hostNetwork), and a text naming "
+            "policies pcicheck does not read that may allow it more",
             _CLUSTER,
         ),
         Fact(
@@ -321,7 +382,7 @@ SEGMENTATION = Analyzer(
         ),
         Fact(
             "connected_to_cde",
-            "Kubernetes (non-CDE k8s.workload): {direction, peer (the CDE namespace), verdict}",
+            "Kubernetes (non-CDE k8s.workload): {direction, peer (the CDE namespace), verdict, unread_policies?}",
             _CLUSTER,
         ),
     ),

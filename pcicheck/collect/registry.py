@@ -24,10 +24,10 @@ def resource_types() -> Mapping[str, ResourceType]:
     independent of the order collectors are found in). Raises if two declarations share a name."""
     # Imported when first asked: importing every collector is not free, and the CLI's --help need not.
     from pcicheck.collect.aws.runner import service_specs
-    from pcicheck.collect.k8s import live, normalize
+    from pcicheck.collect.k8s import live, normalize, unread
 
     declared = [t for spec in service_specs() for t in spec.types]
-    declared += [live.CLUSTER, *normalize.TYPES]
+    declared += [live.CLUSTER, *normalize.TYPES, unread.UNREAD_POLICY]
     found: dict[str, ResourceType] = {}
     for t in declared:
         # Several specs may carry one declaration (wafv2's REGIONAL and CLOUDFRONT specs), never two.

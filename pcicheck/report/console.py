@@ -19,7 +19,7 @@ from pcicheck.evaluate.evaluation import Evaluation
 from pcicheck.evaluate.rollup import RequirementOutcome, RequirementStatus
 from pcicheck.evaluate.waiving import WaiverOutcome
 from pcicheck.inert import terminal
-from pcicheck.model import SEVERITY_ORDER, Result, Status
+from pcicheck.model import SEVERITY_ORDER, Resource, Result, Status
 
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -70,6 +70,10 @@ def render(ev: Evaluation, console: Console, *, verbose: bool = False) -> None:
             f"{len(snap.resources) + len(_iac_judged(ev))} resources, {len(ev.catalog.controls)} controls"
         )
     )
+
+    unread = _unread_policies(snap.resources)
+    if unread:
+        console.print(Text(unread, style="yellow"))
 
     counts = Counter(r.status for r in ev.results)
     line = Text("results: ")
@@ -133,6 +137,20 @@ def _needs_configuration(ev: Evaluation, console: Console) -> None:
     for cid, rs in sorted(waiting.items()):
         message = rs[0].message.removeprefix("needs configuration: ")
         console.print(Text(f"  {cid} ({len(rs)} resources): {message}", style=STATUS_STYLE[Status.NEEDS_CONFIGURATION]))
+
+
+def _unread_policies(resources: Iterable[Resource]) -> str | None:
+    """How many network policies of kinds pcicheck does not read the scan holds, by kind: the flows they
+    may govern are `possible`, and the segmentation controls on them say so."""
+    kinds = Counter(str(r.attributes.get("label")) for r in resources if r.type == "k8s.unread_policy")
+    if not kinds:
+        return None
+    listed = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+    total = sum(kinds.values())
+    return (
+        f"unread policy kinds: {total} network polic{'y' if total == 1 else 'ies'} pcicheck does not read "
+        f"({listed}); the flows they may govern are `possible`"
+    )
 
 
 def _scanned(ev: Evaluation) -> list[str]:

@@ -60,6 +60,7 @@ def gather(
     parts = []
     if sources.manifests:
         from pcicheck.collect.k8s.manifests import manifest_snapshot
+        from pcicheck.collect.k8s.unread import UNREAD_LABELS
 
         snap, read = manifest_snapshot(list(sources.manifests))
         skipped = ", ".join(f"{kind} ({n})" for kind, n in sorted(read.skipped_kinds.items()))
@@ -71,8 +72,18 @@ def gather(
                 path=", ".join(map(str, sources.manifests)),
                 fix="pass rendered manifests (helm template, kustomize build) or `kubectl get -A -o yaml` output",
             )
-        if read.skipped_kinds:
-            notice(f"manifests: not evaluated, kinds pcicheck does not know: {skipped}")
+        unknown = {k: n for k, n in read.skipped_kinds.items() if k not in UNREAD_LABELS}
+        unread = {k: n for k, n in read.skipped_kinds.items() if k in UNREAD_LABELS}
+        if unknown:
+            listed = ", ".join(f"{kind} ({n})" for kind, n in sorted(unknown.items()))
+            notice(f"manifests: not evaluated, kinds pcicheck does not know: {listed}")
+        if unread:
+            listed = ", ".join(f"{kind} ({n})" for kind, n in sorted(unread.items()))
+            notice(
+                f"manifests: network policies pcicheck does not read: {listed}; flows they may govern are `possible`"
+            )
+        if read.skipped_files:
+            notice(f"manifests: skipped, not Kubernetes manifests: {', '.join(read.skipped_files)}")
         parts.append(snap)
     if sources.k8s:
         from pcicheck.collect.k8s.live import K8sOptions, collect_k8s

@@ -15,8 +15,7 @@ import pytest
 
 from pcicheck.analyze.k8s_classes import Reach, tenant_matrix
 from pcicheck.analyze.k8s_reach import Cluster, Endpoint, Verdict
-from pcicheck.collect.k8s.normalize import pod_endpoint, to_resource
-from tests.analyze.test_k8s_reach import CASES, load
+from tests.analyze.test_k8s_reach import CASES, load, records_of
 
 ORDER = {"denied": 0, "possible": 1, "allowed": 2}
 
@@ -116,7 +115,9 @@ def _selector(rng: random.Random) -> dict[str, Any]:
 def _peer(rng: random.Random) -> dict[str, Any]:
     roll = rng.random()
     if roll < 0.2:
-        cidr = rng.choice(["10.0.0.0/8", "10.0.1.0/24", "0.0.0.0/0", "203.0.113.0/24", "192.168.0.0/16"])
+        cidr = rng.choice(
+            ["10.0.0.0/8", "10.0.1.0/24", "0.0.0.0/0", "203.0.113.0/24", "192.168.0.0/16", "192.168.0.1/32"]
+        )
         block: dict[str, Any] = {"cidr": cidr}
         if cidr in ("10.0.0.0/8", "0.0.0.0/0") and rng.random() < 0.5:
             block["except"] = ["10.0.1.0/24"]
@@ -145,74 +146,109 @@ def _ports(rng: random.Random) -> list[dict[str, Any]]:
     return out
 
 
+NODES = {"n1": "192.168.0.1", "n2": "192.168.0.2", "n3": None}  # n3 has no Node record: its address is not known
+
+
+def _unread(rng: random.Random, namespaces: list[str], i: int) -> dict[str, Any]:
+    """A policy of a kind pcicheck does not read: namespaced (Cilium, Calico) or cluster-wide (ANP, BANP)."""
+    api, kind = rng.choice(
+        [
+            ("cilium.io/v2", "CiliumNetworkPolicy"),
+            ("projectcalico.org/v3", "NetworkPolicy"),
+            ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"),
+            ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy"),
+        ]
+    )
+    meta: dict[str, Any] = {"name": f"u{i}"}
+    if kind in ("CiliumNetworkPolicy", "NetworkPolicy"):
+        meta["namespace"] = rng.choice(namespaces)
+    return {"apiVersion": api, "kind": kind, "metadata": meta, "spec": {}}
+
+
+def _container_ports(rng: random.Random) -> list[dict[str, Any]]:
+    ports = [
+        {"name": name, "containerPort": number, "protocol": proto}
+        for name, number, proto in [("http", 80, "TCP"), ("dns", 53, "UDP"), ("db", 5432, "TCP"), ("http", 8080, "TCP")]
+        if rng.random() < 0.3
+    ][:2]
+    names: set[str] = set()
+    return [p for p in ports if not (p["name"] in names or names.add(p["name"]))]  # type: ignore[func-returns-value]
+
+
+def _workload(rng: random.Random, ns: str, i: int) -> dict[str, Any]:
+    """A pod on a node (or not yet placed), hostNetwork or not, with or without an address; or a
+    controller whose template stands in for its pods (no node, no address)."""
+    labels = {k: rng.choice(v) for k, v in LABELS.items() if rng.random() < 0.6}
+    node = rng.choice(["n1", "n1", "n2", "n3", None])
+    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "i", "ports": _container_ports(rng)}]}
+    host = rng.random() < 0.25
+    if host:
+        spec["hostNetwork"] = True
+    if rng.random() < 0.15:
+        return {
+            "apiVersion": "apps/v1",
+            "kind": rng.choice(["Deployment", "DaemonSet"]),
+            "metadata": {"name": f"w{i}", "namespace": ns},
+            "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": spec}},
+        }
+    if node:
+        spec["nodeName"] = node
+    if rng.random() < 0.15:
+        status = {}
+    elif host:  # the API server copies the node's address into a hostNetwork pod's status
+        status = {"podIP": NODES[node] or "192.168.0.3"} if node else {}
+    else:
+        status = {"podIP": rng.choice(["10.0.1.", "10.0.2.", "10.9.0."]) + str(i + 10)}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"p{i}", "namespace": ns, "labels": labels},
+        "spec": spec,
+        "status": status,
+    }
+
+
+def _network_policy(rng: random.Random, namespaces: list[str], i: int) -> dict[str, Any]:
+    spec: dict[str, Any] = {"podSelector": _selector(rng)}
+    types = rng.choice([["Ingress"], ["Egress"], ["Ingress", "Egress"], None])
+    if types:
+        spec["policyTypes"] = types
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        if rng.random() < 0.7:
+            spec[direction] = [
+                {k: v for k, v in ((key, [_peer(rng) for _ in range(rng.randint(0, 2))]), ("ports", _ports(rng))) if v}
+                for _ in range(rng.randint(0, 2))
+            ]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"np{i}", "namespace": rng.choice(namespaces)},
+        "spec": spec,
+    }
+
+
 def random_cluster(seed: int) -> Cluster:
+    """Namespaces, pods on three nodes (one without a Node record) or none, hostNetwork pods, templates,
+    NetworkPolicies and now and then a policy of a kind pcicheck does not read."""
     rng = random.Random(seed)
     objects: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
             "kind": "Node",
-            "metadata": {"name": "n1"},
-            "status": {"addresses": [{"type": "InternalIP", "address": "192.168.0.1"}]},
+            "metadata": {"name": name},
+            "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
         }
+        for name, ip in NODES.items()
+        if ip
     ]
     namespaces = [f"ns{i}" for i in range(rng.randint(2, 4))]
     for ns in namespaces:
         labels = {k: rng.choice(v) for k, v in LABELS.items() if rng.random() < 0.5}
         objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}})
-    for i in range(rng.randint(3, 9)):
-        ns = rng.choice(namespaces)
-        labels = {k: rng.choice(v) for k, v in LABELS.items() if rng.random() < 0.6}
-        ports = [
-            {"name": name, "containerPort": number, "protocol": proto}
-            for name, number, proto in [
-                ("http", 80, "TCP"),
-                ("dns", 53, "UDP"),
-                ("db", 5432, "TCP"),
-                ("http", 8080, "TCP"),
-            ]
-            if rng.random() < 0.3
-        ][:2]
-        names = set()
-        ports = [p for p in ports if not (p["name"] in names or names.add(p["name"]))]  # type: ignore[func-returns-value]
-        spec: dict[str, Any] = {"nodeName": "n1", "containers": [{"name": "c", "image": "i", "ports": ports}]}
-        if rng.random() < 0.1:
-            spec["hostNetwork"] = True
-        status = {} if rng.random() < 0.15 else {"podIP": rng.choice(["10.0.1.", "10.0.2.", "10.9.0."]) + str(i + 10)}
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {"name": f"p{i}", "namespace": ns, "labels": labels},
-                "spec": spec,
-                "status": status,
-            }
-        )
-    for i in range(rng.randint(1, 5)):
-        spec = {"podSelector": _selector(rng)}
-        types = rng.choice([["Ingress"], ["Egress"], ["Ingress", "Egress"], None])
-        if types:
-            spec["policyTypes"] = types
-        for direction, key in (("ingress", "from"), ("egress", "to")):
-            if rng.random() < 0.7:
-                spec[direction] = [
-                    {
-                        k: v
-                        for k, v in ((key, [_peer(rng) for _ in range(rng.randint(0, 2))]), ("ports", _ports(rng)))
-                        if v
-                    }
-                    for _ in range(rng.randint(0, 2))
-                ]
-        objects.append(
-            {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "NetworkPolicy",
-                "metadata": {"name": f"np{i}", "namespace": rng.choice(namespaces)},
-                "spec": spec,
-            }
-        )
-    records = [r for r in (to_resource(o, "rand", ("t",)) for o in objects) if r is not None]
-    records += [pod_endpoint(o, "rand", ("t",)) for o in objects if o["kind"] == "Pod"]
-    return Cluster.from_resources(records)
+    objects += [_workload(rng, rng.choice(namespaces), i) for i in range(rng.randint(3, 9))]
+    objects += [_unread(rng, namespaces, i) for i in range(2 if rng.random() < 0.15 else int(rng.random() < 0.15))]
+    objects += [_network_policy(rng, namespaces, i) for i in range(rng.randint(1, 5))]
+    return Cluster.from_resources(records_of(objects, "rand"))
 
 
 @pytest.mark.parametrize("seed", range(150))

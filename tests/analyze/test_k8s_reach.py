@@ -14,15 +14,28 @@ import yaml
 
 from pcicheck.analyze.k8s_reach import Cluster
 from pcicheck.collect.k8s.normalize import pod_endpoint, to_resource
+from pcicheck.collect.k8s.unread import policy_kind, unread_record
+from pcicheck.model import Resource
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "segmentation" / "cases").glob("*.yaml"))
 
 
+def records_of(objects: list[dict[str, Any]], cluster: str) -> list[Resource]:
+    """The records a scan makes of `objects`: known kinds, pods as endpoints too, and policies of kinds
+    pcicheck does not read."""
+    records = [r for r in (to_resource(o, cluster, ("file",)) for o in objects) if r is not None]
+    records += [pod_endpoint(o, cluster, ("file",)) for o in objects if o["kind"] == "Pod"]
+    for o in objects:
+        kind = policy_kind(o)
+        if kind is not None:
+            meta = o["metadata"]
+            records.append(unread_record(kind, meta.get("namespace", "default"), meta["name"], cluster, ("file",)))
+    return records
+
+
 def load(path: Path) -> tuple[Cluster, list[dict[str, Any]]]:
     case = yaml.safe_load(path.read_text())
-    records = [r for r in (to_resource(o, "case", ("file",)) for o in case["objects"]) if r is not None]
-    records += [pod_endpoint(o, "case", ("file",)) for o in case["objects"] if o["kind"] == "Pod"]
-    return Cluster.from_resources(records), case["flows"]
+    return Cluster.from_resources(records_of(case["objects"], "case")), case["flows"]
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)

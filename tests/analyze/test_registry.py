@@ -91,6 +91,12 @@ def test_dependencies_follow_the_declarations_and_the_provider() -> None:
     assert {f.name for f in facts_read(text)} == {"non_cde_sources", "key_tenants"}
     aws = types_read(text, "aws")
     assert "aws.ec2.subnet" in aws and "aws.s3.bucket" in aws  # reachability; a key user
-    assert types_read(text, "k8s") == {"k8s.namespace", "k8s.pod", "k8s.network_policy", "k8s.workload"}
+    assert types_read(text, "k8s") == {
+        "k8s.namespace",
+        "k8s.pod",
+        "k8s.network_policy",
+        "k8s.workload",
+        "k8s.unread_policy",
+    }
     # An attribute that shares a fact's name is not the fact.
     assert facts_read("resource.attributes.kms_key_manager == 'CUSTOMER'") == ()

@@ -10,7 +10,7 @@ import pytest
 
 from pcicheck.collect.aws.runner import service_specs
 from pcicheck.collect.conformance import violations
-from pcicheck.collect.k8s import live, normalize, rbac
+from pcicheck.collect.k8s import live, normalize, rbac, unread
 from pcicheck.collect.k8s.kinds import BY_KIND, KINDS
 from pcicheck.collect.k8s.manifests import read_manifests
 from pcicheck.collect.registry import resource_types
@@ -22,7 +22,7 @@ from tests.conftest import DemoRun
 
 def test_every_type_has_a_description_and_attributes() -> None:
     types = resource_types()
-    assert len(types) == 66
+    assert len(types) == 67
     for name, t in types.items():
         assert t.name == name
         assert name.startswith(("aws.", "k8s.")), name
@@ -37,7 +37,7 @@ def test_each_type_is_declared_once() -> None:
         assert len(set(spec.resource_types)) == len(spec.types), spec.name
         for t in spec.types:
             by_name[t.name].add(id(t))
-    for t in (live.CLUSTER, *normalize.TYPES):
+    for t in (live.CLUSTER, *normalize.TYPES, unread.UNREAD_POLICY):
         by_name[t.name].add(id(t))
     assert {n for n, ids in by_name.items() if len(ids) > 1} == set()
     assert set(by_name) == set(resource_types())

@@ -274,6 +274,7 @@ def test_discovery_through_the_client(api: KubeApiHandle, tmp_path: Path) -> Non
         "secrets",
         "resourcequotas",
         "limitranges",
+        "replicationcontrollers",
     }
     assert core["pods"].namespaced is True and core["nodes"].namespaced is False
     assert core["pods"].kind == "Pod" and core["pods"].verbs == ["get", "list"]

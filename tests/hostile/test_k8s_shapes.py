@@ -484,7 +484,7 @@ def _rich_objects() -> list[dict[str, Any]]:
     objects += [yaml.safe_load(NAMED_PORT), *yaml.safe_load_all(EVERY_FIELD)]
     pod_spec = next(o for o in objects if o["metadata"]["name"] == "full")["spec"]
     template = {"metadata": {"labels": {"app": "a"}}, "spec": pod_spec}
-    for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+    for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"):
         objects.append({"kind": kind, "metadata": {"name": "w", "namespace": "n"}, "spec": {"template": template}})
     cron = {"jobTemplate": {"spec": {"template": template}}}
     objects.append({"kind": "CronJob", "metadata": {"name": "w", "namespace": "n"}, "spec": cron})

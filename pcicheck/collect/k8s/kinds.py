@@ -69,6 +69,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("StatefulSet", "apps", "v1", "statefulsets", "k8s.workload", True, ("sts",)),
     Kind("DaemonSet", "apps", "v1", "daemonsets", "k8s.workload", True, ("ds",)),
     Kind("ReplicaSet", "apps", "v1", "replicasets", "k8s.workload", True, ("rs",)),
+    Kind("ReplicationController", "", "v1", "replicationcontrollers", "k8s.workload", True, ("rc",)),
     Kind("Job", "batch", "v1", "jobs", "k8s.workload", True),
     Kind("CronJob", "batch", "v1", "cronjobs", "k8s.workload", True, ("cj",)),
     Kind("NetworkPolicy", _NET, "v1", "networkpolicies", "k8s.network_policy", True, ("netpol",)),

@@ -1,12 +1,17 @@
 """Kubernetes manifests offline: YAML/JSON files, directories, multi-document files, `kind: List`
-(as `kubectl get -A -o yaml` writes) and rendered Helm output, read into the same records a live
-cluster gives."""
+and typed lists such as `PodList` (as `kubectl get -A -o yaml` and the API server write them) and
+rendered Helm output, read into the same records a live cluster gives.
+
+A file in a folder holding no mapping at all (a JSON array, a bare value: some tool's output lying
+beside the manifests) is not a manifest: it is skipped and named, never a reason to refuse the folder.
+Network policies of kinds pcicheck does not evaluate (unread.KINDS) become `k8s.unread_policy` records,
+so reachability can say which flows they may govern."""
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +20,7 @@ from pcicheck import __version__
 from pcicheck.collect.k8s.kinds import BY_KIND
 from pcicheck.collect.k8s.normalize import made_by_controller, pod_endpoint, to_resource, with_node_placement
 from pcicheck.collect.k8s.shapes import check
+from pcicheck.collect.k8s.unread import PolicyKind, policy_kind, unread_record
 from pcicheck.errors import InputError
 from pcicheck.model import Resource, Snapshot
 from pcicheck.redact import redact_snapshot
@@ -29,6 +35,7 @@ class ManifestRead:
     resources: tuple[Resource, ...]
     files: tuple[str, ...]
     skipped_kinds: dict[str, int]  # kinds pcicheck does not evaluate, with how many objects
+    skipped_files: tuple[str, ...] = ()  # files in the folders given that hold no manifest (no mapping at all)
 
 
 def manifest_files(path: Path) -> list[Path]:
@@ -117,9 +124,23 @@ def _objects(doc: Any, path: Path) -> list[LineDict]:
             )
         out = []
         for item in items or []:
-            out.extend(_objects(item, path))
+            out.extend(_objects(_typed_item(item, kind, doc.get("apiVersion")), path))
         return out
     return [doc]
+
+
+def _typed_item(item: Any, list_kind: str, api_version: Any) -> Any:
+    """An item of a typed list (`PodList`, `NamespaceList`) with the kind its list names: the API server
+    leaves kind and apiVersion out of the items of a typed list, since the list says them once. A
+    `kind: List` holds objects of any kind, each naming its own; an item naming one keeps it."""
+    if list_kind == "List" or not isinstance(item, LineDict) or "kind" in item:
+        return item
+    typed = LineDict(item)
+    typed.line, typed.key_lines = item.line, item.key_lines
+    typed["kind"] = list_kind.removesuffix("List")
+    if "apiVersion" not in typed and isinstance(api_version, str):
+        typed["apiVersion"] = api_version
+    return typed
 
 
 _NEEDS = "every Kubernetes object needs apiVersion, kind and metadata.name"
@@ -165,34 +186,75 @@ def _add(resources: dict[str, Resource], record: Resource, path: Path, line: int
     resources[record.uid] = record
 
 
+def _unread_policy(known: PolicyKind, obj: LineDict, path: Path, cluster: str) -> Resource:
+    meta = obj.get("metadata")
+    if not isinstance(meta, LineDict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise InputError(f"{known.kind} has no metadata.name", path=str(path), line=obj.line, fix=_NEEDS)
+    namespace = meta.get("namespace") or "default"
+    if not isinstance(namespace, str):
+        raise InputError(
+            f"{known.kind} {meta['name']}: metadata.namespace: expected a namespace name",
+            path=str(path),
+            line=meta.line_of("namespace"),
+            fix="a namespace name such as payments",
+        )
+    return unread_record(known, namespace, meta["name"], cluster, (f"file:{path}:{obj.line}",))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What reading the files has gathered so far."""
+
+    cluster: str
+    resources: dict[str, Resource] = field(default_factory=dict)
+    pods: list[dict[str, Any]] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def object(self, obj: LineDict, path: Path) -> None:
+        kind = _kind(obj, path)
+        unread = policy_kind(obj) if kind is not None else None
+        if unread is not None:
+            # A policy of a kind pcicheck does not evaluate: kept (kind and name only) so the flows it
+            # may govern are `possible`; also listed among the kinds not evaluated.
+            self.skipped[unread.label] += 1
+            _add(self.resources, _unread_policy(unread, obj, path, self.cluster), path, obj.line)
+            return
+        if kind is None or kind not in BY_KIND:
+            # Listed, not judged: unknown kinds (a CRD, a Kustomization) and other YAML.
+            self.skipped[kind or NOT_KUBERNETES] += 1
+            return
+        _check_known(kind, obj, path)
+        source = (f"file:{path}:{obj.line}",)
+        if kind == "Pod":
+            self.pods.append(obj)
+            endpoint = pod_endpoint(obj, self.cluster, source)
+            self.resources.setdefault(endpoint.uid, endpoint)
+        if made_by_controller(kind, obj):
+            return
+        record = to_resource(obj, self.cluster, source=source)
+        if record is not None:  # always, for a kind in BY_KIND
+            _add(self.resources, record, path, obj.line)
+
+
 def read_manifests(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> ManifestRead:
-    resources: dict[str, Resource] = {}
-    pods: list[dict[str, Any]] = []
-    skipped: Counter[str] = Counter()
+    reading = _Reading(cluster)
     files: list[str] = []
+    not_manifests: list[str] = []
     for root in paths:
         for path in manifest_files(root):
+            docs = load_documents(path)
+            if root.is_dir() and docs and not any(isinstance(d, LineDict) for d in docs):
+                # Some tool's output beside the manifests (a JSON array, a bare value): not a manifest.
+                not_manifests.append(str(path))
+                continue
             files.append(str(path))
-            for doc in load_documents(path):
+            for doc in docs:
                 for obj in _objects(doc, path):
-                    kind = _kind(obj, path)
-                    if kind is None or kind not in BY_KIND:
-                        # Listed, not judged: unknown kinds (a CRD, a Kustomization) and other YAML.
-                        skipped[kind or NOT_KUBERNETES] += 1
-                        continue
-                    _check_known(kind, obj, path)
-                    source = (f"file:{path}:{obj.line}",)
-                    if kind == "Pod":
-                        pods.append(obj)
-                        endpoint = pod_endpoint(obj, cluster, source)
-                        resources.setdefault(endpoint.uid, endpoint)
-                    if made_by_controller(kind, obj):
-                        continue
-                    record = to_resource(obj, cluster, source=source)
-                    if record is not None:  # always, for a kind in BY_KIND
-                        _add(resources, record, path, obj.line)
-    placed = with_node_placement(list(resources.values()), pods)
-    return ManifestRead(tuple(sorted(placed, key=lambda r: r.uid)), tuple(files), dict(skipped))
+                    reading.object(obj, path)
+    placed = with_node_placement(list(reading.resources.values()), reading.pods)
+    return ManifestRead(
+        tuple(sorted(placed, key=lambda r: r.uid)), tuple(files), dict(reading.skipped), tuple(not_manifests)
+    )
 
 
 def manifest_snapshot(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> tuple[Snapshot, ManifestRead]:
@@ -206,6 +268,7 @@ def manifest_snapshot(paths: list[Path], cluster: str = DEFAULT_CLUSTER) -> tupl
                 "paths": [str(p) for p in paths],
                 "files": list(read.files),
                 "skipped_kinds": read.skipped_kinds,
+                "skipped_files": list(read.skipped_files),
             },
         },
         identity={"manifests": {"cluster": cluster}},

@@ -31,9 +31,9 @@ NAMESPACE = resource_type(
 )
 WORKLOAD = resource_type(
     "k8s.workload",
-    "A pod, or the pod template of a Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/CronJob (live pods owned "
-    "by a controller are not repeated)",
-    kind="string: 'Pod'|'Deployment'|'StatefulSet'|'DaemonSet'|'ReplicaSet'|'Job'|'CronJob'",
+    "A pod, or the pod template of a Deployment/StatefulSet/DaemonSet/ReplicaSet/ReplicationController/Job/CronJob "
+    "(live pods owned by a controller are not repeated)",
+    kind="string: 'Pod'|'Deployment'|'StatefulSet'|'DaemonSet'|'ReplicaSet'|'ReplicationController'|'Job'|'CronJob'",
     pod_labels="map: the pod's (template's) labels",
     service_account="string: 'default' when unset",
     automount_token="bool?: pod spec automountServiceAccountToken; null = not set",

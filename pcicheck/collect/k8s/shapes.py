@@ -129,6 +129,7 @@ READS: Mapping[str, tuple[str, ...]] = {
     "StatefulSet": _template("spec.template"),
     "DaemonSet": _template("spec.template"),
     "ReplicaSet": _template("spec.template"),
+    "ReplicationController": _template("spec.template"),
     "Job": _template("spec.template"),
     "CronJob": _template("spec.jobTemplate.spec.template"),
     "NetworkPolicy": (

@@ -1,0 +1,98 @@
+"""Network policy kinds pcicheck does not evaluate, recognised so their presence is never ignored.
+
+A CiliumNetworkPolicy, a Calico (Global)NetworkPolicy or an AdminNetworkPolicy can deny traffic that
+NetworkPolicy allows, and most can allow traffic it denies: where one may govern a flow, pcicheck cannot
+say more than `possible`. They are kept as `k8s.unread_policy` records (kind, namespace, name, no
+contents) so reachability, its facts and the controls on them can say which kinds they did not read.
+
+Which traffic each kind may govern, as its API defines its subjects:
+- namespaced kinds (CiliumNetworkPolicy, Calico and Antrea NetworkPolicy) select pods of their own
+  namespace only: they govern flows with an end there (wider than exact: such a policy governs only the
+  egress of a source there and the ingress of a destination there, so it cannot allow a flow the other
+  end's NetworkPolicy denies; pcicheck says `possible` for those too);
+- cluster-wide kinds (CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy, AdminNetworkPolicy,
+  BaselineAdminNetworkPolicy, ClusterNetworkPolicy, Antrea ClusterNetworkPolicy) may select any pod.
+A BaselineAdminNetworkPolicy applies only to traffic no NetworkPolicy decides (network-policy-api: its
+rules apply to pods "not matched by any ANP or NetworkPolicy"), so it may deny what NetworkPolicy leaves
+open but never allow what NetworkPolicy isolation denies. The others may do both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from pcicheck.model import Resource, resource_type
+
+UNREAD_POLICY = resource_type(
+    "k8s.unread_policy",
+    "A network policy of a kind pcicheck does not evaluate (Cilium, Calico, Antrea, AdminNetworkPolicy…): the "
+    "flows it may govern are `possible`. Only its kind, namespace and name are kept",
+    kind="string: the object's kind, e.g. 'CiliumNetworkPolicy'",
+    api_group="string: its API group, e.g. 'cilium.io'",
+    label="string: how reports name the kind, e.g. 'CiliumNetworkPolicy (cilium.io)'",
+    cluster_wide="bool: it may select pods of every namespace",
+    may_allow="bool: it may allow traffic NetworkPolicy denies (false: it can only deny)",
+)
+
+
+@dataclass(frozen=True)
+class PolicyKind:
+    group: str
+    kind: str
+    cluster_wide: bool
+    may_allow: bool = True
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} ({self.group})"
+
+
+_CALICO = ("projectcalico.org", "crd.projectcalico.org")  # the API server's group, and the CRDs' behind it
+KINDS: tuple[PolicyKind, ...] = (
+    PolicyKind("cilium.io", "CiliumNetworkPolicy", cluster_wide=False),
+    PolicyKind("cilium.io", "CiliumClusterwideNetworkPolicy", cluster_wide=True),
+    *(PolicyKind(g, "NetworkPolicy", cluster_wide=False) for g in _CALICO),
+    *(PolicyKind(g, "GlobalNetworkPolicy", cluster_wide=True) for g in _CALICO),
+    PolicyKind("policy.networking.k8s.io", "AdminNetworkPolicy", cluster_wide=True),
+    PolicyKind("policy.networking.k8s.io", "BaselineAdminNetworkPolicy", cluster_wide=True, may_allow=False),
+    PolicyKind("policy.networking.k8s.io", "ClusterNetworkPolicy", cluster_wide=True),
+    PolicyKind("crd.antrea.io", "NetworkPolicy", cluster_wide=False),
+    PolicyKind("crd.antrea.io", "ClusterNetworkPolicy", cluster_wide=True),
+)
+UNREAD_LABELS = frozenset(k.label for k in KINDS)  # how manifests list them among the kinds not evaluated
+BY_GROUP_KIND: Mapping[tuple[str, str], PolicyKind] = MappingProxyType({(k.group, k.kind): k for k in KINDS})
+
+
+def group_of(api_version: Any) -> str:
+    """`cilium.io/v2` → `cilium.io`; `v1` (the core group) → ``."""
+    text = str(api_version or "")
+    return text.rsplit("/", 1)[0] if "/" in text else ""
+
+
+def policy_kind(obj: Mapping[str, Any]) -> PolicyKind | None:
+    """The unread policy kind of a manifest object, by API group and kind; None for any other object."""
+    return BY_GROUP_KIND.get((group_of(obj.get("apiVersion")), str(obj.get("kind"))))
+
+
+def unread_record(known: PolicyKind, namespace: str, name: str, cluster: str, source: tuple[str, ...]) -> Resource:
+    scope = "_cluster" if known.cluster_wide else namespace
+    return Resource(
+        uid=f"k8s://{cluster}/{scope}/{known.kind}.{known.group}/{name}",
+        type=UNREAD_POLICY.name,
+        provider="k8s",
+        account=cluster,
+        region="" if known.cluster_wide else namespace,
+        name=f"{known.label} {name}" if known.cluster_wide else f"{known.label} {namespace}/{name}",
+        tags={},
+        attributes={
+            "kind": known.kind,
+            "api_group": known.group,
+            "label": known.label,
+            "cluster_wide": known.cluster_wide,
+            "may_allow": known.may_allow,
+        },
+        source=source,
+    )
