@@ -163,11 +163,7 @@ def differing(a: Resource, b: Resource) -> list[str]:
 
 
 # Collectors whose remaining findings belong to another change of issue 15 (documented defaults).
-PENDING = {
-    "kms": "kms.py belongs to the documented-defaults work of issue 15: absent KeyState/KeyManager decide "
-    "aws-kms-key-not-pending-deletion, and Origin EXTERNAL_KEY_STORE, KeyState Creating/Updating/"
-    "PendingReplicaDeletion/Unavailable are not in the declared values",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

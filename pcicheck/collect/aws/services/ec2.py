@@ -523,7 +523,7 @@ def _entry(entry: dict[str, Any]) -> dict[str, Any]:
     return {
         "rule_number": entry.get("RuleNumber"),
         "egress": bool(entry.get("Egress")),
-        "protocol": str(entry.get("Protocol", "-1")),
+        "protocol": str(entry["Protocol"]),
         "action": entry.get("RuleAction"),
         "cidr": entry.get("CidrBlock"),
         "ipv6_cidr": entry.get("Ipv6CidrBlock"),
@@ -539,9 +539,25 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
     for acl in acls:
         aid = acl["NetworkAclId"]
         tags = tag_map(acl.get("Tags"))
+        uid = _arn(ctx, "network-acl", aid)
+        raw = acl.get("Entries") or ()
+        # An entry without its number, action or protocol cannot be ordered or judged: the rule set is unknown.
+        gap = next((m for e in raw for m in ("RuleNumber", "RuleAction", "Protocol") if e.get(m) is None), None)
+        entries: Any = (
+            ctx.missing(
+                ec2,
+                "describe_network_acls",
+                f"Entries[].{gap}",
+                uid=uid,
+                resource_type=NETWORK_ACL.name,
+                attributes=("entries",),
+            )
+            if gap
+            else sorted((_entry(e) for e in raw), key=lambda e: (e["egress"], e["rule_number"]))
+        )
         yield ctx.resource(
             type=NETWORK_ACL.name,
-            uid=_arn(ctx, "network-acl", aid),
+            uid=uid,
             name=name_from_tags(tags, aid),
             tags=tags,
             attributes={
@@ -550,10 +566,7 @@ def collect_network_acls(ctx: CollectContext) -> Iterator[Resource]:
                 "is_default": _opt(acl, "IsDefault"),
                 "subnet_ids": sorted(a["SubnetId"] for a in acl.get("Associations") or () if a.get("SubnetId")),
                 # Evaluation order is by rule number, per direction; keep it so controls read it as AWS does.
-                "entries": sorted(
-                    (_entry(e) for e in acl.get("Entries") or ()),
-                    key=lambda e: (e["egress"], e["rule_number"] if e["rule_number"] is not None else 0),
-                ),
+                "entries": entries,
             },
             source=source,
         )

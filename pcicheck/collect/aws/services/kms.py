@@ -26,10 +26,11 @@ TYPE = resource_type(
     key_id="string: key id",
     arn="string: key ARN",
     manager="string?: 'CUSTOMER'|'AWS'",
-    state="string?: 'Enabled'|'Disabled'|'PendingDeletion'|'PendingImport'|...",
+    state="string?: 'Creating'|'Enabled'|'Disabled'|'PendingDeletion'|'PendingImport'|'PendingReplicaDeletion'"
+    "|'Unavailable'|'Updating'",
     key_spec="string?: e.g. 'SYMMETRIC_DEFAULT'",
     key_usage="string?: e.g. 'ENCRYPT_DECRYPT'",
-    origin="string?: 'AWS_KMS'|'EXTERNAL'|'AWS_CLOUDHSM'|...",
+    origin="string?: 'AWS_KMS'|'EXTERNAL'|'AWS_CLOUDHSM'|'EXTERNAL_KEY_STORE'",
     description="string",
     creation_date="timestamp?",
     multi_region="bool",
