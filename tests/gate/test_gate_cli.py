@@ -71,13 +71,17 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
     cfg = tmp_path / "pcicheck.yaml"
     cfg.write_text("params:\n  k8s-workload-image-allowed-registry: {registries: [registry.example.com/]}\n")
     base = tmp_path / "base.json"
-    code, _, _ = run(capsys, "scan", "--config", str(cfg), "--manifests", str(repo), "--output", str(base), "-q")
+
+    def scan(*more: str) -> tuple[int, str, str]:
+        return run(capsys, "scan", "--config", str(cfg), "--manifests", str(repo), *more)
+
+    code, _, _ = scan("--output", str(base), "-q")
     assert code == 1  # the existing state has findings of its own: that is what a baseline is for
-    code, _, err = run(capsys, "scan", "--config", str(cfg), "--manifests", str(repo), "--baseline", str(base))
+    code, _, err = scan("--baseline", str(base))
     assert code == 0 and "0 new," in err and "exit 0:" in err
 
     (repo / "app.yaml").write_text(CHANGED)  # the change under review: one image from an unapproved registry
-    code, _, err = run(capsys, "scan", "--config", str(cfg), "--manifests", str(repo), "--baseline", str(base))
+    code, _, err = scan("--baseline", str(base))
     assert code == 1 and "1 new, 0 fixed, 4 unchanged findings" in err
     (new_line,) = [line for line in err.splitlines() if line.strip().startswith("new:")]
     assert "medium k8s-workload-image-allowed-registry Deployment shop/web" in new_line
@@ -86,20 +90,7 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
     today = dt.datetime.now(dt.UTC).date()
     valid = waiver_file(tmp_path / "waivers.yaml", today - dt.timedelta(days=3), today + dt.timedelta(days=60))
     out_file = tmp_path / "now.json"
-    code, _, err = run(
-        capsys,
-        "scan",
-        "--config",
-        str(cfg),
-        "--manifests",
-        str(repo),
-        "--baseline",
-        str(base),
-        "--waivers",
-        str(valid),
-        "--output",
-        str(out_file),
-    )
+    code, _, err = scan("--baseline", str(base), "--waivers", str(valid), "--output", str(out_file))
     assert (
         code == 0
         and "waiver W-7 (k8s-workload-image-allowed-registry, approved by Head of Platform Risk Jane Roe, RISK-77)"
@@ -111,18 +102,7 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
     assert doc["waivers"][0]["status"] == "applied" and doc["waivers"][0]["matched"] == [waived["id"]]
 
     expired = waiver_file(tmp_path / "old.yaml", today - dt.timedelta(days=90), today - dt.timedelta(days=1))
-    code, _, err = run(
-        capsys,
-        "scan",
-        "--config",
-        str(cfg),
-        "--manifests",
-        str(repo),
-        "--baseline",
-        str(base),
-        "--waivers",
-        str(expired),
-    )
+    code, _, err = scan("--baseline", str(base), "--waivers", str(expired))
     assert code == 1 and "waiver W-7 expired on" in err
 
     code, out, _ = run(capsys, "diff", str(base), str(out_file), "--format", "json")

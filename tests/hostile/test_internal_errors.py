@@ -14,15 +14,6 @@ from pcicheck.snapshot import to_document, write_snapshot
 from tests.hostile.bounded import one_error_line, run_capped
 from tests.test_snapshot import SNAP
 
-MANIFEST = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"
-
-
-@pytest.fixture
-def manifests(tmp_path: Path) -> Path:
-    (tmp_path / "m").mkdir()
-    (tmp_path / "m" / "ns.yaml").write_text(MANIFEST)
-    return tmp_path / "m"
-
 
 @pytest.fixture
 def blocked(tmp_path: Path) -> Path:

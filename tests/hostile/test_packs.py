@@ -32,16 +32,9 @@ from pcicheck.cli import main
 from pcicheck.errors import InputError
 from pcicheck.report.integrity import seal, verify
 from pcicheck.report.pack_reader import PACK_MAX_BYTES
+from tests.report.test_integrity import DOC as integrity_doc
 
-DOC: dict[str, Any] = {
-    "tool": {"name": "pcicheck", "version": "0.1.0", "catalog_digest": "ab"},
-    "framework": {"id": "pci-dss-3.2.1", "title": "PCI DSS v3.2.1"},
-    "started_at": "2026-11-25T10:00:00Z",
-    "finished_at": "2026-11-25T10:00:05Z",
-    "snapshot": {"created_at": "2026-11-25T10:00:00Z", "identity": {"aws": {"account": "1"}}},
-    "scope": {},
-    "summary": {"fail": 3},
-}
+DOC: dict[str, Any] = {**integrity_doc, "summary": {"fail": 3}}  # the sealed document of a genuine pack
 GENUINE = {
     "index.html": b"<html>3 controls fail</html>" + b" " * 300,
     "results.json": b'{"summary": {"fail": 3}}',

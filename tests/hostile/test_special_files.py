@@ -12,15 +12,6 @@ from pcicheck.errors import InputError
 from pcicheck.inputfile import gunzip_bounded, read_bounded
 from tests.hostile.bounded import one_error_line, run_capped
 
-MANIFEST = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"
-
-
-@pytest.fixture
-def manifests(tmp_path: Path) -> Path:
-    (tmp_path / "m").mkdir()
-    (tmp_path / "m" / "ns.yaml").write_text(MANIFEST)
-    return tmp_path / "m"
-
 
 def test_a_fifo_in_a_controls_folder_is_refused_not_waited_on(tmp_path: Path, manifests: Path) -> None:
     controls = tmp_path / "controls"

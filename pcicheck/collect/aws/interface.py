@@ -148,6 +148,20 @@ class CollectContext:
         for every `resource_type` in the region. `note` is appended to the message in brackets
         (e.g. which parent's listing failed); `region` defaults to the context's."""
         message = error_message(exc)
+        message = f"{message} ({note})" if note else message
+        self._error(client, operation, error_code(exc), message, resource_type, uid, attributes, region)
+
+    def _error(
+        self,
+        client: Any,
+        operation: str,
+        code: str,
+        message: str,
+        resource_type: str,
+        uid: str | None,
+        attributes: tuple[str, ...],
+        region: str | None,
+    ) -> None:
         self.errors.append(
             CollectionError(
                 provider="aws",
@@ -155,8 +169,8 @@ class CollectContext:
                 region=self.region if region is None else region,
                 service=self.spec.name,
                 operation=self.action(client, operation).split(":", 1)[1],
-                code=error_code(exc),
-                message=f"{message} ({note})" if note else message,
+                code=code,
+                message=message,
                 resource_types=(resource_type,),
                 resource_uid=uid,
                 attributes=attributes,
@@ -202,19 +216,8 @@ class CollectContext:
         """AWS answered `operation` without `member`, which `attributes` are read from: recorded as a
         CollectionError (code MissingField) and FAILED returned, so those attributes stay absent and
         the controls reading them are `error`. A default guessed here could decide a pass."""
-        self.errors.append(
-            CollectionError(
-                provider="aws",
-                account=self.account,
-                region=self.region if region is None else region,
-                service=self.spec.name,
-                operation=self.action(client, operation).split(":", 1)[1],
-                code="MissingField",
-                message=f"the answer left out {member}",
-                resource_types=(resource_type,),
-                resource_uid=uid,
-                attributes=attributes,
-            )
+        self._error(
+            client, operation, "MissingField", f"the answer left out {member}", resource_type, uid, attributes, region
         )
         return FAILED
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -381,27 +381,22 @@ class _Walk:
         if not isinstance(value, list):
             self.mismatch(f, value)
             return
-        item = f.item
-        assert item is not None
-        for i, element in enumerate(value):
-            self.trail.append((value, i))
-            if element is None:  # a null element is never a valid list entry
-                self.mismatch(item, element)
-            else:
-                self.value(item, element)
-            if self.problem:
-                return
-            self.trail.pop()
+        self.elements(f, value, enumerate(value))
 
     def entries(self, f: _Field, value: Any) -> None:
         if not isinstance(value, dict):
             self.mismatch(f, value)
             return
+        self.elements(f, value, ((str(k), v) for k, v in value.items()))
+
+    def elements(self, f: _Field, container: Any, pairs: Iterable[tuple[str | int, Any]]) -> None:
+        """Each element of a list or map against the field's item type; a null element is never valid
+        (not a list entry, not a label or quantity)."""
         item = f.item
         assert item is not None
-        for key, element in value.items():
-            self.trail.append((value, str(key)))
-            if element is None:  # a label or quantity of null: not a string, not a quantity
+        for key, element in pairs:
+            self.trail.append((container, key))
+            if element is None:
                 self.mismatch(item, element)
             else:
                 self.value(item, element)
