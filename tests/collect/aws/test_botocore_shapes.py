@@ -166,6 +166,20 @@ def differing(a: Resource, b: Resource) -> list[str]:
 PENDING: dict[str, str] = {}
 
 
+def _attempt(spec: ServiceSpec, clients: ShapeClients, world: ShapeWorld, label: str) -> tuple[Any, Any] | None:
+    """The collector run on `world`'s answers, its records held to their contracts; None after a crash in
+    survey mode (recorded), which otherwise propagates."""
+    try:
+        found, errors = run(spec, clients, world)
+    except Exception as exc:
+        if not SURVEY:
+            raise
+        require([f"{spec.name}: crash{label} {type(exc).__name__}: {exc}"])
+        return None
+    require([f"{spec.name}: {v}" for r in found for v in violations(r) + enum_violations(r)])
+    return found, errors
+
+
 @pytest.mark.parametrize(
     "spec",
     [
@@ -191,26 +205,17 @@ def test_collector_on_botocore_shapes(spec: ServiceSpec) -> None:
     @given(st.data())
     def check(data: Any) -> None:
         world = ShapeWorld(data, always=ALWAYS)
-        try:
-            found, errors = run(spec, clients, world)
-        except Exception as exc:
-            if not SURVEY:
-                raise
-            require([f"{spec.name}: crash {type(exc).__name__}: {exc}"])
+        first = _attempt(spec, clients, world, "")
+        if first is None:
             return
-        require([f"{spec.name}: {v}" for r in found for v in violations(r) + enum_violations(r)])
+        found, errors = first
         unfollowed = {op: sorted(world.issued[op] - world.returned[op]) for op in world.issued}
         require([f"{spec.name}: {op}: page tokens never asked for: {t}" for op, t in unfollowed.items() if t])
 
-        again = world.refilled()
-        try:
-            filled, filled_errors = run(spec, clients, again)
-        except Exception as exc:
-            if not SURVEY:
-                raise
-            require([f"{spec.name}: crash (filled) {type(exc).__name__}: {exc}"])
+        second = _attempt(spec, clients, world.refilled(), " (filled)")
+        if second is None:
             return
-        require([f"{spec.name}: {v}" for r in filled for v in violations(r) + enum_violations(r)])
+        filled, filled_errors = second
         if not controls:
             return
         before = verdicts(found, errors, controls)
