@@ -78,7 +78,7 @@ def gunzip_bounded(data: bytes, limit: int, *, path: Path, what: str = "file", f
     return bytes(out)
 
 
-def parse_json(raw: bytes, *, path: Path, what: str = "file", fix: str | None = None) -> Any:
+def parse_json(raw: bytes, *, path: Path | str, what: str = "file", fix: str | None = None) -> Any:
     """JSON (UTF-8) → Python, with the line and column of a syntax error; nesting too deep is an error too."""
     try:
         return json.loads(raw)

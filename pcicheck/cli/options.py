@@ -20,7 +20,9 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 import typer
 
+from pcicheck.errors import InputError
 from pcicheck.model import Severity
+from pcicheck.objectstore import S3Location, local_or_s3
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 clean; 1 a failed control at or above --fail-on; 2 invalid input or usage; "
@@ -157,18 +159,37 @@ class Outputs(OptionGroup):
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output here.")] = None
 
 
+PackOutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--out",
+        help="Write the evidence pack here (a directory, or s3://bucket/prefix/): index.html, results.json, "
+        "SARIF, JUnit, CSV, summary.md, snapshot and manifest.json.",
+    ),
+]
+OutKmsKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--out-kms-key",
+        help="With --out s3://…: have S3 encrypt every object of the pack with this KMS key (SSE-KMS; key id, "
+        "ARN or alias/NAME). Without it the bucket's default encryption applies.",
+    ),
+]
+
+
 @dataclasses.dataclass(frozen=True)
 class Pack(OptionGroup):
-    pack: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Write the evidence pack here: index.html, results.json, SARIF, JUnit, CSV, summary.md, "
-            "snapshot and manifest.json.",
-        ),
-    ] = None
+    pack: PackOutOpt = None
     as_zip: ZipOpt = False
     sign_key: SignKeyOpt = None
+    out_kms_key: OutKmsKeyOpt = None
+
+    def target(self) -> Path | S3Location | None:
+        """Where --out names: a local path, or the S3 prefix of an s3:// URL."""
+        target = None if self.pack is None else local_or_s3(self.pack)
+        if self.out_kms_key is not None and not isinstance(target, S3Location):
+            raise InputError("--out-kms-key applies to a pack written to S3", fix="pass --out s3://bucket/prefix/")
+        return target
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,35 +12,43 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from pcicheck.cli.options import QuietOpt, SignKeyOpt, ZipOpt
+from pcicheck.cli.options import OutKmsKeyOpt, Pack, QuietOpt, SignKeyOpt, ZipOpt
 from pcicheck.cli.output import say, stderr, stdout
 from pcicheck.errors import ExitCode
 from pcicheck.inert import json_text
+from pcicheck.objectstore import local_or_s3
 
 
 def report(
     results: Annotated[
-        Path, typer.Argument(help="A results.json written by `pcicheck scan` or `evaluate`, or an evidence pack.")
+        str,
+        typer.Argument(
+            help="A results.json written by `pcicheck scan` or `evaluate`, or an evidence pack (directory, .zip "
+            "or s3://bucket/prefix/)."
+        ),
     ],
-    pack: Annotated[Path, typer.Option("--out", help="Where to write the evidence pack.")],
+    pack: Annotated[str, typer.Option("--out", help="Where to write the evidence pack (or s3://bucket/prefix/).")],
     snapshot: Annotated[
         Path | None, typer.Option("--snapshot", help="The snapshot the results came from, to include in the pack.")
     ] = None,
     as_zip: ZipOpt = False,
     sign_key: SignKeyOpt = None,
+    out_kms_key: OutKmsKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Write the evidence pack from a saved results document (no new scan)."""
     from pcicheck.report.pack import load_results, write_pack
     from pcicheck.snapshot import read_snapshot, snapshot_bytes
 
-    raw, doc = load_results(results)
+    target = Pack(pack=pack, as_zip=as_zip, sign_key=sign_key, out_kms_key=out_kms_key).target()
+    assert target is not None  # --out is required
+    raw, doc = load_results(local_or_s3(results))
     snapshot_raw = None
     if snapshot is not None:
         # A corrupt or foreign file fails here, not in the auditor's hands; what is packed is what was
         # read, redacted as every snapshot pcicheck reads is (the file's own bytes may hold credentials).
         snapshot_raw = snapshot_bytes(read_snapshot(snapshot))
-    written = write_pack(pack, raw, doc, snapshot_raw, sign_key=sign_key, as_zip=as_zip)
+    written = write_pack(target, raw, doc, snapshot_raw, sign_key=sign_key, as_zip=as_zip, kms_key=out_kms_key)
     stderr(quiet).print(Text(f"evidence pack: {len(written.files)} files in {written.where}"))
 
 
@@ -51,8 +59,12 @@ class DiffFormat(StrEnum):
 
 
 def diff_results(
-    old: Annotated[Path, typer.Argument(help="The earlier results.json (or the evidence pack holding it).")],
-    new: Annotated[Path, typer.Argument(help="The later results.json (or the evidence pack holding it).")],
+    old: Annotated[
+        str, typer.Argument(help="The earlier results.json (or the evidence pack holding it: directory, .zip, s3://).")
+    ],
+    new: Annotated[
+        str, typer.Argument(help="The later results.json (or the evidence pack holding it: directory, .zip, s3://).")
+    ],
     output_format: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.table,
 ) -> None:
     """Findings new since OLD, fixed since OLD, and unchanged (matched by evidence id). Exits 1 when
@@ -60,7 +72,8 @@ def diff_results(
     from pcicheck.evaluate.baseline import diff, findings_of_document, markdown
     from pcicheck.report.pack import load_results
 
-    d = diff(findings_of_document(load_results(old)[1]), findings_of_document(load_results(new)[1]), old)
+    before, after = load_results(local_or_s3(old))[1], load_results(local_or_s3(new))[1]
+    d = diff(findings_of_document(before), findings_of_document(after), old)
     if output_format == DiffFormat.json:
         sys.stdout.write(json_text(json.dumps(d.to_dict(), indent=2, ensure_ascii=False)) + "\n")
     elif output_format == DiffFormat.markdown:
@@ -80,7 +93,7 @@ def diff_results(
 
 
 def verify(
-    pack: Annotated[Path, typer.Argument(help="An evidence pack: its directory or .zip.")],
+    pack: Annotated[str, typer.Argument(help="An evidence pack: its directory, .zip or s3://bucket/prefix/.")],
     pub_key: Annotated[
         Path | None, typer.Option("--pub-key", help="Ed25519 public key (PEM) to check manifest.sig with.")
     ] = None,
@@ -100,7 +113,7 @@ def verify(
     foreign-compressed entries, or more than 1 GiB inflated."""
     from pcicheck.report.integrity import verify as verify_pack
 
-    result = verify_pack(pack, pub_key, require_signature=require_signature)
+    result = verify_pack(local_or_s3(pack), pub_key, require_signature=require_signature)
     for line in result.problems:
         say(f"{pack}: {line}")
     for line in result.notes:

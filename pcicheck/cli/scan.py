@@ -93,9 +93,10 @@ def evaluate_and_report(
         fail_on=outputs.fail_on,
         output_format=outputs.output_format.value,
         output=outputs.output,
-        pack=pack.pack,
+        pack=pack.target(),
         as_zip=pack.as_zip,
         sign_key=pack.sign_key,
+        kms_key=pack.out_kms_key,
         allow_incomplete=judging.allow_incomplete,
     )
     err = stderr(quiet)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck.errors import InputError
-from pcicheck.report.pack_reader import PACK_MAX_BYTES, PackContents, PackFile, read_pack
+from pcicheck.report.pack_reader import PACK_MAX_BYTES, PackContents, PackFile, PackSource, read_pack
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -133,7 +133,7 @@ UNSIGNED = (
 
 
 def verify(
-    path: Path, public_key: Path | None = None, *, require_signature: bool = False, limit: int = PACK_MAX_BYTES
+    path: PackSource, public_key: Path | None = None, *, require_signature: bool = False, limit: int = PACK_MAX_BYTES
 ) -> Verification:
     """Every file against the manifest, and the signature against `public_key`. With
     `require_signature`, a pack whose signature was not checked valid is a problem, not a note. The

@@ -3,7 +3,8 @@
 Files: index.html (for people), results.json (the v1 document, byte for byte), snapshot.json.gz
 (the redacted raw inventory, when there is one), results.sarif, junit.xml, findings.csv, evidence.csv,
 summary.md, pcicheck.yaml (the effective configuration) and controls/ (the custom controls the run
-used), manifest.json (+ manifest.sig when signed). Written to a directory, or as one zip. With the
+used), manifest.json (+ manifest.sig when signed). Written to a directory, as one zip, or under an
+S3 prefix (one object per file, manifest last; SSE-KMS with a given key). With the
 same pcicheck version, `pcicheck evaluate snapshot.json.gz --config pcicheck.yaml [--controls
 controls]` re-performs the run.
 """
@@ -19,38 +20,43 @@ from typing import Any
 from pcicheck.config import effective_text
 from pcicheck.errors import InputError
 from pcicheck.inputfile import MAX_DOCUMENT_BYTES, parse_json, read_bounded
+from pcicheck.objectstore import ObjectStore, S3Location
 from pcicheck.outputfile import writing
 from pcicheck.report import results_shape
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
-from pcicheck.report.integrity import seal, signer
-from pcicheck.report.pack_reader import is_pack, read_one
+from pcicheck.report.integrity import MANIFEST, SIGNATURE, seal, signer
+from pcicheck.report.pack_reader import PackSource, is_pack, read_one
 from pcicheck.report.results_json import CONFIG_FILE, SCHEMA
 
 
 @dataclass(frozen=True)
 class PackWritten:
-    where: Path
+    where: Path | S3Location
     files: dict[str, int]  # name → bytes
 
 
-def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
+def load_results(path: PackSource) -> tuple[bytes, dict[str, Any]]:
     """A saved results document: its exact bytes and the parsed document. `path` is results.json, or
-    an evidence pack (directory or zip) whose results.json is read by the one pack reader, with its
-    refusals and bounds."""
-    if is_pack(path):
+    an evidence pack (directory, zip or S3 prefix) whose results.json is read by the one pack reader,
+    with its refusals and bounds."""
+    if isinstance(path, S3Location):
         raw = read_one(path, RESULTS_FILE)
-        path = path / RESULTS_FILE  # named so in the errors below
+        named = path.url(RESULTS_FILE)  # named so in the errors below
+    elif is_pack(path):
+        raw = read_one(path, RESULTS_FILE)
+        named = str(path / RESULTS_FILE)
     else:
         raw = read_bounded(path, MAX_DOCUMENT_BYTES, what="results document", fix="pass results.json")
-    doc = parse_json(raw, path=path, what="results document", fix="pass results.json written by `pcicheck scan`")
+        named = str(path)
+    doc = parse_json(raw, path=named, what="results document", fix="pass results.json written by `pcicheck scan`")
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise InputError(f"not a {SCHEMA} document (schema: {found!r})", path=str(path), fix="pass results.json")
+        raise InputError(f"not a {SCHEMA} document (schema: {found!r})", path=named, fix="pass results.json")
     for key in ("controls", "requirements", "results"):
         if key not in doc:
             raise InputError(
                 f"results document has no {key!r} (written by an older pcicheck)",
-                path=str(path),
+                path=named,
                 fix="scan again with this version",
             )
     if isinstance(doc["requirements"], list) and any(
@@ -58,13 +64,13 @@ def load_results(path: Path) -> tuple[bytes, dict[str, Any]]:
     ):
         raise InputError(
             "results document has requirement statuses, not outcomes (written by an older pcicheck)",
-            path=str(path),
+            path=named,
             fix="scan again with this version",
         )
     found = results_shape.problem(doc)
     if found:
         raise InputError(
-            f"results document is malformed: {found}", path=str(path), fix="pass results.json as pcicheck wrote it"
+            f"results document is malformed: {found}", path=named, fix="pass results.json as pcicheck wrote it"
         )
     return raw, doc
 
@@ -123,8 +129,24 @@ def _write_folder(target: Path, files: Mapping[str, bytes]) -> None:
         (target / name).write_bytes(data)
 
 
+def _write_s3(target: S3Location, files: Mapping[str, bytes], kms_key: str | None) -> None:
+    """One object per file, the manifest and its signature last: a reader that lists the prefix while
+    the pack is being written finds no manifest, or one whose every file is already there."""
+    store = ObjectStore()
+    stale = sorted(o.name for o in store.objects(target) if o.name not in files and not o.name.endswith("/"))
+    if stale:
+        raise InputError(
+            f"the prefix holds objects that are not part of this pack ({', '.join(stale[:3])})",
+            path=str(target),
+            fix="write the pack under an empty or new prefix, so its manifest covers everything in it",
+        )
+    last = (MANIFEST, SIGNATURE)
+    for name in [*sorted(n for n in files if n not in last), *(n for n in last if n in files)]:
+        store.put(target, name, files[name], kms_key=kms_key)
+
+
 def write_pack(
-    out: Path,
+    out: Path | S3Location,
     results_raw: bytes,
     doc: dict[str, Any],
     snapshot_raw: bytes | None,
@@ -132,8 +154,20 @@ def write_pack(
     sign_key: Path | None = None,
     as_zip: bool = False,
     extra: Mapping[str, bytes] | None = None,
+    kms_key: str | None = None,
 ) -> PackWritten:
+    """The pack written to `out`: a directory (or OUT.zip with `as_zip`), or an S3 prefix, whose objects
+    S3 encrypts with `kms_key` when one is given (SSE-KMS)."""
+    if isinstance(out, S3Location) and as_zip:
+        raise InputError("--zip writes one file; a pack in S3 is stored as its files", path=str(out), fix="drop --zip")
+    if kms_key is not None and not isinstance(out, S3Location):
+        raise InputError(
+            "--out-kms-key applies to a pack written to S3", path=str(out), fix="pass --out s3://bucket/prefix/"
+        )
     files = seal(render_files(results_raw, doc, snapshot_raw, signer(sign_key), extra), doc, sign_key)
+    if isinstance(out, S3Location):
+        _write_s3(out, files, kms_key)
+        return PackWritten(out, {name: len(data) for name, data in sorted(files.items())})
     target = (out if out.suffix == ".zip" else out.with_name(out.name + ".zip")) if as_zip else out
     with writing(target, "the evidence pack"):
         if as_zip:

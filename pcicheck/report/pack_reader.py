@@ -15,7 +15,10 @@ names, sizes and entry types. The reader therefore:
 - inflates by streaming, hashing each chunk, and stops once PACK_MAX_BYTES have actually come out
   (the sizes a zip header declares are not trusted), so memory stays a few chunks whatever the pack;
 - in a directory, never opens or follows what is not a regular file or a directory: a symlink (even
-  one pointing inside the pack), a FIFO, a socket or a device is reported as an unexpected entry.
+  one pointing inside the pack), a FIFO, a socket or a device is reported as an unexpected entry;
+- under an S3 prefix (objectstore.py), lists the objects page by page and refuses a key whose name
+  below the prefix is not a plain relative path (as in a zip), then streams each object through the
+  same budget; a key ending in "/" (a console-made folder marker) is a directory.
 
 Every refusal is an InputError naming the pack, the entry and what to do; nothing reaches the user as
 an internal error.
@@ -36,6 +39,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from pcicheck.errors import InputError
+from pcicheck.objectstore import NoSuchObject, ObjectStore, S3Location
+
+PackSource = Path | S3Location  # where a pack is: its directory or .zip, or an S3 prefix
 
 # The most a whole pack may inflate to. A pack holds the rendered reports, results.json and the
 # gzipped snapshot; the largest estates expected produce packs of ~150 MB, so 1 GiB leaves room
@@ -50,6 +56,7 @@ ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 DESCRIPTOR_SIZES = {12, 16, 20, 24}  # CRC and sizes, 32- or 64-bit, with or without its signature
 UNIX = 3  # "version made by" host system: only then do the upper external attributes hold a mode
 NOT_A_PACK = "pass the directory or .zip written by --out"
+NOT_AN_S3_PACK = "pass the s3://bucket/prefix/ a pack was written to with --out"
 REEXPORT = "ask for the pack as pcicheck wrote it: `pcicheck scan --out` or `pcicheck report --out`"
 UNREADABLE = "check that it is readable by this user"
 RECOPY = "copy the pack again from its source: it was damaged on the way or edited"
@@ -71,12 +78,14 @@ class PackContents:
 
 
 def read_pack(
-    path: Path, keep: Collection[str] = (), *, limit: int = PACK_MAX_BYTES, keep_limit: int = KEEP_MAX_BYTES
+    path: PackSource, keep: Collection[str] = (), *, limit: int = PACK_MAX_BYTES, keep_limit: int = KEEP_MAX_BYTES
 ) -> PackContents:
-    """Every regular file of the pack at `path` (a directory or a zip) hashed, with the bytes of those
-    named in `keep`, and every other entry named. Raises InputError for what is not a pack, an
-    ambiguous or unsafe zip, corrupt data, or more than `limit` bytes in all."""
+    """Every regular file of the pack at `path` (a directory, a zip or an S3 prefix) hashed, with the
+    bytes of those named in `keep`, and every other entry named. Raises InputError for what is not a
+    pack, an ambiguous or unsafe zip or key, corrupt data, or more than `limit` bytes in all."""
     budget = _Budget(path, limit, keep_limit)
+    if isinstance(path, S3Location):
+        return _read_s3(path, keep, budget)
     if _is_dir(path):
         return _read_folder(path, keep, budget)
     with _open_zip(path) as archive:
@@ -91,11 +100,13 @@ def read_pack(
     return PackContents(files, unexpected)
 
 
-def read_one(path: Path, name: str, *, limit: int = PACK_MAX_BYTES) -> bytes:
+def read_one(path: PackSource, name: str, *, limit: int = PACK_MAX_BYTES) -> bytes:
     """The bytes of the regular file `name` in the pack at `path`, with the same refusals as read_pack
     (a zip is refused whole when any entry is ambiguous or unsafe), reading no other entry."""
     budget = _Budget(path, limit, limit)
-    if _is_dir(path):
+    if isinstance(path, S3Location):
+        found: PackFile | str = _read_object(ObjectStore(), path, name, budget, keep=True)
+    elif _is_dir(path):
         found = _read_regular(path, name, budget, keep=True)
     else:
         with _open_zip(path) as archive:
@@ -110,9 +121,11 @@ def read_one(path: Path, name: str, *, limit: int = PACK_MAX_BYTES) -> bytes:
     return found.data
 
 
-def is_pack(path: Path) -> bool:
-    """Whether `path` is a directory or a zip (what read_pack reads), without opening anything else:
-    a FIFO or a device is neither."""
+def is_pack(path: PackSource) -> bool:
+    """Whether `path` is a directory, a zip or an S3 prefix (what read_pack reads), without opening
+    anything else: a FIFO or a device is neither."""
+    if isinstance(path, S3Location):
+        return True  # whether it holds a pack, reading it tells (one line naming the URL)
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -149,7 +162,7 @@ def kind_of(mode: int) -> str:
 class _Budget:
     """Bytes left to read in the whole pack; every chunk is charged as it comes out."""
 
-    def __init__(self, pack: Path, limit: int, keep_limit: int) -> None:
+    def __init__(self, pack: PackSource, limit: int, keep_limit: int) -> None:
         self.pack, self.limit, self.keep_limit, self.left = pack, limit, keep_limit, limit
 
     def drain(self, name: str, read: Callable[[int], bytes], keep: bool) -> PackFile:
@@ -239,6 +252,37 @@ def _read_regular(root: Path, name: str, budget: _Budget, keep: bool) -> PackFil
             return budget.drain(name, f.read, keep)
         except OSError as exc:
             raise InputError(f"{name}: cannot read: {exc.strerror}", path=str(root), fix=UNREADABLE) from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# An S3 prefix
+
+
+def _read_s3(where: S3Location, keep: Collection[str], budget: _Budget) -> PackContents:
+    store = ObjectStore()
+    files: dict[str, PackFile] = {}
+    for obj in store.objects(where):
+        if obj.name.endswith("/"):
+            continue  # a folder marker (what the S3 console's "Create folder" makes): a directory
+        why = _unsafe(obj.name)
+        if why:
+            raise InputError(
+                f"key {where.key(obj.name)!r}: {why}; a pack holds only plain relative paths",
+                path=str(where),
+                fix=REEXPORT,
+            )
+        files[obj.name] = _read_object(store, where, obj.name, budget, obj.name in keep)
+    if not files:
+        raise InputError("no objects under this prefix: not an evidence pack", path=str(where), fix=NOT_AN_S3_PACK)
+    return PackContents(files, {})
+
+
+def _read_object(store: ObjectStore, where: S3Location, name: str, budget: _Budget, keep: bool) -> PackFile:
+    try:
+        with store.reading(where, name) as read:
+            return budget.drain(name, read, keep)
+    except NoSuchObject:
+        raise InputError(f"no {name} in the pack", path=str(where), fix=NOT_AN_S3_PACK) from None
 
 
 # ---------------------------------------------------------------------------------------------------

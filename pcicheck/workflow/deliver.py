@@ -21,6 +21,7 @@ from pcicheck.evaluate.baseline import diff, findings_of_results
 from pcicheck.evaluate.evaluation import Evaluation, evaluate_snapshot
 from pcicheck.gate import exit_code
 from pcicheck.model import ExternalResults, Severity, Snapshot
+from pcicheck.objectstore import S3Location
 from pcicheck.outputfile import writing
 from pcicheck.report import console as console_report
 from pcicheck.report import results_json
@@ -48,9 +49,10 @@ class Delivery:
     fail_on: Severity = Severity.LOW
     output_format: str = CONSOLE  # console, json, or a name in the renderer map
     output: Path | None = None
-    pack: Path | None = None
+    pack: Path | S3Location | None = None
     as_zip: bool = False
     sign_key: Path | None = None
+    kms_key: str | None = None  # SSE-KMS for a pack written to S3
     allow_incomplete: bool = False
 
 
@@ -136,6 +138,7 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
                 sign_key=delivery.sign_key,
                 as_zip=delivery.as_zip,
                 extra=custom_controls(ev.catalog),
+                kms_key=delivery.kms_key,
             )
             notify(f"evidence pack: {len(written.files)} files in {written.where}")
     new_only = ev.baseline.new_ids() if ev.baseline is not None else None

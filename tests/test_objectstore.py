@@ -1,0 +1,127 @@
+"""objectstore.py against the emulator over HTTP: s3:// URLs parsed strictly, put (SSE-KMS recorded by
+S3), bounded get, paginated listing, and every failure one line naming the s3:// URL and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pcicheck.errors import InputError
+from pcicheck.objectstore import KMS, NoSuchObject, ObjectStore, S3Location, client, local_or_s3, parse
+
+
+@pytest.mark.parametrize(
+    ("url", "bucket", "prefix"),
+    [
+        ("s3://packs", "packs", ""),
+        ("s3://packs/", "packs", ""),
+        ("s3://packs/daily", "packs", "daily/"),
+        ("s3://packs/daily/", "packs", "daily/"),
+        ("S3://packs//daily//2026/", "packs", "daily/2026/"),
+        ("s3://my.packs-1/a b/c", "my.packs-1", "a b/c/"),
+    ],
+)
+def test_urls_become_a_bucket_and_a_slash_ended_prefix(url: str, bucket: str, prefix: str) -> None:
+    where = parse(url)
+    assert where == S3Location(bucket, prefix)
+    assert where.url("x.json") == f"s3://{bucket}/{prefix}x.json"
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("s3://", "is not an S3 bucket name"),
+        ("s3://Packs/a/", "is not an S3 bucket name"),
+        ("s3://pa_cks/a/", "is not an S3 bucket name"),
+        ("s3://ab/", "is not an S3 bucket name"),
+        ("s3://a..b/", "is not an S3 bucket name"),
+        ("s3://packs/a/../b/", "'..'"),
+        ("s3://packs/a\\b/", "backslash"),
+        ("https://packs/a/", "not an s3:// URL"),
+    ],
+)
+def test_what_is_not_a_location_is_one_line_naming_it(url: str, why: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(url)
+    assert why in str(caught.value) and str(caught.value).startswith(f"{url}: ")
+    assert "s3://bucket/prefix/" in str(caught.value)
+
+
+def test_an_operand_is_a_path_unless_it_is_an_s3_url() -> None:
+    assert local_or_s3("packs/a") == Path("packs/a")
+    assert local_or_s3("s3://packs/a") == S3Location("packs", "a/")
+
+
+@pytest.fixture
+def bucket(client: Any) -> S3Location:
+    client("s3").create_bucket(Bucket="packs")
+    return S3Location("packs", "daily/")
+
+
+def test_put_and_get_round_trip_and_sse_kms_is_recorded(bucket: S3Location, client: Any) -> None:
+    store = ObjectStore()
+    key_id = client("kms").create_key()["KeyMetadata"]["KeyId"]
+    store.put(bucket, "a.json", b'{"a": 1}', kms_key=key_id)
+    store.put(bucket, "plain.txt", b"plain")
+    assert store.get(bucket, "a.json", 100) == b'{"a": 1}'
+    head = client("s3").head_object(Bucket="packs", Key="daily/a.json")
+    assert head["ServerSideEncryption"] == KMS and key_id in head["SSEKMSKeyId"]
+    assert head_sse(client, "daily/plain.txt") != KMS
+
+
+def head_sse(client: Any, key: str) -> str | None:
+    return client("s3").head_object(Bucket="packs", Key=key).get("ServerSideEncryption")
+
+
+def test_get_stops_past_its_limit_counting_what_streams(bucket: S3Location) -> None:
+    store = ObjectStore()
+    store.put(bucket, "big.bin", b"x" * 5000)
+    assert store.get(bucket, "big.bin", 5000) == b"x" * 5000
+    with pytest.raises(InputError) as caught:
+        store.get(bucket, "big.bin", 4999, what="results document")
+    assert str(caught.value) == (
+        "s3://packs/daily/big.bin: results document is larger than 4999 bytes (pass a smaller results document)"
+    )
+
+
+def test_listing_walks_every_page(bucket: S3Location) -> None:
+    s3 = client()
+    calls: list[str] = []
+    s3.meta.events.register("before-call.s3.ListObjectsV2", lambda **_: calls.append("list"))
+    store = ObjectStore(s3, page_size=2)
+    for n in range(5):
+        store.put(bucket, f"p{n}/f.txt", b"%d" % n)
+    store.put(S3Location("packs", "other/"), "f.txt", b"not listed")
+    assert [(o.name, o.size) for o in store.objects(bucket)] == [(f"p{n}/f.txt", 1) for n in range(5)]
+    assert len(calls) == 3  # 2 + 2 + 1
+    calls.clear()
+    assert [p.prefix for p in store.prefixes(bucket)] == [f"daily/p{n}/" for n in range(5)]
+    assert len(calls) == 3
+
+
+def test_a_missing_bucket_or_object_is_one_line_with_the_fix(bucket: S3Location) -> None:
+    store = ObjectStore()
+    with pytest.raises(InputError) as caught:
+        list(store.objects(S3Location("no-such-bucket", "x/")))
+    assert str(caught.value) == (
+        "s3://no-such-bucket/x/: no such bucket (create the bucket, or check its name in the s3:// URL)"
+    )
+    with pytest.raises(InputError) as caught:
+        store.put(S3Location("no-such-bucket"), "a", b"a")
+    assert str(caught.value).startswith("s3://no-such-bucket/a: no such bucket")
+    with pytest.raises(NoSuchObject) as missing:
+        store.get(bucket, "absent.json", 10)
+    assert str(missing.value) == "s3://packs/daily/absent.json: no such object (check the s3:// URL)"
+
+
+def test_an_unreachable_endpoint_is_one_line(bucket: S3Location, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pcicheck.demo.emulator import free_port
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("PCICHECK_AWS_RETRIES", "1")
+    with pytest.raises(InputError) as caught:
+        ObjectStore().get(bucket, "a.json", 10)
+    assert str(caught.value).startswith("s3://packs/daily/a.json: cannot reach S3: ")
+    assert str(caught.value).endswith("(check the network or AWS_ENDPOINT_URL)")
