@@ -14,7 +14,7 @@ import typer
 from rich.text import Text
 from typer.exceptions import TyperException
 
-from pcicheck.cli import controls, packs, scan, segmentation, tools, waivers
+from pcicheck.cli import controls, history, packs, scan, segmentation, tools, waivers
 from pcicheck.cli import iac as iac_command
 from pcicheck.cli.options import EXIT_CODES_HELP
 from pcicheck.cli.output import say_error, stderr
@@ -39,6 +39,7 @@ app.command(epilog=EXIT_CODES_HELP)(scan.evaluate)
 app.command()(packs.report)
 app.command("diff")(packs.diff_results)
 app.command()(packs.verify)
+app.command()(history.history)
 app.command()(tools.demo)
 app.command("iam-policy")(tools.iam_policy)
 app.command("k8s-clusterrole")(tools.k8s_clusterrole)

@@ -189,6 +189,10 @@ class Pack(OptionGroup):
         target = None if self.pack is None else local_or_s3(self.pack)
         if self.out_kms_key is not None and not isinstance(target, S3Location):
             raise InputError("--out-kms-key applies to a pack written to S3", fix="pass --out s3://bucket/prefix/")
+        if self.as_zip and isinstance(target, S3Location):
+            raise InputError(
+                "--zip writes one file; a pack in S3 is stored as its files", path=str(target), fix="drop --zip"
+            )
         return target
 
 

@@ -691,11 +691,13 @@ class Assets:
     csp: str
 
 
-def _sha256(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """The CSP source that admits exactly this inline style or script."""
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
-def _environment(directory: Path) -> jinja2.Environment:
+def template_environment(directory: Path) -> jinja2.Environment:
+    """Jinja2 as every page pcicheck writes uses it: autoescaping on, undefined names an error."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory),
         autoescape=True,
@@ -709,7 +711,7 @@ def _assets(directory: Path) -> Assets:
     style = (directory / "report.css").read_text(encoding="utf-8")
     script = (directory / "report.js").read_text(encoding="utf-8")
     csp = (
-        f"default-src 'none'; style-src '{_sha256(style)}'; script-src '{_sha256(script)}'; img-src data:; "
+        f"default-src 'none'; style-src '{csp_hash(style)}'; script-src '{csp_hash(script)}'; img-src data:; "
         "base-uri 'none'; form-action 'none'"
     )
     # Both files are ours, shipped with the package: the only text on the page not escaped.
@@ -719,7 +721,7 @@ def _assets(directory: Path) -> Assets:
 def render_html(doc: Mapping[str, Any], out: TextIO) -> None:
     """Write index.html for a results document to `out`, chunk by chunk as the template produces it."""
     directory = paths.templates_dir()
-    env = _environment(directory)
+    env = template_environment(directory)
     page = Page.build(doc)
     template = env.get_template("index.html.j2")
     context = {

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pcicheck.errors import InputError
-from pcicheck.report.pack_reader import PACK_MAX_BYTES, PackContents, PackFile, PackSource, read_pack
+from pcicheck.report.pack_reader import KEEP_MAX_BYTES, PACK_MAX_BYTES, PackContents, PackFile, PackSource, read_pack
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -27,8 +28,11 @@ def file_entry(name: str, data: bytes) -> dict[str, Any]:
     return {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
-def build_manifest(files: dict[str, bytes], doc: dict[str, Any]) -> dict[str, Any]:
-    """What the pack holds and what it is evidence of."""
+def build_manifest(files: dict[str, bytes], doc: dict[str, Any], about: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the pack holds and what it is evidence of: the scan's results document, or `about` for a
+    pack made of other packs (a history pack names the packs it was computed from)."""
+    if about is not None:
+        return {"schema": SCHEMA, **about, "files": [file_entry(name, files[name]) for name in sorted(files)]}
     return {
         "schema": SCHEMA,
         "tool": doc["tool"],
@@ -97,9 +101,11 @@ def signer(sign_key: Path | None) -> dict[str, str] | None:
     return {"algorithm": "Ed25519", "public_key_sha256": fingerprint(_private_key(sign_key).public_key())}
 
 
-def seal(files: dict[str, bytes], doc: dict[str, Any], sign_key: Path | None) -> dict[str, bytes]:
+def seal(
+    files: dict[str, bytes], doc: dict[str, Any], sign_key: Path | None, *, about: dict[str, Any] | None = None
+) -> dict[str, bytes]:
     """`files` plus manifest.json (and manifest.sig when a key is given)."""
-    manifest = build_manifest(files, doc)
+    manifest = build_manifest(files, doc, about)
     key = _private_key(sign_key) if sign_key else None
     if key is not None:
         manifest["signature"] = {
@@ -120,6 +126,7 @@ class Verification:
     notes: list[str] = field(default_factory=list)
     checked: int = 0
     signed: bool = False  # a valid signature was checked with the given public key
+    kept: dict[str, bytes] = field(default_factory=dict)  # the files asked for, as they were verified
 
     @property
     def ok(self) -> bool:
@@ -133,14 +140,23 @@ UNSIGNED = (
 
 
 def verify(
-    path: PackSource, public_key: Path | None = None, *, require_signature: bool = False, limit: int = PACK_MAX_BYTES
+    path: PackSource,
+    public_key: Path | None = None,
+    *,
+    require_signature: bool = False,
+    limit: int = PACK_MAX_BYTES,
+    keep: Collection[str] = (),
+    keep_limit: int = KEEP_MAX_BYTES,
 ) -> Verification:
     """Every file against the manifest, and the signature against `public_key`. With
     `require_signature`, a pack whose signature was not checked valid is a problem, not a note. The
     pack is read by pack_reader (duplicate or unsafe zip entries, damaged data and more than `limit`
-    bytes are InputErrors); what is neither a regular file nor a directory fails verification."""
-    pack = read_pack(path, keep=(MANIFEST, SIGNATURE), limit=limit)
+    bytes are InputErrors); what is neither a regular file nor a directory fails verification. The
+    files named in `keep` (up to `keep_limit` bytes each) come back in `kept`: the very bytes that
+    were checked, so a caller never reads the pack a second time and trusts what it did not verify."""
+    pack = read_pack(path, keep=(MANIFEST, SIGNATURE, *keep), limit=limit, keep_limit=keep_limit)
     result = Verification()
+    result.kept = {name: f.data for name in keep if (f := pack.files.get(name)) is not None and f.data is not None}
     result.problems.extend(
         f"{name}: unexpected {kind} (a pack holds only regular files; not opened or followed)"
         for name, kind in sorted(pack.unexpected.items())

@@ -48,6 +48,12 @@ def load_results(path: PackSource) -> tuple[bytes, dict[str, Any]]:
     else:
         raw = read_bounded(path, MAX_DOCUMENT_BYTES, what="results document", fix="pass results.json")
         named = str(path)
+    return raw, results_document(raw, named)
+
+
+def results_document(raw: bytes, named: str) -> dict[str, Any]:
+    """results.json's bytes parsed and checked to be a results document this pcicheck reads; `named` is
+    where they came from, for the errors."""
     doc = parse_json(raw, path=named, what="results document", fix="pass results.json written by `pcicheck scan`")
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
@@ -72,7 +78,7 @@ def load_results(path: PackSource) -> tuple[bytes, dict[str, Any]]:
         raise InputError(
             f"results document is malformed: {found}", path=named, fix="pass results.json as pcicheck wrote it"
         )
-    return raw, doc
+    return doc
 
 
 def render_files(
@@ -97,16 +103,16 @@ def render_files(
     return files
 
 
-def _zip_time(doc: dict[str, Any]) -> tuple[int, int, int, int, int, int]:
-    """The scan's own finish time, so the same evidence zips to the same bytes."""
-    t = str(doc["finished_at"])
+def _zip_time(stamp: str) -> tuple[int, int, int, int, int, int]:
+    """An ISO time of the evidence itself (the scan's finish), so the same evidence zips to the same bytes."""
+    t = stamp
     return (int(t[0:4]), int(t[5:7]), int(t[8:10]), int(t[11:13]), int(t[14:16]), int(t[17:19]))
 
 
-def _write_zip(target: Path, files: Mapping[str, bytes], doc: dict[str, Any]) -> None:
+def _write_zip(target: Path, files: Mapping[str, bytes], stamp: str) -> None:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=_zip_time(doc))
+            info = zipfile.ZipInfo(name, date_time=_zip_time(stamp))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, files[name])
@@ -158,20 +164,28 @@ def write_pack(
 ) -> PackWritten:
     """The pack written to `out`: a directory (or OUT.zip with `as_zip`), or an S3 prefix, whose objects
     S3 encrypts with `kms_key` when one is given (SSE-KMS)."""
+    files = seal(render_files(results_raw, doc, snapshot_raw, signer(sign_key), extra), doc, sign_key)
+    return store_pack(out, files, str(doc["finished_at"]), as_zip=as_zip, kms_key=kms_key)
+
+
+def store_pack(
+    out: Path | S3Location, files: Mapping[str, bytes], stamp: str, *, as_zip: bool = False, kms_key: str | None = None
+) -> PackWritten:
+    """Sealed files (manifest included) written as a pack: to a directory, OUT.zip (dated `stamp`, an
+    ISO time) or an S3 prefix (SSE-KMS with `kms_key`)."""
     if isinstance(out, S3Location) and as_zip:
         raise InputError("--zip writes one file; a pack in S3 is stored as its files", path=str(out), fix="drop --zip")
     if kms_key is not None and not isinstance(out, S3Location):
         raise InputError(
             "--out-kms-key applies to a pack written to S3", path=str(out), fix="pass --out s3://bucket/prefix/"
         )
-    files = seal(render_files(results_raw, doc, snapshot_raw, signer(sign_key), extra), doc, sign_key)
     if isinstance(out, S3Location):
         _write_s3(out, files, kms_key)
         return PackWritten(out, {name: len(data) for name, data in sorted(files.items())})
     target = (out if out.suffix == ".zip" else out.with_name(out.name + ".zip")) if as_zip else out
     with writing(target, "the evidence pack"):
         if as_zip:
-            _write_zip(target, files, doc)
+            _write_zip(target, files, stamp)
         else:
             _write_folder(target, files)
     return PackWritten(target, {name: len(data) for name, data in sorted(files.items())})
