@@ -187,6 +187,11 @@ def _automated(s: Subject) -> bool:
     return any(status_class(st) in ("failing", "unproven", "supported") for st in s.statuses)
 
 
+def _idle(c: Subject) -> bool:
+    """A control that judged nothing in any scan (no resource of its type in scope)."""
+    return all(st in (None, "not_applicable") for st in c.statuses)
+
+
 @dataclass(frozen=True)
 class Section:
     framework: str
@@ -194,17 +199,6 @@ class Section:
     anchor: str
     rows: tuple[Row, ...]
     manual: tuple[str, ...]  # requirements with no automated outcome in any scan
-
-
-def _ticks(scale: Scale, h: History) -> list[tuple[float, str]]:
-    """Up to six dated ticks along the axis: the first and last scans and evenly spaced ones between."""
-    first, last = h.scans[0].at, h.scans[-1].at
-    count = 1 if first == last else 5
-    step = (last - first) / count if count > 1 else timedelta()
-    return [
-        (scale.x(first + step * n), (first + step * n).strftime("%Y-%m-%d"))
-        for n in range(count + 1 if count > 1 else 1)
-    ]
 
 
 def page_context(h: History, doc: dict[str, Any]) -> dict[str, Any]:
@@ -226,15 +220,15 @@ def page_context(h: History, doc: dict[str, Any]) -> dict[str, Any]:
                 Row(p, scale.segments(p.statuses), _remediation(p), True) for p in procedures.get((fw, q.id), [])
             )
         sections.append(Section(fw, title, f"fw-{n}", tuple(rows), tuple(manual)))
-    controls = tuple(Row(c, scale.segments(c.statuses), _remediation(c), False) for c in h.controls if _automated(c))
+    controls = tuple(Row(c, scale.segments(c.statuses), _remediation(c), False) for c in h.controls if not _idle(c))
     return {
         "doc": doc,
         "h": h,
         "sections": sections,
         "controls": controls,
+        "idle_controls": [c.id for c in h.controls if _idle(c)],
         "open_findings": sum(1 for f in h.findings if f.failing_now),
         "fixed_findings": sum(1 for f in h.findings if not f.failing_now),
-        "ticks": _ticks(scale, h),
         "scan_marks": [scale.x(s.at) for s in h.scans],
         "width": WIDTH,
         "iso": iso,

@@ -36,7 +36,8 @@ SCANS = (
 @dataclass(frozen=True)
 class Packs:
     folder: Path  # the four packs
-    public_key: Path  # the key they are signed with
+    private_key: Path  # the key they are signed with
+    public_key: Path
     other_key: Path  # a key that signed none of them
 
 
@@ -75,7 +76,7 @@ def history_packs(tmp_path_factory: pytest.TempPathFactory) -> Packs:
         args = ["evaluate", str(snapshot), "--config", str(CONFIG), "--out", str(out), "--sign-key", str(private), "-q"]
         code = cli(*args, *(["--zip"] if name.endswith(".zip") else []))
         assert code == (1 if state == "failing" else 0)
-    return Packs(folder, public, other)
+    return Packs(folder, private, public, other)
 
 
 @pytest.fixture
