@@ -38,15 +38,17 @@ UNPROVEN = frozenset({"error", "needs_configuration", "incomplete"})
 SUPPORTED = frozenset({"pass", "supported", "automated_checks_pass", "in_place_automated"})
 
 
+_CLASS: dict[str | None, str] = {
+    None: "absent",
+    **dict.fromkeys(FAILING, "failing"),
+    **dict.fromkeys(UNPROVEN, "unproven"),
+    **dict.fromkeys(SUPPORTED, "supported"),
+}
+
+
 def status_class(status: str | None) -> str:
     """failing, unproven, supported, other, or absent (the subject was not in that scan)."""
-    if status is None:
-        return "absent"
-    if status in FAILING:
-        return "failing"
-    if status in UNPROVEN:
-        return "unproven"
-    return "supported" if status in SUPPORTED else "other"
+    return _CLASS.get(status, "other")
 
 
 @dataclass(frozen=True)
