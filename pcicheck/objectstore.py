@@ -153,16 +153,21 @@ class ObjectStore:
                 for entry in page.get("Contents", ()):
                     yield StoredObject(str(entry["Key"])[len(where.prefix) :], int(entry["Size"]))
 
-    def prefixes(self, where: S3Location) -> list[S3Location]:
-        """The locations one level below `where` (S3's common prefixes under the "/" delimiter)."""
-        found: list[S3Location] = []
+    def children(self, where: S3Location) -> tuple[list[S3Location], list[StoredObject]]:
+        """One level below `where` (the "/" delimiter): the locations under it (S3's common prefixes),
+        and the objects directly in it."""
+        below: list[S3Location] = []
+        objects: list[StoredObject] = []
         with _calls(where.url(), "s3:ListBucket"):
             pages = self._s3.get_paginator("list_objects_v2").paginate(
                 Bucket=where.bucket, Prefix=where.prefix, Delimiter="/", PaginationConfig={"PageSize": self._page}
             )
             for page in pages:
-                found.extend(S3Location(where.bucket, str(p["Prefix"])) for p in page.get("CommonPrefixes", ()))
-        return sorted(found, key=lambda loc: loc.prefix)
+                below.extend(S3Location(where.bucket, str(p["Prefix"])) for p in page.get("CommonPrefixes", ()))
+                objects.extend(
+                    StoredObject(str(o["Key"])[len(where.prefix) :], int(o["Size"])) for o in page.get("Contents", ())
+                )
+        return sorted(below, key=lambda loc: loc.prefix), objects
 
 
 _NO_OBJECT = {"NoSuchKey", "404", "NotFound"}

@@ -97,8 +97,11 @@ def test_listing_walks_every_page(bucket: S3Location) -> None:
     assert [(o.name, o.size) for o in store.objects(bucket)] == [(f"p{n}/f.txt", 1) for n in range(5)]
     assert len(calls) == 3  # 2 + 2 + 1
     calls.clear()
-    assert [p.prefix for p in store.prefixes(bucket)] == [f"daily/p{n}/" for n in range(5)]
-    assert len(calls) == 3
+    store.put(bucket, "loose.txt", b"at the top")
+    below, objects = store.children(bucket)
+    assert [p.prefix for p in below] == [f"daily/p{n}/" for n in range(5)]
+    assert [(o.name, o.size) for o in objects] == [("loose.txt", 10)]
+    assert len(calls) == 3  # 6 entries, 2 a page
 
 
 def test_a_missing_bucket_or_object_is_one_line_with_the_fix(bucket: S3Location) -> None:

@@ -132,7 +132,9 @@ def _find(source: Path | S3Location) -> tuple[list[PackSource], list[Skipped]]:
     """The packs one level below `source`: its sub-prefixes in S3; its directories and .zip files on
     disk (anything else there is named as skipped, never opened)."""
     if isinstance(source, S3Location):
-        return list(ObjectStore().prefixes(source)), []
+        below, objects = ObjectStore().children(source)
+        why = "an object, not a pack's prefix (packs in S3 are stored as their files)"
+        return list(below), [Skipped(source.url(o.name), why) for o in objects if o.name]
     try:
         mode = os.stat(source).st_mode
     except OSError as exc:

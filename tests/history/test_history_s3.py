@@ -63,6 +63,13 @@ def test_history_from_and_to_s3(
     assert code == 0 and "2 files match manifest.json" in err
 
 
+def test_an_object_beside_the_packs_is_skipped(s3_packs: Any, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    s3_packs.put_object(Bucket="packs", Key="daily/old-pack.zip", Body=b"PK")
+    code, err = run(capsys, "history", "s3://packs/daily/", "--out", str(tmp_path / "h"))
+    assert code == 0, err
+    assert "s3://packs/daily/old-pack.zip: skipped: an object, not a pack's prefix" in err
+
+
 def test_a_tampered_object_is_refused_naming_its_pack(
     s3_packs: Any, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
