@@ -199,9 +199,9 @@ def _calls(url: str, permission: str) -> Iterator[None]:
             ) from None
         if code in _DENIED:
             raise InputError(
-                f"access denied ({code}: {error_message(exc)})",
+                f"{code}: {error_message(exc)}",
                 path=url,
-                fix=f"grant this identity {permission} on it (and use of its KMS key, when one encrypts it)",
+                fix=f"grant this identity {permission} on it, and use of its KMS key when one encrypts it",
             ) from None
         raise InputError(f"{code}: {error_message(exc)}", path=url, fix="check the s3:// URL and the bucket") from None
     except botocore.exceptions.NoCredentialsError:

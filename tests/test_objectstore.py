@@ -3,6 +3,7 @@ S3), bounded get, paginated listing, and every failure one line naming the s3://
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,64 @@ def test_an_unreachable_endpoint_is_one_line(bucket: S3Location, monkeypatch: py
         ObjectStore().get(bucket, "a.json", 10)
     assert str(caught.value).startswith("s3://packs/daily/a.json: cannot reach S3: ")
     assert str(caught.value).endswith("(check the network or AWS_ENDPOINT_URL)")
+
+
+def test_access_denied_names_the_url_and_the_permission(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A moto server of its own that enforces IAM after its first three calls (INITIAL_NO_AUTH_ACTION_COUNT,
+    read when moto starts, so not the shared in-process emulator): a user with no policy is refused."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import boto3
+
+    from pcicheck.demo.emulator import FAKE_CREDENTIALS, free_port
+
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-p", endpoint.rsplit(":", 1)[1]],
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "moto server did not start"
+                time.sleep(0.1)
+        admin = {"endpoint_url": endpoint, "region_name": "us-east-1", **_keys(FAKE_CREDENTIALS)}
+        boto3.client("s3", **admin).create_bucket(Bucket="packs")  # the three unauthenticated calls
+        boto3.client("iam", **admin).create_user(UserName="reader")
+        key = boto3.client("iam", **admin).create_access_key(UserName="reader")["AccessKey"]
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+        store = ObjectStore()
+        with pytest.raises(InputError) as caught:
+            list(store.objects(S3Location("packs", "daily/")))
+        assert str(caught.value).startswith("s3://packs/daily/: AccessDenied: ")
+        assert str(caught.value).endswith(
+            "(grant this identity s3:ListBucket on it, and use of its KMS key when one encrypts it)"
+        )
+        with pytest.raises(InputError) as caught:
+            store.put(S3Location("packs", "daily/"), "a.json", b"{}", kms_key="alias/packs")
+        assert "s3://packs/daily/a.json: AccessDenied: " in str(caught.value)
+        assert "grant this identity s3:PutObject and kms:GenerateDataKey on it" in str(caught.value)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _keys(credentials: dict[str, str]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
+    }
