@@ -167,3 +167,13 @@ def test_a_source_without_packs_is_one_line(tmp_path: Path, capsys: Any) -> None
     assert code == 2 and f"{tmp_path / 'empty'}: holds no evidence pack" in err
     code, err = run(capsys, "history", str(tmp_path / "missing"), "--out", str(tmp_path / "h"))
     assert code == 2 and f"{tmp_path / 'missing'}: cannot read: No such file or directory" in err
+
+
+def test_a_signed_history_pack_as_one_zip(history_packs: Packs, tmp_path: Path, capsys: Any) -> None:
+    args = ["--out", str(tmp_path / "history"), "--zip", "--sign-key", str(history_packs.private_key)]
+    code, err = run(capsys, "history", str(history_packs.folder), *args)
+    assert code == 0 and err.endswith(f": 4 files in {tmp_path / 'history.zip'}\n"), err
+    with zipfile.ZipFile(tmp_path / "history.zip") as z:
+        assert sorted(z.namelist()) == ["history.json", "index.html", "manifest.json", "manifest.sig"]
+    code, err = run(capsys, "verify", str(tmp_path / "history.zip"), "--pub-key", str(history_packs.public_key))
+    assert code == 0 and "2 files match signed manifest.json" in err
