@@ -20,7 +20,7 @@ import json
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,7 @@ class Scan:
     signed: bool  # its signature was checked valid under the given key
     tool_version: str
     identity: dict[str, Any]
+    estate: str  # what was observed (estate_of): scans of one estate share it
     frameworks: dict[str, str]  # framework id → title
     requirements: dict[tuple[str, str], str]  # (framework, requirement) → outcome
     requirement_titles: dict[tuple[str, str], str]
@@ -105,14 +106,12 @@ def read_packs(
     *,
     public_key: Path | None = None,
     require_signature: bool = False,
-    progress: Callable[[str], None] = lambda _line: None,
 ) -> Packs:
     """Every pack under `source`, verified and read, oldest first. InputError naming the first pack that
     fails verification, and when there is no pack at all."""
     found, skipped = _find(source)
     scans: list[Scan] = []
     for where in found:
-        progress(f"verifying {where}")
         scan = _read_one(where, public_key, require_signature)
         if scan is None:
             skipped.append(Skipped(str(where), "a history pack, not a scan's"))
@@ -143,8 +142,11 @@ def _find(source: Path | S3Location) -> tuple[list[PackSource], list[Skipped]]:
         raise InputError("not a folder", path=str(source), fix="pass the folder holding the packs, or an s3:// prefix")
     packs: list[PackSource] = []
     skipped: list[Skipped] = []
-    for entry in sorted(source.iterdir()):
-        kind = entry.lstat().st_mode
+    try:
+        entries = sorted((e, e.lstat().st_mode) for e in source.iterdir())
+    except OSError as exc:
+        raise InputError(f"cannot list: {exc.strerror}", path=str(source), fix="check that it is readable") from None
+    for entry, kind in entries:
         if stat.S_ISLNK(kind):
             skipped.append(Skipped(str(entry), "a symbolic link: not followed"))
         elif stat.S_ISDIR(kind) or (stat.S_ISREG(kind) and entry.suffix == ".zip" and is_pack(entry)):
@@ -206,6 +208,7 @@ def scan_of(doc: Mapping[str, Any], pack: str, manifest_sha256: str, signed: boo
         by_control.setdefault(r.control, []).append(r)
     controls = {cid: _control_scan(found) for cid, found in by_control.items()}
     titles = {str(c["id"]): (str(c.get("title") or ""), str(c.get("severity") or "")) for c in doc["controls"]}
+    identity = dict((doc.get("snapshot") or {}).get("identity") or {})
     return Scan(
         pack=pack,
         at=_time(str(doc["started_at"]), pack),
@@ -213,7 +216,8 @@ def scan_of(doc: Mapping[str, Any], pack: str, manifest_sha256: str, signed: boo
         manifest_sha256=manifest_sha256,
         signed=signed,
         tool_version=str((doc.get("tool") or {}).get("version") or ""),
-        identity=dict((doc.get("snapshot") or {}).get("identity") or {}),
+        identity=identity,
+        estate=estate_of(identity),
         frameworks=frameworks,
         requirements=requirements,
         requirement_titles=requirement_titles,
@@ -222,6 +226,22 @@ def scan_of(doc: Mapping[str, Any], pack: str, manifest_sha256: str, signed: boo
         controls=controls,
         control_titles=titles,
     )
+
+
+# Per source, what names the estate itself rather than who looked at it or with which tool version: an
+# assumed role's session name changes with every pod a CronJob starts, the account does not.
+_ESTATE_KEYS = {"aws": ("account",), "k8s": ("cluster", "server"), "manifests": ("cluster",), "iac": ()}
+
+
+def estate_of(identity: Mapping[str, Any]) -> str:
+    """A scan's estate as one stable text: the AWS account(s), the cluster and its API server, the
+    manifests, whether IaC was scanned."""
+    parts = []
+    for source in sorted(identity):
+        found = identity[source] if isinstance(identity[source], Mapping) else {}
+        keys = _ESTATE_KEYS.get(source, tuple(sorted(found)))
+        parts.append(f"{source}(" + ", ".join(f"{k}={found.get(k)}" for k in keys) + ")")
+    return " ".join(parts)
 
 
 def _control_scan(results: list[ResultView]) -> ControlScan:

@@ -86,6 +86,7 @@ def history_document(h: History, source: str, skipped: Sequence[Skipped]) -> dic
                 "signature_checked": s.signed,
                 "tool_version": s.tool_version,
                 "identity": s.identity,
+                "estate": s.estate,
                 "after_gap": h.late[i],
             }
             for i, s in enumerate(h.scans)

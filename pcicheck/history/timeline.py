@@ -161,7 +161,7 @@ def compute(scans: Sequence[Scan], interval: timedelta, grace: timedelta | None 
         )
         for cid, eid, uid in _findings(scans)
     ]
-    identities = {repr(sorted(s.identity.items())) for s in scans}
+    identities = {s.estate for s in scans}
     return History(
         tuple(scans), interval, grace, gaps, late, frameworks, tuple(requirements), tuple(procedures),
         tuple(controls), tuple(findings), len(identities),

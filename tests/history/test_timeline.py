@@ -10,7 +10,7 @@ import pytest
 
 from pcicheck.errors import InputError
 from pcicheck.history.period import parse_duration, show_duration
-from pcicheck.history.read import ControlScan, ResultView, Scan, results_of, scan_of
+from pcicheck.history.read import ControlScan, ResultView, Scan, estate_of, results_of, scan_of
 from pcicheck.history.timeline import compute
 
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
@@ -21,8 +21,8 @@ def scan(at: datetime, statuses: dict[str, str]) -> Scan:
     controls = {cid: ControlScan(status, {status: 1}, (), frozenset()) for cid, status in statuses.items()}
     return Scan(
         pack=at.isoformat(), at=at, finished_at="", manifest_sha256="0" * 64, signed=False, tool_version="t",
-        identity={}, frameworks={}, requirements={}, requirement_titles={}, procedures={}, procedure_titles={},
-        controls=controls, control_titles={cid: (cid, "high") for cid in statuses},
+        identity={}, estate="", frameworks={}, requirements={}, requirement_titles={}, procedures={},
+        procedure_titles={}, controls=controls, control_titles={cid: (cid, "high") for cid in statuses},
     )  # fmt: skip
 
 
@@ -93,6 +93,17 @@ def test_durations_are_shown_in_days_and_hours() -> None:
     shown = [show_duration(t) for t in (3 * DAY + timedelta(hours=4), 2 * DAY, timedelta(hours=23, minutes=53))]
     assert shown == ["3d 4h", "2d", "23h 53m"]
     assert show_duration(timedelta(minutes=40)) == "40m"
+
+
+def test_an_estate_is_what_was_observed_not_who_looked() -> None:
+    role = {"account": "123456789012", "user_id": "AROA****:botocore-session-1"}
+    one = estate_of({"aws": {**role, "arn": "arn:aws:sts::123456789012:assumed-role/pcicheck/botocore-session-1"}})
+    two = estate_of({"aws": {**role, "arn": "arn:aws:sts::123456789012:assumed-role/pcicheck/botocore-session-2"}})
+    assert one == two == "aws(account=123456789012)"
+    cluster = {"cluster": "prod", "server": "https://k8s.example", "user": "a", "version": "v1.30"}
+    assert estate_of({"k8s": cluster}) == "k8s(cluster=prod, server=https://k8s.example)"
+    assert estate_of({"k8s": {**cluster, "version": "v1.31"}}) == estate_of({"k8s": cluster})
+    assert estate_of({"k8s": {**cluster, "cluster": "staging"}}) != estate_of({"k8s": cluster})
 
 
 def test_results_are_read_with_an_embedded_resource_or_its_uid() -> None:
