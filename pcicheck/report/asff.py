@@ -143,9 +143,10 @@ def home_of(doc: Mapping[str, Any]) -> Home:
             fix="scan with --aws, import with `pcicheck security-hub` (the importing account), or use --format ocsf",
         )
     partition = parts[1] if len(parts) > 1 and parts[1].startswith("aws") else "aws"
-    request = doc["snapshot"].get("request") or {}
-    regions = (request.get("aws") or {}).get("regions") if isinstance(request, Mapping) else None
-    first = next((str(r) for r in regions or () if _REGION.fullmatch(str(r))), "us-east-1")
+    aws_request = (doc["snapshot"].get("request") or {}).get("aws")
+    regions = aws_request.get("regions") if isinstance(aws_request, Mapping) else None
+    scanned = [str(r) for r in regions if _REGION.fullmatch(str(r))] if isinstance(regions, list) else []
+    first = scanned[0] if scanned else "us-east-1"
     return Home(partition, account, first)
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
+from pcicheck import paths
+from pcicheck.cli import main
 from pcicheck.collect.registry import resource_types
 from pcicheck.errors import InputError
 from pcicheck.report.asff import (
@@ -26,6 +29,7 @@ from pcicheck.report.asff import (
 )
 from pcicheck.report.formats import FORMATS, render
 from pcicheck.report.securityhub import BATCH
+from tests.report.conftest import GOLDEN_SNAPSHOT, SCANNED_AT
 
 MODEL = botocore.session.get_session().get_service_model("securityhub")
 IMPORT = MODEL.operation_model("BatchImportFindings")
@@ -180,3 +184,18 @@ def test_a_scan_without_aws_has_no_account_to_put_findings_in(estate_doc: dict[s
 def test_asff_is_a_format_outside_the_pack() -> None:
     fmt = FORMATS["asff"]
     assert fmt.is_json and not fmt.in_pack and fmt.file_name == "findings.asff.json"
+
+
+def test_the_cli_writes_asff_and_refuses_a_scan_without_aws(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(GOLDEN_SNAPSHOT.read_text().replace("<time>", SCANNED_AT))
+    out = tmp_path / "findings.asff.json"
+    code = main(["evaluate", str(snapshot), "--format", "asff", "--output", str(out), "--quiet"])
+    assert code == 1  # the demo estate's deliberate failures
+    findings = json.loads(out.read_text())
+    _valid(findings)
+    assert {f["Compliance"]["Status"] for f in findings} >= {"PASSED", "FAILED"}
+    capsys.readouterr()
+    code = main(["scan", "--manifests", str(paths.demo_dir() / "k8s-cluster.yaml"), "--format", "asff", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("pcicheck: error: ASFF findings belong to an AWS account")

@@ -13,6 +13,8 @@ from py_ocsf_models import OCSF_VERSION
 from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
 from pydantic import BaseModel
 
+from pcicheck import paths
+from pcicheck.cli import main
 from pcicheck.errors import InputError
 from pcicheck.report.formats import FORMATS, render
 from pcicheck.report.ocsf import ocsf_events
@@ -123,3 +125,12 @@ def test_an_unparsable_scan_time_is_one_clear_error(estate_doc: dict[str, Any]) 
 def test_ocsf_is_a_format_outside_the_pack() -> None:
     fmt = FORMATS["ocsf"]
     assert fmt.is_json and not fmt.in_pack and fmt.file_name == "findings.ocsf.json"
+
+
+def test_the_cli_writes_ocsf_on_stdout(capsys: pytest.CaptureFixture) -> None:
+    code = main(["scan", "--manifests", str(paths.demo_dir() / "k8s-cluster.yaml"), "--format", "ocsf", "--quiet"])
+    events = json.loads(capsys.readouterr().out)
+    assert code == 1 and len(events) > 50
+    for event in events:
+        ComplianceFinding.model_validate(event)
+    assert {e["resources"][0]["type"].split(".")[0] for e in events} == {"k8s"}
