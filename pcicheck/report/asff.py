@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from pcicheck import __version__
 from pcicheck.errors import InputError
-from pcicheck.redact import redact_value
-from pcicheck.report.finding_parts import findings, framework_titles, iso, qualified_requirements, scan_time
+from pcicheck.report.finding_parts import Outbound, findings, framework_titles, iso, qualified_requirements, scan_time
 
 SCHEMA_VERSION = "2018-10-08"
 FINDING_TYPE = "Software and Configuration Checks/Industry and Regulatory Standards/PCI-DSS"
@@ -229,7 +228,7 @@ class _Run:
 
 
 def asff_finding(result: Mapping[str, Any], resource: Mapping[str, Any], run: _Run) -> dict[str, Any]:
-    """One AwsSecurityFinding for one result."""
+    """One AwsSecurityFinding for one result (before the redaction every finding gets on its way out)."""
     status = str(result["status"])
     partition, account, region = _place(resource, run.home)
     label = "INFORMATIONAL" if status == "pass" else str(result["severity"]).upper()
@@ -268,11 +267,12 @@ def asff_finding(result: Mapping[str, Any], resource: Mapping[str, Any], run: _R
     remediation = run.remediation.get(str(result["control"]))
     if remediation and status != "pass":
         finding["Remediation"] = {"Recommendation": {"Text": _clip(remediation, MAX_RECOMMENDATION)}}
-    return dict(redact_value(finding))
+    return finding
 
 
-def asff_findings(doc: Mapping[str, Any], home: Home | None = None) -> list[dict[str, Any]]:
-    """Every finding of the document in ASFF, in the document's order."""
+def iter_asff_findings(doc: Mapping[str, Any], home: Home | None = None) -> Iterator[dict[str, Any]]:
+    """Every finding of the document in ASFF, in the document's order, one at a time (a large document's
+    findings are written as they are made, never all held at once)."""
     run = _Run(
         home=home or home_of(doc),
         titles=framework_titles(doc),
@@ -280,13 +280,18 @@ def asff_findings(doc: Mapping[str, Any], home: Home | None = None) -> list[dict
         first_seen=iso(scan_time(doc, "started_at")),
         last_seen=iso(scan_time(doc)),
     )
-    return [asff_finding(result, resource, run) for result, resource in findings(doc)]
+    clean = Outbound()
+    return (clean(asff_finding(result, resource, run)) for result, resource in findings(doc))
+
+
+def asff_findings(doc: Mapping[str, Any], home: Home | None = None) -> list[dict[str, Any]]:
+    return list(iter_asff_findings(doc, home))
 
 
 def write_asff(doc: Mapping[str, Any], out: TextIO) -> None:
     """The findings as one JSON array (what `aws securityhub batch-import-findings --findings` takes, in
     batches of 100), one finding per line between the brackets."""
     out.write("[\n")
-    for n, finding in enumerate(asff_findings(doc)):
+    for n, finding in enumerate(iter_asff_findings(doc)):
         out.write(("," if n else "") + json.dumps(finding, ensure_ascii=False, sort_keys=True) + "\n")
     out.write("]\n")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pcicheck.errors import InputError
+from pcicheck.redact import redact_text
 
 NOT_A_FINDING = "not_applicable"
 
@@ -82,3 +83,31 @@ def qualified_requirements(result: Mapping[str, Any], titles: Mapping[str, str])
     """`PCI DSS v4.0.1/3.7.4` for each requirement the result maps to, main framework first: ids alone
     are ambiguous across versions (3.6.4 in v3.2.1 is 3.7.4 in v4.0.1)."""
     return [f"{titles.get(fw, fw)}/{rid}" for fw, ids in _mapped(result, titles) for rid in ids]
+
+
+class Outbound:
+    """Findings about to leave for another system, every string in them (keys too) redacted once more:
+    the snapshot was, but a results document may have been edited since. One per rendering: it
+    remembers each string it has redacted, since most repeat from finding to finding (titles,
+    messages, requirements, tags), which makes it three times faster than redact_value's walk."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def _text(self, text: str) -> str:
+        done = self._seen.get(text)
+        if done is None:
+            done = self._seen[text] = redact_text(text)
+        return done
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._text(value)
+        if isinstance(value, Mapping):
+            return {self._text(str(k)): self._value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._value(v) for v in value]
+        return value
+
+    def __call__(self, finding: dict[str, Any]) -> dict[str, Any]:
+        return {self._text(k): self._value(v) for k, v in finding.items()}

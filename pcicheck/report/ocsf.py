@@ -20,12 +20,18 @@ which the tests validate every event against.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from pcicheck import __version__
-from pcicheck.redact import redact_value
-from pcicheck.report.finding_parts import findings, framework_titles, qualified_requirements, scan_time, standards
+from pcicheck.report.finding_parts import (
+    Outbound,
+    findings,
+    framework_titles,
+    qualified_requirements,
+    scan_time,
+    standards,
+)
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003  # Compliance Finding
@@ -77,7 +83,7 @@ def ocsf_event(
     titles: Mapping[str, str],
     remediation: str | None = None,
 ) -> dict[str, Any]:
-    """One Compliance Finding for one result."""
+    """One Compliance Finding for one result (before the redaction every event gets on its way out)."""
     status = str(result["status"])
     compliance_id = COMPLIANCE_STATUS.get(status, 0)
     control_severity = str(result["severity"])
@@ -140,23 +146,29 @@ def ocsf_event(
     }
     if remediation and status != "pass":
         event["remediation"] = {"desc": remediation}
-    return dict(redact_value(event))
+    return event
 
 
-def ocsf_events(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every finding of the document as an OCSF Compliance Finding, in the document's order."""
+def iter_ocsf_events(doc: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every finding of the document as an OCSF Compliance Finding, in the document's order, one at a
+    time (a large document's events are written as they are made, never all held at once)."""
     time_ms = int(scan_time(doc).timestamp() * 1000)
     titles = framework_titles(doc)
     remediation = {str(c["id"]): str(c["remediation"]) for c in doc["controls"]}
-    return [
-        ocsf_event(r, res, time_ms=time_ms, titles=titles, remediation=remediation.get(str(r["control"])))
+    clean = Outbound()
+    return (
+        clean(ocsf_event(r, res, time_ms=time_ms, titles=titles, remediation=remediation.get(str(r["control"]))))
         for r, res in findings(doc)
-    ]
+    )
+
+
+def ocsf_events(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list(iter_ocsf_events(doc))
 
 
 def write_ocsf(doc: Mapping[str, Any], out: TextIO) -> None:
     """The events as one JSON array, one event per line between the brackets (readable, diffable)."""
     out.write("[\n")
-    for n, event in enumerate(ocsf_events(doc)):
+    for n, event in enumerate(iter_ocsf_events(doc)):
         out.write(("," if n else "") + json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
     out.write("]\n")

@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from pcicheck import paths
 from pcicheck.cli import main
 from pcicheck.errors import InputError
+from pcicheck.redact import redact_value
+from pcicheck.report.finding_parts import Outbound
 from pcicheck.report.formats import FORMATS, render
 from pcicheck.report.ocsf import ocsf_events
 
@@ -134,3 +136,10 @@ def test_the_cli_writes_ocsf_on_stdout(capsys: pytest.CaptureFixture) -> None:
     for event in events:
         ComplianceFinding.model_validate(event)
     assert {e["resources"][0]["type"].split(".")[0] for e in events} == {"k8s"}
+
+
+def test_outbound_redacts_as_redact_value_does_keys_included() -> None:
+    value = {SECRET: [SECRET, {"k": f"x {SECRET}"}, 3, None], "plain": "text", "n": 1.5}
+    clean = Outbound()
+    assert clean(value) == redact_value(value) and SECRET not in json.dumps(clean(value))
+    assert clean(value) == clean(value)  # the memory of seen strings changes nothing
