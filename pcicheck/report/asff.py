@@ -22,7 +22,6 @@ first scanned region for `--format asff`; the importing identity's for `pcicheck
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,7 +29,15 @@ from typing import Any, TextIO
 
 from pcicheck import __version__
 from pcicheck.errors import InputError
-from pcicheck.report.finding_parts import Outbound, findings, framework_titles, iso, qualified_requirements, scan_time
+from pcicheck.report.finding_parts import (
+    Outbound,
+    findings,
+    framework_titles,
+    iso,
+    qualified_requirements,
+    scan_time,
+    write_json_array,
+)
 
 SCHEMA_VERSION = "2018-10-08"
 FINDING_TYPE = "Software and Configuration Checks/Industry and Regulatory Standards/PCI-DSS"
@@ -289,9 +296,6 @@ def asff_findings(doc: Mapping[str, Any], home: Home | None = None) -> list[dict
 
 
 def write_asff(doc: Mapping[str, Any], out: TextIO) -> None:
-    """The findings as one JSON array (what `aws securityhub batch-import-findings --findings` takes, in
-    batches of 100), one finding per line between the brackets."""
-    out.write("[\n")
-    for n, finding in enumerate(iter_asff_findings(doc)):
-        out.write(("," if n else "") + json.dumps(finding, ensure_ascii=False, sort_keys=True) + "\n")
-    out.write("]\n")
+    """The findings as one JSON array: what `aws securityhub batch-import-findings --findings` takes, in
+    batches of 100."""
+    write_json_array(iter_asff_findings(doc), out)

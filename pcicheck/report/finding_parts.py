@@ -9,9 +9,10 @@ when the resource is fixed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from pcicheck.errors import InputError
 from pcicheck.redact import redact_text
@@ -111,3 +112,13 @@ class Outbound:
 
     def __call__(self, finding: dict[str, Any]) -> dict[str, Any]:
         return {self._text(k): self._value(v) for k, v in finding.items()}
+
+
+def write_json_array(items: Iterable[Mapping[str, Any]], out: TextIO) -> None:
+    """A JSON array, one element per line between the brackets (readable, diffable), written as each is
+    made. ASCII only (other characters as \\u escapes, the same JSON): one non-ASCII character in a large
+    rendering makes the in-memory buffer four bytes a character, 5 times the file instead of 2."""
+    out.write("[\n")
+    for n, item in enumerate(items):
+        out.write(("," if n else "") + json.dumps(item, sort_keys=True) + "\n")
+    out.write("]\n")

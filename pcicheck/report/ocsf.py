@@ -19,7 +19,6 @@ which the tests validate every event against.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
@@ -31,6 +30,7 @@ from pcicheck.report.finding_parts import (
     qualified_requirements,
     scan_time,
     standards,
+    write_json_array,
 )
 
 OCSF_VERSION = "1.5.0"
@@ -167,8 +167,4 @@ def ocsf_events(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def write_ocsf(doc: Mapping[str, Any], out: TextIO) -> None:
-    """The events as one JSON array, one event per line between the brackets (readable, diffable)."""
-    out.write("[\n")
-    for n, event in enumerate(iter_ocsf_events(doc)):
-        out.write(("," if n else "") + json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
-    out.write("]\n")
+    write_json_array(iter_ocsf_events(doc), out)
