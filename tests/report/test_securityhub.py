@@ -95,3 +95,20 @@ def test_findings_security_hub_refuses_are_counted(aws: Emulator, estate_doc: di
     assert succeeded == 1
     (refused,) = failed
     assert refused.id == bad["Id"] and refused.code == "InvalidInput" and "resource" in refused.message
+
+
+def test_no_security_hub_to_reach_is_one_line_and_exit_2(
+    estate_doc: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # the discard port: nothing listens
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    code, err = _import(tmp_path, capsys, estate_doc)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith("pcicheck: error: cannot identify the importing account") and "(check the" in lines[0]
