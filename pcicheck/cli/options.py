@@ -55,6 +55,8 @@ class OutputFormat(StrEnum):
     csv = "csv"
     evidence = "evidence"
     markdown = "markdown"
+    ocsf = "ocsf"
+    asff = "asff"
 
 
 class ListFormat(StrEnum):
@@ -153,7 +155,8 @@ class Outputs(OptionGroup):
         typer.Option(
             "--format",
             help="console: summary on stderr only; json (results document), sarif, junit, csv (findings), "
-            "evidence (every result: the evidence index) or markdown (summary): raw on stdout, or to --output.",
+            "evidence (every result: the evidence index), markdown (summary), ocsf (OCSF Compliance Findings) or "
+            "asff (Security Hub findings): raw on stdout, or to --output.",
         ),
     ] = OutputFormat.console
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output here.")] = None

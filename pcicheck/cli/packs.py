@@ -1,4 +1,4 @@
-"""Commands on what a scan wrote: `report` (a pack from saved results), `diff` and `verify`."""
+"""Commands on what a scan wrote: `report` (a pack from saved results), `diff`, `verify` and `security-hub`."""
 
 from __future__ import annotations
 
@@ -122,3 +122,36 @@ def verify(
         proven = "signed manifest.json" if result.signed else "manifest.json"
         say(f"{pack}: {result.checked} files match {proven}")
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.FINDINGS)
+
+
+def security_hub(
+    results: Annotated[
+        Path, typer.Argument(help="A results.json written by `pcicheck scan` or `evaluate`, or an evidence pack.")
+    ],
+    profile: Annotated[str | None, typer.Option("--profile", help="AWS profile of the importing account.")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="Security Hub region for Kubernetes and global resources (default: the session's)."
+        ),
+    ] = None,
+) -> None:
+    """Import the findings into AWS Security Hub (BatchImportFindings, ASFF, passes included), in batches
+    of 100, each in its resource's region. Ids are stable evidence ids: importing again updates the
+    findings, never duplicates them. Needs securityhub:BatchImportFindings, never granted to the scan.
+    Exits 1 naming how many findings were not imported (refused by Security Hub, or of another account)."""
+    from pcicheck.report.pack import load_results
+    from pcicheck.report.securityhub import import_findings
+
+    _, doc = load_results(results)
+    done = import_findings(doc, profile=profile, region=region, progress=say)
+    for miss in done.failed[:10]:
+        say(f"not imported: {miss.id or '(unnamed)'}: {miss.code}: {miss.message}")
+    say(
+        f"security hub: {done.succeeded} of {done.findings} findings imported into account {done.account} "
+        f"({', '.join(done.regions) or 'no region'}; {done.batches} batches, {done.seconds:.2f} s)"
+    )
+    if done.failed:
+        say(f"{len(done.failed)} findings were not imported")
+        raise typer.Exit(ExitCode.FINDINGS)
+    raise typer.Exit(ExitCode.OK)

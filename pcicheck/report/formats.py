@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
+from pcicheck.report.asff import write_asff
 from pcicheck.report.evidence_csv import write_evidence
 from pcicheck.report.findings_csv import write_csv
 from pcicheck.report.junit import write_junit
+from pcicheck.report.ocsf import write_ocsf
 from pcicheck.report.sarif import write_sarif
 from pcicheck.report.summary_md import write_summary
 
@@ -31,6 +33,10 @@ class Format:
     file_name: str  # its file in the evidence pack
     render: Renderer
     description: str
+    is_json: bool = False  # JSON text: on standard output through inert.json_text, not made terminal-safe
+    # Feeds for other systems (OCSF, ASFF) are written when asked for, not into every pack: ASFF needs an
+    # AWS account a Kubernetes-only scan lacks, and each would repeat every result once more.
+    in_pack: bool = True
 
 
 def _html(doc: Mapping[str, Any], out: TextIO) -> None:
@@ -44,11 +50,27 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("html", "index.html", _html, "the evidence pack's page, one offline file"),
-        Format("sarif", "results.sarif", write_sarif, "SARIF 2.1.0 for code scanning"),
+        Format("sarif", "results.sarif", write_sarif, "SARIF 2.1.0 for code scanning", is_json=True),
         Format("junit", "junit.xml", write_junit, "JUnit XML, one test suite per control"),
         Format("csv", "findings.csv", write_csv, "the findings, one row each, for spreadsheets"),
         Format("evidence", "evidence.csv", write_evidence, "the evidence index: every result, passes included"),
         Format("markdown", "summary.md", write_summary, "a summary for a pull-request comment"),
+        Format(
+            "ocsf",
+            "findings.ocsf.json",
+            write_ocsf,
+            "OCSF 1.5.0 Compliance Findings (class 2003), a JSON array, passes included",
+            is_json=True,
+            in_pack=False,
+        ),
+        Format(
+            "asff",
+            "findings.asff.json",
+            write_asff,
+            "AWS Security Finding Format for Security Hub, a JSON array, passes included",
+            is_json=True,
+            in_pack=False,
+        ),
     )
 }
 RESULTS_FILE = "results.json"

@@ -93,7 +93,7 @@ def render_files(
     pcicheck.yaml; and `extra` (the custom controls the run used, as controls/<id>.yaml)."""
     doc = {**doc, "pack": {"signed_by": signed_by}}
     files = {FORMATS["html"].file_name: render("html", doc), RESULTS_FILE: results_raw}
-    files.update((f.file_name, render(f.name, doc)) for f in FORMATS.values() if f.name != "html")
+    files.update((f.file_name, render(f.name, doc)) for f in FORMATS.values() if f.in_pack and f.name != "html")
     if snapshot_raw is not None:
         files["snapshot.json.gz"] = snapshot_raw
     config = doc.get("config")

@@ -25,7 +25,7 @@ from pcicheck.objectstore import S3Location
 from pcicheck.outputfile import writing
 from pcicheck.report import console as console_report
 from pcicheck.report import results_json
-from pcicheck.report.formats import render
+from pcicheck.report.formats import FORMATS, render
 from pcicheck.report.pack import PackWritten, write_pack
 from pcicheck.segmentation.pack import segmentation_evidence
 from pcicheck.snapshot import snapshot_bytes
@@ -122,7 +122,9 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
         if fmt != CONSOLE:
             data = raw if fmt == JSON else render(fmt, doc)
             if delivery.output is None:
-                text = inert.stdout_text(data.decode(), is_json=fmt in (JSON, "sarif"), is_terminal=sys.stdout.isatty())
+                text = inert.stdout_text(
+                    data.decode(), is_json=fmt == JSON or FORMATS[fmt].is_json, is_terminal=sys.stdout.isatty()
+                )
                 sys.stdout.buffer.write(text.encode())
                 sys.stdout.flush()
             else:

@@ -118,6 +118,8 @@ def test_any_bytes_as_a_snapshot(tmp_path: Path, data: bytes) -> None:
 
 
 RESULTS = json.loads(render(evaluate_snapshot(SNAP, CATALOG, Config(), ("pci-dss-4.0.1", "pci-dss-3.2.1"))))
+# An AWS identity as a scan records it, so ASFF (which places findings in the scanning account) renders.
+RESULTS["snapshot"]["identity"]["aws"] = {"account": "123456789012", "arn": "arn:aws:sts::123456789012:user/ci"}
 RESULT_PATHS = [p for p in _paths(RESULTS) if len(p) < 2 or p[0] != "controls" or len(p) < 4]
 
 
@@ -135,4 +137,7 @@ def test_a_results_document_with_any_value_anywhere(tmp_path: Path, where: Any, 
     d = diff(findings_of_document(RESULTS), findings_of_document(doc), "old.json")
     markdown(d)
     if fmt != "html" or where[:1] != ("controls",):  # the HTML of every control is slow; sample it
-        render_format(fmt, doc)
+        try:
+            render_format(fmt, doc)
+        except InputError as exc:  # a foreign format may lack what it needs (ASFF: an AWS account, a time)
+            assert fmt in ("ocsf", "asff") and "\n" not in str(exc)

@@ -158,6 +158,12 @@ def _parses(name: str, data: bytes, doc: dict[str, Any]) -> None:
         assert text.startswith("## pcicheck — ")
     elif name == "html":
         assert text.startswith("<!DOCTYPE html>") and "</html>" in text
+    elif name == "ocsf":
+        ids = [e["finding_info"]["uid"] for e in json.loads(text)]
+        assert ids == [r["id"] for r in doc["results"] if r["status"] != "not_applicable"]
+    elif name == "asff":
+        ids = [f["ProductFields"]["pcicheck/evidenceId"] for f in json.loads(text)]
+        assert ids == [r["id"] for r in doc["results"] if r["status"] != "not_applicable"]
     else:
         raise AssertionError(f"format {name} has no reader in this test: add one")
 
@@ -166,9 +172,16 @@ def test_every_format_of_the_renderer_map_renders_one_document(doc: dict[str, An
     from pcicheck.report.formats import FORMATS, render
     from pcicheck.report.pack import render_files
 
-    assert list(FORMATS) == ["html", "sarif", "junit", "csv", "evidence", "markdown"]
+    assert list(FORMATS) == ["html", "sarif", "junit", "csv", "evidence", "markdown", "ocsf", "asff"]
+    # ASFF places findings in the scanning AWS account: a manifests scan has none, so lend it one.
+    identity = {**doc["snapshot"]["identity"], "aws": {"account": "123456789012", "arn": "arn:aws:sts::123456789012:x"}}
+    doc = {**doc, "snapshot": {**doc["snapshot"], "identity": identity}}
+    packed = render_files(b"{}", doc, None)
     for name, fmt in FORMATS.items():
         data = render(name, doc)
         _parses(name, data, doc)
-        # The pack holds the same bytes under the format's file name.
-        assert render_files(b"{}", doc, None)[fmt.file_name] == render(name, {**doc, "pack": {"signed_by": None}})
+        # The pack holds the same bytes under the format's file name; the feeds for other systems stay out.
+        if fmt.in_pack:
+            assert packed[fmt.file_name] == render(name, {**doc, "pack": {"signed_by": None}})
+        else:
+            assert fmt.file_name not in packed
