@@ -7,9 +7,9 @@ contents) so reachability, its facts and the controls on them can say which kind
 
 Which traffic each kind may govern, as its API defines its subjects:
 - namespaced kinds (CiliumNetworkPolicy, Calico and Antrea NetworkPolicy) select pods of their own
-  namespace only: they govern flows with an end there (wider than exact: such a policy governs only the
-  egress of a source there and the ingress of a destination there, so it cannot allow a flow the other
-  end's NetworkPolicy denies; pcicheck says `possible` for those too);
+  namespace only: they govern the egress of a source there and the ingress of a destination there. So
+  they may deny a flow with an end there, and allow one only where the directions they govern are what
+  denies it: a flow the other end's NetworkPolicy denies stays denied (analyze/k8s_reach.py);
 - cluster-wide kinds (CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy, AdminNetworkPolicy,
   BaselineAdminNetworkPolicy, ClusterNetworkPolicy, Antrea ClusterNetworkPolicy) may select any pod.
 A BaselineAdminNetworkPolicy applies only to traffic no NetworkPolicy decides (network-policy-api: its
