@@ -265,7 +265,8 @@ class _State:
             raise ValueError("page_limit_max must be at least 1")
         self.served = _served(manifests, crds)
         self.aggregated_discovery = aggregated_discovery
-        known = {k.group_plural for k in self.served.kinds} | {DISCOVERY_PATH}
+        versions = {f"{DISCOVERY_PATH}/{k.group_version}" for k in self.served.kinds if k.group}
+        known = {k.group_plural for k in self.served.kinds} | {DISCOVERY_PATH} | versions
         self.forbidden = frozenset(forbidden)
         unknown = sorted(self.forbidden - known)
         if unknown:
@@ -427,6 +428,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not any(k.group_version == gv for k in self.state.served.kinds):
             raise _not_found_path()
         if not rest:
+            if f"{DISCOVERY_PATH}/{gv}" in self.state.forbidden:
+                path = f"{DISCOVERY_PATH}/{gv}"
+                raise _ApiError(403, "Forbidden", f'forbidden: User "{SCANNER_USER}" cannot get path "{path}"')
             return _resource_list(gv, self.state.served)
         ns: str | None = None
         if rest[0] == "namespaces" and len(rest) >= 3:
@@ -615,7 +619,8 @@ def serve(
     """Serve `manifests` on 127.0.0.1 at a free port until the block exits.
 
     `forbidden` holds resources the caller may not get or list (`secrets`,
-    `rbac.authorization.k8s.io/clusterroles`), and `/apis` for discovery: those answer 403 as RBAC would.
+    `rbac.authorization.k8s.io/clusterroles`), and `/apis` or `/apis/GROUP/VERSION` for discovery: those
+    answer 403 as RBAC would.
     `page_limit_max` caps every page, even when the client asks for no limit.
     `crds` names policy CRDs installed without objects (`cilium.io/ciliumnetworkpolicies`); a manifest of
     such a kind installs its CRD too. `aggregated_discovery=False` answers `/apis` as servers before 1.26 do.

@@ -201,3 +201,47 @@ def test_servers_without_aggregated_discovery_are_asked_per_group_version(
         CILIUM_LIST,
         f"/apis/projectcalico.org/v3/globalnetworkpolicies?limit={PAGE_SIZE}",
     ]
+
+
+def test_a_stale_or_unreadable_group_version_is_asked_or_fails_closed() -> None:
+    """Aggregated discovery marks a version `Stale` when its aggregated API server is not answering (Calico's
+    projectcalico.org is one): that version is asked directly, and a version that cannot be read leaves its
+    group's kinds possibly there (the collector records a cluster-wide record for each)."""
+    from pcicheck.collect.k8s.discovery import discovered
+
+    document = {
+        "kind": "APIGroupDiscoveryList",
+        "items": [
+            {"metadata": {"name": "projectcalico.org"}, "versions": [{"version": "v3", "freshness": "Stale"}]},
+            {"metadata": {"name": "crd.antrea.io"}, "versions": [{"version": "v1beta1", "freshness": "Stale"}]},
+            {"metadata": {"name": "apps"}, "versions": [{"version": "v1", "resources": []}]},
+        ],
+    }
+    asked: list[tuple[str, str]] = []
+
+    def resources(group: str, version: str) -> list[tuple[str, str]] | None:
+        asked.append((group, version))
+        return [("globalnetworkpolicies", "GlobalNetworkPolicy")] if group == "projectcalico.org" else None
+
+    found, unknown = discovered(document, resources)
+    assert asked == [("projectcalico.org", "v3"), ("crd.antrea.io", "v1beta1")]
+    assert [(f.kind.group_version, f.kind.plural) for f in found] == [("projectcalico.org/v3", "globalnetworkpolicies")]
+    assert sorted(k.label for k in unknown) == ["ClusterNetworkPolicy (crd.antrea.io)", "NetworkPolicy (crd.antrea.io)"]
+
+
+def test_a_group_version_that_cannot_be_read_fails_closed_for_its_kinds(
+    live: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A server without aggregated discovery, whose cilium.io/v2 resource list is refused.
+    _, kubeconfig = live(
+        [*NAMESPACES, *PODS, DENY_ALL, CILIUM], aggregated_discovery=False, forbidden={"/apis/cilium.io/v2"}
+    )
+    snap = collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))
+    (error,) = snap.errors
+    assert (error.operation, error.code) == ("get /apis/cilium.io", "Forbidden")
+    names = sorted(r.name for r in snap.resources if r.type == "k8s.unread_policy")
+    assert names == [
+        "CiliumClusterwideNetworkPolicy (cilium.io): not listed (403 Forbidden)",
+        "CiliumNetworkPolicy (cilium.io): not listed (403 Forbidden)",
+    ]
+    assert _query(capsys, kubeconfig)["allowed"] == "possible"
