@@ -63,8 +63,7 @@ def discovered(document: Mapping[str, Any], resources: ResourceLister) -> tuple[
                 found[(group, name)] = Found(
                     known, Kind(name, group, version, plural, known.as_kind.resource_type, not known.cluster_wide)
                 )
-    groups = {g for g, _ in found}
-    kept = [f for f in found.values() if STORED_BEHIND.get(f.known.group) not in groups]
+    kept = [f for f in found.values() if (STORED_BEHIND.get(f.known.group), f.known.kind) not in found]
     return kept, [k for k in KINDS if k.group in unknown and (k.group, k.kind) not in found]
 
 

@@ -88,7 +88,7 @@ KINDS: tuple[PolicyKind, ...] = (
     PolicyKind("crd.antrea.io", "ClusterNetworkPolicy", "clusternetworkpolicies", "v1beta1", cluster_wide=True),
 )
 # crd.projectcalico.org is where Calico stores what its API server serves as projectcalico.org: where
-# both are there, the second holds the same policies, and listing it too would count each twice.
+# both serve a kind, the second holds the same policies, and listing it too would count each twice.
 STORED_BEHIND = {"crd.projectcalico.org": "projectcalico.org"}
 UNREAD_LABELS = frozenset(k.label for k in KINDS)  # how manifests list them among the kinds not evaluated
 BY_GROUP_KIND: Mapping[tuple[str, str], PolicyKind] = MappingProxyType({(k.group, k.kind): k for k in KINDS})
