@@ -29,6 +29,7 @@ from pcicheck.analyze.k8s_reach import Cluster, exposure
 from pcicheck.analyze.k8s_segmentation import segmentation_facts
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.collect.k8s.normalize import pod_endpoint, to_resource
+from pcicheck.collect.k8s.unread import policy_kind, unread_record
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
 
@@ -138,13 +139,27 @@ def records(objects: list[dict[str, Any]]) -> list[Resource]:
     return out
 
 
+def unread_policies(resources: list[Resource], count: int) -> list[Resource]:
+    """`count` CiliumNetworkPolicies, one in each of the first namespaces: policies pcicheck does not read."""
+    names = sorted({r.region for r in resources if r.type == "k8s.pod"})[:count]
+    objects = [
+        {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "c", "namespace": ns}}
+        for ns in names
+    ]
+    return [
+        unread_record(k, o["metadata"]["namespace"], "c", "bench", ("bench",)) for o in objects if (k := policy_kind(o))
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, default=5000)
     parser.add_argument("--namespaces", type=int, default=500)
     parser.add_argument("--unique-labels", action="store_true", help="worst case: every pod its own class")
+    parser.add_argument("--unread", type=int, default=0, help="namespaced CiliumNetworkPolicies (one per namespace)")
     args = parser.parse_args()
     resources = records(cluster_objects(args.pods, args.namespaces, args.unique_labels))
+    resources += unread_policies(resources, args.unread)
     policies = sum(r.type == "k8s.network_policy" for r in resources)
     pods = sum(r.type == "k8s.pod" for r in resources)
 

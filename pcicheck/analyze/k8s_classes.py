@@ -295,31 +295,44 @@ class _Builder:
         masks = {ns: sum(1 << c.index for c in members) for ns, members in self.by_namespace.items()}
         for dst in self.classes:
             ingress = self._ingress_rules(dst, selected) if isolated["Ingress"] >> dst.index & 1 else None
-            allowed, possible = self._reach_toward(dst, ingress, everywhere + toward.get(dst.index, []), egress_free)
-            allowed, possible = self._unread(dst, allowed, possible, masks)
+            rules = everywhere + toward.get(dst.index, [])
+            allowed, possible = self._reach_toward(dst, ingress, rules, egress_free)
+            allowed, possible = self._unread(dst, (ingress, rules, egress_free), allowed, possible, masks)
             allowed_by.append(allowed)
             possible_by.append(possible)
         return Reach(self.cluster, self.classes, allowed_by, possible_by, masks)
 
-    def _unread(self, dst: PodClass, allowed: int, possible: int, masks: dict[str, int]) -> tuple[int, int]:
-        """Policies of kinds pcicheck does not read make the pairs they may govern possible: those with
-        an end in a namespaced policy's namespace, every pair for a cluster-wide one. Those that may
-        allow turn denied pairs possible too; those that can only deny leave them denied."""
-        any_change = deny_only = 0
+    def _unread(
+        self,
+        dst: PodClass,
+        decided: tuple[list[_IngressRule] | None, list[_Rule], int],
+        allowed: int,
+        possible: int,
+        masks: dict[str, int],
+    ) -> tuple[int, int]:
+        """Policies of kinds pcicheck does not read make the pairs they may change possible (k8s_reach.flow):
+        an allowed pair with an end in a namespaced policy's namespace (every pair, for a cluster-wide one);
+        a denied pair where the directions those that may allow can open (the egress of sources in their
+        namespace, the ingress of a destination there; every pod's for a cluster-wide one) would let it
+        through: decided again with those directions open. `decided`: the ingress rules, egress rules and
+        egress-free classes `dst` was decided with."""
+        governed = opened_sources = 0
+        opened_ingress = False
         for u in self.cluster.unread:
-            if u.namespace is None or u.namespace == dst.namespace:
-                governed = self.everyone
-            else:
-                governed = masks.get(u.namespace, 0)
+            own = masks.get(u.namespace, 0) if u.namespace not in (None, dst.namespace) else self.everyone
+            governed |= own
             if u.may_allow:
-                any_change |= governed
-            else:
-                deny_only |= governed
-        governed = any_change | deny_only
+                opened_sources |= self.everyone if u.namespace is None else masks.get(u.namespace, 0)
+                opened_ingress |= u.namespace in (None, dst.namespace)
         if not governed:
             return allowed, possible
         kept = allowed & ~governed
-        return kept, (possible | (allowed & governed) | any_change) & ~kept
+        opened = 0
+        if (opened_sources or opened_ingress) and governed & ~(allowed | possible):
+            ingress, rules, egress_free = decided
+            reopened = self._reach_toward(dst, None if opened_ingress else ingress, rules, egress_free | opened_sources)
+            opened = reopened[0] | reopened[1]
+        return kept, (possible | ((allowed | opened) & governed)) & ~kept
 
     def _index_classes(self) -> None:
         self.classes = self._classes()

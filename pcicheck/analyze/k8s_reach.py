@@ -20,9 +20,11 @@ pod), AS_NODE is decided with the two pods on one node and on different nodes. A
 a pod's own address stays plugin-defined ("possible"): ipBlocks are meant for cluster-external
 addresses.
 
-Network policies of kinds pcicheck does not read (collect/k8s/unread.py) make every flow they may
-govern `possible`, naming them: they may deny what NetworkPolicy allows, and most may allow what it
-denies.
+Network policies of kinds pcicheck does not read (collect/k8s/unread.py) make the flows they may
+change `possible`, naming them: they may deny what NetworkPolicy allows (a flow with an end they may
+select), and most may allow what it denies, but only in the directions of the pods they select (a
+namespaced one: the egress of a source in its namespace, the ingress of a destination there), so a
+flow the other end's policies deny stays denied.
 """
 
 from __future__ import annotations
@@ -235,10 +237,29 @@ class Cluster:
             return Decision("allowed", ["a pod can always reach itself"])
         decision = self._permitted(src, dst, port, protocol)
         ends = {e.pod.namespace for e in (src, dst) if e.pod}
-        verdict, why = unread_effect(decision.verdict, (u for u in self.unread if u.governs(ends)))
+        governing = [u for u in self.unread if u.governs(ends)]
+        if decision.verdict == "denied" and governing:
+            # They may allow only the directions of their own pods: denied stays denied where the others deny.
+            opened = self._opened(src, dst)
+            if not opened or self._permitted(src, dst, port, protocol, opened).verdict == "denied":
+                governing = []
+        verdict, why = unread_effect(decision.verdict, governing)
         return Decision(verdict, [why, *decision.reasons]) if why else decision
 
-    def _permitted(self, src: Endpoint, dst: Endpoint, port: int, protocol: str) -> Decision:
+    def _opened(self, src: Endpoint, dst: Endpoint) -> frozenset[str]:
+        """The directions unread policies that may allow could open: a namespaced one selects pods of its own
+        namespace only (the egress of a source there, the ingress of a destination there); a cluster-wide
+        one any pod."""
+        allowing = [u for u in self.unread if u.may_allow]
+        return frozenset(
+            direction
+            for direction, end in (("Egress", src), ("Ingress", dst))
+            if end.pod and any(u.namespace in (None, end.pod.namespace) for u in allowing)
+        )
+
+    def _permitted(
+        self, src: Endpoint, dst: Endpoint, port: int, protocol: str, opened: frozenset[str] = frozenset()
+    ) -> Decision:
         """The flow under every behaviour the specification permits: hostNetwork pods as pods and as
         their nodes, and where a node is not known, the two ends on one node and on different nodes."""
         hosts = [e.pod.key for e in (src, dst) if e.pod and e.pod.host_network]
@@ -247,14 +268,14 @@ class Cluster:
         for world, s, d in worlds:
             together = _together(s, d)
             if together is None:
-                same = self._decide(s, d, port, protocol, True)
-                apart = self._decide(s, d, port, protocol, False)
+                same = self._decide(s, d, port, protocol, True, opened)
+                apart = self._decide(s, d, port, protocol, False, opened)
                 if same.verdict == apart.verdict:  # placement does not matter: the general case says why
                     outcomes.append((world, apart))
                 else:
                     outcomes += [((*world, _SAME_NODE), same), ((*world, _OTHER_NODE), apart)]
             else:
-                outcomes.append((world, self._decide(s, d, port, protocol, together)))
+                outcomes.append((world, self._decide(s, d, port, protocol, together, opened)))
         if len(outcomes) == 1:
             return outcomes[0][1]
         verdicts = {d.verdict for _, d in outcomes}
@@ -272,10 +293,14 @@ class Cluster:
         tagged = [f"[{', '.join(t for t, _ in w)}] {r}" for w, d in outcomes for r in d.reasons]
         return Decision(verdict, [head, *tagged])
 
-    def _decide(self, src: Endpoint, dst: Endpoint, port: int, protocol: str, together: bool) -> Decision:
-        """Under one behaviour; `together`: a node end and a pod end share the node."""
-        egress = self._egress(src, dst, port, protocol, together)
-        ingress = self._ingress(src, dst, port, protocol, together)
+    def _decide(
+        self, src: Endpoint, dst: Endpoint, port: int, protocol: str, together: bool, opened: frozenset[str]
+    ) -> Decision:
+        """Under one behaviour; `together`: a node end and a pod end share the node; `opened`: directions
+        taken as allowed (what an unread policy may allow)."""
+        free = Decision("allowed", ["opened"])
+        egress = free if "Egress" in opened else self._egress(src, dst, port, protocol, together)
+        ingress = free if "Ingress" in opened else self._ingress(src, dst, port, protocol, together)
         verdict = min((egress.verdict, ingress.verdict), key=_ORDER.__getitem__)
         return Decision(verdict, [f"egress: {r}" for r in egress.reasons] + [f"ingress: {r}" for r in ingress.reasons])
 

@@ -32,7 +32,10 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 # The kinds served are the kinds pcicheck reads: one table (pcicheck.collect.k8s.kinds), so the test
-# server can never drift from the collector or the ClusterRole.
+# server can never drift from the collector or the ClusterRole. Policy kinds pcicheck does not read
+# (collect/k8s/unread.py) are served as a cluster with their CRD installed serves them: only where
+# installed (an object of the kind in the manifests, or named in `crds`).
+from pcicheck.collect.k8s import unread
 from pcicheck.collect.k8s.kinds import KINDS, Kind
 
 # The identity the 403 messages name: the service account the shipped ClusterRole is bound to.
@@ -48,10 +51,43 @@ _UID_NAMESPACE = uuid.UUID("6f0b5d4e-3c1a-4c2b-9a57-7e0d2f4c1b10")
 _TOKEN_VERSION = "meta.k8s.io/v1"
 
 
-_BY_GV_PLURAL: dict[tuple[str, str], Kind] = {(k.group_version, k.plural): k for k in KINDS}
-_BY_GV_KIND: dict[tuple[str, str], Kind] = {(k.group_version, k.kind): k for k in KINDS}
-# Group order as a real server lists it: registration order, not alphabetical.
-_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(k.group for k in KINDS if k.group))
+_CRDS: dict[str, Kind] = {k.as_kind.group_plural: k.as_kind for k in unread.KINDS}
+# The discovery path a caller may be forbidden (`forbidden={"/apis"}`), as RBAC's nonResourceURLs do.
+DISCOVERY_PATH = "/apis"
+_AGGREGATED = "as=APIGroupDiscoveryList"
+
+
+@dataclass(frozen=True)
+class _Served:
+    """The kinds one server serves: the built-in ones, then the installed CRDs'."""
+
+    kinds: tuple[Kind, ...]
+
+    def by_gv_plural(self, gv: str, plural: str) -> Kind | None:
+        return next((k for k in self.kinds if (k.group_version, k.plural) == (gv, plural)), None)
+
+    def by_gv_kind(self, gv: str, kind: str) -> Kind | None:
+        return next((k for k in self.kinds if (k.group_version, k.kind) == (gv, kind)), None)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        # Group order as a real server lists it: registration order, not alphabetical.
+        return tuple(dict.fromkeys(k.group for k in self.kinds if k.group))
+
+
+def _served(manifests: list[dict[str, Any]], crds: Iterable[str]) -> _Served:
+    wanted = set(crds)
+    unknown = sorted(wanted - set(_CRDS))
+    if unknown:
+        raise ValueError(f"unknown CRD(s) in crds: {', '.join(unknown)}")
+    for raw in manifests:
+        if isinstance(raw, dict):
+            wanted |= {
+                name
+                for name, k in _CRDS.items()
+                if (k.group_version, k.kind) == (str(raw.get("apiVersion")), str(raw.get("kind")))
+            }
+    return _Served((*KINDS, *(k for name, k in _CRDS.items() if name in wanted)))
 
 
 # --------------------------------------------------------------------------- manifests
@@ -102,13 +138,13 @@ class _Stored:
     obj: dict[str, Any]
 
 
-def _prepared(raw: Any) -> tuple[Kind, dict[str, Any]]:
+def _prepared(raw: Any, served: _Served) -> tuple[Kind, dict[str, Any]]:
     """A manifest checked as the real server would, with the fields the server sets filled in (a
     copy: the caller's dicts are never aliased)."""
     if not isinstance(raw, dict):
         raise ValueError(f"manifest must be a mapping, got {type(raw).__name__}")
     api_version, kind_name = raw.get("apiVersion"), raw.get("kind")
-    rk = _BY_GV_KIND.get((str(api_version), str(kind_name)))
+    rk = served.by_gv_kind(str(api_version), str(kind_name))
     if rk is None:
         raise ValueError(f"kind {kind_name!r} (apiVersion {api_version!r}) is not served by the demo API server")
     obj = copy.deepcopy(raw)
@@ -130,12 +166,12 @@ def _prepared(raw: Any) -> tuple[Kind, dict[str, Any]]:
     return rk, obj
 
 
-def _index(manifests: list[dict[str, Any]]) -> tuple[dict[Kind, list[_Stored]], int]:
+def _index(manifests: list[dict[str, Any]], served: _Served) -> tuple[dict[Kind, list[_Stored]], int]:
     """Validate manifests, fill server-set fields, and sort each kind's objects by (namespace, name)."""
-    by_kind: dict[Kind, dict[tuple[str, str], dict[str, Any]]] = {k: {} for k in KINDS}
+    by_kind: dict[Kind, dict[tuple[str, str], dict[str, Any]]] = {k: {} for k in served.kinds}
     max_rv = 0
     for raw in manifests:
-        rk, obj = _prepared(raw)
+        rk, obj = _prepared(raw, served)
         meta = obj["metadata"]
         key = (meta.get("namespace", ""), meta["name"])
         if key in by_kind[rk]:
@@ -147,7 +183,7 @@ def _index(manifests: list[dict[str, Any]]) -> tuple[dict[Kind, list[_Stored]], 
     # Fill missing resourceVersions after the given ones, in a fixed order, so runs are repeatable.
     next_rv = max_rv
     indexed: dict[Kind, list[_Stored]] = {}
-    for rk in KINDS:
+    for rk in served.kinds:
         stored = []
         for key in sorted(by_kind[rk]):
             meta = by_kind[rk][key]["metadata"]
@@ -222,16 +258,21 @@ class _State:
         token: str,
         forbidden: Iterable[str],
         page_limit_max: int,
+        crds: Iterable[str] = (),
+        aggregated_discovery: bool = True,
     ) -> None:
         if page_limit_max < 1:
             raise ValueError("page_limit_max must be at least 1")
-        known = {k.group_plural for k in KINDS}
+        self.served = _served(manifests, crds)
+        self.aggregated_discovery = aggregated_discovery
+        versions = {f"{DISCOVERY_PATH}/{k.group_version}" for k in self.served.kinds if k.group}
+        known = {k.group_plural for k in self.served.kinds} | {DISCOVERY_PATH} | versions
         self.forbidden = frozenset(forbidden)
         unknown = sorted(self.forbidden - known)
         if unknown:
             # A typo here would silently allow what a test means to forbid.
             raise ValueError(f"unknown resource(s) in forbidden: {', '.join(unknown)}")
-        self.objects, self.resource_version = _index(manifests)
+        self.objects, self.resource_version = _index(manifests, self.served)
         self.token = token
         self.page_limit_max = page_limit_max
         self.lock = threading.Lock()
@@ -346,11 +387,22 @@ class _Handler(BaseHTTPRequestHandler):
             return self._route_group("", parts[1:], query)
         if parts and parts[0] == "apis":
             if len(parts) == 1:
-                return _group_list()
-            if parts[1] not in _GROUPS:
+                return self._discovery()
+            if parts[1] not in self.state.served.groups:
                 raise _not_found_path()
             return self._route_group(parts[1], parts[2:], query)
         raise _not_found_path()
+
+    def _discovery(self) -> dict[str, Any]:
+        """`GET /apis`: aggregated discovery (every group, version and resource) when the client asks
+        for it first, as a 1.30 server answers kubectl; the plain group list otherwise."""
+        if DISCOVERY_PATH in self.state.forbidden:
+            raise _ApiError(403, "Forbidden", f'forbidden: User "{SCANNER_USER}" cannot get path "{DISCOVERY_PATH}"')
+        first = (self.headers.get("Accept") or "").split(",")[0]
+        if self.state.aggregated_discovery and _AGGREGATED in first:
+            version = "v2beta1" if "v=v2beta1" in first else "v2"
+            return _aggregated_list(self.state.served, version)
+        return _group_list(self.state.served)
 
     def _authenticate(self) -> None:
         header = self.headers.get("Authorization", "")
@@ -370,18 +422,21 @@ class _Handler(BaseHTTPRequestHandler):
                         {"clientCIDR": "0.0.0.0/0", "serverAddress": self.state.server_address}
                     ],
                 }
-            return {"kind": "APIGroup", "apiVersion": "v1", **_group_entry(group)}
+            return {"kind": "APIGroup", "apiVersion": "v1", **_group_entry(group, self.state.served)}
         version, rest = rest[0], rest[1:]
         gv = f"{group}/{version}" if group else version
-        if not any(k.group_version == gv for k in KINDS):
+        if not any(k.group_version == gv for k in self.state.served.kinds):
             raise _not_found_path()
         if not rest:
-            return _resource_list(gv)
+            if f"{DISCOVERY_PATH}/{gv}" in self.state.forbidden:
+                path = f"{DISCOVERY_PATH}/{gv}"
+                raise _ApiError(403, "Forbidden", f'forbidden: User "{SCANNER_USER}" cannot get path "{path}"')
+            return _resource_list(gv, self.state.served)
         ns: str | None = None
         if rest[0] == "namespaces" and len(rest) >= 3:
             # /namespaces/{ns}/{plural}[/{name}]; /namespaces/{name} alone is a Namespace get.
             ns, rest = rest[1], rest[2:]
-        rk = _BY_GV_PLURAL.get((gv, rest[0]))
+        rk = self.state.served.by_gv_plural(gv, rest[0])
         if rk is None or len(rest) > 2 or (ns is not None and not rk.namespaced):
             raise _not_found_path()
         if len(rest) == 2:
@@ -491,17 +546,50 @@ def _version_info() -> dict[str, Any]:
     }
 
 
-def _group_entry(group: str) -> dict[str, Any]:
-    versions = list(dict.fromkeys(k.version for k in KINDS if k.group == group))
+def _group_entry(group: str, served: _Served) -> dict[str, Any]:
+    versions = list(dict.fromkeys(k.version for k in served.kinds if k.group == group))
     entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
     return {"name": group, "versions": entries, "preferredVersion": entries[0]}
 
 
-def _group_list() -> dict[str, Any]:
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group_entry(g) for g in _GROUPS]}
+def _group_list(served: _Served) -> dict[str, Any]:
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group_entry(g, served) for g in served.groups]}
 
 
-def _resource_list(gv: str) -> dict[str, Any]:
+def _aggregated_list(served: _Served, version: str) -> dict[str, Any]:
+    """apidiscovery.k8s.io APIGroupDiscoveryList: the groups under /apis with each version's resources."""
+    items = []
+    for group in served.groups:
+        versions = list(dict.fromkeys(k.version for k in served.kinds if k.group == group))
+        entries = [
+            {
+                "version": v,
+                "resources": [
+                    {
+                        "resource": k.plural,
+                        "responseKind": {"group": group, "version": v, "kind": k.kind},
+                        "scope": "Namespaced" if k.namespaced else "Cluster",
+                        "singularResource": k.kind.lower(),
+                        "verbs": ["get", "list"],
+                        **({"shortNames": list(k.short_names)} if k.short_names else {}),
+                    }
+                    for k in served.kinds
+                    if k.group_version == f"{group}/{v}"
+                ],
+                "freshness": "Current",
+            }
+            for v in versions
+        ]
+        items.append({"metadata": {"name": group, "creationTimestamp": None}, "versions": entries})
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": f"apidiscovery.k8s.io/{version}",
+        "metadata": {},
+        "items": items,
+    }
+
+
+def _resource_list(gv: str, served: _Served) -> dict[str, Any]:
     resources = [
         {
             "name": k.plural,
@@ -512,7 +600,7 @@ def _resource_list(gv: str) -> dict[str, Any]:
             "verbs": ["get", "list"],
             **({"shortNames": list(k.short_names)} if k.short_names else {}),
         }
-        for k in KINDS
+        for k in served.kinds
         if k.group_version == gv
     ]
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
@@ -525,17 +613,22 @@ def serve(
     token: str,
     forbidden: Iterable[str] = frozenset(),
     page_limit_max: int = 500,
+    crds: Iterable[str] = (),
+    aggregated_discovery: bool = True,
 ) -> Iterator[KubeApiHandle]:
     """Serve `manifests` on 127.0.0.1 at a free port until the block exits.
 
     `forbidden` holds resources the caller may not get or list (`secrets`,
-    `rbac.authorization.k8s.io/clusterroles`): those answer 403 as RBAC would.
+    `rbac.authorization.k8s.io/clusterroles`), and `/apis` or `/apis/GROUP/VERSION` for discovery: those
+    answer 403 as RBAC would.
     `page_limit_max` caps every page, even when the client asks for no limit.
-    Raises ValueError at startup for an unserved kind, a duplicate, or an unknown forbidden name.
+    `crds` names policy CRDs installed without objects (`cilium.io/ciliumnetworkpolicies`); a manifest of
+    such a kind installs its CRD too. `aggregated_discovery=False` answers `/apis` as servers before 1.26 do.
+    Raises ValueError at startup for an unserved kind, a duplicate, or an unknown forbidden or CRD name.
     """
     if not token:
         raise ValueError("token must be non-empty")
-    state = _State(manifests, token, forbidden, page_limit_max)
+    state = _State(manifests, token, forbidden, page_limit_max, crds, aggregated_discovery)
     handler = type("_BoundHandler", (_Handler,), {"state": state})
     # Port 0: the OS picks a free port atomically, so parallel test runs never collide.
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -9,13 +9,14 @@ string of every result is redacted as a snapshot's are.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pcicheck.config import ScopeConfig
-from pcicheck.iac.checkov_shim import UNKNOWN_MARK
+from pcicheck.iac.checkov_shim import KEY_POLICY_CHECKS, KEY_POLICY_MARK, UNKNOWN_MARK
 from pcicheck.iac.mapping import CheckovMapping
 from pcicheck.iac.runner import CheckovRun
 from pcicheck.iac.sources import Origin, SkipMarker, SourceProblem, Staged
@@ -340,5 +341,40 @@ def _record_result(
         if skips and status == Status.FAIL
         else ""
     )
+    keys = _key_policy_of(record, check_id, staged, place) if status == Status.FAIL else None
+    if keys:
+        evidence["key_policy_of"] = keys
+        return Result(
+            control,
+            resource,
+            Status.NOT_APPLICABLE,
+            f'not applicable: {name} is used only as the key policy of {", ".join(keys)}, where Resource "*" '
+            f"means that key; {check_id} reads it as every resource",
+            evidence,
+        )
     verdict = "met" if status == Status.PASS else "not met"
     return Result(control, resource, status, f"{verdict}: {control.title}{suffix}", evidence)
+
+
+def _key_policy_of(record: dict[str, Any], check_id: str, staged: Staged, place: _Place) -> list[str] | None:
+    """The KMS keys checkov_shim.py found a policy document to be the key policy of, and of nothing else
+    (CKV_AWS_109/111/356 misjudge "*" there); None unless every Terraform file of its module was staged
+    for Checkov unchanged in number, so the shim read every use of it."""
+    keys = (record.get("check_result") or {}).get(KEY_POLICY_MARK)
+    if check_id not in KEY_POLICY_CHECKS or not isinstance(keys, list) or not keys:
+        return None
+    module = PurePosixPath(place.file).parent
+    original, copy = staged.root / module, staged.stage / PurePosixPath(place.rel).parent
+
+    def terraform_files(directory: Path) -> set[str] | None:
+        try:
+            return {n for n in os.listdir(directory) if n.endswith((".tf", ".tf.json"))}
+        except OSError:
+            return None
+
+    found = terraform_files(original)
+    if found is None or found != terraform_files(copy):
+        return None
+    if any(PurePosixPath(p.file).parent == module for p in staged.problems):
+        return None  # a file of the module could not be staged: a use of the document may be there
+    return [str(k) for k in keys[:10]]

@@ -227,9 +227,9 @@ def _network_policy(rng: random.Random, namespaces: list[str], i: int) -> dict[s
     }
 
 
-def random_cluster(seed: int) -> Cluster:
+def random_cluster(seed: int, unread: int | None = None) -> Cluster:
     """Namespaces, pods on three nodes (one without a Node record) or none, hostNetwork pods, templates,
-    NetworkPolicies and now and then a policy of a kind pcicheck does not read."""
+    NetworkPolicies and now and then a policy of a kind pcicheck does not read (`unread` of them, if given)."""
     rng = random.Random(seed)
     objects: list[dict[str, Any]] = [
         {
@@ -246,7 +246,8 @@ def random_cluster(seed: int) -> Cluster:
         labels = {k: rng.choice(v) for k, v in LABELS.items() if rng.random() < 0.5}
         objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}})
     objects += [_workload(rng, rng.choice(namespaces), i) for i in range(rng.randint(3, 9))]
-    objects += [_unread(rng, namespaces, i) for i in range(2 if rng.random() < 0.15 else int(rng.random() < 0.15))]
+    count = unread if unread is not None else 2 if rng.random() < 0.15 else int(rng.random() < 0.15)
+    objects += [_unread(rng, namespaces, i) for i in range(count)]
     objects += [_network_policy(rng, namespaces, i) for i in range(rng.randint(1, 5))]
     return Cluster.from_resources(records_of(objects, "rand"))
 
@@ -254,6 +255,13 @@ def random_cluster(seed: int) -> Cluster:
 @pytest.mark.parametrize("seed", range(150))
 def test_random_clusters(seed: int) -> None:
     check(random_cluster(seed))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_random_clusters_with_unread_policies(seed: int) -> None:
+    """Which denied pairs an unread policy may open depends on which end's policies deny: each engine
+    decides it its own way (k8s_reach opens the directions per flow, k8s_classes per destination)."""
+    check(random_cluster(1000 + seed, unread=1 + seed % 2))
 
 
 def test_tenant_matrix_takes_the_widest_namespace_answer() -> None:

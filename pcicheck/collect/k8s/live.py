@@ -1,6 +1,12 @@
 """Live Kubernetes collection with the official client: every kind listed cluster-wide, paginated,
 concurrently; a kind the caller may not list becomes a CollectionError and the scan goes on.
 
+Network policies of kinds pcicheck does not read (Cilium, Calico, AdminNetworkPolicy, …) are found by
+one discovery call and listed (kind, namespace and name only), one list per kind the cluster serves. A
+discovery or list that fails leaves a record standing for every policy it may have hidden, cluster-wide
+(unread.unlisted_record), so the flows they may govern are `possible`, and a CollectionError, so the
+controls built on those flows are `error`: never a definite answer from a list not read.
+
 The client is imported lazily so `pcicheck --help` stays instant. A fresh client Configuration is
 used, never the process-wide default, so nothing here leaks into other code in the process.
 """
@@ -15,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pcicheck import __version__
+from pcicheck.collect.k8s import discovery
 from pcicheck.collect.k8s.kinds import KINDS, Kind
 from pcicheck.collect.k8s.kubeconfig import check_kubeconfig, kubeconfig_files
 from pcicheck.collect.k8s.normalize import (
@@ -26,6 +33,7 @@ from pcicheck.collect.k8s.normalize import (
     with_node_placement,
 )
 from pcicheck.collect.k8s.shapes import check
+from pcicheck.collect.k8s.unread import UNREAD_POLICY, PolicyKind, unlisted_record, unread_record
 from pcicheck.errors import CollectionFailed
 from pcicheck.model import CollectionError, Resource, Snapshot, resource_type
 from pcicheck.redact import redact_snapshot
@@ -198,6 +206,119 @@ def _malformed_error(spec: Kind, malformed: list[str], cluster: str) -> Collecti
     )
 
 
+def _error(cluster: str, operation: str, exc: Exception, types: tuple[str, ...]) -> CollectionError:
+    status = exc if isinstance(exc, _ListFailed) else None
+    return CollectionError(
+        provider="k8s",
+        account=cluster,
+        region="",
+        service="kubernetes",
+        operation=operation,
+        code=status.reason if status else type(exc).__name__,
+        message=(status.message if status else str(exc)).splitlines()[0][:300] if str(exc) else type(exc).__name__,
+        resource_types=types,
+    )
+
+
+def _why(exc: Exception) -> str:
+    return f"{exc.status} {exc.reason}" if isinstance(exc, _ListFailed) else type(exc).__name__
+
+
+@dataclass
+class _Unread:
+    """What discovery found to list, and what could not be read (its errors, and one record per kind
+    that may be there unlisted, so the flows it may govern are `possible`, never a definite answer)."""
+
+    cluster: str
+    to_list: dict[Kind, PolicyKind]
+    errors: list[CollectionError]
+    records: list[Resource]
+
+    def failed(self, operation: str, exc: Exception, known: PolicyKind | None) -> None:
+        self.errors.append(_error(self.cluster, operation, exc, (UNREAD_POLICY.name,)))
+        self.records.append(unlisted_record(known, _why(exc), self.cluster, (f"k8s:{operation}",)))
+
+    def listed(
+        self, spec: Kind, outcome: tuple[list[dict[str, Any]], int] | Exception, calls: dict[str, int]
+    ) -> list[Resource]:
+        """The records of one listed policy kind; a failed list fails closed (404: the kind went away
+        since discovery, none left)."""
+        known = self.to_list[spec]
+        action = f"list {spec.group_plural}"
+        if isinstance(outcome, Exception):
+            calls[f"k8s:{action}"] = 1
+            if not (isinstance(outcome, _ListFailed) and outcome.status == 404):
+                self.failed(action, outcome, known)
+            return []
+        records, malformed = _policy_records(spec, known, outcome[0], self.cluster)
+        calls[f"k8s:{action}"] = outcome[1]
+        if malformed:
+            self.failed(action, ValueError("a policy without its name or namespace"), known)
+        return records
+
+
+def _discover(api: Any, cluster: str, calls: dict[str, int]) -> _Unread:
+    """The network policy kinds pcicheck does not read that the cluster serves (collect/k8s/discovery.py).
+    A failed discovery fails closed: any kind may be there, anywhere."""
+    from urllib3.exceptions import HTTPError
+
+    out = _Unread(cluster, {}, [], [])
+    calls["k8s:get /apis"] = 1
+    try:
+        document = _get(api, "/apis", [], discovery.ACCEPT)
+    except (_ListFailed, HTTPError, OSError, ValueError) as exc:
+        out.failed("get /apis", exc, None)
+        return out
+    reasons: dict[str, Exception] = {}
+
+    def resources(group: str, version: str) -> list[tuple[str, str]] | None:
+        path = f"/apis/{group}/{version}"
+        calls[f"k8s:get {path}"] = 1
+        try:
+            return discovery.resource_list(_get(api, path, [], _JSON))
+        except _ListFailed as exc:
+            if exc.status == 404:
+                return []  # the version went away since the group list: it serves nothing
+            reasons[group] = exc
+        except (discovery.DiscoveryError, HTTPError, OSError, ValueError) as exc:
+            reasons[group] = exc
+        return None
+
+    try:
+        found, unknown = discovery.discovered(document, resources)
+    except discovery.DiscoveryError as exc:
+        out.failed("get /apis", exc, None)
+        return out
+    for group, failure in sorted(reasons.items()):
+        out.errors.append(_error(cluster, f"get /apis/{group}", failure, (UNREAD_POLICY.name,)))
+    for known in unknown:
+        out.records.append(
+            unlisted_record(known, _why(reasons[known.group]), cluster, (f"k8s:get /apis/{known.group}",))
+        )
+    out.to_list = {f.kind: f.known for f in found}
+    return out
+
+
+def _policy_records(
+    spec: Kind, known: PolicyKind, objects: list[dict[str, Any]], cluster: str
+) -> tuple[list[Resource], bool]:
+    """The kind, namespace and name of each listed policy, as manifests record them; and whether some
+    object could not be placed (no name, or a namespaced one without its namespace)."""
+    out, malformed = [], False
+    source = (f"k8s:list {spec.group_plural}",)
+    for obj in objects:
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        name, namespace = meta.get("name"), meta.get("namespace")
+        if not (isinstance(name, str) and name) or (
+            not known.cluster_wide and not (isinstance(namespace, str) and namespace)
+        ):
+            malformed = True
+            continue
+        out.append(unread_record(known, str(namespace or ""), name, cluster, source))
+    return out, malformed
+
+
 def collect_k8s(options: K8sOptions) -> Snapshot:
     from kubernetes import client
     from urllib3.exceptions import HTTPError
@@ -223,6 +344,7 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
     pods: list[dict[str, Any]] | None = None  # every pod, controller-made too: node placement
     errors: list[CollectionError] = []
     calls: dict[str, int] = {}
+    unread = _discover(api, cluster, calls)
 
     def run(spec: Kind) -> tuple[Kind, tuple[list[dict[str, Any]], int] | Exception]:
         try:
@@ -231,24 +353,15 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
             return spec, exc
 
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        for spec, outcome in pool.map(run, KINDS):
+        for spec, outcome in pool.map(run, (*KINDS, *unread.to_list)):
             rtype = spec.resource_type
             action = f"k8s:list {spec.group_plural}"
+            if spec in unread.to_list:
+                resources += unread.listed(spec, outcome, calls)
+                continue
             if isinstance(outcome, Exception):
                 calls[action] = 1
-                status = outcome if isinstance(outcome, _ListFailed) else None
-                errors.append(
-                    CollectionError(
-                        provider="k8s",
-                        account=cluster,
-                        region="",
-                        service="kubernetes",
-                        operation=f"list {spec.plural}",
-                        code=status.reason if status else type(outcome).__name__,
-                        message=(status.message if status else str(outcome)).splitlines()[0][:300],
-                        resource_types=(rtype,),
-                    )
-                )
+                errors.append(_error(cluster, f"list {spec.plural}", outcome, (rtype,)))
                 continue
             objects, calls[action] = outcome
             objects, malformed = _well_formed(spec, objects)
@@ -258,6 +371,8 @@ def collect_k8s(options: K8sOptions) -> Snapshot:
                 pods = objects
                 resources.extend(pod_endpoint({**o, "kind": "Pod"}, cluster, (action,)) for o in objects)
             resources.extend(_records(spec, objects, cluster))
+    errors += unread.errors
+    resources += unread.records
     resources = with_node_placement(resources, pods)
     resources.append(
         Resource(

@@ -1,4 +1,6 @@
-"""The ClusterRole pcicheck needs, generated from the kinds the live collector lists (kinds.KINDS)."""
+"""The ClusterRole pcicheck needs, generated from the kinds the live collector lists (kinds.KINDS, and
+the policy kinds it does not read but lists where the cluster serves them, unread.KINDS). Discovery
+(`GET /apis`) needs no rule: every authenticated user may read it (the `system:discovery` role)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from pcicheck.collect.k8s import unread
 from pcicheck.collect.k8s.kinds import KINDS
 
 NAME = "pcicheck-reader"
@@ -13,14 +16,14 @@ NAME = "pcicheck-reader"
 
 def cluster_role() -> dict[str, Any]:
     groups: dict[str, list[str]] = {}
-    for spec in KINDS:
+    for spec in (*KINDS, *(k.as_kind for k in unread.KINDS)):
         groups.setdefault(spec.group, []).append(spec.plural)
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
         "metadata": {"name": NAME, "labels": {"app.kubernetes.io/name": "pcicheck"}},
         "rules": [
-            {"apiGroups": [group], "resources": sorted(plurals), "verbs": ["get", "list"]}
+            {"apiGroups": [group], "resources": sorted(set(plurals)), "verbs": ["get", "list"]}
             for group, plurals in sorted(groups.items())
         ],
     }
@@ -29,6 +32,8 @@ def cluster_role() -> dict[str, Any]:
 def cluster_role_yaml() -> str:
     header = (
         "# The read-only ClusterRole pcicheck needs: get/list on the kinds it evaluates, nothing else.\n"
+        "# Network policies of kinds it does not evaluate (Cilium, Calico, Antrea, AdminNetworkPolicy) are\n"
+        "# listed for their kind, namespace and name only; rules for groups a cluster lacks grant nothing.\n"
         "# Secrets: RBAC cannot grant metadata-only access, so `list secrets` is included; pcicheck only\n"
         "# ever asks for Secrets as PartialObjectMetadataList (names and labels, never values). Remove\n"
         "# `secrets` below if you prefer: their controls then report `error`, nothing else changes.\n"

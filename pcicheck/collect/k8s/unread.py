@@ -7,9 +7,9 @@ contents) so reachability, its facts and the controls on them can say which kind
 
 Which traffic each kind may govern, as its API defines its subjects:
 - namespaced kinds (CiliumNetworkPolicy, Calico and Antrea NetworkPolicy) select pods of their own
-  namespace only: they govern flows with an end there (wider than exact: such a policy governs only the
-  egress of a source there and the ingress of a destination there, so it cannot allow a flow the other
-  end's NetworkPolicy denies; pcicheck says `possible` for those too);
+  namespace only: they govern the egress of a source there and the ingress of a destination there. So
+  they may deny a flow with an end there, and allow one only where the directions they govern are what
+  denies it: a flow the other end's NetworkPolicy denies stays denied (analyze/k8s_reach.py);
 - cluster-wide kinds (CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy, AdminNetworkPolicy,
   BaselineAdminNetworkPolicy, ClusterNetworkPolicy, Antrea ClusterNetworkPolicy) may select any pod.
 A BaselineAdminNetworkPolicy applies only to traffic no NetworkPolicy decides (network-policy-api: its
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from pcicheck.collect.k8s.kinds import Kind
 from pcicheck.model import Resource, resource_type
 
 UNREAD_POLICY = resource_type(
@@ -35,6 +36,8 @@ UNREAD_POLICY = resource_type(
     label="string: how reports name the kind, e.g. 'CiliumNetworkPolicy (cilium.io)'",
     cluster_wide="bool: it may select pods of every namespace",
     may_allow="bool: it may allow traffic NetworkPolicy denies (false: it can only deny)",
+    unlisted="string?: set when the policies of this kind (or, kind '*', of any kind) could not be listed "
+    "live: why; the one record then stands for all of them, cluster-wide",
 )
 
 
@@ -42,6 +45,8 @@ UNREAD_POLICY = resource_type(
 class PolicyKind:
     group: str
     kind: str
+    plural: str  # the resource name in URLs and RBAC rules
+    version: str  # the version current releases serve (the demo API server's; live scans ask discovery)
     cluster_wide: bool
     may_allow: bool = True
 
@@ -49,19 +54,42 @@ class PolicyKind:
     def label(self) -> str:
         return f"{self.kind} ({self.group})"
 
+    @property
+    def as_kind(self) -> Kind:
+        """The kind as the API serves it (kinds.Kind): what the live collector lists and the demo API
+        server serves."""
+        return Kind(self.kind, self.group, self.version, self.plural, UNREAD_POLICY.name, not self.cluster_wide)
+
 
 _CALICO = ("projectcalico.org", "crd.projectcalico.org")  # the API server's group, and the CRDs' behind it
+_CALICO_VERSION = {"projectcalico.org": "v3", "crd.projectcalico.org": "v1"}
+_NP_API = "policy.networking.k8s.io"
 KINDS: tuple[PolicyKind, ...] = (
-    PolicyKind("cilium.io", "CiliumNetworkPolicy", cluster_wide=False),
-    PolicyKind("cilium.io", "CiliumClusterwideNetworkPolicy", cluster_wide=True),
-    *(PolicyKind(g, "NetworkPolicy", cluster_wide=False) for g in _CALICO),
-    *(PolicyKind(g, "GlobalNetworkPolicy", cluster_wide=True) for g in _CALICO),
-    PolicyKind("policy.networking.k8s.io", "AdminNetworkPolicy", cluster_wide=True),
-    PolicyKind("policy.networking.k8s.io", "BaselineAdminNetworkPolicy", cluster_wide=True, may_allow=False),
-    PolicyKind("policy.networking.k8s.io", "ClusterNetworkPolicy", cluster_wide=True),
-    PolicyKind("crd.antrea.io", "NetworkPolicy", cluster_wide=False),
-    PolicyKind("crd.antrea.io", "ClusterNetworkPolicy", cluster_wide=True),
+    PolicyKind("cilium.io", "CiliumNetworkPolicy", "ciliumnetworkpolicies", "v2", cluster_wide=False),
+    PolicyKind(
+        "cilium.io", "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", "v2", cluster_wide=True
+    ),
+    *(PolicyKind(g, "NetworkPolicy", "networkpolicies", _CALICO_VERSION[g], cluster_wide=False) for g in _CALICO),
+    *(
+        PolicyKind(g, "GlobalNetworkPolicy", "globalnetworkpolicies", _CALICO_VERSION[g], cluster_wide=True)
+        for g in _CALICO
+    ),
+    PolicyKind(_NP_API, "AdminNetworkPolicy", "adminnetworkpolicies", "v1alpha1", cluster_wide=True),
+    PolicyKind(
+        _NP_API,
+        "BaselineAdminNetworkPolicy",
+        "baselineadminnetworkpolicies",
+        "v1alpha1",
+        cluster_wide=True,
+        may_allow=False,
+    ),
+    PolicyKind(_NP_API, "ClusterNetworkPolicy", "clusternetworkpolicies", "v1alpha2", cluster_wide=True),
+    PolicyKind("crd.antrea.io", "NetworkPolicy", "networkpolicies", "v1beta1", cluster_wide=False),
+    PolicyKind("crd.antrea.io", "ClusterNetworkPolicy", "clusternetworkpolicies", "v1beta1", cluster_wide=True),
 )
+# crd.projectcalico.org is where Calico stores what its API server serves as projectcalico.org: where
+# both serve a kind, the second holds the same policies, and listing it too would count each twice.
+STORED_BEHIND = {"crd.projectcalico.org": "projectcalico.org"}
 UNREAD_LABELS = frozenset(k.label for k in KINDS)  # how manifests list them among the kinds not evaluated
 BY_GROUP_KIND: Mapping[tuple[str, str], PolicyKind] = MappingProxyType({(k.group, k.kind): k for k in KINDS})
 
@@ -93,6 +121,35 @@ def unread_record(known: PolicyKind, namespace: str, name: str, cluster: str, so
             "label": known.label,
             "cluster_wide": known.cluster_wide,
             "may_allow": known.may_allow,
+            "unlisted": None,
+        },
+        source=source,
+    )
+
+
+ANY_KIND = "*"
+
+
+def unlisted_record(known: PolicyKind | None, why: str, cluster: str, source: tuple[str, ...]) -> Resource:
+    """One record for every policy of a kind that could not be listed (None: any kind, discovery failed):
+    nothing says where they are or what they select, so it stands cluster-wide and may allow."""
+    kind, group = (known.kind, known.group) if known else (ANY_KIND, ANY_KIND)
+    label = known.label if known else "network policy kinds not discovered"
+    return Resource(
+        uid=f"k8s://{cluster}/_cluster/{kind}.{group}/(not-listed)",
+        type=UNREAD_POLICY.name,
+        provider="k8s",
+        account=cluster,
+        region="",
+        name=f"{label}: not listed ({why})",
+        tags={},
+        attributes={
+            "kind": kind,
+            "api_group": group,
+            "label": label,
+            "cluster_wide": True,
+            "may_allow": known.may_allow if known else True,
+            "unlisted": why,
         },
         source=source,
     )

@@ -109,9 +109,10 @@ def test_missing_kubeconfig(capsys: pytest.CaptureFixture) -> None:
     assert code == 2 and "cannot load the Kubernetes configuration (/nonexistent/kubeconfig)" in capsys.readouterr().err
 
 
-def test_collector_stays_inside_the_shipped_cluster_role(cluster: tuple[Any, Path]) -> None:
+def test_collector_stays_inside_the_shipped_cluster_role(tmp_path: Path) -> None:
     import yaml
 
+    from pcicheck.collect.k8s import unread
     from pcicheck.collect.k8s.rbac import cluster_role_yaml
 
     shipped = (ROOT / "deploy" / "pcicheck-clusterrole.yaml").read_text()
@@ -124,13 +125,16 @@ def test_collector_stays_inside_the_shipped_cluster_role(cluster: tuple[Any, Pat
         for verb in rule["verbs"]
     }
     assert {verb for _, _, verb in granted} == {"get", "list"}
-    handle, kubeconfig = cluster
-    collect_k8s(K8sOptions(kubeconfig=str(kubeconfig)))
+    # Every policy CRD pcicheck lists where installed is installed here, so their lists are checked too.
+    crds = [k.as_kind.group_plural for k in unread.KINDS]
+    with serve(load_manifests([SAMPLE]), token="t", crds=crds, aggregated_discovery=False) as handle:
+        collect_k8s(K8sOptions(kubeconfig=str(handle.kubeconfig(tmp_path / "kc"))))
+    assert any("ciliumnetworkpolicies" in path for _, path, _ in handle.requests)
     for method, path, _status in handle.requests:
         assert method == "GET"
         route = path.split("?")[0].strip("/").split("/")
-        if route == ["version"]:
-            continue  # a non-resource URL every authenticated user may read (system:discovery)
+        if route == ["version"] or (route[0] == "apis" and len(route) <= 3):
+            continue  # version and discovery: non-resource URLs every authenticated user may read (system:discovery)
         group, plural = ("", route[2]) if route[0] == "api" else (route[1], route[3])
         assert (group, plural, "list") in granted, path
 
