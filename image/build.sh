@@ -36,6 +36,7 @@ for tool in mmdebstrap umoci git tar "$PY" "$BUILD_PYTHON"; do
 done
 work=$(mktemp -d /var/tmp/pcicheck-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+started=$(date +%s)
 step() { printf '%s build.sh: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 step "wheels (pcicheck $version from $commit; dependencies from image/*.lock)"
@@ -50,7 +51,7 @@ fetch "$here/checkov.lock" "$work/wheels/checkov"
 cp "$here/requirements.lock" "$here/checkov.lock" "$work/wheels/"
 
 step "root file system (Debian $SUITE from $MIRROR)"
-# Inside the chroot: offline installs from the wheel folder; pip compiles byte code, which is
+# Inside the chroot, with a clean environment (no PIP_* from the host): offline installs from the wheel folder; pip compiles byte code, which is
 # deterministic because SOURCE_DATE_EPOCH selects hash-checked .pyc files.
 cat > "$work/install.sh" <<INSTALL
 set -eu
@@ -80,7 +81,7 @@ mmdebstrap --mode=root --variant=minbase --format=directory \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook="cp -a '$work/wheels' '$work/install.sh' \"\$1/tmp/\"" \
-  --customize-hook='chroot "$1" sh /tmp/install.sh' \
+  --customize-hook='chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh /tmp/install.sh' \
   --customize-hook="chroot \"\$1\" dpkg-query -W -f '\${Package} \${Version}\n' > '$work/packages.txt'" \
   --customize-hook='rm -rf "$1"/var/log/* "$1"/var/cache/ldconfig/aux-cache "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id' \
   "$SUITE" "$work/rootfs" "$MIRROR"
@@ -134,11 +135,13 @@ unshare --mount --fork sh -eu -c '
   run pcicheck iac /smoke/iac --format json --output /tmp/iac.json --quiet
   rc=$?
   [ "$rc" -le 1 ] || { echo "iac scan: exit $rc" >&2; exit 1; }
+  printf "iac scan: exit %s, " "$rc"
   run /opt/pcicheck/bin/python -c "import json; d = json.load(open(\"/tmp/iac.json\")); \
-c = d[\"snapshot\"][\"request\"][\"iac\"][\"checkov\"]; print(\"iac scan: exit '"'"'$rc'"'"', checkov\", c)"
+c = d[\"snapshot\"][\"request\"][\"iac\"][\"checkov\"]; print(\"Checkov\", c[\"version\"], \"from\", c[\"source\"], c[\"path\"])"
 ' sh "$root"
 
 digest=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$OUT/index.json")
 size=$(du -sb "$OUT/blobs" | cut -f1)
-step "done: $OUT:$TAG manifest $digest, blobs $size bytes, $(wc -l < "$OUT/debian-packages.txt") Debian packages"
+unpacked=$(stat -c %s "$work/layer.tar")
+step "done in $(($(date +%s) - started)) s: $OUT:$TAG manifest $digest; $size bytes compressed, $unpacked unpacked (tar); $(wc -l < "$OUT/debian-packages.txt") Debian packages"
 echo "$digest"
