@@ -22,11 +22,12 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 OUT=${OUT:-$repo/build/image}
 BUILD_PYTHON=${BUILD_PYTHON:-$repo/.venv/bin/python}
 PY=/usr/bin/python3.11  # the image's Python (bookworm): wheels are fetched for its tags
-commit=$(git -C "$repo" rev-parse HEAD)
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct)}
+commit=$(git -C "$repo" rev-parse "${COMMIT:-HEAD}^{commit}")  # COMMIT: build another commit
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct "$commit")}
 export SOURCE_DATE_EPOCH
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/pyproject.toml")
-checkov=$(sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p' "$repo/pcicheck/iac/checkov_env.py")
+at() { git -C "$repo" show "$commit:$1"; }  # every input is read from the commit, not the working tree
+version=$(at pyproject.toml | sed -n 's/^version = "\(.*\)"/\1/p')
+checkov=$(at pcicheck/iac/checkov_env.py | sed -n 's/^CHECKOV_VERSION = "\(.*\)"/\1/p')
 TAG=${TAG:-$version-$(echo "$commit" | cut -c1-12)}
 created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 
@@ -46,9 +47,10 @@ git -C "$repo" archive --format=tar "$commit" | tar -x -C "$work/src"  # the com
 fetch() {  # hash-checked, binary only, for the image's interpreter
   "$PY" -m pip --isolated download --quiet --no-deps --only-binary=:all: --require-hashes -r "$1" -d "$2"
 }
-fetch "$here/requirements.lock" "$work/wheels/app"
-fetch "$here/checkov.lock" "$work/wheels/checkov"
-cp "$here/requirements.lock" "$here/checkov.lock" "$work/wheels/"
+at image/requirements.lock > "$work/wheels/requirements.lock"
+at image/checkov.lock > "$work/wheels/checkov.lock"
+fetch "$work/wheels/requirements.lock" "$work/wheels/app"
+fetch "$work/wheels/checkov.lock" "$work/wheels/checkov"
 
 step "root file system (Debian $SUITE from $MIRROR)"
 # Inside the chroot, with a clean environment (no PIP_* from the host): offline installs from the wheel folder; pip compiles byte code, which is
@@ -115,8 +117,7 @@ step "smoke test: the unpacked image, as uid 65532 on a read-only root with a tm
 umoci unpack --image "$OUT:$TAG" "$work/bundle" >/dev/null
 root="$work/bundle/rootfs"
 mkdir -p "$root/smoke"
-cp "$repo/fixtures/k8s/sample.yaml" "$root/smoke/"
-cp -r "$repo/fixtures/iac/k8s/bad" "$root/smoke/iac"
+git -C "$repo" archive "$commit" fixtures/k8s/sample.yaml fixtures/iac/k8s/bad | tar -x -C "$root/smoke"
 unshare --mount --fork sh -eu -c '
   root=$1
   mount --bind "$root" "$root" && mount -o remount,bind,ro "$root"
@@ -128,11 +129,11 @@ unshare --mount --fork sh -eu -c '
   run pcicheck --help | head -3
   run pcicheck version
   set +e
-  run pcicheck scan --manifests /smoke/sample.yaml --out /tmp/pack --fail-on critical --quiet
+  run pcicheck scan --manifests /smoke/fixtures/k8s/sample.yaml --out /tmp/pack --fail-on critical --quiet
   rc=$?
   [ "$rc" -le 1 ] && [ -s "$root/tmp/pack/index.html" ] || { echo "manifests scan: exit $rc" >&2; exit 1; }
   echo "manifests scan: exit $rc, pack: $(ls "$root/tmp/pack" | tr "\n" " ")"
-  run pcicheck iac /smoke/iac --format json --output /tmp/iac.json --quiet
+  run pcicheck iac /smoke/fixtures/iac/k8s/bad --format json --output /tmp/iac.json --quiet
   rc=$?
   [ "$rc" -le 1 ] || { echo "iac scan: exit $rc" >&2; exit 1; }
   printf "iac scan: exit %s, " "$rc"
