@@ -19,6 +19,7 @@ import copy
 import hmac
 import json
 import os
+import ssl
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -525,8 +526,11 @@ def serve(
     token: str,
     forbidden: Iterable[str] = frozenset(),
     page_limit_max: int = 500,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[KubeApiHandle]:
     """Serve `manifests` on 127.0.0.1 at a free port until the block exits.
+
+    `tls`: serve HTTPS with this server context (in-cluster configuration only speaks HTTPS).
 
     `forbidden` holds resources the caller may not get or list (`secrets`,
     `rbac.authorization.k8s.io/clusterroles`): those answer 403 as RBAC would.
@@ -540,6 +544,8 @@ def serve(
     # Port 0: the OS picks a free port atomically, so parallel test runs never collide.
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True  # keep-alive handler threads must not block shutdown
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     host, port = str(server.server_address[0]), server.server_address[1]
     state.server_address = f"{host}:{port}"
     # A short poll interval so shutdown() returns promptly: tests start many servers.
@@ -548,7 +554,8 @@ def serve(
     )
     thread.start()
     try:
-        yield KubeApiHandle(url=f"http://{host}:{port}", token=token, _state=state)
+        scheme = "https" if tls is not None else "http"
+        yield KubeApiHandle(url=f"{scheme}://{host}:{port}", token=token, _state=state)
     finally:
         server.shutdown()
         server.server_close()
