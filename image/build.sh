@@ -7,7 +7,8 @@
 # image's Checkov).
 #
 #   sudo image/build.sh                    # -> build/image (OCI layout), tag pcicheck:<version>-<commit>
-#   OUT=/tmp/oci SUITE=bookworm MIRROR=http://snapshot.debian.org/archive/debian/20261201T000000Z image/build.sh
+#   OUT=/tmp/oci MIRROR=http://snapshot.debian.org/archive/debian/20261201T000000Z \
+#     SECURITY_MIRROR=http://snapshot.debian.org/archive/debian-security/20261201T000000Z image/build.sh
 #
 # Needs root (mmdebstrap --mode=root, chroot), mmdebstrap, umoci, git, GNU tar, Debian's python3 (3.11,
 # matching the image's: the wheels are downloaded for it) and BUILD_PYTHON with hatchling (the dev venv).
@@ -19,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 SUITE=${SUITE:-bookworm}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
+SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 OUT=${OUT:-$repo/build/image}
 BUILD_PYTHON=${BUILD_PYTHON:-$repo/.venv/bin/python}
 PY=/usr/bin/python3.11  # the image's Python (bookworm): wheels are fetched for its tags
@@ -52,7 +54,7 @@ at image/checkov.lock > "$work/wheels/checkov.lock"
 fetch "$work/wheels/requirements.lock" "$work/wheels/app"
 fetch "$work/wheels/checkov.lock" "$work/wheels/checkov"
 
-step "root file system (Debian $SUITE from $MIRROR)"
+step "root file system (Debian $SUITE, $SUITE-updates and $SUITE-security from $MIRROR and $SECURITY_MIRROR)"
 # Inside the chroot, with a clean environment (no PIP_* from the host): offline installs from the wheel folder; pip compiles byte code, which is
 # deterministic because SOURCE_DATE_EPOCH selects hash-checked .pyc files.
 cat > "$work/install.sh" <<INSTALL
@@ -86,7 +88,8 @@ mmdebstrap --mode=root --variant=minbase --format=directory \
   --customize-hook='chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh /tmp/install.sh' \
   --customize-hook="chroot \"\$1\" dpkg-query -W -f '\${Package} \${Version}\n' > '$work/packages.txt'" \
   --customize-hook='rm -rf "$1"/var/log/* "$1"/var/cache/ldconfig/aux-cache "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id' \
-  "$SUITE" "$work/rootfs" "$MIRROR"
+  "$SUITE" "$work/rootfs" \
+  "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main"
 
 step "OCI image $OUT:$TAG"
 # One layer, written by GNU tar so that it depends on the files alone: sorted names, every time stamp
