@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test lint bench clean browser image
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/html_report.py
 	$(BIN)/python bench/aws_collect.py
 	$(BIN)/python bench/aws_reach.py
+
+# The container image (image/README.md): root, mmdebstrap and umoci needed; OCI layout in build/image.
+image: $(STAMP)
+	BUILD_PYTHON=$(BIN)/python sh image/build.sh
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

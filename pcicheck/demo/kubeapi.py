@@ -19,6 +19,7 @@ import copy
 import hmac
 import json
 import os
+import ssl
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -615,8 +616,11 @@ def serve(
     page_limit_max: int = 500,
     crds: Iterable[str] = (),
     aggregated_discovery: bool = True,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[KubeApiHandle]:
     """Serve `manifests` on 127.0.0.1 at a free port until the block exits.
+
+    `tls`: serve HTTPS with this server context (in-cluster configuration only speaks HTTPS).
 
     `forbidden` holds resources the caller may not get or list (`secrets`,
     `rbac.authorization.k8s.io/clusterroles`), and `/apis` or `/apis/GROUP/VERSION` for discovery: those
@@ -633,6 +637,8 @@ def serve(
     # Port 0: the OS picks a free port atomically, so parallel test runs never collide.
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True  # keep-alive handler threads must not block shutdown
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     host, port = str(server.server_address[0]), server.server_address[1]
     state.server_address = f"{host}:{port}"
     # A short poll interval so shutdown() returns promptly: tests start many servers.
@@ -641,7 +647,8 @@ def serve(
     )
     thread.start()
     try:
-        yield KubeApiHandle(url=f"http://{host}:{port}", token=token, _state=state)
+        scheme = "https" if tls is not None else "http"
+        yield KubeApiHandle(url=f"{scheme}://{host}:{port}", token=token, _state=state)
     finally:
         server.shutdown()
         server.server_close()
