@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pcicheck.collect.aws.shard import EVERY_REGION, PARTITION_METHOD, Unit, deal, fingerprint
+from pcicheck.collect.aws.shard import EVERY_REGION, PARTITION_METHOD, Unit, deal, fingerprint, recorded_units
 from pcicheck.errors import InputError
 from pcicheck.model import Snapshot
 from pcicheck.snapshot import read_snapshot, write_snapshot
@@ -138,18 +138,19 @@ def _check_partition(shards: Sequence[ShardFile]) -> None:
 
 
 def _check_units(ordered: Sequence[ShardFile]) -> None:
-    """The shards' units together are the partition their fingerprint names, each shard holding its deal."""
-    every = sorted({u for s in ordered for u in s.units})
-    dealt = deal(every, len(ordered))
+    """Each shard holds its deal of the partition its record describes (every shard records the whole
+    account list and options), and that partition is the one its fingerprint names."""
     for s in ordered:
+        try:
+            every = recorded_units(s.accounts, s.options.get("regions") or [])
+        except InputError as exc:
+            raise InputError(exc.message, path=s.path, fix="collect the shard again") from None
         claimed = fingerprint(every, s.count, s.options, version=s.snapshot.tool_version)
-        if claimed != s.fingerprint or list(s.units) != dealt[s.index] or sorted(s.accounts) != sorted(
-            {u.account for u in every}
-        ):
+        if claimed != s.fingerprint or list(s.units) != deal(every, s.count)[s.index]:
             raise InputError(
                 f"shard {s.index}/{s.count}'s units or options do not match its partition's fingerprint",
                 path=s.path,
-                fix="collect the shard again: the file was edited, or its shards come from different runs",
+                fix="collect the shard again: the file was edited, or comes from another pcicheck",
             )
 
 
@@ -290,4 +291,3 @@ def _listed(inputs: Sequence[str]) -> tuple[list[Path], list[str]]:
 
 def merge_files(paths: Sequence[Path]) -> Snapshot:
     return merge_shards([read_shard(p) for p in paths])
-

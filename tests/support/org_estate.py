@@ -7,6 +7,7 @@ VPC peers with the next account's (a cross-account fact only a scan of both side
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -46,7 +47,9 @@ def as_account(endpoint: str, account: str, name: str, region: str = "us-east-1"
 _TRUST = json.dumps(
     {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{HUB}:root"}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{HUB}:root"}, "Action": "sts:AssumeRole"}
+        ],
     }
 )
 
@@ -69,10 +72,12 @@ def seed_organisation(endpoint: str, accounts: Sequence[str], regions: Sequence[
             if i % 3 == 0:
                 ec2.authorize_security_group_ingress(
                     GroupId=group,
-                    IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                    IpPermissions=[
+                        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+                    ],
                 )
             if r == 0:
                 vpcs[account] = vpc
-    for account, peer in zip(accounts, accounts[1:], strict=False):
+    for account, peer in itertools.pairwise(accounts):
         ec2 = as_account(endpoint, account, "ec2", regions[0])
         ec2.create_vpc_peering_connection(VpcId=vpcs[account], PeerVpcId=vpcs[peer], PeerOwnerId=peer)

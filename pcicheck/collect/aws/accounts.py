@@ -29,7 +29,7 @@ from pcicheck.collect.aws.runner import (
     collect_aws,
     service_specs,
 )
-from pcicheck.collect.aws.shard import EVERY_REGION, Partition, Shard, account_regions, work_units
+from pcicheck.collect.aws.shard import EVERY_REGION, Partition, Shard, account_regions, recorded_units
 from pcicheck.errors import CollectionFailed, InputError
 from pcicheck.model import CollectionError, Snapshot
 from pcicheck.redact import redact_value
@@ -209,14 +209,15 @@ def shard_partition(
 ) -> Partition:
     """The deal of every target's units over the shards, and the options the shards must agree on."""
     accounts = [t.account or caller["account"] for t in targets]
+    regions = list(dict.fromkeys(options.regions)) or [EVERY_REGION]
     agreed = {
-        "regions": list(dict.fromkeys(options.regions)) or [EVERY_REGION],
+        "regions": regions,
         "services": sorted(options.services) if options.services is not None else None,
         "hub_role": options.role_arn,
         "session_name": options.session_name,
         "roles": {a: t.role_arn for a, t in zip(accounts, targets, strict=True)},
     }
-    return Partition(shard, tuple(work_units(accounts, options.regions)), tuple(accounts), agreed)
+    return Partition(shard, tuple(recorded_units(accounts, regions)), tuple(accounts), agreed)
 
 
 def _account_runs(

@@ -88,6 +88,11 @@ def work_units(accounts: Iterable[str], regions: Sequence[str]) -> list[Unit]:
     return sorted(Unit(a, r) for a in listed for r in per_account)
 
 
+def recorded_units(accounts: Iterable[str], regions_option: Sequence[str]) -> list[Unit]:
+    """Every unit of a partition, from what each shard records: its accounts and its `regions` option."""
+    return work_units(accounts, () if list(regions_option) == [EVERY_REGION] else regions_option)
+
+
 def deal(units: Iterable[Unit], count: int) -> list[list[Unit]]:
     """The units of each shard (each list sorted by name)."""
     ordered = sorted(set(units), key=lambda u: (hashlib.sha256(u.name.encode()).hexdigest(), u.name))
