@@ -181,3 +181,28 @@ def test_collect_shard_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         capsys.readouterr()
         assert main(["collect", *args, "-o", out]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_one_account_sharded_by_region(org: Org) -> None:
+    """Without --accounts, --shard splits one account's global collectors and regions."""
+    role = f"arn:aws:iam::{ACCOUNTS[0]}:role/audit"
+    base = [*(sys.executable, "-m", "pcicheck", "collect", "--aws", "--role-arn", role), "-q", "--allow-incomplete"]
+    base += ["--regions", "us-east-1,eu-west-2"]
+    runs = [subprocess.Popen([*base, "-o", str(org.tmp / "one.json.gz")], env=org.env, stderr=subprocess.PIPE)]
+    runs += [
+        subprocess.Popen(
+            [*base, "--shard", f"{k}/2", "-o", f"{org.tmp}/one-shards/"], env=org.env, stderr=subprocess.PIPE
+        )
+        for k in range(2)
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+    assert main(["merge", str(org.tmp / "one-shards"), "-o", str(org.tmp / "one-merged.json.gz"), "-q"]) == 0
+    merged = _doc(org.tmp / "one-merged.json.gz")
+    units = sorted(u for s in merged["request"]["aws"]["partition"]["shards"] for u in s["units"])
+    assert units == [f"{ACCOUNTS[0]}/{r}" for r in ("eu-west-2", "global", "us-east-1")]
+    one = comparable(_results(org.tmp / "one.json.gz", org.tmp / "one.json"))
+    whole = comparable(_results(org.tmp / "one-merged.json.gz", org.tmp / "one-merged.json"))
+    one.pop("snapshot"), whole.pop("snapshot")
+    assert whole == one and {r["resource"]["account"] for r in one["results"]} == {ACCOUNTS[0]}
