@@ -4,7 +4,7 @@ Budget (issue 16): 100 emulated accounts over 4 shards, merged results identical
 per shard and merged, and per-shard peak RSS, reported (no time budget).
 
 Every step is the real CLI in its own process (`pcicheck collect --shard K/N`, `pcicheck merge`,
-`pcicheck evaluate`), its peak RSS read from the kernel (os.wait4). The emulator is one moto server in
+`pcicheck evaluate`), its peak RSS its own VmHWM (/proc/self/status) at exit. The emulator is one moto server in
 this process: shards run at the same time share it, so their wall times measure the emulator's throughput
 as much as pcicheck's; `--sequential` runs them one after another instead (each shard's time alone; the
 slowest is what N machines against AWS would take). Seeding is not timed.
@@ -41,24 +41,49 @@ class Run:
     code: int
 
 
-def _start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], float]:
-    cmd = [sys.executable, "-m", "pcicheck", *args]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), time.perf_counter()
+# The CLI, reporting its own peak RSS (VmHWM) at exit. Not ru_maxrss from wait4: Linux carries the parent's
+# high-water mark across fork and exec, and the parent here holds the whole emulated organisation.
+_CLI = (
+    "import atexit, os, runpy, sys\n"
+    "def hwm():\n"
+    "    peak = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+    "    open(os.environ['BENCH_HWM_FILE'], 'w').write(peak)\n"
+    "atexit.register(hwm)\n"
+    "sys.argv[0] = 'pcicheck'\n"
+    "runpy.run_module('pcicheck', run_name='__main__', alter_sys=True)\n"
+)
 
 
-def _finish(name: str, proc: subprocess.Popen[bytes], started: float) -> Run:
-    # wait4 reaps the child and returns its own rusage: ru_maxrss is its peak RSS (KiB on Linux).
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode not in (0, 1, 3):
-        raise SystemExit(f"{name} failed ({proc.returncode}): {err}")
-    return Run(name, wall, usage.ru_maxrss / 1024, proc.returncode)
+@dataclass
+class Started:
+    proc: subprocess.Popen[bytes]
+    started: float
+    hwm: Path
+
+
+def _start(args: list[str], env: dict[str, str]) -> Started:
+    hwm = Path(tempfile.mkstemp(prefix="hwm-")[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CLI, *args],
+        env={**env, "BENCH_HWM_FILE": str(hwm)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return Started(proc, time.perf_counter(), hwm)
+
+
+def _finish(name: str, run: Started) -> Run:
+    _, err = run.proc.communicate()
+    wall = time.perf_counter() - run.started
+    if run.proc.returncode not in (0, 1, 3):
+        raise SystemExit(f"{name} failed ({run.proc.returncode}): {err.decode()}")
+    rss_kib = int(run.hwm.read_text() or 0)
+    run.hwm.unlink()
+    return Run(name, wall, rss_kib / 1024, run.proc.returncode)
 
 
 def _run(name: str, args: list[str], env: dict[str, str]) -> Run:
-    return _finish(name, *_start(args, env))
+    return _finish(name, _start(args, env))
 
 
 def one_round(tmp: Path, env: dict[str, str], accounts: Path, regions: str, shards: int, sequential: bool) -> list[Run]:
@@ -71,8 +96,10 @@ def one_round(tmp: Path, env: dict[str, str], accounts: Path, regions: str, shar
     else:
         started = time.perf_counter()
         procs = [_start([*collect, "--shard", f"{k}/{shards}", "-o", f"{folder}/"], env) for k in range(shards)]
-        runs.extend(_finish(f"shard {k}/{shards}", p, t) for k, (p, t) in enumerate(procs))
-        runs.append(Run("all shards (wall)", time.perf_counter() - started, max(r.rss_mib for r in runs[1:]), 0))
+        runs.extend(_finish(f"shard {k}/{shards}", p) for k, p in enumerate(procs))
+        runs.append(
+            Run("all shards (wall, max RSS)", time.perf_counter() - started, max(r.rss_mib for r in runs[1:]), 0)
+        )
     runs.append(_run("merge", ["merge", str(folder), "-o", str(tmp / "merged.json.gz"), "-q"], env))
     for name in ("single", "merged"):
         args = ["evaluate", str(tmp / f"{name}.json.gz"), "-q", "--format", "json", "-o", str(tmp / f"{name}.json")]
@@ -134,7 +161,7 @@ def main() -> None:
             merged = json.loads((tmp / "merged.json").read_text())
             print(f"round {i + 1}: merged results identical to one process: {same} ({len(merged['results'])} results)")
             for r in runs:
-                print(f"  {r.name:<20} wall {r.wall:7.2f} s   peak RSS {r.rss_mib:7.1f} MiB   exit {r.code}")
+                print(f"  {r.name:<27} wall {r.wall:7.2f} s   peak RSS {r.rss_mib:7.1f} MiB   exit {r.code}")
             if not same:
                 raise SystemExit("merged results differ from the single process's")
             rounds.append(runs)
@@ -142,7 +169,7 @@ def main() -> None:
     for i, first in enumerate(rounds[0]):
         walls = [r[i].wall for r in rounds]
         rss = [r[i].rss_mib for r in rounds]
-        print(f"  {first.name:<20} wall {statistics.median(walls):7.2f} s   peak RSS {statistics.median(rss):7.1f} MiB")
+        print(f"  {first.name:<27} wall {statistics.median(walls):7.2f} s   peak RSS {statistics.median(rss):7.1f} MiB")
 
 
 if __name__ == "__main__":
