@@ -259,6 +259,14 @@ def evaluate(
     rules = load_rules(judging)
     previous = load_baseline(judging)
     snap = read_snapshot(snapshot)
+    shard = (snap.request.get("aws") or {}).get("shard")
+    if isinstance(shard, dict):
+        # Part of an estate judged as if whole would miss what crosses shards (peering, reachability, tenancy).
+        raise InputError(
+            f"this snapshot is shard {shard.get('index')}/{shard.get('count')} of one collection, not the whole of it",
+            path=str(snapshot),
+            fix="join the shards first: pcicheck merge SHARDS... -o merged.json.gz, then evaluate that",
+        )
     with judging_file(snapshot):
         code = evaluate_and_report(ctx, snap, rules, outputs, pack, judging, quiet, baseline=previous)
     raise typer.Exit(code)

@@ -149,6 +149,12 @@ def test_a_whole_snapshot_is_not_a_shard(org: Org, capsys: pytest.CaptureFixture
     assert f"{org.single}: not a shard snapshot" in err
 
 
+def test_a_shard_alone_is_not_evaluated(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["evaluate", str(org.shards[2]), "-q"]) == 2
+    assert f"{org.shards[2]}: this snapshot is shard 2/4 of one collection" in capsys.readouterr().err
+
+
 def _edited(org: Org, index: int, name: str, edit: Any) -> list[str]:
     doc = _doc(org.shards[index])
     edit(doc)
