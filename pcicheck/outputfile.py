@@ -3,6 +3,7 @@ so the operating system's refusal becomes one line naming the path, never a trac
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,3 +29,15 @@ def writing(path: Path, what: str) -> Iterator[None]:
             path=str(exc.filename or path),
             fix="choose a path you can write to",
         ) from None
+
+
+def write_atomically(path: Path, data: bytes, what: str) -> None:
+    """`data` into `path` as one step: written beside it under a hidden name, then renamed over it, so a
+    reader polling for the file (a merge waiting for its shards) never reads it half written."""
+    with writing(path, what):
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)

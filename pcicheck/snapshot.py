@@ -21,7 +21,7 @@ from pcicheck.collect.conformance import violations
 from pcicheck.errors import InputError
 from pcicheck.inputfile import MAX_DOCUMENT_BYTES, gunzip_bounded, parse_json, read_bounded
 from pcicheck.model import CollectionError, Resource, Snapshot
-from pcicheck.outputfile import writing
+from pcicheck.outputfile import write_atomically
 from pcicheck.perf import paused_gc
 from pcicheck.redact import redact_snapshot, redact_text
 
@@ -55,9 +55,7 @@ def snapshot_bytes(snapshot: Snapshot, *, compress: bool = True) -> bytes:
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
-    data = snapshot_bytes(snapshot, compress=path.suffix == ".gz")
-    with writing(path, "the snapshot"):
-        path.write_bytes(data)
+    write_atomically(path, snapshot_bytes(snapshot, compress=path.suffix == ".gz"), "the snapshot")
 
 
 def _read_snapshot(path: Path) -> Snapshot:

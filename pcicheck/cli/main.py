@@ -35,6 +35,7 @@ app.add_typer(segmentation.app, name="segmentation")
 # In the order `pcicheck --help` lists them.
 app.command(epilog=EXIT_CODES_HELP)(scan.scan)
 app.command(epilog=EXIT_CODES_HELP)(scan.collect)
+app.command()(scan.merge)
 app.command(epilog=EXIT_CODES_HELP)(scan.evaluate)
 app.command()(packs.report)
 app.command("diff")(packs.diff_results)

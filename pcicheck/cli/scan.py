@@ -23,10 +23,15 @@ if TYPE_CHECKING:  # the workflow pulls in boto3 and the CEL engine: keep `pcich
 
 
 def sources(
-    aws: bool, kubernetes: KubernetesSources, access: AwsAccess | None = None, services: tuple[str, ...] | None = None
+    aws: bool,
+    kubernetes: KubernetesSources,
+    access: AwsAccess | None = None,
+    services: tuple[str, ...] | None = None,
+    shard: str | None = None,
 ) -> Sources:
     """The source options as the workflow takes them (AccountSelection checks the account options)."""
     from pcicheck.collect.aws.accounts import AccountSelection
+    from pcicheck.collect.aws.shard import Shard
     from pcicheck.workflow.gather import Sources
 
     access = access or AwsAccess()
@@ -47,6 +52,7 @@ def sources(
             max_parallel=access.max_accounts_parallel,
         ),
         services=services,
+        shard=Shard.parse(shard) if shard is not None else None,
     )
 
 
@@ -157,21 +163,86 @@ def scan(
 
 @grouped
 def collect(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file (.json, or .json.gz to gzip).")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Snapshot file (.json, or .json.gz to gzip); with --shard, a folder (ending in /) takes "
+            "shard-K-of-N.json.gz.",
+        ),
+    ],
     aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS.")] = False,
     kubernetes: KubernetesSources = KubernetesSources(),
     access: AwsAccess = AwsAccess(),
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Collect only shard K (from 0) of N of the accounts × regions, for `pcicheck merge` to join "
+            "(a Kubernetes Indexed Job passes $(JOB_COMPLETION_INDEX)/N).",
+        ),
+    ] = None,
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-incomplete/--fail-on-error",
+            help="Exit 0 instead of 3 when something could not be read: it is recorded in the snapshot, and "
+            "evaluation reports it (a Job's shard then counts as done).",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Collect a snapshot to evaluate later (read-only API calls; every collector, for any controls)."""
-    from pcicheck.snapshot import write_snapshot
+    from pcicheck.workflow.shards import deliver_snapshot
 
     if not (aws or kubernetes.k8s or kubernetes.manifests):
         raise InputError("nothing to collect", fix="pass --aws, --k8s and/or --manifests PATH")
-    snap = gather(sources(aws, kubernetes, access), quiet)
-    write_snapshot(snap, output)
-    stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {output}"))
-    raise typer.Exit(ExitCode.INCOMPLETE if snap.errors else ExitCode.OK)
+    if shard is not None and (not aws or kubernetes.k8s or kubernetes.manifests):
+        raise InputError(
+            "--shard splits AWS accounts × regions only", fix="pass --aws alone; collect Kubernetes in its own run"
+        )
+    snap = gather(sources(aws, kubernetes, access, shard=shard), quiet)
+    written = deliver_snapshot(snap, output)
+    stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {written}"))
+    raise typer.Exit(ExitCode.INCOMPLETE if snap.errors and not allow_incomplete else ExitCode.OK)
+
+
+@grouped
+def merge(
+    snapshots: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SNAPSHOT...",
+            help="The shard snapshots of one `collect --shard K/N` run: files, or folders holding shard-K-of-N files.",
+        ),
+    ],
+    output: Annotated[str, typer.Option("--output", "-o", help="The merged snapshot (.json, or .json.gz to gzip).")],
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="Wait up to this long for a folder to hold every shard (default: not at all).",
+        ),
+    ] = 0.0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Join the shard snapshots of one run into one snapshot, for `pcicheck evaluate` to judge as a whole."""
+    from pcicheck.workflow.shards import deliver_snapshot, merge_files, shard_paths
+
+    snap = merge_files(shard_paths(snapshots, wait=wait))
+    written = deliver_snapshot(snap, output)
+    count = snap.request["aws"]["partition"]["count"]
+    stderr(quiet).print(
+        Text(
+            f"{count} shards, {len(snap.resources)} resources, {len(snap.errors)} collection errors → {written}"
+            f" (judge it with `pcicheck evaluate {written}`)"
+        )
+    )
+    raise typer.Exit(ExitCode.OK)
 
 
 @grouped
@@ -189,6 +260,14 @@ def evaluate(
     rules = load_rules(judging)
     previous = load_baseline(judging)
     snap = read_snapshot(snapshot)
+    shard = (snap.request.get("aws") or {}).get("shard")
+    if isinstance(shard, dict):
+        # Part of an estate judged as if whole would miss what crosses shards (peering, reachability, tenancy).
+        raise InputError(
+            f"this snapshot is shard {shard.get('index')}/{shard.get('count')} of one collection, not the whole of it",
+            path=str(snapshot),
+            fix="join the shards first: pcicheck merge SHARDS... -o merged.json.gz, then evaluate that",
+        )
     with judging_file(snapshot):
         code = evaluate_and_report(ctx, snap, rules, outputs, pack, judging, quiet, baseline=previous)
     raise typer.Exit(code)

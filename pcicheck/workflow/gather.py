@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pcicheck.collect.aws.accounts import AccountSelection, collect_selected
 from pcicheck.collect.aws.runner import ProgressHook
+from pcicheck.collect.aws.shard import Shard
 from pcicheck.errors import InputError
 from pcicheck.model import Snapshot
 from pcicheck.snapshot import merge
@@ -30,6 +31,7 @@ class Sources:
     regions: str | None = None  # as given: comma-separated
     accounts: AccountSelection = field(default_factory=AccountSelection)
     services: tuple[str, ...] | None = None  # the AWS collectors to run (None: all of them)
+    shard: Shard | None = None  # collect only this shard's accounts × regions (collect/aws/shard.py)
 
     @property
     def any(self) -> bool:
@@ -94,7 +96,12 @@ def gather(
         with (aws_progress or nullcontext)() as hook:
             parts.append(
                 collect_selected(
-                    sources.accounts, profile=sources.profile, regions=regions, services=sources.services, progress=hook
+                    sources.accounts,
+                    profile=sources.profile,
+                    regions=regions,
+                    services=sources.services,
+                    progress=hook,
+                    shard=sources.shard,
                 )
             )
     return merge(parts)

@@ -25,6 +25,7 @@ def test_a_fifo_in_a_controls_folder_is_refused_not_waited_on(tmp_path: Path, ma
     ("argv", "expected"),
     [
         (["evaluate", "/dev/zero"], "/dev/zero: snapshot is a device"),
+        (["merge", "/dev/zero", "-o", "/dev/null"], "/dev/zero: snapshot is a device"),
         (["diff", "/dev/zero", "/dev/zero"], "/dev/zero: results document is a device"),  # diff has no -q
         (["scan", "--manifests", "M", "--baseline", "/dev/zero"], "/dev/zero: results document is a device"),
         (["scan", "--manifests", "M", "--controls", "/dev/zero"], "/dev/zero: not a directory of controls"),

@@ -9,12 +9,12 @@ import functools
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pcicheck import paths
 from pcicheck.cli import main
+from tests.support.comparable import comparable
 
 CUSTOM = """\
 id: my-workload-no-host-network
@@ -49,17 +49,6 @@ waivers:
     created: {created}
     expires: {expires}
 """
-
-# What differs between two runs of the same evidence: when, by whom, and where the inputs were read from.
-_RUN_SPECIFIC = ("started_at", "finished_at", "run")
-
-
-def comparable(doc: dict[str, Any]) -> dict[str, Any]:
-    doc = {k: v for k, v in doc.items() if k not in _RUN_SPECIFIC}
-    doc["config"] = {k: v for k, v in doc["config"].items() if k != "loaded_from"}
-    doc["controls"] = [{k: v for k, v in c.items() if k != "source"} for c in doc["controls"]]
-    doc["waivers"] = [{k: v for k, v in w.items() if k != "where"} for w in doc["waivers"]]
-    return doc
 
 
 def test_a_pack_re_performs_to_the_same_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

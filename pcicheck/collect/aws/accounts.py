@@ -29,6 +29,7 @@ from pcicheck.collect.aws.runner import (
     collect_aws,
     service_specs,
 )
+from pcicheck.collect.aws.shard import EVERY_REGION, Partition, Shard, account_regions, recorded_units
 from pcicheck.errors import CollectionFailed, InputError
 from pcicheck.model import CollectionError, Snapshot
 from pcicheck.redact import redact_value
@@ -159,8 +160,11 @@ def collect_accounts(
     max_parallel: int = DEFAULT_MAX_ACCOUNTS_PARALLEL,
     progress: ProgressHook | None = None,
     targets: Sequence[AccountTarget] | None = None,
+    shard: Shard | None = None,
 ) -> Snapshot:
-    """Every account of the file (or of the organization, or `targets`), merged into one snapshot.
+    """Every account of the file (or of the organization, or `targets`), merged into one snapshot;
+    with `shard`, only that shard's units of them (shard.py), the partition recorded in
+    `request.aws.shard`.
 
     `options.role_arn`, when given, is the hub role assumed first; the accounts' roles are then
     assumed from it."""
@@ -180,23 +184,68 @@ def collect_accounts(
             raise InputError("no accounts to scan", fix="pass --accounts FILE or --org-role NAME")
     if not targets:
         raise CollectionFailed("the organization lists no active accounts")
+    partition = shard_partition(shard, targets, caller, options) if shard else None
+    runs = _account_runs(targets, caller, options, partition)
 
-    def one(target: AccountTarget) -> Snapshot | CollectionError:
-        per = dataclasses.replace(
-            options,
-            role_arn=target.role_arn,
-            external_id=target.external_id,
-            session_name=target.session_name or options.session_name,
-        )
+    def one(run: tuple[AccountTarget, AwsOptions]) -> Snapshot | CollectionError:
+        target, per = run
         try:
             return collect_aws(per, progress, session=session)
         except AccountFailed as exc:
             failed = _failed_account(target, exc, options.services)
             return failed if failed.account else dataclasses.replace(failed, account=caller["account"])
 
-    with ThreadPoolExecutor(max_workers=max(1, min(max_parallel, len(targets)))) as pool:
-        outcomes = list(pool.map(one, targets))
-    return merge_accounts(outcomes, targets, caller, options, started)
+    with ThreadPoolExecutor(max_workers=max(1, min(max_parallel, len(runs)))) as pool:
+        outcomes = list(pool.map(one, runs))
+    snapshot = merge_accounts(outcomes, [t for t, _ in runs], caller, options, started)
+    if partition is None:
+        return snapshot
+    request = {**snapshot.request, "aws": {**snapshot.request["aws"], "shard": partition.record()}}
+    return dataclasses.replace(snapshot, request=request)
+
+
+def shard_partition(
+    shard: Shard, targets: Sequence[AccountTarget], caller: dict[str, Any], options: AwsOptions
+) -> Partition:
+    """The deal of every target's units over the shards, and the options the shards must agree on."""
+    accounts = [t.account or caller["account"] for t in targets]
+    regions = list(dict.fromkeys(options.regions)) or [EVERY_REGION]
+    agreed = {
+        "regions": regions,
+        "services": sorted(options.services) if options.services is not None else None,
+        "hub_role": options.role_arn,
+        "session_name": options.session_name,
+        "roles": {a: t.role_arn for a, t in zip(accounts, targets, strict=True)},
+    }
+    return Partition(shard, tuple(recorded_units(accounts, regions)), tuple(accounts), agreed)
+
+
+def _account_runs(
+    targets: Sequence[AccountTarget], caller: dict[str, Any], options: AwsOptions, partition: Partition | None
+) -> list[tuple[AccountTarget, AwsOptions]]:
+    """Each account to read, with its options: all of every account, or this shard's units of them."""
+    plan = account_regions(partition.mine) if partition else None
+    runs = []
+    for target in targets:
+        per = dataclasses.replace(
+            options,
+            role_arn=target.role_arn,
+            external_id=target.external_id,
+            session_name=target.session_name or options.session_name,
+        )
+        if plan is not None:
+            account = target.account or caller["account"]
+            if account not in plan:
+                continue
+            has_global, regions = plan[account]
+            per = dataclasses.replace(
+                per,
+                regions=regions or (),
+                global_services=has_global,
+                regional_services=regions is None or bool(regions),
+            )
+        runs.append((target, per))
+    return runs
 
 
 def merge_accounts(
@@ -275,8 +324,9 @@ def collect_selected(
     regions: tuple[str, ...],
     services: tuple[str, ...] | None = None,
     progress: ProgressHook | None = None,
+    shard: Shard | None = None,
 ) -> Snapshot:
-    """One account or many, as `selection` asks."""
+    """One account or many, as `selection` asks; with `shard`, that shard's part of them."""
     options = AwsOptions(
         profile=profile,
         regions=regions,
@@ -286,7 +336,13 @@ def collect_selected(
         services=services,
     )
     if not selection.many:
-        return collect_aws(options, progress)
+        if shard is None:
+            return collect_aws(options, progress)
+        # One account's regions over several shards: the account is the one target, not a hub.
+        one = AccountTarget(selection.role_arn, selection.external_id, selection.session_name)
+        return collect_accounts(
+            dataclasses.replace(options, role_arn=None, external_id=None), targets=[one], progress=progress, shard=shard
+        )
     if selection.accounts_file is not None:
         load_accounts_file(selection.accounts_file)  # a typo fails before any credentials are tried
     return collect_accounts(
@@ -295,4 +351,5 @@ def collect_selected(
         org_role=selection.org_role,
         max_parallel=selection.max_parallel,
         progress=progress,
+        shard=shard,
     )

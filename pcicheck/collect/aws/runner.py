@@ -69,6 +69,9 @@ class AwsOptions:
     # the fault benchmark shorten them so a held connection costs a second, not minutes.
     read_timeout: float | None = None
     retries: int | None = None  # after the first attempt (botocore's retries.max_attempts)
+    # Which collectors run: a shard (shard.py) may hold an account's global unit, some of its regions, or both.
+    global_services: bool = True
+    regional_services: bool = True
 
 
 @dataclass(frozen=True)
@@ -244,9 +247,14 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
         session = assume_role(session, config, options)
     identity = _identity(session, config)
     account, partition = identity["account"], identity["partition"]
-    regions = _regions(session, config, options)
+    regions = _regions(session, config, options) if options.regional_services else []
     make_client = _client_factory(session, config)
-    specs = [s for s in service_specs() if options.services is None or s.name in options.services]
+    specs = [
+        s
+        for s in service_specs()
+        if (options.services is None or s.name in options.services)
+        and (options.regional_services if s.regional else options.global_services)
+    ]
     not_offered = _not_offered(session, specs, regions, partition)
     tasks = [
         (spec, region)

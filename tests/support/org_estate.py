@@ -1,0 +1,83 @@
+"""A small organisation in the emulator, for the sharded-collection tests and bench/shards.py.
+
+Every account has an `audit` role trusting the hub account (moto files what an assumed role creates under
+the role's account), a bucket, a user, and in each region a VPC with a security group; each account's first
+VPC peers with the next account's (a cross-account fact only a scan of both sides sees).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import boto3
+
+HUB = "123456789012"  # moto's default account: the scanner's own
+ROLE = "audit"
+
+
+def org_accounts(count: int) -> list[str]:
+    return [f"{210000000000 + i * 1013:012d}" for i in range(count)]
+
+
+def role_arn(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/{ROLE}"
+
+
+def accounts_yaml(accounts: Sequence[str]) -> str:
+    return "accounts:\n" + "".join(f"  - {role_arn(a)}\n" for a in accounts)
+
+
+def as_account(endpoint: str, account: str, name: str, region: str = "us-east-1") -> Any:
+    creds = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint).assume_role(
+        RoleArn=role_arn(account), RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.client(
+        name,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{HUB}:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+def seed_organisation(endpoint: str, accounts: Sequence[str], regions: Sequence[str]) -> None:
+    vpcs: dict[str, str] = {}
+    for i, account in enumerate(accounts):
+        iam = as_account(endpoint, account, "iam")
+        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=_TRUST)
+        iam.create_user(UserName=f"ops-{i}")
+        scope = [{"Key": "pci-scope", "Value": "cde" if i % 2 == 0 else "none"}]
+        as_account(endpoint, account, "s3").create_bucket(Bucket=f"ledger-{account}")
+        for r, region in enumerate(regions):
+            ec2 = as_account(endpoint, account, "ec2", region)
+            vpc = ec2.create_vpc(
+                CidrBlock=f"10.{i % 250}.{r * 16}.0/20",
+                TagSpecifications=[{"ResourceType": "vpc", "Tags": scope}],
+            )["Vpc"]["VpcId"]
+            group = ec2.create_security_group(GroupName=f"app-{i}", Description="app", VpcId=vpc)["GroupId"]
+            if i % 3 == 0:
+                ec2.authorize_security_group_ingress(
+                    GroupId=group,
+                    IpPermissions=[
+                        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+                    ],
+                )
+            if r == 0:
+                vpcs[account] = vpc
+    for account, peer in itertools.pairwise(accounts):
+        ec2 = as_account(endpoint, account, "ec2", regions[0])
+        ec2.create_vpc_peering_connection(VpcId=vpcs[account], PeerVpcId=vpcs[peer], PeerOwnerId=peer)
