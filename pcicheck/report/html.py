@@ -1,4 +1,4 @@
-"""index.html: the auditor's evidence page, rendered from a results document (`pcicheck/results/v1`).
+"""index.html: the auditor's evidence page, rendered from a results document (`pcicheck/results/v2`, or v1).
 
 One self-contained file: CSS and script inline, charts as inline SVG, no URL anywhere, so it opens
 from a USB stick with no network. A Content-Security-Policy in the page itself forbids every fetch
@@ -29,7 +29,7 @@ from typing import Any, TextIO
 import jinja2
 from markupsafe import Markup
 
-from pcicheck import paths
+from pcicheck import paths, results_doc
 from pcicheck.evaluate.rollup import RequirementOutcome
 from pcicheck.report import html_scope, html_segmentation, html_unmapped
 from pcicheck.report.evidence_csv import source_text
@@ -430,7 +430,7 @@ class Page:
     @classmethod
     def build(cls, doc: Mapping[str, Any]) -> Page:
         page = cls(doc=doc, framework=str((doc.get("framework") or {}).get("id", "")))
-        page._controls_and_results(doc.get("results") or [], doc.get("controls") or [])
+        page._controls_and_results(results_doc.results(doc), doc.get("controls") or [])
         page._requirements(doc.get("requirements") or [])
         page._errors(doc.get("errors") or [], doc.get("controls") or [])
         page._chart()

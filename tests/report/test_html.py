@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from pcicheck import paths
+from pcicheck import paths, results_doc
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
@@ -316,10 +316,10 @@ def test_every_listed_finding_has_its_evidence_id_as_anchor() -> None:
     doc = hostile_doc()
     tree = parse(page(doc))
     ids = tree.ids()
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         assert r["id"] in ids
         assert re.fullmatch(r"EV-[0-9A-F]{12}", r["id"])
-    failing = next(r for r in doc["results"] if r["status"] == "fail")
+    failing = next(r for r in results_doc.results(doc) if r["status"] == "fail")
     _, attrs = tree.element(failing["id"])
     assert attrs["data-s"] == "fail" and attrs["data-v"] == "high" and attrs["data-d"] == "key-management"
     assert ("a", {"class": "ev", "href": f"#{failing['id']}"}) in tree.tags
@@ -522,7 +522,7 @@ def test_the_real_pipeline_document_renders(tmp_path: Path) -> None:
         with out.open("w", encoding="utf-8") as fp:
             render_html(doc, fp)
         tree = parse(out.read_text(encoding="utf-8"))
-        assert {r["id"] for r in doc["results"] if r["status"] == "fail"} <= tree.ids()
+        assert {r["id"] for r in results_doc.results(doc) if r["status"] == "fail"} <= tree.ids()
         assert {f"r-{q['id']}" for q in doc["requirements"]} <= tree.ids()
         errors = out.read_text(encoding="utf-8").split('<section id="errors">')[1].split("</section>")[0]
         unproven = {a["href"] for t, a in parse(errors).tags if t == "a" and a["href"].startswith("#r-")}

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.report.html import render_html
 from tests.conftest import DemoRun
 from tests.support.chromium import chromium, drain_requests, file_url, skip_reason
@@ -101,7 +102,7 @@ def test_demo_pack_opens_offline_and_makes_no_request(demo_pack: Path, browser: 
     open_page(browser, page, "#summary")
     assert browser.title == "pcicheck evidence — PCI DSS v4.0.1"
     shot(browser, "summary.png", tmp_path)
-    listed = [r["id"] for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
+    listed = [r["id"] for r in results_doc.results(doc) if r["status"] in ("fail", "error", "waived")]
     assert sorted(visible(browser, "#controls .fd", "id")) == sorted(listed)
     # A failing requirement, as an auditor following the tree sees it.
     failing = next(
@@ -124,7 +125,7 @@ def test_status_and_text_filters(demo_pack: Path, browser: Any) -> None:
     choose(browser, "status", "fail")
     statuses = visible(browser, "#controls .f", "data-s")
     assert statuses and set(statuses) == {"fail"}
-    assert len(statuses) == sum(r["status"] == "fail" for r in doc["results"])
+    assert len(statuses) == sum(r["status"] == "fail" for r in results_doc.results(doc))
     # The tree keeps exactly the requirements with a failure at or below them.
     assert set(visible(browser, "#requirements .req", "data-id")) == {
         q["id"] for q in doc["requirements"] if q["outcome"] == "not_in_place"
@@ -132,14 +133,14 @@ def test_status_and_text_filters(demo_pack: Path, browser: Any) -> None:
     assert "Filtered view: status fail" in browser.find_element(By.ID, "filtered-note").text
 
     choose(browser, "severity", "critical")
-    critical = {r["id"] for r in doc["results"] if r["status"] == "fail" and r["severity"] == "critical"}
+    critical = {r["id"] for r in results_doc.results(doc) if r["status"] == "fail" and r["severity"] == "critical"}
     assert set(visible(browser, "#controls .fd", "id")) == critical
 
     browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
     time.sleep(0.1)
     assert len(visible(browser, "#controls .f", "data-s")) == everything
 
-    target = next(r for r in doc["results"] if r["status"] == "fail")  # the demo has no error left
+    target = next(r for r in results_doc.results(doc) if r["status"] == "fail")  # the demo has no error left
     browser.find_element(By.CSS_SELECTOR, "#filters input[name=q]").send_keys(target["id"].lower())
     deadline = time.monotonic() + 5
     while visible(browser, "#controls .fd", "id") != [target["id"]]:
@@ -158,7 +159,7 @@ def test_without_scripting_everything_is_shown(demo_pack: Path, browser: Any) ->
         browser.get(file_url(page))
         assert browser.execute_script("return window.__pcicheckReady") is None
         assert not browser.find_element(By.ID, "filters").is_displayed()
-        listed = [r for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
+        listed = [r for r in results_doc.results(doc) if r["status"] in ("fail", "error", "waived")]
         assert len(visible(browser, "#controls .fd", "id")) == len(listed)
         assert len(visible(browser, "#requirements .req", "data-id")) == len(doc["requirements"])
         assert "Filtering needs scripting" in browser.find_element(By.TAG_NAME, "main").text
@@ -184,13 +185,13 @@ def test_planted_xss_does_not_run(demo_pack: Path, browser: Any, tmp_path: Path)
     from selenium.webdriver.common.by import By
 
     doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
-    planted = next(r for r in doc["results"] if r["status"] == "fail")
+    planted = next(r for r in results_doc.results(doc) if r["status"] == "fail")
     hostile = " ".join(PAYLOADS)
     planted["resource"]["name"] = hostile
     planted["resource"]["tags"] = {p: p for p in PAYLOADS}
     planted["message"] = hostile
     planted["evidence"] = {p: p for p in PAYLOADS}
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         if r["status"] == "pass":
             r["resource"]["name"] = PAYLOADS[1]
     for c in doc["controls"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from pcicheck import results_doc
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
@@ -74,6 +75,7 @@ def test_document_matches_the_contract() -> None:
         "config",
         "run",
         "summary",
+        "resources",
         "results",
         "requirements",
         "also",
@@ -88,7 +90,7 @@ def test_document_matches_the_contract() -> None:
     rotation = controls["aws-kms-key-rotation"]
     assert rotation["source"] == "controls/aws/kms/aws-kms-key-rotation.yaml:1"
     assert rotation["remediation"] and rotation["severity"] == "high"
-    assert {r["control"] for r in doc["results"]} <= set(controls)
+    assert {r["control"] for r in results_doc.results(doc)} <= set(controls)
     parents = {q["id"]: q["parent"] for q in doc["requirements"]}
     assert parents["3.6.1"] == "3.6" and parents["3"] is None
     assert doc["connected_to"] == []  # a KMS key alone connects nothing
@@ -98,27 +100,26 @@ def test_document_matches_the_contract() -> None:
         {
             "id": evidence_id(r.control.id, r.resource["uid"]),
             "control": r.control.id,
-            "title": r.control.title,
             "status": r.status.value,
-            "severity": r.control.severity.value,
-            "domain": r.control.domain,
-            "requirements": {fw: list(ids) for fw, ids in r.control.requirements.items()},
-            "resource": r.resource,
+            "resource": r.resource["uid"],  # v2: the resource once, in `resources`; the control's fields in `controls`
             "message": r.message,
             "evidence": r.evidence,
         }
         for r in ev.results
     ]
     assert doc["results"] == json.loads(json.dumps(expected))
+    tables = {r.resource["uid"]: {k: v for k, v in r.resource.items() if k != "uid"} for r in ev.results}
+    assert doc["resources"] == json.loads(json.dumps(dict(sorted(tables.items()))))
+    assert list(doc["resources"]) == sorted(doc["resources"])  # each once, by uid
     first = doc["results"][0]
     digest = hashlib.sha256(f"{first['control']}\n{first['resource']['uid']}".encode()).hexdigest()
     assert first["id"] == "EV-" + digest[:12].upper()  # stable: a pure function of control and resource
-    rotation = next(r for r in doc["results"] if r["control"] == "aws-kms-key-rotation")
+    rotation = next(r for r in results_doc.results(doc) if r["control"] == "aws-kms-key-rotation")
     assert rotation["status"] == "fail" and rotation["resource"]["name"] == HOSTILE
     assert rotation["requirements"]["pci-dss-4.0.1"] == ["3.7.4.b"]
     assert sum(doc["summary"].values()) == len(doc["results"])
     assert doc["errors"][0]["code"] == "AccessDenied"
-    listing = [r for r in doc["results"] if r["resource"]["uid"] == "aws://111/eu-west-2/s3"]
+    listing = [r for r in results_doc.results(doc) if r["resource"]["uid"] == "aws://111/eu-west-2/s3"]
     assert listing and {r["status"] for r in listing} == {"error"}
     assert doc["framework"]["id"] == "pci-dss-4.0.1"
 
