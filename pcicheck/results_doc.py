@@ -1,10 +1,13 @@
 """Reading a saved results document's results, whichever version wrote it: the one accessor every reader
 (baseline, diff, every renderer) goes through.
 
-`pcicheck/results/v1` embedded in each result its resource (tags and all) and its control's fixed fields
-(title, severity, domain, requirements). `pcicheck/results/v2` writes each resource once, in `resources`
-(keyed by uid), and each control once, in `controls`: a result names both by id. `results(doc)` yields
-every result as v1 spelled it, the v2 references resolved, so a renderer reads one shape.
+`pcicheck/results/v1` embedded in each result its resource (tags and all), its control's fixed fields
+(title, severity, domain, requirements) and its evidence (the values the control shows, read from the
+resource). `pcicheck/results/v2` writes each resource once, in `resources` (keyed by uid), with the
+evidence values its results show under `evidence`, and each control once, in `controls`: a result names
+its control and resource by id, and its evidence by the list of paths it shows (or, should two results
+of one resource ever show different values at one path, as its own mapping). `results(doc)` yields every
+result as v1 spelled it, the v2 references resolved, so a renderer reads one shape.
 """
 
 from __future__ import annotations
@@ -25,9 +28,13 @@ def is_v2(doc: Mapping[str, Any]) -> bool:
 
 
 def resources(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every resource a result names, by uid, each with its uid, whichever version wrote the document."""
+    """Every resource a result names, by uid, each with its uid (as v1 spelled it: without the evidence
+    table), whichever version wrote the document."""
     if is_v2(doc):
-        return {str(uid): {"uid": uid, **res} for uid, res in (doc.get("resources") or {}).items()}
+        return {
+            str(uid): {"uid": uid, **{k: v for k, v in res.items() if k != "evidence"}}
+            for uid, res in (doc.get("resources") or {}).items()
+        }
     found: dict[str, dict[str, Any]] = {}
     for r in doc.get("results") or ():
         res = r.get("resource") or {}
@@ -44,6 +51,12 @@ def results(doc: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         yield from doc.get("results") or ()
         return
     table = resources(doc)
+    shown = {str(uid): res.get("evidence") or {} for uid, res in (doc.get("resources") or {}).items()}
     fixed = {str(c.get("id")): {k: c[k] for k in CONTROL_FIELDS if k in c} for c in doc.get("controls") or ()}
     for r in doc.get("results") or ():
-        yield {**fixed.get(str(r.get("control")), {}), **r, "resource": table.get(str(r.get("resource")), {})}
+        uid = str(r.get("resource"))
+        evidence = r.get("evidence")
+        if isinstance(evidence, list):  # paths, their values in the resource's evidence
+            values = shown.get(uid, {})
+            evidence = {str(path): values.get(str(path)) for path in evidence}
+        yield {**fixed.get(str(r.get("control")), {}), **r, "resource": table.get(uid, {}), "evidence": evidence}

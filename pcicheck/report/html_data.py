@@ -75,6 +75,7 @@ class PageData:
                     tags,
                     tags_more,
                     clip(source_text(res), 500),
+                    {},  # evidence shown by its findings drawn from data, by path
                 ]
             )
         return at
@@ -91,14 +92,20 @@ class PageData:
         )
 
     def finding(self, cid: str, r: Mapping[str, Any], status: str) -> None:
-        """A finding past the ones written as markup: drawn by report.js when asked for or matched."""
+        """A finding past the ones written as markup: drawn by report.js when asked for or matched. Its
+        evidence values go in its resource's row (the same attribute, shown by several controls, once);
+        the finding names their paths, or carries its own pairs when a value differs from the one there."""
+        at = self.resource(r.get("resource") or {})
         evidence, evidence_more = pairs(r.get("evidence"), self.max_evidence)
+        shown: dict[str, str] = self.resource_rows[at][-1]
+        if all(shown.setdefault(k, v) == v for k, v in evidence):
+            evidence = [k for k, _ in evidence]  # type: ignore[misc]
         waiver, _ = pairs(r.get("waiver"), self.max_evidence)
         self.pending.setdefault(cid, []).append(
             [
                 clip(str(r.get("id", "")), 100),
                 self.status(status),
-                self.resource(r.get("resource") or {}),
+                at,
                 text(r.get("message")),
                 evidence,
                 evidence_more,

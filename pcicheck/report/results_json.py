@@ -1,9 +1,9 @@
 """The results document, `pcicheck/results/v2`: a public contract (documented in the README).
 
-v2 writes each resource once, in `resources` (keyed by uid), and each control once, in `controls`; a
-result names its resource and control by id and carries only what is its own (status, message,
-evidence, waiver). v1 repeated both in every result: 3,400 resources with 50 tags each made a 190 MB
-document. Readers resolve either version through results_doc.results.
+v2 writes each resource once, in `resources` (keyed by uid, with the evidence values its results show),
+and each control once, in `controls`; a result names its resource and control by id, its evidence by
+path, and carries only what is its own (status, message, waiver). v1 repeated all of it in every
+result: 3,400 resources with 50 tags each made a 190 MB document. Readers resolve either version through results_doc.results.
 """
 
 from __future__ import annotations
@@ -173,15 +173,40 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _dumps = _ENCODER.encode
 
 
-def _write_resources(results: tuple[Result, ...], out: TextIO) -> None:
+def _shown(results: tuple[Result, ...]) -> dict[str, dict[str, Any]]:
+    """Per resource, the evidence values its results show, by path: the same attribute of the same
+    resource, shown by every control that names it, written once. A path two results of one resource
+    show with different values keeps the first; the other result then carries its own (`_evidence`)."""
+    shown: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if r.evidence:
+            values = shown.setdefault(str(r.resource["uid"]), {})
+            for path, value in r.evidence.items():
+                values.setdefault(path, value)
+    return shown
+
+
+def _evidence(r: Result, shown: dict[str, dict[str, Any]]) -> str:
+    """A result's evidence: the paths it shows, when its resource's evidence holds each with the same value."""
+    if not r.evidence:
+        return "{}"
+    values = shown[str(r.resource["uid"])]
+    if all(values[p] is v or values[p] == v for p, v in r.evidence.items()):
+        return _dumps(list(r.evidence))
+    return _dumps(r.evidence)
+
+
+def _write_resources(results: tuple[Result, ...], shown: dict[str, dict[str, Any]], out: TextIO) -> None:
     """The resources table: each resource the results name, once, by uid in sorted order (without its
-    uid, which is its key). Written in batches, like the results."""
+    uid, which is its key), with the evidence values its results show. Written in batches."""
     by_uid: dict[str, dict[str, Any]] = {}
     for r in results:
         by_uid.setdefault(str(r.resource["uid"]), r.resource)
     batch: list[str] = []
     for i, uid in enumerate(sorted(by_uid)):
         body = {k: v for k, v in by_uid[uid].items() if k != "uid"}
+        if uid in shown:
+            body["evidence"] = shown[uid]
         batch.append(f"{',' if i else ''}{_dumps(uid)}:{_dumps(body)}")
         if len(batch) >= 4096:
             out.write("".join(batch))
@@ -189,10 +214,10 @@ def _write_resources(results: tuple[Result, ...], out: TextIO) -> None:
     out.write("".join(batch))
 
 
-def _write_results(results: tuple[Result, ...], out: TextIO) -> None:
-    """The results array, each result naming its control and resource by id, written as it goes from
-    pieces encoded once (a uid once per resource, a message once per distinct text). 300,000 results
-    take a fraction of the time and memory of json.dumps over the equivalent list of dicts."""
+def _write_results(results: tuple[Result, ...], shown: dict[str, dict[str, Any]], out: TextIO) -> None:
+    """The results array, each result naming its control, its resource and its evidence's paths, written
+    as it goes from pieces encoded once (a uid once per resource, a message once per distinct text).
+    300,000 results take a fraction of the time and memory of json.dumps over the equivalent dicts."""
     controls: dict[str, str] = {}
     uids: dict[str, str] = {}
     texts: dict[str, str] = {}
@@ -208,11 +233,10 @@ def _write_results(results: tuple[Result, ...], out: TextIO) -> None:
         message = texts.get(r.message)
         if message is None:
             message = texts[r.message] = _dumps(r.message)
-        evidence = _dumps(r.evidence) if r.evidence else "{}"
         waiver = f',"waiver":{_dumps(r.waiver)}' if r.waiver else ""
         batch.append(
             f'{"," if i else ""}{{"id":"{r.evidence_id}",{head}{r.status.value}","resource":{ref},'
-            f'"message":{message},"evidence":{evidence}{waiver}}}'
+            f'"message":{message},"evidence":{_evidence(r, shown)}{waiver}}}'
         )
         if len(batch) >= 4096:
             out.write("".join(batch))
@@ -222,16 +246,17 @@ def _write_results(results: tuple[Result, ...], out: TextIO) -> None:
 
 def write(ev: Evaluation, out: TextIO) -> None:
     """The whole document as compact JSON text (pretty-print with `jq .`)."""
+    shown = _shown(ev.results)
     out.write("{")
     for n, (key, value) in enumerate(_head(ev).items()):
         out.write(f"{',' if n else ''}{_dumps(key)}:")
         if key == "resources":
             out.write("{")
-            _write_resources(ev.results, out)
+            _write_resources(ev.results, shown, out)
             out.write("}")
         elif key == "results":
             out.write("[")
-            _write_results(ev.results, out)
+            _write_results(ev.results, shown, out)
             out.write("]")
         else:
             out.write(_dumps(value))

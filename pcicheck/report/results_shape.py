@@ -45,8 +45,9 @@ _RESULT = {
     "*": "any",
 }
 # v2: the resource once in `resources` (its uid is its key), the result naming it and its control by id.
-_RESOURCE_V2 = {k: v for k, v in _RESOURCE.items() if k != "uid"}
-_RESULT_V2 = {k: v for k, v in _RESULT.items() if k not in CONTROL_FIELDS} | {"resource": "text"}
+# Its evidence: the paths it shows, resolved in its resource's `evidence`, or its own mapping (checked below).
+_RESOURCE_V2 = {k: v for k, v in _RESOURCE.items() if k != "uid"} | {"evidence?": {"*": "any"}}
+_RESULT_V2 = {k: v for k, v in _RESULT.items() if k not in CONTROL_FIELDS} | {"resource": "text", "evidence": "any"}
 _PROCEDURE = {"id": "text", "*": "any"}
 _REQUIREMENT = {
     "id": "text",
@@ -153,6 +154,13 @@ def _reference_problem(doc: dict[str, Any]) -> str | None:
             return f"results[{i}].resource names no entry of resources"
         if r["control"] not in controls:
             return f"results[{i}].control names no entry of controls"
+        evidence = r["evidence"]
+        if isinstance(evidence, list):
+            shown = doc["resources"][r["resource"]].get("evidence") or {}
+            if not all(isinstance(p, str) and p in shown for p in evidence):
+                return f"results[{i}].evidence names a path its resource's evidence does not hold"
+        elif not isinstance(evidence, dict):
+            return f"results[{i}].evidence must be a list of paths or a mapping"
     return None
 
 

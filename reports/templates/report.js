@@ -62,7 +62,15 @@
 
   function count(n) { return Number(n).toLocaleString("en-US"); }
   function words(status) { return String(status).replace(/_/g, " "); }
-  function resource(i) { return data.resources[i] || ["", "", "", "", "", "", "", "", [], 0, ""]; }
+  function resource(i) { return data.resources[i] || ["", "", "", "", "", "", "", "", [], 0, "", {}]; }
+
+  // A finding's evidence as [path, value] pairs: its own, or the paths it names in its resource's row.
+  function evidence(row) {
+    var shownBy = resource(row[2])[11] || {};
+    return (row[4] || []).map(function (p) {
+      return typeof p === "string" ? [p, Object.prototype.hasOwnProperty.call(shownBy, p) ? shownBy[p] : ""] : p;
+    });
+  }
 
   // Text to search, built on first use: a control's items also match on the control's own heading.
   function text(el, extra) {
@@ -94,7 +102,7 @@
     if (t === undefined) {
       var res = resource(row[2]);
       t = [c.headText, row[0], words(data.statuses[row[1]]), res[0], res[2], res[1], res[3], res[4], res[5], res[6],
-        res[7], row[3], pairsText(res[8], "=", "; "), pairsText(row[4], ": ", "\n"), pairsText(row[6], ": ", "; ")]
+        res[7], row[3], pairsText(res[8], "=", "; "), pairsText(evidence(row), ": ", "\n"), pairsText(row[6], ": ", "; ")]
         .join(" ").toLowerCase();
       rowHay.set(row, t);
     }
@@ -130,7 +138,7 @@
       add(el, make("p", "fr", "tags: " + pairsText(res[8], "=", "; ") + (res[9] ? " (and " + count(res[9]) + " more)" : "")));
     }
     if (row[4] && row[4].length) {
-      add(el, make("pre", "evd", pairsText(row[4], ": ", "\n") + (row[5] ? "\n(and " + count(row[5]) + " more attributes)" : "")));
+      add(el, make("pre", "evd", pairsText(evidence(row), ": ", "\n") + (row[5] ? "\n(and " + count(row[5]) + " more attributes)" : "")));
     }
     if (row[6] && row[6].length) {
       add(el, make("p", "fw", "waiver: " + row[6].map(function (p) { return words(p[0]) + ": " + p[1]; }).join("; ")));

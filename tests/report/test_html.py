@@ -583,16 +583,24 @@ def test_findings_past_the_first_of_a_control_are_data_with_their_resource_once(
     order (failures, then errors, then waived), each naming its resource, which is in the block once."""
     tags = {f"tag-{k:02d}": f"value-{k}" for k in range(50)}
     keys = [res(f"arn:aws:kms:eu-west-2:1:key/{i:03d}", f"key-{i:03d}", tags=tags) for i in range(INLINE_FINDINGS + 7)]
-    results = [result("aws-kms-key-rotation", k, "waived" if i == 0 else "fail") for i, k in enumerate(keys)]
-    results += [result("aws-kms-key-deletion", k, "fail") for k in keys[:2]]  # the same resources, another control
+    results = [
+        result("aws-kms-key-rotation", k, "waived" if i == 0 else "fail", evidence={"rotation_enabled": False})
+        for i, k in enumerate(keys)
+    ]
+    # The same resources, another control: the same attribute once, another value at it kept with its finding.
+    results += [result("aws-kms-key-deletion", keys[-1], "fail", evidence={"rotation_enabled": False, "state": "x"})]
+    results += [result("aws-kms-key-other", keys[-1], "fail", evidence={"rotation_enabled": "other"})]
     doc = document(results)
     tree = parse(page(doc))
     rotation = [r["id"] for r in results[1:] if r["control"] == "aws-kms-key-rotation"] + [results[0]["id"]]
     drawn = [a["id"] for t, a in tree.tags if t == "div" and "fd" in str(a.get("class")) and a["id"] in rotation]
     assert drawn == rotation[:INLINE_FINDINGS]  # waived last
     data = data_block(tree)
-    assert [row[0] for row in data["pending"]["aws-kms-key-rotation"]] == rotation[INLINE_FINDINGS:]
+    pending = data["pending"]["aws-kms-key-rotation"]
+    assert [row[0] for row in pending] == rotation[INLINE_FINDINGS:]
     assert "aws-kms-key-deletion" not in data["pending"]
+    assert all(row[4] == ["rotation_enabled"] for row in pending)  # a path: the value is in the resource's row
+    assert data["resources"][pending[-2][2]][11] == {"rotation_enabled": "false"}
     assert ("div", {"class": "more", "data-c": "aws-kms-key-rotation", "data-n": "7"}) in tree.tags
     assert len(data["resources"]) == len(keys) and len(data["index"]) == len(results)
     assert all(len(r[8]) == 50 for r in data["resources"])

@@ -279,6 +279,8 @@ def test_findings_past_the_markup_are_drawn_on_demand_and_found_by_the_filters(
         time.sleep(0.05)
     card = browser.find_element(By.ID, added[-1])
     assert "k49=v299-49" in card.text and card.find_element(By.CSS_SELECTOR, ".name").text == "crowd-299"
+    paths = doc["results"][-1]["evidence"]  # v2: paths, their values in the resource's evidence
+    assert paths and all(f"{p}: " in card.find_element(By.CSS_SELECTOR, "pre.evd").text for p in paths)
     browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
     time.sleep(0.2)
 
