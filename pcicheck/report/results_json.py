@@ -3,7 +3,8 @@
 v2 writes each resource once, in `resources` (keyed by uid, with the evidence values its results show),
 and each control once, in `controls`; a result names its resource and control by id, its evidence by
 path, and carries only what is its own (status, message, waiver). v1 repeated all of it in every
-result: 3,400 resources with 50 tags each made a 190 MB document. Readers resolve either version through results_doc.results.
+result: 3,400 resources with 50 tags each made a 190 MB document. Readers resolve either version
+through pcicheck.results_doc.results.
 """
 
 from __future__ import annotations
