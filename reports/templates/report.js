@@ -62,11 +62,21 @@
 
   function count(n) { return Number(n).toLocaleString("en-US"); }
   function words(status) { return String(status).replace(/_/g, " "); }
-  function resource(i) { return data.resources[i] || ["", "", "", "", "", "", "", "", [], 0, "", {}]; }
+  // A resource's row (html_data.PageData.resource): name, uid, where it was read, the evidence values its
+  // findings show by path, and the details a finding shows (present once a finding drawn from data names it).
+  function resource(i) {
+    var r = data.resources[i] || [];
+    var x = r[4] || [];
+    return {
+      name: r[0] || "", uid: r[1] || "", source: r[2] || "", shown: r[3] || {}, type: x[0] || "",
+      account: x[1] || "", region: x[2] || "", scope: x[3] || "", reason: x[4] || "", tenant: x[5] || "",
+      tags: x[6] || [], tagsMore: x[7] || 0
+    };
+  }
 
   // A finding's evidence as [path, value] pairs: its own, or the paths it names in its resource's row.
   function evidence(row) {
-    var shownBy = resource(row[2])[11] || {};
+    var shownBy = resource(row[2]).shown;
     return (row[4] || []).map(function (p) {
       return typeof p === "string" ? [p, Object.prototype.hasOwnProperty.call(shownBy, p) ? shownBy[p] : ""] : p;
     });
@@ -101,8 +111,9 @@
     var t = rowHay.get(row);
     if (t === undefined) {
       var res = resource(row[2]);
-      t = [c.headText, row[0], words(data.statuses[row[1]]), res[0], res[2], res[1], res[3], res[4], res[5], res[6],
-        res[7], row[3], pairsText(res[8], "=", "; "), pairsText(evidence(row), ": ", "\n"), pairsText(row[6], ": ", "; ")]
+      t = [c.headText, row[0], words(data.statuses[row[1]]), res.name, res.type, res.uid, res.account, res.region,
+        res.scope, res.reason, res.tenant, row[3], pairsText(res.tags, "=", "; "), pairsText(evidence(row), ": ", "\n"),
+        pairsText(row[6], ": ", "; ")]
         .join(" ").toLowerCase();
       rowHay.set(row, t);
     }
@@ -129,13 +140,13 @@
     var link = make("a", "ev", row[0]);
     link.setAttribute("href", "#" + row[0]);
     add(el, add(make("p", "fh"), link, " ", make("span", "badge s-" + status, words(status)), " ",
-      make("b", "name", res[0]), " ", make("span", "muted mono", res[2])));
+      make("b", "name", res.name), " ", make("span", "muted mono", res.type)));
     add(el, make("p", "fm", row[3]));
-    add(el, add(make("p", "fr"), make("code", "", res[1]), " · account " + (res[3] || "—") + " · region " +
-      (res[4] || "—") + " · " + (res[5] || "—") + (res[6] ? " (" + res[6] + ")" : "") +
-      (res[7] ? " · tenant " + res[7] : "")));
-    if (res[8] && res[8].length) {
-      add(el, make("p", "fr", "tags: " + pairsText(res[8], "=", "; ") + (res[9] ? " (and " + count(res[9]) + " more)" : "")));
+    add(el, add(make("p", "fr"), make("code", "", res.uid), " · account " + (res.account || "—") + " · region " +
+      (res.region || "—") + " · " + (res.scope || "—") + (res.reason ? " (" + res.reason + ")" : "") +
+      (res.tenant ? " · tenant " + res.tenant : "")));
+    if (res.tags.length) {
+      add(el, make("p", "fr", "tags: " + pairsText(res.tags, "=", "; ") + (res.tagsMore ? " (and " + count(res.tagsMore) + " more)" : "")));
     }
     if (row[4] && row[4].length) {
       add(el, make("pre", "evd", pairsText(evidence(row), ": ", "\n") + (row[5] ? "\n(and " + count(row[5]) + " more attributes)" : "")));
@@ -260,7 +271,7 @@
     if (t === undefined) {
       var c = data.controls[row[2]] || ["", ""];
       var res = resource(row[3]);
-      t = [row[0], words(data.statuses[row[1]]), c[0], c[1], res[0], res[1], res[10]].join(" ").toLowerCase();
+      t = [row[0], words(data.statuses[row[1]]), c[0], c[1], res.name, res.uid, res.source].join(" ").toLowerCase();
       index.cache.set(row, t);
     }
     return t;
@@ -285,7 +296,7 @@
         id.textContent = row[0];
       }
       add(tr, id, make("td", "", words(status)), make("td", "", c[0]), make("td", "", c[1]),
-        add(make("td"), res[0], make("br"), make("span", "muted mono", res[1])), make("td", "mono", res[10]));
+        add(make("td"), res.name, make("br"), make("span", "muted mono", res.uid)), make("td", "mono", res.source));
       frag.appendChild(tr);
     }
     index.body.textContent = "";

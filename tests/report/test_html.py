@@ -573,8 +573,9 @@ def test_the_evidence_index_lists_every_result_passes_included() -> None:
     ]
     passing, failing = rows
     assert passing[:4] == [doc["results"][0]["id"], "pass", "aws-kms-key-rotation", "3.6.4"]
-    assert passing[4][1] == api["uid"] and passing[4][10] == "kms:DescribeKey kms:GetKeyRotationStatus"
-    assert failing[0] == doc["results"][1]["id"] and failing[1] in data["listed"] and failing[4][10] == "k8s/web.yaml:7"
+    assert passing[4][:3] == ["key-a", api["uid"], "kms:DescribeKey kms:GetKeyRotationStatus"]
+    assert passing[4][4] == 0  # only the index names it: no details drawn from data need
+    assert failing[0] == doc["results"][1]["id"] and failing[1] in data["listed"] and failing[4][2] == "k8s/web.yaml:7"
     assert "Evidence index (2 results)" in words(tree)
 
 
@@ -600,7 +601,8 @@ def test_findings_past_the_first_of_a_control_are_data_with_their_resource_once(
     assert [row[0] for row in pending] == rotation[INLINE_FINDINGS:]
     assert "aws-kms-key-deletion" not in data["pending"]
     assert all(row[4] == ["rotation_enabled"] for row in pending)  # a path: the value is in the resource's row
-    assert data["resources"][pending[-2][2]][11] == {"rotation_enabled": "false"}
+    assert data["resources"][pending[-2][2]][3] == {"rotation_enabled": "false"}
     assert ("div", {"class": "more", "data-c": "aws-kms-key-rotation", "data-n": "7"}) in tree.tags
     assert len(data["resources"]) == len(keys) and len(data["index"]) == len(results)
-    assert all(len(r[8]) == 50 for r in data["resources"])
+    detailed = [r[4] for r in data["resources"] if r[4]]  # the resources of findings drawn from data
+    assert len(detailed) == 7 and all(len(d[6]) == 50 for d in detailed)
