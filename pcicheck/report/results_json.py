@@ -192,7 +192,9 @@ def _evidence(r: Result, shown: dict[str, dict[str, Any]]) -> str:
     if not r.evidence:
         return "{}"
     values = shown[str(r.resource["uid"])]
-    if all(values[p] is v or values[p] == v for p, v in r.evidence.items()):
+    # Identical objects (the engine reads each from the one resource view), else equal as JSON: True == 1
+    # and 1 == 1.0 in Python, not in the document.
+    if all(values[p] is v or _dumps(values[p]) == _dumps(v) for p, v in r.evidence.items()):
         return _dumps(list(r.evidence))
     return _dumps(r.evidence)
 
