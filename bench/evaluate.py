@@ -6,7 +6,8 @@ With --pack (issue 16): the real CLI, `pcicheck evaluate snap.json.gz --format j
 --out pack`, in a child process whose peak RSS is read from wait4; real estates carry many tags, so
 --tags adds that many tags to every resource (keys and values of realistic length). Budget for
 3,400 resources x 50 tags: results.json <= 25 MB, peak RSS <= 500 MB. The child runs whichever
-pcicheck PYTHONPATH names, so the same command measures another checkout (before/after).
+pcicheck PYTHONPATH names, so the same command measures another checkout (before/after). --heavy
+draws the resources from the types six or more controls judge, for the most results per resource.
 
 Resources are built from the attribute sets the controls' own test cases use, so every
 control finds the attributes it reads, and about a third of them are tagged CDE or tenant.
@@ -15,7 +16,7 @@ Timed: reading the gzipped snapshot, analysis, evaluation, requirement roll-up a
 results document — what `pcicheck evaluate snap.json.gz --format json` does.
 
     python bench/evaluate.py [--resources 100000]
-    python bench/evaluate.py --resources 3400 --tags 50 --pack
+    python bench/evaluate.py --resources 3400 --tags 50 --pack [--heavy]
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,14 @@ def extra_tags(i: int, count: int) -> dict[str, str]:
     return {f"org:governance/attribute-{k:02d}": f"value-{(i * 31 + k) % 997:04d}-{'x' * 16}" for k in range(count)}
 
 
-def synthetic(n: int, seed: int = 7, tags_per_resource: int = 0) -> Snapshot:
+def heavy_types(minimum: int = 6) -> list[str]:
+    """The AWS types at least `minimum` controls judge (S3 buckets, RDS instances, IAM users, …): an estate
+    of them has the most results per resource, the shape that made v1 documents large."""
+    counts = Counter(c.resource for c in load_catalog().controls if c.resource.startswith("aws."))
+    return sorted(t for t, n in counts.items() if n >= minimum and t not in PER_ACCOUNT + PER_REGION)
+
+
+def synthetic(n: int, seed: int = 7, tags_per_resource: int = 0, bulk_types: list[str] | None = None) -> Snapshot:
     rng = random.Random(seed)
     shapes = templates()
     resources = []
@@ -104,7 +112,7 @@ def synthetic(n: int, seed: int = 7, tags_per_resource: int = 0) -> Snapshot:
         for region in REGIONS:
             for t in PER_REGION:
                 add(t, len(resources), account, region)
-    bulk = sorted(t for t in shapes if t.startswith("aws.") and t not in PER_ACCOUNT + PER_REGION)
+    bulk = bulk_types or sorted(t for t in shapes if t.startswith("aws.") and t not in PER_ACCOUNT + PER_REGION)
     i = 0
     while len(resources) < n:
         add(bulk[i % len(bulk)], len(resources), ACCOUNTS[i % len(ACCOUNTS)], REGIONS[i % len(REGIONS)])
@@ -124,11 +132,12 @@ def _tree_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def pack_run(resources: int, tags: int) -> int:
+def pack_run(resources: int, tags: int, heavy: bool) -> int:
     """The CLI writing results.json and the evidence pack in a child process: sizes and the child's peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         snap_path = Path(tmp) / "bench.json.gz"
-        write_snapshot(synthetic(resources, tags_per_resource=tags), snap_path)
+        bulk = heavy_types() if heavy else None
+        write_snapshot(synthetic(resources, tags_per_resource=tags, bulk_types=bulk), snap_path)
         results, pack = Path(tmp) / "results.json", Path(tmp) / "pack"
         command = [sys.executable, "-m", "pcicheck", "evaluate", str(snap_path), "--framework", "pci-dss-4.0.1"]
         command += ["--format", "json", "-o", str(results), "--out", str(pack), "--allow-incomplete", "-q"]
@@ -161,9 +170,10 @@ def main() -> int:
     parser.add_argument("--resources", type=int, default=100_000)
     parser.add_argument("--tags", type=int, default=0, help="extra tags on every resource")
     parser.add_argument("--pack", action="store_true", help="time the CLI writing results.json and the pack")
+    parser.add_argument("--heavy", action="store_true", help="only the types most controls judge (with --pack)")
     args = parser.parse_args()
     if args.pack:
-        return pack_run(args.resources, args.tags)
+        return pack_run(args.resources, args.tags, args.heavy)
     catalog = load_catalog()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.json.gz"
