@@ -42,7 +42,7 @@ MAX_TAGS = 50  # tags or labels shown per resource
 MAX_EVIDENCE = 50  # evidence attributes shown per result
 MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors section
 # Findings per control written as markup (shown with scripting off too); the rest are drawn on demand.
-INLINE_FINDINGS = 25
+INLINE_FINDINGS = 10
 
 STATUSES = ("fail", "error", "needs_configuration", "waived", "pass", "not_applicable")
 # A requirement's outcome, worst first (see evaluate/rollup.py).
