@@ -31,10 +31,10 @@ def resources(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Every resource a result names, by uid, each with its uid (as v1 spelled it: without the evidence
     table), whichever version wrote the document."""
     if is_v2(doc):
-        return {
-            str(uid): {"uid": uid, **{k: v for k, v in res.items() if k != "evidence"}}
-            for uid, res in (doc.get("resources") or {}).items()
-        }
+        out = {str(uid): {"uid": uid, **res} for uid, res in (doc.get("resources") or {}).items()}
+        for res in out.values():
+            res.pop("evidence", None)
+        return out
     found: dict[str, dict[str, Any]] = {}
     for r in doc.get("results") or ():
         res = r.get("resource") or {}
@@ -50,13 +50,18 @@ def results(doc: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     if not is_v2(doc):
         yield from doc.get("results") or ()
         return
-    table = resources(doc)
-    shown = {str(uid): res.get("evidence") or {} for uid, res in (doc.get("resources") or {}).items()}
+    table = doc.get("resources") or {}
+    resolved: dict[str, dict[str, Any]] = {}  # uid → the resource as v1 spelled it, built on first use
     fixed = {str(c.get("id")): {k: c[k] for k in CONTROL_FIELDS if k in c} for c in doc.get("controls") or ()}
     for r in doc.get("results") or ():
         uid = str(r.get("resource"))
+        entry = table.get(uid) or {}
+        resource = resolved.get(uid)
+        if resource is None:
+            resource = resolved[uid] = {"uid": uid, **entry}
+            resource.pop("evidence", None)
         evidence = r.get("evidence")
         if isinstance(evidence, list):  # paths, their values in the resource's evidence
-            values = shown.get(uid, {})
+            values = entry.get("evidence") or {}
             evidence = {str(path): values.get(str(path)) for path in evidence}
-        yield {**fixed.get(str(r.get("control")), {}), **r, "resource": table.get(uid, {}), "evidence": evidence}
+        yield {**fixed.get(str(r.get("control")), {}), **r, "resource": resource, "evidence": evidence}

@@ -8,7 +8,8 @@
   var d = document;
   var form = d.getElementById("filters");
   if (!form || !d.querySelectorAll || !window.JSON) { return; }
-  var PAGE = 100;
+  var PAGE = 100;  // findings drawn by "Show more", index rows per page
+  var FIRST = 10;  // findings per control a filter draws at once (as many as the page writes as markup)
   var data = readData();
   var fields = {
     s: form.elements.namedItem("status"),
@@ -193,10 +194,10 @@
     controls.forEach(function (c) {
       var any = false;
       if (c.pending.length) {
-        // A filter looks at every finding: the first page of those it matches is drawn now.
+        // A filter looks at every finding: the first few of those it matches are drawn now.
         var hits = active ? c.pending.filter(function (row) { return rowMatches(row, c, f); }) : [];
-        draw(c, hits.slice(0, PAGE));
-        c.matching = hits.length - Math.min(PAGE, hits.length);
+        draw(c, hits.slice(0, FIRST));
+        c.matching = hits.length - Math.min(FIRST, hits.length);
       }
       c.items.forEach(function (el) {
         var ok = !active || matches(el, f, c.headText);
