@@ -56,7 +56,7 @@ def by_control(doc: dict[str, Any], control: str) -> dict[str, str]:
 def test_scan_finds_the_deliberate_violations(scanned: dict[str, Any]) -> None:
     doc = scanned["doc"]
     assert scanned["code"] == 1  # failures at or above the default --fail-on low
-    assert doc["schema"] == "pcicheck/results/v1"
+    assert doc["schema"] == "pcicheck/results/v2"
     assert doc["framework"]["id"] == "pci-dss-4.0.1"
     assert [a["framework"]["id"] for a in doc["also"]] == ["pci-dss-3.2.1"]  # both by default
     assert sum(doc["summary"].values()) == len(doc["results"])
