@@ -2,6 +2,8 @@
 
 Budget (issue 5): rendering <= 10 s, the page <= 25 MB, and headless Chromium makes it interactive
 (the filter script has wired itself: `window.__pcicheckReady`) <= 3 s after navigation starts.
+Issue 16: the same at 50 tags per resource (`--tags 50`), the document in results v2 (`--v1` writes the
+older shape, each result embedding its resource, for a checkout that reads only that).
 
 The results document is synthesized with the real catalog and framework: every control gets about
 the same number of resources of its own type, with ~10 % failing, ~1 % erroring, a few waived,
@@ -10,7 +12,7 @@ up by pcicheck's own roll-up. Timed: parsing the JSON document and rendering the
 it from file:// in headless Chromium (Debian `chromium` + `chromium-driver`, driven by selenium)
 with the network off.
 
-    python bench/html_report.py [--results 50000] [--keep DIR]
+    python bench/html_report.py [--results 50000] [--tags 50] [--v1] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ from pcicheck.catalog import load_catalog
 from pcicheck.evaluate.rollup import roll_up
 from pcicheck.model import Result, Status, evidence_id
 from pcicheck.report.html import render_html
-from pcicheck.report.results_json import control_entry
+from pcicheck.report.results_json import control_entry, requirement_entry
+
+try:
+    from pcicheck.results_doc import CONTROL_FIELDS, V1, V2
+except ImportError:  # a checkout from before results v2 (PYTHONPATH=... for a before/after): run with --v1
+    CONTROL_FIELDS, V1, V2 = ("title", "severity", "domain", "requirements"), "pcicheck/results/v1", ""
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.chromium import chromium, drain_requests, file_url
@@ -66,7 +73,7 @@ def _value(rng: random.Random, attr: str) -> Any:
     return [f"sg-{rng.randrange(16**8):08x}" for _ in range(rng.randrange(1, 4))]
 
 
-def synthetic(n: int, seed: int = 11) -> dict[str, Any]:
+def synthetic(n: int, seed: int = 11, tags_per_resource: int = 0, v1: bool = False) -> dict[str, Any]:
     rng = random.Random(seed)
     catalog = load_catalog()
     framework = catalog.framework(FRAMEWORK)
@@ -78,6 +85,7 @@ def synthetic(n: int, seed: int = 11) -> dict[str, Any]:
         account, region = ACCOUNTS[i % len(ACCOUNTS)], REGIONS[(i // 7) % len(REGIONS)]
         kind = control.resource.split(".")[-1]
         tags = {"Name": f"{kind}-{i:06d}", "owner": f"team-{i % 23}"}
+        tags |= {f"org:governance/attribute-{k:02d}": f"value-{(i + k) % 997:04d}" for k in range(tags_per_resource)}
         scope, reason, tenant = "non-cde", "no CDE marker", None
         if i % 5 == 0:
             tags["pci-scope"], scope, reason = "cde", "cde", "tag pci-scope=cde"
@@ -124,8 +132,8 @@ def synthetic(n: int, seed: int = 11) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status.value] = counts.get(r.status.value, 0) + 1
-    return {
-        "schema": "pcicheck/results/v1",
+    doc = {
+        "schema": V1,
         "tool": {"name": "pcicheck", "version": "bench", "catalog_digest": catalog.digest()},
         "framework": {"id": framework.id, "title": framework.title},
         "started_at": "2026-11-25T00:00:00Z",
@@ -140,18 +148,7 @@ def synthetic(n: int, seed: int = 11) -> dict[str, Any]:
         "scope": {"cde": {"tag": "pci-scope", "value": "cde"}, "tenant": {"tag": "tenant"}},
         "summary": {s.value: counts.get(s.value, 0) for s in Status if s is not Status.MANUAL},
         "results": rows,
-        "requirements": [
-            {
-                "id": q.id,
-                "title": q.title,
-                "parent": q.parent,
-                "status": q.status.value,
-                "manual": q.manual,
-                "controls": list(q.controls),
-                "counts": q.counts,
-            }
-            for q in requirements
-        ],
+        "requirements": [requirement_entry(q) for q in requirements],
         "controls": [control_entry(c) for c in controls],
         "connected_to": [],
         "errors": [
@@ -169,6 +166,20 @@ def synthetic(n: int, seed: int = 11) -> dict[str, Any]:
             }
         ],
     }
+    return doc if v1 else as_v2(doc)
+
+
+def as_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """The v1 document in results v2's shape: each resource once, results naming it and their control."""
+    resources: dict[str, dict[str, Any]] = {}
+    results = []
+    for r in doc["results"]:
+        uid = r["resource"]["uid"]
+        resources.setdefault(uid, {k: v for k, v in r["resource"].items() if k != "uid"})
+        own = {k: v for k, v in r.items() if k not in CONTROL_FIELDS}
+        results.append(own | {"resource": uid})
+    head = {k: v for k, v in doc.items() if k != "results"}
+    return head | {"schema": V2, "resources": dict(sorted(resources.items())), "results": results}
 
 
 def interactive_seconds(page: Path) -> tuple[float, float, float, int]:
@@ -198,12 +209,15 @@ def interactive_seconds(page: Path) -> tuple[float, float, float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=50_000)
+    parser.add_argument("--tags", type=int, default=0, help="extra tags on every resource")
+    parser.add_argument("--v1", action="store_true", help="write the results document in its v1 shape")
     parser.add_argument("--keep", type=Path, help="write index.html and results.json here instead of a temp dir")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "results.json").write_text(json.dumps(synthetic(args.results)), encoding="utf-8")
+        document = synthetic(args.results, tags_per_resource=args.tags, v1=args.v1)
+        (out / "results.json").write_text(json.dumps(document), encoding="utf-8")
         start = time.perf_counter()
         doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
         parsed = time.perf_counter()
@@ -213,6 +227,7 @@ def main() -> int:
         size_mb = (out / "index.html").stat().st_size / 1e6
         print(
             f"results={len(doc['results'])} controls={len(doc['controls'])} summary={doc['summary']}\n"
+            f"results.json={(out / 'results.json').stat().st_size / 1e6:.1f}MB "
             f"parse={parsed - start:.2f}s render={rendered - parsed:.2f}s "
             f"total={rendered - start:.2f}s (budget {BUDGET_RENDER_SECONDS:.0f}s)  "
             f"index.html={size_mb:.1f}MB (budget {BUDGET_MB:.0f}MB)"

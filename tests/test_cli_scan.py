@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pcicheck import paths
+from pcicheck import paths, results_doc
 from pcicheck.cli import main
 from pcicheck.demo.emulator import Emulator, patched_environ
 from pcicheck.demo.seed import seed_estate
@@ -50,13 +50,13 @@ def scanned(demo_estate: Emulator, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def by_control(doc: dict[str, Any], control: str) -> dict[str, str]:
-    return {r["resource"]["name"]: r["status"] for r in doc["results"] if r["control"] == control}
+    return {r["resource"]["name"]: r["status"] for r in results_doc.results(doc) if r["control"] == control}
 
 
 def test_scan_finds_the_deliberate_violations(scanned: dict[str, Any]) -> None:
     doc = scanned["doc"]
     assert scanned["code"] == 1  # failures at or above the default --fail-on low
-    assert doc["schema"] == "pcicheck/results/v1"
+    assert doc["schema"] == "pcicheck/results/v2"
     assert doc["framework"]["id"] == "pci-dss-4.0.1"
     assert [a["framework"]["id"] for a in doc["also"]] == ["pci-dss-3.2.1"]  # both by default
     assert sum(doc["summary"].values()) == len(doc["results"])
@@ -76,7 +76,7 @@ def test_results_carry_scope_requirements_and_evidence(scanned: dict[str, Any]) 
     doc = scanned["doc"]
     (result,) = [
         r
-        for r in doc["results"]
+        for r in results_doc.results(doc)
         if r["control"] == "aws-ec2-cde-instance-no-public-ip" and r["resource"]["name"] == "ops-debug"
     ]
     assert result["resource"]["scope"] == "cde"
@@ -129,7 +129,7 @@ def test_access_denied_on_one_service(demo_estate: Emulator, capsys: pytest.Capt
     kms_errors = [e for e in doc["errors"] if e["service"] == "kms"]
     assert {e["region"] for e in kms_errors} == {"us-east-1", "eu-west-2"}
     assert all(e["code"] == "AccessDeniedException" for e in kms_errors)
-    rotation = [r for r in doc["results"] if r["control"] == "aws-kms-key-rotation"]
+    rotation = [r for r in results_doc.results(doc) if r["control"] == "aws-kms-key-rotation"]
     assert rotation and {r["status"] for r in rotation} == {"error"}
     assert "AccessDeniedException" in rotation[0]["message"]
     # Other services were still read and judged.

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 
 NAMESPACES = {
@@ -109,7 +110,7 @@ def test_replication_controllers_are_read(capsys: pytest.CaptureFixture, tmp_pat
     assert answer["allowed"] is False and "deny-all" in answer["reason"]
     assert "ReplicationController" not in err  # not listed among the kinds pcicheck does not know
     code, out, _ = run(capsys, "scan", "--manifests", str(tmp_path), "--format", "json", "--allow-incomplete")
-    results = json.loads(out)["results"]
+    results = list(results_doc.results(json.loads(out)))
     privileged = [r for r in results if r["resource"]["name"] == "ReplicationController shop/legacy"]
     assert code == 1 and any(r["control"] == "k8s-workload-no-privileged" and r["status"] == "fail" for r in privileged)
 
@@ -178,7 +179,7 @@ def test_unread_policy_in_facts_controls_and_summary(capsys: pytest.CaptureFixtu
     code, out, err = run(capsys, "scan", "--manifests", str(cilium_estate), "--format", "json", "--allow-incomplete")
     assert code == 1  # CDE controls fail: possible counts as reachable
     assert "unread policy kinds: 1 network policy pcicheck does not read (CiliumNetworkPolicy (cilium.io) 1)" in err
-    results = json.loads(out)["results"]
+    results = list(results_doc.results(json.loads(out)))
     internet = next(
         r
         for r in results

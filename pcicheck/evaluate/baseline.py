@@ -14,6 +14,7 @@ from typing import Any
 from pcicheck.inert import markdown as inert_md
 from pcicheck.inert import markdown_code
 from pcicheck.model import Result
+from pcicheck.results_doc import results as document_results
 
 FINDING = ("fail", "waived")
 
@@ -44,9 +45,10 @@ def _label(resource: dict[str, Any]) -> str:
 
 
 def findings_of_document(doc: dict[str, Any]) -> dict[str, Finding]:
+    """The findings of a saved results document, v1 or v2 (so a baseline from before v2 still matches)."""
     return {
         r["id"]: Finding(r["id"], r["control"], r["title"], r["severity"], r["status"], _label(r["resource"]))
-        for r in doc["results"]
+        for r in document_results(doc)
         if r["status"] in FINDING
     }
 

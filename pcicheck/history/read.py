@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pcicheck import results_doc
 from pcicheck.errors import InputError
 from pcicheck.inputfile import MAX_DOCUMENT_BYTES
 from pcicheck.objectstore import ObjectStore, S3Location
@@ -92,13 +93,11 @@ class Packs:
 
 
 def results_of(doc: Mapping[str, Any]) -> Iterator[ResultView]:
-    """Each result of a results document as history reads it. A result's resource is its embedded record
-    (`results/v1`: the uid is `resource.uid`) or, in a document that lists resources once, the uid
-    itself (a string)."""
-    for r in doc.get("results") or ():
-        resource = r.get("resource")
-        uid = resource if isinstance(resource, str) else str((resource or {}).get("uid", ""))
-        yield ResultView(str(r["control"]), str(r["status"]), str(r["id"]), uid)
+    """Each result of a results document (either version: results_doc reads both) as history reads it."""
+    for r in results_doc.results(doc):
+        yield ResultView(
+            str(r["control"]), str(r["status"]), str(r["id"]), str((r.get("resource") or {}).get("uid", ""))
+        )
 
 
 def read_packs(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from pcicheck import inert
+from pcicheck import inert, results_doc
 
 COLUMNS = (
     "evidence_id",
@@ -44,7 +44,7 @@ def write_evidence(doc: Mapping[str, Any], out: TextIO) -> None:
 def _rows(doc: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
     framework = doc["framework"]["id"]
     read_at = doc["snapshot"]["created_at"]
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         res = r["resource"]
         yield (
             r["id"],

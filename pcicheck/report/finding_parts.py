@@ -14,33 +14,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from pcicheck import results_doc
 from pcicheck.errors import InputError
 from pcicheck.redact import redact_text
 
 NOT_A_FINDING = "not_applicable"
 
 
-def resource_of(doc: Mapping[str, Any], result: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The resource a result judged: embedded in the result (results v1), or named by its uid in the
-    document's `resources` table (results v2)."""
-    resource = result["resource"]
-    if isinstance(resource, Mapping):
-        return resource
-    table = doc.get("resources")
-    found = table.get(resource) if isinstance(table, Mapping) else None
-    if not isinstance(found, Mapping):
-        raise InputError(
-            f"result {result.get('id')} names resource {resource!r}, which the document's resources table lacks",
-            fix="pass the results.json pcicheck wrote, unedited",
-        )
-    return found
-
-
 def findings(doc: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """Each result that is a finding, with its resource, in the document's (deterministic) order."""
-    for result in doc["results"]:
+    for result in results_doc.results(doc):
         if result["status"] != NOT_A_FINDING:
-            yield result, resource_of(doc, result)
+            yield result, result["resource"]
 
 
 def scan_time(doc: Mapping[str, Any], key: str = "finished_at") -> datetime:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from pcicheck import inert
+from pcicheck import inert, results_doc
 
 COLUMNS = (
     "evidence_id",
@@ -36,7 +36,7 @@ def write_csv(doc: Mapping[str, Any], out: TextIO) -> None:
 
 def _rows(doc: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
     framework = doc["framework"]["id"]
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         if r["status"] not in ("fail", "error", "needs_configuration", "waived"):
             continue
         res = r["resource"]

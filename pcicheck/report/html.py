@@ -1,4 +1,4 @@
-"""index.html: the auditor's evidence page, rendered from a results document (`pcicheck/results/v1`).
+"""index.html: the auditor's evidence page, rendered from a results document (`pcicheck/results/v2`, or v1).
 
 One self-contained file: CSS and script inline, charts as inline SVG, no URL anywhere, so it opens
 from a USB stick with no network. A Content-Security-Policy in the page itself forbids every fetch
@@ -9,9 +9,11 @@ Jinja2 with autoescaping on, only as text or inside attribute values (never as a
 `#fragment` we build, never inside the script or style), and every string is clipped to a bounded
 length. The script reads the page through the DOM and never writes markup.
 
-Large estates: failures, errors and waived results are listed one by one with their evidence; passing
-and not-applicable results are collapsed per control into counts with the first few names, so 50,000
-results stay a page a browser opens in seconds (the full population is in results.json).
+Large estates: passing and not-applicable results are collapsed per control into counts with the first
+few names. Failures, errors and waived results are listed one by one with their evidence: the first
+INLINE_FINDINGS of each control as markup, the rest, and the evidence index of every result, in the
+page's data block (html_data), drawn by the script when asked for or matched by a filter. The page
+grows with resources plus results, not their product, and 50,000 results open in a second or two.
 """
 
 from __future__ import annotations
@@ -29,16 +31,18 @@ from typing import Any, TextIO
 import jinja2
 from markupsafe import Markup
 
-from pcicheck import paths
+from pcicheck import paths, results_doc
 from pcicheck.evaluate.rollup import RequirementOutcome
 from pcicheck.report import html_scope, html_segmentation, html_unmapped
-from pcicheck.report.evidence_csv import source_text
-from pcicheck.report.html_text import clip, show_value
+from pcicheck.report.html_data import DATA_ID, PageData
+from pcicheck.report.html_text import clip, pairs, show_value, text
 
 MAX_LISTED = 100  # passing or not-applicable resources named per control (and reason); the rest are counted
 MAX_TAGS = 50  # tags or labels shown per resource
 MAX_EVIDENCE = 50  # evidence attributes shown per result
 MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors section
+# Findings per control written as markup (shown with scripting off too); the rest are drawn on demand.
+INLINE_FINDINGS = 10
 
 STATUSES = ("fail", "error", "needs_configuration", "waived", "pass", "not_applicable")
 # A requirement's outcome, worst first (see evaluate/rollup.py).
@@ -54,19 +58,6 @@ CHART_COLOURS = {
     "not_applicable": "#9e9e9e",
     "manual": "#546e7a",
 }
-
-
-def _pairs(mapping: Any, limit: int) -> tuple[list[tuple[str, str]], int]:
-    """(key, value) text pairs of a mapping, the first `limit` of them, and how many were left out."""
-    if not isinstance(mapping, Mapping) or not mapping:
-        return [], 0
-    items = list(mapping.items())
-    shown = [(clip(str(k), 200), clip(v)) for k, v in items[:limit]]
-    return shown, max(0, len(items) - limit)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else clip(value)
 
 
 @dataclass(frozen=True)
@@ -89,20 +80,6 @@ class Finding:
     evidence: list[tuple[str, str]]
     evidence_more: int
     waiver: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class IndexRow:
-    """One result in the evidence index: what it evidences, on what, from where."""
-
-    id: str
-    status: str
-    control: str
-    procedures: str
-    name: str
-    uid: str
-    source: str
-    anchored: bool  # listed in full above, so its evidence id links there
 
 
 @dataclass(frozen=True)
@@ -147,6 +124,7 @@ class ControlView:
     source: str
     counts: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
+    pending: int = 0  # findings past INLINE_FINDINGS, in the data block
     passing: Group = field(default_factory=lambda: Group("pass", "passing"))
     not_applicable: dict[str, Group] = field(default_factory=dict)
     # Resources not judged because a site param is unset: counted under the control, with what to set.
@@ -269,11 +247,11 @@ def _control_view(c: Mapping[str, Any], framework: str) -> ControlView:
     reqs = c.get("requirements") or {}
     return ControlView(
         id=clip(str(c.get("id", "")), 200),
-        title=_text(c.get("title")),
+        title=text(c.get("title")),
         severity=str(c.get("severity", "")),
         domain=str(c.get("domain", "")),
-        resource_type=_text(c.get("resource_type")),
-        scope=_text(c.get("scope")),
+        resource_type=text(c.get("resource_type")),
+        scope=text(c.get("scope")),
         requirements=[clip(str(r), 50) for r in reqs.get(framework, [])],
         other_frameworks=[
             (clip(fw, 100), clip(", ".join(map(str, ids)))) for fw, ids in reqs.items() if fw != framework
@@ -281,10 +259,10 @@ def _control_view(c: Mapping[str, Any], framework: str) -> ControlView:
         by_framework={str(fw): [str(r) for r in ids] for fw, ids in reqs.items() if isinstance(ids, list)},
         basis=[(clip(fw, 100), _basis_text(b)) for fw, b in (c.get("basis") or {}).items()],
         definition=_definition(c),
-        rationale=_text(c.get("rationale")),
-        remediation=_text(c.get("remediation")),
+        rationale=text(c.get("rationale")),
+        remediation=text(c.get("remediation")),
         evidence=[clip(str(e), 200) for e in c.get("evidence") or []],
-        source=_text(c.get("source")),
+        source=text(c.get("source")),
     )
 
 
@@ -305,21 +283,21 @@ def _brief_detail(evidence: Any) -> str:
 
 def _finding(r: Mapping[str, Any]) -> Finding:
     res = r.get("resource") or {}
-    tags, tags_more = _pairs(res.get("tags"), MAX_TAGS)
-    evidence, evidence_more = _pairs(r.get("evidence"), MAX_EVIDENCE)
-    waiver, _ = _pairs(r.get("waiver"), MAX_EVIDENCE)
+    tags, tags_more = pairs(res.get("tags"), MAX_TAGS)
+    evidence, evidence_more = pairs(r.get("evidence"), MAX_EVIDENCE)
+    waiver, _ = pairs(r.get("waiver"), MAX_EVIDENCE)
     return Finding(
         id=clip(str(r.get("id", "")), 100),
         status=str(r.get("status", "")),
-        name=_text(res.get("name")),
-        type=_text(res.get("type")),
-        uid=_text(res.get("uid")),
-        account=_text(res.get("account")),
-        region=_text(res.get("region")),
-        scope=_text(res.get("scope")),
-        scope_reason=_text(res.get("scope_reason")),
-        tenant=_text(res.get("tenant")),
-        message=_text(r.get("message")),
+        name=text(res.get("name")),
+        type=text(res.get("type")),
+        uid=text(res.get("uid")),
+        account=text(res.get("account")),
+        region=text(res.get("region")),
+        scope=text(res.get("scope")),
+        scope_reason=text(res.get("scope_reason")),
+        tenant=text(res.get("tenant")),
+        message=text(r.get("message")),
         tags=tags,
         tags_more=tags_more,
         evidence=evidence,
@@ -421,7 +399,7 @@ class Page:
     connected: list[html_scope.Connected] = field(default_factory=list)
     # uid → status → results of CDE controls on a connected-to system: verdicts that come from its scope
     judged_as_connected: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    index: list[IndexRow] = field(default_factory=list)
+    data: PageData = field(default_factory=lambda: PageData(MAX_TAGS, MAX_EVIDENCE, LISTED_IN_FULL))
     requirement_of: dict[str, str] = field(default_factory=dict)  # testing procedure id → its requirement
     sections: list[RequirementSection] = field(default_factory=list)
     unmapped: html_unmapped.UnmappedSection | None = None  # failed Checkov checks with no PCI DSS mapping
@@ -430,7 +408,7 @@ class Page:
     @classmethod
     def build(cls, doc: Mapping[str, Any]) -> Page:
         page = cls(doc=doc, framework=str((doc.get("framework") or {}).get("id", "")))
-        page._controls_and_results(doc.get("results") or [], doc.get("controls") or [])
+        page._controls_and_results(results_doc.results(doc), doc.get("controls") or [])
         page._requirements(doc.get("requirements") or [])
         page._errors(doc.get("errors") or [], doc.get("controls") or [])
         page._chart()
@@ -475,6 +453,7 @@ class Page:
     def _controls_and_results(self, results: Iterable[Mapping[str, Any]], controls: list[Mapping[str, Any]]) -> None:
         by_id = {str(c.get("id", "")): _control_view(c, self.framework) for c in controls}
         tally = _Tally()
+        listed: dict[str, list[list[Mapping[str, Any]]]] = {}  # control → its findings, one list per status
         for r in results:
             cid = str(r.get("control", ""))
             view = by_id.get(cid)
@@ -489,29 +468,25 @@ class Page:
             tally.resource(res)
             if res.get("scope") == "connected-to" and view.scope == "cde" and status != "not_applicable":
                 self.judged_as_connected[str(res.get("uid", ""))][status] += 1
-            self.index.append(self._index_row(r, cid, status))
+            self.data.result(r, cid, status, (r.get("requirements") or {}).get(self.framework) or [])
             if status in LISTED_IN_FULL:
-                self._list_in_full(view, r, status, tally)
+                listed.setdefault(cid, [[] for _ in LISTED_IN_FULL])[LISTED_IN_FULL.index(status)].append(r)
+                self._count_finding(view, r, status, tally)
             else:
                 _collapse(view, r, status, tally)
+        # Failures first within a control, then errors, then waived; each in the document's order. The
+        # first few as markup, the rest as data.
+        for cid, by_status in listed.items():
+            view = by_id[cid]
+            for n, r in enumerate(r for rows in by_status for r in rows):
+                if n < INLINE_FINDINGS:
+                    view.findings.append(_finding(r))
+                else:
+                    self.data.finding(view.id, r, str(r.get("status", "")))
+                    view.pending += 1
         self._summarise(by_id, tally)
 
-    def _index_row(self, r: Mapping[str, Any], control: str, status: str) -> IndexRow:
-        res = r.get("resource") or {}
-        procedures = (r.get("requirements") or {}).get(self.framework) or []
-        return IndexRow(
-            id=clip(r.get("id", ""), 40),
-            status=clip(status, 40),
-            control=clip(control, 200),
-            procedures=clip(", ".join(map(str, procedures)), 300),
-            name=_text(res.get("name")),
-            uid=_text(res.get("uid")),
-            source=clip(source_text(res), 500),
-            anchored=status in LISTED_IN_FULL,
-        )
-
-    def _list_in_full(self, view: ControlView, r: Mapping[str, Any], status: str, tally: _Tally) -> None:
-        view.findings.append(_finding(r))
+    def _count_finding(self, view: ControlView, r: Mapping[str, Any], status: str, tally: _Tally) -> None:
         if status == "fail":
             tally.severity_failures[str(r.get("severity", view.severity))] += 1
         elif status == "error":
@@ -520,10 +495,6 @@ class Page:
                 self.error_results.append((_brief(r), view.id, clip(r.get("message", ""), 400)))
 
     def _summarise(self, by_id: dict[str, ControlView], tally: _Tally) -> None:
-        # Failures first within a control, then errors, then waived; each in the document's order.
-        rank = {s: i for i, s in enumerate(LISTED_IN_FULL)}
-        for view in by_id.values():
-            view.findings.sort(key=lambda f: rank.get(f.status, 9))
         self.controls = sorted(by_id.values(), key=lambda v: v.id)
         self.unconfigured = [
             (v.id, v.unconfigured.label, v.unconfigured.count) for v in self.controls if v.unconfigured
@@ -572,7 +543,7 @@ class Page:
         )
         return RequirementSection(
             framework=fid,
-            title=_text(fw.get("title") or fw.get("id") or ""),
+            title=text(fw.get("title") or fw.get("id") or ""),
             note=note,
             anchor="requirements" if own else f"requirements-{fid}",
             prefix="" if own else f"{fid}:",
@@ -592,11 +563,11 @@ class Page:
             views.append(
                 RequirementView(
                     id=clip(rid, 50),
-                    title=_text(q.get("title")),
+                    title=text(q.get("title")),
                     parent=clip(str(q.get("parent") or ""), 50),
                     depth=min(depths.get(rid, 0), 6),
                     outcome=str(q.get("outcome", "")),
-                    reason=_text(q.get("reason")),
+                    reason=text(q.get("reason")),
                     manual=bool(q.get("manual")),
                     counts={str(k): v for k, v in (q.get("counts") or {}).items() if isinstance(v, int) and v > 0},
                     controls_below=len(q.get("controls") or []),
@@ -612,9 +583,9 @@ class Page:
         return ProcedureView(
             id=clip(pid, 50),
             methods=clip(", ".join(methods), 200),
-            about=_text(p.get("about")),
+            about=text(p.get("about")),
             outcome=clip(str(p.get("outcome", "")), 40),
-            reason=_text(p.get("reason")),
+            reason=text(p.get("reason")),
             automatable=methods == ["configuration"],
             direct=direct.get(pid, []),
         )
@@ -641,9 +612,9 @@ class Page:
                 ErrorView(
                     where=clip(where, 300),
                     call=clip(call, 300),
-                    code=_text(e.get("code")),
-                    message=_text(e.get("message")),
-                    resource_uid=_text(e.get("resource_uid")),
+                    code=text(e.get("code")),
+                    message=text(e.get("message")),
+                    resource_uid=text(e.get("resource_uid")),
                     resource_types=[clip(t, 200) for t in types],
                     attributes=[clip(str(a), 200) for a in e.get("attributes") or []],
                     controls=[clip(c, 200) for c in hit],
@@ -734,6 +705,8 @@ def render_html(doc: Mapping[str, Any], out: TextIO) -> None:
         "severities": SEVERITIES,
         "colours": CHART_COLOURS,
         "max_listed": MAX_LISTED,
+        "inline_findings": INLINE_FINDINGS,
+        "data_id": DATA_ID,
     }
     batch: list[str] = []
     for chunk in template.generate(context):

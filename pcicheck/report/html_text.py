@@ -4,6 +4,7 @@ so that one hostile value cannot swell the page."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 MAX_TEXT = 2000  # characters of one string before it is clipped
@@ -22,3 +23,17 @@ def show_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), default=str)
+
+
+def text(value: Any) -> str:
+    """A field's text for the page: empty for a missing value, else clipped."""
+    return "" if value is None else clip(value)
+
+
+def pairs(mapping: Any, limit: int) -> tuple[list[tuple[str, str]], int]:
+    """(key, value) text pairs of a mapping, the first `limit` of them, and how many were left out."""
+    if not isinstance(mapping, Mapping) or not mapping:
+        return [], 0
+    items = list(mapping.items())
+    shown = [(clip(str(k), 200), clip(v)) for k, v in items[:limit]]
+    return shown, max(0, len(items) - limit)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
+from pcicheck import results_doc
+
 _INVALID_XML = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
 
 
@@ -45,7 +47,7 @@ def _body(r: Mapping[str, Any], detail: str) -> str:
 def write_junit(doc: Mapping[str, Any], out: TextIO) -> None:
     framework = doc["framework"]["id"]
     by_control: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         if r["status"] != "not_applicable":
             by_control[r["control"]].append(r)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}

@@ -1,6 +1,6 @@
 """The evidence pack: every format rendered from one results document, sealed by a manifest.
 
-Files: index.html (for people), results.json (the v1 document, byte for byte), snapshot.json.gz
+Files: index.html (for people), results.json (the results document, byte for byte), snapshot.json.gz
 (the redacted raw inventory, when there is one), results.sarif, junit.xml, findings.csv, evidence.csv,
 summary.md, pcicheck.yaml (the effective configuration) and controls/ (the custom controls the run
 used), manifest.json (+ manifest.sig when signed). Written to a directory, as one zip, or under an
@@ -26,7 +26,8 @@ from pcicheck.report import results_shape
 from pcicheck.report.formats import FORMATS, RESULTS_FILE, render
 from pcicheck.report.integrity import MANIFEST, SIGNATURE, seal, signer
 from pcicheck.report.pack_reader import PackSource, is_pack, read_one
-from pcicheck.report.results_json import CONFIG_FILE, SCHEMA
+from pcicheck.report.results_json import CONFIG_FILE
+from pcicheck.results_doc import SCHEMAS
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class PackWritten:
 def load_results(path: PackSource) -> tuple[bytes, dict[str, Any]]:
     """A saved results document: its exact bytes and the parsed document. `path` is results.json, or
     an evidence pack (directory, zip or S3 prefix) whose results.json is read by the one pack reader,
-    with its refusals and bounds."""
+    with its refusals and bounds. Either version pcicheck has written (v2, or v1 from before it); read its
+    results through results_doc.results."""
     if isinstance(path, S3Location):
         raw = read_one(path, RESULTS_FILE)
         named = path.url(RESULTS_FILE)  # named so in the errors below
@@ -55,9 +57,11 @@ def results_document(raw: bytes, named: str) -> dict[str, Any]:
     """results.json's bytes parsed and checked to be a results document this pcicheck reads; `named` is
     where they came from, for the errors."""
     doc = parse_json(raw, path=named, what="results document", fix="pass results.json written by `pcicheck scan`")
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+    if not isinstance(doc, dict) or doc.get("schema") not in SCHEMAS:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise InputError(f"not a {SCHEMA} document (schema: {found!r})", path=named, fix="pass results.json")
+        raise InputError(
+            f"not a {' or '.join(SCHEMAS)} document (schema: {found!r})", path=named, fix="pass results.json"
+        )
     for key in ("controls", "requirements", "results"):
         if key not in doc:
             raise InputError(

@@ -1,5 +1,6 @@
-"""The shape of a saved results document (pcicheck/results/v1), checked when `diff`, `report` or a baseline
-reads one back: the file may be old, edited or hostile, and every renderer trusts what it reads.
+"""The shape of a saved results document (pcicheck/results/v2, or v1 as older versions wrote it), checked
+when `diff`, `report` or a baseline reads one back: the file may be old, edited or hostile, and every
+renderer trusts what it reads. In v2 a result names its resource and control: each name must resolve.
 
 A spec is a kind name ("text", "int", "number", "bool", "any"; "?" appended allows null), a list of one
 spec (a list of such items), or a mapping of keys to specs ("key?" may be absent; "*" is any other key).
@@ -11,6 +12,8 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+
+from pcicheck.results_doc import CONTROL_FIELDS, is_v2
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:/-]+")
 _TEXTS = ["text"]
@@ -41,6 +44,10 @@ _RESULT = {
     "evidence": {"*": "any"},
     "*": "any",
 }
+# v2: the resource once in `resources` (its uid is its key), the result naming it and its control by id.
+# Its evidence: the paths it shows, resolved in its resource's `evidence`, or its own mapping (checked below).
+_RESOURCE_V2 = {k: v for k, v in _RESOURCE.items() if k != "uid"} | {"evidence?": {"*": "any"}}
+_RESULT_V2 = {k: v for k, v in _RESULT.items() if k not in CONTROL_FIELDS} | {"resource": "text", "evidence": "any"}
 _PROCEDURE = {"id": "text", "*": "any"}
 _REQUIREMENT = {
     "id": "text",
@@ -102,6 +109,7 @@ RESULTS = {
     "errors?": [{"*": "any"}],
     "*": "any",
 }
+RESULTS_V2 = {**RESULTS, "resources": {"*": _RESOURCE_V2}, "results": [_RESULT_V2]}
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "text": lambda v: isinstance(v, str),
@@ -138,9 +146,31 @@ def _mapping_problem(value: dict[str, Any], spec: dict[str, Any], where: str) ->
     return None
 
 
+def _reference_problem(doc: dict[str, Any]) -> str | None:
+    """A v2 result naming a resource or control the document does not hold (shape already checked)."""
+    controls = {c["id"] for c in doc["controls"]}
+    for i, r in enumerate(doc["results"]):
+        if r["resource"] not in doc["resources"]:
+            return f"results[{i}].resource names no entry of resources"
+        if r["control"] not in controls:
+            return f"results[{i}].control names no entry of controls"
+        evidence = r["evidence"]
+        if isinstance(evidence, list):
+            shown = doc["resources"][r["resource"]].get("evidence") or {}
+            if not all(isinstance(p, str) and p in shown for p in evidence):
+                return f"results[{i}].evidence names a path its resource's evidence does not hold"
+        elif not isinstance(evidence, dict):
+            return f"results[{i}].evidence must be a list of paths or a mapping"
+    return None
+
+
 def problem(value: Any, spec: Any = None, where: str = "") -> str | None:
-    """Where and how `value` departs from `spec` (the whole results document by default), or None."""
-    spec = RESULTS if spec is None else spec
+    """Where and how `value` departs from `spec` (by default the results document of the version it
+    declares, with v2's references resolving), or None."""
+    if spec is None:
+        v2 = isinstance(value, dict) and is_v2(value)
+        found = problem(value, RESULTS_V2 if v2 else RESULTS, where)
+        return found or (_reference_problem(value) if v2 else None)
     if isinstance(spec, str):
         return _kind_problem(value, spec, where)
     if isinstance(spec, list):

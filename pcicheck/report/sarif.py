@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from pcicheck import __version__
+from pcicheck import __version__, results_doc
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
@@ -112,11 +112,11 @@ def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> di
     controls = {c["id"]: c for c in doc["controls"]}
     ordered = sorted(controls)
     index = {cid: i for i, cid in enumerate(ordered)}
-    flagged = [r for r in doc["results"] if r["status"] in _STATUS_RANK]
+    flagged = [r for r in results_doc.results(doc) if r["status"] in _STATUS_RANK]
     flagged.sort(key=lambda r: (_STATUS_RANK[r["status"]], _RANK[r["severity"]], r["control"], r["resource"]["uid"]))
     kept = flagged[:MAX_RESULTS]
     unconfigured: dict[str, tuple[str, int]] = {}
-    for r in doc["results"]:
+    for r in doc["results"]:  # status, control and message: a result's own fields in v1 and v2
         if r["status"] == "needs_configuration":
             message, count = unconfigured.get(r["control"], (str(r["message"]), 0))
             unconfigured[r["control"]] = (message, count + 1)

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from pcicheck import results_doc
 from pcicheck.evaluate.rollup import RequirementOutcome
 from pcicheck.inert import markdown, markdown_code
 
@@ -45,7 +46,7 @@ def _unmapped_failures(snap: Mapping[str, Any]) -> int:
 
 def render_summary(doc: Mapping[str, Any]) -> str:
     s = doc["summary"]
-    failed = [r for r in doc["results"] if r["status"] == "fail"]
+    failed = [r for r in results_doc.results(doc) if r["status"] == "fail"]
     sev = Counter(r["severity"] for r in failed)
     incomplete = s.get("error") or s.get("needs_configuration")
     verdict = "❌ findings" if failed else ("⚠️ incomplete" if incomplete else "✅ no findings")

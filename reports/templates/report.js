@@ -1,10 +1,16 @@
 (function () {
   "use strict";
-  // Progressive enhancement: the page is complete without this script. It only hides what does not
-  // match the filters and never writes markup, so nothing from the data can become code.
+  // Progressive enhancement: with scripting off the page still shows every requirement, every control
+  // and its first findings. This script filters, and draws from the page's data block (JSON, never
+  // run) what is not markup yet: the evidence index a page at a time and a control's further findings.
+  // It builds elements and sets their textContent; it never writes markup, so nothing from the data
+  // can become code.
   var d = document;
   var form = d.getElementById("filters");
-  if (!form || !d.querySelectorAll) { return; }
+  if (!form || !d.querySelectorAll || !window.JSON) { return; }
+  var PAGE = 100;  // findings drawn by "Show more", index rows per page
+  var FIRST = 10;  // findings per control a filter draws at once (as many as the page writes as markup)
+  var data = readData();
   var fields = {
     s: form.elements.namedItem("status"),
     v: form.elements.namedItem("severity"),
@@ -15,12 +21,67 @@
   var note = d.getElementById("filtered-note");
   var controls = toArray(d.querySelectorAll("section.control")).map(function (el) {
     var head = el.querySelector("header");
-    return { el: el, head: head, headText: head.textContent, items: toArray(el.querySelectorAll(".f")) };
+    var more = el.querySelector(".more");
+    var key = more ? more.getAttribute("data-c") : null;
+    var rows = key !== null && Object.prototype.hasOwnProperty.call(data.pending, key) ? data.pending[key] : [];
+    return {
+      el: el, head: head, headText: head.textContent, items: toArray(el.querySelectorAll(".f")),
+      more: more, button: more ? more.querySelector("button") : null, pending: rows.slice(), matching: rows.length
+    };
   });
   var reqs = toArray(d.querySelectorAll("section.requirements .req"));
   var hay = new Map();
+  var rowHay = new Map();
 
   function toArray(list) { return Array.prototype.slice.call(list); }
+
+  function readData() {
+    var empty = { statuses: [], listed: [], controls: [], resources: [], index: [], pending: {} };
+    var el = d.getElementById("pcicheck-data");
+    try {
+      var parsed = el ? JSON.parse(el.textContent) : null;
+      return parsed && typeof parsed === "object" ? parsed : empty;
+    } catch (e) {
+      return empty;
+    }
+  }
+
+  function make(tag, cls, text) {
+    var el = d.createElement(tag);
+    if (cls) { el.className = cls; }
+    if (text !== undefined && text !== null) { el.textContent = String(text); }
+    return el;
+  }
+
+  function add(parent) {
+    for (var i = 1; i < arguments.length; i += 1) {
+      var part = arguments[i];
+      parent.appendChild(typeof part === "string" ? d.createTextNode(part) : part);
+    }
+    return parent;
+  }
+
+  function count(n) { return Number(n).toLocaleString("en-US"); }
+  function words(status) { return String(status).replace(/_/g, " "); }
+  // A resource's row (html_data.PageData.resource): name, uid, where it was read, the evidence values its
+  // findings show by path, and the details a finding shows (present once a finding drawn from data names it).
+  function resource(i) {
+    var r = data.resources[i] || [];
+    var x = r[4] || [];
+    return {
+      name: r[0] || "", uid: r[1] || "", source: r[2] || "", shown: r[3] || {}, type: x[0] || "",
+      account: x[1] || "", region: x[2] || "", scope: x[3] || "", reason: x[4] || "", tenant: x[5] || "",
+      tags: x[6] || [], tagsMore: x[7] || 0
+    };
+  }
+
+  // A finding's evidence as [path, value] pairs: its own, or the paths it names in its resource's row.
+  function evidence(row) {
+    var shownBy = resource(row[2]).shown;
+    return (row[4] || []).map(function (p) {
+      return typeof p === "string" ? [p, Object.prototype.hasOwnProperty.call(shownBy, p) ? shownBy[p] : ""] : p;
+    });
+  }
 
   // Text to search, built on first use: a control's items also match on the control's own heading.
   function text(el, extra) {
@@ -42,21 +103,111 @@
     return true;
   }
 
-  function show(el, on) { el.classList.toggle("x", !on); }
+  // A finding not drawn yet, judged as its element would be: the same text, from the data.
+  function pairsText(list, sep, join) {
+    return (list || []).map(function (p) { return p[0] + sep + p[1]; }).join(join);
+  }
+
+  function rowText(row, c) {
+    var t = rowHay.get(row);
+    if (t === undefined) {
+      var res = resource(row[2]);
+      t = [c.headText, row[0], words(data.statuses[row[1]]), res.name, res.type, res.uid, res.account, res.region,
+        res.scope, res.reason, res.tenant, row[3], pairsText(res.tags, "=", "; "), pairsText(evidence(row), ": ", "\n"),
+        pairsText(row[6], ": ", "; ")]
+        .join(" ").toLowerCase();
+      rowHay.set(row, t);
+    }
+    return t;
+  }
+
+  function rowMatches(row, c, f) {
+    if (f.s && data.statuses[row[1]] !== f.s) { return false; }
+    if (f.v && c.head.getAttribute("data-v") !== f.v) { return false; }
+    if (f.d && c.head.getAttribute("data-d") !== f.d) { return false; }
+    if (f.q && rowText(row, c).indexOf(f.q) === -1) { return false; }
+    return true;
+  }
+
+  // One finding as the template writes it (_macros.html.j2 `finding`), from a data row.
+  function finding(row, c) {
+    var status = String(data.statuses[row[1]]);
+    var res = resource(row[2]);
+    var el = make("div", "fd f st-" + status);
+    el.id = row[0];
+    el.setAttribute("data-s", status);
+    el.setAttribute("data-v", c.head.getAttribute("data-v") || "");
+    el.setAttribute("data-d", c.head.getAttribute("data-d") || "");
+    var link = make("a", "ev", row[0]);
+    link.setAttribute("href", "#" + row[0]);
+    add(el, add(make("p", "fh"), link, " ", make("span", "badge s-" + status, words(status)), " ",
+      make("b", "name", res.name), " ", make("span", "muted mono", res.type)));
+    add(el, make("p", "fm", row[3]));
+    add(el, add(make("p", "fr"), make("code", "", res.uid), " · account " + (res.account || "—") + " · region " +
+      (res.region || "—") + " · " + (res.scope || "—") + (res.reason ? " (" + res.reason + ")" : "") +
+      (res.tenant ? " · tenant " + res.tenant : "")));
+    if (res.tags.length) {
+      add(el, make("p", "fr", "tags: " + pairsText(res.tags, "=", "; ") + (res.tagsMore ? " (and " + count(res.tagsMore) + " more)" : "")));
+    }
+    if (row[4] && row[4].length) {
+      add(el, make("pre", "evd", pairsText(evidence(row), ": ", "\n") + (row[5] ? "\n(and " + count(row[5]) + " more attributes)" : "")));
+    }
+    if (row[6] && row[6].length) {
+      add(el, make("p", "fw", "waiver: " + row[6].map(function (p) { return words(p[0]) + ": " + p[1]; }).join("; ")));
+    }
+    return el;
+  }
+
+  // Draws `rows` of a control's pending findings (in the order given) before its "more" box.
+  function draw(c, rows) {
+    if (!rows.length) { return; }
+    var drawn = new Set(rows);
+    var frag = d.createDocumentFragment();
+    rows.forEach(function (row) {
+      var el = finding(row, c);
+      frag.appendChild(el);
+      c.items.push(el);
+    });
+    c.more.parentNode.insertBefore(frag, c.more);
+    c.pending = c.pending.filter(function (row) { return !drawn.has(row); });
+  }
+
+  function label(c, active) {
+    if (!c.button) { return; }
+    var n = active ? c.matching : c.pending.length;
+    c.button.hidden = n === 0;
+    c.button.textContent = "Show " + count(Math.min(PAGE, n)) + " more of " + count(n) + (active ? " matching" : "") +
+      " findings not shown";
+  }
+
+  function current() {
+    return { s: fields.s.value, v: fields.v.value, d: fields.d.value, q: fields.q.value.trim().toLowerCase() };
+  }
+
+  function isActive(f) { return !!(f.s || f.v || f.d || f.q); }
 
   function apply() {
-    var f = { s: fields.s.value, v: fields.v.value, d: fields.d.value, q: fields.q.value.trim().toLowerCase() };
-    var active = !!(f.s || f.v || f.d || f.q);
+    var f = current();
+    var active = isActive(f);
     var onlyText = !(f.s || f.v || f.d);
     var items = 0, itemsShown = 0, controlsShown = 0;
     controls.forEach(function (c) {
       var any = false;
+      if (c.pending.length) {
+        // A filter looks at every finding: the first few of those it matches are drawn now.
+        var hits = active ? c.pending.filter(function (row) { return rowMatches(row, c, f); }) : [];
+        draw(c, hits.slice(0, FIRST));
+        c.matching = hits.length - Math.min(FIRST, hits.length);
+      }
       c.items.forEach(function (el) {
         var ok = !active || matches(el, f, c.headText);
         show(el, ok);
         items += 1;
         if (ok) { itemsShown += 1; any = true; }
       });
+      items += c.pending.length;
+      if (active) { itemsShown += c.matching; any = any || c.matching > 0; }
+      label(c, active);
       // A control with nothing to list still shows when its own heading matches the filters.
       var headOk = !active || (!f.s && matches(c.head, f, ""));
       show(c.el, any || headOk);
@@ -91,18 +242,105 @@
     note.hidden = !parts.length;
   }
 
-  var pending = 0;
-  function later() {
-    clearTimeout(pending);
-    pending = setTimeout(apply, 120);
+  function show(el, on) { el.classList.toggle("x", !on); }
+
+  function showMore(c) {
+    var f = current();
+    var active = isActive(f);
+    var next = (active ? c.pending.filter(function (row) { return rowMatches(row, c, f); }) : c.pending).slice(0, PAGE);
+    draw(c, next);
+    if (active) { c.matching = Math.max(0, c.matching - next.length); }
+    label(c, active);
   }
 
-  // Opens the collapsed lists around a cited evidence id (index.html#EV-…) so the row is on screen.
+  // The evidence index: every result, a page at a time, searched over all rows.
+  var index = (function () {
+    var box = d.getElementById("index");
+    if (!box || !data.index.length) { return null; }
+    var pager = box.querySelector(".pager");
+    var state = {
+      box: box, body: box.querySelector("tbody"), at: 0, rows: data.index, cache: new Map(),
+      out: pager.querySelector("output"), prev: pager.querySelector("[data-step='-1']"),
+      next: pager.querySelector("[data-step='1']"), q: pager.querySelector("input")
+    };
+    pager.hidden = false;
+    return state;
+  })();
+
+  function indexText(row) {
+    var t = index.cache.get(row);
+    if (t === undefined) {
+      var c = data.controls[row[2]] || ["", ""];
+      var res = resource(row[3]);
+      t = [row[0], words(data.statuses[row[1]]), c[0], c[1], res.name, res.uid, res.source].join(" ").toLowerCase();
+      index.cache.set(row, t);
+    }
+    return t;
+  }
+
+  function drawIndex() {
+    var end = Math.min(index.at + PAGE, index.rows.length);
+    var frag = d.createDocumentFragment();
+    for (var i = index.at; i < end; i += 1) {
+      var row = index.rows[i];
+      var status = String(data.statuses[row[1]]);
+      var c = data.controls[row[2]] || ["", ""];
+      var res = resource(row[3]);
+      var tr = make("tr");
+      tr.setAttribute("data-status", status);
+      var id = make("td", "mono");
+      if (data.listed.indexOf(status) !== -1) {
+        var link = make("a", "", row[0]);
+        link.setAttribute("href", "#" + row[0]);
+        id.appendChild(link);
+      } else {
+        id.textContent = row[0];
+      }
+      add(tr, id, make("td", "", words(status)), make("td", "", c[0]), make("td", "", c[1]),
+        add(make("td"), res.name, make("br"), make("span", "muted mono", res.uid)), make("td", "mono", res.source));
+      frag.appendChild(tr);
+    }
+    index.body.textContent = "";
+    index.body.appendChild(frag);
+    var of = index.rows === data.index ? count(data.index.length) : count(index.rows.length) + " matching (of " + count(data.index.length) + ")";
+    index.out.value = index.rows.length ? "rows " + count(index.at + 1) + "–" + count(end) + " of " + of : "no row matches";
+    index.prev.disabled = index.at === 0;
+    index.next.disabled = end >= index.rows.length;
+  }
+
+  function searchIndex() {
+    var q = index.q.value.trim().toLowerCase();
+    index.rows = q ? data.index.filter(function (row) { return indexText(row).indexOf(q) !== -1; }) : data.index;
+    index.at = 0;
+    drawIndex();
+  }
+
+  // Runs `fn` once typing pauses.
+  function debounced(fn) {
+    var timer = 0;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, 120);
+    };
+  }
+
+  // Opens the collapsed lists around a cited evidence id (index.html#EV-…) so the row is on screen,
+  // drawing the finding first when it is one the page has not drawn yet.
   function reveal() {
     var id = decodeURIComponent(location.hash.slice(1));
-    var el = id && d.getElementById(id);
+    if (!id) { return; }
+    var el = d.getElementById(id);
+    if (!el) {
+      controls.some(function (c) {
+        var row = c.pending.filter(function (r) { return r[0] === id; })[0];
+        if (row) { draw(c, [row]); label(c, isActive(current())); }
+        return !!row;
+      });
+      el = d.getElementById(id);
+    }
     if (!el) { return; }
     for (var p = el.closest("details"); p; p = p.parentElement && p.parentElement.closest("details")) { p.open = true; }
+    show(el, true);
     el.scrollIntoView();
   }
 
@@ -118,8 +356,18 @@
   window.addEventListener("hashchange", reveal);
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
   form.addEventListener("change", apply);
-  fields.q.addEventListener("input", later);
+  fields.q.addEventListener("input", debounced(apply));
   form.addEventListener("reset", function () { setTimeout(apply, 0); });
+  controls.forEach(function (c) {
+    if (c.button) { c.button.addEventListener("click", function () { showMore(c); }); }
+    label(c, false);
+  });
+  if (index) {
+    index.prev.addEventListener("click", function () { index.at = Math.max(0, index.at - PAGE); drawIndex(); });
+    index.next.addEventListener("click", function () { index.at += PAGE; drawIndex(); });
+    index.q.addEventListener("input", debounced(searchIndex));
+    drawIndex();
+  }
   form.hidden = false;
   reveal();
   window.__pcicheckReadyAt = performance.now();

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from tests.conftest import DemoRun
 
@@ -15,7 +16,7 @@ def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
     assert "Kubernetes API server on http://127.0.0.1:" in demo_run.stderr
     doc = json.loads((tmp_path / "results.json").read_text())
     assert doc["snapshot"]["request"]["providers"] == ["aws", "k8s"]
-    failed = {(r["control"], r["resource"]["name"]) for r in doc["results"] if r["status"] == "fail"}
+    failed = {(r["control"], r["resource"]["name"]) for r in results_doc.results(doc) if r["status"] == "fail"}
     assert ("k8s-workload-no-privileged", "DaemonSet payments/log-shipper") in failed
     assert ("k8s-role-binding-same-tenant-subjects", "RoleBinding tenant-globex/reader") in failed
     assert ("aws-s3-tenant-bucket-tenant-key", "tillpoint-globex-exports") in failed
@@ -29,7 +30,7 @@ def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
     assert ("aws-dynamodb-pitr", "payment-idempotency") in failed
     assert ("aws-codebuild-no-plaintext-credentials", "storefront-build") in failed
     assert ("aws-ec2-elastic-ip-associated", "legacy-sftp-gateway") in failed
-    passed = {(r["control"], r["resource"]["name"]) for r in doc["results"] if r["status"] == "pass"}
+    passed = {(r["control"], r["resource"]["name"]) for r in results_doc.results(doc) if r["status"] == "pass"}
     assert ("aws-cloudwatch-root-usage-alarm", "123456789012") in passed
     assert ("aws-wafv2-web-acl-logging", "storefront-cdn-waf") in passed
     for control in ("aws-sqs-queue-encrypted", "aws-elasticache-automatic-backups", "aws-cloudfront-viewer-tls12"):

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.cli import main
+from tests.support.results_v1 import as_v1
 
 NAMESPACE = """\
 apiVersion: v1
@@ -97,7 +99,7 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
         in err
     )
     doc = json.loads(out_file.read_text())
-    (waived,) = [r for r in doc["results"] if r["status"] == "waived"]
+    (waived,) = [r for r in results_doc.results(doc) if r["status"] == "waived"]
     assert waived["resource"]["uid"] == WEB and waived["waiver"]["ticket"] == "RISK-77"
     assert doc["waivers"][0]["status"] == "applied" and doc["waivers"][0]["matched"] == [waived["id"]]
 
@@ -114,6 +116,17 @@ def test_new_violation_waiver_and_expiry(tmp_path: Path, capsys: pytest.CaptureF
         out.startswith("### pcicheck: 1 new, 0 fixed,") and "| medium | `k8s-workload-image-allowed-registry` |" in out
     )
     assert run(capsys, "diff", str(out_file), str(out_file))[0] == 0
+
+    # A baseline written before results v2 (each result embedding its resource) still matches finding by
+    # finding: against this version's v2 document, and as --baseline of a new scan.
+    base_v1 = tmp_path / "base-v1.json"
+    base_v1.write_text(json.dumps(as_v1(json.loads(base.read_text()))))
+    code, out, _ = run(capsys, "diff", str(base_v1), str(out_file), "--format", "json")
+    assert code == 1 and json.loads(out) == {**changes, "baseline": str(base_v1)}
+    code, _, err = scan("--baseline", str(base_v1))
+    assert code == 1 and "1 new, 0 fixed, 4 unchanged findings" in err
+    code, out, _ = run(capsys, "diff", str(out_file), str(base_v1), "--format", "json")
+    assert code == 0 and [f["resource"] for f in json.loads(out)["fixed"]] == [f"Deployment shop/web ({WEB})"]
 
 
 def test_bad_waivers_file_stops_before_scanning(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

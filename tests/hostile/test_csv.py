@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcicheck import inert
+from pcicheck import inert, results_doc
 from pcicheck.cli import main
 from tests.support.hostile_text import FORMULA, HOSTILE, write_estate
 
@@ -43,7 +43,7 @@ def test_csv_reads_back_with_one_row_per_result_and_no_live_formula(
     pack: Path, name: str, statuses: tuple[str, ...] | None
 ) -> None:
     doc = json.loads((pack / "results.json").read_text(encoding="utf-8"))
-    results = [r for r in doc["results"] if statuses is None or r["status"] in statuses]
+    results = [r for r in results_doc.results(doc) if statuses is None or r["status"] in statuses]
     # The attack reached the records: a name with a bare CR, then a formula.
     assert any(FORMULA in r["resource"]["name"] for r in results)
     raw = (pack / name).read_bytes()

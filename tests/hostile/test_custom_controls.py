@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pcicheck import results_doc
 from pcicheck.catalog import CatalogInvalid, load_catalog
 from pcicheck.cli import main
 from pcicheck.evaluate.controltests import run_control_tests
@@ -66,7 +67,11 @@ def scan(capsys: pytest.CaptureFixture, tmp_path: Path, controls: Path) -> tuple
     err = capsys.readouterr().err
     if not out.exists():
         return code, err, None
-    return code, err, [r["status"] for r in json.loads(out.read_text())["results"] if r["control"] == "my-no-host-pid"]
+    return (
+        code,
+        err,
+        [r["status"] for r in results_doc.results(json.loads(out.read_text())) if r["control"] == "my-no-host-pid"],
+    )
 
 
 def test_a_custom_control_that_fails_its_own_cases_judges_nothing(

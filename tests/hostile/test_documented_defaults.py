@@ -18,6 +18,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.collect.aws.interface import CollectContext
 from pcicheck.collect.aws.services import eks, kms
@@ -74,7 +75,7 @@ def _evaluate(tmp_path: Path, resources: tuple[Resource, ...], capsys: pytest.Ca
     out = tmp_path / "results.json"
     code = main(["evaluate", str(snap), "--format", "json", "-o", str(out), "-q"])
     assert code in (0, 1, 3), capsys.readouterr().err
-    return {r["control"]: r for r in json.loads(out.read_text())["results"]}
+    return {r["control"]: r for r in results_doc.results(json.loads(out.read_text()))}
 
 
 def test_rotation_on_without_a_period_takes_the_documented_365_and_records_it(

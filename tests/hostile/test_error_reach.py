@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.analyze.estate import analyze
 from pcicheck.cli import main
 from pcicheck.collect.aws.services import ec2
@@ -33,7 +34,7 @@ def _results(snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     out = tmp_path / "results.json"
     code = main(["evaluate", str(snapshot), "--format", "json", "-o", str(out), "-q"])
     assert code in (0, 1, 3), capsys.readouterr().err
-    return {(r["control"], r["resource"]["uid"]): r for r in json.loads(out.read_text())["results"]}
+    return {(r["control"], r["resource"]["uid"]): r for r in results_doc.results(json.loads(out.read_text()))}
 
 
 def test_an_evidence_only_attribute_that_failed_leaves_the_verdict_standing(

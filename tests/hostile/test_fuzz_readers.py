@@ -28,6 +28,7 @@ from pcicheck.report.formats import render as render_format
 from pcicheck.report.pack import load_results
 from pcicheck.report.results_json import render
 from pcicheck.snapshot import read_snapshot, to_document
+from tests.support.results_v1 import as_v1
 from tests.test_snapshot import SNAP
 
 SETTINGS = settings(
@@ -120,21 +121,31 @@ def test_any_bytes_as_a_snapshot(tmp_path: Path, data: bytes) -> None:
 RESULTS = json.loads(render(evaluate_snapshot(SNAP, CATALOG, Config(), ("pci-dss-4.0.1", "pci-dss-3.2.1"))))
 # An AWS identity as a scan records it, so ASFF (which places findings in the scanning account) renders.
 RESULTS["snapshot"]["identity"]["aws"] = {"account": "123456789012", "arn": "arn:aws:sts::123456789012:user/ci"}
-RESULT_PATHS = [p for p in _paths(RESULTS) if len(p) < 2 or p[0] != "controls" or len(p) < 4]
+# Saved results of both versions pcicheck reads: this one's (v2) and those written before it (v1).
+DOCUMENTS = {"v2": RESULTS, "v1": as_v1(RESULTS)}
+RESULT_PATHS = [
+    (version, p)
+    for version, document in DOCUMENTS.items()
+    for p in _paths(document)
+    if len(p) < 2 or p[0] != "controls" or len(p) < 4
+]
 
 
 @SETTINGS
-@given(where=st.sampled_from(RESULT_PATHS), value=json_values, fmt=st.sampled_from(sorted(FORMATS)))
-def test_a_results_document_with_any_value_anywhere(tmp_path: Path, where: Any, value: Any, fmt: str) -> None:
-    """`diff` and `report` read saved results: what load_results accepts, they render."""
+@given(case=st.sampled_from(RESULT_PATHS), value=json_values, fmt=st.sampled_from(sorted(FORMATS)))
+def test_a_results_document_with_any_value_anywhere(
+    tmp_path: Path, case: tuple[str, tuple[Any, ...]], value: Any, fmt: str
+) -> None:
+    """`diff` and `report` read saved results of either version: what load_results accepts, they render."""
+    version, where = case
     path = tmp_path / "results.json"
-    path.write_text(json.dumps(_replaced(RESULTS, where, value)))
+    path.write_text(json.dumps(_replaced(DOCUMENTS[version], where, value)))
     try:
         _, doc = load_results(path)
     except InputError as exc:
         assert str(exc).startswith(str(path)) and "\n" not in exc.message
         return
-    d = diff(findings_of_document(RESULTS), findings_of_document(doc), "old.json")
+    d = diff(findings_of_document(DOCUMENTS[version]), findings_of_document(doc), "old.json")
     markdown(d)
     if fmt != "html" or where[:1] != ("controls",):  # the HTML of every control is slow; sample it
         try:

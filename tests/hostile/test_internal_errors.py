@@ -6,12 +6,15 @@ can read."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pcicheck.snapshot import to_document, write_snapshot
 from tests.hostile.bounded import one_error_line, run_capped
+from tests.support.results_v1 import as_v1
 from tests.test_snapshot import SNAP
 
 
@@ -68,17 +71,53 @@ def test_a_wrongly_shaped_snapshot_is_one_line(tmp_path: Path, changes: dict[str
     assert expected in line
 
 
-def test_a_wrongly_shaped_results_document_is_one_line(tmp_path: Path) -> None:
+def _v2_resource_not_text(doc: dict[str, Any]) -> None:
+    doc["results"][0]["resource"] = ["not", "a", "uid"]
+
+
+def _v2_dangling_resource(doc: dict[str, Any]) -> None:
+    doc["results"][0]["resource"] = "arn:aws:kms:eu-west-1:1:key/not-in-resources"
+
+
+def _v2_dangling_control(doc: dict[str, Any]) -> None:
+    doc["results"][0]["control"] = "no-such-control"
+
+
+def _v2_tags_not_a_mapping(doc: dict[str, Any]) -> None:
+    doc["resources"][doc["results"][0]["resource"]]["tags"] = ["a", "b"]
+
+
+def _v1_resource_not_a_mapping(doc: dict[str, Any]) -> None:
+    v1 = as_v1(doc)
+    doc.clear()
+    doc.update(v1)
+    doc["results"][0]["resource"] = ["not", "a", "mapping"]
+
+
+@pytest.mark.parametrize(
+    ("spoil", "expected"),
+    [
+        (_v2_resource_not_text, "results[0].resource must be text"),
+        (_v2_dangling_resource, "results[0].resource names no entry of resources"),
+        (_v2_dangling_control, "results[0].control names no entry of controls"),
+        (_v2_tags_not_a_mapping, ".tags must be a mapping"),
+        (_v1_resource_not_a_mapping, "results[0].resource must be a mapping"),
+    ],
+)
+def test_a_wrongly_shaped_results_document_is_one_line(
+    tmp_path: Path, spoil: Callable[[dict[str, Any]], None], expected: str
+) -> None:
     write_snapshot(SNAP, tmp_path / "s.json")
     ran = run_capped("evaluate", str(tmp_path / "s.json"), "-q", "-o", str(tmp_path / "r.json"))
     assert ran.code in (0, 1, 3), ran.err
     doc = json.loads((tmp_path / "r.json").read_text())
-    doc["results"][0]["resource"] = ["not", "a", "mapping"]
+    spoil(doc)
     (tmp_path / "bad.json").write_text(json.dumps(doc))
     for argv in (["diff", str(tmp_path / "r.json"), str(tmp_path / "bad.json")],
-                 ["report", str(tmp_path / "bad.json"), "--out", str(tmp_path / "pack"), "-q"]):  # fmt: skip
+                 ["report", str(tmp_path / "bad.json"), "--out", str(tmp_path / "pack"), "-q"],
+                 ["evaluate", str(tmp_path / "s.json"), "-q", "--baseline", str(tmp_path / "bad.json")]):  # fmt: skip
         line = one_error_line(run_capped(*argv))
-        assert "results document is malformed: results[0].resource must be a mapping" in line
+        assert "results document is malformed: " in line and expected in line
 
 
 @pytest.mark.parametrize(

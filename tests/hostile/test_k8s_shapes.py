@@ -15,6 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.collect.k8s import normalize, shapes
 from pcicheck.collect.k8s.kinds import BY_KIND, KINDS
@@ -396,7 +397,7 @@ def test_a_malformed_live_object_makes_its_controls_error_never_pass(
     capsys.readouterr()
     doc = json.loads((tmp_path / "o").read_text())
     by_control: dict[str, set[str]] = {}
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         by_control.setdefault(r["control"], set()).add(r["status"])
     assert "error" in by_control["k8s-workload-no-privileged"]
     assert "error" in by_control["k8s-clusterrole-no-wildcards"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.collect.k8s.kinds import BY_KIND
 
@@ -67,7 +68,7 @@ def test_kustomization_beside_its_resources_is_listed_and_the_resources_judged(
     snapshot = doc["snapshot"]
     assert isinstance(snapshot, dict)
     assert snapshot["request"]["manifests"]["skipped_kinds"] == {"Kustomization": 1}
-    failed = {(r["control"], r["status"]) for r in doc["results"]}  # type: ignore[attr-defined]
+    failed = {(r["control"], r["status"]) for r in results_doc.results(doc)}  # type: ignore[attr-defined]
     assert ("k8s-workload-no-privileged", "fail") in failed
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.analyze.estate import analyze
 from pcicheck.catalog import load_catalog
 from pcicheck.cli import main
@@ -61,7 +62,7 @@ def _scan(tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str | None
 
 
 def _mine(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for r in doc["results"] if r["control"] == CONTROL]
+    return [r for r in results_doc.results(doc) if r["control"] == CONTROL]
 
 
 def test_an_unset_site_param_is_needs_configuration_not_a_failure(

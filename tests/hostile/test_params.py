@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.model import Resource, Snapshot
 from pcicheck.params import declared_type, mismatch
@@ -55,7 +56,9 @@ def evaluate(capsys: pytest.CaptureFixture, tmp_path: Path, snapshot: Path, conf
     err = capsys.readouterr().err
     if not out.exists():
         return code, err, None
-    statuses = [r["status"] for r in json.loads(out.read_text())["results"] if r["control"] == "aws-kms-key-rotation"]
+    statuses = [
+        r["status"] for r in results_doc.results(json.loads(out.read_text())) if r["control"] == "aws-kms-key-rotation"
+    ]
     return code, err, statuses[0]
 
 

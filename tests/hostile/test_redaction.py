@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.model import CollectionError, Resource, Snapshot
 from pcicheck.redact import SHAPES, find_credential, looks_like_credential, redact_snapshot, redact_text
@@ -243,7 +244,7 @@ def test_checkov_records_are_redacted(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 1
     texts = _texts(out) | {"stdout": console.out, "stderr": console.err}
     results = json.loads(texts["results.json"])
-    assert any(r["control"] == "ckv-aws-7" and r["status"] == "fail" for r in results["results"])
+    assert any(r["control"] == "ckv-aws-7" and r["status"] == "fail" for r in results_doc.results(results))
     assert _leaks(texts) == {}
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from tests.support.hostile_text import TERMINAL_ATTACK, quoted
 
@@ -80,7 +81,7 @@ def test_suppressions_carry_the_waiver(tmp_path: Path) -> None:
     out = tmp_path / "out"
     main(["scan", "--manifests", str(tmp_path / "m"), "--waivers", str(waivers), "--out", str(out), "-q"])
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    waived = {r["control"]: r["waiver"] for r in doc["results"] if r["status"] == "waived"}
+    waived = {r["control"]: r["waiver"] for r in results_doc.results(doc) if r["status"] == "waived"}
     assert waived["k8s-workload-no-privileged"]["justification"].startswith("the node agent needs host access")
     assert waived["k8s-workload-no-privilege-escalation"]["kind"] == "compensating-control"
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcicheck import inert
+from pcicheck import inert, results_doc
 from pcicheck.cli import main
 from pcicheck.collect.k8s.manifests import manifest_snapshot, read_manifests
 from pcicheck.errors import InputError
@@ -73,8 +73,8 @@ def test_scan_summary_tables_and_waiver_lines_are_inert(
         capsys, "scan", "--manifests", str(estate), "--waivers", str(waivers), "--out", str(tmp_path / "o")
     )
     doc = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
-    assert any(HOSTILE in r["resource"]["name"] for r in doc["results"])  # the attack reached the records
-    assert any(TERMINAL_ATTACK in (r.get("waiver") or {}).get("approved_by", "") for r in doc["results"])
+    assert any(HOSTILE in r["resource"]["name"] for r in results_doc.results(doc))  # the attack reached the records
+    assert any(TERMINAL_ATTACK in (r.get("waiver") or {}).get("approved_by", "") for r in results_doc.results(doc))
     assert code == 1
     assert unsafe(err) == [] and unsafe(out) == []
     _shown(err)
@@ -179,7 +179,7 @@ def test_results_json_on_stdout_is_the_same_document_and_inert(
     estate = write_estate(tmp_path / "m")
     code, out, _ = run(capsys, "scan", "--manifests", str(estate), "--format", "json", "-q")
     assert code == 1 and unsafe(out) == []
-    assert any(HOSTILE in r["resource"]["name"] for r in json.loads(out)["results"])
+    assert any(HOSTILE in r["resource"]["name"] for r in results_doc.results(json.loads(out)))
     code, out, _ = run(capsys, "scan", "--manifests", str(estate), "--format", "sarif", "-q")
     assert code == 1 and unsafe(out) == [] and json.loads(out)["version"] == "2.1.0"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.iac.checkov_env import install
 
@@ -58,11 +59,11 @@ def run_iac(tmp_path: Path) -> RunIac:
 
 
 def failures(doc: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(r["control"], r["resource"]["uid"]) for r in doc["results"] if r["status"] == "fail"}
+    return {(r["control"], r["resource"]["uid"]) for r in results_doc.results(doc) if r["status"] == "fail"}
 
 
 def statuses(doc: dict[str, Any], status: str) -> list[dict[str, Any]]:
-    return [r for r in doc["results"] if r["status"] == status]
+    return [r for r in results_doc.results(doc) if r["status"] == status]
 
 
 def fake_program(directory: Path, name: str, body: str) -> Path:

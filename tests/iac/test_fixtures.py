@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.iac.checkov_env import CHECKOV_VERSION
 from tests.iac.conftest import FIXTURES, failures, run_iac_in, statuses
 
@@ -106,7 +107,7 @@ def test_unmapped_failures_are_listed_with_file_and_line(tf_bad: tuple[int, dict
     keys = [(f["check"], f["file"], f["line"], f["resource"]) for f in unmapped["findings"]]
     assert keys == sorted(keys)
     assert not {f"ckv-{f['check'].lower().replace('_', '-')}" for f in unmapped["findings"]} & {
-        r["control"] for r in doc["results"]
+        r["control"] for r in results_doc.results(doc)
     }
     section = (out / "pack" / "index.html").read_text().split('<section id="unmapped">')[1].split("</section>")[0]
     assert "<td>Ensure all data stored in the S3 bucket have versioning enabled</td>" in section
@@ -118,7 +119,7 @@ def test_inline_skip_is_ignored_and_reported(tf_bad: tuple[int, dict[str, Any], 
     _, doc, _ = tf_bad
     (scratch,) = [
         r
-        for r in doc["results"]
+        for r in results_doc.results(doc)
         if r["resource"]["uid"].endswith("aws_ebs_volume.scratch") and r["control"] == "ckv-aws-3"
     ]
     assert scratch["control"] == "ckv-aws-3" and scratch["status"] == "fail"
@@ -137,7 +138,7 @@ def test_inline_skip_is_ignored_and_reported(tf_bad: tuple[int, dict[str, Any], 
 
 def test_results_carry_pci_mapping_severity_and_location(tf_bad: tuple[int, dict[str, Any], Path]) -> None:
     _, doc, _ = tf_bad
-    (kms,) = [r for r in doc["results"] if r["control"] == "ckv-aws-7"]
+    (kms,) = [r for r in results_doc.results(doc) if r["control"] == "ckv-aws-7"]
     assert kms["severity"] == "high"
     assert kms["requirements"] == {"pci-dss-3.2.1": ["3.6.4.b"], "pci-dss-4.0.1": ["3.7.4.b"]}
     assert kms["resource"]["location"] == {"file": "fixtures/iac/terraform/bad/main.tf", "line": 9}
@@ -192,7 +193,7 @@ def test_kubernetes_bad_exact_findings_by_checkov_and_pcicheck(iac_env: Path, tm
     assert code == 1
     assert failures(doc) == K8S_BAD
     assert not statuses(doc, "error")
-    (ns,) = [r for r in doc["results"] if r["control"] == "k8s-namespace-default-deny-ingress"]
+    (ns,) = [r for r in results_doc.results(doc) if r["control"] == "k8s-namespace-default-deny-ingress"]
     assert ns["resource"]["location"] == {"file": "fixtures/iac/k8s/bad/checkout.yaml", "line": 3}
     assert doc["snapshot"]["request"]["providers"] == ["iac", "manifests"]
     # Checkov's findings take the scope of the namespace they are declared in, as pcicheck's own do

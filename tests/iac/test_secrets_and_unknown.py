@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.iac.checkov_env import venv_dir
 from pcicheck.iac.mapping import load_mapping
@@ -92,5 +93,5 @@ def test_a_verdict_checkov_cannot_reach_is_an_error_naming_check_and_resource(ia
     message = errors["ckv-aws-7"]["message"]
     assert "CKV_AWS_7" in message and "aws_kms_key.payments" in message
     assert errors["ckv-aws-7"]["evidence"]["evaluated_keys"] == ["enable_key_rotation"]
-    assert not [r for r in doc["results"] if r["control"] == "ckv-aws-7" and r["status"] == "pass"]
+    assert not [r for r in results_doc.results(doc) if r["control"] == "ckv-aws-7" and r["status"] == "pass"]
     assert doc["snapshot"]["request"]["iac"]["checkov"]["unknown_verdicts"] == "reported as error"

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pcicheck import paths
+from pcicheck import paths, results_doc
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.k8s.manifests import manifest_snapshot
 from pcicheck.config import Config
@@ -38,7 +38,7 @@ def doc() -> dict[str, Any]:
     snap, _ = manifest_snapshot([paths.demo_dir() / "k8s-cluster.yaml"])
     ev = evaluate_snapshot(snap, load_catalog(), Config(), "pci-dss-3.2.1")
     document = json.loads(results_json.render(ev))
-    fails = [r for r in document["results"] if r["status"] == "fail"]
+    fails = [r for r in document["results"] if r["status"] == "fail"]  # a result's own fields, as written
     fails[0]["status"] = "waived"
     fails[0]["waiver"] = {  # as pcicheck.waivers.Waiver.record() writes it
         "id": "W-1",
@@ -49,7 +49,7 @@ def doc() -> dict[str, Any]:
         "expires": "2027-01-31",
         "kind": "exception",
     }
-    fails[1]["resource"]["name"] = HOSTILE
+    document["resources"][fails[1]["resource"]]["name"] = HOSTILE
     return document
 
 
@@ -58,7 +58,7 @@ def test_sarif_is_valid_and_every_result_has_a_location(doc: dict[str, Any]) -> 
     jsonschema.validate(log, SCHEMA)
     run = log["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    flagged = [r for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
+    flagged = [r for r in results_doc.results(doc) if r["status"] in ("fail", "error", "waived")]
     assert len(run["results"]) == len(flagged) > 10
     for result in run["results"]:
         (location,) = result["locations"]
@@ -78,17 +78,17 @@ def test_sarif_is_valid_and_every_result_has_a_location(doc: dict[str, Any]) -> 
 
 def test_sarif_live_finding_points_at_the_control_file(doc: dict[str, Any]) -> None:
     live = copy.deepcopy(doc)
-    for r in live["results"]:
-        r["resource"].pop("location", None)
+    for resource in live["resources"].values():
+        resource.pop("location", None)
     run = sarif_document(live)["runs"][0]
     uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.startswith("controls/k8s/") and uri.endswith(".yaml")
 
 
 def test_sarif_keeps_the_worst_25000_results(doc: dict[str, Any]) -> None:
-    big = copy.deepcopy(doc)
-    template = next(r for r in big["results"] if r["status"] == "fail" and r["severity"] == "medium")
-    critical = next(r for r in big["results"] if r["status"] == "fail" and r["severity"] == "critical")
+    big = {**copy.deepcopy(doc), "schema": results_doc.V1}  # v1, each result with its resource: one uid each
+    template = next(r for r in results_doc.results(doc) if r["status"] == "fail" and r["severity"] == "medium")
+    critical = next(r for r in results_doc.results(doc) if r["status"] == "fail" and r["severity"] == "critical")
     big["results"] = [
         {**template, "resource": {**template["resource"], "uid": f"u{i}"}} for i in range(MAX_RESULTS + 10)
     ] + [critical]
@@ -101,7 +101,7 @@ def test_junit_parses_back_with_distinct_outcomes(doc: dict[str, Any]) -> None:
     buffer = io.StringIO()
     write_junit(doc, buffer)
     root = ET.fromstring(buffer.getvalue().encode())
-    judged = [r for r in doc["results"] if r["status"] != "not_applicable"]
+    judged = [r for r in results_doc.results(doc) if r["status"] != "not_applicable"]
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == len(judged) == int(root.get("tests", "0"))
     failures = sum(r["status"] == "fail" for r in judged)
@@ -121,7 +121,9 @@ def test_csv_defuses_formulas(doc: dict[str, Any]) -> None:
     buffer = io.StringIO()
     write_csv(doc, buffer)
     rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
-    assert len(rows) == sum(r["status"] in ("fail", "error", "needs_configuration", "waived") for r in doc["results"])
+    assert len(rows) == sum(
+        r["status"] in ("fail", "error", "needs_configuration", "waived") for r in results_doc.results(doc)
+    )
     hostile = next(r for r in rows if "HYPERLINK" in r["resource_name"])
     assert hostile["resource_name"].startswith("'=")
     assert all(r["evidence_id"].startswith("EV-") for r in rows)
@@ -137,8 +139,8 @@ def test_summary_is_short_and_inert(doc: dict[str, Any]) -> None:
 def _parses(name: str, data: bytes, doc: dict[str, Any]) -> None:
     """Each format read back by a reader of that format, saying what the document says."""
     text = data.decode("utf-8")
-    flagged = [r for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
-    unconfigured = [r for r in doc["results"] if r["status"] == "needs_configuration"]
+    flagged = [r for r in results_doc.results(doc) if r["status"] in ("fail", "error", "waived")]
+    unconfigured = [r for r in results_doc.results(doc) if r["status"] == "needs_configuration"]
     if name == "sarif":
         # A control waiting for a site param is a configuration notification, not a result per resource.
         run = json.loads(text)["runs"][0]
@@ -146,13 +148,13 @@ def _parses(name: str, data: bytes, doc: dict[str, Any]) -> None:
         notes = run["invocations"][0].get("toolConfigurationNotifications", [])
         assert len(notes) == len({r["control"] for r in unconfigured})
     elif name == "junit":
-        failed = [r for r in doc["results"] if r["status"] == "fail"]
+        failed = [r for r in results_doc.results(doc) if r["status"] == "fail"]
         assert int(ET.fromstring(text).get("failures", "0")) == len(failed)
     elif name == "csv":
         assert len(list(csv.DictReader(io.StringIO(text)))) == len(flagged) + len(unconfigured)
     elif name == "evidence":
         rows = list(csv.DictReader(io.StringIO(text)))
-        assert [row["evidence_id"] for row in rows] == [r["id"] for r in doc["results"]]  # passes too
+        assert [row["evidence_id"] for row in rows] == [r["id"] for r in results_doc.results(doc)]  # passes too
         assert all(row["source"] and row["read_at"] == doc["snapshot"]["created_at"] for row in rows)
     elif name == "markdown":
         assert text.startswith("## pcicheck — ")

@@ -12,13 +12,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from pcicheck import paths
+from pcicheck import paths, results_doc
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import evidence_id
 from pcicheck.report import html
-from pcicheck.report.html import MAX_LISTED, render_html
+from pcicheck.report.html import INLINE_FINDINGS, MAX_LISTED, render_html
 from pcicheck.report.html_text import MAX_TEXT, clip
 from pcicheck.report.results_json import render
 from tests.report.test_results_json import kms_snapshot
@@ -142,18 +142,21 @@ def page(doc: dict[str, Any]) -> str:
 
 
 class Tree(HTMLParser):
-    """Every start tag with its attributes, the text inside <script> and <style>, and the page's text."""
+    """Every start tag with its attributes, the text inside <script> and <style> (a data block's apart, under
+    "data"), and the page's text."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.raw: dict[str, list[str]] = {"script": [], "style": []}
+        self.raw: dict[str, list[str]] = {"script": [], "style": [], "data": []}
         self.text: list[str] = []
         self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
         self._in = tag if tag in self.raw else None
+        if tag == "script" and dict(attrs).get("type") == "application/json":
+            self._in = "data"
 
     def handle_endtag(self, tag: str) -> None:
         self._in = None
@@ -176,6 +179,11 @@ def parse(text: str) -> Tree:
     tree.feed(text)
     tree.close()
     return tree
+
+
+def data_block(tree: Tree) -> dict[str, Any]:
+    (raw,) = tree.raw["data"]
+    return json.loads(raw)  # type: ignore[no-any-return]
 
 
 def words(tree: Tree) -> str:
@@ -233,9 +241,14 @@ def test_sections_are_present_in_order() -> None:
 def test_hostile_strings_are_text_and_nothing_executes() -> None:
     text = page(hostile_doc())
     tree = parse(text)
-    # Exactly our one script and one style; no element the data could have smuggled in.
+    # Exactly our one script, its data block and one style; no element the data could have smuggled in.
     names = [t for t, _ in tree.tags]
-    assert names.count("script") == 1 and names.count("style") == 1
+    assert [a for t, a in tree.tags if t == "script"] == [{"type": "application/json", "id": "pcicheck-data"}, {}]
+    assert names.count("style") == 1
+    # The data block is JSON no character of which can end the element: its text is exactly the data.
+    (raw,) = tree.raw["data"]
+    assert not {"<", ">", "&"} & set(raw)
+    assert SCRIPT in json.dumps(data_block(tree), ensure_ascii=False)
     assert not {"img", "iframe", "frame", "object", "embed", "base", "video", "audio", "source"} & set(names)
     assert [a for t, a in tree.tags if t == "link"] == [{"rel": "icon", "href": "data:,"}]
     assert [t for t in names if t == "svg"] == ["svg"]  # the summary chart, nothing else
@@ -316,10 +329,10 @@ def test_every_listed_finding_has_its_evidence_id_as_anchor() -> None:
     doc = hostile_doc()
     tree = parse(page(doc))
     ids = tree.ids()
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         assert r["id"] in ids
         assert re.fullmatch(r"EV-[0-9A-F]{12}", r["id"])
-    failing = next(r for r in doc["results"] if r["status"] == "fail")
+    failing = next(r for r in results_doc.results(doc) if r["status"] == "fail")
     _, attrs = tree.element(failing["id"])
     assert attrs["data-s"] == "fail" and attrs["data-v"] == "high" and attrs["data-d"] == "key-management"
     assert ("a", {"class": "ev", "href": f"#{failing['id']}"}) in tree.tags
@@ -522,7 +535,7 @@ def test_the_real_pipeline_document_renders(tmp_path: Path) -> None:
         with out.open("w", encoding="utf-8") as fp:
             render_html(doc, fp)
         tree = parse(out.read_text(encoding="utf-8"))
-        assert {r["id"] for r in doc["results"] if r["status"] == "fail"} <= tree.ids()
+        assert {r["id"] for r in results_doc.results(doc) if r["status"] == "fail"} <= tree.ids()
         assert {f"r-{q['id']}" for q in doc["requirements"]} <= tree.ids()
         errors = out.read_text(encoding="utf-8").split('<section id="errors">')[1].split("</section>")[0]
         unproven = {a["href"] for t, a in parse(errors).tags if t == "a" and a["href"].startswith("#r-")}
@@ -551,10 +564,45 @@ def test_the_evidence_index_lists_every_result_passes_included() -> None:
             result("aws-kms-key-rotation", filed, "fail"),
         ]
     )
-    index = page(doc).split('<section id="evidence">')[1].split("</section>")[0]
-    rows = [r for r in index.split("<tr") if "<td" in r]
-    assert len(rows) == len(doc["results"]) == 2
+    tree = parse(page(doc))
+    data = data_block(tree)
+    assert len(data["index"]) == len(doc["results"]) == 2  # every row, drawn a page at a time by report.js
+    rows = [
+        [row[0], data["statuses"][row[1]], *data["controls"][row[2]], data["resources"][row[3]]]
+        for row in data["index"]
+    ]
     passing, failing = rows
-    assert doc["results"][0]["id"] in passing and "kms:DescribeKey kms:GetKeyRotationStatus" in passing
-    assert "3.6.4" in passing and "pass" in passing
-    assert f'<a href="#{doc["results"][1]["id"]}">' in failing and "k8s/web.yaml:7" in failing
+    assert passing[:4] == [doc["results"][0]["id"], "pass", "aws-kms-key-rotation", "3.6.4"]
+    assert passing[4][:3] == ["key-a", api["uid"], "kms:DescribeKey kms:GetKeyRotationStatus"]
+    assert passing[4][4] == 0  # only the index names it: no details drawn from data need
+    assert failing[0] == doc["results"][1]["id"] and failing[1] in data["listed"] and failing[4][2] == "k8s/web.yaml:7"
+    assert "Evidence index (2 results)" in words(tree)
+
+
+def test_findings_past_the_first_of_a_control_are_data_with_their_resource_once() -> None:
+    """A control's first INLINE_FINDINGS findings are markup; the rest are rows of the data block, in the same
+    order (failures, then errors, then waived), each naming its resource, which is in the block once."""
+    tags = {f"tag-{k:02d}": f"value-{k}" for k in range(50)}
+    keys = [res(f"arn:aws:kms:eu-west-2:1:key/{i:03d}", f"key-{i:03d}", tags=tags) for i in range(INLINE_FINDINGS + 7)]
+    results = [
+        result("aws-kms-key-rotation", k, "waived" if i == 0 else "fail", evidence={"rotation_enabled": False})
+        for i, k in enumerate(keys)
+    ]
+    # The same resources, another control: the same attribute once, another value at it kept with its finding.
+    results += [result("aws-kms-key-deletion", keys[-1], "fail", evidence={"rotation_enabled": False, "state": "x"})]
+    results += [result("aws-kms-key-other", keys[-1], "fail", evidence={"rotation_enabled": "other"})]
+    doc = document(results)
+    tree = parse(page(doc))
+    rotation = [r["id"] for r in results[1:] if r["control"] == "aws-kms-key-rotation"] + [results[0]["id"]]
+    drawn = [a["id"] for t, a in tree.tags if t == "div" and "fd" in str(a.get("class")) and a["id"] in rotation]
+    assert drawn == rotation[:INLINE_FINDINGS]  # waived last
+    data = data_block(tree)
+    pending = data["pending"]["aws-kms-key-rotation"]
+    assert [row[0] for row in pending] == rotation[INLINE_FINDINGS:]
+    assert "aws-kms-key-deletion" not in data["pending"]
+    assert all(row[4] == ["rotation_enabled"] for row in pending)  # a path: the value is in the resource's row
+    assert data["resources"][pending[-2][2]][3] == {"rotation_enabled": "false"}
+    assert ("div", {"class": "more", "data-c": "aws-kms-key-rotation", "data-n": "7"}) in tree.tags
+    assert len(data["resources"]) == len(keys) and len(data["index"]) == len(results)
+    detailed = [r[4] for r in data["resources"] if r[4]]  # the resources of findings drawn from data
+    assert len(detailed) == 7 and all(len(d[6]) == 50 for d in detailed)

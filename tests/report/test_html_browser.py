@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from pcicheck.report.html import render_html
+from pcicheck import results_doc
+from pcicheck.model import evidence_id
+from pcicheck.report.html import INLINE_FINDINGS, render_html
 from tests.conftest import DemoRun
 from tests.support.chromium import chromium, drain_requests, file_url, skip_reason
 
@@ -95,13 +97,19 @@ def choose(driver: Any, field: str, value: str) -> None:
     Select(driver.find_element(By.CSS_SELECTOR, f"#filters select[name={field}]")).select_by_value(value)
 
 
+def press(driver: Any, element: Any) -> None:
+    """A click as a reader makes it: the element scrolled to the middle first, clear of the sticky filters."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def test_demo_pack_opens_offline_and_makes_no_request(demo_pack: Path, browser: Any, tmp_path: Path) -> None:
     page = demo_pack / "index.html"
     doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
     open_page(browser, page, "#summary")
     assert browser.title == "pcicheck evidence — PCI DSS v4.0.1"
     shot(browser, "summary.png", tmp_path)
-    listed = [r["id"] for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
+    listed = [r["id"] for r in results_doc.results(doc) if r["status"] in ("fail", "error", "waived")]
     assert sorted(visible(browser, "#controls .fd", "id")) == sorted(listed)
     # A failing requirement, as an auditor following the tree sees it.
     failing = next(
@@ -124,7 +132,7 @@ def test_status_and_text_filters(demo_pack: Path, browser: Any) -> None:
     choose(browser, "status", "fail")
     statuses = visible(browser, "#controls .f", "data-s")
     assert statuses and set(statuses) == {"fail"}
-    assert len(statuses) == sum(r["status"] == "fail" for r in doc["results"])
+    assert len(statuses) == sum(r["status"] == "fail" for r in results_doc.results(doc))
     # The tree keeps exactly the requirements with a failure at or below them.
     assert set(visible(browser, "#requirements .req", "data-id")) == {
         q["id"] for q in doc["requirements"] if q["outcome"] == "not_in_place"
@@ -132,14 +140,14 @@ def test_status_and_text_filters(demo_pack: Path, browser: Any) -> None:
     assert "Filtered view: status fail" in browser.find_element(By.ID, "filtered-note").text
 
     choose(browser, "severity", "critical")
-    critical = {r["id"] for r in doc["results"] if r["status"] == "fail" and r["severity"] == "critical"}
+    critical = {r["id"] for r in results_doc.results(doc) if r["status"] == "fail" and r["severity"] == "critical"}
     assert set(visible(browser, "#controls .fd", "id")) == critical
 
     browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
     time.sleep(0.1)
     assert len(visible(browser, "#controls .f", "data-s")) == everything
 
-    target = next(r for r in doc["results"] if r["status"] == "fail")  # the demo has no error left
+    target = next(r for r in results_doc.results(doc) if r["status"] == "fail")  # the demo has no error left
     browser.find_element(By.CSS_SELECTOR, "#filters input[name=q]").send_keys(target["id"].lower())
     deadline = time.monotonic() + 5
     while visible(browser, "#controls .fd", "id") != [target["id"]]:
@@ -158,7 +166,7 @@ def test_without_scripting_everything_is_shown(demo_pack: Path, browser: Any) ->
         browser.get(file_url(page))
         assert browser.execute_script("return window.__pcicheckReady") is None
         assert not browser.find_element(By.ID, "filters").is_displayed()
-        listed = [r for r in doc["results"] if r["status"] in ("fail", "error", "waived")]
+        listed = [r for r in results_doc.results(doc) if r["status"] in ("fail", "error", "waived")]
         assert len(visible(browser, "#controls .fd", "id")) == len(listed)
         assert len(visible(browser, "#requirements .req", "data-id")) == len(doc["requirements"])
         assert "Filtering needs scripting" in browser.find_element(By.TAG_NAME, "main").text
@@ -184,15 +192,15 @@ def test_planted_xss_does_not_run(demo_pack: Path, browser: Any, tmp_path: Path)
     from selenium.webdriver.common.by import By
 
     doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
+    for r in doc["results"]:  # v2: a result names its resource, which the document holds once
+        if r["status"] == "pass":
+            doc["resources"][r["resource"]]["name"] = PAYLOADS[1]
     planted = next(r for r in doc["results"] if r["status"] == "fail")
     hostile = " ".join(PAYLOADS)
-    planted["resource"]["name"] = hostile
-    planted["resource"]["tags"] = {p: p for p in PAYLOADS}
+    doc["resources"][planted["resource"]]["name"] = hostile
+    doc["resources"][planted["resource"]]["tags"] = {p: p for p in PAYLOADS}
     planted["message"] = hostile
     planted["evidence"] = {p: p for p in PAYLOADS}
-    for r in doc["results"]:
-        if r["status"] == "pass":
-            r["resource"]["name"] = PAYLOADS[1]
     for c in doc["controls"]:
         c["title"], c["remediation"] = PAYLOADS[0], PAYLOADS[4]
     doc["requirements"][0]["title"] = PAYLOADS[3]
@@ -213,13 +221,104 @@ def test_planted_xss_does_not_run(demo_pack: Path, browser: Any, tmp_path: Path)
         time.sleep(0.3)
         card.find_element(By.CSS_SELECTOR, "a.ev").click()
         counts = browser.execute_script(
-            "return [document.scripts.length, document.querySelectorAll('img, iframe, object, embed').length,"
-            " document.querySelectorAll('svg').length]"
+            "return [document.scripts.length, document.querySelectorAll('script:not([type])').length,"
+            " document.querySelectorAll('img, iframe, object, embed').length, document.querySelectorAll('svg').length]"
         )
-        assert counts == [1, 0, 1]
+        assert counts == [2, 1, 0, 1]  # report.js and its data block, which is JSON, never run
         assert browser.execute_script("return window.__xss") is None
         with pytest.raises(NoAlertPresentException):
             _ = browser.switch_to.alert.text
         assert_no_request_left(browser, page)
     finally:
         browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hook["identifier"]})
+
+
+@pytest.fixture(scope="module")
+def crowded_page(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], list[str]]:
+    """The demo's results with 300 more failures of one control, on resources of their own (50 tags each):
+    most of them past the findings drawn as markup, and the evidence index many pages long."""
+    doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
+    failing = next(r for r in doc["results"] if r["status"] == "fail")
+    template = doc["resources"][failing["resource"]]
+    added = []
+    for i in range(300):
+        uid = f"{failing['resource']}/crowd-{i:03d}"
+        doc["resources"][uid] = {
+            **template,
+            "name": f"crowd-{i:03d}",
+            "tags": {f"k{k:02d}": f"v{i}-{k}" for k in range(50)},
+        }
+        added.append({**failing, "id": evidence_id(failing["control"], uid), "resource": uid})
+    doc["results"] += added
+    page = tmp_path_factory.mktemp("crowded") / "index.html"
+    with page.open("w", encoding="utf-8") as fp:
+        render_html(doc, fp)
+    return page, doc, [r["id"] for r in added]
+
+
+def test_findings_past_the_markup_are_drawn_on_demand_and_found_by_the_filters(
+    crowded_page: tuple[Path, dict[str, Any], list[str]], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    page, doc, added = crowded_page
+    control = doc["results"][-1]["control"]
+    section = f"#c-{control}"
+    open_page(browser, page)
+    drawn = visible(browser, f"{section} .fd", "id")
+    assert len(drawn) == INLINE_FINDINGS and added[-1] not in drawn
+    button = browser.find_element(By.CSS_SELECTOR, f"{section} .more button")
+    pending = len([r for r in doc["results"] if r["control"] == control and r["status"] == "fail"]) - INLINE_FINDINGS
+    assert button.is_displayed() and f"of {pending} findings not shown" in button.text
+
+    # The text filter searches every finding, drawn or not: the last one, by its evidence id and by a tag.
+    browser.find_element(By.CSS_SELECTOR, "#filters input[name=q]").send_keys(added[-1].lower())
+    deadline = time.monotonic() + 15  # a loaded CI machine
+    while visible(browser, "#controls .fd", "id") != [added[-1]]:
+        assert time.monotonic() < deadline, visible(browser, "#controls .fd", "id")
+        time.sleep(0.05)
+    card = browser.find_element(By.ID, added[-1])
+    assert "k49=v299-49" in card.text and card.find_element(By.CSS_SELECTOR, ".name").text == "crowd-299"
+    paths = doc["results"][-1]["evidence"]  # v2: paths, their values in the resource's evidence
+    assert paths and all(f"{p}: " in card.find_element(By.CSS_SELECTOR, "pre.evd").text for p in paths)
+    browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
+    time.sleep(0.2)
+
+    # A status filter draws the first ten it matches and counts the rest; the button draws a hundred more.
+    choose(browser, "status", "fail")
+    shown = visible(browser, f"{section} .fd", "id")
+    assert len(shown) == INLINE_FINDINGS + 10 + 1  # the one drawn by the search stays drawn
+    rest = pending - 10 - 1
+    assert f"Show 100 more of {rest} matching findings not shown" == button.text
+    press(browser, button)
+    assert len(visible(browser, f"{section} .fd", "id")) == INLINE_FINDINGS + 110 + 1
+    assert f"of {rest - 100} matching" in button.text
+
+    # A cited evidence id not drawn yet is drawn and shown.
+    browser.get(file_url(page) + f"#{added[250]}")
+    open_page(browser, page, f"#{added[250]}")
+    assert browser.find_element(By.ID, added[250]).is_displayed()
+
+
+def test_the_evidence_index_pages_and_searches_every_row(
+    crowded_page: tuple[Path, dict[str, Any], list[str]], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    page, doc, added = crowded_page
+    open_page(browser, page)
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#index > summary"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#index tbody tr")
+    out = browser.find_element(By.CSS_SELECTOR, "#index .pager output")
+    assert len(rows) == 100 and out.text == f"rows 1–100 of {len(doc['results']):,}"
+    press(browser, browser.find_element(By.CSS_SELECTOR, "#index .pager [data-step='1']"))
+    assert out.text.startswith("rows 101–200 of")
+    browser.find_element(By.CSS_SELECTOR, "#index .pager input").send_keys(added[-2].lower())
+    deadline = time.monotonic() + 15  # a loaded CI machine
+    while out.text != f"rows 1–1 of 1 matching (of {len(doc['results']):,})":
+        assert time.monotonic() < deadline, out.text
+        time.sleep(0.05)
+    (row,) = browser.find_elements(By.CSS_SELECTOR, "#index tbody tr")
+    assert added[-2] in row.text and "crowd-298" in row.text
+    press(browser, row.find_element(By.CSS_SELECTOR, "a"))  # a finding the page had not drawn: drawn and shown
+    assert browser.find_element(By.ID, added[-2]).is_displayed()

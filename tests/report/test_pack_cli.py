@@ -80,7 +80,7 @@ def test_report_rejects_what_is_not_a_results_document(tmp_path: Path, capsys: p
     bogus = tmp_path / "other.json"
     bogus.write_text('{"schema": "something/else"}')
     code, _, err = run(capsys, "report", str(bogus), "--out", str(tmp_path / "p"))
-    assert code == 2 and "not a pcicheck/results/v1 document (schema: 'something/else')" in err
+    assert code == 2 and "not a pcicheck/results/v2 or pcicheck/results/v1 document (schema: 'something/else')" in err
     assert len(err.strip().splitlines()) == 1
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
+from pcicheck import results_doc
 from pcicheck.catalog import load_catalog
 from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import CollectionError, Resource, Snapshot, evidence_id
 from pcicheck.report.results_json import render
+from pcicheck.report.results_shape import problem
 
 HOSTILE = 'role/[admin] "quoted" \\ </script> ünïcode \u2028'
 
@@ -74,6 +77,7 @@ def test_document_matches_the_contract() -> None:
         "config",
         "run",
         "summary",
+        "resources",
         "results",
         "requirements",
         "also",
@@ -88,7 +92,7 @@ def test_document_matches_the_contract() -> None:
     rotation = controls["aws-kms-key-rotation"]
     assert rotation["source"] == "controls/aws/kms/aws-kms-key-rotation.yaml:1"
     assert rotation["remediation"] and rotation["severity"] == "high"
-    assert {r["control"] for r in doc["results"]} <= set(controls)
+    assert {r["control"] for r in results_doc.results(doc)} <= set(controls)
     parents = {q["id"]: q["parent"] for q in doc["requirements"]}
     assert parents["3.6.1"] == "3.6" and parents["3"] is None
     assert doc["connected_to"] == []  # a KMS key alone connects nothing
@@ -98,27 +102,31 @@ def test_document_matches_the_contract() -> None:
         {
             "id": evidence_id(r.control.id, r.resource["uid"]),
             "control": r.control.id,
-            "title": r.control.title,
             "status": r.status.value,
-            "severity": r.control.severity.value,
-            "domain": r.control.domain,
-            "requirements": {fw: list(ids) for fw, ids in r.control.requirements.items()},
-            "resource": r.resource,
+            "resource": r.resource["uid"],  # v2: the resource once, in `resources`; the control's fields in `controls`
             "message": r.message,
-            "evidence": r.evidence,
+            "evidence": list(r.evidence) if r.evidence else {},  # its paths: the values are the resource's
         }
         for r in ev.results
     ]
     assert doc["results"] == json.loads(json.dumps(expected))
+    tables = {r.resource["uid"]: {k: v for k, v in r.resource.items() if k != "uid"} for r in ev.results}
+    for r in ev.results:
+        if r.evidence:
+            tables[r.resource["uid"]].setdefault("evidence", {}).update(r.evidence)
+    assert doc["resources"] == json.loads(json.dumps(dict(sorted(tables.items()))))
+    resolved = list(results_doc.results(doc))
+    assert [r["evidence"] for r in resolved] == json.loads(json.dumps([r.evidence for r in ev.results]))
+    assert list(doc["resources"]) == sorted(doc["resources"])  # each once, by uid
     first = doc["results"][0]
-    digest = hashlib.sha256(f"{first['control']}\n{first['resource']['uid']}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{first['control']}\n{first['resource']}".encode()).hexdigest()
     assert first["id"] == "EV-" + digest[:12].upper()  # stable: a pure function of control and resource
-    rotation = next(r for r in doc["results"] if r["control"] == "aws-kms-key-rotation")
+    rotation = next(r for r in results_doc.results(doc) if r["control"] == "aws-kms-key-rotation")
     assert rotation["status"] == "fail" and rotation["resource"]["name"] == HOSTILE
     assert rotation["requirements"]["pci-dss-4.0.1"] == ["3.7.4.b"]
     assert sum(doc["summary"].values()) == len(doc["results"])
     assert doc["errors"][0]["code"] == "AccessDenied"
-    listing = [r for r in doc["results"] if r["resource"]["uid"] == "aws://111/eu-west-2/s3"]
+    listing = [r for r in results_doc.results(doc) if r["resource"]["uid"] == "aws://111/eu-west-2/s3"]
     assert listing and {r["status"] for r in listing} == {"error"}
     assert doc["framework"]["id"] == "pci-dss-4.0.1"
 
@@ -155,3 +163,26 @@ def test_the_other_frameworks_asked_for_follow_from_the_same_results() -> None:
     (other,) = doc["also"]
     assert other["framework"]["id"] == "pci-dss-3.2.1" and other["framework"]["retired"] == "2024-03-31"
     assert {q["id"] for q in other["requirements"]} >= {"3.6.4", "A1.1"}
+
+
+def test_evidence_is_written_once_per_resource_unless_two_results_disagree() -> None:
+    """Two controls showing the same attribute of one resource name its path; a result whose value at a path
+    differs from the resource's (the engine never makes one, a custom pipeline might) keeps its own mapping,
+    so resolving gives every result exactly its own evidence back."""
+    ev = evaluation()
+    first = next(r for r in ev.results if r.evidence)
+    path = next(iter(first.evidence))
+    same = dataclasses.replace(first, control=dataclasses.replace(first.control, id="zz-same"))
+    other = dataclasses.replace(
+        first, control=dataclasses.replace(first.control, id="zz-other"), evidence={path: "something else"}
+    )
+    catalog = ev.catalog.with_controls((same.control, other.control))
+    ev = dataclasses.replace(ev, results=(*ev.results, same, other), catalog=catalog)
+    doc = json.loads(render(ev))
+    assert problem(doc) is None
+    rows = {r["control"]: r for r in doc["results"] if r["resource"] == first.resource["uid"]}
+    assert rows["zz-same"]["evidence"] == list(first.evidence)
+    assert rows["zz-other"]["evidence"] == {path: "something else"}
+    resolved = {r["control"]: r["evidence"] for r in results_doc.results(doc)}
+    assert resolved["zz-same"] == json.loads(json.dumps(first.evidence))
+    assert resolved["zz-other"] == {path: "something else"}

@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pcicheck import results_doc
+
 UPDATE = os.environ.get("PCICHECK_UPDATE_GOLDEN") == "1"
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z|\d{4}-\d{2}-\d{2}-\d{2}-\d{2}")
@@ -33,9 +35,9 @@ _RUN_JSON = re.compile(r'"(operator|host|time_zone)": "[^"]*"')
 _RUN_HTML = re.compile(r"(<dt>Run by</dt><dd>)[^<]*(</dd>)")
 
 
-def timed_evidence_ids(results_doc: dict[str, Any]) -> set[str]:
+def timed_evidence_ids(doc: dict[str, Any]) -> set[str]:
     """Evidence ids are digests of control and resource uid: a uid holding the time changes its id."""
-    return {r["id"] for r in results_doc["results"] if _TIME.search(r["resource"]["uid"])}
+    return {r["id"] for r in results_doc.results(doc) if _TIME.search(r["resource"]["uid"])}
 
 
 def normalise(text: str, timed_ids: set[str]) -> str:

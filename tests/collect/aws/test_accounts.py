@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.collect.aws.accounts import AccountTarget, load_accounts_file
 from pcicheck.demo.emulator import Emulator, patched_environ
@@ -76,7 +77,7 @@ def test_accounts_file_scans_each_and_a_denied_one_is_an_error(
     capsys.readouterr()
     main(["evaluate", str(out), "--quiet", "--format", "json"])
     doc = json.loads(capsys.readouterr().out)
-    encryption = [r for r in doc["results"] if r["control"] == "aws-s3-bucket-default-encryption"]
+    encryption = [r for r in results_doc.results(doc) if r["control"] == "aws-s3-bucket-default-encryption"]
     by_account = {r["resource"]["account"]: r["status"] for r in encryption}
     assert by_account[DENIED] == "error" and by_account[A] != "error" and by_account[B] != "error"
     assert "AccessDenied" in next(r["message"] for r in encryption if r["resource"]["account"] == DENIED)

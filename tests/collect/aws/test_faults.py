@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from pcicheck import paths
+from pcicheck import paths, results_doc
 from pcicheck.cli import main
 from pcicheck.demo.emulator import Emulator, patched_environ
 from pcicheck.demo.seed import seed_estate
@@ -219,7 +219,7 @@ def test_permanent_faults_become_errors_with_their_cause(
     doc = json.loads(capsys.readouterr().out)
     statuses: dict[str, set[str]] = {}
     messages: dict[str, str] = {}
-    for r in doc["results"]:
+    for r in results_doc.results(doc):
         statuses.setdefault(r["control"], set()).add(r["status"])
         if r["status"] == "error":
             messages[r["control"]] = r["message"]
