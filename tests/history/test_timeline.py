@@ -107,16 +107,25 @@ def test_an_estate_is_what_was_observed_not_who_looked() -> None:
 
 
 def test_results_are_read_with_an_embedded_resource_or_its_uid() -> None:
-    doc = {
+    v1 = {
+        "schema": "pcicheck/results/v1",
         "results": [
             {"id": "EV-1", "control": "c", "status": "fail", "resource": {"uid": "arn:1", "name": "x"}},
-            {"id": "EV-2", "control": "c", "status": "error", "resource": "arn:2"},
-        ]
+            {"id": "EV-2", "control": "c", "status": "error", "resource": {"uid": "arn:2"}},
+        ],
     }
-    assert list(results_of(doc)) == [
-        ResultView("c", "fail", "EV-1", "arn:1"),
-        ResultView("c", "error", "EV-2", "arn:2"),
-    ]
+    v2 = {
+        "schema": "pcicheck/results/v2",
+        "resources": {"arn:1": {"name": "x"}, "arn:2": {}},
+        "results": [
+            {"id": "EV-1", "control": "c", "status": "fail", "resource": "arn:1"},
+            {"id": "EV-2", "control": "c", "status": "error", "resource": "arn:2"},
+        ],
+    }
+    expected = [ResultView("c", "fail", "EV-1", "arn:1"), ResultView("c", "error", "EV-2", "arn:2")]
+    assert list(results_of(v1)) == expected
+    assert list(results_of(v2)) == expected
+    doc = v2
     full = {
         **doc,
         "framework": {"id": "fw", "title": "FW"},
