@@ -352,6 +352,7 @@ class _Plain:
         doc.key_lines = {}
         while not events.check_event(MappingEndEvent):
             key_event: Any = events.get_event()
+            key_line = key_event.start_mark.line + 1
             if key_event.__class__ is not ScalarEvent:
                 raise NotPlain
             key = str(self.scalar(key_event))
@@ -363,7 +364,7 @@ class _Plain:
                 doc[key] = self.sequence()
             else:
                 doc[key] = self.object()
-            doc.key_lines[key] = key_event.start_mark.line + 1
+            doc.key_lines[key] = key_line
         events.get_event()
         return doc
 
