@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcicheck.errors import InputError, PcicheckError
+from pcicheck.paths import cache_dir
 
 CHECKOV_VERSION = "3.3.30"
 INSTALL_TIMEOUT_S = 1800
@@ -31,14 +32,6 @@ class CheckovTool:
 
 class CheckovInstallFailed(PcicheckError):
     """pip could not install Checkov into the cache (no registry access, disk full...)."""
-
-
-def cache_dir(env: Mapping[str, str]) -> Path:
-    if env.get("PCICHECK_CACHE"):
-        return Path(env["PCICHECK_CACHE"])
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]) / "pcicheck"
-    return Path(env.get("HOME") or Path.home()) / ".cache" / "pcicheck"
 
 
 def venv_dir(env: Mapping[str, str], version: str = CHECKOV_VERSION) -> Path:
