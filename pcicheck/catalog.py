@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cel
-
 from pcicheck import catalog_cache, paths
+from pcicheck.celnative import cel
 from pcicheck.collect import registry
 from pcicheck.errors import InputError, PcicheckError
 from pcicheck.model import (
