@@ -22,6 +22,11 @@ def frameworks_dir() -> Path:
     return controls_dir() / "frameworks"
 
 
+def checkov_policies_dir() -> Path:
+    """pcicheck's own Checkov policies (YAML), given to Checkov with --external-checks-dir."""
+    return controls_dir() / "checkov" / "policies"
+
+
 def templates_dir() -> Path:
     return _data_dir("templates", "reports/templates")
 

@@ -92,10 +92,9 @@ def install(
     return _venv_checkov(venv)
 
 
-def find_checkov(
-    flag: Path | None, env: Mapping[str, str], say: Callable[[str], None], version: str = CHECKOV_VERSION
-) -> CheckovTool:
-    """--checkov first, then a finished install in the cache, then `checkov` on PATH, else install.
+def available_checkov(flag: Path | None, env: Mapping[str, str], version: str = CHECKOV_VERSION) -> CheckovTool | None:
+    """--checkov first, then a finished install in the cache, then `checkov` on PATH; None when there is
+    none (find_checkov then installs one).
 
     The cache comes before PATH so that results stay pinned to the reviewed release once it is there;
     a checkov on PATH saves the first-use install on machines that already have one.
@@ -108,6 +107,12 @@ def find_checkov(
     if _installed(venv, version):
         return CheckovTool(str(_venv_checkov(venv)), "cache", version)
     on_path = shutil.which("checkov", path=env.get("PATH"))
-    if on_path:
-        return CheckovTool(on_path, "path", None)
-    return CheckovTool(str(install(env, say, version)), "cache", version)
+    return CheckovTool(on_path, "path", None) if on_path else None
+
+
+def find_checkov(
+    flag: Path | None, env: Mapping[str, str], say: Callable[[str], None], version: str = CHECKOV_VERSION
+) -> CheckovTool:
+    """The Checkov available_checkov finds, else one installed into the cache now."""
+    found = available_checkov(flag, env, version)
+    return found or CheckovTool(str(install(env, say, version)), "cache", version)

@@ -31,7 +31,7 @@ def mapping_path() -> Path:
 
 
 def policies_dir() -> Path:
-    return paths.controls_dir() / "checkov" / "policies"
+    return paths.checkov_policies_dir()
 
 
 def pinned_checks_path() -> Path:
