@@ -90,7 +90,8 @@ def builtin(
 ) -> T:
     """`read()` of files that ship with pcicheck, through the cache, under a key of those files, the source
     of the (imported) modules that read them, and the resource types a control may name."""
-    code = [Path(sys.modules[module].__file__ or "") for module in code_modules]
+    # This module's own source too: it decides how an entry decodes.
+    code = [Path(sys.modules[module].__file__ or "") for module in (*code_modules, __name__, cachefile.__name__)]
     try:
         content_key = key(files, code, resource_types)
     except OSError:  # a file gone or unreadable: read as usual, and let that report it

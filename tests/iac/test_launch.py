@@ -4,8 +4,7 @@ before the rules are known to be readable."""
 
 from __future__ import annotations
 
-import json
-import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,13 +12,9 @@ import pytest
 
 from pcicheck.cli import main
 from pcicheck.iac.checkov_env import CHECKOV_VERSION
+from tests.iac.conftest import fake_program
 
-# A shell script (not Python: it has said where it runs within milliseconds of starting) that then works
-# for a minute, as a long scan would, unless ended.
-SLOW_CHECKOV = """#!/bin/sh
-printf '{"pid": %s, "stage": "%s", "home": "%s"}' "$$" "$PWD" "$HOME" > "$PCICHECK_TEST_RECORD"
-exec sleep 60
-"""
+SLOW_CHECKOV = "import time\ntime.sleep(60)  # a long scan\nprint('[]')\n"
 
 
 def _sources(tmp_path: Path) -> Path:
@@ -35,33 +30,32 @@ def _bad_config(tmp_path: Path) -> Path:
     return config
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _processes_running(program: Path) -> list[str]:
+    """The processes whose command line names `program`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(program).encode() in (proc / "cmdline").read_bytes():
+                found.append(proc.name)
+        except OSError:  # ended while we looked
+            continue
+    return found
 
 
 def test_a_bad_config_ends_the_checkov_already_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    record = tmp_path / "record.json"
-    monkeypatch.setenv("PCICHECK_TEST_RECORD", str(record))
-    checkov = tmp_path / "checkov"
-    checkov.write_text(SLOW_CHECKOV)
-    checkov.chmod(0o755)
+    temp = tmp_path / "temp"  # where pcicheck stages the sources and gives Checkov its HOME
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    checkov = fake_program(tmp_path / "bin", "checkov", SLOW_CHECKOV)
     started = time.monotonic()
     args = ["iac", str(_sources(tmp_path)), "--quiet", "--checkov", str(checkov)]
     code = main([*args, "--config", str(_bad_config(tmp_path))])
     assert code == 2 and time.monotonic() - started < 30
     assert f"{tmp_path / 'pcicheck.yaml'}:" in capsys.readouterr().err
-    deadline = time.monotonic() + 5
-    while not record.exists() and time.monotonic() < deadline:  # a write in flight when it was ended
-        time.sleep(0.05)
-    ran = json.loads(record.read_text())
-    assert not _alive(ran["pid"])
-    assert not Path(ran["stage"]).exists() and not Path(ran["home"]).exists()
+    assert _processes_running(checkov) == []
+    assert list(temp.iterdir()) == []
 
 
 def test_a_bad_config_is_reported_before_any_install(
