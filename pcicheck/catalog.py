@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cel
-
-from pcicheck import paths
+from pcicheck import catalog_cache, paths
+from pcicheck.celnative import cel
 from pcicheck.collect import registry
 from pcicheck.errors import InputError, PcicheckError
 from pcicheck.model import (
@@ -95,9 +94,12 @@ class Catalog:
     def digest(self) -> str:
         """SHA-256 over every control's source file, so evidence names the exact rules it used."""
         h = hashlib.sha256()
+        files: dict[str, bytes] = {}  # the Checkov mapping's 400 controls share one file: read it once
         for c in sorted(self.controls, key=lambda c: c.id):
             h.update(c.id.encode())
-            h.update(Path(c.path).read_bytes())
+            if c.path not in files:
+                files[c.path] = Path(c.path).read_bytes()
+            h.update(files[c.path])
         return h.hexdigest()
 
 
@@ -216,7 +218,25 @@ def _in_document_order(requirements: dict[str, Requirement]) -> dict[str, Requir
 
 
 def load_frameworks(directory: Path | None = None) -> dict[str, Framework]:
-    directory = directory or paths.frameworks_dir()
+    """The frameworks in `directory`; the built-in ones (no directory) through the cache."""
+    if directory is None:
+        return catalog_cache.builtin(
+            "frameworks", framework_files(), READING_CODE, lambda: _read_frameworks(paths.frameworks_dir()), _frameworks
+        )
+    return _read_frameworks(directory)
+
+
+def framework_files() -> list[Path]:
+    return sorted(paths.frameworks_dir().glob("*.yaml"))
+
+
+def _frameworks(value: Any) -> dict[str, Framework]:
+    if not isinstance(value, dict) or not all(isinstance(f, Framework) for f in value.values()):
+        raise TypeError("not frameworks")
+    return value
+
+
+def _read_frameworks(directory: Path) -> dict[str, Framework]:
     frameworks = {}
     for path in sorted(directory.glob("*.yaml")):
         fw = load_framework(path)
@@ -619,12 +639,13 @@ def _test_params(item: LineDict, path: Path, control_params: dict[str, Any]) -> 
 
 
 def load_controls(
-    directories: Iterable[Path], frameworks: dict[str, Framework]
+    directories: Iterable[Path], frameworks: dict[str, Framework], known: Iterable[Control] = ()
 ) -> tuple[list[Control], list[InputError]]:
-    """Every control in the directories, plus every problem found (not just the first)."""
+    """Every control in the directories, plus every problem found (not just the first). An id of one of
+    the `known` controls (already loaded) is a duplicate."""
     controls: list[Control] = []
     problems: list[InputError] = []
-    seen: dict[str, Control] = {}
+    seen: dict[str, Control] = {c.id: c for c in known}
     for directory in directories:
         try:
             files = control_files(directory)
@@ -657,8 +678,45 @@ def load_controls(
 
 def load_catalog(extra_dirs: Iterable[Path] = (), *, builtin: bool = True) -> Catalog:
     frameworks = load_frameworks()
-    dirs = ([paths.controls_dir()] if builtin else []) + list(extra_dirs)
-    controls, problems = load_controls(dirs, frameworks)
+    controls, problems = _builtin_controls(frameworks) if builtin else ([], [])
+    extra, extra_problems = load_controls(extra_dirs, frameworks, known=controls)
+    problems += extra_problems
     if problems:
         raise CatalogInvalid(problems)
-    return Catalog(controls=tuple(sorted(controls, key=lambda c: c.id)), frameworks=frameworks)
+    return Catalog(controls=tuple(sorted([*controls, *extra], key=lambda c: c.id)), frameworks=frameworks)
+
+
+# --- the built-in catalog, cached ---------------------------------------------------------------
+
+
+# The modules that decide what a catalog file becomes (the rest of the record is in the files themselves).
+READING_CODE = ("pcicheck.catalog", "pcicheck.yamlfile", "pcicheck.model", "pcicheck.params")
+
+
+class _Invalid(Exception):
+    """The built-in controls have problems: reported with the rest, and never cached."""
+
+    def __init__(self, controls: list[Control], problems: list[InputError]) -> None:
+        self.controls, self.problems = controls, problems
+
+
+def _builtin_controls(frameworks: dict[str, Framework]) -> tuple[list[Control], list[InputError]]:
+    def read() -> list[Control]:
+        controls, problems = load_controls([paths.controls_dir()], frameworks)
+        if problems:
+            raise _Invalid(controls, problems)
+        return controls
+
+    def check(value: Any) -> list[Control]:
+        if not isinstance(value, list) or not all(isinstance(c, Control) for c in value):
+            raise TypeError("not controls")
+        return value
+
+    try:
+        files = [*framework_files(), *control_files(paths.controls_dir())]
+        types = registry.resource_types()
+        return catalog_cache.builtin("controls", files, READING_CODE, read, check, types), []
+    except _Invalid as invalid:
+        return invalid.controls, invalid.problems
+    except InputError as exc:  # no controls folder: reported as load_controls reports it
+        return [], [exc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -21,9 +22,24 @@ def frameworks_dir() -> Path:
     return controls_dir() / "frameworks"
 
 
+def checkov_policies_dir() -> Path:
+    """pcicheck's own Checkov policies (YAML), given to Checkov with --external-checks-dir."""
+    return controls_dir() / "checkov" / "policies"
+
+
 def templates_dir() -> Path:
     return _data_dir("templates", "reports/templates")
 
 
 def demo_dir() -> Path:
     return _data_dir("demo", "fixtures/demo")
+
+
+def cache_dir(env: Mapping[str, str]) -> Path:
+    """pcicheck's own cache (Checkov's install, the parsed built-in catalog): $PCICHECK_CACHE, else the XDG
+    user cache directory."""
+    if env.get("PCICHECK_CACHE"):
+        return Path(env["PCICHECK_CACHE"])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "pcicheck"
+    return Path(env.get("HOME") or Path.home()) / ".cache" / "pcicheck"

@@ -51,3 +51,21 @@ def test_the_cli_imports_no_heavy_library() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout.replace("'", '"')))
     assert not loaded & {"boto3", "botocore", "kubernetes", "cel", "jinja2", "moto"}
+
+
+def test_the_cel_engine_comes_without_its_command_line_tool() -> None:
+    """cel/__init__.py imports an interactive REPL (prompt_toolkit, pygments): a tenth of a second of every
+    run. pcicheck loads the compiled engine alone; a later `import cel` shares it, and it evaluates."""
+    probe = (
+        "import sys, json\n"
+        "from pcicheck.celnative import cel as native\n"
+        "import pcicheck.catalog, pcicheck.evaluate.engine\n"
+        "heavy = {'prompt_toolkit', 'pygments', 'cel'}\n"
+        "light = sorted(m for m in sys.modules if m.split('.')[0] in heavy and m != 'cel.cel')\n"
+        "import cel\n"
+        "same = cel.compile is native.compile and cel.Context is native.Context\n"
+        "value = native.compile('resource.x + 1').execute(native.Context(variables={'resource': {'x': 41}}))\n"
+        "print(json.dumps([light, same, value]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == [[], True, 42]

@@ -40,10 +40,7 @@ def iac(
 ) -> None:
     """Scan infrastructure as code with Checkov, mapped to PCI DSS; Kubernetes manifests are also judged
     by pcicheck's own controls. Inline checkov:skip suppressions are ignored (reported as evidence)."""
-    from pcicheck.iac.scan import scan_iac
-
-    rules = load_rules(judging)
-    previous = load_baseline(judging)
+    from pcicheck.iac.launch import launched_iac
 
     def announce(line: str) -> None:  # plain and unwrapped: paths stay greppable in CI logs
         output.say(line)
@@ -53,7 +50,14 @@ def iac(
             announce(line)
 
     # A first-use install takes a minute: announced even with --quiet, or a CI log just stalls.
-    snapshot, external = scan_iac(path, checkov, rules.config.scope, say, announce)
+    with launched_iac(path, checkov, announce) as launched:
+        # Checkov works in the background meanwhile: the rules, then the rest of the scan.
+        rules = load_rules(judging)
+        previous = load_baseline(judging)
+        from pcicheck.iac.scan import scan_iac
+        from pcicheck.workflow import deliver  # noqa: F401 - imported while Checkov runs, used below
+
+        snapshot, external = scan_iac(launched, rules.config.scope, say)
     raise typer.Exit(
         evaluate_and_report(ctx, snapshot, rules, outputs, pack, judging, quiet, baseline=previous, external=external)
     )

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import cel
-
 from pcicheck.analyze.estate import Estate
 from pcicheck.analyze.pci_scope import CDE, CONNECTED, OUT_OF_SCOPE, UNKNOWN
 from pcicheck.analyze.references import KEY_REFERENCE_ATTRIBUTES
 from pcicheck.analyze.registry import facts_read, types_read
+from pcicheck.celnative import cel
 from pcicheck.evaluate.reads import NOTHING, Reads, params_read, reads_of
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
 

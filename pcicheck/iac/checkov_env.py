@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcicheck.errors import InputError, PcicheckError
+from pcicheck.paths import cache_dir
 
 CHECKOV_VERSION = "3.3.30"
 INSTALL_TIMEOUT_S = 1800
@@ -31,14 +32,6 @@ class CheckovTool:
 
 class CheckovInstallFailed(PcicheckError):
     """pip could not install Checkov into the cache (no registry access, disk full...)."""
-
-
-def cache_dir(env: Mapping[str, str]) -> Path:
-    if env.get("PCICHECK_CACHE"):
-        return Path(env["PCICHECK_CACHE"])
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]) / "pcicheck"
-    return Path(env.get("HOME") or Path.home()) / ".cache" / "pcicheck"
 
 
 def venv_dir(env: Mapping[str, str], version: str = CHECKOV_VERSION) -> Path:
@@ -99,10 +92,9 @@ def install(
     return _venv_checkov(venv)
 
 
-def find_checkov(
-    flag: Path | None, env: Mapping[str, str], say: Callable[[str], None], version: str = CHECKOV_VERSION
-) -> CheckovTool:
-    """--checkov first, then a finished install in the cache, then `checkov` on PATH, else install.
+def available_checkov(flag: Path | None, env: Mapping[str, str], version: str = CHECKOV_VERSION) -> CheckovTool | None:
+    """--checkov first, then a finished install in the cache, then `checkov` on PATH; None when there is
+    none (find_checkov then installs one).
 
     The cache comes before PATH so that results stay pinned to the reviewed release once it is there;
     a checkov on PATH saves the first-use install on machines that already have one.
@@ -115,6 +107,12 @@ def find_checkov(
     if _installed(venv, version):
         return CheckovTool(str(_venv_checkov(venv)), "cache", version)
     on_path = shutil.which("checkov", path=env.get("PATH"))
-    if on_path:
-        return CheckovTool(on_path, "path", None)
-    return CheckovTool(str(install(env, say, version)), "cache", version)
+    return CheckovTool(on_path, "path", None) if on_path else None
+
+
+def find_checkov(
+    flag: Path | None, env: Mapping[str, str], say: Callable[[str], None], version: str = CHECKOV_VERSION
+) -> CheckovTool:
+    """The Checkov available_checkov finds, else one installed into the cache now."""
+    found = available_checkov(flag, env, version)
+    return found or CheckovTool(str(install(env, say, version)), "cache", version)

@@ -6,13 +6,15 @@ Checkov judges, the mapping says what the verdict means for PCI DSS and how much
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pcicheck import paths
-from pcicheck.catalog import load_frameworks, parse_basis, parse_requirements
+from pcicheck import catalog_cache, paths
+from pcicheck.catalog import READING_CODE, framework_files, load_frameworks, parse_basis, parse_requirements
 from pcicheck.errors import InputError
 from pcicheck.model import DOMAINS, Control, Framework, Severity
 from pcicheck.yamlfile import LineDict
@@ -29,7 +31,7 @@ def mapping_path() -> Path:
 
 
 def policies_dir() -> Path:
-    return paths.controls_dir() / "checkov" / "policies"
+    return paths.checkov_policies_dir()
 
 
 def pinned_checks_path() -> Path:
@@ -133,8 +135,34 @@ def _check_texts(doc: LineDict, fail: Callable[..., InputError]) -> None:
 
 
 def load_mapping(path: Path | None = None) -> CheckovMapping:
-    """The mapping, validated; any problem is one InputError naming the file and line."""
-    path = path or mapping_path()
+    """The mapping, validated; any problem is one InputError naming the file and line. The built-in one
+    (no path) through the cache of parsed built-in files (catalog_cache.py)."""
+    if path is not None:
+        return _read_mapping(path)
+    fields = catalog_cache.builtin(
+        "checkov-mapping",
+        [*framework_files(), mapping_path()],
+        (*READING_CODE, __name__),
+        lambda: _fields(_read_mapping(mapping_path())),
+        _checked_fields,
+    )
+    return CheckovMapping(**fields)
+
+
+def _fields(mapping: CheckovMapping) -> dict[str, Any]:
+    """The mapping as a dict of its fields: plain data and controls, which the cache stores."""
+    return {f.name: getattr(mapping, f.name) for f in dataclasses.fields(mapping)}
+
+
+def _checked_fields(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != {f.name for f in dataclasses.fields(CheckovMapping)}:
+        raise TypeError("not a Checkov mapping")
+    if not isinstance(value["guard"], Control) or not all(isinstance(c, Control) for c in value["checks"].values()):
+        raise TypeError("not a Checkov mapping")
+    return value
+
+
+def _read_mapping(path: Path) -> CheckovMapping:
     frameworks = load_frameworks()
     doc = load_yaml_mapping(path)
     for key in ("checkov_version", "guard", "checks"):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,38 +107,66 @@ def parse_output(stdout: str) -> tuple[tuple[dict[str, Any], ...], str | None]:
     return tuple(out), version
 
 
-def run_checkov(
-    tool: CheckovTool,
-    stage: Path,
-    policies: Path,
-    env: Mapping[str, str],
-    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
-) -> CheckovRun:
-    cmd = command(tool, policies)
-    shimmed = str(SHIM) in cmd
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="pcicheck-checkov-home-") as home:
+class BackgroundCheckov:
+    """One Checkov run, started at once and left to work while pcicheck prepares the rest (finish() waits
+    and reads it; stop() ends it early, on any way out). Its output goes to files in a private temporary
+    folder: a pipe nobody reads while it runs would stall it once full."""
+
+    def __init__(self, tool: CheckovTool, stage: Path, policies: Path, env: Mapping[str, str]) -> None:
+        self.tool = tool
+        self.cmd = command(tool, policies)
+        self.started = time.monotonic()
+        self._files = contextlib.ExitStack()
+        folder = Path(self._files.enter_context(tempfile.TemporaryDirectory(prefix="pcicheck-checkov-")))
+        home = folder / "home"  # a private HOME: Checkov also reads ~/.checkov.yaml, which could skip checks
+        home.mkdir()
+        self._outputs = (folder / "stdout", folder / "stderr")
+        self._failure: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        fds = [os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600) for p in self._outputs]
         try:
-            done = run(
-                cmd,
-                cwd=stage,
-                env=checkov_env(env, home),
-                capture_output=True,
-                text=True,
-                timeout=RUN_TIMEOUT_S,
-                check=False,
+            self._process = subprocess.Popen(
+                self.cmd, cwd=stage, env=checkov_env(env, str(home)), stdout=fds[0], stderr=fds[1]
             )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return CheckovRun((), tool.version, f"Checkov could not run: {exc}", time.monotonic() - started, tuple(cmd))
-    seconds = time.monotonic() - started
-    stderr_tail = (done.stderr.strip().splitlines() or ["no output on stderr"])[-1][:300]
-    # 0: nothing failed, 1: something failed; anything else is Checkov's own failure.
-    if done.returncode not in (0, 1):
-        return CheckovRun((), tool.version, f"Checkov exited {done.returncode}: {stderr_tail}", seconds, tuple(cmd))
-    try:
-        reports, version = parse_output(done.stdout)
-    except (ValueError, json.JSONDecodeError) as exc:
-        return CheckovRun(
-            (), tool.version, f"Checkov wrote no readable JSON ({exc}); {stderr_tail}", seconds, tuple(cmd)
-        )
-    return CheckovRun(reports, version or tool.version, None, seconds, tuple(cmd), shimmed)
+        except OSError as exc:
+            self._failure = f"Checkov could not run: {exc}"
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def finish(self) -> CheckovRun:
+        """Waits for Checkov (at most RUN_TIMEOUT_S from its start) and reads what it wrote."""
+        try:
+            return self._read()
+        finally:
+            self.stop()
+
+    def _read(self) -> CheckovRun:
+        cmd = tuple(self.cmd)
+        if self._process is None:
+            return CheckovRun((), self.tool.version, self._failure, time.monotonic() - self.started, cmd)
+        try:
+            code = self._process.wait(timeout=max(0.0, RUN_TIMEOUT_S - (time.monotonic() - self.started)))
+        except subprocess.TimeoutExpired:
+            timed_out = subprocess.TimeoutExpired(self.cmd, RUN_TIMEOUT_S)
+            failure = f"Checkov could not run: {timed_out}"
+            return CheckovRun((), self.tool.version, failure, time.monotonic() - self.started, cmd)
+        seconds = time.monotonic() - self.started
+        stdout, stderr = (p.read_bytes().decode("utf-8", errors="replace") for p in self._outputs)
+        stderr_tail = (stderr.strip().splitlines() or ["no output on stderr"])[-1][:300]
+        # 0: nothing failed, 1: something failed; anything else is Checkov's own failure.
+        if code not in (0, 1):
+            return CheckovRun((), self.tool.version, f"Checkov exited {code}: {stderr_tail}", seconds, cmd)
+        try:
+            reports, version = parse_output(stdout)
+        except (ValueError, json.JSONDecodeError) as exc:
+            failure = f"Checkov wrote no readable JSON ({exc}); {stderr_tail}"
+            return CheckovRun((), self.tool.version, failure, seconds, cmd)
+        return CheckovRun(reports, version or self.tool.version, None, seconds, cmd, str(SHIM) in self.cmd)
+
+    def stop(self) -> None:
+        """Ends Checkov if it still runs, and removes what it was given."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._files.close()

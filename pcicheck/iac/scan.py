@@ -7,8 +7,6 @@ outputs and exit codes as a live scan."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +16,12 @@ from pcicheck import __version__
 from pcicheck.collect.k8s.manifests import manifest_snapshot
 from pcicheck.config import ScopeConfig
 from pcicheck.errors import InputError
-from pcicheck.iac.checkov_env import CheckovTool, find_checkov
-from pcicheck.iac.mapping import CheckovMapping, load_mapping, policies_dir
+from pcicheck.iac.checkov_env import CheckovTool
+from pcicheck.iac.launch import Launched
+from pcicheck.iac.mapping import CheckovMapping, load_mapping
 from pcicheck.iac.results import Converted, convert, display_path, problem_result
-from pcicheck.iac.runner import CheckovRun, run_checkov
-from pcicheck.iac.sources import SourceProblem, Staged, stage_sources
+from pcicheck.iac.runner import CheckovRun
+from pcicheck.iac.sources import SourceProblem, Staged
 from pcicheck.iac.unmapped import unmapped_line
 from pcicheck.model import Control, ExternalResults, Result, Snapshot, Status
 from pcicheck.redact import redact_snapshot
@@ -141,34 +140,16 @@ def _iac_request(
     }
 
 
-def scan_iac(
-    path: Path,
-    checkov: Path | None,
-    scope: ScopeConfig,
-    say: Callable[[str], None],
-    announce: Callable[[str], None],
-) -> tuple[Snapshot, ExternalResults]:
-    """Stage, render, run Checkov, and read the Kubernetes objects: the snapshot (Kubernetes objects for
-    pcicheck's own controls, and what was scanned) plus Checkov's verdicts as external results."""
-    if not path.exists():
-        raise InputError("no such file or directory", path=str(path), fix="pass the directory of IaC sources")
+def scan_iac(launched: Launched, scope: ScopeConfig, say: Callable[[str], None]) -> tuple[Snapshot, ExternalResults]:
+    """The rest of the scan launch.py began: the mapping and the Kubernetes objects read while Checkov
+    runs, then its verdicts converted. The snapshot (Kubernetes objects for pcicheck's own controls, and
+    what was scanned) plus Checkov's verdicts as external results."""
     mapping = load_mapping()
-    env = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="pcicheck-iac-") as tmp:
-        staged = stage_sources(path.resolve(), Path(tmp), env)
-        if staged.files == 0 and not staged.problems:
-            raise InputError(
-                "nothing to scan: no Terraform, CloudFormation, Kubernetes, Helm or Kustomize sources",
-                path=str(path),
-                fix="pass the directory that holds them",
-            )
-        tool = None
-        run = CheckovRun((), None, None, 0.0)
-        if staged.files:
-            tool = find_checkov(checkov, env, announce)
-            run = run_checkov(tool, staged.stage, policies_dir(), env)
-        k8s, k8s_problems = _manifest_snapshot(staged, mapping.guard, scope)
-        converted = convert(run, staged, mapping, scope, _namespace_scopes(staged, k8s, scope))
+    staged = launched.staged
+    k8s, k8s_problems = _manifest_snapshot(staged, mapping.guard, scope)
+    tool, run = launched.checkov()
+    converted = convert(run, staged, mapping, scope, _namespace_scopes(staged, k8s, scope))
+    path = launched.path
     if tool is not None:
         say(f"Checkov {run.version or 'unknown'} ({tool.source}: {tool.path}), {run.seconds:.1f} s")
     if converted.unmapped.failed:

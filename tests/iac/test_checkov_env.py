@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from pcicheck.errors import InputError
-from pcicheck.iac.checkov_env import CheckovInstallFailed, cache_dir, find_checkov, install, venv_dir
+from pcicheck.iac.checkov_env import CheckovInstallFailed, find_checkov, install, venv_dir
 from pcicheck.iac.runner import checkov_env
+from pcicheck.paths import cache_dir
 from tests.iac.conftest import fake_program
 
 
