@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pcicheck import results_doc
 from tests.support.k8s_schema import problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ def scan(docs: list[dict[str, Any]], tmp_path: Path) -> tuple[int, dict[str, Any
 
 
 def by_status(doc: dict[str, Any], status: str) -> set[tuple[str, str]]:
-    return {(r["control"], r["resource"]["name"]) for r in doc["results"] if r["status"] == status}
+    return {(r["control"], r["resource"]["name"]) for r in results_doc.results(doc) if r["status"] == status}
 
 
 def site_config() -> str:
@@ -124,8 +125,24 @@ def test_the_base_renders_what_a_scheduled_scan_needs() -> None:
 
 
 def test_every_rendered_object_fits_the_kubernetes_api_schema(tmp_path: Path) -> None:
-    for docs in (render(DEPLOY), render(overlay(tmp_path, components=("aws",)))):
+    for components in ((), ("aws",), ("aws", "s3")):
+        folder = tmp_path / "-".join(("schema", *components))
+        folder.mkdir()
+        docs = render(overlay(folder, components=components)) if components else render(DEPLOY)
         assert {d["kind"]: problems(d) for d in docs} == {d["kind"]: [] for d in docs}
+
+
+def test_the_s3_component_sends_packs_to_s3_encrypted_and_drops_the_volume(tmp_path: Path) -> None:
+    docs = render(overlay(tmp_path, components=("aws", "s3")))
+    assert "PersistentVolumeClaim" not in {d["kind"] for d in docs}
+    pod = one(docs, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    outs = [a for a in container["args"] if a.startswith("--out")]
+    assert outs == [
+        "--out=s3://pcicheck-packs-111122223333/cluster-scan/$(JOB_NAME)/",
+        "--out-kms-key=alias/pcicheck-packs",
+    ]
+    assert "packs" not in {v["name"] for v in pod["volumes"]} | {m["name"] for m in container["volumeMounts"]}
 
 
 def test_the_schema_check_refuses_a_typo_a_wrong_type_and_a_missing_field() -> None:
@@ -193,7 +210,7 @@ def test_the_scanner_passes_its_own_cde_grade_checks(tmp_path: Path) -> None:
     code, shipped = scan(render(DEPLOY), tmp_path / "shipped")
     # As shipped, it fails only on what reading the API needs, until the site accepts that risk.
     assert code == 1 and by_status(shipped, "fail") == INHERENT
-    cde = {r["resource"]["name"] for r in shipped["results"] if r["resource"]["scope"] == "cde"}
+    cde = {r["resource"]["name"] for r in results_doc.results(shipped) if r["resource"]["scope"] == "cde"}
     assert {"Namespace pcicheck", "CronJob pcicheck/pcicheck"} <= cde
     passed = by_status(shipped, "pass")
     for control in (
@@ -206,10 +223,10 @@ def test_the_scanner_passes_its_own_cde_grade_checks(tmp_path: Path) -> None:
         assert (control, "CronJob pcicheck/pcicheck") in passed
     assert ("k8s-cde-namespace-pod-security-enforced", "Namespace pcicheck") in passed
 
-    for components in ((), ("aws",)):
+    for components in ((), ("aws",), ("aws", "s3")):
         folder = tmp_path / "-".join(("site", *components))
         folder.mkdir()
         code, site = scan(render(overlay(folder, components=components, config=site_config())), folder)
         assert code == 0
         assert by_status(site, "fail") == set() and by_status(site, "waived") == INHERENT
-        assert {r["status"] for r in site["results"]} <= {"pass", "waived", "not_applicable"}
+        assert {r["status"] for r in results_doc.results(site)} <= {"pass", "waived", "not_applicable"}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 
 ROOT_STATEMENT = """
@@ -76,7 +77,7 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory, checkov_cache: Path) -> d
     doc = json.loads(out.read_text())
     return {
         (Path(r["resource"]["location"]["file"]).parent.name, r["control"]): r
-        for r in doc["results"]
+        for r in results_doc.results(doc)
         if r["control"] in CHECKS and "aws_iam_policy_document" in r["resource"]["name"]
     }
 

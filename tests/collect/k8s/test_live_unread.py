@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.collect.conformance import violations
 from pcicheck.collect.k8s.kinds import KINDS
@@ -83,7 +84,7 @@ def _query(capsys: pytest.CaptureFixture[str], kubeconfig: Path) -> dict[str, An
 def _scan(capsys: pytest.CaptureFixture[str], kubeconfig: Path) -> tuple[dict[tuple[str, str], Any], str]:
     main(["scan", "--k8s", "--kubeconfig", str(kubeconfig), "--format", "json", "--allow-incomplete"])
     out, err = capsys.readouterr()
-    results = {(r["control"], r["resource"]["name"]): r for r in json.loads(out)["results"]}
+    results = {(r["control"], r["resource"]["name"]): r for r in results_doc.results(json.loads(out))}
     return results, err
 
 
