@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pcicheck.analyze.addresses import admits_internet
@@ -232,17 +232,25 @@ class _Namespaces:
     records: dict[str, Resource]  # name → its k8s.namespace record
     scopes: dict[str, dict[str, Any]]  # uid → its scope facts
     tenant_label: str
+    _scope: dict[str, str] = field(default_factory=dict)  # asked once per source entry: remembered
 
     def scope(self, ns: str) -> str:
-        r = self.records.get(ns)
-        return str(self.scopes[r.uid]["scope"]) if r is not None else "non-cde"
+        found = self._scope.get(ns)
+        if found is None:
+            r = self.records.get(ns)
+            found = self._scope[ns] = str(self.scopes[r.uid]["scope"]) if r is not None else "non-cde"
+        return found
 
     def tenant(self, ns: str) -> str | None:
         return self.cluster.namespaces.get(ns, {}).get(self.tenant_label) or None
 
 
 def _merged(verdicts: Iterable[dict[str, Verdict]]) -> dict[str, Verdict]:
-    """Namespace → the best verdict any of `verdicts` gives it."""
+    """Namespace → the best verdict any of `verdicts` gives it (one of them, when there is one: read it,
+    do not change it)."""
+    verdicts = list(verdicts)
+    if len(verdicts) == 1:
+        return verdicts[0]
     out: dict[str, Verdict] = {}
     for one in verdicts:
         for ns, verdict in one.items():
