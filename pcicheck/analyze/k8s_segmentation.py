@@ -280,12 +280,13 @@ def _cluster_facts(
     reaches_cde = _cde_reached(reach, namespaces)
     facts: dict[str, dict[str, Any]] = {}
     indexes: dict[str, _WorkloadIndex] = {}
+    shared: dict[tuple[int, str], tuple[dict[str, Verdict], _Lists]] = {}
     for r in records:
         if r.type == "k8s.workload":
             if r.region not in indexes:
                 indexes[r.region] = _WorkloadIndex.of(by_namespace.get(r.region, []))
             classes = indexes[r.region].workload(r)
-            facts[r.uid] = _workload_facts(r.region, classes, views, reaches_cde, namespaces)
+            facts[r.uid] = _workload_facts(r.region, classes, views, reaches_cde, namespaces, shared)
     for ns, r in namespaces.records.items():
         own_tenant = namespaces.tenant(ns)
         # Only sources of another tenant are listed, so never the namespace itself: no pod of it is
@@ -342,17 +343,54 @@ def _entry(cluster: Cluster, entry: dict[str, Any], a: str, b: str) -> dict[str,
     return entry
 
 
+# The source lists of a workload in a namespace, from its sources: (ingress_sources, non_cde_sources,
+# other_tenant_sources, the from-cde entries of connected_to_cde).
+_Lists = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _source_lists(sources: dict[str, Verdict], namespace: str, namespaces: _Namespaces) -> _Lists:
+    cluster = namespaces.cluster
+    own_tenant = namespaces.tenant(namespace)
+    listed = [_entry(cluster, {"namespace": ns, "verdict": v}, ns, namespace) for ns, v in sorted(sources.items())]
+    from_cde: list[dict[str, Any]] = []
+    if namespaces.scope(namespace) != "cde":
+        cde_sources = {ns: v for ns, v in sources.items() if namespaces.scope(ns) == "cde"}
+        from_cde = [
+            _entry(cluster, {"direction": "from-cde", "peer": ns, "verdict": v}, ns, namespace)
+            for ns, v in sorted(cde_sources.items())
+        ]
+    return (
+        listed,
+        [s for s in listed if namespaces.scope(s["namespace"]) != "cde"],
+        [
+            {**s, "tenant": namespaces.tenant(s["namespace"])}
+            for s in listed
+            if own_tenant and namespaces.tenant(s["namespace"]) not in (None, own_tenant)
+        ],
+        from_cde,
+    )
+
+
 def _workload_facts(
     namespace: str,
     classes: list[PodClass],
     views: list[ClassView],
     reaches_cde: dict[int, dict[str, Verdict]],
     namespaces: _Namespaces,
+    shared: dict[tuple[int, str], tuple[dict[str, Verdict], _Lists]] | None = None,
 ) -> dict[str, Any]:
+    """`shared`: the source lists already made, by their sources and namespace. Workloads of a namespace
+    mostly share their sources (one per namespace that reaches them, in every unisolated namespace),
+    so they share the lists too: read them, do not change them."""
     cluster = namespaces.cluster
     sources = _merged(views[c.index].sources for c in classes)
-    own_tenant = namespaces.tenant(namespace)
-    listed = [_entry(cluster, {"namespace": ns, "verdict": v}, ns, namespace) for ns, v in sorted(sources.items())]
+    key = (id(sources), namespace)
+    found = shared.get(key) if shared is not None else None
+    if found is None or found[0] is not sources:  # the entry keeps `sources` alive: its id stays its own
+        found = (sources, _source_lists(sources, namespace, namespaces))
+        if shared is not None:
+            shared[key] = found
+    listed, non_cde, other_tenant, from_cde = found[1]
     connected: list[dict[str, Any]] = []
     if namespaces.scope(namespace) != "cde":
         reached = _merged(reaches_cde.get(c.index, {}) for c in classes)
@@ -360,19 +398,11 @@ def _workload_facts(
             _entry(cluster, {"direction": "to-cde", "peer": ns, "verdict": v}, namespace, ns)
             for ns, v in sorted(reached.items())
         ]
-        cde_sources = {ns: v for ns, v in sources.items() if namespaces.scope(ns) == "cde"}
-        connected += [
-            _entry(cluster, {"direction": "from-cde", "peer": ns, "verdict": v}, ns, namespace)
-            for ns, v in sorted(cde_sources.items())
-        ]
+        connected += from_cde
     return {
         "ingress_sources": listed,
-        "non_cde_sources": [s for s in listed if namespaces.scope(s["namespace"]) != "cde"],
-        "other_tenant_sources": [
-            {**s, "tenant": namespaces.tenant(s["namespace"])}
-            for s in listed
-            if own_tenant and namespaces.tenant(s["namespace"]) not in (None, own_tenant)
-        ],
+        "non_cde_sources": non_cde,
+        "other_tenant_sources": other_tenant,
         "internet_ingress": sorted({t for c in classes for t in views[c.index].internet_ingress}),
         "internet_egress_cidrs": sorted({t for c in classes for t in views[c.index].internet_egress}),
         "any_namespace_ingress": sorted({t for c in classes for t in views[c.index].any_namespace_ingress}),
