@@ -249,7 +249,9 @@ def estate(objects: int, apps: int | None = None, namespaces: int | None = None)
     out["kube-system"].append(_node_agent())
     for i in range(n_deploy - 1):
         n = i % n_ns
-        app = f"app{i % distinct:05d}"
+        # Within a namespace the apps vary; across namespaces they start apart, so `distinct` values
+        # in all (one per Deployment by default).
+        app = f"app{(i // n_ns + n * max(1, distinct // n_ns)) % distinct:05d}"
         out[names[n]].append(_deployment(i, names[n], app, labels[n]["team"]))
         apps_in[names[n]].append(app)
     for j in range(n_svc):
