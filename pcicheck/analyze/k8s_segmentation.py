@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pcicheck.analyze.addresses import admits_internet
 from pcicheck.analyze.interface import AnalysisInput, Analyzer, Fact, FactMap
 from pcicheck.analyze.k8s_classes import PodClass, Reach
-from pcicheck.analyze.k8s_reach import NAME_LABEL, Cluster, Unread, Verdict, _selects
+from pcicheck.analyze.k8s_reach import NAME_LABEL, Cluster, Unread, Verdict
+from pcicheck.analyze.k8s_selectors import LabelIndex, bits, mask_of
 from pcicheck.model import Resource
 
 EVERYWHERE = ("0.0.0.0/0", "::/0")
@@ -43,14 +44,6 @@ def _better(a: Verdict | None, b: Verdict) -> Verdict:
     return b if a is None or order[b] > order[a] else a
 
 
-def _selecting(cluster: Cluster, c: PodClass, kind: str) -> list[Resource]:
-    return [
-        p
-        for p in cluster.policies.get(c.namespace, ())
-        if kind in p.attributes.get("policy_types", ()) and _selects(p.attributes.get("pod_selector"), c.labels)
-    ]
-
-
 def governing(cluster: Cluster, namespaces: Iterable[str]) -> list[Unread]:
     """The unread policies that may govern traffic with an end in `namespaces`."""
     ends = set(namespaces)
@@ -68,16 +61,18 @@ def _unread_text(unread: list[Unread], what: str) -> str:
     return f"possible: policies pcicheck does not read may {what} ({names})"
 
 
-def _ingress_views(cluster: Cluster, c: PodClass) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _ingress_views(
+    cluster: Cluster, c: PodClass, policies: tuple[Resource, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(internet ingress, policies admitting every namespace, policies selecting namespaces by
-    labels that anyone able to label or create a namespace can set)."""
+    labels that anyone able to label or create a namespace can set), given the policies selecting
+    `c` for ingress."""
     unread = governing(cluster, [c.namespace])
     if c.host_network:
         internet: tuple[str, ...] = ("hostNetwork: NetworkPolicy may not apply (plugin-defined)",)
         any_ns: tuple[str, ...] = ()
         labelled: tuple[str, ...] = ()
     else:
-        policies = _selecting(cluster, c, "Ingress")
         if not policies:
             internet, any_ns, labelled = ("not isolated for ingress: no NetworkPolicy selects it",), (), ()
         else:
@@ -90,7 +85,7 @@ def _ingress_views(cluster: Cluster, c: PodClass) -> tuple[tuple[str, ...], tupl
     return internet, any_ns, labelled
 
 
-def _internet_ingress(policies: list[Resource]) -> tuple[str, ...]:
+def _internet_ingress(policies: tuple[Resource, ...]) -> tuple[str, ...]:
     """The ingress rules of `policies` that admit internet addresses: no `from`, or an ipBlock holding some."""
     internet: list[str] = []
     for policy in policies:
@@ -105,7 +100,7 @@ def _internet_ingress(policies: list[Resource]) -> tuple[str, ...]:
     return tuple(internet)
 
 
-def _namespace_selecting(policies: list[Resource]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _namespace_selecting(policies: tuple[Resource, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(policies whose ingress admits every namespace, policies whose ingress selects namespaces by a
     label other than the API server's own name label)."""
     any_ns: set[str] = set()
@@ -126,13 +121,12 @@ def _namespace_selecting(policies: list[Resource]) -> tuple[tuple[str, ...], tup
     return tuple(sorted(any_ns)), tuple(sorted(labelled))
 
 
-def _internet_egress(cluster: Cluster, c: PodClass) -> tuple[str, ...]:
-    """The CIDRs holding internet addresses that this class may send to; and, where policies pcicheck
-    does not read may allow it more, a text naming them."""
+def _internet_egress(cluster: Cluster, c: PodClass, policies: tuple[Resource, ...]) -> tuple[str, ...]:
+    """The CIDRs holding internet addresses that this class may send to, given the policies selecting
+    it for egress; and, where policies pcicheck does not read may allow it more, a text naming them."""
     may_allow = [u for u in governing(cluster, [c.namespace]) if u.may_allow]
     if c.host_network:
         return EVERYWHERE
-    policies = _selecting(cluster, c, "Egress")
     if not policies:
         return EVERYWHERE
     out: set[str] = set()
@@ -150,31 +144,59 @@ def _internet_egress(cluster: Cluster, c: PodClass) -> tuple[str, ...]:
 
 
 def class_views(reach: Reach) -> list[ClassView]:
+    """Each class's view. Its sources come by namespace from its reach masks, shared by the classes
+    with the same masks; its internet and namespace views depend only on its namespace, hostNetwork
+    and the policies selecting it, so classes alike in those share one."""
+    cluster = reach.cluster
+    ingress: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
+    egress: dict[tuple[Any, ...], tuple[str, ...]] = {}
     views = []
     for c in reach.classes:
-        sources: dict[str, Verdict] = {}
-        for src, verdict in reach.sources(c):
-            sources[src.namespace] = _better(sources.get(src.namespace), verdict)
-        internet, any_ns, labelled = _ingress_views(reach.cluster, c)
-        views.append(ClassView(sources, internet, _internet_egress(reach.cluster, c), any_ns, labelled))
+        into = reach.selected_by["Ingress"][c.index]
+        key = (c.namespace, c.host_network, tuple(id(p) for p in into))
+        if key not in ingress:
+            ingress[key] = _ingress_views(cluster, c, into)
+        internet, any_ns, labelled = ingress[key]
+        out_of = reach.selected_by["Egress"][c.index]
+        key = (c.namespace, c.host_network, tuple(id(p) for p in out_of))
+        if key not in egress:
+            egress[key] = _internet_egress(cluster, c, out_of)
+        views.append(ClassView(reach.source_namespaces(c), internet, egress[key], any_ns, labelled))
     return views
 
 
-def _workload_classes(classes: list[PodClass], workload: Resource) -> list[PodClass]:
-    """Of a namespace's classes, those of a workload's pods: the pod itself, pods carrying its template
-    labels (a superset when another workload's labels include these: wider, never narrower), or its
-    template."""
-    name = workload.uid.rsplit("/", 1)[-1]
-    labels = {str(k): str(v) for k, v in (workload.attributes.get("pod_labels") or {}).items()}
-    out = []
-    for c in classes:
+@dataclass(frozen=True)
+class _WorkloadIndex:
+    """A namespace's classes, to find a workload's without testing each: by label, and by the name
+    of a member pod (every member; those without an address)."""
+
+    classes: list[PodClass]
+    labels: LabelIndex
+    named: dict[str, list[int]]
+    unaddressed: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, classes: list[PodClass]) -> _WorkloadIndex:
+        named: dict[str, list[int]] = defaultdict(list)
+        unaddressed: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(classes):
+            for name in dict.fromkeys(m.name for m in c.members):
+                named[name].append(i)
+            for name in dict.fromkeys(m.name for m in c.members if not m.ips):
+                unaddressed[name].append(i)
+        return cls(classes, LabelIndex([c.labels for c in classes]), named, unaddressed)
+
+    def workload(self, workload: Resource) -> list[PodClass]:
+        """Those of a workload's pods: the pod itself, pods carrying its template labels (a superset
+        when another workload's labels include these: wider, never narrower), or its template."""
+        name = workload.uid.rsplit("/", 1)[-1]
         if workload.attributes.get("kind") == "Pod":
-            hit = any(m.name == name for m in c.members)
+            found = set(self.named.get(name, ()))
         else:
-            hit = labels.items() <= c.labels.items() or any(m.name == name and not m.ips for m in c.members)
-        if hit:
-            out.append(c)
-    return out
+            labels = {str(k): str(v) for k, v in (workload.attributes.get("pod_labels") or {}).items()}
+            found = set(bits(self.labels.select({"match_labels": labels})))
+            found.update(self.unaddressed.get(name, ()))
+        return [self.classes[i] for i in sorted(found)]
 
 
 def segmentation_facts(
@@ -210,17 +232,25 @@ class _Namespaces:
     records: dict[str, Resource]  # name → its k8s.namespace record
     scopes: dict[str, dict[str, Any]]  # uid → its scope facts
     tenant_label: str
+    _scope: dict[str, str] = field(default_factory=dict)  # asked once per source entry: remembered
 
     def scope(self, ns: str) -> str:
-        r = self.records.get(ns)
-        return str(self.scopes[r.uid]["scope"]) if r is not None else "non-cde"
+        found = self._scope.get(ns)
+        if found is None:
+            r = self.records.get(ns)
+            found = self._scope[ns] = str(self.scopes[r.uid]["scope"]) if r is not None else "non-cde"
+        return found
 
     def tenant(self, ns: str) -> str | None:
         return self.cluster.namespaces.get(ns, {}).get(self.tenant_label) or None
 
 
 def _merged(verdicts: Iterable[dict[str, Verdict]]) -> dict[str, Verdict]:
-    """Namespace → the best verdict any of `verdicts` gives it."""
+    """Namespace → the best verdict any of `verdicts` gives it (one of them, when there is one: read it,
+    do not change it)."""
+    verdicts = list(verdicts)
+    if len(verdicts) == 1:
+        return verdicts[0]
     out: dict[str, Verdict] = {}
     for one in verdicts:
         for ns, verdict in one.items():
@@ -249,13 +279,19 @@ def _cluster_facts(
         by_namespace[c.namespace].append(c)
     reaches_cde = _cde_reached(reach, namespaces)
     facts: dict[str, dict[str, Any]] = {}
+    indexes: dict[str, _WorkloadIndex] = {}
+    shared: dict[tuple[int, str], tuple[dict[str, Verdict], _Lists]] = {}
     for r in records:
         if r.type == "k8s.workload":
-            classes = _workload_classes(by_namespace.get(r.region, []), r)
-            facts[r.uid] = _workload_facts(r.region, classes, views, reaches_cde, namespaces)
+            if r.region not in indexes:
+                indexes[r.region] = _WorkloadIndex.of(by_namespace.get(r.region, []))
+            classes = indexes[r.region].workload(r)
+            facts[r.uid] = _workload_facts(r.region, classes, views, reaches_cde, namespaces, shared)
     for ns, r in namespaces.records.items():
-        reaching = _merged(views[c.index].sources for c in by_namespace.get(ns, []))
         own_tenant = namespaces.tenant(ns)
+        # Only sources of another tenant are listed, so never the namespace itself: no pod of it is
+        # kept apart from itself, and the union of its classes' masks says it by namespace.
+        reaching = _reaching(reach, by_namespace.get(ns, [])) if own_tenant else {}
         facts[r.uid] = {
             "other_tenant_sources": [
                 _entry(cluster, {"namespace": s, "verdict": v, "tenant": namespaces.tenant(s)}, s, ns)
@@ -266,24 +302,73 @@ def _cluster_facts(
     return facts
 
 
+def _reaching(reach: Reach, classes: list[PodClass]) -> dict[str, Verdict]:
+    """Namespace → the best verdict of its pods toward some pod of `classes` (a pod toward itself
+    included: callers leave the classes' own namespace out)."""
+    allowed = possible = 0
+    for c in classes:
+        allowed |= reach.allowed[c.index]
+        possible |= reach.possible[c.index]
+    return reach.namespace_verdicts(allowed, possible)
+
+
 def _cde_reached(reach: Reach, namespaces: _Namespaces) -> dict[int, dict[str, Verdict]]:
-    """Class index → the CDE namespaces it can reach (it is then connected-to, if it is outside)."""
+    """Class index → the CDE namespaces it can reach, for the classes outside the CDE (those are then
+    connected-to). By CDE namespace, from the union of its classes' masks: a source outside the CDE is
+    never one of them, so no pod is paired with itself."""
     reaches_cde: dict[int, dict[str, Verdict]] = defaultdict(dict)
+    cde: dict[str, list[PodClass]] = defaultdict(list)
     for c in reach.classes:
-        if namespaces.scope(c.namespace) != "cde":
-            continue
-        for src, verdict in reach.sources(c):
-            reaches_cde[src.index][c.namespace] = _better(reaches_cde[src.index].get(c.namespace), verdict)
+        if namespaces.scope(c.namespace) == "cde":
+            cde[c.namespace].append(c)
+    outside = mask_of((c.index for c in reach.classes if namespaces.scope(c.namespace) != "cde"), len(reach.classes))
+    for ns, classes in cde.items():
+        allowed = possible = 0
+        for c in classes:
+            allowed |= reach.allowed[c.index]
+            possible |= reach.possible[c.index]
+        for i in bits(allowed & outside):
+            reaches_cde[i][ns] = "allowed"
+        for i in bits(possible & ~allowed & outside):
+            reaches_cde[i][ns] = "possible"
     return reaches_cde
 
 
 def _entry(cluster: Cluster, entry: dict[str, Any], a: str, b: str) -> dict[str, Any]:
     """A source entry; a possible one also names the kinds pcicheck does not read that may govern it."""
-    if entry["verdict"] == "possible":
+    if entry["verdict"] == "possible" and cluster.unread:
         labels = _labels(governing(cluster, (a, b)))
         if labels:
             return {**entry, "unread_policies": labels}
     return entry
+
+
+# The source lists of a workload in a namespace, from its sources: (ingress_sources, non_cde_sources,
+# other_tenant_sources, the from-cde entries of connected_to_cde).
+_Lists = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _source_lists(sources: dict[str, Verdict], namespace: str, namespaces: _Namespaces) -> _Lists:
+    cluster = namespaces.cluster
+    own_tenant = namespaces.tenant(namespace)
+    listed = [_entry(cluster, {"namespace": ns, "verdict": v}, ns, namespace) for ns, v in sorted(sources.items())]
+    from_cde: list[dict[str, Any]] = []
+    if namespaces.scope(namespace) != "cde":
+        cde_sources = {ns: v for ns, v in sources.items() if namespaces.scope(ns) == "cde"}
+        from_cde = [
+            _entry(cluster, {"direction": "from-cde", "peer": ns, "verdict": v}, ns, namespace)
+            for ns, v in sorted(cde_sources.items())
+        ]
+    return (
+        listed,
+        [s for s in listed if namespaces.scope(s["namespace"]) != "cde"],
+        [
+            {**s, "tenant": namespaces.tenant(s["namespace"])}
+            for s in listed
+            if own_tenant and namespaces.tenant(s["namespace"]) not in (None, own_tenant)
+        ],
+        from_cde,
+    )
 
 
 def _workload_facts(
@@ -292,11 +377,20 @@ def _workload_facts(
     views: list[ClassView],
     reaches_cde: dict[int, dict[str, Verdict]],
     namespaces: _Namespaces,
+    shared: dict[tuple[int, str], tuple[dict[str, Verdict], _Lists]] | None = None,
 ) -> dict[str, Any]:
+    """`shared`: the source lists already made, by their sources and namespace. Workloads of a namespace
+    mostly share their sources (one per namespace that reaches them, in every unisolated namespace),
+    so they share the lists too: read them, do not change them."""
     cluster = namespaces.cluster
     sources = _merged(views[c.index].sources for c in classes)
-    own_tenant = namespaces.tenant(namespace)
-    listed = [_entry(cluster, {"namespace": ns, "verdict": v}, ns, namespace) for ns, v in sorted(sources.items())]
+    key = (id(sources), namespace)
+    found = shared.get(key) if shared is not None else None
+    if found is None or found[0] is not sources:  # the entry keeps `sources` alive: its id stays its own
+        found = (sources, _source_lists(sources, namespace, namespaces))
+        if shared is not None:
+            shared[key] = found
+    listed, non_cde, other_tenant, from_cde = found[1]
     connected: list[dict[str, Any]] = []
     if namespaces.scope(namespace) != "cde":
         reached = _merged(reaches_cde.get(c.index, {}) for c in classes)
@@ -304,19 +398,11 @@ def _workload_facts(
             _entry(cluster, {"direction": "to-cde", "peer": ns, "verdict": v}, namespace, ns)
             for ns, v in sorted(reached.items())
         ]
-        cde_sources = {ns: v for ns, v in sources.items() if namespaces.scope(ns) == "cde"}
-        connected += [
-            _entry(cluster, {"direction": "from-cde", "peer": ns, "verdict": v}, ns, namespace)
-            for ns, v in sorted(cde_sources.items())
-        ]
+        connected += from_cde
     return {
         "ingress_sources": listed,
-        "non_cde_sources": [s for s in listed if namespaces.scope(s["namespace"]) != "cde"],
-        "other_tenant_sources": [
-            {**s, "tenant": namespaces.tenant(s["namespace"])}
-            for s in listed
-            if own_tenant and namespaces.tenant(s["namespace"]) not in (None, own_tenant)
-        ],
+        "non_cde_sources": non_cde,
+        "other_tenant_sources": other_tenant,
         "internet_ingress": sorted({t for c in classes for t in views[c.index].internet_ingress}),
         "internet_egress_cidrs": sorted({t for c in classes for t in views[c.index].internet_egress}),
         "any_namespace_ingress": sorted({t for c in classes for t in views[c.index].any_namespace_ingress}),

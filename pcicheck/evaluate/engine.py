@@ -116,6 +116,8 @@ def subject(reads: Reads, view: dict[str, Any]) -> dict[str, Any]:
     out = view if reads.keys is None else {k: v for k, v in view.items() if k in reads.keys}
     if reads.attributes is not None and "attributes" in out:
         out = {**out, "attributes": {k: v for k, v in view["attributes"].items() if k in reads.attributes}}
+    if reads.facts is not None and "facts" in out:
+        out = {**out, "facts": {k: v for k, v in view["facts"].items() if k in reads.facts}}
     return out
 
 
@@ -269,6 +271,14 @@ class Evaluator:
         for cc in self.compiled:
             self.by_type[cc.control.resource].append(cc)
         self.reads = {t: _union(cc.reads for cc in ccs) for t, ccs in self.by_type.items()}
+        # What each control's CEL is handed: what its type's controls read, but of the facts only its own.
+        # Facts can be long (a workload's sources, one per namespace) and CEL converts the whole map on
+        # each evaluation, so controls reading other facts, or none, do not pay for them.
+        self.subjects = {
+            id(cc): Reads(self.reads[t].keys, self.reads[t].attributes, cc.reads.facts)
+            for t, ccs in self.by_type.items()
+            for cc in ccs
+        }
         # The listings connectivity to the CDE is built from, by provider: without one, scope is unknown.
         self.scope_reads = {p: tuple(sorted(types_read("facts.pci_scope", p))) for p in ("aws", "k8s")}
         cde_scopes = ("cde", "cde-only")
@@ -392,7 +402,7 @@ class Evaluator:
         key_gaps = listing.get((r.account, "@key-reference"), [])
         # Scope and tenant come from tags: unreadable tags make "out of scope" unknowable.
         tag_gaps = [e for e in own_errors if "tags" in e.attributes]
-        context: Any = None
+        contexts: dict[Reads, Any] = {}  # one per facts the controls read
         out = []
         for cc in controls:
             c = cc.control
@@ -410,8 +420,10 @@ class Evaluator:
                 message = "could not be read: " + "; ".join(e.cause for e in blocking)
                 out.append(Result(c, where, Status.ERROR, message, _evidence(cc, view)))
                 continue
+            reads = self.subjects[id(cc)]
+            context = contexts.get(reads)
             if context is None:
-                context = self._context(r, view, by_account_type, lookup, now)
+                context = contexts[reads] = self._context(r, subject(reads, view), by_account_type, lookup, now)
             context.add_variable("params", cc.params)
             if cc.unset:
                 out.append(self._unconfigured(cc, where, context, view))
@@ -455,12 +467,13 @@ class Evaluator:
     def _context(
         self,
         r: Resource,
-        view: dict[str, Any],
+        resource: dict[str, Any],
         by_account_type: dict[tuple[str, str], list[dict[str, Any]]],
         lookup: Any,
         now: datetime,
     ) -> Any:
-        """The CEL context (a cel.Context) the controls of one resource share; each sets its own `params`."""
+        """The CEL context (a cel.Context) of controls of one resource that read the same; each sets its own
+        `params`."""
         account_lists: dict[str, Any] = {}
 
         def resources(type_name: Any, account: str = r.account, cache: dict[str, Any] = account_lists) -> Any:
@@ -470,7 +483,7 @@ class Evaluator:
             return cache[key]
 
         return cel.Context(
-            variables={"resource": subject(self.reads[r.type], view), "now": now},
+            variables={"resource": resource, "now": now},
             functions={"lookup": lookup, "resources": resources, "glob": glob},
         )
 

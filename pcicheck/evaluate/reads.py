@@ -1,4 +1,4 @@
-"""What a control's CEL reads of the resource it judges: which top-level keys, which attributes.
+"""What a control's CEL reads of the resource it judges: which top-level keys, attributes and facts.
 
 Two things depend on it. A collection error on one attribute makes `error` only the controls that read
 that attribute (not every control whose evidence lists it), and the map handed to CEL is cut down to
@@ -67,10 +67,12 @@ def _literal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Reads:
-    """What expressions read of `resource`: its top-level keys and its attributes' names; None = all."""
+    """What expressions read of `resource`: its top-level keys, its attributes' names and its facts'
+    names; None = all."""
 
     keys: frozenset[str] | None
     attributes: frozenset[str] | None
+    facts: frozenset[str] | None = None
 
     def reads(self, name: str) -> bool:
         """Whether `name` — an attribute, or a top-level key such as `tags` — is read. Collection errors
@@ -82,16 +84,17 @@ class Reads:
     def union(self, other: Reads) -> Reads:
         keys = None if self.keys is None or other.keys is None else self.keys | other.keys
         names = None if self.attributes is None or other.attributes is None else self.attributes | other.attributes
-        return Reads(keys, names)
+        facts = None if self.facts is None or other.facts is None else self.facts | other.facts
+        return Reads(keys, names, facts)
 
 
-NOTHING = Reads(frozenset(), frozenset())
+NOTHING = Reads(frozenset(), frozenset(), frozenset())
 
 
 def reads_of(*expressions: str) -> Reads:
     """What `expressions` read of `resource` (the variable, not a field named so)."""
     keys: set[str] | None = set()
-    names: set[str] | None = set()
+    under: dict[str, set[str] | None] = {"attributes": set(), "facts": set()}  # names read under each map
     for expression in expressions:
         found = list(tokens(expression))
         for i, tok in enumerate(found):
@@ -99,17 +102,23 @@ def reads_of(*expressions: str) -> Reads:
                 continue
             key, after = _field(found, i + 1)
             if key is None:
-                keys = names = None  # the whole resource, attributes and all
+                keys = None  # the whole resource, attributes and facts all
+                under = dict.fromkeys(under)
                 continue
             if keys is not None:
                 keys.add(key)
-            if key == "attributes" and names is not None:
+            names = under.get(key, set())
+            if key in under and names is not None:
                 name, _ = _field(found, after)
                 if name is None:
-                    names = None
+                    under[key] = None
                 else:
                     names.add(name)
-    return Reads(None if keys is None else frozenset(keys), None if names is None else frozenset(names))
+    return Reads(_frozen(keys), _frozen(under["attributes"]), _frozen(under["facts"]))
+
+
+def _frozen(names: set[str] | None) -> frozenset[str] | None:
+    return None if names is None else frozenset(names)
 
 
 def _selected(found: list[Token], i: int) -> bool:

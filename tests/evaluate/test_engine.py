@@ -7,7 +7,8 @@ from typing import Any
 
 from pcicheck.analyze.estate import analyze
 from pcicheck.config import ScopeConfig
-from pcicheck.evaluate.engine import Evaluator
+from pcicheck.evaluate.engine import Evaluator, subject
+from pcicheck.evaluate.reads import reads_of
 from pcicheck.evaluate.rollup import RequirementOutcome, roll_up
 from pcicheck.model import CollectionError, Control, Resource, Severity, Status
 
@@ -333,3 +334,28 @@ def test_scanned_cluster_is_linked_to_its_eks_record() -> None:
     assert facts[k8s.uid]["eks_cluster_uid"] == eks.uid
     assert facts[eks.uid]["k8s_cluster_uid"] == k8s.uid
     assert analyze([k8s], ScopeConfig()).facts[k8s.uid]["eks_cluster_uid"] is None
+
+
+def test_facts_read_by_name_or_whole() -> None:
+    named = reads_of('resource.facts.scope == "cde" && resource.facts["tenant"] != null', "resource.attributes.a")
+    assert (named.keys, named.attributes, named.facts) == ({"facts", "attributes"}, {"a"}, {"scope", "tenant"})
+    for whole in ("resource.facts.exists(k, k == 'x')", "'x' in resource.facts", "size(resource)"):
+        assert reads_of(whole).facts is None, whole
+    view = {"uid": "u", "facts": {"scope": "cde", "tenant": "t", "sources": [1, 2]}, "attributes": {"a": 1, "b": 2}}
+    assert subject(named, view) == {"facts": {"scope": "cde", "tenant": "t"}, "attributes": {"a": 1}}
+
+
+def test_each_control_sees_the_facts_it_reads_however_it_reads_them() -> None:
+    """Controls of one resource get the facts they read (CEL converts only those): one reading a fact by
+    name, one the whole map, one none; each sees what it needs, and absent stays absent."""
+    by_name = control(check='resource.facts.scope == "non-cde" && !has(resource.facts.no_such_fact)', cid="name")
+    whole = control(check='resource.facts.exists(k, k == "scope_reason")', cid="whole")
+    neither = control(check='resource.attributes.manager == "CUSTOMER"', cid="none")
+    missing = control(check="resource.facts.no_such_fact == 1", cid="missing")
+    results = {r.control.id: r for r in judge([by_name, whole, neither, missing], [key(manager="CUSTOMER")])}
+    assert {cid: r.status for cid, r in results.items()} == {
+        "name": Status.PASS,
+        "whole": Status.PASS,
+        "none": Status.PASS,
+        "missing": Status.ERROR,
+    }
