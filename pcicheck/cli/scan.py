@@ -201,10 +201,20 @@ def collect(
             "evaluation reports it (a Job's shard then counts as done).",
         ),
     ] = False,
+    services: Annotated[
+        str | None,
+        typer.Option(
+            "--services",
+            metavar="NAME,...",
+            help="Run only these AWS collectors (default: every one). The snapshot records which ran; controls "
+            "on what the others collect then find no resources, so evaluate it with controls that need only these.",
+        ),
+    ] = None,
     out_kms_key: SnapshotKmsKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Collect a snapshot to evaluate later (read-only API calls; every collector, for any controls)."""
+    from pcicheck.workflow.gather import parse_services
     from pcicheck.workflow.shards import deliver_snapshot
     from pcicheck.workflow.stored import check_destination
 
@@ -215,7 +225,7 @@ def collect(
             "--shard splits AWS accounts × regions only", fix="pass --aws alone; collect Kubernetes in its own run"
         )
     check_destination(output, out_kms_key)  # a bad -o fails now, not after the collection
-    snap = gather(sources(aws, kubernetes, access, shard=shard), quiet)
+    snap = gather(sources(aws, kubernetes, access, parse_services(services), shard=shard), quiet)
     written = deliver_snapshot(snap, output, kms_key=out_kms_key)
     stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {written}"))
     raise typer.Exit(ExitCode.INCOMPLETE if snap.errors and not allow_incomplete else ExitCode.OK)
