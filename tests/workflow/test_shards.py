@@ -187,6 +187,7 @@ def test_collect_shard_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         ("--aws", "--shard", "4/4"): "K must be at least 0 and less than N",
         ("--aws", "--shard", "$(JOB_COMPLETION_INDEX)/4"): "is not K/N",
         ("--aws", "--manifests", str(tmp_path), "--shard", "0/2"): "--shard splits AWS accounts × regions only",
+        ("--aws", "--services", "s3,nope"): "--services: 'nope' is not a collector pcicheck has",
     }
     for args, message in cases.items():
         capsys.readouterr()
