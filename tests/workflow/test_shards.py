@@ -21,16 +21,11 @@ import pytest
 from pcicheck.cli import main
 from pcicheck.demo.emulator import Emulator, patched_environ
 from tests.support.comparable import comparable
-from tests.support.org_estate import accounts_yaml, org_accounts, seed_organisation
+from tests.support.org_estate import ORG_SERVICES, accounts_yaml, org_accounts, seed_organisation
 
 SHARDS = 4
 REGIONS = ("us-east-1",)
 ACCOUNTS = org_accounts(20)
-# The collectors of what the organisation holds (and the network records its reachability and scope are built
-# from): the other 37 find nothing in the emulator and would triple the setup.
-SERVICES = (
-    "account,iam,iam.roles,s3,ec2.region,ec2.vpcs,ec2.subnets,ec2.route_tables,ec2.network_acls,ec2.security_groups"
-)
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,17 @@ def _collect(env: dict[str, str], accounts: Path, output: str, *shard: str) -> s
     return subprocess.Popen(
         [
             *(sys.executable, "-m", "pcicheck", "collect", "--aws", "--regions", ",".join(REGIONS)),
-            *("--accounts", str(accounts), "--services", SERVICES, "--allow-incomplete", "-q", "-o", output, *shard),
+            *(
+                "--accounts",
+                str(accounts),
+                "--services",
+                ORG_SERVICES,
+                "--allow-incomplete",
+                "-q",
+                "-o",
+                output,
+                *shard,
+            ),
         ],
         env=env,
         stderr=subprocess.PIPE,
@@ -199,7 +204,7 @@ def test_one_account_sharded_by_region(org: Org) -> None:
     """Without --accounts, --shard splits one account's global collectors and regions."""
     role = f"arn:aws:iam::{ACCOUNTS[0]}:role/audit"
     base = [*(sys.executable, "-m", "pcicheck", "collect", "--aws", "--role-arn", role), "-q", "--allow-incomplete"]
-    base += ["--regions", "us-east-1,eu-west-2", "--services", SERVICES]
+    base += ["--regions", "us-east-1,eu-west-2", "--services", ORG_SERVICES]
     runs = [subprocess.Popen([*base, "-o", str(org.tmp / "one.json.gz")], env=org.env, stderr=subprocess.PIPE)]
     runs += [
         subprocess.Popen(

@@ -24,7 +24,7 @@ from pcicheck.inputfile import MAX_DOCUMENT_BYTES
 from pcicheck.workflow.shards import shard_paths
 from pcicheck.workflow.stored import read_snapshot_at
 from tests.support.comparable import comparable
-from tests.support.org_estate import accounts_yaml, org_accounts, seed_organisation
+from tests.support.org_estate import ORG_SERVICES, accounts_yaml, org_accounts, seed_organisation
 
 ACCOUNTS = org_accounts(3)
 BUCKET = "scans"
@@ -57,7 +57,7 @@ def stored(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
             code = main(
                 [
                     *("collect", "--aws", "--regions", "us-east-1", "--accounts", str(listed), "--allow-incomplete"),
-                    *("-q", "--shard", f"{k}/2", "-o", RUN, "--out-kms-key", key_id),
+                    *("-q", "--services", ORG_SERVICES, "--shard", f"{k}/2", "-o", RUN, "--out-kms-key", key_id),
                 ]
             )
             assert code == 0
