@@ -18,7 +18,11 @@ SNAPSHOT_FIX = "write it as s3://bucket/prefix/NAME.json.gz, or s3://bucket/pref
 def check_destination(destination: str, kms_key: str | None) -> None:
     """Refuse, before any collection, an s3:// URL that is not one, and a KMS key for a local file."""
     if is_s3_url(destination):
-        parse(destination)
+        # A prefix (ending in '/') takes a file named after the shard; anything else must name an object.
+        if destination.endswith("/"):
+            parse(destination)
+        else:
+            parse_object(destination)
     elif kms_key is not None:
         raise InputError(
             "--out-kms-key applies to a snapshot written to S3", path=destination, fix="pass -o s3://bucket/prefix/"

@@ -164,6 +164,7 @@ def test_an_object_past_the_snapshot_limit_is_refused_as_a_file_is(env: Stored) 
 def test_bad_destinations_fail_before_collecting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = {
         ("-o", "s3://Not_A_Bucket/run/"): "'Not_A_Bucket' is not an S3 bucket name",
+        ("-o", "s3://scans"): "s3://scans: names a prefix, not an object",
         ("-o", str(tmp_path / "s.json"), "--out-kms-key", "alias/x"): "--out-kms-key applies to a snapshot written",
     }
     for args, message in cases.items():
