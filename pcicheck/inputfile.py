@@ -55,7 +55,7 @@ def read_bounded(path: Path, limit: int, *, what: str = "file", fix: str | None 
     return data
 
 
-def gunzip_bounded(data: bytes, limit: int, *, path: Path, what: str = "file", fix: str | None = None) -> bytes:
+def gunzip_bounded(data: bytes, limit: int, *, path: Path | str, what: str = "file", fix: str | None = None) -> bytes:
     """`data` itself, or inflated when it is gzip, in steps so a small bomb cannot grow past `limit`."""
     if data[:2] != b"\x1f\x8b":
         return data

@@ -76,6 +76,16 @@ def parse(url: str) -> S3Location:
     return S3Location(bucket, "".join(f"{s}/" for s in segments))
 
 
+def parse_object(url: str) -> tuple[S3Location, str]:
+    """`s3://bucket/prefix/name` → the location it is in and the object's name; InputError for a URL that
+    names no object (one ending in '/', or only a bucket)."""
+    where = parse(url)
+    head, _, name = where.prefix.rstrip("/").rpartition("/")
+    if not name or url.endswith("/"):
+        raise InputError("names a prefix, not an object", path=url, fix="write it as s3://bucket/prefix/NAME")
+    return S3Location(where.bucket, head + "/" if head else ""), name
+
+
 def local_or_s3(operand: str) -> Path | S3Location:
     """A command-line operand that may name either: an s3:// URL is parsed, anything else is a path."""
     return parse(operand) if is_s3_url(operand) else Path(operand)

@@ -58,9 +58,9 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
     write_atomically(path, snapshot_bytes(snapshot, compress=path.suffix == ".gz"), "the snapshot")
 
 
-def _read_snapshot(path: Path) -> Snapshot:
+def _parse_snapshot(raw: bytes, path: str) -> Snapshot:
+    """The snapshot in `raw` (gzipped or not), checked; `path` names where it came from in every error."""
     fix = "the file is truncated or edited; collect it again"
-    raw = read_bounded(path, MAX_DOCUMENT_BYTES, what="snapshot")
     raw = gunzip_bounded(raw, MAX_DOCUMENT_BYTES, path=path, what="snapshot", fix="collect it again")
     with paused_gc():
         doc = parse_json(raw, path=path, what="snapshot", fix=fix)
@@ -144,7 +144,7 @@ def _texts(*values: Any) -> bool:
     return all(isinstance(v, str) for v in values)
 
 
-def _check_record(snapshot: Snapshot, path: Path) -> None:
+def _check_record(snapshot: Snapshot, path: str) -> None:
     """The document's own fields and its collection errors have the kinds the records declare."""
     problem = None
     if not isinstance(snapshot.identity, dict) or not isinstance(snapshot.request, dict):
@@ -164,7 +164,7 @@ def _check_record(snapshot: Snapshot, path: Path) -> None:
         raise InputError(f"snapshot is malformed: {problem}", path=str(path), fix="collect it again")
 
 
-def _check_resources(snapshot: Snapshot, path: Path) -> None:
+def _check_resources(snapshot: Snapshot, path: str) -> None:
     """Every resource keeps its type's contract: a hand-edited or foreign snapshot whose values have the
     wrong kinds would otherwise be read as empty and judged, not refused."""
     for resource in snapshot.resources:
@@ -178,7 +178,7 @@ def _check_resources(snapshot: Snapshot, path: Path) -> None:
             )
 
 
-def _check_providers(snapshot: Snapshot, path: Path) -> None:
+def _check_providers(snapshot: Snapshot, path: str) -> None:
     providers = snapshot.request.get("providers", ["aws"])
     if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
         raise InputError("snapshot 'request.providers' must be a list of source names", path=str(path))
@@ -196,11 +196,17 @@ def _check_providers(snapshot: Snapshot, path: Path) -> None:
 def read_snapshot(path: Path) -> Snapshot:
     """The snapshot in a file, redacted again as a fresh collection is: the file may come from an older
     pcicheck, or from another hand, with credentials in any string."""
-    return redact_snapshot(_read_snapshot(path))
+    return read_snapshot_bytes(read_bounded(path, MAX_DOCUMENT_BYTES, what="snapshot"), str(path))
+
+
+def read_snapshot_bytes(raw: bytes, where: str) -> Snapshot:
+    """The snapshot in `raw`, read from `where` (a path or an s3:// URL, named in every error) by a caller
+    that bounded it to MAX_DOCUMENT_BYTES as read_bounded does: checked and redacted as read_snapshot."""
+    return redact_snapshot(_parse_snapshot(raw, where))
 
 
 @contextmanager
-def judging_file(path: Path) -> Iterator[None]:
+def judging_file(path: Path | str) -> Iterator[None]:
     """Around the analysis of a snapshot read from `path`. The reader holds every attribute to its declared
     kind, not the inner shape of its lists and maps (a port without a number, a rule that is not a
     mapping): an analyzer tripping over one is the file's fault, reported as such, never a verdict."""

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from pcicheck.errors import InputError
-from pcicheck.objectstore import KMS, NoSuchObject, ObjectStore, S3Location, client, local_or_s3, parse
+from pcicheck.objectstore import (
+    KMS,
+    NoSuchObject,
+    ObjectStore,
+    S3Location,
+    client,
+    local_or_s3,
+    parse,
+    parse_object,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +57,16 @@ def test_what_is_not_a_location_is_one_line_naming_it(url: str, why: str) -> Non
         parse(url)
     assert why in str(caught.value) and str(caught.value).startswith(f"{url}: ")
     assert "s3://bucket/prefix/" in str(caught.value)
+
+
+def test_an_object_url_is_its_location_and_its_name() -> None:
+    assert parse_object("s3://packs/run/7/merged.json.gz") == (S3Location("packs", "run/7/"), "merged.json.gz")
+    assert parse_object("s3://packs/merged.json") == (S3Location("packs"), "merged.json")
+    for url in ("s3://packs", "s3://packs/", "s3://packs/run/"):
+        with pytest.raises(InputError, match="names a prefix, not an object"):
+            parse_object(url)
+    with pytest.raises(InputError, match=r"'\.\.'"):
+        parse_object("s3://packs/../merged.json")
 
 
 def test_an_operand_is_a_path_unless_it_is_an_s3_url() -> None:

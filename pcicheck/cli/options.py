@@ -179,6 +179,15 @@ OutKmsKeyOpt = Annotated[
     ),
 ]
 
+SnapshotKmsKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--out-kms-key",
+        help="With -o s3://…: have S3 encrypt the snapshot with this KMS key (SSE-KMS; key id, ARN or "
+        "alias/NAME), as --out-kms-key does for a pack. Without it the bucket's default encryption applies.",
+    ),
+]
+
 
 @dataclasses.dataclass(frozen=True)
 class Pack(OptionGroup):

@@ -10,7 +10,16 @@ import typer
 from rich.text import Text
 
 from pcicheck.cli.invocation import invocation
-from pcicheck.cli.options import AwsAccess, Judging, KubernetesSources, Outputs, Pack, QuietOpt, grouped
+from pcicheck.cli.options import (
+    AwsAccess,
+    Judging,
+    KubernetesSources,
+    Outputs,
+    Pack,
+    QuietOpt,
+    SnapshotKmsKeyOpt,
+    grouped,
+)
 from pcicheck.cli.output import stderr
 from pcicheck.cli.progress import aws_progress
 from pcicheck.errors import ExitCode, InputError
@@ -168,8 +177,8 @@ def collect(
         typer.Option(
             "--output",
             "-o",
-            help="Snapshot file (.json, or .json.gz to gzip); with --shard, a folder (ending in /) takes "
-            "shard-K-of-N.json.gz.",
+            help="Snapshot file or s3://bucket/prefix/NAME (.json, or .json.gz to gzip); with --shard, a folder "
+            "or s3:// prefix (ending in /) takes shard-K-of-N.json.gz.",
         ),
     ],
     aws: Annotated[bool, typer.Option("--aws", help="Collect from AWS.")] = False,
@@ -192,10 +201,22 @@ def collect(
             "evaluation reports it (a Job's shard then counts as done).",
         ),
     ] = False,
+    services: Annotated[
+        str | None,
+        typer.Option(
+            "--services",
+            metavar="NAME,...",
+            help="Run only these AWS collectors (default: every one). The snapshot records which ran; controls "
+            "on what the others collect then find no resources, so evaluate it with controls that need only these.",
+        ),
+    ] = None,
+    out_kms_key: SnapshotKmsKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Collect a snapshot to evaluate later (read-only API calls; every collector, for any controls)."""
+    from pcicheck.workflow.gather import parse_services
     from pcicheck.workflow.shards import deliver_snapshot
+    from pcicheck.workflow.stored import check_destination
 
     if not (aws or kubernetes.k8s or kubernetes.manifests):
         raise InputError("nothing to collect", fix="pass --aws, --k8s and/or --manifests PATH")
@@ -203,8 +224,9 @@ def collect(
         raise InputError(
             "--shard splits AWS accounts × regions only", fix="pass --aws alone; collect Kubernetes in its own run"
         )
-    snap = gather(sources(aws, kubernetes, access, shard=shard), quiet)
-    written = deliver_snapshot(snap, output)
+    check_destination(output, out_kms_key)  # a bad -o fails now, not after the collection
+    snap = gather(sources(aws, kubernetes, access, parse_services(services), shard=shard), quiet)
+    written = deliver_snapshot(snap, output, kms_key=out_kms_key)
     stderr(quiet).print(Text(f"{len(snap.resources)} resources, {len(snap.errors)} collection errors → {written}"))
     raise typer.Exit(ExitCode.INCOMPLETE if snap.errors and not allow_incomplete else ExitCode.OK)
 
@@ -215,26 +237,37 @@ def merge(
         list[str],
         typer.Argument(
             metavar="SNAPSHOT...",
-            help="The shard snapshots of one `collect --shard K/N` run: files, or folders holding shard-K-of-N files.",
+            help="The shard snapshots of one `collect --shard K/N` run: files or s3:// objects, or folders or "
+            "s3://bucket/prefix/ holding shard-K-of-N files.",
         ),
     ],
-    output: Annotated[str, typer.Option("--output", "-o", help="The merged snapshot (.json, or .json.gz to gzip).")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The merged snapshot, a file or s3://bucket/prefix/NAME (.json, or .json.gz to gzip).",
+        ),
+    ],
     wait: Annotated[
         float,
         typer.Option(
             "--wait",
             min=0,
             metavar="SECONDS",
-            help="Wait up to this long for a folder to hold every shard (default: not at all).",
+            help="Wait up to this long for a folder or S3 prefix to hold every shard (default: not at all).",
         ),
     ] = 0.0,
+    out_kms_key: SnapshotKmsKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Join the shard snapshots of one run into one snapshot, for `pcicheck evaluate` to judge as a whole."""
     from pcicheck.workflow.shards import deliver_snapshot, merge_files, shard_paths
+    from pcicheck.workflow.stored import check_destination
 
+    check_destination(output, out_kms_key)
     snap = merge_files(shard_paths(snapshots, wait=wait))
-    written = deliver_snapshot(snap, output)
+    written = deliver_snapshot(snap, output, kms_key=out_kms_key)
     count = snap.request["aws"]["partition"]["count"]
     stderr(quiet).print(
         Text(
@@ -248,18 +281,21 @@ def merge(
 @grouped
 def evaluate(
     ctx: typer.Context,
-    snapshot: Annotated[Path, typer.Argument(help="A snapshot written by `pcicheck collect`.")],
+    snapshot: Annotated[
+        str, typer.Argument(help="A snapshot written by `pcicheck collect`: a file or s3://bucket/prefix/NAME.")
+    ],
     outputs: Outputs = Outputs(),
     pack: Pack = Pack(),
     judging: Judging = Judging(),
     quiet: QuietOpt = False,
 ) -> None:
     """Evaluate a saved snapshot (same snapshot, same results: `now` is the snapshot's time)."""
-    from pcicheck.snapshot import judging_file, read_snapshot
+    from pcicheck.snapshot import judging_file
+    from pcicheck.workflow.stored import read_snapshot_at
 
     rules = load_rules(judging)
     previous = load_baseline(judging)
-    snap = read_snapshot(snapshot)
+    snap = read_snapshot_at(snapshot)
     shard = (snap.request.get("aws") or {}).get("shard")
     if isinstance(shard, dict):
         # Part of an estate judged as if whole would miss what crosses shards (peering, reachability, tenancy).

@@ -50,6 +50,23 @@ def parse_regions(value: str | None) -> tuple[str, ...]:
     return regions
 
 
+def parse_services(value: str | None) -> tuple[str, ...] | None:
+    """`--services a,b` → the AWS collectors to run, each one pcicheck has (None: every collector)."""
+    if value is None:
+        return None
+    from pcicheck.collect.aws.runner import service_specs
+
+    known = {s.name for s in service_specs()}
+    services = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    unknown = [n for n in services if n not in known]
+    if unknown or not services:
+        raise InputError(
+            f"--services: {', '.join(map(repr, unknown)) or 'empty'} is not a collector pcicheck has",
+            fix="name some of: " + ", ".join(sorted(known)),
+        )
+    return services
+
+
 def gather(
     sources: Sources,
     *,

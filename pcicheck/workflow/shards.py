@@ -20,10 +20,11 @@ from typing import Any
 from pcicheck.collect.aws.shard import EVERY_REGION, PARTITION_METHOD, Unit, deal, fingerprint, recorded_units
 from pcicheck.errors import InputError
 from pcicheck.model import Snapshot
-from pcicheck.snapshot import read_snapshot, write_snapshot
+from pcicheck.objectstore import ObjectStore, is_s3_url, parse
+from pcicheck.workflow.stored import read_snapshot_at, write_snapshot_at
 
 _SHARD_FILE = re.compile(r"^shard-(\d+)-of-(\d+)\.json(?:\.gz)?$")
-_S3 = "s3://"
+_SNAPSHOT_NAME = re.compile(r"\.json(?:\.gz)?$")
 _MERGE_FIX = "merge the N shard snapshots of one `pcicheck collect --shard K/N` run"
 
 
@@ -35,24 +36,18 @@ def snapshot_target(destination: str, snapshot: Snapshot) -> str:
     """Where a snapshot goes: `destination` itself, or, for a folder (an existing one, or a name ending
     in '/'), a file in it named after the shard, so every shard of a Job can be given the same folder."""
     shard = (snapshot.request.get("aws") or {}).get("shard")
-    folder = destination.endswith("/") or (not destination.startswith(_S3) and Path(destination).is_dir())
+    folder = destination.endswith("/") or (not is_s3_url(destination) and Path(destination).is_dir())
     if not folder:
         return destination
     name = shard_file_name(shard["index"], shard["count"]) if isinstance(shard, dict) else "snapshot.json.gz"
     return destination.rstrip("/") + "/" + name
 
 
-def deliver_snapshot(snapshot: Snapshot, destination: str) -> str:
-    """Write `snapshot` to `destination` (a path, or a folder: see snapshot_target); where it went."""
+def deliver_snapshot(snapshot: Snapshot, destination: str, *, kms_key: str | None = None) -> str:
+    """Write `snapshot` to `destination` (a path or an s3:// URL; a folder or a prefix ending in '/': see
+    snapshot_target), in S3 encrypted with `kms_key` when given; where it went."""
     target = snapshot_target(destination, snapshot)
-    if target.startswith(_S3):
-        # The seam for object storage: pcicheck/objectstore.py writes s3:// destinations once it is wired in.
-        raise InputError(
-            "s3:// destinations are not available in this build",
-            path=destination,
-            fix="write to a path (a shared volume), then copy it",
-        )
-    write_snapshot(snapshot, Path(target))
+    write_snapshot_at(snapshot, target, kms_key=kms_key)
     return target
 
 
@@ -68,8 +63,8 @@ class ShardFile:
     options: dict[str, Any]
 
 
-def read_shard(path: Path) -> ShardFile:
-    snap = read_snapshot(path)
+def read_shard(path: str) -> ShardFile:
+    snap = read_snapshot_at(path)
     record = (snap.request.get("aws") or {}).get("shard")
     if not isinstance(record, dict):
         raise InputError(
@@ -248,13 +243,15 @@ def shard_paths(
     poll: float = 2.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> list[Path]:
-    """The files to merge: each input file, and each folder's shard-K-of-N files. With `wait`, a folder
-    is polled until it holds a file for every shard its files' names count (N), for at most `wait`
-    seconds; then the missing shards are an error naming their files."""
+) -> list[str]:
+    """The files and S3 objects to merge: each input file or object, and each folder's or S3 prefix's
+    shard-K-of-N snapshots. With `wait`, a folder or prefix is polled until it holds a snapshot for every
+    shard its names count (N), for at most `wait` seconds; then the missing shards are an error naming them.
+    An s3:// input is one object when its name ends in .json or .json.gz, else a prefix."""
+    store = ObjectStore() if any(is_s3_url(i) for i in inputs) else None
     deadline = clock() + wait
     while True:
-        paths, missing = _listed(inputs)
+        found, missing = _listed(inputs, store)
         if not missing or clock() >= deadline:
             break
         sleep(min(poll, max(0.0, deadline - clock())))
@@ -266,28 +263,37 @@ def shard_paths(
             path=inputs[0] if len(inputs) == 1 else None,
             fix="see why those shards failed (kubectl logs job/pcicheck-org-scan-collect), or wait longer with --wait",
         )
-    return paths
+    return found
 
 
-def _listed(inputs: Sequence[str]) -> tuple[list[Path], list[str]]:
-    """Files found, and (for folders) the shard files still missing, by name."""
-    paths: list[Path] = []
+def _listed(inputs: Sequence[str], store: ObjectStore | None) -> tuple[list[str], list[str]]:
+    """Snapshots found, and (for folders and prefixes) the shard snapshots still missing, by name."""
+    found: list[str] = []
     missing: list[str] = []
     for given in inputs:
-        path = Path(given)
-        if not path.is_dir():
-            paths.append(path)
-            continue
-        named = {m: p for p in sorted(path.iterdir()) if (m := _SHARD_FILE.match(p.name))}
-        paths.extend(named.values())
-        counts = {int(m.group(2)) for m in named}
-        if not counts:
-            missing.append(f"{path / 'shard-K-of-N.json.gz'} (none yet)")
-            continue
-        have = {int(m.group(1)) for m in named}
-        missing.extend(str(path / shard_file_name(i, n)) for n in sorted(counts) for i in range(n) if i not in have)
-    return paths, missing
+        if is_s3_url(given) and store is not None and not _SNAPSHOT_NAME.search(given):
+            where = parse(given)
+            _shards_in([o.name for o in store.children(where)[1]], where.url(), found, missing)
+        elif not is_s3_url(given) and Path(given).is_dir():
+            _shards_in([p.name for p in Path(given).iterdir()], f"{Path(given)}/", found, missing)
+        else:
+            found.append(given)
+    return found, missing
 
 
-def merge_files(paths: Sequence[Path]) -> Snapshot:
-    return merge_shards([read_shard(p) for p in paths])
+def _shards_in(names: Sequence[str], base: str, found: list[str], missing: list[str]) -> None:
+    """The shard snapshots among the `names` in a folder or prefix (`base`, ending in '/'), and those their
+    names count that are absent."""
+    named = {m: n for n in sorted(names) if (m := _SHARD_FILE.match(n))}
+    found.extend(base + n for n in named.values())
+    counts = {int(m.group(2)) for m in named}
+    if not counts:
+        missing.append(f"{base}shard-K-of-N.json.gz (none yet)")
+        return
+    have = {int(m.group(1)) for m in named}
+    missing.extend(base + shard_file_name(i, n) for n in sorted(counts) for i in range(n) if i not in have)
+
+
+def merge_files(sources: Sequence[str]) -> Snapshot:
+    """Merge the shard snapshots at these paths and s3:// URLs."""
+    return merge_shards([read_shard(p) for p in sources])

@@ -22,7 +22,7 @@ from pcicheck import results_doc
 from pcicheck.cli import main
 from pcicheck.demo.emulator import Emulator, patched_environ
 from tests.support.comparable import comparable
-from tests.support.org_estate import accounts_yaml, org_accounts, seed_organisation
+from tests.support.org_estate import ORG_SERVICES, accounts_yaml, org_accounts, seed_organisation
 
 SHARDS = 4
 REGIONS = ("us-east-1",)
@@ -43,7 +43,17 @@ def _collect(env: dict[str, str], accounts: Path, output: str, *shard: str) -> s
     return subprocess.Popen(
         [
             *(sys.executable, "-m", "pcicheck", "collect", "--aws", "--regions", ",".join(REGIONS)),
-            *("--accounts", str(accounts), "--allow-incomplete", "-q", "-o", output, *shard),
+            *(
+                "--accounts",
+                str(accounts),
+                "--services",
+                ORG_SERVICES,
+                "--allow-incomplete",
+                "-q",
+                "-o",
+                output,
+                *shard,
+            ),
         ],
         env=env,
         stderr=subprocess.PIPE,
@@ -56,7 +66,7 @@ def org(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     tmp = tmp_path_factory.mktemp("org")
     emulator.reset()
     with patched_environ(emulator.env()):
-        seed_organisation(emulator.endpoint, ACCOUNTS, REGIONS)
+        seed_organisation(emulator.endpoint, ACCOUNTS, REGIONS, users_and_buckets_every=4)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **emulator.env()}
     listed = tmp / "accounts.yaml"
     listed.write_text(accounts_yaml(ACCOUNTS))
@@ -185,6 +195,7 @@ def test_collect_shard_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         ("--aws", "--shard", "4/4"): "K must be at least 0 and less than N",
         ("--aws", "--shard", "$(JOB_COMPLETION_INDEX)/4"): "is not K/N",
         ("--aws", "--manifests", str(tmp_path), "--shard", "0/2"): "--shard splits AWS accounts × regions only",
+        ("--aws", "--services", "s3,nope"): "--services: 'nope' is not a collector pcicheck has",
     }
     for args, message in cases.items():
         capsys.readouterr()
@@ -196,7 +207,7 @@ def test_one_account_sharded_by_region(org: Org) -> None:
     """Without --accounts, --shard splits one account's global collectors and regions."""
     role = f"arn:aws:iam::{ACCOUNTS[0]}:role/audit"
     base = [*(sys.executable, "-m", "pcicheck", "collect", "--aws", "--role-arn", role), "-q", "--allow-incomplete"]
-    base += ["--regions", "us-east-1,eu-west-2"]
+    base += ["--regions", "us-east-1,eu-west-2", "--services", ORG_SERVICES]
     runs = [subprocess.Popen([*base, "-o", str(org.tmp / "one.json.gz")], env=org.env, stderr=subprocess.PIPE)]
     runs += [
         subprocess.Popen(
