@@ -206,8 +206,8 @@ def collect(
         typer.Option(
             "--services",
             metavar="NAME,...",
-            help="Run only these AWS collectors (default: every one). The snapshot records which ran; controls "
-            "on what the others collect then find no resources, so evaluate it with controls that need only these.",
+            help="Run only these AWS collectors (default: every one). The others are recorded as not collected: "
+            "controls on what they collect are `error` when the snapshot is evaluated, and collect exits 3.",
         ),
     ] = None,
     out_kms_key: SnapshotKmsKeyOpt = None,

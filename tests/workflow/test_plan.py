@@ -8,7 +8,10 @@ from typing import Any
 
 from pcicheck.catalog import load_catalog
 from pcicheck.collect.aws.runner import AwsOptions, collect_aws, service_specs
+from pcicheck.config import Config
 from pcicheck.demo.emulator import Emulator
+from pcicheck.evaluate.evaluation import evaluate_snapshot
+from pcicheck.model import Status
 from pcicheck.workflow.plan import SCOPE_TYPES, needed_types, plan_collection
 
 
@@ -68,6 +71,19 @@ def test_regions_where_a_service_is_not_offered_are_not_called(aws: Emulator, cl
     options = AwsOptions(regions=("eu-west-2", "ca-west-1"), services=("codebuild", "kms"))
     snap = collect_aws(options)
     assert snap.request["aws"]["not_offered"] == {"codebuild": ["ca-west-1"]}
-    assert [(e.service, e.region) for e in snap.errors] == []
+    # Nothing failed; the collectors --services left out are recorded as not collected (their controls error).
+    assert [(e.service, e.region) for e in snap.errors if e.code != "NotCollected"] == []
+    left_out = {e.service for e in snap.errors if e.code == "NotCollected"}
+    assert "codebuild" not in left_out and "kms" not in left_out and {"s3", "iam"} <= left_out
     assert [r.name for r in snap.resources if r.type == "aws.codebuild.project"] == ["build"]
     assert {r.region for r in snap.resources if r.type == "aws.kms.key"} <= {"eu-west-2", "ca-west-1"}
+
+
+def test_collectors_left_out_by_services_leave_their_controls_in_error(aws: Emulator, client: Any) -> None:
+    """`collect --services kms` read no bucket: evaluated with the whole catalog, the bucket controls are
+    `error` (not collected), never not applicable for want of buckets."""
+    snap = collect_aws(AwsOptions(regions=("eu-west-2",), services=("kms",)))
+    ev = evaluate_snapshot(snap, load_catalog(()), Config(), "pci-dss-4.0.1")
+    buckets = [r for r in ev.results if r.control.resource == "aws.s3.bucket"]
+    assert buckets and {r.status for r in buckets} == {Status.ERROR}
+    assert all("NotCollected: left out by --services" in r.message for r in buckets)

@@ -237,6 +237,28 @@ def _not_offered(session: Any, specs: list[ServiceSpec], regions: list[str], par
     return skipped
 
 
+def _left_out(options: AwsOptions, account: str) -> list[CollectionError]:
+    """A collector `--services` left out read nothing: its resource types are unknown in this account, so
+    every control on them is `error` (a narrowed snapshot is incomplete), never not applicable for want
+    of resources. One record per account and collector, the same whichever shard writes it."""
+    if options.services is None:
+        return []
+    return [
+        CollectionError(
+            provider="aws",
+            account=account,
+            region="",
+            service=spec.name,
+            operation="collect",
+            code="NotCollected",
+            message="left out by --services",
+            resource_types=spec.resource_types,
+        )
+        for spec in service_specs()
+        if spec.name not in options.services
+    ]
+
+
 def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, session: Any = None) -> Snapshot:
     """One account: `session` (else the profile's, or the standard chain), through `options.role_arn`
     when given."""
@@ -294,6 +316,7 @@ def collect_aws(options: AwsOptions, progress: ProgressHook | None = None, *, se
                         resources=len(found),
                     )
                 )
+    errors.extend(_left_out(options, account))
     errors.sort(key=lambda e: (e.account, e.region, e.service, e.resource_uid or "", e.operation))
     return redact_snapshot(
         Snapshot(
