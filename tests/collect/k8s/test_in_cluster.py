@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from pcicheck.collect.k8s.live import K8sOptions, collect_k8s
-from pcicheck.demo.kubeapi import load_manifests, serve
+from pcicheck.demo.kubeapi import KubeApiHandle, load_manifests, serve
 from tests.collect.k8s.test_live import SAMPLE, comparable
 
 
@@ -46,14 +48,17 @@ def certificate(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-def test_a_pod_scans_its_cluster_with_its_service_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextmanager
+def in_a_pod(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pod_token: str) -> Iterator[KubeApiHandle]:
+    """The API server over HTTPS accepting `pod-t0ken`, and this process set up as a pod whose service
+    account token file holds `pod_token`."""
     from kubernetes.config import incluster_config
 
     ca, key = certificate(tmp_path)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(ca, key)
     token = tmp_path / "token"
-    token.write_text("pod-t0ken")
+    token.write_text(pod_token)
     monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
     monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(ca))
     monkeypatch.delenv("KUBECONFIG", raising=False)
@@ -61,9 +66,15 @@ def test_a_pod_scans_its_cluster_with_its_service_account(tmp_path: Path, monkey
         host, port = handle.url.removeprefix("https://").split(":")
         monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
         monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+        yield handle
+
+
+def test_a_pod_scans_its_cluster_with_its_service_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with in_a_pod(tmp_path, monkeypatch, "pod-t0ken") as handle:
         snapshot = collect_k8s(K8sOptions())
         with serve(load_manifests([SAMPLE]), token="t") as plain:
             reference = collect_k8s(K8sOptions(kubeconfig=str(plain.kubeconfig(tmp_path / "kubeconfig"))))
+    host, port = handle.url.removeprefix("https://").split(":")
     assert snapshot.errors == ()
     assert snapshot.identity["k8s"]["cluster"] == "in-cluster"
     assert snapshot.identity["k8s"]["user"] == "in-cluster service account"
@@ -73,21 +84,7 @@ def test_a_pod_scans_its_cluster_with_its_service_account(tmp_path: Path, monkey
 
 
 def test_a_wrong_service_account_token_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kubernetes.config import incluster_config
-
     from pcicheck.errors import CollectionFailed
 
-    ca, key = certificate(tmp_path)
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(ca, key)
-    token = tmp_path / "token"
-    token.write_text("stale")
-    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
-    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(ca))
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-    with serve(load_manifests([SAMPLE]), token="pod-t0ken", tls=tls) as handle:
-        host, port = handle.url.removeprefix("https://").split(":")
-        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
-        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
-        with pytest.raises(CollectionFailed, match="refused pcicheck \\(401"):
-            collect_k8s(K8sOptions())
+    with in_a_pod(tmp_path, monkeypatch, "stale"), pytest.raises(CollectionFailed, match="refused pcicheck \\(401"):
+        collect_k8s(K8sOptions())
