@@ -17,13 +17,13 @@ tracks a failing test's age across builds still can.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from pcicheck import results_doc
+from pcicheck.report.evidence_cell import evidence_cell
 
 _INVALID_XML = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
 
@@ -87,7 +87,7 @@ def write_junit(doc: Mapping[str, Any], out: TextIO) -> None:
             detail = (
                 f"{r['id']} {r['title']}\nresource: {res['type']} {res['uid']} (scope {res.get('scope')})\n"
                 f"requirements ({framework}): {', '.join(r['requirements'].get(framework, []))}\n"
-                f"evidence: {json.dumps(r['evidence'], ensure_ascii=False, sort_keys=True)}"
+                f"evidence: {evidence_cell(r['evidence'])}"
             )
             body = _body(r, detail)
             cases.append(f"    {head}{body}</testcase>")
