@@ -1,15 +1,16 @@
 """findings.csv: every result that needs attention (fail, error, needs_configuration, waived), one row each, for
 spreadsheets. Cells are made inert by pcicheck.inert (shared with evidence.csv): a leading formula
 character is defused with a quote, control characters are shown as escapes, every cell is quoted and
-rows end with CRLF."""
+rows end with CRLF. The evidence cell is clipped (pcicheck.report.evidence_cell); the whole is in
+results.json."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from pcicheck import inert, results_doc
+from pcicheck.report.evidence_cell import evidence_cell
 
 COLUMNS = (
     "evidence_id",
@@ -55,5 +56,5 @@ def _rows(doc: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
             res.get("scope"),
             res.get("tenant"),
             r["message"],
-            json.dumps(r["evidence"], ensure_ascii=False, sort_keys=True),
+            evidence_cell(r["evidence"]),
         )

@@ -34,6 +34,7 @@ from markupsafe import Markup
 from pcicheck import paths, results_doc
 from pcicheck.evaluate.rollup import RequirementOutcome
 from pcicheck.report import html_scope, html_segmentation, html_unmapped
+from pcicheck.report.evidence_cell import EVIDENCE_CHARS
 from pcicheck.report.html_data import DATA_ID, PageData
 from pcicheck.report.html_text import clip, pairs, show_value, text
 
@@ -284,7 +285,7 @@ def _brief_detail(evidence: Any) -> str:
 def _finding(r: Mapping[str, Any]) -> Finding:
     res = r.get("resource") or {}
     tags, tags_more = pairs(res.get("tags"), MAX_TAGS)
-    evidence, evidence_more = pairs(r.get("evidence"), MAX_EVIDENCE)
+    evidence, evidence_more = pairs(r.get("evidence"), MAX_EVIDENCE, EVIDENCE_CHARS)
     waiver, _ = pairs(r.get("waiver"), MAX_EVIDENCE)
     return Finding(
         id=clip(str(r.get("id", "")), 100),

@@ -22,6 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from pcicheck.report.evidence_cell import EVIDENCE_CHARS
 from pcicheck.report.evidence_csv import source_text
 from pcicheck.report.html_text import clip, pairs, text
 
@@ -98,7 +99,7 @@ class PageData:
         evidence values go in its resource's row (the same attribute, shown by several controls, once);
         the finding names their paths, or carries its own pairs when a value differs from the one there."""
         at = self.resource(r.get("resource") or {}, detailed=True)
-        evidence, evidence_more = pairs(r.get("evidence"), self.max_evidence)
+        evidence, evidence_more = pairs(r.get("evidence"), self.max_evidence, EVIDENCE_CHARS)
         shown: dict[str, str] = self.resource_rows[at][3]
         if all(shown.setdefault(k, v) == v for k, v in evidence):
             evidence = [k for k, _ in evidence]  # type: ignore[misc]

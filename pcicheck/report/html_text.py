@@ -30,10 +30,11 @@ def text(value: Any) -> str:
     return "" if value is None else clip(value)
 
 
-def pairs(mapping: Any, limit: int) -> tuple[list[tuple[str, str]], int]:
-    """(key, value) text pairs of a mapping, the first `limit` of them, and how many were left out."""
+def pairs(mapping: Any, limit: int, value_limit: int = MAX_TEXT) -> tuple[list[tuple[str, str]], int]:
+    """(key, value) text pairs of a mapping, the first `limit` of them (each value clipped at
+    `value_limit` characters), and how many were left out."""
     if not isinstance(mapping, Mapping) or not mapping:
         return [], 0
     items = list(mapping.items())
-    shown = [(clip(str(k), 200), clip(v)) for k, v in items[:limit]]
+    shown = [(clip(str(k), 200), clip(v, value_limit)) for k, v in items[:limit]]
     return shown, max(0, len(items) - limit)

@@ -46,7 +46,10 @@ _RESULT = {
 }
 # v2: the resource once in `resources` (its uid is its key), the result naming it and its control by id.
 # Its evidence: the paths it shows, resolved in its resource's `evidence`, or its own mapping (checked below).
-_RESOURCE_V2 = {k: v for k, v in _RESOURCE.items() if k != "uid"} | {"evidence?": {"*": "any"}}
+_RESOURCE_V2 = {k: v for k, v in _RESOURCE.items() if k != "uid"} | {
+    "evidence?": {"*": "any"},
+    "evidence_shared?": {"*": "int"},
+}
 _RESULT_V2 = {k: v for k, v in _RESULT.items() if k not in CONTROL_FIELDS} | {"resource": "text", "evidence": "any"}
 _PROCEDURE = {"id": "text", "*": "any"}
 _REQUIREMENT = {
@@ -109,7 +112,7 @@ RESULTS = {
     "errors?": [{"*": "any"}],
     "*": "any",
 }
-RESULTS_V2 = {**RESULTS, "resources": {"*": _RESOURCE_V2}, "results": [_RESULT_V2]}
+RESULTS_V2 = {**RESULTS, "values?": ["any"], "resources": {"*": _RESOURCE_V2}, "results": [_RESULT_V2]}
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "text": lambda v: isinstance(v, str),
@@ -149,6 +152,10 @@ def _mapping_problem(value: dict[str, Any], spec: dict[str, Any], where: str) ->
 def _reference_problem(doc: dict[str, Any]) -> str | None:
     """A v2 result naming a resource or control the document does not hold (shape already checked)."""
     controls = {c["id"] for c in doc["controls"]}
+    values = doc.get("values") or []
+    for uid, res in doc["resources"].items():
+        if not all(0 <= at < len(values) for at in (res.get("evidence_shared") or {}).values()):
+            return f"{_at('resources', uid)}.evidence_shared names no entry of values"
     for i, r in enumerate(doc["results"]):
         if r["resource"] not in doc["resources"]:
             return f"results[{i}].resource names no entry of resources"
@@ -156,7 +163,8 @@ def _reference_problem(doc: dict[str, Any]) -> str | None:
             return f"results[{i}].control names no entry of controls"
         evidence = r["evidence"]
         if isinstance(evidence, list):
-            shown = doc["resources"][r["resource"]].get("evidence") or {}
+            res = doc["resources"][r["resource"]]
+            shown = {**(res.get("evidence") or {}), **(res.get("evidence_shared") or {})}
             if not all(isinstance(p, str) and p in shown for p in evidence):
                 return f"results[{i}].evidence names a path its resource's evidence does not hold"
         elif not isinstance(evidence, dict):

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from pcicheck.collect.k8s.manifests import manifest_snapshot
 from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.report import results_json
+from pcicheck.report.evidence_cell import EVIDENCE_CHARS
 from pcicheck.report.findings_csv import write_csv
 from pcicheck.report.junit import write_junit
 from pcicheck.report.sarif import MAX_RESULTS, sarif_document
@@ -103,7 +105,17 @@ def test_junit_parses_back_with_distinct_outcomes(doc: dict[str, Any]) -> None:
     root = ET.fromstring(buffer.getvalue().encode())
     judged = [r for r in results_doc.results(doc) if r["status"] != "not_applicable"]
     cases = root.findall("./testsuite/testcase")
-    assert len(cases) == len(judged) == int(root.get("tests", "0"))
+    # Every result needing attention is its own testcase; a control's passes are one, counted.
+    flagged = [r for r in judged if r["status"] != "pass"]
+    passing = Counter(r["control"] for r in judged if r["status"] == "pass")
+    assert len(cases) == len(flagged) + len(passing) == int(root.get("tests", "0"))
+    assert passing and all(n for n in passing.values())
+    for suite in root.findall("./testsuite"):
+        (prop,) = suite.findall("./properties/property[@name='pcicheck.passed']")
+        control = suite.get("name", "")
+        assert int(prop.get("value", "-1")) == passing.get(control, 0)
+        named = [c.get("name") for c in suite.findall("testcase") if not len(c)]
+        assert named == ([f"{passing[control]} resources passed"] if control in passing else [])
     failures = sum(r["status"] == "fail" for r in judged)
     assert int(root.get("failures", "0")) == failures == len(root.findall(".//failure"))
     # A control waiting for a site param (the approved registries: Config() sets none) is incomplete too.
@@ -187,3 +199,21 @@ def test_every_format_of_the_renderer_map_renders_one_document(doc: dict[str, An
             assert packed[fmt.file_name] == render(name, {**doc, "pack": {"signed_by": None}})
         else:
             assert fmt.file_name not in packed
+
+
+def test_long_evidence_is_clipped_in_cells_with_where_the_whole_is(doc: dict[str, Any]) -> None:
+    # An evidence value listing the whole estate: findings.csv and JUnit show its start and the evidence id.
+    flat = {**doc, "schema": results_doc.V1, "results": [dict(r) for r in results_doc.results(doc)]}
+    target = next(r for r in flat["results"] if r["status"] == "fail")
+    target["evidence"] = {"facts.sources": [f"ns{n:04d}" for n in range(2000)]}
+    buffer = io.StringIO()
+    write_csv(flat, buffer)
+    (row,) = [r for r in csv.DictReader(io.StringIO(buffer.getvalue())) if r["evidence_id"] == target["id"]]
+    assert row["evidence"].startswith('{"facts.sources": ["ns0000", ')
+    assert len(row["evidence"]) < EVIDENCE_CHARS + 100 and "the whole is in results.json" in row["evidence"]
+    buffer = io.StringIO()
+    write_junit(flat, buffer)
+    (failure,) = [
+        f for f in ET.fromstring(buffer.getvalue().encode()).iter("failure") if (f.text or "").startswith(target["id"])
+    ]
+    assert "ns1999" not in (failure.text or "") and "the whole is in results.json" in (failure.text or "")

@@ -77,6 +77,7 @@ def test_document_matches_the_contract() -> None:
         "config",
         "run",
         "summary",
+        "values",
         "resources",
         "results",
         "requirements",
@@ -186,3 +187,32 @@ def test_evidence_is_written_once_per_resource_unless_two_results_disagree() -> 
     resolved = {r["control"]: r["evidence"] for r in results_doc.results(doc)}
     assert resolved["zz-same"] == json.loads(json.dumps(first.evidence))
     assert resolved["zz-other"] == {path: "something else"}
+
+
+def test_a_long_value_several_resources_show_is_written_once() -> None:
+    """The namespaces that may reach a workload, alike for every workload of a namespace: once in `values`,
+    named by position from each resource; resolving gives each result its evidence back, and an edited
+    position that names nothing is refused."""
+    ev = evaluation()
+    by_uid = {}
+    for r in ev.results:
+        by_uid.setdefault(str(r.resource["uid"]), r)
+    one, two = list(by_uid.values())[:2]
+    sources = [{"namespace": f"ns{n:04d}", "verdict": "allowed"} for n in range(50)]
+    changed = {
+        id(r): dataclasses.replace(r, evidence={"facts.ingress_sources": sources, "short": 1}) for r in (one, two)
+    }
+    ev = dataclasses.replace(ev, results=tuple(changed.get(id(r), r) for r in ev.results))
+    text = render(ev)
+    doc = json.loads(text)
+    assert problem(doc) is None
+    assert doc["values"] == [sources] and text.count('"ns0049"') == 1
+    for r in (one, two):
+        entry = doc["resources"][str(r.resource["uid"])]
+        assert entry["evidence_shared"] == {"facts.ingress_sources": 0}
+        assert entry["evidence"]["short"] == 1 and "facts.ingress_sources" not in entry["evidence"]
+    resolved = [r for r in results_doc.results(doc) if r["id"] in (one.evidence_id, two.evidence_id)]
+    assert [r["evidence"] for r in resolved] == [{"facts.ingress_sources": sources, "short": 1}] * 2
+    assert all("evidence_shared" not in res for res in results_doc.resources(doc).values())
+    doc["resources"][str(one.resource["uid"])]["evidence_shared"]["facts.ingress_sources"] = 1
+    assert "evidence_shared names no entry of values" in (problem(doc) or "")
