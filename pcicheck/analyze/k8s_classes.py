@@ -605,14 +605,8 @@ class _Builder:
         egress_rules: list[_Toward], egress_free: int, port: int, protocol: str, pod: Pod
     ) -> tuple[int, int]:
         """(allowed, possible) source classes whose egress lets them send to the destination on one port."""
-        allowed, possible = egress_free, 0
-        for r, as_pod, _ in egress_rules:
-            if as_pod and _ports_match(r.ports, port, protocol, pod):
-                if as_pod == 2:
-                    allowed |= r.sources
-                else:
-                    possible |= r.sources
-        return allowed, possible
+        allowed, possible = _admitted(egress_rules, 1, port, protocol, pod)
+        return egress_free | allowed, possible
 
     def _as_node_from_hosts(
         self, dst: PodClass, ingress_rules: list[_IngressRule] | None, port: int, protocol: str, pod: Pod
@@ -637,13 +631,8 @@ class _Builder:
         """AS_NODE, toward a hostNetwork class (node traffic: no ingress policy): (allowed, not denied)
         sources. hostNetwork sources send as nodes (no egress policy); an ordinary pod's egress admits
         the node through ipBlocks only (a named port names no node's), and always its own node."""
-        allowed, possible = (egress_free & ~self.host) | self.host, 0
-        for r, _, as_node in egress_rules:
-            if as_node and _ports_match(r.ports, port, protocol, None):
-                if as_node == 2:
-                    allowed |= r.sources
-                else:
-                    possible |= r.sources
+        allowed, possible = _admitted(egress_rules, 2, port, protocol, None)
+        allowed |= (egress_free & ~self.host) | self.host
         same, unknown = self._placed(dst, self.plain_on)
         allowed |= same
         return allowed, allowed | possible | unknown
@@ -701,3 +690,17 @@ def namespace_tenants(cluster: Cluster, tenant_label: str) -> dict[str, str]:
         for name, labels in cluster.namespaces.items()
         if labels.get(tenant_label)
     }
+
+
+def _admitted(egress_rules: list[_Toward], how: int, port: int, protocol: str, pod: Pod | None) -> tuple[int, int]:
+    """(allowed, possible) sources the egress rules admit toward a destination on one port, `how` picking
+    which admission counts: 1 the destination as a pod, 2 as its node (2 = certainly, 1 = possibly)."""
+    allowed = possible = 0
+    for toward in egress_rules:
+        r, level = toward[0], toward[how]
+        if level and _ports_match(r.ports, port, protocol, pod):
+            if level == 2:
+                allowed |= r.sources
+            else:
+                possible |= r.sources
+    return allowed, possible

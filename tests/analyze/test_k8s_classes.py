@@ -149,6 +149,20 @@ def _ports(rng: random.Random) -> list[dict[str, Any]]:
 NODES = {"n1": "192.168.0.1", "n2": "192.168.0.2", "n3": None}  # n3 has no Node record: its address is not known
 
 
+def node_objects() -> list[dict[str, Any]]:
+    """A Node record for each node of NODES that has one."""
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": name},
+            "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
+        }
+        for name, ip in NODES.items()
+        if ip
+    ]
+
+
 def _unread(rng: random.Random, namespaces: list[str], i: int) -> dict[str, Any]:
     """A policy of a kind pcicheck does not read: namespaced (Cilium, Calico) or cluster-wide (ANP, BANP)."""
     api, kind = rng.choice(
@@ -231,16 +245,7 @@ def random_cluster(seed: int, unread: int | None = None) -> Cluster:
     """Namespaces, pods on three nodes (one without a Node record) or none, hostNetwork pods, templates,
     NetworkPolicies and now and then a policy of a kind pcicheck does not read (`unread` of them, if given)."""
     rng = random.Random(seed)
-    objects: list[dict[str, Any]] = [
-        {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {"name": name},
-            "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
-        }
-        for name, ip in NODES.items()
-        if ip
-    ]
+    objects = node_objects()
     namespaces = [f"ns{i}" for i in range(rng.randint(2, 4))]
     for ns in namespaces:
         labels = {k: rng.choice(v) for k, v in LABELS.items() if rng.random() < 0.5}

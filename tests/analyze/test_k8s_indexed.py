@@ -25,7 +25,7 @@ from pcicheck.analyze.k8s_selectors import LabelIndex, bits, mask_of
 from pcicheck.analyze.scope import scope_facts
 from pcicheck.config import ScopeConfig
 from pcicheck.model import Resource
-from tests.analyze.test_k8s_classes import LABELS, NODES, _network_policy, _selector, _unread, _workload
+from tests.analyze.test_k8s_classes import LABELS, _network_policy, _selector, _unread, _workload, node_objects
 from tests.analyze.test_k8s_reach import records_of
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
@@ -172,16 +172,7 @@ def reference_facts(records: list[Resource], scopes: dict[str, dict[str, Any]]) 
 def random_estate(rng: random.Random) -> list[dict[str, Any]]:
     """test_k8s_classes' random clusters with scope: CDE and tenant namespaces, workloads whose
     templates share labels, policies selecting namespaces by those labels."""
-    objects: list[dict[str, Any]] = [
-        {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {"name": name},
-            "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
-        }
-        for name, ip in NODES.items()
-        if ip
-    ]
+    objects = node_objects()
     namespaces = [f"ns{i}" for i in range(rng.randint(2, 5))]
     for ns in namespaces:
         labels = {k: rng.choice(v) for k, v in LABELS.items() if rng.random() < 0.5}
