@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate import run_pcicheck  # bench/evaluate.py
 from html_report import interactive_seconds  # bench/html_report.py
 
 BUDGET_PACK_MB = 150.0
@@ -147,13 +145,8 @@ def main() -> int:
         write_estate(manifests, estate(args.objects, args.apps, args.labels))
         command = [sys.executable, "-m", "pcicheck", "scan", "--manifests", str(manifests), "--out", str(pack)]
         command += ["--framework", "pci-dss-4.0.1", "--allow-incomplete", "-q"]
-        start = time.perf_counter()
-        child = subprocess.Popen(command, cwd=out)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):
-            print(f"pcicheck exited {code}")
+        wall, usage = run_pcicheck(command, out)
+        if usage is None:
             return 2
         files = {p.name: _mb(p) for p in sorted(pack.iterdir()) if p.is_file()}
         pack_mb = sum(files.values())
