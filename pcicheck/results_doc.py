@@ -5,17 +5,23 @@
 (title, severity, domain, requirements) and its evidence (the values the control shows, read from the
 resource). `pcicheck/results/v2` writes each resource once, in `resources` (keyed by uid), with the
 evidence values its results show under `evidence`, and each control once, in `controls`: a result names
-its control and resource by id, and its evidence by the list of paths it shows (or, should two results
-of one resource ever show different values at one path, as its own mapping). An evidence value several
-resources show alike (a list of every namespace that may reach a workload, the same for each workload
-of a namespace) is written once, in the document's `values`, and a resource's `evidence_shared` names
-it by position there, path → index. `results(doc)` yields every result as v1 spelled it, the v2
-references resolved, so a renderer reads one shape.
+its control and resource by id. A result's evidence is, when absent, its control's `evidence` paths;
+else the list of paths it shows (or, should two results of one resource ever show different values at
+one path, its own mapping), their values in its resource's `evidence`.
+
+A long value several places show alike is written once, in the document's `values`, and named by
+position: a field `<name>_shared` stands for `<name>` holding the value at that position. So a
+resource's `scope_reason_shared`, a result's `message_shared`, a `connected_to` entry's `links_shared`
+(the links of every workload of a namespace, the same list), and a resource's `evidence_shared`, which
+maps each of its evidence paths so. v2 documents written before these names existed hold every value
+in place, and read the same. `results(doc)` yields every result as v1 spelled it, the v2 references
+resolved, and `connected_to(doc)` every connected-to system with its links, so a renderer reads one
+shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 V1 = "pcicheck/results/v1"
@@ -25,12 +31,30 @@ SCHEMAS = (V2, V1)  # newest first: what this version writes, then what it still
 # A control's fields a v2 result leaves to the controls section: the same for every result of the control.
 CONTROL_FIELDS = ("title", "severity", "domain", "requirements")
 
+SHARED = "_shared"  # `<name>_shared`: the position in `values` of what `<name>` would hold
+# The fields of each v2 table that may be written once in `values` and named by position.
+RESOURCE_SHARED = ("scope_reason",)
+RESULT_SHARED = ("message",)
+CONNECTED_SHARED = ("links",)
+
 
 def is_v2(doc: Mapping[str, Any]) -> bool:
     return doc.get("schema") == V2
 
 
-def resource_evidence(entry: Mapping[str, Any], values: list[Any]) -> dict[str, Any]:
+def unshared(entry: Mapping[str, Any], values: Sequence[Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """`entry` with each of `fields` it names by position (`<name>_shared`) in place, in its key order."""
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        name = key.removesuffix(SHARED)
+        if name != key and name in fields:
+            out[name] = values[value]
+        else:
+            out[key] = value
+    return out
+
+
+def resource_evidence(entry: Mapping[str, Any], values: Sequence[Any]) -> dict[str, Any]:
     """A v2 resource's evidence values by path: its own (`evidence`) and the shared ones it names
     (`evidence_shared`, path → position in the document's `values`)."""
     own = dict(entry.get("evidence") or {})
@@ -39,15 +63,20 @@ def resource_evidence(entry: Mapping[str, Any], values: list[Any]) -> dict[str, 
     return own
 
 
+def _resource(uid: str, entry: Mapping[str, Any], values: Sequence[Any]) -> dict[str, Any]:
+    """A v2 resource as v1 spelled it: with its uid, its shared fields in place, without its evidence table."""
+    resource = {"uid": uid, **unshared(entry, values, RESOURCE_SHARED)}
+    resource.pop("evidence", None)
+    resource.pop("evidence_shared", None)
+    return resource
+
+
 def resources(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Every resource a result names, by uid, each with its uid (as v1 spelled it: without the evidence
     table), whichever version wrote the document."""
     if is_v2(doc):
-        out = {str(uid): {"uid": uid, **res} for uid, res in (doc.get("resources") or {}).items()}
-        for res in out.values():
-            res.pop("evidence", None)
-            res.pop("evidence_shared", None)
-        return out
+        values = doc.get("values") or []
+        return {str(uid): _resource(str(uid), res, values) for uid, res in (doc.get("resources") or {}).items()}
     found: dict[str, dict[str, Any]] = {}
     for r in doc.get("results") or ():
         res = r.get("resource") or {}
@@ -55,11 +84,19 @@ def resources(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def connected_to(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The systems outside the CDE connected to it, each with its `links` in place, whichever version
+    wrote the document."""
+    values = doc.get("values") or []
+    return [unshared(c, values, CONNECTED_SHARED) for c in doc.get("connected_to") or ()]
+
+
 def results(doc: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """Each result with its resource (a mapping with its uid) and its control's fixed fields in place.
-    A v2 result's resource is the one mapping its uid names, shared by every result of that resource,
-    so the results of a large document cost their own fields, not their resource's tags, each.
-    The document is expected to have passed results_shape, which checks every reference resolves."""
+    """Each result with its resource (a mapping with its uid), its control's fixed fields, its message
+    and its evidence values in place. A v2 result's resource is the one mapping its uid names, shared
+    by every result of that resource, so the results of a large document cost their own fields, not
+    their resource's tags, each. The document is expected to have passed results_shape, which checks
+    every reference resolves."""
     if not is_v2(doc):
         yield from doc.get("results") or ()
         return
@@ -67,19 +104,23 @@ def results(doc: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     shared = list(doc.get("values") or ())
     resolved: dict[str, dict[str, Any]] = {}  # uid → the resource as v1 spelled it, built on first use
     shown: dict[str, dict[str, Any]] = {}  # uid → its evidence values by path, built on first use
-    fixed = {str(c.get("id")): {k: c[k] for k in CONTROL_FIELDS if k in c} for c in doc.get("controls") or ()}
+    controls = {str(c.get("id")): c for c in doc.get("controls") or ()}
+    fixed = {cid: {k: c[k] for k in CONTROL_FIELDS if k in c} for cid, c in controls.items()}
+    paths = {cid: list(c.get("evidence") or ()) for cid, c in controls.items()}
     for r in doc.get("results") or ():
-        uid = str(r.get("resource"))
+        uid, cid = str(r.get("resource")), str(r.get("control"))
         entry = table.get(uid) or {}
         resource = resolved.get(uid)
         if resource is None:
-            resource = resolved[uid] = {"uid": uid, **entry}
-            resource.pop("evidence", None)
-            resource.pop("evidence_shared", None)
-        evidence = r.get("evidence")
+            resource = resolved[uid] = _resource(uid, entry, shared)
+        evidence = r.get("evidence", paths.get(cid, []))
         if isinstance(evidence, list):  # paths, their values in the resource's evidence
             values = shown.get(uid)
             if values is None:
                 values = shown[uid] = resource_evidence(entry, shared)
             evidence = {str(path): values.get(str(path)) for path in evidence}
-        yield {**fixed.get(str(r.get("control")), {}), **r, "resource": resource, "evidence": evidence}
+        out = {**fixed.get(cid, {}), **r, "resource": resource, "evidence": evidence}
+        at = out.pop("message_shared", None)
+        if at is not None:
+            out["message"] = shared[at]
+        yield out

@@ -416,7 +416,7 @@ class Page:
         page._scan(doc.get("snapshot") or {})
         page._unmapped((doc.get("snapshot") or {}).get("request") or {})
         page.segmentation = html_segmentation.read(doc)
-        page.connected = html_scope.connected(doc.get("connected_to") or [], page.judged_as_connected, MAX_TAGS)
+        page.connected = html_scope.connected(results_doc.connected_to(doc), page.judged_as_connected, MAX_TAGS)
         return page
 
     def _scan(self, snap: Mapping[str, Any]) -> None:

@@ -2,9 +2,11 @@
 
 v2 writes each resource once, in `resources` (keyed by uid, with the evidence values its results show),
 and each control once, in `controls`; a result names its resource and control by id, its evidence by
-path, and carries only what is its own (status, message, waiver). v1 repeated all of it in every
-result: 3,400 resources with 50 tags each made a 190 MB document. Readers resolve either version
-through pcicheck.results_doc.results.
+path (nothing when the paths are its control's), and carries only what is its own (status, message,
+waiver). A long value several places show alike (an evidence value, a message, a scope reason, a
+connected-to system's links) is written once, in `values`, and named by position. v1 repeated all of
+it in every result: 3,400 resources with 50 tags each made a 190 MB document. Readers resolve either
+version through pcicheck.results_doc.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import hashlib
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,7 +26,7 @@ from pcicheck.evaluate.evaluation import Evaluation
 from pcicheck.evaluate.population import where_scanned
 from pcicheck.evaluate.rollup import RequirementStatus
 from pcicheck.model import Control, Framework, Result, Status
-from pcicheck.results_doc import V2
+from pcicheck.results_doc import CONNECTED_SHARED, RESOURCE_SHARED, SHARED, V2
 
 SCHEMA = V2
 CONFIG_FILE = "pcicheck.yaml"  # the effective configuration, in an evidence pack
@@ -66,7 +70,7 @@ def _head(ev: Evaluation) -> dict[str, Any]:
         "controls": [control_entry(c, ev.config.params.get(c.id)) for c in _judged_controls(ev)],
         "waivers": [w.to_dict() for w in ev.waivers],
         **({"baseline": ev.baseline.to_dict()} if ev.baseline is not None else {}),
-        "connected_to": ev.estate.connected_to(ev.config.scope.cde_tag),
+        "connected_to": None,  # written by _write_connected
         "population": population_entry(ev),
         "segmentation": ev.segmentation,
         "errors": [e.to_dict() for e in snap.errors],
@@ -188,71 +192,121 @@ def _shown(results: tuple[Result, ...]) -> dict[str, dict[str, Any]]:
     return shown
 
 
-def _evidence(r: Result, shown: dict[str, dict[str, Any]]) -> str:
-    """A result's evidence: the paths it shows, when its resource's evidence holds each with the same value."""
+def _evidence(r: Result, shown: dict[str, dict[str, Any]], paths: dict[str, tuple[str, ...]]) -> str:
+    """A result's evidence, after its key: nothing when it shows its control's paths (written in
+    `controls`), else the paths it shows, when its resource's evidence holds each with the same value,
+    else its own mapping."""
     if not r.evidence:
-        return "{}"
+        return "" if not paths.get(r.control.id) else ',"evidence":{}'
     values = shown[str(r.resource["uid"])]
     # Identical objects (the engine reads each from the one resource view), else equal as JSON: True == 1
     # and 1 == 1.0 in Python, not in the document.
     if all(values[p] is v or _dumps(values[p]) == _dumps(v) for p, v in r.evidence.items()):
-        return _dumps(list(r.evidence))
-    return _dumps(r.evidence)
+        if tuple(r.evidence) == paths.get(r.control.id):
+            return ""
+        return f',"evidence":{_dumps(list(r.evidence))}'
+    return f',"evidence":{_dumps(r.evidence)}'
 
 
 SHARED_MIN_CHARS = 64  # a shorter value costs less written again than named by position
 
 
-def _shared(shown: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, int]]:
-    """The evidence values (as JSON text) that more than one resource shows and are long enough to be
-    worth naming by position, in first-seen order over the uids sorted, and each one's position. At
-    20,000 Kubernetes objects the list of namespaces that may reach a workload, the same for each
-    workload of a namespace, was 80 MB written per resource and 0.5 MB written once."""
-    seen: dict[str, int] = {}
+@dataclass(frozen=True)
+class Values:
+    """The document's `values`: each value (as JSON text) that more than one place shows alike and that is
+    long enough to be worth naming by position, in first-seen order, and each one's position. At 20,000
+    Kubernetes objects the list of namespaces that may reach a workload (the same for each workload of a
+    namespace) was 80 MB written per resource, and each workload's links to the CDE 27 MB: each is
+    written once."""
+
+    texts: tuple[str, ...]
+    at: dict[str, int]
+
+    @classmethod
+    def of(cls, offered: Iterable[tuple[str, int]]) -> Values:
+        seen: dict[str, int] = {}
+        for text, times in offered:
+            if len(text) >= SHARED_MIN_CHARS:
+                seen[text] = seen.get(text, 0) + times
+        texts = tuple(text for text, count in seen.items() if count > 1)
+        return cls(texts, {text: i for i, text in enumerate(texts)})
+
+    def field(self, name: str, value: Any) -> str:
+        """`"name":value`, or `"name_shared":position` when the value is in the table."""
+        text = _dumps(value)
+        at = self.at.get(text)
+        return f"{_dumps(name)}:{text}" if at is None else f"{_dumps(name + SHARED)}:{at}"
+
+
+def _offered(
+    shown: dict[str, dict[str, Any]],
+    by_uid: dict[str, dict[str, Any]],
+    results: tuple[Result, ...],
+    connected: list[dict[str, Any]],
+) -> Iterator[tuple[str, int]]:
+    """What may be shared, each with how often the document would write it: evidence values (once per
+    resource), resources' scope reasons, results' messages, connected-to systems' links."""
     for uid in sorted(shown):
         for value in shown[uid].values():
-            text = _dumps(value)
-            if len(text) >= SHARED_MIN_CHARS:
-                seen[text] = seen.get(text, 0) + 1
-    table = [text for text, count in seen.items() if count > 1]
-    return table, {text: i for i, text in enumerate(table)}
+            yield _dumps(value), 1
+    for uid in sorted(by_uid):
+        yield _dumps(by_uid[uid].get("scope_reason")), 1
+    for message, count in Counter(r.message for r in results).items():
+        yield _dumps(message), count
+    for c in connected:
+        yield _dumps(c.get("links")), 1
+
+
+def _by_uid(results: tuple[Result, ...]) -> dict[str, dict[str, Any]]:
+    by_uid: dict[str, dict[str, Any]] = {}
+    for r in results:
+        by_uid.setdefault(str(r.resource["uid"]), r.resource)
+    return by_uid
 
 
 def _write_resources(
-    results: tuple[Result, ...], shown: dict[str, dict[str, Any]], shared: dict[str, int], out: TextIO
+    by_uid: dict[str, dict[str, Any]], shown: dict[str, dict[str, Any]], table: Values, out: TextIO
 ) -> None:
     """The resources table: each resource the results name, once, by uid in sorted order (without its
     uid, which is its key), with the evidence values its results show (those in `values` by position).
     Written in batches."""
-    by_uid: dict[str, dict[str, Any]] = {}
-    for r in results:
-        by_uid.setdefault(str(r.resource["uid"]), r.resource)
     batch: list[str] = []
     for i, uid in enumerate(sorted(by_uid)):
-        body = {k: v for k, v in by_uid[uid].items() if k != "uid"}
+        fields = [
+            table.field(k, v) if k in RESOURCE_SHARED else f"{_dumps(k)}:{_dumps(v)}"
+            for k, v in by_uid[uid].items()
+            if k != "uid"
+        ]
         if uid in shown:
             own: dict[str, Any] = {}
             named: dict[str, int] = {}
             for path, value in shown[uid].items():
-                at = shared.get(_dumps(value))
+                at = table.at.get(_dumps(value))
                 if at is None:
                     own[path] = value
                 else:
                     named[path] = at
-            body["evidence"] = own
+            fields.append(f'"evidence":{_dumps(own)}')
             if named:
-                body["evidence_shared"] = named
-        batch.append(f"{',' if i else ''}{_dumps(uid)}:{_dumps(body)}")
+                fields.append(f'"evidence_shared":{_dumps(named)}')
+        batch.append(f"{',' if i else ''}{_dumps(uid)}:{{{','.join(fields)}}}")
         if len(batch) >= 4096:
             out.write("".join(batch))
             batch.clear()
     out.write("".join(batch))
 
 
-def _write_results(results: tuple[Result, ...], shown: dict[str, dict[str, Any]], out: TextIO) -> None:
-    """The results array, each result naming its control, its resource and its evidence's paths, written
-    as it goes from pieces encoded once (a uid once per resource, a message once per distinct text).
-    300,000 results take a fraction of the time and memory of json.dumps over the equivalent dicts."""
+def _write_results(
+    results: tuple[Result, ...],
+    shown: dict[str, dict[str, Any]],
+    paths: dict[str, tuple[str, ...]],
+    table: Values,
+    out: TextIO,
+) -> None:
+    """The results array, each result naming its control, its resource and (unless they are its
+    control's) its evidence's paths, written as it goes from pieces encoded once (a uid once per
+    resource, a message once per distinct text). 300,000 results take a fraction of the time and memory
+    of json.dumps over the equivalent dicts."""
     controls: dict[str, str] = {}
     uids: dict[str, str] = {}
     texts: dict[str, str] = {}
@@ -267,11 +321,11 @@ def _write_results(results: tuple[Result, ...], shown: dict[str, dict[str, Any]]
             ref = uids[uid] = _dumps(uid)
         message = texts.get(r.message)
         if message is None:
-            message = texts[r.message] = _dumps(r.message)
+            message = texts[r.message] = table.field("message", r.message)
         waiver = f',"waiver":{_dumps(r.waiver)}' if r.waiver else ""
         batch.append(
             f'{"," if i else ""}{{"id":"{r.evidence_id}",{head}{r.status.value}","resource":{ref},'
-            f'"message":{message},"evidence":{_evidence(r, shown)}{waiver}}}'
+            f"{message}{_evidence(r, shown, paths)}{waiver}}}"
         )
         if len(batch) >= 4096:
             out.write("".join(batch))
@@ -279,23 +333,38 @@ def _write_results(results: tuple[Result, ...], shown: dict[str, dict[str, Any]]
     out.write("".join(batch))
 
 
+def _write_connected(connected: list[dict[str, Any]], table: Values, out: TextIO) -> None:
+    """The connected-to systems, each one's links by position in `values` when another system has the same."""
+    out.write("[")
+    for i, c in enumerate(connected):
+        fields = (table.field(k, v) if k in CONNECTED_SHARED else f"{_dumps(k)}:{_dumps(v)}" for k, v in c.items())
+        out.write(f"{',' if i else ''}{{{','.join(fields)}}}")
+    out.write("]")
+
+
 def write(ev: Evaluation, out: TextIO) -> None:
     """The whole document as compact JSON text (pretty-print with `jq .`)."""
     shown = _shown(ev.results)
-    table, shared = _shared(shown)
+    by_uid = _by_uid(ev.results)
+    connected = ev.estate.connected_to(ev.config.scope.cde_tag)
+    table = Values.of(_offered(shown, by_uid, ev.results, connected))
+    head = _head(ev)
+    paths = {str(c["id"]): tuple(c["evidence"]) for c in head["controls"]}
     out.write("{")
-    for n, (key, value) in enumerate(_head(ev).items()):
+    for n, (key, value) in enumerate(head.items()):
         out.write(f"{',' if n else ''}{_dumps(key)}:")
         if key == "values":
-            out.write(f"[{','.join(table)}]")
+            out.write(f"[{','.join(table.texts)}]")
         elif key == "resources":
             out.write("{")
-            _write_resources(ev.results, shown, shared, out)
+            _write_resources(by_uid, shown, table, out)
             out.write("}")
         elif key == "results":
             out.write("[")
-            _write_results(ev.results, shown, out)
+            _write_results(ev.results, shown, paths, table, out)
             out.write("]")
+        elif key == "connected_to":
+            _write_connected(connected, table, out)
         else:
             out.write(_dumps(value))
     out.write("}\n")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pcicheck.results_doc import CONTROL_FIELDS, is_v2
+from pcicheck.results_doc import CONNECTED_SHARED, CONTROL_FIELDS, RESOURCE_SHARED, RESULT_SHARED, SHARED, is_v2
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:/-]+")
 _TEXTS = ["text"]
@@ -46,11 +46,20 @@ _RESULT = {
 }
 # v2: the resource once in `resources` (its uid is its key), the result naming it and its control by id.
 # Its evidence: the paths it shows, resolved in its resource's `evidence`, or its own mapping (checked below).
+# A field written once in `values` is named by position (`<name>_shared`): checked below to resolve, to a value
+# of the field's kind, in place of the field.
 _RESOURCE_V2 = {k: v for k, v in _RESOURCE.items() if k != "uid"} | {
     "evidence?": {"*": "any"},
     "evidence_shared?": {"*": "int"},
+    **{f"{name}{SHARED}?": "int" for name in RESOURCE_SHARED},
 }
-_RESULT_V2 = {k: v for k, v in _RESULT.items() if k not in CONTROL_FIELDS} | {"resource": "text", "evidence": "any"}
+_RESULT_V2 = {k: v for k, v in _RESULT.items() if k not in (*CONTROL_FIELDS, "message", "evidence")} | {
+    "resource": "text",
+    "message?": "text",
+    "evidence?": "any",
+    **{f"{name}{SHARED}?": "int" for name in RESULT_SHARED},
+}
+_CONNECTED_V2 = {"links?": ["any"], **{f"{name}{SHARED}?": "int" for name in CONNECTED_SHARED}, "*": "any"}
 _PROCEDURE = {"id": "text", "*": "any"}
 _REQUIREMENT = {
     "id": "text",
@@ -112,7 +121,20 @@ RESULTS = {
     "errors?": [{"*": "any"}],
     "*": "any",
 }
-RESULTS_V2 = {**RESULTS, "values?": ["any"], "resources": {"*": _RESOURCE_V2}, "results": [_RESULT_V2]}
+RESULTS_V2 = {
+    **RESULTS,
+    "values?": ["any"],
+    "resources": {"*": _RESOURCE_V2},
+    "results": [_RESULT_V2],
+    "connected_to?": [_CONNECTED_V2],
+}
+# What a field named by position must find there: the kind its own spec asks for.
+_SHARED_SPECS: dict[str, dict[str, Any]] = {
+    "resources": {name: _RESOURCE[f"{name}?"] for name in RESOURCE_SHARED},
+    "results": {name: _RESULT[name] for name in RESULT_SHARED},
+    "connected_to": {name: _CONNECTED_V2[f"{name}?"] for name in CONNECTED_SHARED},
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {"results": RESULT_SHARED}  # of those, the fields an entry must hold, in place or by position
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "text": lambda v: isinstance(v, str),
@@ -149,26 +171,62 @@ def _mapping_problem(value: dict[str, Any], spec: dict[str, Any], where: str) ->
     return None
 
 
+def _shared_problem(entry: dict[str, Any], table: str, where: str, values: list[Any]) -> str | None:
+    """A field of a v2 entry both in place and by position, missing when required, or named by a
+    position that `values` does not hold, or holds a value of the wrong kind."""
+    for name, spec in _SHARED_SPECS[table].items():
+        named = f"{name}{SHARED}"
+        if named not in entry:
+            if name not in entry and name in _REQUIRED.get(table, ()):
+                return f"{where}.{name} is missing"
+            continue
+        if name in entry:
+            return f"{where} holds both {name} and {named}"
+        at = entry[named]
+        if not 0 <= at < len(values):
+            return f"{where}.{named} names no entry of values"
+        found = problem(values[at], spec, f"values[{at}]")
+        if found:
+            return f"{where}.{named} names a value that cannot be its {name}: {found}"
+    return None
+
+
 def _reference_problem(doc: dict[str, Any]) -> str | None:
-    """A v2 result naming a resource or control the document does not hold (shape already checked)."""
-    controls = {c["id"] for c in doc["controls"]}
+    """A v2 result naming a resource, control or shared value the document does not hold (shape already
+    checked)."""
+    controls = {c["id"]: c for c in doc["controls"]}
     values = doc.get("values") or []
     for uid, res in doc["resources"].items():
+        where = _at("resources", uid)
         if not all(0 <= at < len(values) for at in (res.get("evidence_shared") or {}).values()):
-            return f"{_at('resources', uid)}.evidence_shared names no entry of values"
-    for i, r in enumerate(doc["results"]):
-        if r["resource"] not in doc["resources"]:
-            return f"results[{i}].resource names no entry of resources"
-        if r["control"] not in controls:
-            return f"results[{i}].control names no entry of controls"
-        evidence = r["evidence"]
-        if isinstance(evidence, list):
-            res = doc["resources"][r["resource"]]
-            shown = {**(res.get("evidence") or {}), **(res.get("evidence_shared") or {})}
-            if not all(isinstance(p, str) and p in shown for p in evidence):
-                return f"results[{i}].evidence names a path its resource's evidence does not hold"
-        elif not isinstance(evidence, dict):
-            return f"results[{i}].evidence must be a list of paths or a mapping"
+            return f"{where}.evidence_shared names no entry of values"
+        found = _shared_problem(res, "resources", where, values)
+        if found:
+            return found
+    for i, c in enumerate(doc.get("connected_to") or ()):
+        found = _shared_problem(c, "connected_to", f"connected_to[{i}]", values)
+        if found:
+            return found
+    return next((f for i, r in enumerate(doc["results"]) if (f := _result_problem(doc, controls, i, r))), None)
+
+
+def _result_problem(doc: dict[str, Any], controls: dict[str, Any], i: int, r: dict[str, Any]) -> str | None:
+    if r["resource"] not in doc["resources"]:
+        return f"results[{i}].resource names no entry of resources"
+    if r["control"] not in controls:
+        return f"results[{i}].control names no entry of controls"
+    found = _shared_problem(r, "results", f"results[{i}]", doc.get("values") or [])
+    if found:
+        return found
+    evidence = r.get("evidence", controls[r["control"]]["evidence"])  # absent: its control's paths
+    if isinstance(evidence, list):
+        res = doc["resources"][r["resource"]]
+        shown = {**(res.get("evidence") or {}), **(res.get("evidence_shared") or {})}
+        if not all(isinstance(p, str) and p in shown for p in evidence):
+            whose = "" if "evidence" in r else " (its control's paths)"
+            return f"results[{i}].evidence{whose} names a path its resource's evidence does not hold"
+    elif not isinstance(evidence, dict):
+        return f"results[{i}].evidence must be a list of paths or a mapping"
     return None
 
 

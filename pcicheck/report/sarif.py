@@ -115,14 +115,16 @@ def sarif_document(doc: Mapping[str, Any], *, category: str | None = None) -> di
     controls = {c["id"]: c for c in doc["controls"]}
     ordered = sorted(controls)
     index = {cid: i for i, cid in enumerate(ordered)}
-    flagged = [r for r in results_doc.results(doc) if r["status"] in _STATUS_RANK]
-    flagged.sort(key=lambda r: (_STATUS_RANK[r["status"]], _RANK[r["severity"]], r["control"], r["resource"]["uid"]))
-    kept = flagged[:MAX_RESULTS]
+    flagged = []
     unconfigured: dict[str, tuple[str, int]] = {}
-    for r in doc["results"]:  # status, control and message: a result's own fields in v1 and v2
-        if r["status"] == "needs_configuration":
+    for r in results_doc.results(doc):
+        if r["status"] in _STATUS_RANK:
+            flagged.append(r)
+        elif r["status"] == "needs_configuration":
             message, count = unconfigured.get(r["control"], (str(r["message"]), 0))
             unconfigured[r["control"]] = (message, count + 1)
+    flagged.sort(key=lambda r: (_STATUS_RANK[r["status"]], _RANK[r["severity"]], r["control"], r["resource"]["uid"]))
+    kept = flagged[:MAX_RESULTS]
     results = []
     for r in kept:
         control = controls[r["control"]]

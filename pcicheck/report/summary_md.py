@@ -105,11 +105,12 @@ def render_summary(doc: Mapping[str, Any]) -> str:
             f"{s.get('needs_configuration', 0)} results need configuration: {named} wait for params only the "
             "site can set (see `pcicheck.yaml`); not judged, and the scan is incomplete until they are set.",
         ]
-    if doc.get("connected_to"):
-        untagged = sum(not c.get("scope_tagged") for c in doc["connected_to"])
+    connected = results_doc.connected_to(doc)
+    if connected:
+        untagged = sum(not c.get("scope_tagged") for c in connected)
         lines += [
             "",
-            f"{len(doc['connected_to'])} systems outside the CDE are connected to it (in scope, judged by the CDE "
+            f"{len(connected)} systems outside the CDE are connected to it (in scope, judged by the CDE "
             f"controls); {untagged} carry no scope tag.",
         ]
     unmapped = _unmapped_failures(snap)
