@@ -134,7 +134,9 @@ _SHARED_SPECS: dict[str, dict[str, Any]] = {
     "results": {name: _RESULT[name] for name in RESULT_SHARED},
     "connected_to": {name: _CONNECTED_V2[f"{name}?"] for name in CONNECTED_SHARED},
 }
-_REQUIRED: dict[str, tuple[str, ...]] = {"results": RESULT_SHARED}  # of those, the fields an entry must hold, in place or by position
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "results": RESULT_SHARED
+}  # of those, the fields an entry must hold, in place or by position
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "text": lambda v: isinstance(v, str),
@@ -207,10 +209,13 @@ def _reference_problem(doc: dict[str, Any]) -> str | None:
         found = _shared_problem(c, "connected_to", f"connected_to[{i}]", values)
         if found:
             return found
-    return next((f for i, r in enumerate(doc["results"]) if (f := _result_problem(doc, controls, i, r))), None)
+    held: dict[str, set[str]] = {}  # uid → the paths its evidence holds, built on first use
+    return next((f for i, r in enumerate(doc["results"]) if (f := _result_problem(doc, controls, held, i, r))), None)
 
 
-def _result_problem(doc: dict[str, Any], controls: dict[str, Any], i: int, r: dict[str, Any]) -> str | None:
+def _result_problem(
+    doc: dict[str, Any], controls: dict[str, Any], held: dict[str, set[str]], i: int, r: dict[str, Any]
+) -> str | None:
     if r["resource"] not in doc["resources"]:
         return f"results[{i}].resource names no entry of resources"
     if r["control"] not in controls:
@@ -220,8 +225,10 @@ def _result_problem(doc: dict[str, Any], controls: dict[str, Any], i: int, r: di
         return found
     evidence = r.get("evidence", controls[r["control"]]["evidence"])  # absent: its control's paths
     if isinstance(evidence, list):
-        res = doc["resources"][r["resource"]]
-        shown = {**(res.get("evidence") or {}), **(res.get("evidence_shared") or {})}
+        shown = held.get(r["resource"])
+        if shown is None:
+            res = doc["resources"][r["resource"]]
+            shown = held[r["resource"]] = {*(res.get("evidence") or {}), *(res.get("evidence_shared") or {})}
         if not all(isinstance(p, str) and p in shown for p in evidence):
             whose = "" if "evidence" in r else " (its control's paths)"
             return f"results[{i}].evidence{whose} names a path its resource's evidence does not hold"
