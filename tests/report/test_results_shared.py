@@ -195,3 +195,20 @@ def test_the_cli_refuses_a_dangling_reference_in_one_line(
     assert code == 2 and not (tmp_path / "pack").exists()
     (line,) = [ln for ln in err.splitlines() if ln.strip()]
     assert str(path) in line and "connected_to[" in line and "links_shared names no entry of values" in line
+
+
+def test_diff_across_the_two_spellings_finds_nothing_changed(
+    estate_v2: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A baseline written with every value in place against the same scan written now: the same findings."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(in_place(estate_v2)), encoding="utf-8")
+    new.write_text(json.dumps(estate_v2), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["diff", str(old), str(new), "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    findings = sum(r["status"] in ("fail", "error") for r in results_doc.results(estate_v2))
+    assert d["new"] == [] and d["fixed"] == [] and len(d["unchanged"]) == findings > 0
+    assert main(["diff", str(BEFORE), str(BEFORE), "--format", "json"]) == 0  # one written before, read
+    d = json.loads(capsys.readouterr().out)
+    assert d["new"] == [] and d["fixed"] == [] and d["unchanged"]
