@@ -96,12 +96,14 @@ def test_an_unset_site_param_is_needs_configuration_not_a_failure(
 
 def test_every_output_says_the_scan_is_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, _, pack = _scan(tmp_path, capsys, None)
-    junit = ET.fromstring((pack / "junit.xml").read_text())
+    for fmt, name in (("junit", "junit.xml"), ("sarif", "results.sarif")):  # feeds, rendered from the pack
+        assert main(["report", str(pack), "--format", fmt, "--output", str(tmp_path / name), "-q"]) == 0
+    junit = ET.fromstring((tmp_path / "junit.xml").read_text())
     (case,) = [c for c in junit.iter("testcase") if c.get("classname") == CONTROL]
     (error,) = case.findall("error")
     assert error.get("type") == "needs-configuration" and "registries" in (error.get("message") or "")
 
-    sarif = json.loads((pack / "results.sarif").read_text())["runs"][0]
+    sarif = json.loads((tmp_path / "results.sarif").read_text())["runs"][0]
     assert sarif["invocations"][0]["executionSuccessful"] is False
     (note,) = sarif["invocations"][0]["toolConfigurationNotifications"]
     assert note["associatedRule"]["id"] == CONTROL and "registries" in note["message"]["text"]
