@@ -44,7 +44,6 @@ def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
         "index.html",
         "results.json",
         "snapshot.json.gz",
-        "findings.csv",
         "evidence.csv",
         "pcicheck.yaml",
         "summary.md",

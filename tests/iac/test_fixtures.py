@@ -162,9 +162,7 @@ def test_evidence_never_holds_source_code(tf_bad: tuple[int, dict[str, Any], Pat
 def test_evidence_pack_and_sarif_point_at_the_terraform(tf_bad: tuple[int, dict[str, Any], Path]) -> None:
     _, _, out = tf_bad
     pack = out / "pack"
-    assert {"index.html", "results.json", "findings.csv", "evidence.csv", "manifest.json"} <= {
-        p.name for p in pack.iterdir()
-    }
+    assert {"index.html", "results.json", "evidence.csv", "manifest.json"} <= {p.name for p in pack.iterdir()}
     assert main(["report", str(pack), "--format", "sarif", "--output", str(out / "results.sarif"), "-q"]) == 0
     sarif = json.loads((out / "results.sarif").read_text())
     uris = {

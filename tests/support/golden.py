@@ -66,7 +66,7 @@ def _readable(name: str, data: bytes) -> str:
 
 def pack_texts(pack: Path, console: str) -> dict[str, str]:
     """Every file of an evidence pack, the feeds rendered from it that a pack does not hold (SARIF,
-    JUnit: `pcicheck report PACK --format`) and the console summary, normalised; keyed by golden file
+    JUnit, findings.csv: `pcicheck report PACK --format`) and the console summary, normalised; keyed by golden file
     name."""
     doc = json.loads((pack / "results.json").read_bytes())
     timed = timed_evidence_ids(doc)
@@ -74,7 +74,7 @@ def pack_texts(pack: Path, console: str) -> dict[str, str]:
     for path in sorted(pack.iterdir()):
         name = path.name.removesuffix(".gz")
         texts[name] = normalise(_readable(path.name, path.read_bytes()), timed)
-    for fmt in ("sarif", "junit"):
+    for fmt in ("sarif", "junit", "csv"):
         name = FORMATS[fmt].file_name
         assert name not in texts, name
         texts[name] = normalise(_readable(name, render(fmt, doc)), timed)
