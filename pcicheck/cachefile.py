@@ -1,4 +1,8 @@
-"""A derived-data cache in the user's cache directory: one JSON file per name, valid for one content key.
+"""A derived-data cache in the user's cache directory: one JSON file per name and content key.
+
+Files are named by their key as well as their name, so two pcicheck versions or checkouts sharing a cache
+directory (pre-commit environments of two repositories, a CI runner building several branches) each keep
+their entry instead of replacing the other's on every run; the newest KEEP entries of a name are kept.
 
 What is cached is data, never code: JSON, read by the json module, so a doctored file can at worst be
 refused. A file is used only if
@@ -27,6 +31,7 @@ from pcicheck.paths import cache_dir
 
 FORMAT = 1
 MAX_BYTES = 64 * 1024 * 1024
+KEEP = 4  # entries per name: a few versions side by side, not every version ever run
 
 
 def content_key(parts: Iterable[bytes | str]) -> str:
@@ -39,8 +44,19 @@ def content_key(parts: Iterable[bytes | str]) -> str:
     return h.hexdigest()
 
 
-def _path(name: str, env: Mapping[str, str]) -> Path:
-    return cache_dir(env) / "derived" / f"{name}.json"
+def _path(name: str, key: str, env: Mapping[str, str]) -> Path:
+    return cache_dir(env) / "derived" / f"{name}-{key[:16]}.json"
+
+
+def _prune(folder: Path, name: str) -> None:
+    """Removes all but the KEEP most recently written entries of `name` (temporary files start with a dot)."""
+    entries = []
+    for path in folder.glob(f"{name}-{'[0-9a-f]' * 16}.json"):
+        with contextlib.suppress(OSError):
+            entries.append((path.lstat().st_mtime_ns, path))
+    for _, path in sorted(entries, reverse=True)[KEEP:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _private(st: os.stat_result) -> bool:
@@ -49,7 +65,7 @@ def _private(st: os.stat_result) -> bool:
 
 def read(name: str, key: str, env: Mapping[str, str] | None = None) -> Any | None:
     """The cached payload for `key`, or None."""
-    path = _path(name, os.environ if env is None else env)
+    path = _path(name, key, os.environ if env is None else env)
     try:
         if not _private(os.stat(path.parent)):
             return None
@@ -69,7 +85,7 @@ def read(name: str, key: str, env: Mapping[str, str] | None = None) -> Any | Non
 
 def write(name: str, key: str, payload: Any, env: Mapping[str, str] | None = None) -> None:
     """Stores the payload for `key`, replacing what was there; silently nothing if that is not possible."""
-    path = _path(name, os.environ if env is None else env)
+    path = _path(name, key, os.environ if env is None else env)
     try:
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     except (TypeError, ValueError):  # not plain data: nothing to cache
@@ -89,3 +105,5 @@ def write(name: str, key: str, payload: Any, env: Mapping[str, str] | None = Non
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        return
+    _prune(path.parent, name)

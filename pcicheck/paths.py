@@ -23,7 +23,7 @@ def frameworks_dir() -> Path:
 
 
 def checkov_policies_dir() -> Path:
-    """pcicheck's own Checkov policies (YAML), given to Checkov with --external-checks-dir."""
+    """pcicheck's own Checkov checks (Python, run by Checkov), given to Checkov with --external-checks-dir."""
     return controls_dir() / "checkov" / "policies"
 
 

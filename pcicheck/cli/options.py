@@ -167,7 +167,7 @@ PackOutOpt = Annotated[
     typer.Option(
         "--out",
         help="Write the evidence pack here (a directory, or s3://bucket/prefix/): index.html, results.json, "
-        "SARIF, JUnit, CSV, summary.md, snapshot and manifest.json.",
+        "evidence.csv (every result), summary.md, snapshot and manifest.json.",
     ),
 ]
 OutKmsKeyOpt = Annotated[

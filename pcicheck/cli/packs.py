@@ -12,9 +12,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from pcicheck.cli.options import OutKmsKeyOpt, Pack, QuietOpt, SignKeyOpt, ZipOpt
+from pcicheck.cli.options import OutKmsKeyOpt, OutputFormat, Pack, QuietOpt, SignKeyOpt, ZipOpt
 from pcicheck.cli.output import say, stderr, stdout
-from pcicheck.errors import ExitCode
+from pcicheck.errors import ExitCode, InputError
 from pcicheck.inert import json_text
 from pcicheck.objectstore import local_or_s3
 
@@ -27,7 +27,18 @@ def report(
             "or s3://bucket/prefix/)."
         ),
     ],
-    pack: Annotated[str, typer.Option("--out", help="Where to write the evidence pack (or s3://bucket/prefix/).")],
+    pack: Annotated[
+        str | None, typer.Option("--out", help="Where to write the evidence pack (or s3://bucket/prefix/).")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="Also (or only) render one format of the saved results: json, sarif, junit, csv, evidence, "
+            "markdown, ocsf or asff, raw on stdout or to --output; the same bytes a scan writes.",
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output here.")] = None,
     snapshot: Annotated[
         Path | None, typer.Option("--snapshot", help="The snapshot the results came from, to include in the pack.")
     ] = None,
@@ -36,13 +47,31 @@ def report(
     out_kms_key: OutKmsKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write the evidence pack from a saved results document (no new scan)."""
+    """Write the evidence pack, or one format, from a saved results document (no new scan)."""
+    from pcicheck.report.formats import render
     from pcicheck.report.pack import load_results, write_pack
     from pcicheck.snapshot import read_snapshot, snapshot_bytes
+    from pcicheck.workflow.deliver import JSON, emit
 
+    if output_format is None and output is not None:
+        raise InputError("--output names where --format's output goes", fix="add --format (e.g. --format sarif)")
+    if output_format == OutputFormat.console:
+        raise InputError(
+            "--format console has nothing to render from saved results", fix="pass a file format, e.g. --format sarif"
+        )
+    if pack is None and output_format is None:
+        raise InputError(
+            "nothing to write", fix="pass --out DIR for the evidence pack, or --format sarif|junit|… for one format"
+        )
     target = Pack(pack=pack, as_zip=as_zip, sign_key=sign_key, out_kms_key=out_kms_key).target()
-    assert target is not None  # --out is required
+    if target is None and (as_zip or sign_key is not None or snapshot is not None):
+        raise InputError("--zip, --sign-key and --snapshot apply to the evidence pack", fix="add --out DIR")
     raw, doc = load_results(local_or_s3(results))
+    if output_format is not None:
+        fmt = output_format.value
+        emit(fmt, raw if fmt == JSON else render(fmt, doc), output, lambda line: stderr(quiet).print(Text(line)))
+    if target is None:
+        return
     snapshot_raw = None
     if snapshot is not None:
         # A corrupt or foreign file fails here, not in the auditor's hands; what is packed is what was

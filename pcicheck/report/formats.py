@@ -34,8 +34,12 @@ class Format:
     render: Renderer
     description: str
     is_json: bool = False  # JSON text: on standard output through inert.json_text, not made terminal-safe
-    # Feeds for other systems (OCSF, ASFF) are written when asked for, not into every pack: ASFF needs an
-    # AWS account a Kubernetes-only scan lacks, and each would repeat every result once more.
+    # Feeds for other systems (code scanning, CI test reports, OCSF, ASFF) and findings.csv (evidence.csv's
+    # rows that need attention, for a remediation tracker) are written when asked for (`--format`, at scan
+    # time or later by `pcicheck report PACK --format`, from the same sealed results.json, byte for byte as
+    # a scan writes them), not into every pack: each repeats the findings once more (at 20,000 Kubernetes
+    # objects SARIF, JUnit and findings.csv were 177 MB of a 439 MB pack), the pack's own files already
+    # hold every finding with its evidence, and ASFF needs an AWS account a Kubernetes-only scan lacks.
     in_pack: bool = True
 
 
@@ -50,10 +54,15 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("html", "index.html", _html, "the evidence pack's page, one offline file"),
-        Format("sarif", "results.sarif", write_sarif, "SARIF 2.1.0 for code scanning", is_json=True),
-        Format("junit", "junit.xml", write_junit, "JUnit XML, one test suite per control"),
-        Format("csv", "findings.csv", write_csv, "the findings, one row each, for spreadsheets"),
-        Format("evidence", "evidence.csv", write_evidence, "the evidence index: every result, passes included"),
+        Format("sarif", "results.sarif", write_sarif, "SARIF 2.1.0 for code scanning", is_json=True, in_pack=False),
+        Format("junit", "junit.xml", write_junit, "JUnit XML, one test suite per control", in_pack=False),
+        Format("csv", "findings.csv", write_csv, "the findings, one row each, for spreadsheets", in_pack=False),
+        Format(
+            "evidence",
+            "evidence.csv",
+            write_evidence,
+            "the evidence index: every result, passes included, with the evidence of each finding",
+        ),
         Format("markdown", "summary.md", write_summary, "a summary for a pull-request comment"),
         Format(
             "ocsf",

@@ -1,12 +1,13 @@
-"""The evidence pack: every format rendered from one results document, sealed by a manifest.
+"""The evidence pack: what an auditor reads, rendered from one results document, sealed by a manifest.
 
 Files: index.html (for people), results.json (the results document, byte for byte), snapshot.json.gz
-(the redacted raw inventory, when there is one), results.sarif, junit.xml, findings.csv, evidence.csv,
-summary.md, pcicheck.yaml (the effective configuration) and controls/ (the custom controls the run
-used), manifest.json (+ manifest.sig when signed). Written to a directory, as one zip, or under an
-S3 prefix (one object per file, manifest last; SSE-KMS with a given key). With the
-same pcicheck version, `pcicheck evaluate snapshot.json.gz --config pcicheck.yaml [--controls
-controls]` re-performs the run.
+(the redacted raw inventory, when there is one), evidence.csv, summary.md, pcicheck.yaml
+(the effective configuration) and controls/ (the custom controls the run used), manifest.json (+
+manifest.sig when signed). Written to a directory, as one zip, or under an S3 prefix (one object per
+file, manifest last; SSE-KMS with a given key). With the same pcicheck version, `pcicheck evaluate
+snapshot.json.gz --config pcicheck.yaml [--controls controls]` re-performs the run. Feeds for other
+systems (SARIF, JUnit, OCSF, ASFF) and findings.csv are not in it: `pcicheck report PACK --format
+sarif` renders any of them from its results.json.
 """
 
 from __future__ import annotations

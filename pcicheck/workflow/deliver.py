@@ -103,10 +103,24 @@ class _InertJsonOut(io.TextIOBase):
         return sys.stdout.write(inert.json_text(s))
 
 
+def emit(fmt: str, data: bytes, output: Path | None, notify: Callable[[str], None]) -> None:
+    """One rendered format: raw on standard output (made safe for a terminal there), or to `output`."""
+    if output is None:
+        is_json = fmt == JSON or FORMATS[fmt].is_json
+        text = inert.stdout_text(data.decode(), is_json=is_json, is_terminal=sys.stdout.isatty())
+        sys.stdout.buffer.write(text.encode())
+        sys.stdout.flush()
+        return
+    with writing(output, f"the {fmt} output"):
+        output.write_bytes(data)
+    notify(f"{fmt} written to {output}")
+
+
 def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callable[[str], None]) -> Delivered:
     """Print the summary to `console`, write the asked-for format and pack (`notify` hears where each
     went), and choose the exit code (explained by EXPLAIN)."""
-    console_report.render(ev, console)
+    if not console.quiet:  # --quiet: the summary's tables are not even built (0.2 s of a small iac run)
+        console_report.render(ev, console)
     fmt = JSON if delivery.output_format == CONSOLE and delivery.output is not None else delivery.output_format
     written = None
     if fmt == JSON and delivery.pack is None:  # streamed: a 300,000-result document never sits in memory
@@ -120,17 +134,7 @@ def deliver(ev: Evaluation, delivery: Delivery, console: Console, notify: Callab
         raw = results_json.render(ev).encode()
         doc = json.loads(raw) if fmt != JSON or delivery.pack is not None else {}
         if fmt != CONSOLE:
-            data = raw if fmt == JSON else render(fmt, doc)
-            if delivery.output is None:
-                text = inert.stdout_text(
-                    data.decode(), is_json=fmt == JSON or FORMATS[fmt].is_json, is_terminal=sys.stdout.isatty()
-                )
-                sys.stdout.buffer.write(text.encode())
-                sys.stdout.flush()
-            else:
-                with writing(delivery.output, f"the {fmt} output"):
-                    delivery.output.write_bytes(data)
-                notify(f"{fmt} written to {delivery.output}")
+            emit(fmt, raw if fmt == JSON else render(fmt, doc), delivery.output, notify)
         if delivery.pack is not None:
             written = write_pack(
                 delivery.pack,

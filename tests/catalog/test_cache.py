@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def entry(cache: Path, name: str) -> Path:
-    return cache / f"builtin-{name}.json"
+    (path,) = cache.glob(f"builtin-{name}-*.json")  # named by its key too
+    return path
 
 
 def rewrite(path: Path, edit: Callable[[Any], object]) -> None:
@@ -44,7 +46,7 @@ def rewrite(path: Path, edit: Callable[[Any], object]) -> None:
 
 def test_a_cached_catalog_equals_a_freshly_read_one(cache: Path) -> None:
     fresh = load_catalog()
-    assert {p.name for p in cache.iterdir()} == {"builtin-frameworks.json", "builtin-controls.json"}
+    assert {p.name.rsplit("-", 1)[0] for p in cache.iterdir()} == {"builtin-frameworks", "builtin-controls"}
     cached = load_catalog()
     assert cached == fresh and cached.digest() == fresh.digest()
     for a, b in zip(cached.controls, fresh.controls, strict=True):
@@ -181,3 +183,17 @@ def test_only_plain_data_and_known_records_are_encoded() -> None:
     for bad in (object(), {1: "int key"}, {"set": {1}}, Path("/x"), LineDict({"no": "lines"})):
         with pytest.raises(TypeError):
             catalog_cache.encode(bad)
+
+
+def test_entries_of_other_versions_stay_side_by_side(cache: Path) -> None:
+    """Two checkouts or versions sharing a cache each keep their entry; only the newest KEEP of a name stay."""
+    keys = [f"{n:x}" * 64 for n in range(cachefile.KEEP + 2)]
+    for n, key in enumerate(keys[:2]):
+        cachefile.write("thing", key[:64], {"n": n})
+    assert [cachefile.read("thing", key[:64]) for key in keys[:2]] == [{"n": 0}, {"n": 1}]  # no thrashing
+    for n, key in enumerate(keys[2:], start=2):
+        time.sleep(0.01)  # distinct modification times
+        cachefile.write("thing", key[:64], {"n": n})
+    assert len(list(cache.glob("thing-*.json"))) == cachefile.KEEP
+    assert cachefile.read("thing", keys[0][:64]) is None  # the oldest went
+    assert cachefile.read("thing", keys[-1][:64]) == {"n": len(keys) - 1}

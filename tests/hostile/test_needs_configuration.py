@@ -96,19 +96,22 @@ def test_an_unset_site_param_is_needs_configuration_not_a_failure(
 
 def test_every_output_says_the_scan_is_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, _, pack = _scan(tmp_path, capsys, None)
-    junit = ET.fromstring((pack / "junit.xml").read_text())
+    for fmt, name in (("junit", "junit.xml"), ("sarif", "results.sarif")):  # feeds, rendered from the pack
+        assert main(["report", str(pack), "--format", fmt, "--output", str(tmp_path / name), "-q"]) == 0
+    junit = ET.fromstring((tmp_path / "junit.xml").read_text())
     (case,) = [c for c in junit.iter("testcase") if c.get("classname") == CONTROL]
     (error,) = case.findall("error")
     assert error.get("type") == "needs-configuration" and "registries" in (error.get("message") or "")
 
-    sarif = json.loads((pack / "results.sarif").read_text())["runs"][0]
+    sarif = json.loads((tmp_path / "results.sarif").read_text())["runs"][0]
     assert sarif["invocations"][0]["executionSuccessful"] is False
     (note,) = sarif["invocations"][0]["toolConfigurationNotifications"]
     assert note["associatedRule"]["id"] == CONTROL and "registries" in note["message"]["text"]
     assert not [r for r in sarif["results"] if r["ruleId"] == CONTROL]  # no alert on a resource for it
 
-    rows = list(csv.DictReader(io.StringIO((pack / "findings.csv").read_text())))
-    assert [r["status"] for r in rows if r["control"] == CONTROL] == ["needs_configuration"]
+    rows = list(csv.DictReader(io.StringIO((pack / "evidence.csv").read_text())))
+    (row,) = [r for r in rows if r["control"] == CONTROL]
+    assert row["status"] == "needs_configuration" and "123456789012.dkr.ecr" in row["evidence"]  # what to choose from
     summary = (pack / "summary.md").read_text()
     assert f"`{CONTROL}`" in summary and "need configuration" in summary
     html = (pack / "index.html").read_text()

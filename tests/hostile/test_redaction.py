@@ -129,7 +129,10 @@ def test_a_manifest_scan_writes_no_secret_into_any_output(tmp_path: Path, capsys
     console = capsys.readouterr()
     assert code == 1
     texts = _texts(out) | {"stdout": console.out, "stderr": console.err, "r.json": (tmp_path / "r.json").read_text()}
-    assert {"index.html", "results.json", "findings.csv", "evidence.csv", "results.sarif", "summary.md"} <= set(texts)
+    for fmt in ("sarif", "junit", "csv"):  # the feeds a pack does not hold, rendered from it
+        assert main(["report", str(out), "--format", fmt, "--output", str(tmp_path / fmt), "-q"]) == 0
+        texts[fmt] = (tmp_path / fmt).read_text()
+    assert {"index.html", "results.json", "evidence.csv", "sarif", "junit", "csv", "summary.md"} <= set(texts)
     assert "snapshot.json.gz" in texts
     assert _leaks(texts) == {}
     # Recognisable without being revealing: the access-key style keeps 4+4, tokens say what they were.

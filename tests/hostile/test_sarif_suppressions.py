@@ -79,13 +79,15 @@ def test_suppressions_carry_the_waiver(tmp_path: Path) -> None:
     (tmp_path / "m" / "pod.yaml").write_text(ESTATE, encoding="utf-8")
     waivers = _waivers(tmp_path / "waivers.yaml")
     out = tmp_path / "out"
-    main(["scan", "--manifests", str(tmp_path / "m"), "--waivers", str(waivers), "--out", str(out), "-q"])
+    sarif = tmp_path / "results.sarif"
+    argv = ["--waivers", str(waivers), "--out", str(out), "--format", "sarif", "--output", str(sarif), "-q"]
+    main(["scan", "--manifests", str(tmp_path / "m"), *argv])
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
     waived = {r["control"]: r["waiver"] for r in results_doc.results(doc) if r["status"] == "waived"}
     assert waived["k8s-workload-no-privileged"]["justification"].startswith("the node agent needs host access")
     assert waived["k8s-workload-no-privilege-escalation"]["kind"] == "compensating-control"
 
-    log = json.loads((out / "results.sarif").read_text(encoding="utf-8"))
+    log = json.loads(sarif.read_text(encoding="utf-8"))
     jsonschema.validate(log, SCHEMA)
     suppressed = {r["ruleId"]: r["suppressions"] for r in log["runs"][0]["results"] if r.get("suppressions")}
     assert set(suppressed) == set(waived)
@@ -108,4 +110,4 @@ def test_suppressions_carry_the_waiver(tmp_path: Path) -> None:
     assert compensating["properties"]["approvedBy"] == "QSA, John Doe"
     assert compensating["properties"]["compensatingControl"] == "seccomp profile denying setuid, audited monthly"
     # JSON escapes the control characters itself: the SARIF file holds none raw.
-    assert "\x1b" not in (out / "results.sarif").read_text(encoding="utf-8")
+    assert "\x1b" not in sarif.read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pcicheck import results_doc
+from pcicheck.cli import main
 from pcicheck.iac.checkov_env import CHECKOV_VERSION
 from tests.iac.conftest import FIXTURES, failures, run_iac_in, statuses
 
@@ -161,10 +162,9 @@ def test_evidence_never_holds_source_code(tf_bad: tuple[int, dict[str, Any], Pat
 def test_evidence_pack_and_sarif_point_at_the_terraform(tf_bad: tuple[int, dict[str, Any], Path]) -> None:
     _, _, out = tf_bad
     pack = out / "pack"
-    assert {"index.html", "results.json", "results.sarif", "junit.xml", "manifest.json"} <= {
-        p.name for p in pack.iterdir()
-    }
-    sarif = json.loads((pack / "results.sarif").read_text())
+    assert {"index.html", "results.json", "evidence.csv", "manifest.json"} <= {p.name for p in pack.iterdir()}
+    assert main(["report", str(pack), "--format", "sarif", "--output", str(out / "results.sarif"), "-q"]) == 0
+    sarif = json.loads((out / "results.sarif").read_text())
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in sarif["runs"][0]["results"]

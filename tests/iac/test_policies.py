@@ -1,5 +1,6 @@
-"""pcicheck's own Checkov policies (controls/checkov/policies) judged by the pinned Checkov on cases
-that mirror the live control aws-ec2-sg-no-world-database-ports."""
+"""pcicheck's own Checkov checks (controls/checkov/policies) judged by the pinned Checkov, through the shim
+pcicheck runs it with (so an UNKNOWN verdict is kept), on cases that mirror the live control
+aws-ec2-sg-no-world-database-ports."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import subprocess
 from pathlib import Path
 
 from pcicheck.iac.checkov_env import venv_dir
+from pcicheck.iac.checkov_shim import UNKNOWN_MARK
 from pcicheck.iac.mapping import load_mapping, policies_dir
-from pcicheck.iac.runner import checkov_env
+from pcicheck.iac.runner import SHIM, checkov_env, interpreter
 
 CASES = Path(__file__).parent / "policy_cases"
 
@@ -18,6 +20,8 @@ def _verdicts(checkov_cache: Path, tmp_path: Path, checks: str) -> dict[tuple[st
     checkov = venv_dir({"PCICHECK_CACHE": str(checkov_cache)}) / "bin" / "checkov"
     done = subprocess.run(
         [
+            interpreter(str(checkov)) or "python3",
+            str(SHIM),
             str(checkov),
             "--directory",
             ".",
@@ -40,11 +44,15 @@ def _verdicts(checkov_cache: Path, tmp_path: Path, checks: str) -> dict[tuple[st
     )
     assert done.returncode == 1, done.stderr[-500:]
     results = json.loads(done.stdout)["results"]
-    return {
+    verdicts = {
         (r["check_id"], r["resource"]): r["check_result"]["result"]
         for key in ("passed_checks", "failed_checks")
         for r in results[key]
     }
+    for r in results["skipped_checks"]:
+        assert r["check_result"].get("suppress_comment") == UNKNOWN_MARK, r  # nothing else is skipped here
+        verdicts[r["check_id"], r["resource"]] = "UNKNOWN"
+    return verdicts
 
 
 def test_world_open_database_ports(checkov_cache: Path, tmp_path: Path) -> None:
@@ -67,6 +75,13 @@ def test_world_open_database_ports(checkov_cache: Path, tmp_path: Path) -> None:
         ("CKV2_PCICHECK_1", "aws_security_group.all_numeric"): "FAILED",
         ("CKV2_PCICHECK_2", "aws_security_group_rule.all_numeric"): "FAILED",
         ("CKV2_PCICHECK_3", "aws_vpc_security_group_ingress_rule.all_numeric"): "FAILED",
+        # What Checkov could not resolve decides nothing: unknown (pcicheck's `error`), unless the rest does.
+        ("CKV2_PCICHECK_1", "aws_security_group.unresolved_source_pg"): "UNKNOWN",
+        ("CKV2_PCICHECK_1", "aws_security_group.unresolved_source_https"): "PASSED",
+        ("CKV2_PCICHECK_2", "aws_security_group_rule.unresolved_port"): "UNKNOWN",
+        ("CKV2_PCICHECK_2", "aws_security_group_rule.unresolved_port_private"): "PASSED",
+        ("CKV2_PCICHECK_3", "aws_vpc_security_group_ingress_rule.unresolved_protocol"): "UNKNOWN",
+        ("CKV2_PCICHECK_3", "aws_vpc_security_group_ingress_rule.unresolved_protocol_pg"): "FAILED",
     }
 
 

@@ -1,5 +1,6 @@
 """The evidence pack through the CLI: scan --out (signed), pcicheck report from a saved results file
-(as a zip), pcicheck verify catching a one-byte edit, and machine formats raw on stdout."""
+(as a zip), pcicheck verify catching a one-byte edit, and machine formats raw on stdout: at scan time, or
+rendered later from a pack, byte for byte the same."""
 
 from __future__ import annotations
 
@@ -19,9 +20,6 @@ PACK_FILES = {
     "index.html",
     "results.json",
     "snapshot.json.gz",
-    "results.sarif",
-    "junit.xml",
-    "findings.csv",
     "evidence.csv",
     "pcicheck.yaml",
 }
@@ -40,12 +38,12 @@ def test_signed_pack_and_a_one_byte_edit(tmp_path: Path, capsys: pytest.CaptureF
     public.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
     pack = tmp_path / "pack"
     code, _, err = run(capsys, "scan", "--manifests", CLUSTER, "--out", str(pack), "--sign-key", str(private))
-    assert code == 1 and "evidence pack: 11 files in" in err  # the demo cluster has findings
+    assert code == 1 and "evidence pack: 8 files in" in err  # the demo cluster has findings
     assert PACK_FILES | {"summary.md", "manifest.json", "manifest.sig"} == {p.name for p in pack.iterdir()}
     manifest = json.loads((pack / "manifest.json").read_text())
-    assert manifest["framework"]["id"] == "pci-dss-4.0.1" and len(manifest["files"]) == 9
+    assert manifest["framework"]["id"] == "pci-dss-4.0.1" and len(manifest["files"]) == 6
     code, _, err = run(capsys, "verify", str(pack), "--pub-key", str(public), "--require-signature")
-    assert code == 0 and "9 files match signed manifest.json" in err and "valid Ed25519 signature" in err
+    assert code == 0 and "6 files match signed manifest.json" in err and "valid Ed25519 signature" in err
     # The page names the signer's key, as the manifest does.
     fingerprint = manifest["signature"]["public_key_sha256"]
     assert (
@@ -67,7 +65,7 @@ def test_report_from_saved_results_as_zip(tmp_path: Path, capsys: pytest.Capture
     code, _, err = run(
         capsys, "report", str(results), "--out", str(tmp_path / "pack"), "--snapshot", str(snap), "--zip"
     )
-    assert code == 0 and "evidence pack: 10 files in" in err
+    assert code == 0 and "evidence pack: 7 files in" in err
     archive = tmp_path / "pack.zip"
     with zipfile.ZipFile(archive) as z:
         names = set(z.namelist())
@@ -97,3 +95,39 @@ def test_machine_formats_are_raw_on_stdout(capsys: pytest.CaptureFixture, fmt: s
     assert code == 1 and check in out.splitlines()[0] + out[:400]
     if fmt == "sarif":
         assert json.loads(out)["runs"][0]["results"]
+
+
+def test_feeds_are_rendered_from_a_pack_as_the_scan_wrote_them(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """SARIF and JUnit are not in the pack; `report PACK --format` renders them from its sealed results.json,
+    the same bytes a scan writes with --format."""
+    pack = tmp_path / "pack"
+    for fmt, name in (("sarif", "scan.sarif"), ("junit", "scan.xml")):
+        argv = ["scan", "--manifests", CLUSTER, "--format", fmt, "--output", str(tmp_path / name), "-q"]
+        code, _, _ = run(capsys, *argv, *(["--out", str(pack)] if fmt == "sarif" else []))
+        assert code == 1
+    assert not {"results.sarif", "junit.xml"} & {p.name for p in pack.iterdir()}
+    # The SARIF scan wrote the pack too: rendering from the pack gives its --format output byte for byte.
+    code, _, err = run(capsys, "report", str(pack), "--format", "sarif", "--output", str(tmp_path / "a.sarif"))
+    assert code == 0 and f"sarif written to {tmp_path / 'a.sarif'}" in err
+    assert (tmp_path / "a.sarif").read_bytes() == (tmp_path / "scan.sarif").read_bytes()
+    code, out, _ = run(capsys, "report", str(pack / "results.json"), "--format", "junit")
+    assert code == 0 and out.startswith("<?xml") and "<testsuites" in out
+    assert {p.name for p in pack.iterdir()} == PACK_FILES | {"summary.md", "manifest.json"}  # nothing added
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "nothing to write"),
+        (["--output", "x.sarif"], "--output names where --format's output goes"),
+        (["--format", "console"], "--format console has nothing to render"),
+        (["--format", "sarif", "--zip"], "--zip, --sign-key and --snapshot apply to the evidence pack"),
+    ],
+)
+def test_report_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture, argv: list[str], message: str
+) -> None:
+    results = tmp_path / "results.json"
+    assert run(capsys, "scan", "--manifests", CLUSTER, "--output", str(results), "-q")[0] == 1
+    code, out, err = run(capsys, "report", str(results), *argv)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and out == ""

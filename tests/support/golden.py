@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pcicheck import results_doc
+from pcicheck.report.formats import FORMATS, render
 
 UPDATE = os.environ.get("PCICHECK_UPDATE_GOLDEN") == "1"
 
@@ -64,12 +65,19 @@ def _readable(name: str, data: bytes) -> str:
 
 
 def pack_texts(pack: Path, console: str) -> dict[str, str]:
-    """Every file of an evidence pack, plus the console summary, normalised; keyed by golden file name."""
-    timed = timed_evidence_ids(json.loads((pack / "results.json").read_bytes()))
+    """Every file of an evidence pack, the feeds rendered from it that a pack does not hold (SARIF,
+    JUnit, findings.csv: `pcicheck report PACK --format`) and the console summary, normalised; keyed by golden file
+    name."""
+    doc = json.loads((pack / "results.json").read_bytes())
+    timed = timed_evidence_ids(doc)
     texts = {"console.txt": normalise(console, timed)}
     for path in sorted(pack.iterdir()):
         name = path.name.removesuffix(".gz")
         texts[name] = normalise(_readable(path.name, path.read_bytes()), timed)
+    for fmt in ("sarif", "junit", "csv"):
+        name = FORMATS[fmt].file_name
+        assert name not in texts, name
+        texts[name] = normalise(_readable(name, render(fmt, doc)), timed)
     return texts
 
 

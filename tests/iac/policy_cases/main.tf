@@ -120,3 +120,53 @@ resource "aws_vpc_security_group_ingress_rule" "all_numeric" {
   ip_protocol       = -1
   cidr_ipv4         = "0.0.0.0/0"
 }
+# Values Checkov cannot resolve (variables without a default).
+variable "allowed" {}
+variable "port" {}
+variable "protocol" {}
+resource "aws_security_group" "unresolved_source_pg" {
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = var.allowed
+  }
+}
+resource "aws_security_group" "unresolved_source_https" {
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = var.allowed
+  }
+}
+resource "aws_security_group_rule" "unresolved_port" {
+  type              = "ingress"
+  from_port         = var.port
+  to_port           = var.port
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = "sg-1"
+}
+resource "aws_security_group_rule" "unresolved_port_private" {
+  type              = "ingress"
+  from_port         = var.port
+  to_port           = var.port
+  protocol          = "tcp"
+  cidr_blocks       = ["10.0.0.0/8"]
+  security_group_id = "sg-1"
+}
+resource "aws_vpc_security_group_ingress_rule" "unresolved_protocol" {
+  security_group_id = "sg-1"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = var.protocol
+  from_port         = 443
+  to_port           = 443
+}
+resource "aws_vpc_security_group_ingress_rule" "unresolved_protocol_pg" {
+  security_group_id = "sg-1"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = var.protocol
+  from_port         = 5432
+  to_port           = 5432
+}
