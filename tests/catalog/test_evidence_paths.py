@@ -4,6 +4,7 @@ field the control's `where` or `assert` reads."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from pcicheck.catalog import load_catalog
 from pcicheck.cli import main
+from pcicheck.collect.registry import resource_types
 from pcicheck.evaluate.reads import Token, tokens
 from pcicheck.evidence_path import NOT_COLLECTED, EvidencePath, EvidencePathError, Fields, parse
 from tests.catalog.test_loader import GOOD, problems_for
@@ -245,3 +247,27 @@ def test_no_projection_in_the_catalog_drops_a_field_its_control_reads() -> None:
         checked
     )
     assert len(checked) >= 28
+
+
+def test_every_path_in_the_catalog_names_a_declared_attribute_and_its_fields() -> None:
+    """A misspelt field would show `<not collected>` on every record of every finding: each path's
+    attribute is declared for its control's resource type, and each projected field is a word of that
+    attribute's declaration (which lists its records' fields)."""
+    types = resource_types()
+    wrong = []
+    for c in load_catalog().controls:
+        for text in c.evidence:
+            path = parse(text)
+            if path.in_facts:
+                continue  # facts: tests/analyze/test_registry.py checks each is declared
+            declared = types[c.resource].attributes.get(path.keys[0])
+            if declared is None:
+                wrong.append((c.id, text, path.keys[0]))
+                continue
+            words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", declared.doc or ""))
+            wrong += [(c.id, text, name) for name in _field_names(path.fields or {}) if name not in words]
+    assert wrong == []
+
+
+def _field_names(fields: Fields) -> set[str]:
+    return {n for name, sub in fields.items() for n in {name, *(_field_names(sub) if sub else ())}}
