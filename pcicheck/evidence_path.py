@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 NOT_COLLECTED = "<not collected>"
@@ -43,7 +43,9 @@ class EvidencePath:
     text: str  # the path in its one spelling: the key its value is shown under
     in_facts: bool  # under `facts`, else under `attributes`
     keys: tuple[str, ...]  # the path to the value (to the list, when projected), without `facts.`
-    fields: Fields | None = None  # the fields each record of the list keeps; None = the value whole
+    # The fields each record of the list keeps; None = the value whole. Left out of the hash (a mapping
+    # has none): the text says the same.
+    fields: Fields | None = field(default=None, hash=False)
 
     def value(self, attributes: Mapping[str, Any], facts: Mapping[str, Any]) -> Any:
         """The value shown: the one at `keys` (projected when `fields` says so), or `<not collected>`."""
