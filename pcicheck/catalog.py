@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pcicheck import catalog_cache, paths
+from pcicheck import catalog_cache, evidence_path, paths
 from pcicheck.celnative import cel
 from pcicheck.collect import registry
 from pcicheck.errors import InputError, PcicheckError
@@ -334,9 +334,7 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
     params = _declared_params(doc, path)
     site_params = _site_params(doc, path, params)
     requirements = parse_requirements(doc["requirements"], frameworks, fail)
-    evidence = doc.get("evidence") or []
-    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-        raise fail("'evidence' must be a list of attribute names", "evidence")
+    evidence = _evidence_paths(doc.get("evidence") or [], fail)
     tests = _parse_tests(doc["tests"], path, doc.line_of("tests"), params, str(doc["resource"]))
     for key in ("title", "rationale", "remediation"):
         if not isinstance(doc[key], str) or not doc[key].strip():
@@ -357,7 +355,7 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
         requirements=requirements,
         rationale=" ".join(doc["rationale"].split()),
         remediation=" ".join(doc["remediation"].split()),
-        evidence=tuple(evidence),
+        evidence=evidence,
         tests=tests,
         path=str(path),
         line=doc.line,
@@ -365,6 +363,16 @@ def parse_control(doc: LineDict, path: Path, frameworks: dict[str, Framework]) -
         applies_to=" ".join(applies_to.split()),
         site_params=site_params,
     )
+
+
+def _evidence_paths(evidence: Any, fail: Callable[..., InputError]) -> tuple[str, ...]:
+    """`evidence:`, each path checked and written in its one spelling (pcicheck/evidence_path.py)."""
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        raise fail("'evidence' must be a list of attribute paths", "evidence", fix=f"each one {evidence_path.SYNTAX}")
+    try:
+        return tuple(evidence_path.parse(e).text for e in evidence)
+    except evidence_path.EvidencePathError as exc:
+        raise fail(str(exc), "evidence", fix=exc.fix) from exc
 
 
 def _declared_params(doc: LineDict, path: Path) -> dict[str, Any]:
@@ -690,7 +698,7 @@ def load_catalog(extra_dirs: Iterable[Path] = (), *, builtin: bool = True) -> Ca
 
 
 # The modules that decide what a catalog file becomes (the rest of the record is in the files themselves).
-READING_CODE = ("pcicheck.catalog", "pcicheck.yamlfile", "pcicheck.model", "pcicheck.params")
+READING_CODE = ("pcicheck.catalog", "pcicheck.yamlfile", "pcicheck.model", "pcicheck.params", "pcicheck.evidence_path")
 
 
 class _Invalid(Exception):

@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pcicheck import evidence_path
 from pcicheck.analyze.estate import Estate
 from pcicheck.analyze.pci_scope import CDE, CONNECTED, OUT_OF_SCOPE, UNKNOWN
 from pcicheck.analyze.references import KEY_REFERENCE_ATTRIBUTES
 from pcicheck.analyze.registry import facts_read, types_read
 from pcicheck.celnative import cel
 from pcicheck.evaluate.reads import NOTHING, Reads, params_read, reads_of
+from pcicheck.evidence_path import EvidencePath
 from pcicheck.model import CollectionError, Control, Resource, Result, Status
 
 _RESOURCES_CALL = re.compile(r"""resources\(\s*["']([a-z0-9_.]+)["']\s*\)""")
-_NOT_COLLECTED = "<not collected>"
 # Below this many resources a second process costs more than it saves.
 PARALLEL_FROM = 20_000
 
@@ -45,7 +46,7 @@ class CompiledControl:
     blocked_by: Reads
     reads_key_facts: bool  # reads facts.key_*, which unreadable key references leave incomplete
     reads_tag_facts: bool  # reads a fact derived from the resource's tags (facts.pooled)
-    evidence: tuple[tuple[str, bool, tuple[str, ...]], ...]  # (path, under facts?, keys)
+    evidence: tuple[EvidencePath, ...]
     outside: str  # the message of a resource its `where` leaves out
     unset: tuple[str, ...] = ()  # its site params the site has not set: it cannot judge, it needs configuration
     where_needs_unset: bool = False  # its `where` reads one of them, so even what it applies to is unknown
@@ -86,9 +87,7 @@ def compile_control(control: Control, overrides: dict[str, Any] | None = None) -
         blocked_by=Reads(reads.keys, None) if derived else reads,
         reads_key_facts=any(f.key_references for f in facts),
         reads_tag_facts=any(f.from_tags for f in facts),
-        evidence=tuple(
-            (p, p.startswith("facts."), tuple(p.removeprefix("facts.").split("."))) for p in control.evidence
-        ),
+        evidence=tuple(evidence_path.parse(p) for p in control.evidence),
         outside=outside_message(control),
         unset=unset,
         where_needs_unset=in_where is None or bool(in_where & set(unset)),
@@ -129,13 +128,7 @@ def _union(reads: Iterable[Reads]) -> Reads:
 
 
 def _evidence(cc: CompiledControl, view: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for path, in_facts, keys in cc.evidence:
-        node: Any = view["facts"] if in_facts else view["attributes"]
-        for key in keys:
-            node = node.get(key, _NOT_COLLECTED) if isinstance(node, dict) else _NOT_COLLECTED
-        out[path] = node
-    return out
+    return {e.text: e.value(view["attributes"], view["facts"]) for e in cc.evidence}
 
 
 def _blocking(
@@ -158,7 +151,7 @@ def _blocking(
 def _unread_evidence(cc: CompiledControl, own_errors: list[CollectionError]) -> str:
     """A note for a verdict whose shown evidence lacks an attribute the control does not read, so a
     reader seeing "<not collected>" in the evidence learns why, and that the verdict stands without it."""
-    shown = {keys[0] for _, in_facts, keys in cc.evidence if not in_facts}
+    shown = {e.keys[0] for e in cc.evidence if not e.in_facts}
     unread = sorted({(a, e.cause) for e in own_errors for a in e.attributes if a in shown})
     if not unread:
         return ""
@@ -171,7 +164,7 @@ def _defaults_used(cc: CompiledControl, defaulted: dict[str, str], evidence: dic
     than a reported value says so wherever it is read."""
     if not defaulted:
         return ""
-    shown = {keys[0] for _, in_facts, keys in cc.evidence if not in_facts}
+    shown = {e.keys[0] for e in cc.evidence if not e.in_facts}
     used = sorted(a for a in defaulted if a in shown or cc.reads.reads(a))
     for a in used:
         evidence[f"{a} (defaulted)"] = defaulted[a]

@@ -359,3 +359,35 @@ def test_each_control_sees_the_facts_it_reads_however_it_reads_them() -> None:
         "none": Status.PASS,
         "missing": Status.ERROR,
     }
+
+
+def test_projected_evidence_shows_the_fields_it_names_under_its_path() -> None:
+    grants = [
+        {"id": "g1", "operations": ["Decrypt"], "grantee": "arn:role/a", "constraints": {"x": "y"}},
+        {"id": "g2", "operations": ["Encrypt"]},
+        "unparsed",
+    ]
+    c = control(
+        check="resource.attributes.grants.all(g, g.operations.all(o, o == 'Decrypt'))",
+        evidence=("manager", "grants[].{ id, operations, grantee }", "facts.tenant"),
+    )
+    (r,) = judge([c], [key(manager="CUSTOMER", grants=grants)])
+    assert r.status == Status.FAIL
+    assert r.evidence == {
+        "manager": "CUSTOMER",
+        "grants[].{id,operations,grantee}": [
+            {"id": "g1", "operations": ["Decrypt"], "grantee": "arn:role/a"},
+            {"id": "g2", "operations": ["Encrypt"], "grantee": "<not collected>"},
+            "unparsed",  # not a record: shown as it is
+        ],
+        "facts.tenant": None,
+    }
+
+
+def test_a_projected_list_it_does_not_read_left_unread_is_named_in_the_message() -> None:
+    err = denied("kms", "ListGrants", "aws.kms.key", uid="arn:key/1", attributes=("grants",))
+    c = control(check="resource.attributes.manager == 'CUSTOMER'", evidence=("manager", "grants[].{id,operations}"))
+    (r,) = judge([c], [key(manager="CUSTOMER")], [err])
+    assert r.status == Status.PASS
+    assert r.evidence["grants[].{id,operations}"] == "<not collected>"
+    assert "evidence grants not read, and not needed: " in r.message

@@ -81,7 +81,9 @@ def test_an_unset_site_param_is_needs_configuration_not_a_failure(
     assert result["status"] == "needs_configuration"
     assert "set params registries for this site in pcicheck.yaml" in result["message"]
     assert f"params: {{{CONTROL}: {{registries: [...]}}}}" in result["message"]
-    assert result["evidence"]["containers"][0]["image"].startswith("123456789012.dkr.ecr")  # what to choose from
+    # What to choose from: each image as the runtime resolves it, the value `registries` is matched against.
+    (shown,) = result["evidence"]["containers[].{name,init,image_ref.reference}"]
+    assert shown["image_ref"]["reference"].startswith("123456789012.dkr.ecr")
     assert doc["summary"]["needs_configuration"] == 1
     (control,) = [c for c in doc["controls"] if c["id"] == CONTROL]
     assert control["needs_configuration"] == ["registries"] and "registries" not in control["params"]
