@@ -42,6 +42,9 @@ MAX_LISTED = 100  # passing or not-applicable resources named per control (and r
 MAX_TAGS = 50  # tags or labels shown per resource
 MAX_EVIDENCE = 50  # evidence attributes shown per result
 MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors section
+# Connected-to systems written as markup (shown with scripting off too); past them, the table is drawn a page
+# at a time from the data block. A namespace's workloads each have a row, so a cluster has thousands.
+CONNECTED_ROWS = 100
 # Findings per control written as markup (shown with scripting off too); the rest are drawn on demand.
 INLINE_FINDINGS = 10
 
@@ -417,6 +420,8 @@ class Page:
         page._unmapped((doc.get("snapshot") or {}).get("request") or {})
         page.segmentation = html_segmentation.read(doc)
         page.connected = html_scope.connected(doc.get("connected_to") or [], page.judged_as_connected, MAX_TAGS)
+        if len(page.connected) > CONNECTED_ROWS:
+            page.data.connected_rows(page.connected)
         return page
 
     def _scan(self, snap: Mapping[str, Any]) -> None:
@@ -707,6 +712,7 @@ def render_html(doc: Mapping[str, Any], out: TextIO) -> None:
         "colours": CHART_COLOURS,
         "max_listed": MAX_LISTED,
         "inline_findings": INLINE_FINDINGS,
+        "connected_rows": CONNECTED_ROWS,
         "data_id": DATA_ID,
     }
     batch: list[str] = []

@@ -18,7 +18,9 @@ import pytest
 
 from pcicheck import results_doc
 from pcicheck.model import evidence_id
-from pcicheck.report.html import INLINE_FINDINGS, render_html
+from pcicheck.report.evidence_cell import EVIDENCE_CHARS
+from pcicheck.report.html import CONNECTED_ROWS, INLINE_FINDINGS, MAX_EVIDENCE, render_html
+from pcicheck.report.html_text import pairs
 from tests.conftest import DemoRun
 from tests.support.chromium import chromium, drain_requests, file_url, skip_reason
 
@@ -279,8 +281,15 @@ def test_findings_past_the_markup_are_drawn_on_demand_and_found_by_the_filters(
         time.sleep(0.05)
     card = browser.find_element(By.ID, added[-1])
     assert "k49=v299-49" in card.text and card.find_element(By.CSS_SELECTOR, ".name").text == "crowd-299"
-    paths = doc["results"][-1]["evidence"]  # v2: paths, their values in the resource's evidence
-    assert paths and all(f"{p}: " in card.find_element(By.CSS_SELECTOR, "pre.evd").text for p in paths)
+    # Every value the data block names by position is read back: evidence, message, where the resource is.
+    expected = next(r for r in results_doc.results(doc) if r["id"] == added[-1])
+    evidence, _ = pairs(expected["evidence"], MAX_EVIDENCE, EVIDENCE_CHARS)
+    assert evidence and card.find_element(By.CSS_SELECTOR, "pre.evd").get_attribute("textContent") == "\n".join(
+        f"{k}: {v}" for k, v in evidence
+    )
+    where = expected["resource"]
+    assert card.find_element(By.CSS_SELECTOR, ".fm").text == expected["message"]
+    assert f"account {where['account']} · region {where['region']} · {where['scope']}" in card.text
     browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
     time.sleep(0.2)
 
@@ -322,3 +331,51 @@ def test_the_evidence_index_pages_and_searches_every_row(
     assert added[-2] in row.text and "crowd-298" in row.text
     press(browser, row.find_element(By.CSS_SELECTOR, "a"))  # a finding the page had not drawn: drawn and shown
     assert browser.find_element(By.ID, added[-2]).is_displayed()
+
+
+@pytest.fixture(scope="module")
+def connected_page(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """The demo's results with 60 copies of each of its connected-to systems (one named by a payload): more
+    than the first page the markup holds."""
+    doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
+    originals = list(doc["connected_to"])
+    copies = [
+        {**c, "uid": f"{c['uid']}/copy-{i:02d}", "name": PAYLOADS[3] if i == 42 else f"{c['name']} copy {i:02d}"}
+        for i in range(60)
+        for c in originals
+    ]
+    doc["connected_to"] = originals + copies
+    page = tmp_path_factory.mktemp("connected") / "index.html"
+    with page.open("w", encoding="utf-8") as fp:
+        render_html(doc, fp)
+    return page, doc["connected_to"]
+
+
+def test_connected_to_systems_page_through_the_data_as_the_markup_draws_them(
+    connected_page: tuple[Path, list[dict[str, Any]]], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    page, systems = connected_page
+    open_page(browser, page)
+    out = browser.find_element(By.CSS_SELECTOR, "#connected .pager output")
+    prev, following = (browser.find_element(By.CSS_SELECTOR, f"#connected [data-step='{n}']") for n in (-1, 1))
+    total = len(systems)
+    assert out.text == f"systems 1–{CONNECTED_ROWS} of {total}" and not prev.is_enabled()
+    cells = "return Array.from(document.querySelectorAll('#connected tbody td')).map(c => c.innerHTML)"
+    markup = browser.execute_script(cells)
+    press(browser, following)
+    assert out.text == f"systems {CONNECTED_ROWS + 1}–{2 * CONNECTED_ROWS} of {total}"
+    names = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#connected tbody .name')).map(e => e.textContent)"
+    )
+    assert names == [c["name"] for c in systems[CONNECTED_ROWS : 2 * CONNECTED_ROWS]]
+    while following.is_enabled():
+        press(browser, following)
+    assert out.text == f"systems {2 * CONNECTED_ROWS + 1}–{total} of {total}"
+    while prev.is_enabled():
+        press(browser, prev)
+    # The first page again, drawn from the data this time: element for element what the template wrote.
+    assert out.text.startswith("systems 1–") and browser.execute_script(cells) == markup
+    assert browser.execute_script("return window.__xss") is None
+    assert_no_request_left(browser, page)
