@@ -47,6 +47,8 @@ MAX_ERROR_RESULTS = 200  # `error` results repeated in the collection-errors sec
 CONNECTED_ROWS = 100
 # Findings per control written as markup (shown with scripting off too); the rest are drawn on demand.
 INLINE_FINDINGS = 10
+# Collapsed results named as markup per group; the rest of the MAX_LISTED are drawn when the list opens.
+INLINE_LISTED = 10
 
 STATUSES = ("fail", "error", "needs_configuration", "waived", "pass", "not_applicable")
 # A requirement's outcome, worst first (see evaluate/rollup.py).
@@ -93,6 +95,7 @@ class Brief:
     id: str
     name: str
     detail: str
+    uid: str  # the resource's, as the data block keys it
 
 
 @dataclass
@@ -103,10 +106,19 @@ class Group:
     label: str
     count: int = 0
     shown: list[Brief] = field(default_factory=list)
+    drawn: int = -1  # the data block's list of those named past the first INLINE_LISTED, if any
 
     @property
     def more(self) -> int:
         return self.count - len(self.shown)
+
+    @property
+    def inline(self) -> list[Brief]:
+        return self.shown[:INLINE_LISTED]
+
+    @property
+    def pending(self) -> int:
+        return len(self.shown) - len(self.inline)
 
 
 @dataclass
@@ -502,6 +514,13 @@ class Page:
 
     def _summarise(self, by_id: dict[str, ControlView], tally: _Tally) -> None:
         self.controls = sorted(by_id.values(), key=lambda v: v.id)
+        for view in self.controls:
+            groups = [view.passing, *([view.unconfigured] if view.unconfigured else []), *view.not_applicable.values()]
+            for group in groups:
+                if group.pending:
+                    group.drawn = self.data.listed_rows(
+                        [(b.id, b.uid, b.detail, b.name) for b in group.shown[INLINE_LISTED:]]
+                    )
         self.unconfigured = [
             (v.id, v.unconfigured.label, v.unconfigured.count) for v in self.controls if v.unconfigured
         ]
@@ -656,6 +675,7 @@ def _brief(r: Mapping[str, Any]) -> Brief:
         clip(str(r.get("id", "")), 100),
         clip(res.get("name") or res.get("uid") or "", 300),
         _brief_detail(r.get("evidence")),
+        str(res.get("uid", "")),
     )
 
 

@@ -64,6 +64,7 @@ class PageData:
     resource_rows: list[list[Any]] = field(default_factory=list)  # see `resource`
     index: list[Any] = field(default_factory=list)  # evidence id, status, control, resource: four per result
     pending: dict[str, list[list[Any]]] = field(default_factory=dict)  # control id → findings not in markup
+    groups: list[list[list[Any]]] = field(default_factory=list)  # see `listed_rows`
     linksets: dict[tuple[int, ...], int] = field(default_factory=dict)  # a connected-to system's links, shared
     connected: list[list[Any]] = field(default_factory=list)  # see `connected_rows`
 
@@ -145,6 +146,21 @@ class PageData:
             ]
         )
 
+    def listed_rows(self, briefs: list[tuple[str, str, str, str]]) -> int:
+        """Collapsed results named past the first few of their group, drawn when the group opens: evidence
+        id, resource position, and its evidence on one line (a string's position); and the name shown, only
+        when it is not the resource row's name (or uid, for a resource without one). Returns the list's
+        position in `groups`."""
+        rows: list[list[Any]] = []
+        for eid, uid, detail, name in briefs:
+            at = self.resources[uid]
+            row: list[Any] = [eid, at, self.string(detail)]
+            if name != (self.resource_rows[at][0] or self.resource_rows[at][1]):
+                row.append(name)
+            rows.append(row)
+        self.groups.append(rows)
+        return len(self.groups) - 1
+
     def connected_rows(self, systems: Iterable[Connected]) -> None:
         """The connected-to systems, for the pages of their table past the first: name, uid, type (a string's
         position), 1 if its scope was declared, its links (a `linksets` position: direction, peer and verdict
@@ -167,6 +183,7 @@ class PageData:
                 "resources": resources,
                 "index": self.index,
                 "pending": self.pending,
+                "groups": self.groups,
                 "linksets": [list(links) for links in self.linksets],
                 "connected": self.connected,
             }

@@ -39,8 +39,8 @@
 
   function readData() {
     var empty = {
-      strings: [], statuses: [], listed: [], controls: [], resources: [], index: [], pending: {}, linksets: [],
-      connected: []
+      strings: [], statuses: [], listed: [], controls: [], resources: [], index: [], pending: {}, groups: [],
+      linksets: [], connected: []
     };
     var el = d.getElementById("pcicheck-data");
     try {
@@ -104,15 +104,51 @@
     });
   }
 
-  // Text to search, built on first use: a control's items also match on the control's own heading.
+  // Text to search, built on first use: a control's items also match on the control's own heading, and a
+  // collapsed group on the names it has not drawn yet.
   function text(el, extra) {
     var t = hay.get(el);
     if (t === undefined) {
-      t = ((extra || "") + " " + el.textContent + " " + (el.getAttribute("title") || "")).toLowerCase();
+      var pend = el.querySelector("li.pend");
+      t = ((extra || "") + " " + el.textContent + " " + (el.getAttribute("title") || "") + " " +
+        (pend ? listedRows(pend).map(listedText).join(" ") : "")).toLowerCase();
       hay.set(el, t);
     }
     return t;
   }
+
+  // A collapsed group's names past the markup (html_data.PageData.listed_rows): evidence id, resource, its
+  // evidence on one line, and the name when it is not the resource's own.
+  function listedRows(pend) {
+    var rows = data.groups[Number(pend.getAttribute("data-g"))];
+    return Array.isArray(rows) ? rows : [];
+  }
+
+  function listedName(row) {
+    if (row.length > 3) { return String(row[3]); }
+    var res = resource(row[1]);
+    return res.name || res.uid;
+  }
+
+  function listedText(row) { return [row[0], listedName(row), str(row[2])].join(" "); }
+
+  // Draws a group's names in place of its placeholder, as the template writes the first ones.
+  function drawListed(pend) {
+    if (!pend.parentNode) { return; }
+    var frag = d.createDocumentFragment();
+    listedRows(pend).forEach(function (row) {
+      var li = make("li");
+      li.id = row[0];
+      var link = make("a", "ev", row[0]);
+      link.setAttribute("href", "#" + row[0]);
+      add(li, link, " ", make("span", "name", listedName(row)));
+      if (str(row[2])) { add(li, " ", make("code", "muted", str(row[2]))); }
+      frag.appendChild(li);
+    });
+    pend.parentNode.replaceChild(frag, pend);
+  }
+
+  function drawAllListed() { toArray(d.querySelectorAll("li.pend")).forEach(drawListed); }
 
   function has(list, token) { return (" " + (list || "") + " ").indexOf(" " + token + " ") !== -1; }
 
@@ -415,6 +451,14 @@
       });
       el = d.getElementById(id);
     }
+    if (!el) {
+      toArray(d.querySelectorAll("li.pend")).some(function (pend) {
+        var hit = listedRows(pend).some(function (row) { return row[0] === id; });
+        if (hit) { drawListed(pend); }
+        return hit;
+      });
+      el = d.getElementById(id);
+    }
     if (!el) { return; }
     for (var p = el.closest("details"); p; p = p.parentElement && p.parentElement.closest("details")) { p.open = true; }
     show(el, true);
@@ -423,6 +467,7 @@
 
   var opened = [];
   window.addEventListener("beforeprint", function () {
+    drawAllListed();
     opened = toArray(d.querySelectorAll("details:not([open])"));
     opened.forEach(function (el) { el.open = true; });
   });
@@ -431,6 +476,14 @@
     opened = [];
   });
   window.addEventListener("hashchange", reveal);
+  // A collapsed group draws the names past its first few when it opens (toggle does not bubble: captured).
+  d.addEventListener("toggle", function (e) {
+    var el = e.target;
+    if (el.open && el.classList && el.classList.contains("grp")) {
+      var pend = el.querySelector("li.pend");
+      if (pend) { drawListed(pend); }
+    }
+  }, true);
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
   form.addEventListener("change", apply);
   fields.q.addEventListener("input", debounced(apply));

@@ -18,7 +18,7 @@ from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import evidence_id
 from pcicheck.report import html
-from pcicheck.report.html import CONNECTED_ROWS, INLINE_FINDINGS, MAX_LISTED, render_html
+from pcicheck.report.html import CONNECTED_ROWS, INLINE_FINDINGS, INLINE_LISTED, MAX_LISTED, render_html
 from pcicheck.report.html_text import MAX_TEXT, clip
 from pcicheck.report.results_json import render
 from tests.report.test_results_json import kms_snapshot
@@ -420,10 +420,18 @@ def test_passing_results_collapse_into_a_count() -> None:
         result("aws-kms-key-rotation", res(f"arn:n{i}", f"other-{i}"), "not_applicable", message="out of scope: x")
         for i in range(3)
     ]
+    passes[INLINE_LISTED + 3]["resource"]["name"] = None  # named by its uid
     text = page(document(passes + na))
     tree = parse(text)
-    listed = [r for r in passes if r["id"] in tree.ids()]
-    assert len(listed) == MAX_LISTED
+    # The first few named as markup; the rest of the first MAX_LISTED are data, drawn when the list opens.
+    assert [r["id"] for r in passes if r["id"] in tree.ids()] == [r["id"] for r in passes[:INLINE_LISTED]]
+    data = data_block(tree)
+    pend = next(a for t, a in tree.tags if t == "li" and a.get("class") == "pend")
+    rows = data["groups"][int(str(pend["data-g"]))]
+    assert [row[0] for row in rows] == [r["id"] for r in passes[INLINE_LISTED:MAX_LISTED]]
+    names = [row[3] if len(row) > 3 else resource_row(data, row[1])["name"] for row in rows]
+    assert names[3] == "" and rows[3][3:] == [] and resource_row(data, rows[3][1])["uid"] == "arn:k0013"
+    assert names[:3] == ["key-0010", "key-0011", "key-0012"]
     visible = words(tree)
     assert f"{MAX_LISTED + 50:,} passing" in visible
     assert "and 50 more, listed with their evidence ids in results.json" in visible

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from pcicheck import results_doc
 from pcicheck.model import evidence_id
 from pcicheck.report.evidence_cell import EVIDENCE_CHARS
-from pcicheck.report.html import CONNECTED_ROWS, INLINE_FINDINGS, MAX_EVIDENCE, render_html
+from pcicheck.report.html import CONNECTED_ROWS, INLINE_FINDINGS, INLINE_LISTED, MAX_EVIDENCE, MAX_LISTED, render_html
 from pcicheck.report.html_text import pairs
 from tests.conftest import DemoRun
 from tests.support.chromium import chromium, drain_requests, file_url, skip_reason
@@ -379,3 +380,65 @@ def test_connected_to_systems_page_through_the_data_as_the_markup_draws_them(
     assert out.text.startswith("systems 1–") and browser.execute_script(cells) == markup
     assert browser.execute_script("return window.__xss") is None
     assert_no_request_left(browser, page)
+
+
+@pytest.fixture(scope="module")
+def listed_page(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """The demo's results with 150 more passes of one control, one resource named by a payload: the group
+    names 10 as markup, 90 from data, and counts 50 more."""
+    doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
+    passing = next(r for r in doc["results"] if r["status"] == "pass")
+    template = doc["resources"][passing["resource"]]
+    added = []
+    for i in range(150):
+        uid = f"{passing['resource']}/many-{i:03d}"
+        doc["resources"][uid] = {**template, "name": PAYLOADS[0] if i == 60 else f"many-{i:03d}"}
+        added.append({**passing, "id": evidence_id(passing["control"], uid), "resource": uid})
+    doc["results"] += added
+    page = tmp_path_factory.mktemp("listed") / "index.html"
+    with page.open("w", encoding="utf-8") as fp:
+        render_html(doc, fp)
+    return page, [r for r in doc["results"] if r["control"] == passing["control"] and r["status"] == "pass"]
+
+
+def test_collapsed_names_past_the_markup_are_drawn_when_the_list_opens(
+    listed_page: tuple[Path, list[dict[str, Any]]], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    page, passes = listed_page
+    group = f"#c-{passes[0]['control']} details.grp[data-s=pass]"
+    items = f"return Array.from(document.querySelectorAll('{group} li[id]')).map(e => e.outerHTML)"
+    open_page(browser, page)
+    assert len(browser.execute_script(items)) == INLINE_LISTED
+    # The text filter finds a name not drawn yet (the last the group names): its group stays shown.
+    last = passes[MAX_LISTED - 1]["resource"].rsplit("/", 1)[1]
+    assert last.startswith("many-")
+    browser.find_element(By.CSS_SELECTOR, "#filters input[name=q]").send_keys(last)
+    deadline = time.monotonic() + 15
+    while visible(browser, "#controls .f", "data-s") != ["pass"]:
+        assert time.monotonic() < deadline, visible(browser, "#controls .f", "data-s")
+        time.sleep(0.05)
+    browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
+    press(browser, browser.find_element(By.CSS_SELECTOR, f"{group} > summary"))
+    deadline = time.monotonic() + 5
+    while len(drawn := browser.execute_script(items)) != MAX_LISTED:
+        assert time.monotonic() < deadline, len(drawn)
+        time.sleep(0.05)
+    # Element for element as the template writes the first ones, in the results' order, the payload as text.
+    shape = re.compile(
+        r'<li id="([^"<]+)"><a class="ev" href="#\1">\1</a> <span class="name">[^<]*</span>'
+        r'( <code class="muted">[^<]*</code>)?</li>'
+    )
+    assert all(shape.fullmatch(li) for li in drawn), drawn[INLINE_LISTED]
+    assert [shape.fullmatch(li).group(1) for li in drawn] == [r["id"] for r in passes[:MAX_LISTED]]  # type: ignore[union-attr]
+    names = browser.execute_script(
+        f"return Array.from(document.querySelectorAll('{group} li .name')).map(e => e.textContent)"
+    )
+    assert PAYLOADS[0] in names and browser.execute_script("return window.__xss") is None
+    assert_no_request_left(browser, page)
+    # A cited evidence id past the markup is drawn and shown when the page opens on it.
+    cited = next(r["id"] for r in passes[INLINE_LISTED:MAX_LISTED] if r["resource"].endswith("many-080"))
+    browser.get("about:blank")
+    open_page(browser, page, f"#{cited}")
+    assert browser.find_element(By.ID, cited).is_displayed()
