@@ -52,6 +52,7 @@ CONNECTED_ROWS = 100
 # Findings per control written as markup (shown with scripting off too); the rest are drawn on demand.
 INLINE_FINDINGS = 10
 # Collapsed results named as markup per group; the rest of the MAX_LISTED are drawn when the list opens.
+# A group naming up to twice as many writes them all: a placeholder for a handful would save nothing.
 INLINE_LISTED = 10
 
 STATUSES = ("fail", "error", "needs_configuration", "waived", "pass", "not_applicable")
@@ -118,7 +119,7 @@ class Group:
 
     @property
     def inline(self) -> list[Brief]:
-        return self.shown[:INLINE_LISTED]
+        return self.shown if len(self.shown) <= 2 * INLINE_LISTED else self.shown[:INLINE_LISTED]
 
     @property
     def pending(self) -> int:
@@ -523,7 +524,7 @@ class Page:
             for group in groups:
                 if group.pending:
                     group.drawn = self.data.listed_rows(
-                        [(b.id, b.uid, b.detail, b.name) for b in group.shown[INLINE_LISTED:]]
+                        [(b.id, b.uid, b.detail, b.name) for b in group.shown[len(group.inline) :]]
                     )
         self.unconfigured = [
             (v.id, v.unconfigured.label, v.unconfigured.count) for v in self.controls if v.unconfigured
