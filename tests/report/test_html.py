@@ -433,6 +433,7 @@ def test_passing_results_collapse_into_a_count() -> None:
     assert names[3] == "" and rows[3][3:] == [] and resource_row(data, rows[3][1])["uid"] == "arn:k0013"
     assert names[:3] == ["key-0010", "key-0011", "key-0012"]
     visible = words(tree)
+    assert "and 90 more named here by the page's script, which is off: evidence.csv beside this page" in visible
     assert f"{MAX_LISTED + 50:,} passing" in visible
     assert "and 50 more, listed with their evidence ids in results.json" in visible
     assert "3 not applicable: out of scope: x" in visible

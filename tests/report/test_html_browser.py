@@ -186,6 +186,12 @@ def test_print_view_hides_the_filters_and_opens_collapsed_lists(demo_pack: Path,
         assert visible(browser, "#filters", "id") == []
         shown = visible(browser, collapsed, "id")
         assert shown and len(shown) == browser.execute_script(f"return document.querySelectorAll('{collapsed}').length")
+        # Printing draws the names a group holds in the data block: paper cannot open a list later.
+        assert browser.execute_script("return document.querySelectorAll('li.pend').length") > 0  # the demo has one
+        browser.execute_script("window.dispatchEvent(new Event('beforeprint'))")
+        assert browser.execute_script("return document.querySelectorAll('li.pend').length") == 0
+        assert len(visible(browser, collapsed, "id")) > len(shown)
+        browser.execute_script("window.dispatchEvent(new Event('afterprint'))")
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
