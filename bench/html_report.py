@@ -10,7 +10,8 @@ the same number of resources of its own type, with ~10 % failing, ~1 % erroring,
 ~25 % not applicable (with the engine's reasons) and the rest passing; the requirement tree is rolled
 up by pcicheck's own roll-up. Timed: parsing the JSON document and rendering the page, then loading
 it from file:// in headless Chromium (Debian `chromium` + `chromium-driver`, driven by selenium)
-with the network off.
+with the network off, printing where the time went: when the parser reached report.js, when the data block
+was parsed, and Chromium's main-thread totals (script, layout, style) from DevTools' Performance.getMetrics.
 
     python bench/html_report.py [--results 50000] [--tags 50] [--v1] [--keep DIR]
 """
