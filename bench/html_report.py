@@ -10,7 +10,8 @@ the same number of resources of its own type, with ~10 % failing, ~1 % erroring,
 ~25 % not applicable (with the engine's reasons) and the rest passing; the requirement tree is rolled
 up by pcicheck's own roll-up. Timed: parsing the JSON document and rendering the page, then loading
 it from file:// in headless Chromium (Debian `chromium` + `chromium-driver`, driven by selenium)
-with the network off.
+with the network off, printing where the time went: when the parser reached report.js, when the data block
+was parsed, and Chromium's main-thread totals (script, layout, style) from DevTools' Performance.getMetrics.
 
     python bench/html_report.py [--results 50000] [--tags 50] [--v1] [--keep DIR]
 """
@@ -186,6 +187,7 @@ def interactive_seconds(page: Path) -> tuple[float, float, float, int]:
     """(navigation start → filters wired, same → load event, one status filter applied, requests off the page)."""
     with chromium() as driver:
         drain_requests(driver)
+        driver.execute_cdp_cmd("Performance.enable", {})
         driver.get(file_url(page))
         deadline = time.monotonic() + 30
         while not driver.execute_script("return window.__pcicheckReady === true") and time.monotonic() < deadline:
@@ -203,7 +205,28 @@ def interactive_seconds(page: Path) -> tuple[float, float, float, int]:
             """
         )
         leaving = [r for r in drain_requests(driver) if not r.url.startswith(("file:", "data:"))]
+        _print_breakdown(driver)
     return ready_ms / 1000, load_ms / 1000, filter_ms / 1000, len(leaving)
+
+
+def _print_breakdown(driver: Any) -> None:
+    """Where the time to interactive went: when the parser reached report.js (all markup and the data block
+    parsed), when the data block was JSON-parsed, when the filters were wired; and Chromium's own totals of
+    main-thread work by kind (Performance.getMetrics, since navigation, the filter above included)."""
+    marks = driver.execute_script(
+        "return [window.__pcicheckStartAt, window.__pcicheckDataAt, window.__pcicheckReadyAt,"
+        " document.getElementsByTagName('*').length]"
+    )
+    metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
+    at = " ".join(
+        f"{name}={ms / 1000:.2f}s" if isinstance(ms, int | float) else f"{name}=?"
+        for name, ms in zip(("markup_parsed", "data_parsed", "ready"), marks, strict=False)
+    )
+    work = " ".join(
+        f"{key.removesuffix('Duration').lower()}={metrics.get(key, 0):.2f}s"
+        for key in ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+    )
+    print(f"chromium breakdown: {at} elements={marks[3]:,} | main-thread work: {work}")
 
 
 def main() -> int:

@@ -6,11 +6,13 @@
   // It builds elements and sets their textContent; it never writes markup, so nothing from the data
   // can become code.
   var d = document;
+  window.__pcicheckStartAt = performance.now();  // the parser reached the script: for bench/html_report.py
   var form = d.getElementById("filters");
   if (!form || !d.querySelectorAll || !window.JSON) { return; }
   var PAGE = 100;  // findings drawn by "Show more", index rows per page
   var FIRST = 10;  // findings per control a filter draws at once (as many as the page writes as markup)
   var data = readData();
+  window.__pcicheckDataAt = performance.now();
   var fields = {
     s: form.elements.namedItem("status"),
     v: form.elements.namedItem("severity"),
@@ -36,7 +38,10 @@
   function toArray(list) { return Array.prototype.slice.call(list); }
 
   function readData() {
-    var empty = { statuses: [], listed: [], controls: [], resources: [], index: [], pending: {} };
+    var empty = {
+      strings: [], statuses: [], listed: [], controls: [], resources: [], index: [], pending: {}, groups: [],
+      linksets: [], connected: []
+    };
     var el = d.getElementById("pcicheck-data");
     try {
       var parsed = el ? JSON.parse(el.textContent) : null;
@@ -63,35 +68,87 @@
 
   function count(n) { return Number(n).toLocaleString("en-US"); }
   function words(status) { return String(status).replace(/_/g, " "); }
+  // A string the data block writes once (html_data.PageData.string) and rows name by position.
+  function str(i) {
+    var s = typeof i === "number" ? data.strings[i] : undefined;
+    return s === undefined ? "" : String(s);
+  }
+  // Flat [key, value, key, value, …] string positions as [key, value] pairs.
+  function pairsOf(flat) {
+    var out = [];
+    for (var i = 0; i + 1 < (flat || []).length; i += 2) { out.push([str(flat[i]), str(flat[i + 1])]); }
+    return out;
+  }
   // A resource's row (html_data.PageData.resource): name, uid, where it was read, the evidence values its
   // findings show by path, and the details a finding shows (present once a finding drawn from data names it).
   function resource(i) {
     var r = data.resources[i] || [];
     var x = r[4] || [];
     return {
-      name: r[0] || "", uid: r[1] || "", source: r[2] || "", shown: r[3] || {}, type: x[0] || "",
-      account: x[1] || "", region: x[2] || "", scope: x[3] || "", reason: x[4] || "", tenant: x[5] || "",
-      tags: x[6] || [], tagsMore: x[7] || 0
+      name: r[0] || "", uid: r[1] || "", source: str(r[2]), shown: r[3] || [], type: str(x[0]),
+      account: str(x[1]), region: str(x[2]), scope: str(x[3]), reason: str(x[4]), tenant: str(x[5]),
+      tags: pairsOf(x[6]), tagsMore: x[7] || 0
     };
   }
 
-  // A finding's evidence as [path, value] pairs: its own, or the paths it names in its resource's row.
+  // A finding's evidence as [path, value] pairs: its own, or the paths it names (string positions), their values
+  // in its resource's row (path, value positions in turn).
   function evidence(row) {
     var shownBy = resource(row[2]).shown;
     return (row[4] || []).map(function (p) {
-      return typeof p === "string" ? [p, Object.prototype.hasOwnProperty.call(shownBy, p) ? shownBy[p] : ""] : p;
+      if (typeof p !== "number") { return p; }
+      for (var i = 0; i + 1 < shownBy.length; i += 2) {
+        if (shownBy[i] === p) { return [str(p), str(shownBy[i + 1])]; }
+      }
+      return [str(p), ""];
     });
   }
 
-  // Text to search, built on first use: a control's items also match on the control's own heading.
+  // Text to search, built on first use: a control's items also match on the control's own heading, and a
+  // collapsed group on the names it has not drawn yet.
   function text(el, extra) {
     var t = hay.get(el);
     if (t === undefined) {
-      t = ((extra || "") + " " + el.textContent + " " + (el.getAttribute("title") || "")).toLowerCase();
+      var pend = el.querySelector("li.pend");
+      t = ((extra || "") + " " + el.textContent + " " + (el.getAttribute("title") || "") + " " +
+        (pend ? listedRows(pend).map(listedText).join(" ") : "")).toLowerCase();
       hay.set(el, t);
     }
     return t;
   }
+
+  // A collapsed group's names past the markup (html_data.PageData.listed_rows): evidence id, resource, its
+  // evidence on one line, and the name when it is not the resource's own.
+  function listedRows(pend) {
+    var rows = data.groups[Number(pend.getAttribute("data-g"))];
+    return Array.isArray(rows) ? rows : [];
+  }
+
+  function listedName(row) {
+    if (row.length > 3) { return String(row[3]); }
+    var res = resource(row[1]);
+    return res.name || res.uid;
+  }
+
+  function listedText(row) { return [row[0], listedName(row), str(row[2])].join(" "); }
+
+  // Draws a group's names in place of its placeholder, as the template writes the first ones.
+  function drawListed(pend) {
+    if (!pend.parentNode) { return; }
+    var frag = d.createDocumentFragment();
+    listedRows(pend).forEach(function (row) {
+      var li = make("li");
+      li.id = row[0];
+      var link = make("a", "ev", row[0]);
+      link.setAttribute("href", "#" + row[0]);
+      add(li, link, " ", make("span", "name", listedName(row)));
+      if (str(row[2])) { add(li, " ", make("code", "muted", str(row[2]))); }
+      frag.appendChild(li);
+    });
+    pend.parentNode.replaceChild(frag, pend);
+  }
+
+  function drawAllListed() { toArray(d.querySelectorAll("li.pend")).forEach(drawListed); }
 
   function has(list, token) { return (" " + (list || "") + " ").indexOf(" " + token + " ") !== -1; }
 
@@ -113,7 +170,7 @@
     if (t === undefined) {
       var res = resource(row[2]);
       t = [c.headText, row[0], words(data.statuses[row[1]]), res.name, res.type, res.uid, res.account, res.region,
-        res.scope, res.reason, res.tenant, row[3], pairsText(res.tags, "=", "; "), pairsText(evidence(row), ": ", "\n"),
+        res.scope, res.reason, res.tenant, str(row[3]), pairsText(res.tags, "=", "; "), pairsText(evidence(row), ": ", "\n"),
         pairsText(row[6], ": ", "; ")]
         .join(" ").toLowerCase();
       rowHay.set(row, t);
@@ -142,7 +199,7 @@
     link.setAttribute("href", "#" + row[0]);
     add(el, add(make("p", "fh"), link, " ", make("span", "badge s-" + status, words(status)), " ",
       make("b", "name", res.name), " ", make("span", "muted mono", res.type)));
-    add(el, make("p", "fm", row[3]));
+    add(el, make("p", "fm", str(row[3])));
     add(el, add(make("p", "fr"), make("code", "", res.uid), " · account " + (res.account || "—") + " · region " +
       (res.region || "—") + " · " + (res.scope || "—") + (res.reason ? " (" + res.reason + ")" : "") +
       (res.tenant ? " · tenant " + res.tenant : "")));
@@ -253,13 +310,17 @@
     label(c, active);
   }
 
-  // The evidence index: every result, a page at a time, searched over all rows.
+  // The evidence index: every result, a page at a time, searched over all rows. The data block writes it flat,
+  // four numbers or strings per result (html_data.PageData.result); `rows` are result positions.
   var index = (function () {
     var box = d.getElementById("index");
-    if (!box || !data.index.length) { return null; }
+    var total = Math.floor(data.index.length / 4);
+    if (!box || !total) { return null; }
     var pager = box.querySelector(".pager");
+    var all = new Array(total);
+    for (var i = 0; i < total; i += 1) { all[i] = i; }
     var state = {
-      box: box, body: box.querySelector("tbody"), at: 0, rows: data.index, cache: new Map(),
+      box: box, body: box.querySelector("tbody"), at: 0, all: all, rows: all, cache: [],
       out: pager.querySelector("output"), prev: pager.querySelector("[data-step='-1']"),
       next: pager.querySelector("[data-step='1']"), q: pager.querySelector("input")
     };
@@ -267,13 +328,19 @@
     return state;
   })();
 
-  function indexText(row) {
-    var t = index.cache.get(row);
+  function indexRow(n) {
+    var at = n * 4;
+    return [data.index[at], data.index[at + 1], data.index[at + 2], data.index[at + 3]];
+  }
+
+  function indexText(n) {
+    var t = index.cache[n];
     if (t === undefined) {
+      var row = indexRow(n);
       var c = data.controls[row[2]] || ["", ""];
       var res = resource(row[3]);
       t = [row[0], words(data.statuses[row[1]]), c[0], c[1], res.name, res.uid, res.source].join(" ").toLowerCase();
-      index.cache.set(row, t);
+      index.cache[n] = t;
     }
     return t;
   }
@@ -282,7 +349,7 @@
     var end = Math.min(index.at + PAGE, index.rows.length);
     var frag = d.createDocumentFragment();
     for (var i = index.at; i < end; i += 1) {
-      var row = index.rows[i];
+      var row = indexRow(index.rows[i]);
       var status = String(data.statuses[row[1]]);
       var c = data.controls[row[2]] || ["", ""];
       var res = resource(row[3]);
@@ -302,7 +369,7 @@
     }
     index.body.textContent = "";
     index.body.appendChild(frag);
-    var of = index.rows === data.index ? count(data.index.length) : count(index.rows.length) + " matching (of " + count(data.index.length) + ")";
+    var of = index.rows === index.all ? count(index.all.length) : count(index.rows.length) + " matching (of " + count(index.all.length) + ")";
     index.out.value = index.rows.length ? "rows " + count(index.at + 1) + "–" + count(end) + " of " + of : "no row matches";
     index.prev.disabled = index.at === 0;
     index.next.disabled = end >= index.rows.length;
@@ -310,9 +377,55 @@
 
   function searchIndex() {
     var q = index.q.value.trim().toLowerCase();
-    index.rows = q ? data.index.filter(function (row) { return indexText(row).indexOf(q) !== -1; }) : data.index;
+    index.rows = q ? index.all.filter(function (n) { return indexText(n).indexOf(q) !== -1; }) : index.all;
     index.at = 0;
     drawIndex();
+  }
+
+  // The connected-to systems past the first page (the markup): drawn a page at a time as the template writes them.
+  var connected = (function () {
+    var box = d.getElementById("connected");
+    var pager = box ? box.querySelector(".pager") : null;
+    if (!pager || !data.connected.length) { return null; }
+    var body = box.querySelector("tbody");
+    var state = {
+      body: body, at: 0, size: Math.max(1, body.rows.length), out: pager.querySelector("output"),
+      prev: pager.querySelector("[data-step='-1']"), next: pager.querySelector("[data-step='1']")
+    };
+    pager.hidden = false;
+    return state;
+  })();
+
+  function connectedRow(row) {
+    var links = data.linksets[row[4]] || [];
+    var linkCell = make("td");
+    for (var i = 0; i + 2 < links.length; i += 3) {
+      if (i) { linkCell.appendChild(make("br")); }
+      add(linkCell, str(links[i]) + " " + str(links[i + 1]) + ": ", make("b", "", str(links[i + 2])));
+    }
+    var verdicts = make("td");
+    (row[5] || []).forEach(function (v, i) {
+      if (i) { add(verdicts, ", "); }
+      verdicts.appendChild(make("span", "badge s-" + v[0], v[1] + " " + v[0]));
+    });
+    if (!(row[5] || []).length) { verdicts.appendChild(make("span", "muted", "none")); }
+    return add(make("tr"), add(make("td"), make("span", "name", row[0]), make("br"), make("code", "muted", row[1])),
+      make("td", "mono", str(row[2])), add(make("td"), row[3] ? "tagged" : make("b", "", "untagged, connected to the CDE")),
+      linkCell, verdicts);
+  }
+
+  function drawConnected(redraw) {
+    var c = connected;
+    var end = Math.min(c.at + c.size, data.connected.length);
+    if (redraw) {
+      var frag = d.createDocumentFragment();
+      for (var i = c.at; i < end; i += 1) { frag.appendChild(connectedRow(data.connected[i])); }
+      c.body.textContent = "";
+      c.body.appendChild(frag);
+    }
+    c.out.value = "systems " + count(c.at + 1) + "–" + count(end) + " of " + count(data.connected.length);
+    c.prev.disabled = c.at === 0;
+    c.next.disabled = end >= data.connected.length;
   }
 
   // Runs `fn` once typing pauses.
@@ -338,6 +451,14 @@
       });
       el = d.getElementById(id);
     }
+    if (!el) {
+      toArray(d.querySelectorAll("li.pend")).some(function (pend) {
+        var hit = listedRows(pend).some(function (row) { return row[0] === id; });
+        if (hit) { drawListed(pend); }
+        return hit;
+      });
+      el = d.getElementById(id);
+    }
     if (!el) { return; }
     for (var p = el.closest("details"); p; p = p.parentElement && p.parentElement.closest("details")) { p.open = true; }
     show(el, true);
@@ -346,6 +467,7 @@
 
   var opened = [];
   window.addEventListener("beforeprint", function () {
+    drawAllListed();
     opened = toArray(d.querySelectorAll("details:not([open])"));
     opened.forEach(function (el) { el.open = true; });
   });
@@ -354,6 +476,14 @@
     opened = [];
   });
   window.addEventListener("hashchange", reveal);
+  // A collapsed group draws the names past its first few when it opens (toggle does not bubble: captured).
+  d.addEventListener("toggle", function (e) {
+    var el = e.target;
+    if (el.open && el.classList && el.classList.contains("grp")) {
+      var pend = el.querySelector("li.pend");
+      if (pend) { drawListed(pend); }
+    }
+  }, true);
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
   form.addEventListener("change", apply);
   fields.q.addEventListener("input", debounced(apply));
@@ -362,6 +492,11 @@
     if (c.button) { c.button.addEventListener("click", function () { showMore(c); }); }
     label(c, false);
   });
+  if (connected) {
+    connected.prev.addEventListener("click", function () { connected.at = Math.max(0, connected.at - connected.size); drawConnected(true); });
+    connected.next.addEventListener("click", function () { connected.at += connected.size; drawConnected(true); });
+    drawConnected(false);  // the first page is the markup's
+  }
   if (index) {
     index.prev.addEventListener("click", function () { index.at = Math.max(0, index.at - PAGE); drawIndex(); });
     index.next.addEventListener("click", function () { index.at += PAGE; drawIndex(); });

@@ -18,7 +18,7 @@ from pcicheck.config import Config
 from pcicheck.evaluate.evaluation import evaluate_snapshot
 from pcicheck.model import evidence_id
 from pcicheck.report import html
-from pcicheck.report.html import INLINE_FINDINGS, MAX_LISTED, render_html
+from pcicheck.report.html import CONNECTED_ROWS, INLINE_FINDINGS, INLINE_LISTED, MAX_LISTED, render_html
 from pcicheck.report.html_text import MAX_TEXT, clip
 from pcicheck.report.results_json import render
 from tests.report.test_results_json import kms_snapshot
@@ -184,6 +184,28 @@ def parse(text: str) -> Tree:
 def data_block(tree: Tree) -> dict[str, Any]:
     (raw,) = tree.raw["data"]
     return json.loads(raw)  # type: ignore[no-any-return]
+
+
+def index_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """The evidence index as report.js reads it: four entries per result, written flat."""
+    flat = data["index"]
+    assert len(flat) % 4 == 0
+    return [flat[at : at + 4] for at in range(0, len(flat), 4)]
+
+
+def resource_row(data: dict[str, Any], at: int) -> dict[str, Any]:
+    """A resource's row with the strings it names by position read back, as report.js's `resource` does."""
+    name, uid, source, shown, details = data["resources"][at]
+    strings = data["strings"]
+    row = {"name": name, "uid": uid, "source": strings[source]}
+    row["shown"] = {strings[shown[i]]: strings[shown[i + 1]] for i in range(0, len(shown), 2)}
+    if details:
+        fields = ("type", "account", "region", "scope", "scope_reason", "tenant")
+        row |= {k: strings[n] for k, n in zip(fields, details, strict=False)}
+        tags = details[6]
+        row["tags"] = [(strings[tags[i]], strings[tags[i + 1]]) for i in range(0, len(tags), 2)]
+        row["tags_more"] = details[7]
+    return row
 
 
 def words(tree: Tree) -> str:
@@ -398,11 +420,20 @@ def test_passing_results_collapse_into_a_count() -> None:
         result("aws-kms-key-rotation", res(f"arn:n{i}", f"other-{i}"), "not_applicable", message="out of scope: x")
         for i in range(3)
     ]
+    passes[INLINE_LISTED + 3]["resource"]["name"] = None  # named by its uid
     text = page(document(passes + na))
     tree = parse(text)
-    listed = [r for r in passes if r["id"] in tree.ids()]
-    assert len(listed) == MAX_LISTED
+    # The first few named as markup; the rest of the first MAX_LISTED are data, drawn when the list opens.
+    assert [r["id"] for r in passes if r["id"] in tree.ids()] == [r["id"] for r in passes[:INLINE_LISTED]]
+    data = data_block(tree)
+    pend = next(a for t, a in tree.tags if t == "li" and a.get("class") == "pend")
+    rows = data["groups"][int(str(pend["data-g"]))]
+    assert [row[0] for row in rows] == [r["id"] for r in passes[INLINE_LISTED:MAX_LISTED]]
+    names = [row[3] if len(row) > 3 else resource_row(data, row[1])["name"] for row in rows]
+    assert names[3] == "" and rows[3][3:] == [] and resource_row(data, rows[3][1])["uid"] == "arn:k0013"
+    assert names[:3] == ["key-0010", "key-0011", "key-0012"]
     visible = words(tree)
+    assert "and 90 more named here by the page's script, which is off: evidence.csv beside this page" in visible
     assert f"{MAX_LISTED + 50:,} passing" in visible
     assert "and 50 more, listed with their evidence ids in results.json" in visible
     assert "3 not applicable: out of scope: x" in visible
@@ -482,6 +513,49 @@ def test_scope_statement() -> None:
     assert "Deployment tenant-acme/web" in visible and "to-cde payments: allowed" in visible
     assert "untagged, connected to the CDE" in visible
     assert "Kubernetes was not scanned" in visible
+
+
+def test_connected_to_systems_past_the_first_page_are_data_with_their_links_once() -> None:
+    """A cluster has a connected-to row per workload, each with the same links: the first CONNECTED_ROWS rows
+    are markup (with scripting off, a note names where the rest are); every row is data, the links once."""
+    links = [{"direction": "to-cde", "peer": f"ns{n}", "verdict": "allowed"} for n in range(3)]
+    systems = [
+        {
+            "uid": f"k8s://c/ns/Deployment/w{i:03d}",
+            "type": "k8s.workload",
+            "name": SCRIPT if i == CONNECTED_ROWS + 7 else f"Deployment ns/w{i:03d}",
+            "links": links if i % 2 else links[:1],
+            "scope_tagged": i == 1,
+        }
+        for i in range(CONNECTED_ROWS + 50)
+    ]
+    text = page(document(connected_to=systems))
+    tree = parse(text)
+    scope = parse(text[text.index('<div id="connected">') : text.index('<section id="summary">')])
+    assert sum(1 for t, _ in scope.tags if t == "tr") == CONNECTED_ROWS + 1  # and the head
+    assert "50 more connected-to systems are drawn a page at a time" in words(scope)
+    assert SCRIPT not in words(scope)  # past the markup
+    data = data_block(tree)
+    strings = data["strings"]
+    assert len(data["linksets"]) == 2 and len(strings) == len(set(strings))
+
+    def links(linkset: int) -> list[dict[str, str]]:
+        flat = [strings[n] for n in data["linksets"][linkset]]
+        keys = ("direction", "peer", "verdict")
+        return [dict(zip(keys, flat[i : i + 3], strict=True)) for i in range(0, len(flat), 3)]
+
+    rows = [
+        {"name": name, "uid": uid, "type": strings[kind], "scope_tagged": bool(tagged), "links": links(linkset)}
+        for name, uid, kind, tagged, linkset, verdicts in data["connected"]
+        if verdicts == []
+    ]
+    assert rows == systems
+
+
+def test_few_connected_to_systems_are_markup_only() -> None:
+    systems = [{"uid": f"k8s://c/ns/Deployment/w{i}", "type": "k8s.workload", "name": f"w{i}"} for i in range(3)]
+    tree = parse(page(document(connected_to=systems)))
+    assert data_block(tree)["connected"] == [] and "more connected-to systems" not in words(tree)
 
 
 def test_connected_to_verdicts_population_and_segmentation_plans() -> None:
@@ -566,16 +640,21 @@ def test_the_evidence_index_lists_every_result_passes_included() -> None:
     )
     tree = parse(page(doc))
     data = data_block(tree)
-    assert len(data["index"]) == len(doc["results"]) == 2  # every row, drawn a page at a time by report.js
+    assert len(index_rows(data)) == len(doc["results"]) == 2  # every row, drawn a page at a time by report.js
     rows = [
-        [row[0], data["statuses"][row[1]], *data["controls"][row[2]], data["resources"][row[3]]]
-        for row in data["index"]
+        [row[0], data["statuses"][row[1]], *data["controls"][row[2]], resource_row(data, row[3])]
+        for row in index_rows(data)
     ]
     passing, failing = rows
     assert passing[:4] == [doc["results"][0]["id"], "pass", "aws-kms-key-rotation", "3.6.4"]
-    assert passing[4][:3] == ["key-a", api["uid"], "kms:DescribeKey kms:GetKeyRotationStatus"]
-    assert passing[4][4] == 0  # only the index names it: no details drawn from data need
-    assert failing[0] == doc["results"][1]["id"] and failing[1] in data["listed"] and failing[4][2] == "k8s/web.yaml:7"
+    assert passing[4] == {
+        "name": "key-a",
+        "uid": api["uid"],
+        "source": "kms:DescribeKey kms:GetKeyRotationStatus",
+        "shown": {},  # only the index names it: no details drawn from data need
+    }
+    assert failing[0] == doc["results"][1]["id"] and failing[1] in data["listed"]
+    assert failing[4]["source"] == "k8s/web.yaml:7"
     assert "Evidence index (2 results)" in words(tree)
 
 
@@ -591,6 +670,11 @@ def test_findings_past_the_first_of_a_control_are_data_with_their_resource_once(
     # The same resources, another control: the same attribute once, another value at it kept with its finding.
     results += [result("aws-kms-key-deletion", keys[-1], "fail", evidence={"rotation_enabled": False, "state": "x"})]
     results += [result("aws-kms-key-other", keys[-1], "fail", evidence={"rotation_enabled": "other"})]
+    # Past the markup too: a value that differs from the one in the resource's row stays with its finding.
+    results += [
+        result("aws-kms-key-other", k, "fail", evidence={"rotation_enabled": "other", "state": "x"})
+        for k in [*keys[1:INLINE_FINDINGS], keys[0]]  # the last is past the markup; its row says "false"
+    ]
     doc = document(results)
     tree = parse(page(doc))
     rotation = [r["id"] for r in results[1:] if r["control"] == "aws-kms-key-rotation"] + [results[0]["id"]]
@@ -600,9 +684,17 @@ def test_findings_past_the_first_of_a_control_are_data_with_their_resource_once(
     pending = data["pending"]["aws-kms-key-rotation"]
     assert [row[0] for row in pending] == rotation[INLINE_FINDINGS:]
     assert "aws-kms-key-deletion" not in data["pending"]
-    assert all(row[4] == ["rotation_enabled"] for row in pending)  # a path: the value is in the resource's row
-    assert data["resources"][pending[-2][2]][3] == {"rotation_enabled": "false"}
+    strings = data["strings"]
+    # A path (a string's position): the value is in the resource's row, written once for every control showing it.
+    assert all([strings[n] for n in row[4]] == ["rotation_enabled"] for row in pending)
+    assert resource_row(data, pending[-2][2])["shown"] == {"rotation_enabled": "false"}
+    assert len(strings) == len(set(strings))  # each string once
+    # The other control's finding past its markup differs at that path: it carries its own pairs.
+    (other,) = data["pending"]["aws-kms-key-other"]
+    assert other[4] == [["rotation_enabled", "other"], ["state", "x"]]
+    assert strings[other[3]] == "not met"  # the message, shared by every finding that has it
     assert ("div", {"class": "more", "data-c": "aws-kms-key-rotation", "data-n": "7"}) in tree.tags
-    assert len(data["resources"]) == len(keys) and len(data["index"]) == len(results)
-    detailed = [r[4] for r in data["resources"] if r[4]]  # the resources of findings drawn from data
-    assert len(detailed) == 7 and all(len(d[6]) == 50 for d in detailed)
+    assert len(data["resources"]) == len(keys) and len(index_rows(data)) == len(results)
+    detailed = [resource_row(data, at) for at in range(len(keys)) if data["resources"][at][4]]
+    assert len(detailed) == 7 and all(d["tags"] == list(tags.items()) for d in detailed)  # resources of data findings
+    assert all(d["type"] == "aws.kms.key" and d["tags_more"] == 0 for d in detailed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,9 @@ import pytest
 
 from pcicheck import results_doc
 from pcicheck.model import evidence_id
-from pcicheck.report.html import INLINE_FINDINGS, render_html
+from pcicheck.report.evidence_cell import EVIDENCE_CHARS
+from pcicheck.report.html import CONNECTED_ROWS, INLINE_FINDINGS, INLINE_LISTED, MAX_EVIDENCE, MAX_LISTED, render_html
+from pcicheck.report.html_text import pairs
 from tests.conftest import DemoRun
 from tests.support.chromium import chromium, drain_requests, file_url, skip_reason
 
@@ -183,6 +186,12 @@ def test_print_view_hides_the_filters_and_opens_collapsed_lists(demo_pack: Path,
         assert visible(browser, "#filters", "id") == []
         shown = visible(browser, collapsed, "id")
         assert shown and len(shown) == browser.execute_script(f"return document.querySelectorAll('{collapsed}').length")
+        # Printing draws the names a group holds in the data block: paper cannot open a list later.
+        assert browser.execute_script("return document.querySelectorAll('li.pend').length") > 0  # the demo has one
+        browser.execute_script("window.dispatchEvent(new Event('beforeprint'))")
+        assert browser.execute_script("return document.querySelectorAll('li.pend').length") == 0
+        assert len(visible(browser, collapsed, "id")) > len(shown)
+        browser.execute_script("window.dispatchEvent(new Event('afterprint'))")
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
@@ -280,8 +289,15 @@ def test_findings_past_the_markup_are_drawn_on_demand_and_found_by_the_filters(
         time.sleep(0.05)
     card = browser.find_element(By.ID, added[-1])
     assert "k49=v299-49" in card.text and card.find_element(By.CSS_SELECTOR, ".name").text == "crowd-299"
-    paths = list(list(results_doc.results(doc))[-1]["evidence"])  # its control's, their values the resource's
-    assert paths and all(f"{p}: " in card.find_element(By.CSS_SELECTOR, "pre.evd").text for p in paths)
+    # Every value the data block names by position is read back: evidence, message, where the resource is.
+    expected = next(r for r in results_doc.results(doc) if r["id"] == added[-1])
+    evidence, _ = pairs(expected["evidence"], MAX_EVIDENCE, EVIDENCE_CHARS)
+    assert evidence and card.find_element(By.CSS_SELECTOR, "pre.evd").get_attribute("textContent") == "\n".join(
+        f"{k}: {v}" for k, v in evidence
+    )
+    where = expected["resource"]
+    assert card.find_element(By.CSS_SELECTOR, ".fm").text == expected["message"]
+    assert f"account {where['account']} · region {where['region']} · {where['scope']}" in card.text
     browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
     time.sleep(0.2)
 
@@ -323,3 +339,113 @@ def test_the_evidence_index_pages_and_searches_every_row(
     assert added[-2] in row.text and "crowd-298" in row.text
     press(browser, row.find_element(By.CSS_SELECTOR, "a"))  # a finding the page had not drawn: drawn and shown
     assert browser.find_element(By.ID, added[-2]).is_displayed()
+
+
+@pytest.fixture(scope="module")
+def connected_page(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """The demo's results with 60 copies of each of its connected-to systems (one named by a payload): more
+    than the first page the markup holds."""
+    doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
+    originals = list(doc["connected_to"])
+    copies = [
+        {**c, "uid": f"{c['uid']}/copy-{i:02d}", "name": PAYLOADS[3] if i == 42 else f"{c['name']} copy {i:02d}"}
+        for i in range(60)
+        for c in originals
+    ]
+    doc["connected_to"] = originals + copies
+    page = tmp_path_factory.mktemp("connected") / "index.html"
+    with page.open("w", encoding="utf-8") as fp:
+        render_html(doc, fp)
+    return page, doc["connected_to"]
+
+
+def test_connected_to_systems_page_through_the_data_as_the_markup_draws_them(
+    connected_page: tuple[Path, list[dict[str, Any]]], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    page, systems = connected_page
+    open_page(browser, page)
+    out = browser.find_element(By.CSS_SELECTOR, "#connected .pager output")
+    prev, following = (browser.find_element(By.CSS_SELECTOR, f"#connected [data-step='{n}']") for n in (-1, 1))
+    total = len(systems)
+    assert out.text == f"systems 1–{CONNECTED_ROWS} of {total}" and not prev.is_enabled()
+    cells = "return Array.from(document.querySelectorAll('#connected tbody td')).map(c => c.innerHTML)"
+    markup = browser.execute_script(cells)
+    press(browser, following)
+    assert out.text == f"systems {CONNECTED_ROWS + 1}–{2 * CONNECTED_ROWS} of {total}"
+    names = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#connected tbody .name')).map(e => e.textContent)"
+    )
+    assert names == [c["name"] for c in systems[CONNECTED_ROWS : 2 * CONNECTED_ROWS]]
+    while following.is_enabled():
+        press(browser, following)
+    assert out.text == f"systems {2 * CONNECTED_ROWS + 1}–{total} of {total}"
+    while prev.is_enabled():
+        press(browser, prev)
+    # The first page again, drawn from the data this time: element for element what the template wrote.
+    assert out.text.startswith("systems 1–") and browser.execute_script(cells) == markup
+    assert browser.execute_script("return window.__xss") is None
+    assert_no_request_left(browser, page)
+
+
+@pytest.fixture(scope="module")
+def listed_page(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """The demo's results with 150 more passes of one control, one resource named by a payload: the group
+    names 10 as markup, 90 from data, and counts 50 more."""
+    doc = json.loads((demo_pack / "results.json").read_text(encoding="utf-8"))
+    passing = next(r for r in doc["results"] if r["status"] == "pass")
+    template = doc["resources"][passing["resource"]]
+    added = []
+    for i in range(150):
+        uid = f"{passing['resource']}/many-{i:03d}"
+        doc["resources"][uid] = {**template, "name": PAYLOADS[0] if i == 60 else f"many-{i:03d}"}
+        added.append({**passing, "id": evidence_id(passing["control"], uid), "resource": uid})
+    doc["results"] += added
+    page = tmp_path_factory.mktemp("listed") / "index.html"
+    with page.open("w", encoding="utf-8") as fp:
+        render_html(doc, fp)
+    return page, [r for r in doc["results"] if r["control"] == passing["control"] and r["status"] == "pass"]
+
+
+def test_collapsed_names_past_the_markup_are_drawn_when_the_list_opens(
+    listed_page: tuple[Path, list[dict[str, Any]]], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    page, passes = listed_page
+    group = f"#c-{passes[0]['control']} details.grp[data-s=pass]"
+    items = f"return Array.from(document.querySelectorAll('{group} li[id]')).map(e => e.outerHTML)"
+    open_page(browser, page)
+    assert len(browser.execute_script(items)) == INLINE_LISTED
+    # The text filter finds a name not drawn yet (the last the group names): its group stays shown.
+    last = passes[MAX_LISTED - 1]["resource"].rsplit("/", 1)[1]
+    assert last.startswith("many-")
+    browser.find_element(By.CSS_SELECTOR, "#filters input[name=q]").send_keys(last)
+    deadline = time.monotonic() + 15
+    while visible(browser, "#controls .f", "data-s") != ["pass"]:
+        assert time.monotonic() < deadline, visible(browser, "#controls .f", "data-s")
+        time.sleep(0.05)
+    browser.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
+    press(browser, browser.find_element(By.CSS_SELECTOR, f"{group} > summary"))
+    deadline = time.monotonic() + 5
+    while len(drawn := browser.execute_script(items)) != MAX_LISTED:
+        assert time.monotonic() < deadline, len(drawn)
+        time.sleep(0.05)
+    # Element for element as the template writes the first ones, in the results' order, the payload as text.
+    shape = re.compile(
+        r'<li id="([^"<]+)"><a class="ev" href="#\1">\1</a> <span class="name">[^<]*</span>'
+        r'( <code class="muted">[^<]*</code>)?</li>'
+    )
+    assert all(shape.fullmatch(li) for li in drawn), drawn[INLINE_LISTED]
+    assert [shape.fullmatch(li).group(1) for li in drawn] == [r["id"] for r in passes[:MAX_LISTED]]  # type: ignore[union-attr]
+    names = browser.execute_script(
+        f"return Array.from(document.querySelectorAll('{group} li .name')).map(e => e.textContent)"
+    )
+    assert PAYLOADS[0] in names and browser.execute_script("return window.__xss") is None
+    assert_no_request_left(browser, page)
+    # A cited evidence id past the markup is drawn and shown when the page opens on it.
+    cited = next(r["id"] for r in passes[INLINE_LISTED:MAX_LISTED] if r["resource"].endswith("many-080"))
+    browser.get("about:blank")
+    open_page(browser, page, f"#{cited}")
+    assert browser.find_element(By.ID, cited).is_displayed()
