@@ -54,6 +54,7 @@ class OutputFormat(StrEnum):
     junit = "junit"
     csv = "csv"
     evidence = "evidence"
+    resources = "resources"
     markdown = "markdown"
     ocsf = "ocsf"
     asff = "asff"
@@ -155,8 +156,8 @@ class Outputs(OptionGroup):
         typer.Option(
             "--format",
             help="console: summary on stderr only; json (results document), sarif, junit, csv (findings), "
-            "evidence (every result: the evidence index), markdown (summary), ocsf (OCSF Compliance Findings) or "
-            "asff (Security Hub findings): raw on stdout, or to --output.",
+            "evidence (every result: the evidence index), resources (every resource, once), markdown (summary), "
+            "ocsf (OCSF Compliance Findings) or asff (Security Hub findings): raw on stdout, or to --output.",
         ),
     ] = OutputFormat.console
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output here.")] = None
@@ -167,7 +168,7 @@ PackOutOpt = Annotated[
     typer.Option(
         "--out",
         help="Write the evidence pack here (a directory, or s3://bucket/prefix/): index.html, results.json, "
-        "evidence.csv (every result), summary.md, snapshot and manifest.json.",
+        "evidence.csv (every result), resources.csv, summary.md, snapshot and manifest.json.",
     ),
 ]
 OutKmsKeyOpt = Annotated[

@@ -35,7 +35,7 @@ def report(
         typer.Option(
             "--format",
             help="Also (or only) render one format of the saved results: json, sarif, junit, csv, evidence, "
-            "markdown, ocsf or asff, raw on stdout or to --output; the same bytes a scan writes.",
+            "resources, markdown, ocsf or asff, raw on stdout or to --output; the same bytes a scan writes.",
         ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output here.")] = None,

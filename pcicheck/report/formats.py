@@ -18,6 +18,7 @@ from pcicheck.report.evidence_csv import write_evidence
 from pcicheck.report.findings_csv import write_csv
 from pcicheck.report.junit import write_junit
 from pcicheck.report.ocsf import write_ocsf
+from pcicheck.report.resources_csv import write_resources
 from pcicheck.report.sarif import write_sarif
 from pcicheck.report.summary_md import write_summary
 
@@ -63,6 +64,7 @@ FORMATS: dict[str, Format] = {
             write_evidence,
             "the evidence index: every result, passes included, with the evidence of each finding",
         ),
+        Format("resources", "resources.csv", write_resources, "every resource judged, once, and where it was read"),
         Format("markdown", "summary.md", write_summary, "a summary for a pull-request comment"),
         Format(
             "ocsf",

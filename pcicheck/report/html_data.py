@@ -29,9 +29,9 @@ from typing import Any
 from markupsafe import Markup
 
 from pcicheck.report.evidence_cell import EVIDENCE_CHARS
-from pcicheck.report.evidence_csv import source_text
 from pcicheck.report.html_scope import Connected
 from pcicheck.report.html_text import clip, pairs, text
+from pcicheck.report.resources_csv import source_text
 
 DATA_ID = "pcicheck-data"  # the element's id, as report.js finds it
 _INERT = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))

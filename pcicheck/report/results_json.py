@@ -208,7 +208,9 @@ def _evidence(r: Result, shown: dict[str, dict[str, Any]], paths: dict[str, tupl
     return f',"evidence":{_dumps(r.evidence)}'
 
 
-SHARED_MIN_CHARS = 64  # a shorter value costs less written again than named by position
+# A reference costs its position's digits (and `_shared` on the field's name): any repeated value longer
+# than this pays for it. 24, not less, so short values (`false`, `[]`, a port list) stay readable in place.
+SHARED_MIN_CHARS = 24
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ def test_demo_scans_aws_and_kubernetes(demo_run: DemoRun) -> None:
         "results.json",
         "snapshot.json.gz",
         "evidence.csv",
+        "resources.csv",
         "pcicheck.yaml",
         "summary.md",
         "manifest.json",

@@ -153,7 +153,11 @@ def _evidence_index_reads_back(text: str, doc: dict[str, Any]) -> None:
 
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["evidence_id"] for row in rows] == [r["id"] for r in results_doc.results(doc)]  # passes too
-    assert all(row["source"] for row in rows) and "read_at" not in rows[0]  # one time, in the other files
+    # A resource's fields are in resources.csv, once; the snapshot's time in the other files.
+    assert not {"read_at", "resource_name", "source", "severity"} & set(rows[0])
+    resources = {row["resource_uid"]: row for row in csv.DictReader(io.StringIO(render("resources", doc).decode()))}
+    assert set(resources) == {row["resource_uid"] for row in rows}  # every resource a row names, once
+    assert all(res["source"] and res["resource_type"] for res in resources.values())
     # A finding carries its evidence as findings.csv's row does; a pass's is in results.json.
     findings = {row["evidence_id"]: row for row in csv.DictReader(io.StringIO(render("csv", doc).decode()))}
     for row in rows:
@@ -182,6 +186,9 @@ def _parses(name: str, data: bytes, doc: dict[str, Any]) -> None:
         assert len(list(csv.DictReader(io.StringIO(text)))) == len(flagged) + len(unconfigured)
     elif name == "evidence":
         _evidence_index_reads_back(text, doc)
+    elif name == "resources":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [row["resource_uid"] for row in rows] == sorted({r["resource"]["uid"] for r in results_doc.results(doc)})
     elif name == "markdown":
         assert text.startswith("## pcicheck — ")
     elif name == "html":
@@ -200,7 +207,7 @@ def test_every_format_of_the_renderer_map_renders_one_document(doc: dict[str, An
     from pcicheck.report.formats import FORMATS, render
     from pcicheck.report.pack import render_files
 
-    assert list(FORMATS) == ["html", "sarif", "junit", "csv", "evidence", "markdown", "ocsf", "asff"]
+    assert list(FORMATS) == ["html", "sarif", "junit", "csv", "evidence", "resources", "markdown", "ocsf", "asff"]
     # ASFF places findings in the scanning AWS account: a manifests scan has none, so lend it one.
     identity = {**doc["snapshot"]["identity"], "aws": {"account": "123456789012", "arn": "arn:aws:sts::123456789012:x"}}
     doc = {**doc, "snapshot": {**doc["snapshot"], "identity": identity}}

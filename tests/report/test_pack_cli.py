@@ -21,6 +21,7 @@ PACK_FILES = {
     "results.json",
     "snapshot.json.gz",
     "evidence.csv",
+    "resources.csv",
     "pcicheck.yaml",
 }
 
@@ -38,12 +39,12 @@ def test_signed_pack_and_a_one_byte_edit(tmp_path: Path, capsys: pytest.CaptureF
     public.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
     pack = tmp_path / "pack"
     code, _, err = run(capsys, "scan", "--manifests", CLUSTER, "--out", str(pack), "--sign-key", str(private))
-    assert code == 1 and "evidence pack: 8 files in" in err  # the demo cluster has findings
+    assert code == 1 and "evidence pack: 9 files in" in err  # the demo cluster has findings
     assert PACK_FILES | {"summary.md", "manifest.json", "manifest.sig"} == {p.name for p in pack.iterdir()}
     manifest = json.loads((pack / "manifest.json").read_text())
-    assert manifest["framework"]["id"] == "pci-dss-4.0.1" and len(manifest["files"]) == 6
+    assert manifest["framework"]["id"] == "pci-dss-4.0.1" and len(manifest["files"]) == 7
     code, _, err = run(capsys, "verify", str(pack), "--pub-key", str(public), "--require-signature")
-    assert code == 0 and "6 files match signed manifest.json" in err and "valid Ed25519 signature" in err
+    assert code == 0 and "7 files match signed manifest.json" in err and "valid Ed25519 signature" in err
     # The page names the signer's key, as the manifest does.
     fingerprint = manifest["signature"]["public_key_sha256"]
     assert (
@@ -65,7 +66,7 @@ def test_report_from_saved_results_as_zip(tmp_path: Path, capsys: pytest.Capture
     code, _, err = run(
         capsys, "report", str(results), "--out", str(tmp_path / "pack"), "--snapshot", str(snap), "--zip"
     )
-    assert code == 0 and "evidence pack: 7 files in" in err
+    assert code == 0 and "evidence pack: 8 files in" in err
     archive = tmp_path / "pack.zip"
     with zipfile.ZipFile(archive) as z:
         names = set(z.namelist())

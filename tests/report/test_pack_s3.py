@@ -53,7 +53,7 @@ def test_a_pack_in_s3_holds_the_folder_packs_files_encrypted_with_the_kms_key(
         capsys, "scan", "--manifests", CLUSTER, "--out", "s3://packs/2026-12-07/", "--out-kms-key", key_id,
         "--sign-key", str(private),
     )  # fmt: skip
-    assert code == 1 and "evidence pack: 8 files in s3://packs/2026-12-07/" in err
+    assert code == 1 and "evidence pack: 9 files in s3://packs/2026-12-07/" in err
     run(capsys, "scan", "--manifests", CLUSTER, "--out", str(tmp_path / "folder"), "--sign-key", str(private))
     stored = keys(s3, "2026-12-07/")
     assert set(stored) == {p.name for p in (tmp_path / "folder").iterdir()}
@@ -64,7 +64,7 @@ def test_a_pack_in_s3_holds_the_folder_packs_files_encrypted_with_the_kms_key(
     assert {f["path"] for f in manifest["files"]} == set(stored) - {"manifest.json", "manifest.sig"}
 
     code, _, err = run(capsys, "verify", "s3://packs/2026-12-07", "--pub-key", str(public), "--require-signature")
-    assert code == 0 and "s3://packs/2026-12-07: 6 files match signed manifest.json" in err
+    assert code == 0 and "s3://packs/2026-12-07: 7 files match signed manifest.json" in err
 
 
 def test_verify_names_a_tampered_added_or_unsafe_object(s3: Any, capsys: pytest.CaptureFixture) -> None:
@@ -85,7 +85,7 @@ def test_verify_names_a_tampered_added_or_unsafe_object(s3: Any, capsys: pytest.
 def test_report_and_diff_read_s3_packs_as_folders(s3: Any, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert run(capsys, "scan", "--manifests", CLUSTER, "--out", "s3://packs/a/")[0] == 1
     code, _, err = run(capsys, "report", "s3://packs/a/", "--out", "s3://packs/b/")
-    assert code == 0 and "evidence pack: 6 files in s3://packs/b/" in err
+    assert code == 0 and "evidence pack: 7 files in s3://packs/b/" in err
     assert keys(s3, "a/")["results.json"] == keys(s3, "b/")["results.json"]
     code, _, err = run(capsys, "report", "s3://packs/a/", "--out", str(tmp_path / "local"))
     assert code == 0 and (tmp_path / "local" / "results.json").read_bytes() == keys(s3, "a/")["results.json"]

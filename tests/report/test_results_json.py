@@ -112,7 +112,14 @@ def test_document_matches_the_contract() -> None:
         for r in ev.results
     ]
     assert any("evidence" not in r for r in expected) and any(r.get("evidence") == {} for r in expected)
-    assert doc["results"] == json.loads(json.dumps(expected))
+    # A message other results repeat is written once, in `values`, and named by position.
+    written = [
+        {k: v for k, v in r.items() if k != "message_shared"} | {"message": doc["values"][r["message_shared"]]}
+        if "message_shared" in r
+        else r
+        for r in doc["results"]
+    ]
+    assert written == json.loads(json.dumps(expected))
     tables = {r.resource["uid"]: {k: v for k, v in r.resource.items() if k != "uid"} for r in ev.results}
     for r in ev.results:
         if r.evidence:
@@ -208,7 +215,7 @@ def test_a_long_value_several_resources_show_is_written_once() -> None:
     text = render(ev)
     doc = json.loads(text)
     assert problem(doc) is None
-    assert doc["values"] == [sources] and text.count('"ns0049"') == 1
+    assert doc["values"][0] == sources and text.count('"ns0049"') == 1  # then other repeated values
     for r in (one, two):
         entry = doc["resources"][str(r.resource["uid"])]
         assert entry["evidence_shared"] == {"facts.ingress_sources": 0}
@@ -216,5 +223,5 @@ def test_a_long_value_several_resources_show_is_written_once() -> None:
     resolved = [r for r in results_doc.results(doc) if r["id"] in (one.evidence_id, two.evidence_id)]
     assert [r["evidence"] for r in resolved] == [{"facts.ingress_sources": sources, "short": 1}] * 2
     assert all("evidence_shared" not in res for res in results_doc.resources(doc).values())
-    doc["resources"][str(one.resource["uid"])]["evidence_shared"]["facts.ingress_sources"] = 1
+    doc["resources"][str(one.resource["uid"])]["evidence_shared"]["facts.ingress_sources"] = len(doc["values"])
     assert "evidence_shared names no entry of values" in (problem(doc) or "")
