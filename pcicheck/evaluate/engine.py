@@ -151,6 +151,8 @@ def _blocking(
 def _unread_evidence(cc: CompiledControl, own_errors: list[CollectionError]) -> str:
     """A note for a verdict whose shown evidence lacks an attribute the control does not read, so a
     reader seeing "<not collected>" in the evidence learns why, and that the verdict stands without it."""
+    if not own_errors:  # nearly every resource: nothing to say
+        return ""
     shown = {e.keys[0] for e in cc.evidence if not e.in_facts}
     unread = sorted({(a, e.cause) for e in own_errors for a in e.attributes if a in shown})
     if not unread:

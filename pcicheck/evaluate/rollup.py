@@ -168,6 +168,9 @@ def roll_up(
     by_control: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_control[r.control.id].append(r)
+    # Each control's statuses counted once: a requirement adds up the counts of the controls below it
+    # (a parent's are its children's again), not every result of each of them.
+    status_counts = {cid: Counter(r.status.value for r in found) for cid, found in by_control.items()}
     mapped: dict[str, list[str]] = defaultdict(list)  # procedure id → control ids
     for c in catalog.values():
         for pid in c.requirements.get(framework.id, ()):
@@ -187,7 +190,7 @@ def roll_up(
         )
         counts: Counter[str] = Counter()
         for cid in controls_below:
-            counts.update(r.status.value for r in by_control.get(cid, ()))
+            counts.update(status_counts.get(cid, {}))
         outcome = requirement_outcome(procedures, children)
         reason = ""
         if outcome == RequirementOutcome.NOT_APPLICABLE:
