@@ -1006,3 +1006,15 @@ def test_failed_classic_listing_makes_source_controls_error() -> None:
     assert clean.status == Status.PASS  # nothing seen holds sg-clb
     [failed] = Evaluator([control]).evaluate(estate, [listing], now)
     assert failed.status == Status.ERROR
+
+
+@pytest.mark.parametrize(
+    "listener", ["HTTPS:443", {"port": "443x", "protocol": "HTTPS"}, {"port": True, "protocol": "TCP"}]
+)
+def test_a_listener_that_cannot_be_read_leaves_the_balancer_open_to_doubt(listener: Any) -> None:
+    """A listener that is not a record, or whose port is not a number (a hand-edited snapshot), is not a
+    crash and not a closed port: what the balancer listens on is unknown, so reaching it is possible."""
+    base = [*public_vpc(), sg("sg-lb", "vpc-1", [rule("tcp", (0, 65535), cidrs=["0.0.0.0/0"])])]
+    edge = balancer("edge", ["subnet-pub"], "vpc-1", ["sg-lb"], "internet-facing", [(443, "HTTPS")])
+    edge.attributes["listeners"].append(listener)
+    assert verdict([*base, edge], "internet", "edge", 8080) == "possible"

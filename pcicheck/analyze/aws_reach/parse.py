@@ -379,14 +379,21 @@ _NODE_BUILDERS: dict[str, Callable[[Mapping[str, Any], _NodeBase, Mapping[str, S
 
 
 def _listener_services(listeners: Any) -> tuple[tuple[int, int, int], ...] | None:
-    """(protocol, port, port) for each listener; None when the listeners could not be read."""
+    """(protocol, port, port) for each listener; None when the listeners could not be read, or one of them
+    (a snapshot edited by hand, a collector change) is not a record or has a port that is not a number:
+    an unknown listener may open any port, so it makes what it could open unknown, never closed."""
     if not isinstance(listeners, list):
         return None
     found = set()
     for item in listeners:
+        if not isinstance(item, Mapping):
+            return None
+        port = item.get("port")
+        if port is not None and (isinstance(port, bool) or not isinstance(port, int)):
+            return None
         for p in _LISTENER_PROTOCOLS.get(str(item.get("protocol")), ()):
-            if item.get("port") is not None:
-                found.add((p, int(item["port"]), int(item["port"])))
+            if port is not None:
+                found.add((p, port, port))
     return tuple(sorted(found))
 
 
