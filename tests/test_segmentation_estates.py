@@ -189,7 +189,13 @@ def test_unread_policy_in_facts_controls_and_summary(capsys: pytest.CaptureFixtu
     assert internet["status"] == "fail"
     texts = internet["evidence"]["facts.internet_ingress"]
     assert any("policies pcicheck does not read may restrict it" in t and "cde/lock-db" in t for t in texts)
-    sources = internet["evidence"]["facts.ingress_sources"]
+    # Which namespaces may reach it is the evidence of the non-CDE-ingress control, with the same note.
+    (non_cde,) = [
+        r
+        for r in results
+        if r["control"] == "k8s-cde-workload-no-non-cde-ingress" and r["resource"]["name"] == "Pod cde/db-0"
+    ]
+    sources = non_cde["evidence"]["facts.ingress_sources"]
     assert {
         "namespace": "shop",
         "verdict": "possible",

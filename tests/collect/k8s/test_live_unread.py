@@ -121,9 +121,13 @@ def test_a_live_cilium_policy_makes_the_cde_flows_possible_naming_it(
     internet = results[(INTERNET, "Pod cde/db-0")]
     assert internet["status"] == "fail"
     assert any("cde/lock-db" in t for t in internet["evidence"]["facts.internet_ingress"])
-    assert {"namespace": "shop", "verdict": "possible", "unread_policies": ["CiliumNetworkPolicy (cilium.io)"]} in (
-        internet["evidence"]["facts.ingress_sources"]
-    )
+    # Which namespaces may reach it is the evidence of the non-CDE-ingress control, with the same note.
+    sources = results[("k8s-cde-workload-no-non-cde-ingress", "Pod cde/db-0")]["evidence"]["facts.ingress_sources"]
+    assert {
+        "namespace": "shop",
+        "verdict": "possible",
+        "unread_policies": ["CiliumNetworkPolicy (cilium.io)"],
+    } in sources
 
 
 def test_without_the_crd_the_verdicts_are_unchanged(live: Any, capsys: pytest.CaptureFixture[str]) -> None:
