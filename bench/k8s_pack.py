@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate import run_pcicheck  # bench/evaluate.py
 from html_report import interactive_seconds  # bench/html_report.py
+from k8s_scale import deployment  # bench/k8s_scale.py
 
 BUDGET_PACK_MB = 150.0
 BUDGET_INTERACTIVE_SECONDS = 3.0
@@ -46,33 +47,16 @@ def _deployment(i: int, ns: str, app: str, extra: int) -> dict[str, Any]:
     labels |= {f"example.com/attribute-{k:02d}": f"value-{(i + k) % 997:04d}" for k in range(extra)}
     hardened = i % 3 != 0  # a third of the workloads fail the pod-security controls
     security = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": f"{app}-{i}", "namespace": ns, "labels": labels},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app": app, "tier": labels["tier"]}},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
-                    if hardened
-                    else {},
-                    "containers": [
-                        {
-                            "name": "main",
-                            "image": f"registry.example.com/{app}:1.{i % 9}@sha256:{'ab' * 32}",
-                            "ports": [{"containerPort": 8080}],
-                            "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}},
-                            "securityContext": security if hardened else {},
-                        }
-                    ],
-                },
-            },
-        },
+    pod_security = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}} if hardened else {}
+    container = {
+        "name": "main",
+        "image": f"registry.example.com/{app}:1.{i % 9}@sha256:{'ab' * 32}",
+        "ports": [{"containerPort": 8080}],
+        "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}},
+        "securityContext": security if hardened else {},
     }
+    pod = {"automountServiceAccountToken": False, "securityContext": pod_security, "containers": [container]}
+    return deployment(f"{app}-{i}", ns, labels, pod)
 
 
 def _service(i: int, ns: str, app: str) -> dict[str, Any]:

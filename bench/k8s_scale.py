@@ -64,43 +64,51 @@ def _namespace_names(count: int) -> list[str]:
     return ["kube-system", "ingress-nginx", *(f"ns{n:04d}" for n in range(2, count))]
 
 
-def _deployment(i: int, ns: str, app: str, team: str) -> dict[str, Any]:
-    labels = {"app": app, "team": team, "tier": TIERS[i % len(TIERS)], "version": f"v{i % 3}"}
-    ports = [{"name": "http", "containerPort": 8080}] + ([{"name": "metrics", "containerPort": 9090}] * (i % 2))
+def deployment(name: str, ns: str, labels: dict[str, str], pod_spec: dict[str, Any]) -> dict[str, Any]:
+    """A Deployment of two replicas selecting its pods by `app` and `tier`, its pods labelled as itself: the
+    shape every benchmark estate writes (bench/k8s_pack.py too), with the pod spec its own."""
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": f"{app}-{i}", "namespace": ns, "labels": labels},
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
         "spec": {
             "replicas": 2,
-            "selector": {"matchLabels": {"app": app, "tier": labels["tier"]}},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "serviceAccountName": "default",
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-                    "containers": [
-                        {
-                            "name": "main",
-                            "image": f"registry.example.com/{team}/{app}:1.{i % 7}.0",
-                            "ports": ports,
-                            "env": [{"name": "MODE", "value": "prod"}, {"name": "LOG_LEVEL", "value": "info"}],
-                            "resources": {
-                                "requests": {"cpu": "100m", "memory": "128Mi"},
-                                "limits": {"cpu": "500m", "memory": "256Mi"},
-                            },
-                            "securityContext": {
-                                "allowPrivilegeEscalation": False,
-                                "readOnlyRootFilesystem": i % 5 != 0,
-                                "capabilities": {"drop": ["ALL"]},
-                            },
-                        }
-                    ],
-                },
-            },
+            "selector": {"matchLabels": {"app": labels["app"], "tier": labels["tier"]}},
+            "template": {"metadata": {"labels": labels}, "spec": pod_spec},
         },
     }
+
+
+def _deployment(i: int, ns: str, app: str, team: str) -> dict[str, Any]:
+    labels = {"app": app, "team": team, "tier": TIERS[i % len(TIERS)], "version": f"v{i % 3}"}
+    ports = [{"name": "http", "containerPort": 8080}] + ([{"name": "metrics", "containerPort": 9090}] * (i % 2))
+    return deployment(
+        f"{app}-{i}",
+        ns,
+        labels,
+        {
+            "serviceAccountName": "default",
+            "automountServiceAccountToken": False,
+            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [
+                {
+                    "name": "main",
+                    "image": f"registry.example.com/{team}/{app}:1.{i % 7}.0",
+                    "ports": ports,
+                    "env": [{"name": "MODE", "value": "prod"}, {"name": "LOG_LEVEL", "value": "info"}],
+                    "resources": {
+                        "requests": {"cpu": "100m", "memory": "128Mi"},
+                        "limits": {"cpu": "500m", "memory": "256Mi"},
+                    },
+                    "securityContext": {
+                        "allowPrivilegeEscalation": False,
+                        "readOnlyRootFilesystem": i % 5 != 0,
+                        "capabilities": {"drop": ["ALL"]},
+                    },
+                }
+            ],
+        },
+    )
 
 
 def _node_agent() -> dict[str, Any]:
